@@ -1,0 +1,410 @@
+/**
+ * The sandbox's classic Elastic Load Balancing API: the AWS Query protocol (API version 2012-06-01)
+ * over plain HTTP, so `@aws-sdk/client-elastic-load-balancing` and `aws elb ...` work against it when
+ * pointed at its endpoint. Requests need not be signed. State lives in an `ElbStore`.
+ *
+ * Fault knobs read on every request from `faults.settings`: `elbThrottleRatePerSecond` (requests over
+ * that many in the last second answer 400 `Throttling`) and `elbLatencyMs` (added to every answer).
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Faults } from '../faults.js';
+import { constraint, errorXml, leaf, members, node, notNull, QueryParams, successXml } from './query.js';
+import {
+  ElbError,
+  type ElbStore,
+  type HealthCheck,
+  type InstanceHealth,
+  type Listener,
+  type LoadBalancer,
+  loadBalancerNotFound,
+  senderError,
+  validateLoadBalancerName,
+} from './store.js';
+
+export interface ElbApiServerOptions {
+  region: string;
+  /** Clock for the throttling window, epoch ms; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** Account id the sandbox reports as owner (SourceSecurityGroup.OwnerAlias). */
+export const SANDBOX_ACCOUNT_ID = '123456789012';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_PAGE_SIZE = 400;
+const MAX_DESCRIBE_TAGS_NAMES = 20;
+
+type Handler = (p: QueryParams, store: ElbStore) => string;
+
+export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApiServerOptions): http.Server {
+  const now = opts.now ?? Date.now;
+  const admitted: number[] = [];
+
+  /** Sliding one-second window; throttled requests do not count against the rate. */
+  const throttled = (): boolean => {
+    const limit = faults.settings.elbThrottleRatePerSecond;
+    if (limit <= 0) return false;
+    const t = now();
+    while (admitted.length > 0 && (admitted[0] ?? 0) <= t - 1000) admitted.shift();
+    if (admitted.length >= limit) return true;
+    admitted.push(t);
+    return false;
+  };
+
+  return http.createServer((req, res) => {
+    const requestId = randomUUID();
+    const isThrottled = throttled();
+    void readBody(req)
+      .then(async (body) => {
+        const latency = faults.settings.elbLatencyMs;
+        if (latency > 0) await delay(latency);
+        if (isThrottled) throw senderError('Throttling', 'Rate exceeded');
+        if (req.method !== 'GET' && req.method !== 'POST') {
+          throw senderError('InvalidAction', `HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
+        }
+        const params = new URLSearchParams(new URL(req.url ?? '/', 'http://localhost').search);
+        if (body.length > 0) {
+          for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
+        }
+        return handle(new QueryParams(params), store, requestId);
+      })
+      .then(
+        (xml) => send(res, 200, requestId, xml),
+        (err: unknown) => {
+          const elbError =
+            err instanceof ElbError
+              ? err
+              : new ElbError('InternalFailure', `Internal error: ${err instanceof Error ? err.message : String(err)}`, 500, 'Receiver');
+          send(res, elbError.status, requestId, errorXml(elbError, requestId));
+        },
+      );
+  });
+}
+
+function send(res: http.ServerResponse, status: number, requestId: string, xml: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(xml),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(xml);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(senderError('ValidationError', `Request body larger than ${MAX_BODY_BYTES} bytes`, 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function handle(p: QueryParams, store: ElbStore, requestId: string): string {
+  const action = p.optional('Action');
+  if (action === undefined || action === '') {
+    throw senderError('MissingAction', 'The request must contain the parameter Action.');
+  }
+  const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
+  if (!handler) {
+    throw senderError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  }
+  return successXml(action, requestId, handler(p, store));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rendering
+
+function listenerXml(l: Listener): string {
+  return node(
+    'Listener',
+    leaf('Protocol', l.protocol),
+    leaf('LoadBalancerPort', l.loadBalancerPort),
+    leaf('InstanceProtocol', l.instanceProtocol),
+    leaf('InstancePort', l.instancePort),
+    leaf('SSLCertificateId', l.sslCertificateId),
+  );
+}
+
+function healthCheckXml(hc: HealthCheck): string {
+  return node(
+    'HealthCheck',
+    leaf('Target', hc.target),
+    leaf('Interval', hc.interval),
+    leaf('Timeout', hc.timeout),
+    leaf('UnhealthyThreshold', hc.unhealthyThreshold),
+    leaf('HealthyThreshold', hc.healthyThreshold),
+  );
+}
+
+function instancesXml(ids: string[]): string {
+  return members('Instances', ids, (id) => leaf('InstanceId', id));
+}
+
+function loadBalancerXml(lb: LoadBalancer, defaultSecurityGroup: string): string {
+  return (
+    leaf('LoadBalancerName', lb.name) +
+    leaf('DNSName', lb.dnsName) +
+    leaf('CanonicalHostedZoneName', lb.canonicalHostedZoneName) +
+    leaf('CanonicalHostedZoneNameID', lb.canonicalHostedZoneNameID) +
+    members('ListenerDescriptions', lb.listeners, (l) => listenerXml(l) + node('PolicyNames')) +
+    node('Policies', node('AppCookieStickinessPolicies'), node('LBCookieStickinessPolicies'), node('OtherPolicies')) +
+    node('BackendServerDescriptions') +
+    members('AvailabilityZones', lb.availabilityZones, (z) => z) +
+    members('Subnets', lb.subnets, (s) => s) +
+    leaf('VPCId', lb.vpcId) +
+    instancesXml(lb.instances) +
+    healthCheckXml(lb.healthCheck) +
+    node(
+      'SourceSecurityGroup',
+      leaf('OwnerAlias', SANDBOX_ACCOUNT_ID),
+      leaf('GroupName', lb.securityGroups[0] === defaultSecurityGroup ? 'default' : lb.securityGroups[0]),
+    ) +
+    members('SecurityGroups', lb.securityGroups, (sg) => sg) +
+    leaf('CreatedTime', lb.createdTime) +
+    leaf('Scheme', lb.scheme)
+  );
+}
+
+function instanceStateXml(s: InstanceHealth): string {
+  return (
+    leaf('InstanceId', s.instanceId) +
+    leaf('State', s.state) +
+    leaf('ReasonCode', s.reasonCode) +
+    leaf('Description', s.description)
+  );
+}
+
+function tagsXml(tags: Map<string, string>): string {
+  return members('Tags', [...tags], ([key, value]) => leaf('Key', key) + leaf('Value', value));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parameters
+
+/** `LoadBalancerNames.member.N`, required and non-empty. */
+function requiredNames(p: QueryParams, key: string): string[] {
+  const names = p.list(key);
+  if (names === undefined) throw notNull(key);
+  if (names.length === 0) throw constraint(key, '[]', 'Member must have length greater than or equal to 1');
+  return names;
+}
+
+function requireExisting(store: ElbStore, names: string[]): LoadBalancer[] {
+  return names.map((name) => {
+    const lb = store.get(name);
+    if (!lb) throw loadBalancerNotFound(name);
+    return lb;
+  });
+}
+
+/** `Tags.member.N.Key/Value` as a record; repeated keys are `DuplicateTagKeys`. */
+function tagParams(p: QueryParams, required: boolean): Record<string, string> {
+  const list = p.structList('Tags');
+  if (list === undefined || list.length === 0) {
+    if (!required) return {};
+    throw list === undefined ? notNull('Tags') : constraint('Tags', '[]', 'Member must have length greater than or equal to 1');
+  }
+  const tags: Record<string, string> = {};
+  for (const { path, fields } of list) {
+    const key = fields.get('Key');
+    if (key === undefined) throw notNull(`${path}.Key`);
+    if (Object.hasOwn(tags, key)) throw senderError('DuplicateTagKeys', `Tag key '${key}' was specified more than once.`);
+    tags[key] = fields.get('Value') ?? '';
+  }
+  return tags;
+}
+
+function instanceParams(p: QueryParams, required: boolean): string[] {
+  const list = p.structList('Instances');
+  if (list === undefined) {
+    if (required) throw notNull('Instances');
+    return [];
+  }
+  return list.map(({ path, fields }) => {
+    const id = fields.get('InstanceId');
+    if (id === undefined) throw notNull(`${path}.InstanceId`);
+    return id;
+  });
+}
+
+function int(path: string, value: string | undefined): number {
+  if (value === undefined || value === '') throw notNull(path);
+  if (!/^-?\d+$/.test(value)) throw constraint(path, value, 'Member must be an integer');
+  return Number(value);
+}
+
+function encodeMarker(name: string): string {
+  return Buffer.from(`elb:${name}`, 'utf8').toString('base64');
+}
+
+function decodeMarker(marker: string): string {
+  const decoded = Buffer.from(marker, 'base64').toString('utf8');
+  if (!decoded.startsWith('elb:') || encodeMarker(decoded.slice(4)) !== marker) {
+    throw senderError('ValidationError', 'Invalid Marker');
+  }
+  return decoded.slice(4);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Actions
+
+const HANDLERS: Record<string, Handler> = {
+  DescribeLoadBalancers(p, store) {
+    const names = p.list('LoadBalancerNames');
+    const pageSize = p.optionalInt('PageSize') ?? MAX_PAGE_SIZE;
+    if (pageSize < 1) throw constraint('PageSize', String(pageSize), 'Member must have value greater than or equal to 1');
+    if (pageSize > MAX_PAGE_SIZE) {
+      throw constraint('PageSize', String(pageSize), `Member must have value less than or equal to ${MAX_PAGE_SIZE}`);
+    }
+    let lbs: LoadBalancer[];
+    if (names && names.length > 0) {
+      for (const name of names) validateLoadBalancerName(name);
+      lbs = requireExisting(store, [...new Set(names)]).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } else {
+      lbs = store.list();
+    }
+    const marker = p.optional('Marker');
+    if (marker) {
+      const after = decodeMarker(marker);
+      lbs = lbs.filter((lb) => lb.name > after);
+    }
+    const page = lbs.slice(0, pageSize);
+    const last = page[page.length - 1];
+    const more = lbs.length > pageSize && last !== undefined;
+    const defaultSg = store.defaultSecurityGroup;
+    return (
+      members('LoadBalancerDescriptions', page, (lb) => loadBalancerXml(lb, defaultSg)) +
+      (more ? leaf('NextMarker', encodeMarker(last.name)) : '')
+    );
+  },
+
+  DescribeTags(p, store) {
+    const names = requiredNames(p, 'LoadBalancerNames');
+    if (names.length > MAX_DESCRIBE_TAGS_NAMES) {
+      throw constraint(
+        'LoadBalancerNames',
+        `[${names.join(', ')}]`,
+        `Member must have length less than or equal to ${MAX_DESCRIBE_TAGS_NAMES}`,
+      );
+    }
+    const lbs = requireExisting(store, names);
+    return members('TagDescriptions', lbs, (lb) => leaf('LoadBalancerName', lb.name) + tagsXml(lb.tags));
+  },
+
+  DescribeInstanceHealth(p, store) {
+    const name = p.required('LoadBalancerName');
+    const states = store.instanceHealth(name, instanceParams(p, false));
+    return members('InstanceStates', states, instanceStateXml);
+  },
+
+  CreateLoadBalancer(p, store) {
+    const name = p.required('LoadBalancerName');
+    const listenerParams = p.structList('Listeners');
+    if (listenerParams === undefined) throw notNull('Listeners');
+    const listeners: Listener[] = listenerParams.map(({ path, fields }) => {
+      const protocol = fields.get('Protocol');
+      if (!protocol) throw notNull(`${path}.Protocol`);
+      const l: Listener = {
+        protocol,
+        loadBalancerPort: int(`${path}.LoadBalancerPort`, fields.get('LoadBalancerPort')),
+        instanceProtocol: fields.get('InstanceProtocol') ?? '',
+        instancePort: int(`${path}.InstancePort`, fields.get('InstancePort')),
+      };
+      const cert = fields.get('SSLCertificateId');
+      if (cert) l.sslCertificateId = cert;
+      return l;
+    });
+    const scheme = p.optional('Scheme');
+    const lb = store.create({
+      name,
+      listeners,
+      availabilityZones: p.list('AvailabilityZones') ?? [],
+      subnets: p.list('Subnets') ?? [],
+      securityGroups: p.list('SecurityGroups') ?? [],
+      // The store rejects anything but the two schemes with a ValidationError.
+      scheme: scheme === undefined || scheme === '' ? undefined : (scheme as 'internet-facing' | 'internal'),
+      tags: tagParams(p, false),
+    });
+    return leaf('DNSName', lb.dnsName);
+  },
+
+  DeleteLoadBalancer(p, store) {
+    store.delete(p.required('LoadBalancerName'));
+    return '';
+  },
+
+  AddTags(p, store) {
+    const names = requiredNames(p, 'LoadBalancerNames');
+    if (names.length > 1) {
+      throw constraint('LoadBalancerNames', `[${names.join(', ')}]`, 'Member must have length less than or equal to 1');
+    }
+    store.addTags(names, tagParams(p, true));
+    return '';
+  },
+
+  RemoveTags(p, store) {
+    const names = requiredNames(p, 'LoadBalancerNames');
+    if (names.length > 1) {
+      throw constraint('LoadBalancerNames', `[${names.join(', ')}]`, 'Member must have length less than or equal to 1');
+    }
+    const list = p.structList('Tags');
+    if (list === undefined) throw notNull('Tags');
+    if (list.length === 0) throw constraint('Tags', '[]', 'Member must have length greater than or equal to 1');
+    const keys = list.map(({ path, fields }) => {
+      const key = fields.get('Key');
+      if (key === undefined) throw notNull(`${path}.Key`);
+      return key;
+    });
+    store.removeTags(names, keys);
+    return '';
+  },
+
+  ConfigureHealthCheck(p, store) {
+    const name = p.required('LoadBalancerName');
+    const hc = store.configureHealthCheck(name, {
+      target: p.required('HealthCheck.Target'),
+      interval: p.requiredInt('HealthCheck.Interval'),
+      timeout: p.requiredInt('HealthCheck.Timeout'),
+      unhealthyThreshold: p.requiredInt('HealthCheck.UnhealthyThreshold'),
+      healthyThreshold: p.requiredInt('HealthCheck.HealthyThreshold'),
+    });
+    return healthCheckXml(hc);
+  },
+
+  RegisterInstancesWithLoadBalancer(p, store) {
+    const name = p.required('LoadBalancerName');
+    return instancesXml(store.registerInstances(name, instanceParams(p, true)));
+  },
+
+  DeregisterInstancesFromLoadBalancer(p, store) {
+    const name = p.required('LoadBalancerName');
+    return instancesXml(store.deregisterInstances(name, instanceParams(p, true)));
+  },
+
+  DescribeLoadBalancerAttributes(p, store) {
+    const name = p.required('LoadBalancerName');
+    if (!store.get(name)) throw loadBalancerNotFound(name);
+    return node(
+      'LoadBalancerAttributes',
+      node('CrossZoneLoadBalancing', leaf('Enabled', false)),
+      node('AccessLog', leaf('Enabled', false)),
+      node('ConnectionDraining', leaf('Enabled', false), leaf('Timeout', 300)),
+      node('ConnectionSettings', leaf('IdleTimeout', 60)),
+      members('AdditionalAttributes', [['elb.http.desyncmitigationmode', 'defensive']], ([key, value]) =>
+        leaf('Key', key) + leaf('Value', value),
+      ),
+    );
+  },
+};
