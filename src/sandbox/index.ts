@@ -1,0 +1,181 @@
+/**
+ * The sandbox: a simulated Kubernetes cluster (the real HTTP API), the AWS classic ELB Query API and a DNS
+ * server for the load balancers' names, all on loopback, wired together by a simulated AWS cloud
+ * controller. Start it in-process with `startSandbox()`, or from the CLI with `svcbot sandbox`.
+ *
+ * It is an independent implementation written from the Kubernetes and AWS documentation: nothing here
+ * imports svcbot's own logic, so tests of svcbot against it can fail.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { resolve } from 'node:path';
+import { CloudController } from './cloud/controller.js';
+import { startDnsServer, elbDnsSource } from './dns/server.js';
+import { ElbStore } from './elb/store.js';
+import { createElbApiServer } from './elb/server.js';
+import { Faults, type FaultSettings } from './faults.js';
+import { KubeCluster } from './kube/cluster.js';
+import { createKubeApiServer } from './kube/server.js';
+import { sandboxKubeconfig } from './kubeconfig.js';
+
+export { Faults, type FaultSettings } from './faults.js';
+export { KubeCluster } from './kube/cluster.js';
+export { ElbStore } from './elb/store.js';
+
+export interface SandboxOptions {
+  /** Loopback address to listen on. */
+  host?: string;
+  /** Kubernetes API port; 0 = any free port. */
+  kubePort?: number;
+  /** ELB API port; 0 = any free port. */
+  elbPort?: number;
+  /** DNS (UDP) port; 0 = any free port. */
+  dnsPort?: number;
+  clusterName?: string;
+  region?: string;
+  nodes?: number;
+  /** Delay from a Service becoming type LoadBalancer to its ELB and hostname existing. */
+  provisionDelayMs?: number;
+  /** Delay from a deletion or type change to the ELB being gone (default: the provisioning delay). */
+  deprovisionDelayMs?: number;
+  /** Delay from a load balancer's creation to its DNS name resolving. */
+  dnsDelayMs?: number;
+  /** Delay from registration to a node being InService behind a load balancer. */
+  instanceWarmupMs?: number;
+  /** Where to write the kubeconfig; null writes none. */
+  kubeconfigPath?: string | null;
+  faults?: Partial<FaultSettings>;
+}
+
+/** What `svcbot sandbox` prints once ready, as one JSON line. */
+export interface SandboxInfo {
+  kubeconfig: string | null;
+  kubeApi: string;
+  elbEndpoint: string;
+  dnsServer: string;
+  region: string;
+  clusterName: string;
+  /** Environment variables that point svcbot (and the AWS CLI) at this sandbox. */
+  env: Record<string, string>;
+}
+
+export interface Sandbox {
+  readonly info: SandboxInfo;
+  /** The kubeconfig, as YAML, whether or not it was written to a file. */
+  readonly kubeconfigYaml: string;
+  readonly faults: Faults;
+  readonly cluster: KubeCluster;
+  readonly elb: ElbStore;
+  readonly controller: CloudController;
+  close(): Promise<void>;
+}
+
+export const sandboxDefaults = {
+  host: '127.0.0.1',
+  clusterName: 'sandbox',
+  region: 'us-east-1',
+  nodes: 3,
+  provisionDelayMs: 3000,
+  dnsDelayMs: 10_000,
+  instanceWarmupMs: 4000,
+  kubeconfigPath: './sandbox.kubeconfig',
+} as const;
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const host = options.host ?? sandboxDefaults.host;
+  const clusterName = options.clusterName ?? sandboxDefaults.clusterName;
+  const region = options.region ?? sandboxDefaults.region;
+  const provisionDelayMs = options.provisionDelayMs ?? sandboxDefaults.provisionDelayMs;
+  const kubeconfigOption = options.kubeconfigPath === undefined ? sandboxDefaults.kubeconfigPath : options.kubeconfigPath;
+
+  const faults = new Faults(options.faults);
+  const cluster = new KubeCluster({ clusterName, region, nodes: options.nodes ?? sandboxDefaults.nodes });
+  const elb = new ElbStore({
+    region,
+    dnsDelayMs: options.dnsDelayMs ?? sandboxDefaults.dnsDelayMs,
+    instanceWarmupMs: options.instanceWarmupMs ?? sandboxDefaults.instanceWarmupMs,
+  });
+  const controller = new CloudController({
+    cluster,
+    elb,
+    faults,
+    clusterName,
+    provisionDelayMs,
+    deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
+  });
+
+  const kubeServer = createKubeApiServer(cluster, faults);
+  const elbServer = createElbApiServer(elb, faults, { region });
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const kubePort = await listen(kubeServer, options.kubePort ?? 0, host);
+    started.push({ close: () => closeServer(kubeServer) });
+    const elbPort = await listen(elbServer, options.elbPort ?? 0, host);
+    started.push({ close: () => closeServer(elbServer) });
+    const dns = await startDnsServer(elbDnsSource(elb), { host, port: options.dnsPort ?? 0 });
+    started.push(dns);
+    controller.start();
+
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const kubeApi = `http://${urlHost}:${kubePort}`;
+    const elbEndpoint = `http://${urlHost}:${elbPort}`;
+    const dnsServer = `${urlHost}:${dns.port}`;
+    const kubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName);
+    let kubeconfig: string | null = null;
+    if (kubeconfigOption !== null) {
+      kubeconfig = resolve(kubeconfigOption);
+      await writeFile(kubeconfig, kubeconfigYaml, { mode: 0o600 });
+    }
+    const env: Record<string, string> = {
+      ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
+      CLUSTER_NAME: clusterName,
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: elbEndpoint,
+      // The AWS SDK signs every request; the sandbox accepts any credentials.
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      DNS_SERVERS: dnsServer,
+    };
+    const info: SandboxInfo = { kubeconfig, kubeApi, elbEndpoint, dnsServer, region, clusterName, env };
+
+    let closing: Promise<void> | undefined;
+    return {
+      info,
+      kubeconfigYaml,
+      faults,
+      cluster,
+      elb,
+      controller,
+      close: () => {
+        closing ??= (async () => {
+          controller.stop();
+          await Promise.all(started.map((s) => s.close()));
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    controller.stop();
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw err;
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}
