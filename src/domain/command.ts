@@ -1,0 +1,49 @@
+/** The parsed form of a `/svc …` command line: what the grammar produces and the services consume. */
+
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface PortSpec {
+  /** IANA_SVC_NAME; required when a Service has more than one port. */
+  name?: string;
+  port: number;
+  /** Container port number or named container port; defaults to `port` when absent. */
+  targetPort?: number | string;
+  protocol: Protocol;
+}
+
+/** Where a command acts: a namespace on a configured cluster (undefined = the default cluster). */
+export interface Scope {
+  namespace: string;
+  cluster?: string;
+}
+
+export type Command =
+  | { kind: 'help'; topic?: string }
+  | {
+      kind: 'create';
+      name: string;
+      selector: Record<string, string>;
+      ports: PortSpec[];
+      type: ServiceType;
+      scope: Scope;
+      dryRun: boolean;
+    }
+  | {
+      kind: 'expose';
+      deployment: string;
+      /** Service name; defaults to the deployment's name. */
+      name?: string;
+      ports: PortSpec[];
+      type: ServiceType;
+      scope: Scope;
+      dryRun: boolean;
+    }
+  | { kind: 'type'; name: string; type: ServiceType; scope: Scope }
+  | { kind: 'delete'; name: string; scope: Scope }
+  | { kind: 'list'; scope: Scope; allNamespaces: boolean; type?: ServiceType }
+  | { kind: 'describe'; name: string; scope: Scope };
+
+export type CommandKind = Command['kind'];

@@ -1,0 +1,46 @@
+/**
+ * Typed errors. Every error a user can act on is a BotError with a stable `code` and a `userMessage`
+ * (plain text, safe to show in Slack after escaping); anything else is a bug, shown to the user only as
+ * "something went wrong (ref: ID)" with the details logged.
+ */
+export type ErrorCode =
+  | 'usage'
+  | 'not_found'
+  | 'already_exists'
+  | 'invalid'
+  | 'forbidden'
+  | 'conflict'
+  | 'cluster_unreachable'
+  | 'unknown_cluster'
+  | 'aws_error'
+  | 'queue_unavailable'
+  | 'slack_not_in_channel';
+
+export class BotError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** What the user is told, in plain text (escape before putting it in mrkdwn). */
+    readonly userMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(userMessage, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A command the user typed that can't be run as typed: the problem, the usage line, maybe a suggestion. */
+export class UsageError extends BotError {
+  constructor(
+    readonly problem: string,
+    /** Usage line of the subcommand concerned, if known. */
+    readonly usage?: string,
+    /** A close match ("did you mean …"), if one exists. */
+    readonly suggestion?: string,
+  ) {
+    super('usage', problem);
+  }
+}
+
+export function isBotError(err: unknown): err is BotError {
+  return err instanceof BotError;
+}
