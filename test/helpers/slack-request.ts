@@ -1,0 +1,56 @@
+/** Builds slash-command and interaction requests exactly as Slack sends them: form-encoded and signed. */
+import { createHmac } from 'node:crypto';
+
+export function slackSignature(signingSecret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlashCommandFields {
+  command?: string;
+  text: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+  channel_name?: string;
+  team_id?: string;
+  response_url: string;
+  trigger_id?: string;
+}
+
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T1',
+    team_domain: 'test',
+    channel_id: 'C1',
+    channel_name: 'ops',
+    user_id: 'U1',
+    user_name: 'alice',
+    command: '/svc',
+    api_app_id: 'A1',
+    trigger_id: '1.2.3',
+    ...fields,
+  }).toString();
+}
+
+/** POSTs a signed body to svcbot's Slack endpoint; `timestamp`/`signature` can be forged for negative tests. */
+export async function postSigned(
+  url: string,
+  body: string,
+  signingSecret: string,
+  opts: { timestamp?: number; signature?: string } = {},
+): Promise<{ status: number; text: string; ms: number }> {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': opts.signature ?? slackSignature(signingSecret, timestamp, body),
+    },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - started };
+}

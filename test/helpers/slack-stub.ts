@@ -1,0 +1,137 @@
+/**
+ * A local stand-in for Slack: the Web API (`chat.postMessage`, `chat.postEphemeral`, `chat.update`,
+ * `auth.test`, …) and `response_url` endpoints, recording every call. Tests point svcbot's
+ * `SLACK_API_URL` at `apiUrl` and put `responseUrl(id)` into the slash-command payloads they send.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  /** Web API method (`chat.postMessage`) or `response_url`. */
+  method: string;
+  /** For response_url calls: the id in the URL. */
+  responseId?: string;
+  body: Record<string, unknown>;
+  authorization?: string;
+  at: number;
+}
+
+type Override = (call: RecordedCall) => { status?: number; headers?: Record<string, string>; body: unknown } | undefined;
+
+export interface SlackStub {
+  apiUrl: string;
+  responseUrl(id: string): string;
+  calls: RecordedCall[];
+  /** Resolves with the first call (past or future) matching `predicate`. */
+  waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /** Answers matching calls differently (an error, a 429…) until removed. */
+  override(fn: Override): () => void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  const type = req.headers['content-type'] ?? '';
+  if (raw === '') return {};
+  if (type.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const form = Object.fromEntries(new URLSearchParams(raw));
+  // The WebClient form-encodes complex arguments as JSON strings.
+  for (const key of ['blocks', 'attachments']) {
+    if (typeof form[key] === 'string') form[key] = JSON.parse(form[key]) as never;
+  }
+  return form;
+}
+
+export async function startSlackStub(): Promise<SlackStub> {
+  const calls: RecordedCall[] = [];
+  const waiters: { predicate: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }[] = [];
+  const overrides = new Set<Override>();
+  let ts = 1_700_000_000;
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://stub');
+      const body = await readBody(req);
+      const responseMatch = /^\/response\/([^/]+)$/.exec(url.pathname);
+      const call: RecordedCall = {
+        method: responseMatch ? 'response_url' : url.pathname.replace(/^\/api\//, ''),
+        ...(responseMatch?.[1] ? { responseId: responseMatch[1] } : {}),
+        body,
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        at: Date.now(),
+      };
+      calls.push(call);
+      for (const w of [...waiters]) {
+        if (w.predicate(call)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
+      for (const fn of overrides) {
+        const answer = fn(call);
+        if (answer) {
+          res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+          res.end(JSON.stringify(answer.body));
+          return;
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (responseMatch) {
+        res.end(JSON.stringify({ ok: true }));
+        return;
+      }
+      ts += 1;
+      switch (call.method) {
+        case 'auth.test':
+          res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'svcbot', team: 'Test' }));
+          return;
+        case 'chat.postMessage':
+        case 'chat.update':
+          res.end(JSON.stringify({ ok: true, channel: body.channel, ts: body.ts ?? `${ts}.000100`, message: { text: body.text } }));
+          return;
+        case 'chat.postEphemeral':
+          res.end(JSON.stringify({ ok: true, message_ts: `${ts}.000200` }));
+          return;
+        default:
+          res.end(JSON.stringify({ ok: true }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${base}/api/`,
+    responseUrl: (id) => `${base}/response/${id}`,
+    calls,
+    waitForCall(predicate, timeoutMs = 10_000) {
+      const found = calls.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          predicate,
+          resolve: (c: RecordedCall) => {
+            clearTimeout(timer);
+            resolve(c);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no matching Slack call within ${timeoutMs} ms; calls so far: ${calls.map((c) => c.method).join(', ')}`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    override(fn) {
+      overrides.add(fn);
+      return () => overrides.delete(fn);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
