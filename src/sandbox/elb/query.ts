@@ -111,16 +111,15 @@ function escapeRegExp(text: string): string {
 // XML
 
 /**
- * Escapes text for XML element content and attribute values. Characters XML 1.0 cannot carry at all
+ * Escapes text for XML element content (this module writes no attribute values but the constant
+ * namespace, so quotes stay as they are, as in AWS's answers). Characters XML 1.0 cannot carry at all
  * (most C0 controls, lone surrogates) become U+FFFD.
  */
 export function escapeXml(text: string): string {
   return text
     // eslint-disable-next-line no-control-regex -- these are exactly the characters being removed
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-    .replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
 /** `<name>escaped value</name>`; nothing when the value is undefined. */
