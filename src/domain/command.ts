@@ -44,6 +44,10 @@ export type Command =
   | { kind: 'type'; name: string; type: ServiceType; scope: Scope }
   | { kind: 'delete'; name: string; scope: Scope }
   | { kind: 'list'; scope: Scope; allNamespaces: boolean; type?: ServiceType }
-  | { kind: 'describe'; name: string; scope: Scope };
+  | { kind: 'describe'; name: string; scope: Scope }
+  /** Load-balancer jobs (running and recent) in a scope. */
+  | { kind: 'jobs'; scope: Scope }
+  /** Cancel a load-balancer job by the ID `jobs` shows. */
+  | { kind: 'cancel'; jobId: string };
 
 export type CommandKind = Command['kind'];
