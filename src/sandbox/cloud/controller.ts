@@ -170,6 +170,7 @@ export class CloudController {
         name: lbName,
         listeners,
         scheme: 'internet-facing',
+        availabilityZones: zonesOf(cluster, this.opts.elb.region),
         tags: {
           [`kubernetes.io/cluster/${clusterName}`]: 'owned',
           'kubernetes.io/service-name': `${namespace}/${name}`,
@@ -233,6 +234,17 @@ function listenersFor(svc: Service): Listener[] {
       instanceProtocol: 'TCP',
       instancePort: p.nodePort as number,
     }));
+}
+
+/** The zones the nodes run in (the real provider uses the subnets of those zones). */
+function zonesOf(cluster: KubeCluster, region: string): string[] {
+  const zones = new Set(
+    cluster
+      .listNodes()
+      .map((n) => n.metadata.labels?.['topology.kubernetes.io/zone'])
+      .filter((z): z is string => typeof z === 'string' && z.startsWith(region)),
+  );
+  return zones.size > 0 ? [...zones].sort() : [`${region}a`];
 }
 
 function key(namespace: string, name: string): string {

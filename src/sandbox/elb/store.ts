@@ -471,6 +471,16 @@ export class ElbStore {
     }
   }
 
+  /**
+   * DeleteLoadBalancerListeners + CreateLoadBalancerListeners in one step: what the cloud controller does
+   * when a Service's ports or node ports change.
+   */
+  replaceListeners(name: string, listeners: Listener[]): Listener[] {
+    const record = this.require(name);
+    record.listeners = normalizeListeners(name, listeners);
+    return record.listeners.map((l) => ({ ...l }));
+  }
+
   configureHealthCheck(name: string, hc: HealthCheck): HealthCheck {
     const record = this.require(name);
     record.healthCheck = normalizeHealthCheck(hc);

@@ -1,0 +1,98 @@
+/** LoadBalancerGateway over `@aws-sdk/client-elastic-load-balancing` (classic ELB). */
+import {
+  DescribeInstanceHealthCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  type ElasticLoadBalancingClient,
+} from '@aws-sdk/client-elastic-load-balancing';
+import { BotError } from '../domain/errors.js';
+import type { InstanceState, LoadBalancerView } from '../domain/views.js';
+import type { LoadBalancerGateway } from '../ports/load-balancers.js';
+
+export const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
+
+/**
+ * The classic ELB name inside one of its DNS names:
+ * `NAME-1234567890.REGION.elb.amazonaws.com` or `internal-NAME-1234567890.REGION.elb.amazonaws.com`.
+ */
+export function loadBalancerNameFromHostname(hostname: string): string | undefined {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (!/\.elb\.amazonaws\.com(\.cn)?$/.test(host)) return undefined;
+  const label = host.split('.')[0] ?? '';
+  const match = /^(?:dualstack\.)?(?:internal-)?([a-z0-9-]{1,32})-\d+$/.exec(label);
+  return match?.[1];
+}
+
+const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
+const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalFailure']);
+
+function errorName(err: unknown): string {
+  const e = err as { name?: unknown; Code?: unknown };
+  return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : '';
+}
+
+/** True for AWS failures worth retrying: throttling, 5xx, network. */
+export function isTransientAwsError(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return TRANSIENT.has(errorName(err)) || (status !== undefined && status >= 500) || (status === undefined && err instanceof Error);
+}
+
+function toAwsBotError(err: unknown, what: string): BotError {
+  const name = errorName(err);
+  const detail = name === 'Throttling' ? 'AWS is throttling svcbot (Rate exceeded) — try again shortly' : `${name || 'error'}: ${(err as Error).message}`;
+  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err });
+}
+
+export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalancerGateway {
+  return {
+    async findForService({ namespace, name, hostname }) {
+      const lbName = loadBalancerNameFromHostname(hostname);
+      if (!lbName) return undefined;
+      try {
+        const described = await client.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [lbName] }));
+        const lb = described.LoadBalancerDescriptions?.[0];
+        if (!lb) return undefined;
+        const tags = await client.send(new DescribeTagsCommand({ LoadBalancerNames: [lbName] }));
+        const owner = tags.TagDescriptions?.[0]?.Tags?.find((t) => t.Key === SERVICE_NAME_TAG)?.Value;
+        if (owner !== `${namespace}/${name}`) return undefined;
+        const health = await client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: lbName }));
+        const view: LoadBalancerView = {
+          name: lbName,
+          dnsName: lb.DNSName ?? hostname,
+          scheme: lb.Scheme ?? 'internet-facing',
+          listeners: (lb.ListenerDescriptions ?? []).flatMap((d) =>
+            d.Listener
+              ? [
+                  {
+                    protocol: d.Listener.Protocol ?? 'TCP',
+                    loadBalancerPort: d.Listener.LoadBalancerPort ?? 0,
+                    instanceProtocol: d.Listener.InstanceProtocol ?? d.Listener.Protocol ?? 'TCP',
+                    instancePort: d.Listener.InstancePort ?? 0,
+                  },
+                ]
+              : [],
+          ),
+          instances: (health.InstanceStates ?? []).map((s) => ({
+            instanceId: s.InstanceId ?? '',
+            state: (['InService', 'OutOfService'].includes(s.State ?? '') ? s.State : 'Unknown') as InstanceState,
+            ...(s.Description && s.Description !== 'N/A' ? { description: s.Description } : {}),
+          })),
+        };
+        if (lb.HealthCheck?.Target) {
+          view.healthCheck = {
+            target: lb.HealthCheck.Target,
+            interval: lb.HealthCheck.Interval ?? 0,
+            timeout: lb.HealthCheck.Timeout ?? 0,
+            healthyThreshold: lb.HealthCheck.HealthyThreshold ?? 0,
+            unhealthyThreshold: lb.HealthCheck.UnhealthyThreshold ?? 0,
+          };
+        }
+        if (lb.CreatedTime) view.createdAt = lb.CreatedTime;
+        return view;
+      } catch (err) {
+        if (NOT_FOUND.has(errorName(err))) return undefined;
+        throw toAwsBotError(err, `describe load balancer ${lbName}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/** Turns `@kubernetes/client-node` failures into BotErrors a user can act on. */
+import { ApiException } from '@kubernetes/client-node';
+import { BotError } from '../domain/errors.js';
+
+export interface K8sErrorContext {
+  cluster: string;
+  /** What svcbot was doing, as the API names it: verb + resource. */
+  verb: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+interface StatusBody {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { field?: string; message?: string; reason?: string }[] };
+}
+
+function statusBody(body: unknown): StatusBody | undefined {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return undefined;
+    }
+  }
+  return body && typeof body === 'object' ? (body as StatusBody) : undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    if ((e as { type?: unknown }).type === 'system' || (e as { name?: unknown }).name === 'FetchError') {
+      return typeof code === 'string' ? code : 'network error';
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** True for failures worth retrying: 5xx, 429, network errors. */
+export function isTransientKubernetesError(err: unknown): boolean {
+  if (err instanceof ApiException) return err.code >= 500 || err.code === 429;
+  if (err instanceof BotError) return err.code === 'cluster_unreachable';
+  return networkCode(err) !== undefined;
+}
+
+/** A BotError for every failure a user can act on; anything else (a bug) is returned unchanged. */
+export function mapKubernetesError(err: unknown, ctx: K8sErrorContext): unknown {
+  if (err instanceof BotError) return err;
+  const where = ctx.namespace ? ` in namespace \`${ctx.namespace}\`` : '';
+  const what = ctx.name ? `Service \`${ctx.name}\`` : 'Services';
+  if (err instanceof ApiException) {
+    const body = statusBody(err.body);
+    const code = err.code;
+    if (code === 403) {
+      return new BotError(
+        'forbidden',
+        `svcbot's service account on cluster \`${ctx.cluster}\` is not allowed to ${ctx.verb} ${ctx.resource}${where}. ` +
+          `Grant it the \`${ctx.verb}\` verb on \`${ctx.resource}\` (see manifests/rbac) or ask a cluster admin.`,
+        { cause: err },
+      );
+    }
+    if (code === 404) {
+      if (ctx.resource === 'namespaces' || /namespaces? "[^"]+" not found/.test(body?.message ?? '')) {
+        return new BotError('not_found', `There is no namespace \`${ctx.namespace ?? ''}\` on cluster \`${ctx.cluster}\`.`, { cause: err });
+      }
+      const kind = ctx.resource === 'deployments' ? 'Deployment' : 'Service';
+      return new BotError('not_found', `No ${kind} \`${ctx.name ?? ''}\`${where} on cluster \`${ctx.cluster}\`.`, { cause: err });
+    }
+    if (code === 409) {
+      if (body?.reason === 'AlreadyExists') {
+        return new BotError(
+          'already_exists',
+          `${what}${where} already exists on cluster \`${ctx.cluster}\` — use \`type\` to change its type, or \`delete\` it first.`,
+          { cause: err },
+        );
+      }
+      return new BotError('conflict', `${what}${where} was changed by someone else meanwhile; try again.`, { cause: err });
+    }
+    if (code === 422 || code === 400) {
+      const causes = body?.details?.causes ?? [];
+      const lines = causes.length
+        ? causes.map((c) => `${c.field ?? ''}${c.field ? ': ' : ''}${c.message ?? c.reason ?? ''}`)
+        : [body?.message ?? 'the request was invalid'];
+      return new BotError('invalid', `Kubernetes rejected ${what}${where}:\n${lines.map((l) => `• ${l}`).join('\n')}`, { cause: err });
+    }
+    if (code === 401) {
+      return new BotError('forbidden', `Cluster \`${ctx.cluster}\` refused svcbot's credentials (401 Unauthorized).`, { cause: err });
+    }
+    return new BotError(
+      'cluster_unreachable',
+      `Cluster \`${ctx.cluster}\` answered ${code}${body?.message ? ` (${body.message})` : ''} — try again shortly.`,
+      { cause: err },
+    );
+  }
+  const net = networkCode(err);
+  if (net) {
+    return new BotError('cluster_unreachable', `Cluster \`${ctx.cluster}\` is unreachable (${net}) — try again shortly.`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,239 @@
+/** ClusterGateway over `@kubernetes/client-node`: the only module that talks to a Kubernetes API. */
+import * as k8s from '@kubernetes/client-node';
+import type { ServiceType } from '../domain/command.js';
+import { BotError } from '../domain/errors.js';
+import type { EventView, NodeView, PodEndpointView, ServiceView, ServiceViewType } from '../domain/views.js';
+import type { ClusterGateway } from '../ports/cluster.js';
+import { mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
+
+export const FIELD_MANAGER = 'svcbot';
+
+const SERVICE_VIEW_TYPES: readonly ServiceViewType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+
+export function toServiceView(cluster: string, svc: k8s.V1Service): ServiceView {
+  const meta = svc.metadata ?? {};
+  const spec = svc.spec ?? {};
+  const type = SERVICE_VIEW_TYPES.find((t) => t === spec.type) ?? 'ClusterIP';
+  const view: ServiceView = {
+    cluster,
+    namespace: meta.namespace ?? 'default',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    type,
+    ports: (spec.ports ?? []).map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      targetPort: p.targetPort ?? p.port,
+      protocol: p.protocol === 'UDP' || p.protocol === 'SCTP' ? p.protocol : 'TCP',
+      ...(p.nodePort ? { nodePort: p.nodePort } : {}),
+    })),
+    selector: { ...(spec.selector ?? {}) },
+    loadBalancerHostnames: (svc.status?.loadBalancer?.ingress ?? [])
+      .map((i) => i.hostname ?? i.ip)
+      .filter((h): h is string => typeof h === 'string' && h.length > 0),
+    createdAt: meta.creationTimestamp ? new Date(meta.creationTimestamp) : new Date(0),
+    deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
+    finalizers: [...(meta.finalizers ?? [])],
+  };
+  if (spec.clusterIP) view.clusterIP = spec.clusterIP;
+  if (spec.externalName) view.externalName = spec.externalName;
+  return view;
+}
+
+function toNodeView(node: k8s.V1Node): NodeView {
+  const addr = (type: string) => node.status?.addresses?.find((a) => a.type === type)?.address;
+  const view: NodeView = {
+    name: node.metadata?.name ?? '',
+    ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+  };
+  const internalIP = addr('InternalIP');
+  const externalIP = addr('ExternalIP');
+  const hostname = addr('Hostname');
+  if (internalIP) view.internalIP = internalIP;
+  if (externalIP) view.externalIP = externalIP;
+  if (hostname) view.hostname = hostname;
+  return view;
+}
+
+function toEventView(ev: k8s.CoreV1Event): EventView {
+  const last = ev.lastTimestamp ?? ev.eventTime ?? ev.firstTimestamp ?? ev.metadata.creationTimestamp;
+  return {
+    type: ev.type === 'Warning' ? 'Warning' : 'Normal',
+    reason: ev.reason ?? '',
+    message: ev.message ?? '',
+    count: ev.count ?? 1,
+    lastSeen: last ? new Date(last) : new Date(0),
+  };
+}
+
+/** The fields that only make sense for some Service types, cleared when the type no longer allows them. */
+function typeChangePatch(current: k8s.V1Service, type: ServiceType): object {
+  const ports = (current.spec?.ports ?? []).map((p) => {
+    const port: Record<string, unknown> = { ...p };
+    if (type === 'ClusterIP') delete port.nodePort;
+    return port;
+  });
+  const spec: Record<string, unknown> = { type, ports };
+  if (type === 'ClusterIP') {
+    spec.externalTrafficPolicy = null;
+    spec.healthCheckNodePort = null;
+  }
+  if (type !== 'LoadBalancer') {
+    spec.allocateLoadBalancerNodePorts = null;
+    spec.loadBalancerSourceRanges = null;
+    spec.loadBalancerClass = null;
+  }
+  // resourceVersion makes the patch conditional: a concurrent change answers 409 instead of being overwritten.
+  return { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec };
+}
+
+export interface KubernetesGatewayOptions {
+  /** Configured cluster name. */
+  name: string;
+  kubeConfig: k8s.KubeConfig;
+}
+
+export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayOptions): ClusterGateway {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+  const discovery = kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
+  const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+  async function call<T>(ctx: Omit<K8sErrorContext, 'cluster'>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapKubernetesError(err, { cluster: name, ...ctx });
+    }
+  }
+
+  return {
+    name,
+
+    async createService(manifest, opts = {}) {
+      const { namespace, name: svcName } = manifest.metadata;
+      const created = await call({ verb: 'create', resource: 'services', namespace, name: svcName }, () =>
+        core.createNamespacedService({
+          namespace,
+          body: manifest as k8s.V1Service,
+          fieldManager: FIELD_MANAGER,
+          ...(opts.dryRun ? { dryRun: 'All' } : {}),
+        }),
+      );
+      return toServiceView(name, created);
+    },
+
+    async getService(namespace, svcName) {
+      const svc = await call({ verb: 'get', resource: 'services', namespace, name: svcName }, () =>
+        core.readNamespacedService({ namespace, name: svcName }),
+      );
+      return toServiceView(name, svc);
+    },
+
+    async listServices(namespace) {
+      const items: k8s.V1Service[] = [];
+      let cont: string | undefined;
+      do {
+        const page = await call({ verb: 'list', resource: 'services', ...(namespace ? { namespace } : {}) }, () =>
+          namespace
+            ? core.listNamespacedService({ namespace, limit: 500, ...(cont ? { _continue: cont } : {}) })
+            : core.listServiceForAllNamespaces({ limit: 500, ...(cont ? { _continue: cont } : {}) }),
+        );
+        items.push(...page.items);
+        cont = page.metadata?._continue || undefined;
+      } while (cont);
+      return items.map((s) => toServiceView(name, s));
+    },
+
+    async setServiceType(namespace, svcName, type) {
+      const ctx = { verb: 'patch', resource: 'services', namespace, name: svcName };
+      // One retry on a conflict: someone changed the Service between our read and our patch.
+      for (let attempt = 0; ; attempt++) {
+        const current = await call({ ...ctx, verb: 'get' }, () => core.readNamespacedService({ namespace, name: svcName }));
+        if (current.spec?.type === type) return toServiceView(name, current);
+        try {
+          const patched = await call(ctx, () =>
+            core.patchNamespacedService(
+              { namespace, name: svcName, body: typeChangePatch(current, type), fieldManager: FIELD_MANAGER },
+              mergePatch,
+            ),
+          );
+          return toServiceView(name, patched);
+        } catch (err) {
+          if (attempt === 0 && err instanceof BotError && err.code === 'conflict') continue;
+          throw err;
+        }
+      }
+    },
+
+    async deleteService(namespace, svcName) {
+      await call({ verb: 'delete', resource: 'services', namespace, name: svcName }, () =>
+        core.deleteNamespacedService({ namespace, name: svcName, propagationPolicy: 'Background' }),
+      );
+      try {
+        return toServiceView(name, await core.readNamespacedService({ namespace, name: svcName }));
+      } catch (err) {
+        if (err instanceof k8s.ApiException && err.code === 404) return undefined;
+        throw mapKubernetesError(err, { cluster: name, verb: 'get', resource: 'services', namespace, name: svcName });
+      }
+    },
+
+    async listNodes() {
+      const nodes = await call({ verb: 'list', resource: 'nodes' }, () => core.listNode());
+      return nodes.items.map(toNodeView);
+    },
+
+    async getDeploymentSelector(namespace, deployment) {
+      const dep = await call({ verb: 'get', resource: 'deployments', namespace, name: deployment }, () =>
+        apps.readNamespacedDeployment({ namespace, name: deployment }),
+      );
+      const selector = dep.spec?.selector;
+      if (selector?.matchExpressions?.length) {
+        throw new BotError(
+          'invalid',
+          `Deployment \`${deployment}\` selects its pods with matchExpressions, which a Service selector can't express; create the Service with \`--selector\` instead.`,
+        );
+      }
+      const labels = selector?.matchLabels ?? {};
+      if (Object.keys(labels).length === 0) {
+        throw new BotError('invalid', `Deployment \`${deployment}\` has no matchLabels to copy into a Service selector.`);
+      }
+      return { ...labels };
+    },
+
+    async listServiceEndpoints(namespace, svcName) {
+      const slices = await call({ verb: 'list', resource: 'endpointslices', namespace, name: svcName }, () =>
+        discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${svcName}` }),
+      );
+      const out: PodEndpointView[] = [];
+      for (const slice of slices.items) {
+        for (const ep of slice.endpoints) {
+          for (const port of slice.ports ?? []) {
+            for (const ip of ep.addresses) {
+              out.push({
+                ip,
+                port: port.port ?? 0,
+                protocol: port.protocol === 'UDP' || port.protocol === 'SCTP' ? port.protocol : 'TCP',
+                ...(port.name ? { portName: port.name } : {}),
+                ready: ep.conditions?.ready ?? true,
+                ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+                ...(ep.targetRef?.name ? { podName: ep.targetRef.name } : {}),
+              });
+            }
+          }
+        }
+      }
+      return out;
+    },
+
+    async listServiceEvents(namespace, svcName) {
+      const events = await call({ verb: 'list', resource: 'events', namespace, name: svcName }, () =>
+        core.listNamespacedEvent({
+          namespace,
+          fieldSelector: `involvedObject.kind=Service,involvedObject.name=${svcName}`,
+        }),
+      );
+      return events.items.map(toEventView).sort((a, b) => a.lastSeen.getTime() - b.lastSeen.getTime());
+    },
+  };
+}

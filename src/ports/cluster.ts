@@ -1,0 +1,26 @@
+/** What svcbot's domain needs from one Kubernetes cluster. Adapters implement it; the domain never sees an SDK. */
+import type { ServiceType } from '../domain/command.js';
+import type { ServiceManifest } from '../domain/manifest.js';
+import type { EventView, NodeView, PodEndpointView, ServiceView } from '../domain/views.js';
+
+export interface ClusterGateway {
+  /** The configured cluster's name (what users type after `--cluster`). */
+  readonly name: string;
+  /** Creates a Service. Throws BotError `already_exists`, `invalid` (with the API's causes), `forbidden`, `cluster_unreachable`. */
+  createService(manifest: ServiceManifest, opts?: { dryRun?: boolean }): Promise<ServiceView>;
+  /** Throws BotError `not_found` when there is no such Service. */
+  getService(namespace: string, name: string): Promise<ServiceView>;
+  /** `namespace` null lists every namespace. */
+  listServices(namespace: string | null): Promise<ServiceView[]>;
+  /** Changes a Service's type in place (a patch, not delete-and-recreate). */
+  setServiceType(namespace: string, name: string, type: ServiceType): Promise<ServiceView>;
+  /** Deletes a Service; resolves with the Service as the API left it (maybe still held by finalizers). */
+  deleteService(namespace: string, name: string): Promise<ServiceView | undefined>;
+  listNodes(): Promise<NodeView[]>;
+  /** The deployment's `spec.selector.matchLabels`. Throws `not_found`, or `invalid` for a selector svcbot can't copy. */
+  getDeploymentSelector(namespace: string, name: string): Promise<Record<string, string>>;
+  /** Addresses behind a Service, from its EndpointSlices. */
+  listServiceEndpoints(namespace: string, name: string): Promise<PodEndpointView[]>;
+  /** Recent Events about a Service, newest last. */
+  listServiceEvents(namespace: string, name: string): Promise<EventView[]>;
+}
