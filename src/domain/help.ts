@@ -1,0 +1,233 @@
+/**
+ * What `/svc help` says, as data: someone else renders it (Block Kit, console). It teaches the
+ * command: what each Service type means, what every flag does, examples to copy.
+ */
+import type { CommandKind, ServiceType } from './command.js';
+import { FLAGS, type FlagKey, findSubcommand, specOf, unknownSubcommand, usageLine } from './grammar/spec.js';
+import { SERVICE_TYPE_ALIASES } from './grammar/validate.js';
+
+export interface SubcommandHelp {
+  name: CommandKind;
+  aliases: string[];
+  usage: string;
+  summary: string;
+  details: string[];
+  examples: string[];
+  flags: { flag: string; description: string }[];
+}
+
+export interface ServiceTypeHelp {
+  type: ServiceType;
+  /** Other spellings the commands accept (case-insensitive). */
+  aliases: string[];
+  meaning: string;
+}
+
+/** What each Service type means, for help and for anything that explains a type. */
+export const SERVICE_TYPE_HELP: readonly ServiceTypeHelp[] = [
+  {
+    type: 'ClusterIP',
+    aliases: [...SERVICE_TYPE_ALIASES.ClusterIP],
+    meaning:
+      'reachable inside the cluster only, at a stable address and the DNS name NAME.NAMESPACE.svc. The default.',
+  },
+  {
+    type: 'NodePort',
+    aliases: [...SERVICE_TYPE_ALIASES.NodePort],
+    meaning:
+      'also opens a port in the range 30000–32767 on every node, so anything that can reach a node can reach the Service.',
+  },
+  {
+    type: 'LoadBalancer',
+    aliases: [...SERVICE_TYPE_ALIASES.LoadBalancer],
+    meaning:
+      'also gets an AWS load balancer with a public DNS name. It costs money until the Service is deleted or ' +
+      'changed back, and takes a few minutes to be ready.',
+  },
+];
+
+const TYPE_LINES = SERVICE_TYPE_HELP.map((t) => `${t.type} (${t.aliases.join(', ')}): ${t.meaning}`);
+
+const CAPTURE_RULE =
+  'svcbot never sets externalIPs, loadBalancerIP, clusterIP or status, whatever the flag: ' +
+  'they would let a Service capture other traffic (CVE-2020-8554).';
+
+const PORT_LINE =
+  '--port PORT[:TARGETPORT]: clients connect to PORT; the pods receive the traffic on TARGETPORT, a number or the ' +
+  'name of a container port (the same as PORT when left out). Add /UDP or /SCTP for other protocols than TCP. ' +
+  'With more than one port, name each one: --port http=8080:80 --port https=8443:443.';
+
+function flagHelp(key: FlagKey, description: string): { flag: string; description: string } {
+  const spec: { name: string; short?: string; value?: string } = FLAGS[key];
+  const long = `--${spec.name}${spec.value === undefined ? '' : ` ${spec.value}`}`;
+  return { flag: spec.short === undefined ? long : `-${spec.short}, ${long}`, description };
+}
+
+const NAMESPACE = flagHelp('namespace', 'The namespace to act in (default: default).');
+const CLUSTER = flagHelp('cluster', 'Which configured cluster (default: the first one).');
+const TYPE = flagHelp('type', 'ClusterIP (default), NodePort or LoadBalancer; also cip, np, lb.');
+const PORT = flagHelp(
+  'port',
+  'A port to open; repeat for more. PORT:TARGETPORT sends PORT to TARGETPORT on the pods; NAME= names it; /UDP or /SCTP sets the protocol.',
+);
+const DRY_RUN = flagHelp('dryRun', 'Show the Service that would be made, without making it.');
+
+function entries(cmd: string): SubcommandHelp[] {
+  const usage = (kind: CommandKind): string => usageLine(kind, cmd);
+  const aliases = (kind: CommandKind): string[] => [...specOf(kind).aliases];
+  return [
+    {
+      name: 'create',
+      aliases: aliases('create'),
+      usage: usage('create'),
+      summary: 'Create a Service that sends traffic to the pods with the given labels.',
+      details: [
+        'NAME: the Service\'s name: lowercase letters, digits and "-", starting with a letter, at most 63 characters.',
+        '--selector KEY=VALUE: the pods that get the traffic are those with all these labels. Separate pairs with ' +
+          'commas or repeat --selector.',
+        PORT_LINE,
+        ...TYPE_LINES,
+        CAPTURE_RULE,
+      ],
+      examples: [
+        `${cmd} create alpine-service --selector app=alpine --port 8080:80`,
+        `${cmd} create web --selector app=web,tier=frontend --port http=80:8080 --port https=443:8443`,
+        `${cmd} create api --selector app=api --port 80:http`,
+        `${cmd} create dns --selector app=coredns --port dns=53/udp --port dns-tcp=53/tcp`,
+        `${cmd} create alpine-service --selector app=alpine --port 8080:80 --type lb --dry-run`,
+        `${cmd} create alpine-service --selector app=alpine --port 80 -n staging --cluster prod-eu`,
+      ],
+      flags: [
+        flagHelp('selector', 'Labels of the pods that get the traffic (required); repeatable.'),
+        { ...PORT, description: `${PORT.description} Required.` },
+        TYPE,
+        NAMESPACE,
+        CLUSTER,
+        DRY_RUN,
+      ],
+    },
+    {
+      name: 'expose',
+      aliases: aliases('expose'),
+      usage: usage('expose'),
+      summary: "Create a Service for a deployment's pods, using the deployment's own selector.",
+      details: [
+        'deployment/NAME (also deploy/NAME, deployments/NAME): the deployment whose pods get the traffic. ' +
+          'Only deployments can be exposed.',
+        "--name SERVICE: the Service's name (default: the deployment's name).",
+        PORT_LINE,
+        ...TYPE_LINES,
+        CAPTURE_RULE,
+      ],
+      examples: [
+        `${cmd} expose deployment/alpine --port 8080:80`,
+        `${cmd} expose deploy/web --port http=80:8080 --port https=443:8443 --name web-public --type lb`,
+        `${cmd} expose deployment/api --port 80:http -n staging --dry-run`,
+      ],
+      flags: [
+        { ...PORT, description: `${PORT.description} Required.` },
+        TYPE,
+        flagHelp('name', "The Service's name (default: the deployment's name)."),
+        NAMESPACE,
+        CLUSTER,
+        DRY_RUN,
+      ],
+    },
+    {
+      name: 'list',
+      aliases: aliases('list'),
+      usage: usage('list'),
+      summary: 'List the Services in a namespace, or in all of them.',
+      details: ['-n NAMESPACE and -A do not go together.', ...TYPE_LINES],
+      examples: [`${cmd} list`, `${cmd} ls -n staging`, `${cmd} list -A --type lb`, `${cmd} get --cluster prod-eu`],
+      flags: [
+        NAMESPACE,
+        flagHelp('allNamespaces', 'List the Services of every namespace.'),
+        { ...TYPE, description: 'Only Services of this type.' },
+        CLUSTER,
+      ],
+    },
+    {
+      name: 'describe',
+      aliases: aliases('describe'),
+      usage: usage('describe'),
+      summary: 'Show one Service: type, ports, selector, the pods behind it and, for LoadBalancer, its address.',
+      details: [],
+      examples: [`${cmd} describe alpine-service`, `${cmd} show alpine-service -n staging`],
+      flags: [NAMESPACE, CLUSTER],
+    },
+    {
+      name: 'type',
+      aliases: aliases('type'),
+      usage: usage('type'),
+      summary: "Change a Service's type.",
+      details: [
+        ...TYPE_LINES,
+        'Changing to LoadBalancer creates the AWS load balancer; changing away from it deletes it.',
+      ],
+      examples: [`${cmd} type alpine-service loadbalancer`, `${cmd} type alpine-service np -n staging`],
+      flags: [NAMESPACE, CLUSTER],
+    },
+    {
+      name: 'delete',
+      aliases: aliases('delete'),
+      usage: usage('delete'),
+      summary: 'Delete a Service (and its AWS load balancer, if it has one).',
+      details: ['One Service at a time.'],
+      examples: [`${cmd} delete alpine-service`, `${cmd} rm alpine-service -n staging --cluster prod-eu`],
+      flags: [NAMESPACE, CLUSTER],
+    },
+    {
+      name: 'jobs',
+      aliases: aliases('jobs'),
+      usage: usage('jobs'),
+      summary: 'List load-balancer jobs, running and recent (comes with load-balancer jobs).',
+      details: [
+        'Creating, changing or deleting a LoadBalancer Service starts a job that waits for AWS; this lists them ' +
+          'with their IDs. Arrives together with load-balancer jobs.',
+      ],
+      examples: [`${cmd} jobs`, `${cmd} jobs -n staging`],
+      flags: [NAMESPACE, CLUSTER],
+    },
+    {
+      name: 'cancel',
+      aliases: aliases('cancel'),
+      usage: usage('cancel'),
+      summary: 'Cancel a load-balancer job that has not finished (comes with load-balancer jobs).',
+      details: [`JOB: the job's ID, as ${cmd} jobs shows it. Arrives together with load-balancer jobs.`],
+      examples: [`${cmd} cancel 42`],
+      flags: [],
+    },
+    {
+      name: 'help',
+      aliases: aliases('help'),
+      usage: usage('help'),
+      summary: 'Show this overview, or the help of one subcommand.',
+      details: [`Also: ${cmd} with no text, --help or -h anywhere, ${cmd} SUBCOMMAND --help.`],
+      examples: [`${cmd} help`, `${cmd} help create`, `${cmd} create --help`],
+      flags: [],
+    },
+  ];
+}
+
+/**
+ * The help on a topic (a subcommand or alias, case-insensitive), or the overview of all subcommands.
+ * @throws UsageError with the closest subcommand for an unknown topic.
+ */
+export function helpFor(
+  topic: string | undefined,
+  commandName: string,
+): { overview: SubcommandHelp[] } | { subcommand: SubcommandHelp } {
+  const all = entries(commandName);
+  if (topic === undefined) return { overview: all };
+  const kind = findSubcommand(topic)?.kind;
+  const entry = all.find((e) => e.name === kind);
+  if (entry === undefined) throw unknownSubcommand(topic, commandName, true);
+  return { subcommand: entry };
+}
+
+/** The usage line of a subcommand (name or alias), or the general usage line for anything else. */
+export function usageOf(kind: string, commandName: string): string {
+  return usageLine(kind, commandName);
+}
+
