@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# svcbot container image: `docker build -t svcbot .`
+# Two stages: the build stage compiles TypeScript with all dependencies; the runtime stage has
+# production dependencies and the compiled dist/ only.
+
+# ---- build -------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Dependencies first, so they stay cached while only sources change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# The sources (what .dockerignore lets through: src/, handlers/, jobs/, bench/ and the tsconfigs).
+COPY . .
+RUN npm run build
+
+# ---- runtime -----------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Files stay owned by root (read-only for the app); run as the image's `node` user, by number so
+# Kubernetes can verify `runAsNonRoot: true`.
+USER 1000:1000
+EXPOSE 3000
+# Node is PID 1: no init wrapper. svcbot's CLI handles SIGTERM/SIGINT itself (stops the app once,
+# exits 0; gives up with exit 1 after 10 s), so `docker stop` and pod termination shut it down cleanly.
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["start"]
