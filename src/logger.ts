@@ -113,6 +113,8 @@ const urlKeySet = new Set(URL_KEYS);
 
 /** "[redacted]" for secrets; for URLs, the URL with its password (or, failing that, all of it) hidden. */
 function censor(value: unknown, path: string[]): unknown {
+  // An unset secret stays visibly unset (JSON leaves undefined out) instead of looking set.
+  if (value === undefined) return undefined;
   const last = path[path.length - 1];
   if (last !== undefined && urlKeySet.has(last) && typeof value === 'string') {
     const url = URL.parse(value);

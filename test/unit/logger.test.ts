@@ -105,6 +105,11 @@ describe('createLogger redaction', () => {
     expect(logged.clusters[0]!.name).toBe('prod');
   });
 
+  it('leaves unset secrets unset', () => {
+    const { record } = logOnce({ slack: { botToken: 'xoxb-SECRET-1', appToken: undefined, command: '/svc' } });
+    expect(record.slack).toEqual({ botToken: REDACTED, command: '/svc' });
+  });
+
   it('leaves a Redis URL without a password alone', () => {
     expect(logOnce({ redisUrl: 'redis://127.0.0.1:6379' }).record.redisUrl).toBe('redis://127.0.0.1:6379');
   });
