@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+/**
+ * The `svcbot` command line. `main(argv, io, env, deps)` does everything and resolves with the exit
+ * code (0 ok, 1 runtime error, 2 usage or configuration error); only the entry guard at the bottom
+ * calls `process.exit`. Subcommands load their modules lazily, so `svcbot start` never loads the
+ * sandbox and `svcbot sandbox` never loads the bot.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, slackSettingsProblems } from './config.js';
+import type { Config } from './config.js';
+import { didYouMean } from './config/did-you-mean.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** What `svcbot start` runs: the composition root (src/app.ts). */
+export interface AppModule {
+  startApp: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> }>;
+}
+
+/** What `svcbot sandbox` runs (src/sandbox/main.ts). */
+export interface SandboxModule {
+  runSandboxCommand: (argv: string[], io: CliIo) => Promise<number>;
+}
+
+/** Something that emits SIGTERM/SIGINT: `process`, or an EventEmitter in tests. */
+export interface SignalSource {
+  on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+  off(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+}
+
+export interface CliDeps {
+  loadApp: () => Promise<AppModule>;
+  loadSandbox: () => Promise<SandboxModule>;
+  signals: SignalSource;
+  createLogger: typeof createLogger;
+  /** Reads the SVCBOT_CONFIG file. */
+  readFile: (file: string) => string;
+  /** How long `stop()` may take after SIGTERM/SIGINT before svcbot gives up and exits 1. */
+  stopTimeoutMs: number;
+}
+
+/**
+ * src/app.ts is written in parallel with this file; until it exists a literal `import('./app.js')`
+ * would not type-check. TODO(lead): once it lands, use `() => import('./app.js')` so the compiler
+ * checks `startApp` against AppModule.
+ */
+const APP_MODULE = './app.js';
+
+export const defaultDeps: CliDeps = {
+  loadApp: () => import(APP_MODULE) as Promise<AppModule>,
+  loadSandbox: () => import('./sandbox/main.js'),
+  signals: process,
+  createLogger,
+  readFile: (file) => readFileSync(file, 'utf8'),
+  stopTimeoutMs: 10_000,
+};
+
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[], ctx: Context): Promise<number>;
+}
+
+interface Context {
+  io: CliIo;
+  env: NodeJS.ProcessEnv;
+  deps: CliDeps;
+}
+
+/** A mistake on the command line: message + usage on stderr, exit 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+const START_USAGE = `Usage: svcbot start
+
+Runs the bot: answers Slack's requests (HTTP on PORT, or Socket Mode when SLACK_APP_TOKEN is set),
+manages Services on the configured clusters and runs the load-balancer jobs from Redis.
+Configuration comes from environment variables and the YAML file named by SVCBOT_CONFIG
+(see README.md). SIGTERM or SIGINT stops it gracefully.
+
+Options:
+  -h, --help   show this help
+`;
+
+const commands: Record<string, Command> = {
+  start: {
+    summary: 'run the bot against Slack, the clusters and Redis',
+    usage: START_USAGE,
+    run: runStart,
+  },
+  sandbox: {
+    summary: 'run a simulated Kubernetes API + AWS ELB API + DNS on loopback',
+    usage: 'Usage: svcbot sandbox [options]   (svcbot sandbox --help lists them)\n',
+    async run(args, { io, deps }) {
+      const { runSandboxCommand } = await deps.loadSandbox();
+      return runSandboxCommand(args, io);
+    },
+  },
+  help: {
+    summary: 'show help for a command',
+    usage: 'Usage: svcbot help [COMMAND]\n',
+    async run(args, ctx) {
+      const [name, ...extra] = args;
+      if (extra.length > 0) throw new UsageError(`help takes one command name (got ${args.length})`, commands.help!.usage);
+      if (name === undefined) {
+        ctx.io.stdout.write(usage());
+        return 0;
+      }
+      const command = findCommand(name);
+      // The sandbox documents its own options.
+      if (name === 'sandbox') return command.run(['--help'], ctx);
+      ctx.io.stdout.write(command.usage);
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const list = Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n');
+  return `svcbot: manage Kubernetes Services and their AWS load balancers from Slack
+
+Usage: svcbot <command> [options]
+
+Commands:
+${list}
+
+Options:
+  -h, --help     show this help
+  -v, --version  print the version
+
+Run 'svcbot help <command>' for a command's options. Configuration: environment variables
+(SLACK_BOT_TOKEN, PORT, REDIS_URL, KUBECONFIG, ...) and SVCBOT_CONFIG=file.yaml; see README.md.
+`;
+}
+
+function findCommand(name: string): Command {
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command) return command;
+  const suggestion = didYouMean(name, Object.keys(commands));
+  throw new UsageError(`unknown command '${name}'${suggestion ? `\nDid you mean '${suggestion}'?` : ''}`, usage());
+}
+
+/** Node's parseArgs, with its errors turned into UsageErrors ("unknown option '--x'"). */
+function parseOptions<O extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+  args: string[],
+  options: O,
+  commandUsage: string,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
+      const unknown = /Unknown option '([^']+)'/.exec(e.message);
+      const positional = /Unexpected argument '([^']+)'/.exec(e.message);
+      const message = unknown
+        ? `unknown option '${unknown[1]}'`
+        : positional
+          ? `unexpected argument '${positional[1]}'`
+          : (e.message.split('.')[0] ?? e.message);
+      throw new UsageError(message, commandUsage);
+    }
+    throw err;
+  }
+}
+
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'svcbot' && pkg.version) return pkg.version;
+    } catch {
+      // not here; look further up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+async function runStart(args: string[], { io, env, deps }: Context): Promise<number> {
+  const { values } = parseOptions(args, { help: { type: 'boolean', short: 'h' } }, START_USAGE);
+  if (values.help) {
+    io.stdout.write(START_USAGE);
+    return 0;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(env, deps.readFile);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`svcbot start: ${err.message}\n`);
+    return 2;
+  }
+  const slackProblems = slackSettingsProblems(config);
+  if (slackProblems.length > 0) {
+    io.stderr.write(`svcbot start: cannot connect to Slack:\n${slackProblems.map((p) => `  - ${p}\n`).join('')}`);
+    return 2;
+  }
+
+  const logger = deps.createLogger({
+    level: config.logLevel,
+    pretty: (io.stdout as { isTTY?: boolean }).isTTY === true,
+    destination: io.stdout,
+  });
+
+  // Listen before starting, so a SIGTERM during start-up also stops the app (once it is up).
+  let signalled: (signal: string) => void = () => {};
+  const firstSignal = new Promise<string>((resolve) => (signalled = resolve));
+  let signals = 0;
+  let forced: (code: number) => void = () => {};
+  const forcedExit = new Promise<number>((resolve) => (forced = resolve));
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => () => {
+    signals += 1;
+    if (signals === 1) {
+      logger.info({ signal }, 'stopping');
+      timer = setTimeout(() => {
+        logger.error({ timeoutMs: deps.stopTimeoutMs }, 'did not stop in time; exiting');
+        forced(1);
+      }, deps.stopTimeoutMs);
+      signalled(signal);
+    } else {
+      logger.warn({ signal }, 'second signal; exiting without waiting');
+      forced(1);
+    }
+  };
+  const onTerm = onSignal('SIGTERM');
+  const onInt = onSignal('SIGINT');
+  deps.signals.on('SIGTERM', onTerm);
+  deps.signals.on('SIGINT', onInt);
+
+  try {
+    const run = async (): Promise<number> => {
+      const { startApp } = await deps.loadApp();
+      const app = await startApp(config, logger);
+      await firstSignal;
+      await app.stop();
+      logger.info('stopped');
+      return 0;
+    };
+    return await Promise.race([run(), forcedExit]);
+  } finally {
+    clearTimeout(timer);
+    deps.signals.off('SIGTERM', onTerm);
+    deps.signals.off('SIGINT', onInt);
+  }
+}
+
+/**
+ * Runs the command line `argv` (without `node` and the script). Never calls process.exit and never
+ * throws: resolves with the exit code.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+  env: NodeJS.ProcessEnv,
+  deps: Partial<CliDeps> = {},
+): Promise<number> {
+  const ctx: Context = { io, env, deps: { ...defaultDeps, ...deps } };
+  try {
+    // Options before the command are svcbot's own; everything after belongs to the command.
+    const at = argv.findIndex((a) => !a.startsWith('-'));
+    const own = at === -1 ? [...argv] : argv.slice(0, at);
+    const { values } = parseOptions(
+      own,
+      { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      usage(),
+    );
+    if (values.help) {
+      io.stdout.write(usage());
+      return 0;
+    }
+    if (values.version) {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (at === -1) throw new UsageError('missing command', usage());
+    const name = argv[at] as string;
+    return await findCommand(name).run(argv.slice(at + 1), ctx);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`svcbot: ${err.message}\n\n${err.usage}`);
+      return 2;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (env.SVCBOT_DEBUG === '1') io.stderr.write(`svcbot: ${e.stack ?? e.message}\n`);
+    else io.stderr.write(`svcbot: ${(e.message.split('\n')[0] ?? '').trim() || e.name} (SVCBOT_DEBUG=1 shows details)\n`);
+    return 1;
+  }
+}
+
+/** True when this file is the program node was started with (also through an npm bin symlink). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // PID 1 in the container: main() handles SIGTERM itself; exit explicitly so a stray open handle
+  // cannot keep a stopped bot alive.
+  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, process.env).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}

@@ -1,0 +1,316 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli.js';
+import type { AppModule, CliDeps, CliIo, SandboxModule } from '../../src/cli.js';
+import type { Config } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
+
+function capture() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+function harness() {
+  const stdout = capture();
+  const stderr = capture();
+  const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream };
+  return { io, stdout: stdout.text, stderr: stderr.text };
+}
+
+const never = (what: string) => () => Promise.reject(new Error(`${what} must not be loaded`));
+
+/** Deps where nothing real is loaded unless a test says so. */
+function fakeDeps(overrides: Partial<CliDeps> = {}): Partial<CliDeps> {
+  return {
+    loadApp: never('the app'),
+    loadSandbox: never('the sandbox'),
+    signals: new EventEmitter(),
+    readFile: () => {
+      throw Object.assign(new Error('no files in this test'), { code: 'ENOENT' });
+    },
+    stopTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-SECRET-1', SLACK_SIGNING_SECRET: 'SECRET-2' };
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+describe('svcbot help, version and usage errors', () => {
+  it.each([['--help'], ['-h'], ['help']])('%s prints the usage on stdout', async (arg) => {
+    const h = harness();
+    expect(await main([arg], h.io, {}, fakeDeps())).toBe(0);
+    expect(h.stdout()).toMatch(/^svcbot: manage Kubernetes Services/);
+    expect(h.stdout()).toMatch(/\n {2}start +run the bot/);
+    expect(h.stdout()).toMatch(/\n {2}sandbox +run a simulated/);
+    expect(h.stderr()).toBe('');
+  });
+
+  it.each([['--version'], ['-v']])('%s prints the package version', async (arg) => {
+    const h = harness();
+    expect(await main([arg], h.io, {}, fakeDeps())).toBe(0);
+    expect(h.stdout()).toBe(`${version}\n`);
+  });
+
+  const usageErrors: [argv: string[], message: string][] = [
+    [[], 'svcbot: missing command\n\n'],
+    [['strat'], "svcbot: unknown command 'strat'\nDid you mean 'start'?\n\n"],
+    [['sandbx'], "svcbot: unknown command 'sandbx'\nDid you mean 'sandbox'?\n\n"],
+    [['deploy'], "svcbot: unknown command 'deploy'\n\n"],
+    [['--verbose', 'start'], "svcbot: unknown option '--verbose'\n\n"],
+    [['help', 'strat'], "svcbot: unknown command 'strat'\nDid you mean 'start'?\n\n"],
+    [['help', 'start', 'sandbox'], 'svcbot: help takes one command name (got 2)\n\n'],
+  ];
+  it.each(usageErrors)('%j is a usage error (exit 2, message + usage on stderr)', async (argv, message) => {
+    const h = harness();
+    expect(await main(argv, h.io, {}, fakeDeps())).toBe(2);
+    expect(h.stderr().startsWith(message)).toBe(true);
+    expect(h.stderr()).toContain('Usage: svcbot');
+    expect(h.stdout()).toBe('');
+  });
+
+  it.each([
+    [['help', 'start'], /^Usage: svcbot start\n/],
+    [['start', '--help'], /^Usage: svcbot start\n/],
+    [['start', '-h'], /^Usage: svcbot start\n/],
+    [['help', 'help'], /^Usage: svcbot help \[COMMAND\]\n/],
+  ])('%j prints that command\'s usage', async (argv, usage) => {
+    const h = harness();
+    expect(await main(argv, h.io, {}, fakeDeps())).toBe(0);
+    expect(h.stdout()).toMatch(usage);
+  });
+
+  it.each([[['start', '--port', '80']], [['start', 'now']]])('%j: start takes no other arguments', async (argv) => {
+    const h = harness();
+    expect(await main(argv, h.io, {}, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot: (unknown option '--port'|unexpected argument 'now')\n\nUsage: svcbot start/);
+  });
+});
+
+describe('svcbot sandbox', () => {
+  it('hands the whole argv tail and the io to runSandboxCommand and exits with its code', async () => {
+    const h = harness();
+    const calls: [string[], CliIo][] = [];
+    const sandbox: SandboxModule = {
+      runSandboxCommand: (argv, io) => {
+        calls.push([argv, io]);
+        return Promise.resolve(3);
+      },
+    };
+    const code = await main(['sandbox', '--kube-port', '0', '--leak', '--help'], h.io, {}, fakeDeps({ loadSandbox: () => Promise.resolve(sandbox) }));
+    expect(code).toBe(3);
+    expect(calls).toEqual([[['--kube-port', '0', '--leak', '--help'], h.io]]);
+  });
+
+  it('help sandbox asks the sandbox for its own help', async () => {
+    const h = harness();
+    const calls: string[][] = [];
+    const sandbox: SandboxModule = {
+      runSandboxCommand: (argv) => {
+        calls.push(argv);
+        return Promise.resolve(0);
+      },
+    };
+    expect(await main(['help', 'sandbox'], h.io, {}, fakeDeps({ loadSandbox: () => Promise.resolve(sandbox) }))).toBe(0);
+    expect(calls).toEqual([['--help']]);
+  });
+
+  it('loads the real sandbox command lazily (its --help starts nothing)', async () => {
+    const h = harness();
+    expect(await main(['sandbox', '--help'], h.io, {}, { signals: new EventEmitter() })).toBe(0);
+    expect(h.stdout()).toMatch(/^Usage: svcbot sandbox/);
+  });
+});
+
+/** A fake app whose start and stop the test controls. */
+function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void> } = {}) {
+  const calls = { start: 0, stop: 0 };
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const module: AppModule = {
+    startApp: async (c, l) => {
+      calls.start += 1;
+      config = c;
+      logger = l;
+      await (opts.start?.() ?? Promise.resolve());
+      markStarted();
+      return {
+        stop: () => {
+          calls.stop += 1;
+          return opts.stop?.() ?? Promise.resolve();
+        },
+      };
+    },
+  };
+  return { module, calls, started, config: () => config!, logger: () => logger! };
+}
+
+describe('svcbot start', () => {
+  it('starts the app with the configuration and a logger, and stops it once on SIGTERM (exit 0)', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main(['start'], h.io, { ...slackEnv, PORT: '4567', LOG_LEVEL: 'debug' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    expect(app.config().port).toBe(4567);
+    app.logger().debug({ config: app.config() }, 'config');
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    expect(app.calls).toEqual({ start: 1, stop: 1 });
+    expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
+    // The logger writes JSON to stdout at the configured level, secrets redacted.
+    const records = h
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(records.map((r) => r.msg)).toEqual(['config', 'stopping', 'stopped']);
+    expect(h.stdout()).not.toMatch(/SECRET/);
+    expect(h.stderr()).toBe('');
+  });
+
+  it('stops on SIGINT too', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main(['start'], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGINT');
+    expect(await running).toBe(0);
+    expect(app.calls.stop).toBe(1);
+  });
+
+  it('a signal during start-up stops the app once it is up', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    let finishStart: () => void = () => {};
+    const app = fakeApp({ start: () => new Promise<void>((resolve) => (finishStart = resolve)) });
+    let loaded: () => void = () => {};
+    const appLoaded = new Promise<void>((resolve) => (loaded = resolve));
+    const running = main(
+      ['start'],
+      h.io,
+      slackEnv,
+      fakeDeps({
+        signals,
+        loadApp: () => {
+          loaded();
+          return Promise.resolve(app.module);
+        },
+      }),
+    );
+    await appLoaded;
+    signals.emit('SIGTERM');
+    finishStart();
+    expect(await running).toBe(0);
+    expect(app.calls).toEqual({ start: 1, stop: 1 });
+  });
+
+  it('a second signal while stopping exits 1 at once, without a second stop()', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp({ stop: () => new Promise<void>(() => {}) });
+    const running = main(['start'], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    signals.emit('SIGINT');
+    expect(await running).toBe(1);
+    expect(app.calls.stop).toBe(1);
+  });
+
+  it('gives up with exit 1 when stop() hangs past the timeout', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp({ stop: () => new Promise<void>(() => {}) });
+    const running = main(['start'], h.io, slackEnv, fakeDeps({ signals, stopTimeoutMs: 20, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(1);
+    expect(h.stdout()).toContain('did not stop in time');
+    expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('exits 1 with one line when stop() fails', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp({ stop: () => Promise.reject(new Error('redis went away')) });
+    const running = main(['start'], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(1);
+    expect(h.stderr()).toBe('svcbot: redis went away (SVCBOT_DEBUG=1 shows details)\n');
+  });
+
+  it('reports a failure to start in one line, without a stack (exit 1)', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp({ start: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379\n    at TCPConnectWrap')) });
+    expect(await main(['start'], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }))).toBe(1);
+    expect(h.stderr()).toBe('svcbot: connect ECONNREFUSED 127.0.0.1:6379 (SVCBOT_DEBUG=1 shows details)\n');
+    expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('prints the stack with SVCBOT_DEBUG=1', async () => {
+    const h = harness();
+    const app = fakeApp({ start: () => Promise.reject(new Error('boom')) });
+    expect(await main(['start'], h.io, { ...slackEnv, SVCBOT_DEBUG: '1' }, fakeDeps({ loadApp: () => Promise.resolve(app.module) }))).toBe(1);
+    expect(h.stderr()).toMatch(/^svcbot: Error: boom\n {4}at /);
+  });
+
+  it('reports invalid configuration (every problem, no stack) and exits 2 before loading the app', async () => {
+    const h = harness();
+    expect(await main(['start'], h.io, { ...slackEnv, PORT: 'abc', LOG_LEVEL: 'chatty' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toBe(
+      'svcbot start: Invalid configuration (2 problems):\n' +
+        '  - PORT: must be an integer 0-65535 (got "abc")\n' +
+        '  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")\n',
+    );
+  });
+
+  it('reads the SVCBOT_CONFIG file through deps.readFile', async () => {
+    const h = harness();
+    const code = await main(['start'], h.io, { ...slackEnv, SVCBOT_CONFIG: '/etc/svcbot.yaml' }, fakeDeps({ readFile: () => 'port: nope\n' }));
+    expect(code).toBe(2);
+    expect(h.stderr()).toContain('/etc/svcbot.yaml:1: port: must be an integer 0-65535 (got "nope")');
+  });
+
+  it('says what Slack settings are missing and exits 2', async () => {
+    const h = harness();
+    expect(await main(['start'], h.io, { SLACK_APP_TOKEN: 'xapp-1' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot start: cannot connect to Slack:\n {2}- SLACK_BOT_TOKEN \(slack\.botToken\) is not set/);
+    expect(h.stderr()).not.toMatch(/SLACK_SIGNING_SECRET/);
+  });
+
+  it('never loads the sandbox', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    let sandboxLoads = 0;
+    const running = main(
+      ['start'],
+      h.io,
+      slackEnv,
+      fakeDeps({
+        signals,
+        loadApp: () => Promise.resolve(app.module),
+        loadSandbox: () => {
+          sandboxLoads += 1;
+          return Promise.reject(new Error('no'));
+        },
+      }),
+    );
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    expect(sandboxLoads).toBe(0);
+  });
+});
