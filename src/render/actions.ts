@@ -20,8 +20,12 @@ export interface ServiceRef {
   name: string;
 }
 
+/** JSON, with `<`, `>` and `&` as \u escapes so that not even a button's hidden value holds Slack markup. */
 export function serviceActionValue(ref: ServiceRef): string {
-  return JSON.stringify({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name });
+  return JSON.stringify({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name })
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
 }
 
 /** The ServiceRef in a button's value, or undefined when the value is not one of ours. */

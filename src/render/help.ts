@@ -1,17 +1,10 @@
 /** `/svc help` and `/svc help SUBCOMMAND`, rendered from the help data (`helpFor` in domain/help.ts). */
-import { codeList, codeSections, context, header, reply, section, type Block, type Reply } from './blocks.js';
+import type { SubcommandHelp } from '../domain/help.js';
+import { LIMITS, codeList, codeSections, context, header, reply, section, type Block, type Reply } from './blocks.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 
-/** The shape of one subcommand's help (structurally the same as domain/help.ts's `SubcommandHelp`). */
-export interface SubcommandHelpView {
-  name: string;
-  aliases: readonly string[];
-  usage: string;
-  summary: string;
-  details: readonly string[];
-  examples: readonly string[];
-  flags: readonly { flag: string; description: string }[];
-}
+/** One subcommand's help, as domain/help.ts describes it (read-only: rendering never changes it). */
+export type SubcommandHelpView = Readonly<SubcommandHelp>;
 
 /** What `helpFor(topic, commandName)` returns. */
 export type HelpView = { overview: readonly SubcommandHelpView[] } | { subcommand: SubcommandHelpView };
@@ -30,9 +23,24 @@ function renderOverview(subcommands: readonly SubcommandHelpView[], commandName:
   return reply('ephemeral', text, blocks);
 }
 
+/** Paragraphs, as few sections as hold them whole (a paragraph longer than a section is cut). */
+function paragraphSections(paragraphs: readonly string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const p of paragraphs) {
+    if (current !== '' && current.length + 2 + p.length > LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current === '' ? p : `${current}\n\n${p}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}
+
 function renderSubcommand(s: SubcommandHelpView, commandName: string): Reply {
   const blocks: Block[] = [header(`${commandName} ${s.name}`), section([escapeMrkdwn(s.summary), '', `*Usage:* ${code(s.usage)}`])];
-  if (s.details.length > 0) blocks.push(section(s.details.map(escapeMrkdwn).join('\n\n')));
+  blocks.push(...paragraphSections(s.details.map(escapeMrkdwn)));
   if (s.flags.length > 0) blocks.push(section(['*Options*', ...s.flags.map((f) => `• ${code(f.flag)} ${escapeMrkdwn(f.description)}`)]));
   if (s.examples.length > 0) blocks.push(section('*Examples*'), ...codeSections(s.examples, 10));
   if (s.aliases.length > 0) blocks.push(context(`Also spelled ${codeList(s.aliases)}.`));
