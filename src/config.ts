@@ -500,7 +500,14 @@ function readYaml(file: string, readFile: ReadFile, problems: string[]): { data:
     }
     return { data: {} };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // e.g. "Excessive alias count indicates a resource exhaustion attack"
+    problems.push(`${file}: invalid YAML: ${(err as Error).message}`);
+    return { data: {} };
+  }
   if (data === null || data === undefined) return { data: {}, source: { file, doc, lines } };
   if (!isPlainObject(data)) {
     problems.push(`${file}: must be a mapping of settings (got ${describeType(data)})`);

@@ -334,6 +334,11 @@ awsRegion: eu-west-1
     ['- port: 1\n', {}, ['/c.yaml: must be a mapping of settings (got a list)']],
     ['port: [1\n', {}, ['/c.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
     ['port: 1\nport: 2\n', {}, ['/c.yaml:2:1: invalid YAML: Map keys must be unique']],
+    [
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 11 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]`).join('\n')}\n`,
+      {},
+      [expect.stringMatching(/^\/c\.yaml: invalid YAML: Excessive alias count/) as unknown as string],
+    ],
     // The environment's value replaces the file's, so only the environment's problem counts.
     ['port: 99999\n', { PORT: 'abc' }, ['PORT: must be an integer 0-65535 (got "abc")']],
     ['port: 99999\n', { PORT: '80' }, []],
