@@ -337,7 +337,7 @@ awsRegion: eu-west-1
     [
       `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 11 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]`).join('\n')}\n`,
       {},
-      [expect.stringMatching(/^\/c\.yaml: invalid YAML: Excessive alias count/) as unknown as string],
+      [expect.stringMatching(/^\/c\.yaml: invalid YAML: Excessive alias count/)],
     ],
     // The environment's value replaces the file's, so only the environment's problem counts.
     ['port: 99999\n', { PORT: 'abc' }, ['PORT: must be an integer 0-65535 (got "abc")']],
