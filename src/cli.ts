@@ -47,15 +47,8 @@ export interface CliDeps {
   stopTimeoutMs: number;
 }
 
-/**
- * src/app.ts is written in parallel with this file; until it exists a literal `import('./app.js')`
- * would not type-check. TODO(lead): once it lands, use `() => import('./app.js')` so the compiler
- * checks `startApp` against AppModule.
- */
-const APP_MODULE = './app.js';
-
 export const defaultDeps: CliDeps = {
-  loadApp: () => import(APP_MODULE) as Promise<AppModule>,
+  loadApp: () => import('./app.js'),
   loadSandbox: () => import('./sandbox/main.js'),
   signals: process,
   createLogger,
