@@ -243,7 +243,7 @@ function loadBalancerStatus(svc: KubeObject, wide: boolean): string {
 }
 
 /** The EXTERNAL-IP cell: `<none>`, `<pending>`, the load balancer's addresses and/or externalIPs. */
-export function serviceExternalIP(svc: KubeObject, wide = true): string {
+function serviceExternalIP(svc: KubeObject, wide = true): string {
   const externalIPs = list(svc, 'spec', 'externalIPs').filter((v): v is string => typeof v === 'string');
   switch (str(svc, 'spec', 'type') || 'ClusterIP') {
     case 'ClusterIP':
@@ -262,7 +262,7 @@ export function serviceExternalIP(svc: KubeObject, wide = true): string {
 }
 
 /** The PORT(S) cell: `port[:nodePort]/protocol`, comma-separated; `<none>` without ports. */
-export function servicePorts(svc: KubeObject): string {
+function servicePorts(svc: KubeObject): string {
   const pieces = list(svc, 'spec', 'ports').map((p) => {
     const protocol = str(p, 'protocol') || 'TCP';
     const nodePort = num(p, 'nodePort');
@@ -549,7 +549,7 @@ const deploymentPrinter: Printer = {
 };
 
 /** The ENDPOINTS cell of an Endpoints object: `ip:port` pairs, three at most, then `+ N more...`. */
-export function formatEndpoints(ep: KubeObject): string {
+function formatEndpoints(ep: KubeObject): string {
   const subsets = list(ep, 'subsets');
   if (subsets.length === 0) return '<none>';
   const items: string[] = [];
