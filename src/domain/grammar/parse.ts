@@ -390,7 +390,8 @@ function isCommandName(word: string, commandName: string): boolean {
 
 /**
  * Parse the text of a `/svc` command (as Slack sends it: escaped, maybe with smart quotes, long
- * dashes and the command name in front). Empty text and `--help`/`-h` anywhere ask for help.
+ * dashes and the command name in front). Empty text and `--help`/`-h` anywhere ask for help (about
+ * the subcommand, if there is one).
  * @throws UsageError for anything wrong with the text, and nothing else.
  */
 export function parseCommand(text: string, opts: ParseOptions = {}): Command {
@@ -422,7 +423,12 @@ export function parseCommand(text: string, opts: ParseOptions = {}): Command {
   }
   const word = words[at]!;
   const sub = findSubcommand(word);
-  if (sub === undefined) throw unknownSubcommand(word, commandName);
+  if (sub === undefined) {
+    // Asked for help with a word that is no subcommand: a typo gets its "did you mean", the rest the overview.
+    const err = unknownSubcommand(word, commandName);
+    if (helpAsked && err.suggestion === undefined) return { kind: 'help' };
+    throw err;
+  }
   if (helpAsked && sub.kind !== 'help') return { kind: 'help', topic: sub.kind };
 
   const rest = words.filter((w, i) => i !== at && !isHelpFlag(w));

@@ -70,7 +70,7 @@ export function parsePort(raw: string): PortSpec {
     throw new GrammarProblem(`--port ${quote(raw)} has no port number: use [NAME=]PORT[:TARGETPORT], e.g. 8080:80`);
   }
   if (!/^\d+$/.test(portText)) {
-    const hint = name === undefined && isPortName(portText) ? ` (to name a port, write NAME=PORT, e.g. ${portText}=80)` : '';
+    const hint = name === undefined && isPortName(portText) && /^[a-z]/.test(portText) ? ` (to name a port, write NAME=PORT, e.g. ${portText}=80)` : '';
     throw new GrammarProblem(`${quote(portText)} is not a port number: use 1–65535${hint}`);
   }
   const spec: PortSpec = { port: portNumber(portText, 'port'), protocol };
