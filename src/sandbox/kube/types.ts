@@ -130,6 +130,7 @@ export interface Condition {
   lastTransitionTime?: string;
   lastHeartbeatTime?: string;
   lastProbeTime?: string | null;
+  lastUpdateTime?: string;
   reason?: string;
   message?: string;
 }

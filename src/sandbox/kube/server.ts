@@ -1,0 +1,490 @@
+/**
+ * The simulated apiserver's HTTP face: the real Kubernetes REST API on loopback, so that
+ * `@kubernetes/client-node` and a stock `kubectl` work against it unchanged.
+ *
+ * Routes: discovery (`/version`, `/api`, `/apis`, ...), `/openapi/v3/...`, `/healthz|livez|readyz`,
+ * and `/api/v1/...`, `/apis/{apps,discovery.k8s.io}/v1/...` for namespaced and cluster-wide
+ * collections, objects and their `/status`. JSON (or YAML) bodies; patches in the three formats;
+ * `application/apply-patch+yaml` (server-side apply) answers 415. Every error is a meta/v1 Status.
+ * Watches stream one JSON event per line over a chunked 200 response. `Accept: ...;as=Table`
+ * answers meta.k8s.io/v1 Tables (what `kubectl get` asks for), watches included.
+ *
+ * Fault knobs (read live): `kubeLatencyMs` delays every request, `kubeErrorEveryN` answers every
+ * Nth request (counted from the last knob change) with a 500 InternalError, and
+ * `watchDropEverySeconds` ends every open watch every N seconds. `server.close()` ends open
+ * watches and idle connections so it never hangs.
+ */
+import http from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import type { Faults } from '../faults.js';
+import type { KubeCluster } from './cluster.js';
+import { discoveryResponse, findResource } from './discovery.js';
+import {
+  KubeApiError,
+  badRequest,
+  internalError,
+  methodNotAllowed,
+  resourceNotFound,
+  unsupportedMediaType,
+} from './errors.js';
+import { openApiResponse } from './openapi.js';
+import { apiVersionOf, type DeleteOptions, type PatchType, type ResourceDef } from './registry.js';
+import { resourceFor } from './resources.js';
+import { toTable } from './tables.js';
+import type { KubeObject, Status, WatchEvent } from './types.js';
+import { isPlainObject } from './validation.js';
+
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/cbor'];
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+};
+
+interface Route {
+  def: ResourceDef;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+  legacyWatch: boolean;
+}
+
+interface OpenWatch {
+  end(): void;
+}
+
+function sendJson(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendStatus(res: http.ServerResponse, err: KubeApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.code, err.status);
+}
+
+function wantsTable(req: http.IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  // The first acceptable media type wins; kubectl lists Table first, plain JSON as the fallback.
+  const first = accept.split(',')[0] ?? '';
+  return /as=Table/.test(first) && /g=meta\.k8s\.io/.test(first);
+}
+
+function withTypeMeta(def: ResourceDef, obj: KubeObject): KubeObject {
+  return obj.kind ? obj : { ...obj, apiVersion: apiVersionOf(def), kind: def.kind };
+}
+
+function parseRoute(cluster: KubeCluster, path: string): Route | undefined {
+  let rest: string[];
+  let group = '';
+  let version: string;
+  const segs = path.split('/').filter((s) => s !== '');
+  if (segs[0] === 'api') {
+    if (segs.length < 3) return undefined;
+    version = segs[1]!;
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (segs.length < 4) return undefined;
+    group = segs[1]!;
+    version = segs[2]!;
+    rest = segs.slice(3);
+  } else {
+    return undefined;
+  }
+  let legacyWatch = false;
+  if (rest[0] === 'watch') {
+    legacyWatch = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && resourceFor(cluster.resources, group, version, rest[2]!)?.namespaced) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length === 0 || rest.length > 3) return undefined;
+  const def = resourceFor(cluster.resources, group, version, rest[0]!);
+  if (!def) return undefined;
+  if (namespace !== undefined && !def.namespaced) return undefined;
+  return { def, namespace, name: rest[1], subresource: rest[2], legacyWatch };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new KubeApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function mediaType(req: http.IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function decodeJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(`${what}: json parse error: ${(err as Error).message}`);
+  }
+}
+
+/** Decodes a create/update body (JSON, or YAML like the apiserver also accepts). */
+function decodeObjectBody(req: http.IncomingMessage, text: string): unknown {
+  const type = mediaType(req);
+  if (type === 'application/yaml') {
+    try {
+      return parseYaml(text) as unknown;
+    } catch (err) {
+      throw badRequest(`couldn't get version/kind; yaml parse error: ${(err as Error).message}`);
+    }
+  }
+  if (type !== '' && type !== 'application/json' && type !== '*/*') throw unsupportedMediaType(type, JSON_TYPES);
+  if (text.trim() === '') throw badRequest('the body of the request was empty');
+  return decodeJson(text, "couldn't get version/kind");
+}
+
+function query(url: URL, key: string): string | undefined {
+  const v = url.searchParams.get(key);
+  return v === null ? undefined : v;
+}
+
+function intParam(url: URL, key: string): number | undefined {
+  const v = query(url, key);
+  if (v === undefined || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${key}: ${JSON.stringify(v)}: must be an integer`);
+  return Number(v);
+}
+
+function boolParam(url: URL, key: string): boolean {
+  const v = query(url, key);
+  return v === 'true' || v === '1';
+}
+
+function dryRunParam(url: URL): boolean {
+  const values = url.searchParams.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function parseDeleteOptions(url: URL, body: string): DeleteOptions {
+  const opts: DeleteOptions = { dryRun: dryRunParam(url) };
+  if (body.trim() !== '') {
+    const parsed = decodeJson(body, "couldn't decode DeleteOptions");
+    if (!isPlainObject(parsed)) throw badRequest('DeleteOptions must be a JSON object');
+    if (typeof parsed.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = parsed.gracePeriodSeconds;
+    if (typeof parsed.propagationPolicy === 'string') opts.propagationPolicy = parsed.propagationPolicy;
+    if (isPlainObject(parsed.preconditions)) {
+      const pre = parsed.preconditions;
+      opts.preconditions = {
+        ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
+        ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
+      };
+    }
+    if (Array.isArray(parsed.dryRun) && parsed.dryRun.length > 0) {
+      if (parsed.dryRun.some((v) => v !== 'All')) throw badRequest('dryRun: Unsupported value: supported values: "All"');
+      opts.dryRun = true;
+    }
+  }
+  const grace = intParam(url, 'gracePeriodSeconds');
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const policy = query(url, 'propagationPolicy');
+  if (policy !== undefined) opts.propagationPolicy = policy;
+  return opts;
+}
+
+function allowed(def: ResourceDef, verb: string, subresource: string | undefined): boolean {
+  const info = findResource(def.group, def.version, subresource ? `${def.resource}/${subresource}` : def.resource);
+  return info?.verbs.includes(verb) ?? false;
+}
+
+function includeObjectParam(url: URL): 'None' | 'Metadata' | 'Object' | undefined {
+  const v = query(url, 'includeObject');
+  if (v === undefined) return undefined;
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "None", "Metadata", "Object"`);
+}
+
+export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.Server {
+  const watches = new Set<OpenWatch>();
+  let requestCount = 0;
+  let dropTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let lastDropSetting = -1;
+
+  const dropAllWatches = () => {
+    for (const w of [...watches]) w.end();
+  };
+  const applyFaults = () => {
+    const every = faults.settings.watchDropEverySeconds;
+    if (every === lastDropSetting) return;
+    lastDropSetting = every;
+    if (dropTimer) clearInterval(dropTimer);
+    dropTimer = undefined;
+    if (every > 0 && !closed) {
+      dropTimer = setInterval(dropAllWatches, every * 1000);
+      dropTimer.unref();
+    }
+  };
+  let lastErrorEvery = faults.settings.kubeErrorEveryN;
+  const unsubscribe = faults.onChange((settings) => {
+    if (settings.kubeErrorEveryN !== lastErrorEvery) {
+      lastErrorEvery = settings.kubeErrorEveryN;
+      requestCount = 0;
+    }
+    applyFaults();
+  });
+  applyFaults();
+
+  const handleResource = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, route: Route): Promise<void> => {
+    const { def, name, subresource } = route;
+    const namespace = route.namespace;
+    const method = req.method ?? 'GET';
+    if (subresource !== undefined && !(subresource === 'status' && def.hasStatus && name)) throw resourceNotFound();
+    const table = wantsTable(req);
+    const now = () => new Date();
+    const isWatch = route.legacyWatch || boolParam(url, 'watch');
+
+    if (method === 'GET' && isWatch) {
+      if (!allowed(def, 'watch', undefined)) throw methodNotAllowed();
+      let fieldSelector = query(url, 'fieldSelector') ?? '';
+      if (name) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
+      streamWatch(req, res, url, def, namespace, fieldSelector, table);
+      return;
+    }
+    if (method === 'GET') {
+      const verb = name ? 'get' : 'list';
+      if (!allowed(def, verb, subresource)) throw methodNotAllowed();
+      const includeObject = includeObjectParam(url);
+      if (name) {
+        const obj = cluster.registry.get(def, namespace ?? '', name);
+        if (table) {
+          sendJson(res, 200, toTable(def.resource, [obj], { wide: true, now: now(), listMeta: { resourceVersion: obj.metadata.resourceVersion }, includeObject }));
+        } else sendJson(res, 200, obj);
+        return;
+      }
+      const limit = intParam(url, 'limit');
+      const list = cluster.registry.list(def, namespace, {
+        labelSelector: query(url, 'labelSelector'),
+        fieldSelector: query(url, 'fieldSelector'),
+        limit,
+        continue: query(url, 'continue'),
+      });
+      if (table) {
+        const items = list.items.map((o) => withTypeMeta(def, o));
+        sendJson(res, 200, toTable(def.resource, items, { wide: true, now: now(), listMeta: list.metadata, includeObject }));
+      } else sendJson(res, 200, list);
+      return;
+    }
+
+    const text = await readBody(req);
+    const writeOpts = {
+      dryRun: dryRunParam(url),
+      fieldValidation: query(url, 'fieldValidation'),
+      fieldManager: query(url, 'fieldManager'),
+    };
+    const warningHeaders = (warnings: string[]): Record<string, string[]> =>
+      warnings.length ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {};
+    const sub = subresource === 'status' ? ('status' as const) : undefined;
+
+    switch (method) {
+      case 'POST': {
+        if (name || !allowed(def, 'create', undefined)) throw methodNotAllowed();
+        if (def.namespaced && namespace === undefined) throw methodNotAllowed();
+        const body = decodeObjectBody(req, text);
+        const result = cluster.registry.create(def, namespace ?? '', body, writeOpts);
+        sendJson(res, 201, result.object, warningHeaders(result.warnings));
+        return;
+      }
+      case 'PUT': {
+        if (!name || !allowed(def, 'update', subresource)) throw methodNotAllowed();
+        const body = decodeObjectBody(req, text);
+        const result = cluster.registry.update(def, namespace ?? '', name, body, { ...writeOpts, subresource: sub });
+        sendJson(res, result.created ? 201 : 200, result.object, warningHeaders(result.warnings));
+        return;
+      }
+      case 'PATCH': {
+        if (!name || !allowed(def, 'patch', subresource)) throw methodNotAllowed();
+        const type = mediaType(req);
+        if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
+          throw new KubeApiError(
+            415,
+            'UnsupportedMediaType',
+            'server-side apply (application/apply-patch+yaml) is not supported by the svcbot sandbox apiserver: use client-side apply (kubectl apply without --server-side) or a json, merge or strategic merge patch',
+            { causes: [{ reason: 'UnsupportedMediaType', message: type }] },
+          );
+        }
+        const patchType = PATCH_TYPES[type];
+        if (!patchType) throw unsupportedMediaType(type, [...Object.keys(PATCH_TYPES), 'application/apply-patch+yaml']);
+        const patch = decodeJson(text, 'error decoding patch');
+        const result = cluster.registry.patch(def, namespace ?? '', name, patchType, patch, { ...writeOpts, subresource: sub });
+        sendJson(res, 200, result.object, warningHeaders(result.warnings));
+        return;
+      }
+      case 'DELETE': {
+        if (sub) throw methodNotAllowed();
+        const opts = parseDeleteOptions(url, text);
+        if (name) {
+          if (!allowed(def, 'delete', undefined)) throw methodNotAllowed();
+          sendJson(res, 200, cluster.registry.delete(def, namespace ?? '', name, opts));
+          return;
+        }
+        if (!allowed(def, 'deletecollection', undefined)) throw methodNotAllowed();
+        const list = cluster.registry.deleteCollection(
+          def,
+          namespace,
+          { labelSelector: query(url, 'labelSelector'), fieldSelector: query(url, 'fieldSelector') },
+          opts,
+        );
+        sendJson(res, 200, list);
+        return;
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  };
+
+  const streamWatch = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    def: ResourceDef,
+    namespace: string | undefined,
+    fieldSelector: string,
+    table: boolean,
+  ): void => {
+    const timeoutSeconds = intParam(url, 'timeoutSeconds');
+    const includeObject = includeObjectParam(url);
+    let headerSent = false;
+    let finished = false;
+    let stop: () => void = () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const buffered: WatchEvent[] = [];
+    const openWatch: OpenWatch = {
+      end: () => {
+        if (finished) return;
+        finished = true;
+        stop();
+        if (timer) clearTimeout(timer);
+        watches.delete(openWatch);
+        if (!res.writableEnded) res.end();
+      },
+    };
+    const write = (ev: WatchEvent) => {
+      if (finished) return;
+      if (!headerSent) {
+        buffered.push(ev);
+        return;
+      }
+      let out: unknown = ev;
+      if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
+        const obj = ev.object as KubeObject;
+        out = {
+          type: ev.type,
+          object: toTable(def.resource, [obj], {
+            wide: true,
+            now: new Date(),
+            listMeta: { resourceVersion: obj.metadata.resourceVersion },
+            includeObject,
+            noHeaders: tableSent,
+          }),
+        };
+        tableSent = true;
+      }
+      res.write(`${JSON.stringify(out)}\n`);
+    };
+    let tableSent = false;
+    // Parameters are validated (and a 400 thrown) before the 200 goes out.
+    stop = cluster.registry.watch(
+      def,
+      namespace,
+      {
+        labelSelector: query(url, 'labelSelector'),
+        fieldSelector,
+        resourceVersion: query(url, 'resourceVersion'),
+        allowWatchBookmarks: boolParam(url, 'allowWatchBookmarks'),
+        sendInitialEvents: query(url, 'sendInitialEvents') === undefined ? undefined : boolParam(url, 'sendInitialEvents'),
+      },
+      write,
+      () => openWatch.end(),
+    );
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    headerSent = true;
+    for (const ev of buffered.splice(0)) write(ev);
+    if (finished) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    watches.add(openWatch);
+    if (timeoutSeconds !== undefined && timeoutSeconds > 0) timer = setTimeout(() => openWatch.end(), timeoutSeconds * 1000);
+    req.on('close', () => openWatch.end());
+    res.on('close', () => openWatch.end());
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const latency = faults.settings.kubeLatencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    requestCount++;
+    const every = faults.settings.kubeErrorEveryN;
+    if (every > 0 && requestCount % every === 0) {
+      throw internalError(`injected fault: every ${every}th request fails (sandbox kubeErrorEveryN)`);
+    }
+    const path = url.pathname;
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    const route = parseRoute(cluster, path);
+    if (!route) {
+      const doc = path.startsWith('/openapi/') ? openApiResponse(path) : discoveryResponse(path, { serverAddress: req.headers.host });
+      if (doc) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+        const immutable = path.startsWith('/openapi/') && url.searchParams.has('hash');
+        sendJson(res, 200, doc, immutable ? { 'Cache-Control': 'public, immutable' } : {});
+        return;
+      }
+      throw resourceNotFound();
+    }
+    await handleResource(req, res, url, route);
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof KubeApiError) sendStatus(res, err);
+      else sendStatus(res, internalError(err instanceof Error ? err.message : String(err)));
+    });
+  });
+
+  const originalClose = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    closed = true;
+    unsubscribe();
+    if (dropTimer) clearInterval(dropTimer);
+    dropTimer = undefined;
+    dropAllWatches();
+    const result = originalClose(callback);
+    server.closeIdleConnections();
+    return result;
+  });
+  return server;
+}
+
+export type { Status };
