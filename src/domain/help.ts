@@ -151,7 +151,7 @@ function entries(cmd: string): SubcommandHelp[] {
       name: 'describe',
       aliases: aliases('describe'),
       usage: usage('describe'),
-      summary: 'Show one Service: type, ports, selector, the pods behind it and, for LoadBalancer, its address.',
+      summary: 'Show one Service: its type, ports, selector and where it can be reached.',
       details: [],
       examples: [`${cmd} describe alpine-service`, `${cmd} show alpine-service -n staging`],
       flags: [NAMESPACE, CLUSTER],

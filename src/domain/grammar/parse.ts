@@ -54,8 +54,9 @@ function isFlagWord(word: string): boolean {
   return word.length > 1 && word.startsWith('-') && !/^-\d/.test(word);
 }
 
+/** `--help`, `-h`, and what dashes and habits make of them (`–h` -> `--h`, `-help`), any case. */
 function isHelpFlag(word: string): boolean {
-  return word === '--help' || word === '-h';
+  return ['--help', '-h', '--h', '-help'].includes(word.toLowerCase());
 }
 
 function splitFlag(word: string): FlagWord {

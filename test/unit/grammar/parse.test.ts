@@ -316,6 +316,9 @@ describe('help', () => {
     ['--help', { kind: 'help' }],
     ['-h', { kind: 'help' }],
     ['\u2014help', { kind: 'help' }],
+    ['-help', { kind: 'help' }],
+    ['--HELP', { kind: 'help' }],
+    ['delete web \u2013h', { kind: 'help', topic: 'delete' }], // "–h": "-h" autocorrected
     ['-n foo --help', { kind: 'help' }],
     ['help create', { kind: 'help', topic: 'create' }],
     ['help CREATE', { kind: 'help', topic: 'create' }],
