@@ -1,0 +1,40 @@
+/**
+ * The buttons on svcbot's replies (`Describe`, `Delete`). A button press runs the same command as typing
+ * it would, as the user who pressed it, through the same handler.
+ */
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { deliverReply } from '../src/adapters/slack/deliver.js';
+import { ACTION_IDS, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
+import type { CommandHandler } from './command.js';
+
+export interface ButtonDeps {
+  handle: CommandHandler;
+  logger: Logger;
+}
+
+/** The command line a button stands for; the parser validates every part again. */
+export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef): string {
+  return `${action} ${ref.name} -n ${ref.namespace} --cluster ${ref.cluster}`;
+}
+
+export function registerButtons(app: App, { handle, logger }: ButtonDeps): void {
+  for (const action of ['describe', 'delete'] as const) {
+    app.action<BlockButtonAction>(ACTION_IDS[action], async ({ ack, body, action: button, client }) => {
+      await ack();
+      const ref = parseServiceActionValue(button.value ?? '');
+      const channelId = body.channel?.id;
+      if (!ref || !channelId) {
+        logger.warn({ action, user: body.user.id }, 'ignored a button press without a valid value or channel');
+        return;
+      }
+      const ctx = { userId: body.user.id, channelId };
+      const reply = await handle(commandForButton(action, ref), ctx);
+      try {
+        await deliverReply(reply, { client, responseUrl: body.response_url, ...ctx });
+      } catch (err) {
+        logger.error({ err, user: ctx.userId, channel: channelId }, 'could not deliver a reply to Slack');
+      }
+    });
+  }
+}

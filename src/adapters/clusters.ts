@@ -1,0 +1,71 @@
+/** Builds the ClusterRegistry from configuration: one Kubernetes client and one ELB client per cluster. */
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import * as k8s from '@kubernetes/client-node';
+import type { ClusterConfig } from '../config.js';
+import { BotError } from '../domain/errors.js';
+import { didYouMean } from '../domain/grammar/index.js';
+import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
+import { createElbGateway } from './elb.js';
+import { createKubernetesGateway } from './kubernetes.js';
+
+/** Loads the kubeconfig a cluster names (or the in-cluster service account) and selects its context. */
+export function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  if (cluster.kubeconfig === undefined) {
+    kc.loadFromCluster();
+  } else {
+    kc.loadFromFile(cluster.kubeconfig);
+  }
+  if (cluster.context !== undefined) {
+    if (!kc.getContextObject(cluster.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(
+        `cluster "${cluster.name}": kubeconfig ${cluster.kubeconfig ?? '(in-cluster)'} has no context "${cluster.context}"` +
+          (known.length ? ` (it has: ${known.join(', ')})` : ''),
+      );
+    }
+    kc.setCurrentContext(cluster.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new Error(`cluster "${cluster.name}": kubeconfig ${cluster.kubeconfig ?? '(in-cluster)'} has no current context`);
+  }
+  return kc;
+}
+
+export interface ClusterRegistryHandle extends ClusterRegistry {
+  close(): void;
+}
+
+export function createClusterRegistry(
+  clusters: readonly ClusterConfig[],
+  load: (cluster: ClusterConfig) => k8s.KubeConfig = loadKubeConfig,
+): ClusterRegistryHandle {
+  const elbClients: ElasticLoadBalancingClient[] = [];
+  const targets = new Map<string, ClusterTarget>();
+  for (const c of clusters) {
+    const elb = new ElasticLoadBalancingClient(c.region ? { region: c.region } : {});
+    elbClients.push(elb);
+    targets.set(c.name, {
+      cluster: createKubernetesGateway({ name: c.name, kubeConfig: load(c) }),
+      loadBalancers: createElbGateway(elb),
+    });
+  }
+  const names = clusters.map((c) => c.name);
+  return {
+    names,
+    get(name) {
+      const target = targets.get(name ?? names[0] ?? '');
+      if (target) return target;
+      const suggestion = name === undefined ? undefined : didYouMean(name, names);
+      throw new BotError(
+        'unknown_cluster',
+        `There is no cluster \`${name ?? ''}\` configured.` +
+          (suggestion ? ` Did you mean \`${suggestion}\`?` : '') +
+          ` Configured: ${names.map((n) => `\`${n}\``).join(', ')}.`,
+      );
+    },
+    close() {
+      for (const client of elbClients) client.destroy();
+    },
+  };
+}
