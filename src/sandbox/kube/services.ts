@@ -22,7 +22,6 @@ import type { Service, ServicePort, ServiceSpec } from './types.js';
 import {
   IP_MESSAGE,
   PORT_RANGE_MESSAGE,
-  dns1035LabelErrors,
   dns1123LabelErrors,
   dns1123SubdomainErrors,
   formatIPv4,
@@ -364,9 +363,8 @@ function validateTypeSpecificFields(svc: Service, errs: FieldError[]): void {
 
 /** All the validation errors of a Service (after defaulting). */
 export function validateService(svc: Service): FieldError[] {
+  // metadata (name as a DNS-1035 label, labels, ...) is validated by the registry.
   const errs: FieldError[] = [];
-  const name = svc.metadata.name;
-  for (const msg of dns1035LabelErrors(name)) errs.push(fieldErrors.invalid('metadata.name', name, msg));
   const spec = svc.spec;
   if (spec.type !== undefined && !SERVICE_TYPES.includes(spec.type)) {
     errs.push(fieldErrors.notSupported('spec.type', spec.type, SERVICE_TYPES));

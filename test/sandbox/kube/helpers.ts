@@ -109,5 +109,5 @@ export function uniqueName(prefix: string): string {
 }
 
 export function svc(name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): k8s.V1Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, ...metadata }, spec: spec as k8s.V1ServiceSpec };
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, ...metadata }, spec: spec };
 }

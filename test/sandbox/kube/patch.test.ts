@@ -170,7 +170,7 @@ describe('strategic merge patch', () => {
   test('$retainKeys must list every field the patch sets', () => {
     const doc = { spec: { strategy: { type: 'RollingUpdate' } } };
     expect(() => applyStrategicMergePatch(doc, { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, deployment)).toThrow(
-      expect.objectContaining({ code: 422 }),
+      new PatchError('RetainKeys error: some fields in the patch are not present in the retainKeys list', 422),
     );
   });
 

@@ -81,6 +81,13 @@ describe('field selectors', () => {
     ['metadata.name', "invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
     ['metadata.name=a\\b', 'invalid field selector: invalid escape sequence: \\b'],
   ])('%j is a 400', (selector, message) => {
-    expect(() => parseFieldSelector(selector, supported)).toThrow(expect.objectContaining({ code: 400, message }));
+    let err: unknown;
+    try {
+      parseFieldSelector(selector, supported);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect(err).toMatchObject({ code: 400, message });
   });
 });
