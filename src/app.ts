@@ -5,14 +5,13 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { registerButtons } from '../handlers/buttons.js';
-import { makeCommandHandler } from '../handlers/command.js';
+import { makeCommandHandler, type CommandHandler } from '../handlers/command.js';
 import { registerSlashCommand } from '../handlers/slash-command.js';
-import { createClusterRegistry } from './adapters/clusters.js';
+import { createClusterRegistry, type ClusterClientFactories } from './adapters/clusters.js';
 import { createSlackApp } from './adapters/slack/app.js';
-import type { ClusterConfig, Config } from './config.js';
+import type { Config } from './config.js';
 import { makeOperations } from './domain/operations.js';
 
 export interface RunningApp {
@@ -21,10 +20,8 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export interface AppOverrides {
-  /** How each configured cluster's kubeconfig is loaded (tests and the console load the sandbox's). */
-  loadKubeConfig?: (cluster: ClusterConfig) => k8s.KubeConfig;
-}
+/** How clients are made; the defaults read the configured files and the AWS SDK's standard chain. */
+export type AppOverrides = ClusterClientFactories;
 
 const healthRoutes: CustomRoute[] = [
   {
@@ -37,10 +34,23 @@ const healthRoutes: CustomRoute[] = [
   },
 ];
 
+/**
+ * The command handler over the configured clusters: what both Slack and the console run.
+ * `close()` releases the clients.
+ */
+export function createCommandHandling(
+  config: Config,
+  logger: Logger,
+  overrides: AppOverrides = {},
+): { handle: CommandHandler; clusterNames: readonly string[]; close(): void } {
+  const clusters = createClusterRegistry(config.clusters, overrides);
+  const handle = makeCommandHandler({ operations: makeOperations({ clusters }), commandName: config.slack.command, logger });
+  return { handle, clusterNames: clusters.names, close: () => clusters.close() };
+}
+
 export async function startApp(config: Config, logger: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
-  const clusters = createClusterRegistry(config.clusters, overrides.loadKubeConfig);
   const commandName = config.slack.command;
-  const handle = makeCommandHandler({ operations: makeOperations({ clusters }), commandName, logger });
+  const { handle, clusterNames, close } = createCommandHandling(config, logger, overrides);
 
   const app = createSlackApp({ slack: config.slack, logger, customRoutes: healthRoutes });
   registerSlashCommand(app, { commandName, handle, logger });
@@ -49,7 +59,7 @@ export async function startApp(config: Config, logger: Logger, overrides: AppOve
   const started: unknown = await app.start(config.port);
   const port = config.slack.socketMode ? undefined : ((started as Server).address() as AddressInfo).port;
   logger.info(
-    { port, socketMode: config.slack.socketMode, command: commandName, clusters: clusters.names },
+    { port, socketMode: config.slack.socketMode, command: commandName, clusters: clusterNames },
     'svcbot is listening for %s',
     commandName,
   );
@@ -57,7 +67,7 @@ export async function startApp(config: Config, logger: Logger, overrides: AppOve
     port,
     async stop() {
       await app.stop();
-      clusters.close();
+      close();
     },
   };
 }

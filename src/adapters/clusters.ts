@@ -36,14 +36,28 @@ export interface ClusterRegistryHandle extends ClusterRegistry {
   close(): void;
 }
 
+export interface ClusterClientFactories {
+  /** Loads a cluster's kubeconfig (default: the configured file and context, or in-cluster). */
+  loadKubeConfig?: (cluster: ClusterConfig) => k8s.KubeConfig;
+  /**
+   * Makes a cluster's ELB client. The default takes the endpoint and credentials from the AWS SDK's own
+   * standard chain (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING, AWS_PROFILE, IRSA…).
+   */
+  createElbClient?: (cluster: ClusterConfig) => ElasticLoadBalancingClient;
+}
+
+function defaultElbClient(cluster: ClusterConfig): ElasticLoadBalancingClient {
+  return new ElasticLoadBalancingClient(cluster.region ? { region: cluster.region } : {});
+}
+
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
-  load: (cluster: ClusterConfig) => k8s.KubeConfig = loadKubeConfig,
+  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClient }: ClusterClientFactories = {},
 ): ClusterRegistryHandle {
   const elbClients: ElasticLoadBalancingClient[] = [];
   const targets = new Map<string, ClusterTarget>();
   for (const c of clusters) {
-    const elb = new ElasticLoadBalancingClient(c.region ? { region: c.region } : {});
+    const elb = createElbClient(c);
     elbClients.push(elb);
     targets.set(c.name, {
       cluster: createKubernetesGateway({ name: c.name, kubeConfig: load(c) }),
