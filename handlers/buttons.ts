@@ -5,6 +5,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { deliverReply } from '../src/adapters/slack/deliver.js';
+import { isClusterName, isNamespaceName, isServiceName } from '../src/domain/grammar/index.js';
 import { ACTION_IDS, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
 import type { CommandHandler } from './command.js';
 
@@ -13,8 +14,12 @@ export interface ButtonDeps {
   logger: Logger;
 }
 
-/** The command line a button stands for; the parser validates every part again. */
-export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef): string {
+/**
+ * The command line a button stands for, or undefined when the button's value does not name a Service
+ * (each part is checked on its own, so no value can smuggle extra words into the command).
+ */
+export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef): string | undefined {
+  if (!isServiceName(ref.name) || !isNamespaceName(ref.namespace) || !isClusterName(ref.cluster)) return undefined;
   return `${action} ${ref.name} -n ${ref.namespace} --cluster ${ref.cluster}`;
 }
 
@@ -23,13 +28,14 @@ export function registerButtons(app: App, { handle, logger }: ButtonDeps): void 
     app.action<BlockButtonAction>(ACTION_IDS[action], async ({ ack, body, action: button, client }) => {
       await ack();
       const ref = parseServiceActionValue(button.value ?? '');
+      const command = ref && commandForButton(action, ref);
       const channelId = body.channel?.id;
-      if (!ref || !channelId) {
+      if (!command || !channelId) {
         logger.warn({ action, user: body.user.id }, 'ignored a button press without a valid value or channel');
         return;
       }
       const ctx = { userId: body.user.id, channelId };
-      const reply = await handle(commandForButton(action, ref), ctx);
+      const reply = await handle(command, ctx);
       try {
         await deliverReply(reply, { client, responseUrl: body.response_url, ...ctx });
       } catch (err) {
