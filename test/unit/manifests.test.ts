@@ -1,0 +1,47 @@
+/**
+ * manifests/ stays true to the code: the ClusterRole grants exactly the (verb, resource) pairs the
+ * Kubernetes adapter calls, the IAM policy exactly the ELB actions the ELB adapter sends.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+const root = resolve(import.meta.dirname, '../..');
+const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+test('the ClusterRole grants exactly what src/adapters/kubernetes.ts uses', () => {
+  const docs = parseAllDocuments(read('manifests/rbac.yaml')).map((d) => d.toJS() as { kind: string; rules?: Rule[] });
+  const role = docs.find((d) => d.kind === 'ClusterRole');
+  const granted = new Set(role!.rules!.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${res}`))));
+
+  const adapter = read('src/adapters/kubernetes.ts');
+  const used = new Set([...adapter.matchAll(/verb: '(\w+)', resource: '(\w+)'/g)].map((m) => `${m[1]} ${m[2]}`));
+  // setServiceType reads the Service before patching it ({ ...ctx, verb: 'get' }).
+  if (adapter.includes("{ ...ctx, verb: 'get' }")) used.add('get services');
+  expect(used.size).toBeGreaterThan(5);
+  expect([...granted].sort()).toEqual([...used].sort());
+});
+
+test('the IAM policy allows exactly the ELB actions src/adapters/elb.ts sends', () => {
+  const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[] }[] };
+  const allowed = policy.Statement.flatMap((s) => s.Action).sort();
+  const used = [...read('src/adapters/elb.ts').matchAll(/new (\w+)Command\(/g)].map((m) => `elasticloadbalancing:${m[1]}`);
+  expect(allowed).toEqual([...new Set(used)].sort());
+});
+
+test('the Deployment runs as non-root with a read-only root filesystem and probes /healthz', () => {
+  const docs = parseAllDocuments(read('manifests/deployment.yaml')).map((d) => d.toJS() as Record<string, never>);
+  const deployment = docs.find((d) => d['kind'] === 'Deployment') as unknown as {
+    spec: { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { securityContext: Record<string, unknown>; readinessProbe: { httpGet: { path: string } } }[] } } };
+  };
+  const pod = deployment.spec.template.spec;
+  expect(pod.securityContext.runAsNonRoot).toBe(true);
+  expect(pod.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+  expect(pod.containers[0]!.readinessProbe.httpGet.path).toBe('/healthz');
+});
