@@ -11,13 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, slackSettingsProblems } from './config.js';
 import type { Config } from './config.js';
-import { didYouMean } from './config/did-you-mean.js';
+import { didYouMean } from './domain/suggest.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** What `svcbot console` reads; also tells `svcbot start` whether someone is at a terminal. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** What `svcbot start` runs: the composition root (src/app.ts). */
@@ -30,6 +32,16 @@ export interface SandboxModule {
   runSandboxCommand: (argv: string[], io: CliIo) => Promise<number>;
 }
 
+/** What `svcbot console` runs (src/console/command.ts). */
+export interface ConsoleModule {
+  runConsoleCommand: (
+    argv: string[],
+    io: Required<CliIo>,
+    env: NodeJS.ProcessEnv,
+    deps: { readFile: (file: string) => string; createLogger: typeof createLogger; signals: SignalSource },
+  ) => Promise<number>;
+}
+
 /** Something that emits SIGTERM/SIGINT: `process`, or an EventEmitter in tests. */
 export interface SignalSource {
   on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
@@ -39,6 +51,7 @@ export interface SignalSource {
 export interface CliDeps {
   loadApp: () => Promise<AppModule>;
   loadSandbox: () => Promise<SandboxModule>;
+  loadConsole: () => Promise<ConsoleModule>;
   signals: SignalSource;
   createLogger: typeof createLogger;
   /** Reads the SVCBOT_CONFIG file. */
@@ -50,6 +63,7 @@ export interface CliDeps {
 export const defaultDeps: CliDeps = {
   loadApp: () => import('./app.js'),
   loadSandbox: () => import('./sandbox/main.js'),
+  loadConsole: () => import('./console/command.js'),
   signals: process,
   createLogger,
   readFile: (file) => readFileSync(file, 'utf8'),
@@ -104,6 +118,18 @@ const commands: Record<string, Command> = {
       return runSandboxCommand(args, io);
     },
   },
+  console: {
+    summary: 'type /svc commands in the terminal (against the built-in sandbox by default)',
+    usage: 'Usage: svcbot console [--sandbox | --no-sandbox] [--user NAME] [--verbose]   (svcbot console --help explains)\n',
+    async run(args, { io, env, deps }) {
+      const { runConsoleCommand } = await deps.loadConsole();
+      return runConsoleCommand(args, { stdin: io.stdin ?? process.stdin, stdout: io.stdout, stderr: io.stderr }, env, {
+        readFile: deps.readFile,
+        createLogger: deps.createLogger,
+        signals: deps.signals,
+      });
+    },
+  },
   help: {
     summary: 'show help for a command',
     usage: 'Usage: svcbot help [COMMAND]\n',
@@ -115,8 +141,8 @@ const commands: Record<string, Command> = {
         return 0;
       }
       const command = findCommand(name);
-      // The sandbox documents its own options.
-      if (name === 'sandbox') return command.run(['--help'], ctx);
+      // The sandbox and the console document their own options.
+      if (name === 'sandbox' || name === 'console') return command.run(['--help'], ctx);
       ctx.io.stdout.write(command.usage);
       return 0;
     },
@@ -190,6 +216,27 @@ function packageVersion(): string {
   }
 }
 
+const isTty = (stream: unknown) => (stream as { isTTY?: boolean } | undefined)?.isTTY === true;
+
+/** No Slack setting at all: a first run, rather than a half-configured Slack app. */
+function noSlackAtAll(config: Config): boolean {
+  const { botToken, signingSecret, appToken } = config.slack;
+  return botToken === undefined && signingSecret === undefined && appToken === undefined;
+}
+
+/** What `svcbot start` says to someone at a terminal who has set nothing up for Slack yet. */
+export const WAYS_TO_RUN = `svcbot start answers Slack, and no Slack app is configured. There are two ways to run svcbot:
+
+  1. In Slack: give svcbot your Slack app's credentials (README.md explains the app and its /svc
+     slash command), then run svcbot start again:
+       SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…    HTTP: Slack sends requests to PORT (${'3000'})
+       SLACK_BOT_TOKEN=xoxb-…  SLACK_APP_TOKEN=xapp-…    Socket Mode: no public URL needed
+
+  2. Here in the terminal, with nothing to set up: the same /svc commands, against a simulated
+     cluster built into svcbot (or your own, with KUBECONFIG set):
+       svcbot console        (in a checkout: npm run console)
+`;
+
 async function runStart(args: string[], { io, env, deps }: Context): Promise<number> {
   const { values } = parseOptions(args, { help: { type: 'boolean', short: 'h' } }, START_USAGE);
   if (values.help) {
@@ -206,6 +253,10 @@ async function runStart(args: string[], { io, env, deps }: Context): Promise<num
     return 2;
   }
   const slackProblems = slackSettingsProblems(config);
+  if (slackProblems.length > 0 && noSlackAtAll(config) && isTty(io.stdin) && isTty(io.stdout)) {
+    io.stderr.write(WAYS_TO_RUN);
+    return 2;
+  }
   if (slackProblems.length > 0) {
     io.stderr.write(`svcbot start: cannot connect to Slack:\n${slackProblems.map((p) => `  - ${p}\n`).join('')}`);
     return 2;

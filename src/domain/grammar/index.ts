@@ -11,7 +11,7 @@ export {
   type FlagSpec,
   type SubcommandSpec,
 } from './spec.js';
-export { didYouMean, editDistance } from './suggest.js';
+export { didYouMean, editDistance } from '../suggest.js';
 export { normalizeSlackText, tokenize } from './tokenize.js';
 export {
   SERVICE_TYPE_ALIASES,

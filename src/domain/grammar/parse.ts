@@ -18,7 +18,7 @@ import {
   unknownSubcommand,
   usageLine,
 } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 import { normalizeSlackText, tokenize } from './tokenize.js';
 import {
   checkClusterName,

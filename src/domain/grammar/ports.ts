@@ -1,7 +1,7 @@
 /** `--port [NAME=]PORT[:TARGETPORT][/PROTOCOL]`, one at a time and as a set. */
 import type { PortSpec, Protocol } from '../command.js';
 import { GrammarProblem, isSlackMarkup, quote, slackNote } from './problem.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 import { MAX_PORT_NAME, isPortName } from './validate.js';
 
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];

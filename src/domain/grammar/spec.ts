@@ -5,7 +5,7 @@
 import type { CommandKind } from '../command.js';
 import { UsageError } from '../errors.js';
 import { quote, slackNote } from './problem.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 
 export interface FlagSpec {
   /** Long name, without dashes: `namespace` for `--namespace`. */

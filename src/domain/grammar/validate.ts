@@ -5,7 +5,7 @@
  */
 import type { ServiceType } from '../command.js';
 import { GrammarProblem, isSlackMarkup, quote, slackNote } from './problem.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

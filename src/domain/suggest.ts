@@ -27,7 +27,7 @@ export function editDistance(a: string, b: string): number {
 /**
  * The candidate closest to `input` (case-insensitive) if it is a likely typo of it: no edit for one
  * or two letters (`-a` is `-A`, but `-x` is not `-n`), one up to 4 letters, two up to 8, three beyond;
- * or `input` is a prefix (3+ letters) of it.
+ * or `input` is a prefix (3+ letters) or a suffix (4+ letters: `token` for `botToken`) of it.
  * Ties go to the earlier candidate.
  */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
@@ -39,7 +39,8 @@ export function didYouMean(input: string, candidates: readonly string[]): string
     const hay = candidate.toLowerCase();
     const longer = Math.max(needle.length, hay.length);
     const limit = longer <= 2 ? 0 : longer <= 4 ? 1 : longer <= 8 ? 2 : 3;
-    const distance = needle.length >= 3 && hay.startsWith(needle) ? 1 : editDistance(needle, hay);
+    const affix = (needle.length >= 3 && hay.startsWith(needle)) || (needle.length >= 4 && hay.endsWith(needle));
+    const distance = affix ? 1 : editDistance(needle, hay);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
