@@ -20,4 +20,5 @@ export default {
     ],
   },
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
