@@ -264,7 +264,7 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
       if (!allowed(def, 'watch', undefined)) throw methodNotAllowed();
       let fieldSelector = query(url, 'fieldSelector') ?? '';
       if (name) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
-      streamWatch(req, res, url, def, namespace, fieldSelector, table);
+      streamWatch(res, url, def, namespace, fieldSelector, table);
       return;
     }
     if (method === 'GET') {
@@ -360,7 +360,6 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
   };
 
   const streamWatch = (
-    req: http.IncomingMessage,
     res: http.ServerResponse,
     url: URL,
     def: ResourceDef,
@@ -374,6 +373,9 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
     let finished = false;
     let stop: () => void = () => undefined;
     let timer: NodeJS.Timeout | undefined;
+    let tableSent = false;
+    // Events produced while the watch is being set up (initial state, history, an immediate
+    // ERROR) are held until the 200 has gone out.
     const buffered: WatchEvent[] = [];
     const openWatch: OpenWatch = {
       end: () => {
@@ -382,33 +384,26 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
         stop();
         if (timer) clearTimeout(timer);
         watches.delete(openWatch);
-        if (!res.writableEnded) res.end();
+        if (headerSent && !res.writableEnded) res.end();
       },
     };
-    const write = (ev: WatchEvent) => {
-      if (finished) return;
-      if (!headerSent) {
-        buffered.push(ev);
-        return;
-      }
-      let out: unknown = ev;
-      if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
-        const obj = ev.object as KubeObject;
-        out = {
-          type: ev.type,
-          object: toTable(def.resource, [obj], {
-            wide: true,
-            now: new Date(),
-            listMeta: { resourceVersion: obj.metadata.resourceVersion },
-            includeObject,
-            noHeaders: tableSent,
-          }),
-        };
-        tableSent = true;
-      }
-      res.write(`${JSON.stringify(out)}\n`);
+    const encode = (ev: WatchEvent): string => {
+      if (!table || (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED')) return `${JSON.stringify(ev)}\n`;
+      const obj = ev.object as KubeObject;
+      const object = toTable(def.resource, [obj], {
+        wide: true,
+        now: new Date(),
+        listMeta: { resourceVersion: obj.metadata.resourceVersion },
+        includeObject,
+        noHeaders: tableSent,
+      });
+      tableSent = true;
+      return `${JSON.stringify({ type: ev.type, object })}\n`;
     };
-    let tableSent = false;
+    const write = (ev: WatchEvent) => {
+      if (!headerSent) buffered.push(ev);
+      else if (!finished) res.write(encode(ev));
+    };
     // Parameters are validated (and a 400 thrown) before the 200 goes out.
     stop = cluster.registry.watch(
       def,
@@ -426,14 +421,14 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     headerSent = true;
-    for (const ev of buffered.splice(0)) write(ev);
+    for (const ev of buffered.splice(0)) res.write(encode(ev));
     if (finished) {
-      if (!res.writableEnded) res.end();
+      res.end();
       return;
     }
     watches.add(openWatch);
     if (timeoutSeconds !== undefined && timeoutSeconds > 0) timer = setTimeout(() => openWatch.end(), timeoutSeconds * 1000);
-    req.on('close', () => openWatch.end());
+    // 'close' on the response: the client went away (or we ended it).
     res.on('close', () => openWatch.end());
   };
 
@@ -481,7 +476,18 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
     dropTimer = undefined;
     dropAllWatches();
     const result = originalClose(callback);
+    // Connections still busy (a watch finishing its last chunk, a request in flight) are closed
+    // as soon as they go idle; whatever is left after a short grace period (a client's spare
+    // connection that never sent a request) is cut, so close() never waits on keep-alive.
     server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 20);
+    const cut = setTimeout(() => server.closeAllConnections(), 250);
+    sweep.unref();
+    cut.unref();
+    server.once('close', () => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+    });
     return result;
   });
   return server;
