@@ -1,0 +1,167 @@
+/**
+ * What only the real adapters can show, against the sandbox's fault knobs and real sockets: API errors
+ * and unreachable clusters become `cluster_unreachable` naming the cluster, ELB throttling becomes
+ * `aws_error`, deployments whose selector can't be copied, and lists longer than one page.
+ */
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import * as k8s from '@kubernetes/client-node';
+import net from 'node:net';
+import { createClusterRegistry } from '../../src/adapters/clusters.js';
+import { serviceManifest } from '../../src/domain/manifest.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import type { ClusterGateway } from '../../src/ports/cluster.js';
+import type { LoadBalancerGateway } from '../../src/ports/load-balancers.js';
+import { expectBotError } from '../contract/expect-bot-error.js';
+import { clusterConfig, sandboxElbClient, sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+
+let target: SandboxTarget;
+let sandbox: Sandbox;
+let cluster: ClusterGateway;
+let loadBalancers: LoadBalancerGateway;
+
+beforeAll(async () => {
+  target = await startSandboxTarget({ clusterName: 'faulty' });
+  sandbox = target.sandbox;
+  ({ cluster, loadBalancers } = target.registry.get());
+});
+afterAll(() => target.close());
+afterEach(() => sandbox.faults.reset());
+
+function lbManifest(name: string) {
+  return serviceManifest({ name, namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }], type: 'LoadBalancer' });
+}
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('Kubernetes API failures', () => {
+  test('kubeErrorEveryN: every call answers 500 -> cluster_unreachable naming the cluster and the status', async () => {
+    sandbox.faults.set({ kubeErrorEveryN: 1 });
+    const calls: [string, Promise<unknown>][] = [
+      ['getService', cluster.getService('default', 'web')],
+      ['listServices', cluster.listServices(null)],
+      ['createService', cluster.createService(lbManifest('never'))],
+      ['setServiceType', cluster.setServiceType('default', 'web', 'NodePort')],
+      ['deleteService', cluster.deleteService('default', 'web')],
+      ['listNodes', cluster.listNodes()],
+      ['getDeploymentSelector', cluster.getDeploymentSelector('default', 'alpine')],
+      ['listServiceEndpoints', cluster.listServiceEndpoints('default', 'web')],
+      ['listServiceEvents', cluster.listServiceEvents('default', 'web')],
+    ];
+    for (const [, call] of calls) {
+      const err = await expectBotError(call, 'cluster_unreachable', 'Cluster `faulty`', '500', 'try again');
+      expect(err.cause).toBeInstanceOf(k8s.ApiException);
+    }
+    sandbox.faults.reset();
+    await expectBotError(cluster.getService('default', 'never'), 'not_found');
+  });
+
+  test('the API server fails now and then: the next call works again', async () => {
+    sandbox.faults.set({ kubeErrorEveryN: 2 });
+    await expect(cluster.listNodes()).resolves.toHaveLength(3);
+    await expectBotError(cluster.listNodes(), 'cluster_unreachable', 'faulty');
+    await expect(cluster.listNodes()).resolves.toHaveLength(3);
+  });
+
+  test('an unreachable cluster (nothing listens on its port) is cluster_unreachable, naming the cluster', async () => {
+    const port = await closedPort();
+    const registry = createClusterRegistry([clusterConfig('gone-east')], {
+      loadKubeConfig: () => sandboxKubeConfig(sandbox, `http://127.0.0.1:${port}`),
+      createElbClient: () => sandboxElbClient(sandbox),
+    });
+    try {
+      const gone = registry.get('gone-east').cluster;
+      await expectBotError(gone.listServices('default'), 'cluster_unreachable', 'Cluster `gone-east` is unreachable', 'ECONNREFUSED');
+      await expectBotError(gone.createService(lbManifest('web')), 'cluster_unreachable', '`gone-east`');
+    } finally {
+      registry.close();
+    }
+  });
+});
+
+describe('ELB API failures', () => {
+  test('throttling -> aws_error saying AWS is throttling, naming the load balancer', async () => {
+    await cluster.createService(lbManifest('throttled'));
+    const service = await waitFor(async () => {
+      const svc = await cluster.getService('default', 'throttled');
+      return svc.loadBalancerHostnames.length > 0 && svc;
+    }, { what: 'a load balancer hostname' });
+    const hostname = service.loadBalancerHostnames[0]!;
+    const lbName = sandbox.elb.findByDnsName(hostname)!.name;
+
+    sandbox.faults.set({ elbThrottleRatePerSecond: 1 });
+    const err = await expectBotError(loadBalancers.findForService({ namespace: 'default', name: 'throttled', hostname }), 'aws_error', 'throttling', lbName);
+    expect(err.userMessage).toBe(`Could not describe load balancer ${lbName}: AWS is throttling svcbot (Rate exceeded) — try again shortly.`);
+
+    sandbox.faults.reset();
+    await expect(loadBalancers.findForService({ namespace: 'default', name: 'throttled', hostname })).resolves.toMatchObject({ name: lbName });
+  });
+
+  test('an ELB endpoint nobody answers on -> aws_error', async () => {
+    const port = await closedPort();
+    const registry = createClusterRegistry([clusterConfig('no-aws')], {
+      loadKubeConfig: () => sandboxKubeConfig(sandbox),
+      createElbClient: () =>
+        new ElasticLoadBalancingClient({
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${port}`,
+          credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+          maxAttempts: 1,
+        }),
+    });
+    try {
+      await expectBotError(
+        registry.get().loadBalancers.findForService({ namespace: 'default', name: 'web', hostname: 'aweb-123.us-east-1.elb.amazonaws.com' }),
+        'aws_error',
+        'Could not describe load balancer aweb',
+      );
+    } finally {
+      registry.close();
+    }
+  });
+});
+
+describe('deployments whose selector a Service cannot copy', () => {
+  test('matchExpressions -> invalid, suggesting --selector', async () => {
+    const apps = sandboxKubeConfig(sandbox).makeApiClient(k8s.AppsV1Api);
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'picky' },
+        spec: {
+          selector: { matchLabels: { app: 'picky' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] },
+          template: {
+            metadata: { labels: { app: 'picky', tier: 'web' } },
+            spec: { containers: [{ name: 'c', image: 'httpd:2.4-alpine' }] },
+          },
+        },
+      },
+    });
+    await expectBotError(cluster.getDeploymentSelector('default', 'picky'), 'invalid', 'Deployment `picky`', 'matchExpressions', '`--selector`');
+  });
+});
+
+test('listServices reads every page of a long list', async () => {
+  // Made through the sandbox's in-process API: one HTTP request per Service would be slow.
+  const { registry, resources } = sandbox.cluster;
+  for (let i = 0; i < 520; i++) {
+    registry.create(resources.services, 'kube-node-lease', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `many-${i}` },
+      spec: { ports: [{ port: 80 }] },
+    });
+  }
+  const listed = await cluster.listServices('kube-node-lease');
+  expect(listed).toHaveLength(520);
+  expect(new Set(listed.map((s) => s.name)).size).toBe(520);
+  const all = await cluster.listServices(null);
+  expect(all.filter((s) => s.namespace === 'kube-node-lease')).toHaveLength(520);
+});
