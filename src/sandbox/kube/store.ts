@@ -229,8 +229,36 @@ function sortKey(resource: string, namespace: string): string {
   return `${resource}\u0000${namespace}`;
 }
 
+const META_ORDER = [
+  'name',
+  'generateName',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+];
+
+/**
+ * The object at resourceVersion `rv`, with its keys in the order the apiserver writes them
+ * (apiVersion, kind, metadata, ..., status; metadata name, namespace, uid, ...).
+ */
 function withResourceVersion(obj: KubeObject, rv: number): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+  const meta: Record<string, unknown> = { ...obj.metadata, resourceVersion: String(rv) };
+  const orderedMeta: Record<string, unknown> = {};
+  for (const key of META_ORDER) if (meta[key] !== undefined) orderedMeta[key] = meta[key];
+  for (const [key, value] of Object.entries(meta)) if (!(key in orderedMeta) && value !== undefined) orderedMeta[key] = value;
+  const out: Record<string, unknown> = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: orderedMeta };
+  for (const [key, value] of Object.entries(obj)) if (!(key in out) && key !== 'status') out[key] = value;
+  if (obj.status !== undefined) out.status = obj.status;
+  return out as KubeObject;
 }
 
 /** First index whose name is > `name`. */
