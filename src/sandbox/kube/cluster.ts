@@ -69,7 +69,15 @@ export class KubeCluster {
     const ctx: ControllerContext = { store: this.store, registry: this.registry, resources: this.resources, now: this.now };
     const controllers = [new Kubelet(ctx), new EndpointsController(ctx), new DeploymentController(ctx), new NamespaceController(ctx)];
     this.store.subscribe((ev) => {
-      for (const c of controllers) c.handle(ev);
+      for (const c of controllers) {
+        try {
+          c.handle(ev);
+        } catch (err) {
+          // A refused write (e.g. a pod for a namespace being deleted) is the controller's
+          // problem, as in a real cluster, not the problem of whoever made the write it reacted to.
+          if (!(err instanceof KubeApiError)) throw err;
+        }
+      }
     });
     this.seed();
   }

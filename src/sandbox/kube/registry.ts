@@ -192,6 +192,24 @@ function decodeContinue(token: string): { rv: number; namespace: string; name: s
   }
 }
 
+/** Deletes the field at a path like `spec.ports[0].foo`. */
+function prunePath(obj: unknown, path: string): void {
+  const tokens = path.match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  let cur: unknown = obj;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const last = i === tokens.length - 1;
+    if (token.startsWith('[')) {
+      if (!Array.isArray(cur)) return;
+      cur = cur[Number(token.slice(1, -1))];
+      continue;
+    }
+    if (!isPlainObject(cur)) return;
+    if (last) delete cur[token];
+    else cur = cur[token];
+  }
+}
+
 /* --------------------------------------------------------------------------------- registry */
 
 export class Registry {
@@ -292,12 +310,17 @@ export class Registry {
     return obj;
   }
 
+  /**
+   * fieldValidation: Strict refuses unknown fields (400), Warn (the default) and Ignore accept the
+   * object; either way unknown fields are dropped, as the apiserver's decoder has nowhere to keep
+   * them. Returns the warnings to send.
+   */
   private checkFields(def: ResourceDef, obj: KubeObject, mode: string | undefined): string[] {
     const validation = mode ?? 'Warn';
     if (!['Strict', 'Warn', 'Ignore'].includes(validation)) {
       throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(validation)}: supported values: "Ignore", "Strict", "Warn"`);
     }
-    if (validation === 'Ignore' || !this.unknownFieldsFn) return [];
+    if (!this.unknownFieldsFn) return [];
     const unknown = this.unknownFieldsFn(obj) ?? [];
     if (unknown.length === 0) return [];
     if (validation === 'Strict') {
@@ -305,7 +328,8 @@ export class Registry {
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
       );
     }
-    return unknown.map((f) => `unknown field "${f}"`);
+    for (const path of unknown) prunePath(obj, path);
+    return validation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
   }
 
   private checkNamespace(def: ResourceDef, obj: KubeObject, namespace: string): void {

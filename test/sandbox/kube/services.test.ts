@@ -567,5 +567,9 @@ describe('fieldValidation', () => {
     const warn = await raw(api.url, 'POST', `/api/v1/namespaces/${ns}/services`, body);
     expect(warn.status).toBe(201);
     expect(warn.headers.get('warning')).toContain('299 - "unknown field \\"spec.colour\\""');
+    // Like the apiserver's decoder, unknown fields are not kept.
+    const stored = warn.json() as { spec: Record<string, unknown> & { ports: Record<string, unknown>[] } };
+    expect(stored.spec).not.toHaveProperty('colour');
+    expect(stored.spec.ports[0]).not.toHaveProperty('portt');
   });
 });
