@@ -1,0 +1,210 @@
+/**
+ * makeCommandHandler, the one error boundary: real grammar, real operations over the in-memory fakes, a
+ * real pino logger writing to memory. Usage problems and typed errors become the user's message; anything
+ * else becomes "Something went wrong (ref: ID)" with the details (and the same ID) only in the log.
+ */
+import { Writable } from 'node:stream';
+import { makeCommandHandler, type CommandContext } from '../../handlers/command.js';
+import { BotError } from '../../src/domain/errors.js';
+import { makeOperations } from '../../src/domain/operations.js';
+import { createLogger } from '../../src/logger.js';
+import type { Reply } from '../../src/render/index.js';
+import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+
+const CTX: CommandContext = { userId: 'U123ALICE', channelId: 'C42OPS' };
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+function setup(commandName = '/svc') {
+  const { registry, targets } = fakeWorld(['prod', 'staging']);
+  const [prod, staging] = targets as [InMemoryTarget, InMemoryTarget];
+  let raw = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      raw += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const handle = makeCommandHandler({ operations: makeOperations({ clusters: registry }), commandName, logger });
+  return {
+    prod,
+    staging,
+    handle: (text: string, ctx: CommandContext = CTX) => handle(text, ctx),
+    logs: (): LogLine[] =>
+      raw
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as LogLine),
+    raw: () => raw,
+  };
+}
+
+/** Everything the user sees: the fallback text and every text in the blocks. */
+function visible(reply: Reply): string {
+  return [reply.text, JSON.stringify(reply.blocks)].join('\n');
+}
+
+describe('a command that does not parse', () => {
+  test('an ephemeral usage reply: the problem, the usage line, the help hint', async () => {
+    const { handle } = setup();
+    const reply = await handle('create web --port 80');
+    expect(reply.responseType).toBe('ephemeral');
+    expect(reply.text).toMatch(/^:warning: /);
+    expect(reply.text).toContain('--selector');
+    expect(reply.text).toContain('Usage: `/svc create NAME --selector KEY=VALUE[,KEY=VALUE…] --port');
+    expect(reply.text).toContain('`/svc help` lists every command.');
+  });
+
+  test('a typo of a subcommand gets a did-you-mean', async () => {
+    const { handle } = setup();
+    const reply = await handle('lsit');
+    expect(reply.responseType).toBe('ephemeral');
+    expect(reply.text).toContain('Did you mean `list`?');
+  });
+
+  test("the usage line uses the command's configured name", async () => {
+    const { handle } = setup('/k8s');
+    const reply = await handle('describe');
+    expect(reply.text).toContain('Usage: `/k8s describe NAME');
+    expect(reply.text).toContain('`/k8s help`');
+    expect(reply.text).not.toContain('/svc');
+  });
+
+  test.each(['create web --selector app=alpine --port 99999', 'delete', 'type web purple', 'frobnicate everything', 'list -n Not_A_Namespace'])(
+    '%j changes nothing on any cluster',
+    async (text) => {
+      const { handle, prod, staging } = setup();
+      const reply = await handle(text);
+      expect(reply.responseType).toBe('ephemeral');
+      expect(reply.text).toContain('Usage:');
+      expect(prod.cluster.writes).toEqual([]);
+      expect(staging.cluster.writes).toEqual([]);
+      expect(prod.loadBalancers.lookups).toEqual([]);
+    },
+  );
+});
+
+describe('a typed error', () => {
+  test("the error's own message, ephemeral, with a hint; logged at info with its code", async () => {
+    const { handle, logs } = setup();
+    const reply = await handle('describe nope -n kube-system');
+    expect(reply.responseType).toBe('ephemeral');
+    expect(reply.text).toBe(
+      ':warning: No Service `nope` in namespace `kube-system` on cluster `prod`.\nCheck the name and the namespace; `/svc list` shows what exists.',
+    );
+    const failed = logs().find((l) => l.msg === 'command failed: not_found');
+    expect(failed).toMatchObject({ level: 30, code: 'not_found', user: 'U123ALICE', channel: 'C42OPS' });
+  });
+
+  test('an unknown cluster: did-you-mean in the reply, and nothing changed', async () => {
+    const { handle, prod, staging } = setup();
+    const reply = await handle('create web --selector app=alpine --port 80 --cluster stagign');
+    expect(reply.text).toContain('There is no cluster `stagign` configured. Did you mean `staging`?');
+    expect(prod.cluster.writes).toEqual([]);
+    expect(staging.cluster.writes).toEqual([]);
+  });
+
+  test('a failed create changes nothing', async () => {
+    const { handle, prod } = setup();
+    await handle('create web --selector app=alpine --port 80');
+    const reply = await handle('create web --selector app=alpine --port 81 --type loadbalancer');
+    expect(reply.text).toContain('already exists on cluster `prod`');
+    expect(prod.cluster.writes).toEqual(['create default/web']);
+    expect((await prod.cluster.getService('default', 'web')).type).toBe('ClusterIP');
+  });
+
+  test('text from the cluster is escaped for Slack', async () => {
+    const { handle, prod } = setup();
+    prod.cluster.failNext('listServices', new BotError('cluster_unreachable', 'Cluster `prod` answered 503 (<!channel> & co)'));
+    const reply = await handle('list');
+    expect(reply.text).toContain('(&lt;!channel&gt; &amp; co)');
+    expect(visible(reply)).not.toContain('<!channel>');
+  });
+
+  test('jobs and cancel say that this svcbot has no load-balancer jobs', async () => {
+    const { handle } = setup();
+    for (const text of ['jobs', 'cancel j-1a2b3c']) {
+      const reply = await handle(text);
+      expect(reply.responseType).toBe('ephemeral');
+      expect(reply.text).toContain('works once svcbot runs with load-balancer jobs (Redis)');
+    }
+  });
+});
+
+describe('an unexpected error', () => {
+  function boom(): TypeError {
+    const err = new TypeError("Cannot read properties of undefined (reading 'spec') at secret/internal/path.ts");
+    err.stack = `TypeError: ${err.message}\n    at toServiceView (/app/src/adapters/kubernetes.ts:17:30)\n    at process.processTicksAndRejections`;
+    return err;
+  }
+
+  test('"Something went wrong (ref: X)" to the user; the same ref, the error and its stack in the log', async () => {
+    const { handle, prod, logs } = setup();
+    await handle('create web --selector app=alpine --port 80');
+    prod.cluster.failNext('getService', boom());
+    const reply = await handle('describe web');
+
+    expect(reply.responseType).toBe('ephemeral');
+    const ref = /\(ref: `([0-9a-f]{8})`\)/.exec(reply.text)?.[1];
+    expect(ref).toBeDefined();
+    expect(reply.text).toBe(`:boom: Something went wrong (ref: \`${ref}\`). The details are in svcbot\u2019s log under that reference.`);
+    const seen = visible(reply);
+    for (const secret of ['TypeError', 'Cannot read properties', 'secret/internal', 'toServiceView', 'kubernetes.ts', '    at ']) {
+      expect(seen).not.toContain(secret);
+    }
+
+    const entry = logs().find((l) => l.msg === 'unexpected error');
+    expect(entry).toMatchObject({ level: 50, ref, user: 'U123ALICE', channel: 'C42OPS' });
+    const err = entry!.err as { type: string; message: string; stack: string };
+    expect(err.type).toBe('TypeError');
+    expect(err.message).toContain("reading 'spec'");
+    expect(err.stack).toContain('at toServiceView');
+  });
+
+  test('each failure gets its own ref', async () => {
+    const { handle, prod, logs } = setup();
+    prod.cluster.failNext('listServices', boom()).failNext('listServices', boom());
+    const refs = [await handle('list'), await handle('list')].map((r) => /\(ref: `([0-9a-f]+)`\)/.exec(r.text)?.[1]);
+    expect(refs[0]).not.toBe(refs[1]);
+    expect(logs().filter((l) => l.msg === 'unexpected error').map((l) => l.ref)).toEqual(refs);
+  });
+
+  test('a non-Error thrown value is handled the same way', async () => {
+    const { handle, prod, raw } = setup();
+    prod.cluster.failNext('listServices', 'a string, not an Error');
+    const reply = await handle('list');
+    expect(reply.text).toMatch(/^:boom: Something went wrong \(ref: `[0-9a-f]{8}`\)/);
+    expect(raw()).toContain('a string, not an Error');
+  });
+});
+
+describe('success', () => {
+  test('a change is announced in the channel; the command is logged with the user and channel', async () => {
+    const { handle, logs } = setup();
+    const reply = await handle('create web --selector app=alpine --port 8080:80');
+    expect(reply.responseType).toBe('in_channel');
+    expect(reply.text).toContain('web');
+    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'command', command: 'create', user: 'U123ALICE', channel: 'C42OPS' }));
+  });
+
+  test('a read is ephemeral; a context without channel logs none', async () => {
+    const { handle, logs } = setup();
+    const reply = await handle('list -A', { userId: 'U999' });
+    expect(reply.responseType).toBe('ephemeral');
+    const entry = logs().find((l) => l.msg === 'command');
+    expect(entry).toMatchObject({ command: 'list', user: 'U999' });
+    expect(entry).not.toHaveProperty('channel');
+  });
+
+  test('help', async () => {
+    const { handle } = setup();
+    const reply = await handle('help');
+    expect(reply.responseType).toBe('ephemeral');
+    expect(reply.text).toContain('/svc');
+  });
+});
