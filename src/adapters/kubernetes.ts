@@ -115,7 +115,7 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
       const created = await call({ verb: 'create', resource: 'services', namespace, name: svcName }, () =>
         core.createNamespacedService({
           namespace,
-          body: manifest as k8s.V1Service,
+          body: manifest,
           fieldManager: FIELD_MANAGER,
           ...(opts.dryRun ? { dryRun: 'All' } : {}),
         }),
@@ -227,13 +227,28 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
     },
 
     async listServiceEvents(namespace, svcName) {
-      const events = await call({ verb: 'list', resource: 'events', namespace, name: svcName }, () =>
-        core.listNamespacedEvent({
-          namespace,
-          fieldSelector: `involvedObject.kind=Service,involvedObject.name=${svcName}`,
+      // Events outlive their object: those of an earlier Service with the same name must not show up
+      // as this one's. Like `kubectl describe`, keep only the events about the current UID.
+      const [service, events] = await Promise.all([
+        call({ verb: 'get', resource: 'services', namespace, name: svcName }, () =>
+          core.readNamespacedService({ namespace, name: svcName }),
+        ).catch((err: unknown) => {
+          if (err instanceof BotError && err.code === 'not_found') return undefined;
+          throw err;
         }),
-      );
-      return events.items.map(toEventView).sort((a, b) => a.lastSeen.getTime() - b.lastSeen.getTime());
+        call({ verb: 'list', resource: 'events', namespace, name: svcName }, () =>
+          core.listNamespacedEvent({
+            namespace,
+            fieldSelector: `involvedObject.kind=Service,involvedObject.name=${svcName}`,
+          }),
+        ),
+      ]);
+      if (!service) return [];
+      const uid = service.metadata?.uid;
+      return events.items
+        .filter((ev) => !uid || !ev.involvedObject.uid || ev.involvedObject.uid === uid)
+        .map(toEventView)
+        .sort((a, b) => a.lastSeen.getTime() - b.lastSeen.getTime());
     },
   };
 }

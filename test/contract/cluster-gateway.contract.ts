@@ -409,6 +409,25 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
         const svcName = uniqueName('ev2');
         expect(await gw.listServiceEvents('default', svcName)).toEqual([]);
       });
+
+      test('events of an earlier Service of the same name are not included (as `kubectl describe` shows them)', async () => {
+        const svcName = uniqueName('ev3');
+        await gw.createService(manifest(svcName, { type: 'LoadBalancer' }));
+        await waitFor(async () => (await gw.listServiceEvents('default', svcName)).some((e) => e.reason === 'EnsuredLoadBalancer'), {
+          what: 'an EnsuredLoadBalancer event',
+        });
+        await gw.deleteService('default', svcName);
+        await waitFor(
+          () =>
+            gw.getService('default', svcName).then(
+              () => false,
+              (err: unknown) => (err as { code?: string }).code === 'not_found',
+            ),
+          { what: 'the Service to be gone' },
+        );
+        await gw.createService(manifest(svcName));
+        expect(await gw.listServiceEvents('default', svcName)).toEqual([]);
+      });
     });
   });
 }

@@ -65,6 +65,8 @@ type Method = Exclude<keyof ClusterGateway, 'name'>;
 interface StoredEvent {
   namespace: string;
   service: string;
+  /** UID of the Service the event is about (events outlive their Service). */
+  uid: string | undefined;
   event: EventView;
 }
 
@@ -153,17 +155,27 @@ export class InMemoryCluster implements ClusterGateway {
     return this;
   }
 
-  /** Records an Event about a Service (a repeat of the same type, reason and message bumps its count). */
+  /**
+   * Records an Event about the Service `namespace/service` as it is now (a repeat of the same type, reason and
+   * message bumps its count). Events stay when the Service goes, but are not listed for a new one of the same name.
+   */
   recordEvent(namespace: string, service: string, event: Pick<EventView, 'type' | 'reason' | 'message'> & { lastSeen?: Date }): this {
     const lastSeen = event.lastSeen ?? this.now();
+    const uid = this.services.get(key(namespace, service))?.uid;
     const same = this.events.find(
-      (e) => e.namespace === namespace && e.service === service && e.event.type === event.type && e.event.reason === event.reason && e.event.message === event.message,
+      (e) =>
+        e.namespace === namespace &&
+        e.service === service &&
+        e.uid === uid &&
+        e.event.type === event.type &&
+        e.event.reason === event.reason &&
+        e.event.message === event.message,
     );
     if (same) {
       same.event.count += 1;
       same.event.lastSeen = lastSeen;
     } else {
-      this.events.push({ namespace, service, event: { type: event.type, reason: event.reason, message: event.message, count: 1, lastSeen } });
+      this.events.push({ namespace, service, uid, event: { type: event.type, reason: event.reason, message: event.message, count: 1, lastSeen } });
     }
     return this;
   }
@@ -360,8 +372,10 @@ export class InMemoryCluster implements ClusterGateway {
 
   listServiceEvents(namespace: string, name: string): Promise<EventView[]> {
     return this.op('listServiceEvents', () => {
+      const uid = this.services.get(key(namespace, name))?.uid;
+      if (uid === undefined) return [];
       return this.events
-        .filter((e) => e.namespace === namespace && e.service === name)
+        .filter((e) => e.namespace === namespace && e.service === name && (e.uid === undefined || e.uid === uid))
         .map((e) => clone(e.event))
         .sort((a, b) => a.lastSeen.getTime() - b.lastSeen.getTime());
     });
