@@ -26,7 +26,7 @@ function statusBody(body: unknown): StatusBody | undefined {
       return undefined;
     }
   }
-  return body && typeof body === 'object' ? (body as StatusBody) : undefined;
+  return body && typeof body === 'object' ? body : undefined;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
