@@ -229,7 +229,7 @@ export const WAYS_TO_RUN = `svcbot start answers Slack, and no Slack app is conf
 
   1. In Slack: give svcbot your Slack app's credentials (README.md explains the app and its /svc
      slash command), then run svcbot start again:
-       SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…    HTTP: Slack sends requests to PORT (${'3000'})
+       SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…    HTTP: Slack sends requests to PORT (3000)
        SLACK_BOT_TOKEN=xoxb-…  SLACK_APP_TOKEN=xapp-…    Socket Mode: no public URL needed
 
   2. Here in the terminal, with nothing to set up: the same /svc commands, against a simulated

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
-import type { AppModule, CliDeps, CliIo, SandboxModule } from '../../src/cli.js';
+import { WAYS_TO_RUN } from '../../src/cli.js';
+import type { AppModule, CliDeps, CliIo, ConsoleModule, SandboxModule } from '../../src/cli.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 
@@ -31,6 +32,7 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): Partial<CliDeps> {
   return {
     loadApp: never('the app'),
     loadSandbox: never('the sandbox'),
+    loadConsole: never('the console'),
     signals: new EventEmitter(),
     readFile: () => {
       throw Object.assign(new Error('no files in this test'), { code: 'ENOENT' });
@@ -50,6 +52,7 @@ describe('svcbot help, version and usage errors', () => {
     expect(h.stdout()).toMatch(/^svcbot: manage Kubernetes Services/);
     expect(h.stdout()).toMatch(/\n {2}start +run the bot/);
     expect(h.stdout()).toMatch(/\n {2}sandbox +run a simulated/);
+    expect(h.stdout()).toMatch(/\n {2}console +type \/svc commands in the terminal/);
     expect(h.stderr()).toBe('');
   });
 
@@ -63,6 +66,7 @@ describe('svcbot help, version and usage errors', () => {
     [[], 'svcbot: missing command\n\n'],
     [['strat'], "svcbot: unknown command 'strat'\nDid you mean 'start'?\n\n"],
     [['sandbx'], "svcbot: unknown command 'sandbx'\nDid you mean 'sandbox'?\n\n"],
+    [['consle'], "svcbot: unknown command 'consle'\nDid you mean 'console'?\n\n"],
     [['deploy'], "svcbot: unknown command 'deploy'\n\n"],
     [['--verbose', 'start'], "svcbot: unknown option '--verbose'\n\n"],
     [['help', 'strat'], "svcbot: unknown command 'strat'\nDid you mean 'start'?\n\n"],
@@ -312,5 +316,70 @@ describe('svcbot start', () => {
     signals.emit('SIGTERM');
     expect(await running).toBe(0);
     expect(sandboxLoads).toBe(0);
+  });
+});
+
+describe('svcbot console', () => {
+  it('hands the argv tail, the io with stdin, the env and its deps to runConsoleCommand, and exits with its code', async () => {
+    const h = harness();
+    const stdin = new PassThrough();
+    const signals = new EventEmitter();
+    const calls: Parameters<ConsoleModule['runConsoleCommand']>[] = [];
+    const module: ConsoleModule = {
+      runConsoleCommand: (...args) => {
+        calls.push(args);
+        return Promise.resolve(0);
+      },
+    };
+    const env = { USER: 'alice' };
+    const code = await main(['console', '--sandbox', '--user', 'bob'], { ...h.io, stdin }, env, fakeDeps({ signals, loadConsole: () => Promise.resolve(module) }));
+    expect(code).toBe(0);
+    expect(calls).toHaveLength(1);
+    const [argv, io, passedEnv, deps] = calls[0]!;
+    expect(argv).toEqual(['--sandbox', '--user', 'bob']);
+    expect(io).toEqual({ stdin, stdout: h.io.stdout, stderr: h.io.stderr });
+    expect(passedEnv).toBe(env);
+    expect(deps.signals).toBe(signals);
+  });
+
+  it('help console asks the console for its own help; the real one loads lazily and starts nothing', async () => {
+    const h = harness();
+    expect(await main(['help', 'console'], h.io, {}, { signals: new EventEmitter() })).toBe(0);
+    expect(h.stdout()).toMatch(/^Usage: svcbot console \[--sandbox \| --no-sandbox\]/);
+  });
+});
+
+describe('svcbot start without Slack settings', () => {
+  const tty = <T extends object>(stream: T) => Object.assign(stream, { isTTY: true });
+
+  it('at a terminal (stdin and stdout TTYs), explains the two ways to run svcbot (exit 2)', async () => {
+    const h = harness();
+    const io: CliIo = { stdin: tty(new PassThrough()), stdout: tty(h.io.stdout), stderr: h.io.stderr };
+    expect(await main(['start'], io, {}, fakeDeps())).toBe(2);
+    expect(h.stderr()).toBe(WAYS_TO_RUN);
+    expect(WAYS_TO_RUN).toMatch(/SLACK_BOT_TOKEN=xoxb-… +SLACK_SIGNING_SECRET=…/);
+    expect(WAYS_TO_RUN).toMatch(/SLACK_BOT_TOKEN=xoxb-… +SLACK_APP_TOKEN=xapp-…/);
+    expect(WAYS_TO_RUN).toContain('README.md');
+    expect(WAYS_TO_RUN).toContain('svcbot console');
+    expect(WAYS_TO_RUN).toContain('npm run console');
+    expect(h.stdout()).toBe('');
+  });
+
+  it.each<[string, (h: ReturnType<typeof harness>) => CliIo]>([
+    ['stdout is not a TTY (piped, a container log)', (h) => ({ stdin: tty(new PassThrough()), stdout: h.io.stdout, stderr: h.io.stderr })],
+    ['stdin is not a TTY', (h) => ({ stdin: new PassThrough(), stdout: tty(h.io.stdout), stderr: h.io.stderr })],
+    ['there is no stdin', (h) => ({ stdout: tty(h.io.stdout), stderr: h.io.stderr })],
+  ])('keeps the terse list of problems when %s', async (_what, makeIo) => {
+    const h = harness();
+    expect(await main(['start'], makeIo(h), {}, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot start: cannot connect to Slack:\n {2}- SLACK_BOT_TOKEN/);
+    expect(h.stderr()).not.toContain('svcbot console');
+  });
+
+  it('keeps the list at a terminal too when Slack is half configured (the problem is a missing setting)', async () => {
+    const h = harness();
+    const io: CliIo = { stdin: tty(new PassThrough()), stdout: tty(h.io.stdout), stderr: h.io.stderr };
+    expect(await main(['start'], io, { SLACK_BOT_TOKEN: 'xoxb-1' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot start: cannot connect to Slack:\n {2}- SLACK_SIGNING_SECRET/);
   });
 });

@@ -1,0 +1,279 @@
+/**
+ * `svcbot console`: the `/svc` command in a terminal, through the very handler the Slack app runs
+ * (`createCommandHandling`). Against the configured clusters, or — the default when no kubeconfig is
+ * configured and svcbot is not in a pod, or with `--sandbox` — against the sandbox started in this
+ * process. This module and the CLI are the only product code that starts the sandbox, and they load it
+ * lazily.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AppOverrides, createCommandHandling } from '../app.js';
+import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { SandboxOptions } from '../sandbox/index.js';
+import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
+import { runConsole } from './loop.js';
+import { loadStartSandbox, startConsoleSandbox, type ConsoleSandbox, type StartSandbox } from './sandbox.js';
+
+export interface ConsoleIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Something that emits SIGTERM/SIGINT: `process`, or an EventEmitter in tests. */
+export interface ConsoleSignals {
+  on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+  off(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+}
+
+export interface ConsoleDeps {
+  /** Reads the SVCBOT_CONFIG file. */
+  readFile: (file: string) => string;
+  createLogger: typeof createLogger;
+  /** SIGTERM (and SIGINT when the terminal does not turn Ctrl-C into a key) ends the console cleanly. */
+  signals: ConsoleSignals;
+  loadApp: () => Promise<{ createCommandHandling: typeof createCommandHandling }>;
+  /** Loads the sandbox (lazily: a console against real clusters never loads it). */
+  loadSandbox: () => Promise<StartSandbox>;
+  /** The home directory: the history file and `~/.kube/config` live there. */
+  homeDir: string;
+  /** The history file in terminal mode (default `~/.svcbot_history`). */
+  history?: HistoryFile;
+  /** Sandbox settings over the console's (tests shorten the delays). */
+  sandboxOptions?: SandboxOptions;
+}
+
+export const defaultConsoleDeps: ConsoleDeps = {
+  readFile: (file) => readFileSync(file, 'utf8'),
+  createLogger,
+  signals: process,
+  loadApp: () => import('../app.js'),
+  loadSandbox: loadStartSandbox,
+  homeDir: homedir(),
+};
+
+export const CONSOLE_USAGE = `Usage: svcbot console [--sandbox | --no-sandbox] [--user NAME] [--verbose]
+
+Reads /svc commands in the terminal and runs them through the same handlers as the Slack app,
+printing each reply as text and its buttons as numbered choices (type the number to press one).
+Needs no Slack app and no Redis. Quit with exit, Ctrl-D or Ctrl-C twice.
+
+Options:
+  --sandbox      use a simulated cluster and AWS ELB API started in this process (the default
+                 when no kubeconfig is configured and svcbot is not running in a pod)
+  --no-sandbox   use the configured clusters (KUBECONFIG, or SVCBOT_CONFIG's clusters)
+  --user NAME    who you are in the replies (default: $USER)
+  --verbose      log to stderr at info level (default: warnings and errors only)
+  -h, --help     show this help
+`;
+
+interface ConsoleArgs {
+  sandbox: boolean | undefined;
+  user: string | undefined;
+  verbose: boolean;
+}
+
+class ArgsError extends Error {}
+
+export function parseConsoleArgs(argv: string[]): ConsoleArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        sandbox: { type: 'boolean' },
+        'no-sandbox': { type: 'boolean' },
+        user: { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    const message = (err as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    const positional = /Unexpected argument '([^']+)'/.exec(message);
+    throw new ArgsError(
+      unknown ? `unknown option '${unknown[1]}'` : positional ? `unexpected argument '${positional[1]}'` : (message.split('.')[0] ?? message),
+    );
+  }
+  if (values.help) return 'help';
+  if (values.sandbox && values['no-sandbox']) throw new ArgsError('--sandbox and --no-sandbox contradict each other');
+  const user = values.user?.trim();
+  if (user !== undefined && !/^[\w.@-]{1,80}$/.test(user)) {
+    throw new ArgsError('--user: a name of letters, digits, ".", "_", "@" and "-" (like alice)');
+  }
+  return {
+    sandbox: values.sandbox ? true : values['no-sandbox'] ? false : undefined,
+    user,
+    verbose: values.verbose === true,
+  };
+}
+
+/** Without --sandbox/--no-sandbox: the sandbox unless the default cluster can be reached somehow. */
+export function defaultsToSandbox(config: Config, env: NodeJS.ProcessEnv): boolean {
+  return config.clusters[0].kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST;
+}
+
+const isTty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
+
+function describeCluster(c: ClusterConfig): string {
+  const where = c.kubeconfig === undefined ? 'in-cluster service account' : `kubeconfig ${c.kubeconfig}`;
+  return `${c.name} (${where}${c.context ? `, context ${c.context}` : ''})`;
+}
+
+export function banner(opts: {
+  commandName: string;
+  user: string;
+  sandbox: boolean;
+  clusters: readonly ClusterConfig[];
+  /** A kubeconfig at ~/.kube/config the console is not using. */
+  unusedKubeconfig?: string | undefined;
+}): string {
+  const cmd = opts.commandName;
+  const lines = [`svcbot console: ${cmd} in your terminal, answered by the same handlers as in Slack.`, ''];
+  if (opts.sandbox) {
+    lines.push(
+      'Cluster: sandbox, simulated in this process (Kubernetes API, AWS ELB API and DNS on 127.0.0.1).',
+      'Nothing you do here is real, and all of it is forgotten when you quit. It runs a deployment',
+      '"alpine" (pods labelled app=alpine) to point Services at.',
+    );
+    if (opts.unusedKubeconfig) {
+      lines.push(`(For your own cluster: KUBECONFIG=${opts.unusedKubeconfig} svcbot console --no-sandbox)`);
+    }
+  } else {
+    const [first, ...rest] = opts.clusters;
+    lines.push(`Cluster: ${first ? describeCluster(first) : '?'}${rest.length ? `; also --cluster ${rest.map(describeCluster).join(', ')}` : ''}.`);
+    lines.push('These are real clusters: what you create, change and delete here happens.');
+  }
+  lines.push(
+    '',
+    'Try:',
+    `  ${cmd} create alpine-service --selector app=alpine --port 8080:80`,
+    `  ${cmd} list`,
+    `  ${cmd} type alpine-service loadbalancer${opts.sandbox ? '     (an ELB, reachable within seconds)' : ''}`,
+    `  ${cmd} help`,
+    '',
+    `You are @${opts.user}. Lines may leave out ${cmd}; buttons come as numbered choices: type the`,
+    'number to press one. Quit with exit, Ctrl-D or Ctrl-C twice.',
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Runs `svcbot console ARGV`; resolves with the exit code (0 after a clean quit, 2 for usage or
+ * configuration errors, 1 when a cluster's clients cannot be set up).
+ */
+export async function runConsoleCommand(
+  argv: string[],
+  io: ConsoleIo,
+  env: NodeJS.ProcessEnv,
+  partialDeps: Partial<ConsoleDeps> = {},
+): Promise<number> {
+  const deps: ConsoleDeps = { ...defaultConsoleDeps, ...partialDeps };
+  const fail = (code: number, message: string) => {
+    io.stderr.write(`svcbot console: ${message}\n`);
+    return code;
+  };
+
+  let args: ConsoleArgs | 'help';
+  try {
+    args = parseConsoleArgs(argv);
+  } catch (err) {
+    if (!(err instanceof ArgsError)) throw err;
+    io.stderr.write(`svcbot console: ${err.message}\n\n${CONSOLE_USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(CONSOLE_USAGE);
+    return 0;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(env, deps.readFile);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return fail(2, err.message);
+  }
+
+  const homeKubeconfig = join(deps.homeDir, '.kube', 'config');
+  const hasHomeKubeconfig = existsSync(homeKubeconfig);
+  const useSandbox = args.sandbox ?? defaultsToSandbox(config, env);
+  if (!useSandbox && defaultsToSandbox(config, env)) {
+    return fail(
+      2,
+      `cluster "${config.clusters[0].name}" has no kubeconfig (KUBECONFIG is not set) and svcbot is not running in a pod.\n` +
+        (hasHomeKubeconfig ? `  Use yours: KUBECONFIG=${homeKubeconfig} svcbot console --no-sandbox\n` : '') +
+        '  Or try the simulated cluster: svcbot console --sandbox',
+    );
+  }
+
+  const level: LogLevel = args.verbose
+    ? (['debug', 'trace'] as LogLevel[]).includes(config.logLevel)
+      ? config.logLevel
+      : 'info'
+    : 'warn';
+  const logger: Logger = deps.createLogger({ level, pretty: isTty(io.stderr), destination: io.stderr });
+  const user = args.user ?? (env.USER || env.LOGNAME || env.USERNAME || 'you');
+  const terminal = isTty(io.stdin) && isTty(io.stdout);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  deps.signals.on('SIGTERM', onSignal);
+  // In a terminal Ctrl-C is a key readline sees; this catches it when input is piped.
+  deps.signals.on('SIGINT', onSignal);
+
+  let sandbox: ConsoleSandbox | undefined;
+  let handling: ReturnType<typeof createCommandHandling> | undefined;
+  try {
+    let runConfig = config;
+    let overrides: AppOverrides = {};
+    if (useSandbox) {
+      sandbox = await startConsoleSandbox(await deps.loadSandbox(), config, deps.sandboxOptions);
+      ({ config: runConfig, overrides } = sandbox);
+      logger.info({ kubeApi: sandbox.kubeApi }, 'sandbox started');
+    }
+    const { createCommandHandling } = await deps.loadApp();
+    try {
+      handling = createCommandHandling(runConfig, logger, overrides);
+    } catch (err) {
+      return fail(1, `cannot set up the clusters: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
+    }
+
+    io.stdout.write(
+      banner({
+        commandName: config.slack.command,
+        user,
+        sandbox: useSandbox,
+        clusters: runConfig.clusters,
+        unusedKubeconfig: useSandbox && hasHomeKubeconfig && args.sandbox === undefined ? homeKubeconfig : undefined,
+      }),
+    );
+
+    const history = terminal ? (deps.history ?? historyFile(join(deps.homeDir, '.svcbot_history'))) : noHistoryFile;
+    await runConsole({
+      input: io.stdin,
+      output: io.stdout,
+      handle: handling.handle,
+      userId: user,
+      commandName: config.slack.command,
+      terminal,
+      color: terminal && !env.NO_COLOR,
+      history: history.load(),
+      onCommandLine: (line) => history.append(line),
+      signal: abort.signal,
+    });
+    return 0;
+  } finally {
+    deps.signals.off('SIGTERM', onSignal);
+    deps.signals.off('SIGINT', onSignal);
+    handling?.close();
+    await sandbox?.close();
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * `svcbot console` end to end, in-process: the real handler against the real sandbox, driven through
+ * stdin/stdout streams the way a terminal would.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { runConsoleCommand, type ConsoleDeps } from '../../src/console/command.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { screen, type Screen } from '../unit/console-screen.js';
+
+const FAST: SandboxOptions = { provisionDelayMs: 50, dnsDelayMs: 100, instanceWarmupMs: 50 };
+
+let home: string;
+/** Consoles a test started: ended after it, even when it failed half-way. */
+const consoles: { signals: EventEmitter; code: Promise<number> }[] = [];
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'svcbot-console-home-'));
+});
+afterEach(async () => {
+  const left = consoles.splice(0);
+  for (const c of left) c.signals.emit('SIGTERM');
+  await Promise.allSettled(left.map((c) => c.code));
+  rmSync(home, { recursive: true, force: true });
+});
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** Runs `svcbot console ARGV` on a pretend terminal; `sandbox()` is the one it started, if any. */
+function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ConsoleDeps> = {}) {
+  const s: Screen = screen();
+  const stderr = sink();
+  const signals = new EventEmitter();
+  const started: Sandbox[] = [];
+  const code = runConsoleCommand(argv, { stdin: s.input, stdout: s.output, stderr: stderr.stream }, env, {
+    signals,
+    homeDir: home,
+    readFile: () => {
+      throw new Error('no config file in this test');
+    },
+    loadSandbox: () =>
+      Promise.resolve(async (options: SandboxOptions) => {
+        const sandbox = await startSandbox({ ...options, ...FAST });
+        started.push(sandbox);
+        return sandbox;
+      }),
+    ...deps,
+  });
+  consoles.push({ signals, code });
+  return { s, code, stderr: stderr.text, signals, sandbox: () => started[0] };
+}
+
+describe('svcbot console against the sandbox', () => {
+  it('create, list, describe, press Delete and confirm, a usage error, exit: the same handlers as Slack', async () => {
+    const c = run(['--user', 'alice']);
+    const banner = await c.s.waitFor('svc> ');
+    expect(banner).toMatch(/^svcbot console: \/svc in your terminal/);
+    expect(banner).toContain('Cluster: sandbox, simulated in this process');
+    expect(banner).toContain('/svc create alpine-service --selector app=alpine --port 8080:80');
+    expect(banner).toContain('You are @alice.');
+    const sandbox = c.sandbox()!;
+
+    c.s.type('/svc create alpine-service --selector app=alpine --port 8080:80');
+    const created = await c.s.waitFor('svc> ');
+    expect(created).toContain('(posted to the channel)');
+    expect(created).toMatch(/Created ClusterIP Service `alpine-service` in namespace `default` on cluster `sandbox`/);
+    expect(created).toMatch(/\[1\] Details {3}\[2\] Delete/);
+    expect(sandbox.cluster.getService('default', 'alpine-service')?.spec?.ports?.[0]).toMatchObject({ port: 8080, targetPort: 80 });
+
+    c.s.type('list');
+    const list = await c.s.waitFor('svc> ');
+    expect(list).toContain('(only you)');
+    expect(list).toContain('alpine-service');
+
+    c.s.type('describe alpine-service');
+    const describe = await c.s.waitFor('svc> ');
+    expect(describe).toContain('alpine-service');
+    const deleteChoice = /\[(\d+)\] Delete/.exec(describe)?.[1];
+    expect(deleteChoice).toBeDefined();
+
+    c.s.type(deleteChoice!);
+    expect(await c.s.waitFor('[y/N] ')).toContain('Delete Service alpine-service in namespace default on cluster sandbox?');
+    c.s.type('y');
+    const deleted = await c.s.waitFor('svc> ');
+    expect(deleted).toContain('/svc delete alpine-service -n default --cluster sandbox');
+    expect(deleted).toMatch(/Deleted ClusterIP Service `alpine-service`/i);
+    expect(sandbox.cluster.getService('default', 'alpine-service')).toBeUndefined();
+
+    c.s.type('create web --port 80');
+    const usage = await c.s.waitFor('svc> ');
+    expect(usage).toContain('(only you)');
+    expect(usage).toMatch(/--selector/);
+
+    c.s.type('exit');
+    expect(await c.code).toBe(0);
+    expect(c.stderr()).toBe('');
+    // The sandbox is closed with the console.
+    await expect(fetch(`${sandbox.info.kubeApi}/version`)).rejects.toThrow();
+  });
+
+  it('SIGTERM ends it cleanly (exit 0) and closes the sandbox', async () => {
+    const c = run([]);
+    await c.s.waitFor('svc> ');
+    c.signals.emit('SIGTERM');
+    expect(await c.code).toBe(0);
+    expect(c.signals.listenerCount('SIGTERM') + c.signals.listenerCount('SIGINT')).toBe(0);
+    await expect(fetch(`${c.sandbox()!.info.kubeApi}/version`)).rejects.toThrow();
+  });
+
+  it('suggests your own ~/.kube/config when it falls back to the sandbox', async () => {
+    const kube = join(home, '.kube');
+    mkdirSync(kube);
+    writeFileSync(join(kube, 'config'), 'apiVersion: v1\n');
+    const c = run([]);
+    expect(await c.s.waitFor('svc> ')).toContain(`(For your own cluster: KUBECONFIG=${join(kube, 'config')} svcbot console --no-sandbox)`);
+    c.s.input.end();
+    expect(await c.code).toBe(0);
+  });
+});
+
+describe('svcbot console against configured clusters', () => {
+  let external: Sandbox;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    external = await startSandbox({ kubeconfigPath: null, ...FAST });
+  });
+  afterAll(() => external.close());
+  beforeEach(() => {
+    kubeconfig = join(home, 'kubeconfig');
+    writeFileSync(kubeconfig, external.kubeconfigYaml);
+  });
+
+  it('with KUBECONFIG set it uses that cluster and never starts the sandbox', async () => {
+    const c = run([], { KUBECONFIG: kubeconfig, CLUSTER_NAME: 'prod' }, {
+      loadSandbox: () => Promise.reject(new Error('the sandbox must not be loaded')),
+    });
+    const banner = await c.s.waitFor('svc> ');
+    expect(banner).toContain(`Cluster: prod (kubeconfig ${kubeconfig})`);
+    expect(banner).toContain('These are real clusters');
+    c.s.type('list');
+    expect(await c.s.waitFor('svc> ')).toMatch(/prod/);
+    c.s.type('quit');
+    expect(await c.code).toBe(0);
+  });
+
+  it('--sandbox wins over a configured kubeconfig', async () => {
+    const c = run(['--sandbox'], { KUBECONFIG: kubeconfig });
+    expect(await c.s.waitFor('svc> ')).toContain('Cluster: sandbox, simulated');
+    expect(c.sandbox()).toBeDefined();
+    c.s.input.end();
+    expect(await c.code).toBe(0);
+  });
+
+  it('--no-sandbox without a kubeconfig, outside a pod, says what to do (exit 2)', async () => {
+    const c = run(['--no-sandbox']);
+    expect(await c.code).toBe(2);
+    expect(c.stderr()).toMatch(/^svcbot console: cluster "kubernetes" has no kubeconfig \(KUBECONFIG is not set\) and svcbot is not running in a pod\.\n/);
+    expect(c.stderr()).toContain('svcbot console --sandbox');
+    expect(c.sandbox()).toBeUndefined();
+  });
+
+  it('a kubeconfig that cannot be loaded is one line (exit 1)', async () => {
+    const c = run([], { KUBECONFIG: join(home, 'nope') });
+    expect(await c.code).toBe(1);
+    expect(c.stderr()).toMatch(/^svcbot console: cannot set up the clusters: .*nope/);
+    expect(c.stderr().trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('svcbot console arguments', () => {
+  it('--help prints the usage', async () => {
+    const c = run(['--help']);
+    expect(await c.code).toBe(0);
+    expect(c.s.text()).toMatch(/^Usage: svcbot console \[--sandbox \| --no-sandbox\] \[--user NAME\] \[--verbose\]\n/);
+  });
+
+  it.each<[string[], string]>([
+    [['--sandbox', '--no-sandbox'], '--sandbox and --no-sandbox contradict each other'],
+    [['--user', 'a b'], '--user: a name of letters'],
+    [['--users', 'x'], "unknown option '--users'"],
+    [['now'], "unexpected argument 'now'"],
+  ])('%j is a usage error (exit 2)', async (argv, message) => {
+    const c = run(argv);
+    expect(await c.code).toBe(2);
+    expect(c.stderr()).toContain(`svcbot console: ${message}`);
+    expect(c.stderr()).toContain('Usage: svcbot console');
+  });
+
+  it('invalid configuration is reported like svcbot start does (exit 2)', async () => {
+    const c = run([], { LOG_LEVEL: 'chatty' });
+    expect(await c.code).toBe(2);
+    expect(c.stderr()).toContain('svcbot console: Invalid configuration (1 problem):\n  - LOG_LEVEL: must be one of');
+  });
+
+  it('--verbose logs at info on stderr; by default only warnings', async () => {
+    const quiet = run([]);
+    await quiet.s.waitFor('svc> ');
+    quiet.s.type('list');
+    await quiet.s.waitFor('svc> ');
+    quiet.s.input.end();
+    expect(await quiet.code).toBe(0);
+    expect(quiet.stderr()).toBe('');
+
+    const verbose = run(['--verbose']);
+    await verbose.s.waitFor('svc> ');
+    verbose.s.type('list');
+    await verbose.s.waitFor('svc> ');
+    verbose.s.input.end();
+    expect(await verbose.code).toBe(0);
+    const messages = verbose
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages).toEqual(expect.arrayContaining(['sandbox started', 'command']));
+  });
+});
