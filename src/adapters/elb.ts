@@ -13,13 +13,14 @@ export const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
 
 /**
  * The classic ELB name inside one of its DNS names:
- * `NAME-1234567890.REGION.elb.amazonaws.com` or `internal-NAME-1234567890.REGION.elb.amazonaws.com`.
+ * `NAME-1234567890.REGION.elb.amazonaws.com` or `internal-NAME-1234567890.REGION.elb.amazonaws.com`, either maybe
+ * prefixed with `dualstack.`.
  */
 export function loadBalancerNameFromHostname(hostname: string): string | undefined {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const host = hostname.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
   if (!/\.elb\.amazonaws\.com(\.cn)?$/.test(host)) return undefined;
   const label = host.split('.')[0] ?? '';
-  const match = /^(?:dualstack\.)?(?:internal-)?([a-z0-9-]{1,32})-\d+$/.exec(label);
+  const match = /^(?:internal-)?([a-z0-9-]{1,32})-\d+$/.exec(label);
   return match?.[1];
 }
 
