@@ -165,3 +165,64 @@ test('listServices reads every page of a long list', async () => {
   const all = await cluster.listServices(null);
   expect(all.filter((s) => s.namespace === 'kube-node-lease')).toHaveLength(520);
 });
+
+describe('setServiceType and concurrent changes', () => {
+  /** A kubeconfig that calls `onRequest` just before each request leaves (client-node asks it for credentials then). */
+  class WatchingKubeConfig extends k8s.KubeConfig {
+    onRequest: (method: string, url: string) => void = () => {};
+
+    override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+      this.onRequest(context.getHttpMethod(), context.getUrl());
+      await super.applySecurityAuthentication(context);
+    }
+  }
+
+  function watchedGateway() {
+    const kc = new WatchingKubeConfig();
+    kc.loadFromString(sandbox.kubeconfigYaml);
+    const registry = createClusterRegistry([clusterConfig('racy')], { loadKubeConfig: () => kc, createElbClient: () => sandboxElbClient(sandbox) });
+    return { kc, registry, gateway: registry.get().cluster };
+  }
+
+  /** Someone else changes the Service (a label), as `kubectl label` would between svcbot's read and its patch. */
+  function touch(name: string, value: string): void {
+    sandbox.cluster.updateService('default', name, (svc) => {
+      svc.metadata.labels = { ...svc.metadata.labels, touched: value };
+    });
+  }
+
+  test('a change between the read and the patch: 409, read again, patched on the second try', async () => {
+    const { kc, registry, gateway } = watchedGateway();
+    try {
+      await gateway.createService(serviceManifest({ name: 'racy', namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' }));
+      const methods: string[] = [];
+      kc.onRequest = (method, url) => {
+        if (!url.includes('/services/racy')) return;
+        methods.push(method);
+        if (method === 'PATCH' && methods.filter((m) => m === 'PATCH').length === 1) touch('racy', 'once');
+      };
+      const patched = await gateway.setServiceType('default', 'racy', 'NodePort');
+      expect(patched.type).toBe('NodePort');
+      expect(methods).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+      expect(sandbox.cluster.getService('default', 'racy')?.metadata.labels).toMatchObject({ touched: 'once' });
+    } finally {
+      registry.close();
+    }
+  });
+
+  test('changed again before the second patch: conflict, and the type is as the other writer left it', async () => {
+    const { kc, registry, gateway } = watchedGateway();
+    try {
+      await gateway.createService(serviceManifest({ name: 'busy', namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' }));
+      let n = 0;
+      kc.onRequest = (method, url) => {
+        if (method === 'PATCH' && url.includes('/services/busy')) touch('busy', String(++n));
+      };
+      await expectBotError(gateway.setServiceType('default', 'busy', 'LoadBalancer'), 'conflict', 'Service `busy` in namespace `default` was changed by someone else meanwhile; try again.');
+      expect(n).toBe(2);
+      expect(sandbox.cluster.getService('default', 'busy')?.spec.type).toBe('ClusterIP');
+    } finally {
+      registry.close();
+    }
+  });
+});
