@@ -408,6 +408,12 @@ export function formatAckReport(r: AckBenchResult): string {
   }
   const t = r.target;
   lines.push('');
+  const busiest = Math.max(...r.environment.loadAverage);
+  if (busiest > r.environment.cpus) {
+    lines.push(
+      `warning: the machine was busy (load average up to ${busiest} on ${r.environment.cpus} CPUs): one descheduled batch sets a level's p99, so p99 figures and their ratios are unreliable; p50 holds up better`,
+    );
+  }
   if (!t.measured) {
     lines.push(`targets (at N=${t.concurrency}): not measured in this run`);
   } else {
