@@ -203,15 +203,16 @@ export class InMemoryCluster implements ClusterGateway {
       const { namespace, name } = manifest.metadata;
       const ctx = `Service \`${name}\` in namespace \`${namespace}\``;
       if (!this.namespaces.has(namespace)) throw this.noNamespace(namespace);
+      // As the API server: validation first, then the store refuses a taken name.
+      const causes = validate(manifest);
+      if (causes.length > 0) {
+        throw new BotError('invalid', `Kubernetes rejected ${ctx}:\n${causes.map((c) => `• ${c}`).join('\n')}`);
+      }
       if (this.services.has(key(namespace, name))) {
         throw new BotError(
           'already_exists',
           `${ctx} already exists on cluster \`${this.name}\` — use \`type\` to change its type, or \`delete\` it first.`,
         );
-      }
-      const causes = validate(manifest);
-      if (causes.length > 0) {
-        throw new BotError('invalid', `Kubernetes rejected ${ctx}:\n${causes.map((c) => `• ${c}`).join('\n')}`);
       }
       const type = manifest.spec.type;
       const dryRun = opts.dryRun === true;
