@@ -32,10 +32,19 @@ function errorName(err: unknown): string {
   return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : '';
 }
 
-/** True for AWS failures worth retrying: throttling, 5xx, network. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** True for AWS failures worth retrying: throttling, 5xx and 429, network errors — never a bug. */
 export function isTransientAwsError(err: unknown): boolean {
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return TRANSIENT.has(errorName(err)) || (status !== undefined && status >= 500) || (status === undefined && err instanceof Error);
+  const code = (err as { code?: unknown })?.code;
+  return (
+    TRANSIENT.has(errorName(err)) ||
+    NETWORK_NAMES.has(errorName(err)) ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    (typeof code === 'string' && NETWORK_CODES.has(code))
+  );
 }
 
 function toAwsBotError(err: unknown, what: string): BotError {

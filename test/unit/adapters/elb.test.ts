@@ -169,6 +169,9 @@ test.each<{ what: string; err: unknown; transient: boolean }>([
   { what: 'a network error (no HTTP status)', err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), transient: true },
   { what: 'AccessDenied', err: awsError('AccessDenied', 'x', 403), transient: false },
   { what: 'LoadBalancerNotFound', err: awsError('LoadBalancerNotFound', 'x'), transient: false },
+  { what: 'a 429', err: awsError('TooManyRequests', 'x', 429), transient: true },
+  { what: 'an SDK timeout', err: Object.assign(new Error('timed out'), { name: 'TimeoutError' }), transient: true },
+  { what: 'a programming error', err: new TypeError("Cannot read properties of undefined (reading 'x')"), transient: false },
 ])('isTransientAwsError: $what -> $transient', ({ err, transient }) => {
   expect(isTransientAwsError(err)).toBe(transient);
 });
