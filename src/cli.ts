@@ -368,7 +368,7 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   // PID 1 in the container: main() handles SIGTERM itself; exit explicitly so a stray open handle
   // cannot keep a stopped bot alive.
-  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, process.env).then(
+  void main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, process.env).then(
     (code) => process.exit(code),
     () => process.exit(1),
   );

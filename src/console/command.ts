@@ -6,7 +6,7 @@
  * lazily.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppOverrides, createCommandHandling } from '../app.js';
@@ -119,6 +119,15 @@ export function defaultsToSandbox(config: Config, env: NodeJS.ProcessEnv): boole
   return config.clusters[0].kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST;
 }
 
+function osUser(): string | undefined {
+  try {
+    const name = userInfo().username;
+    return /^[\w.@-]{1,80}$/.test(name) ? name : undefined;
+  } catch {
+    return undefined; // no passwd entry for this uid (some containers)
+  }
+}
+
 const isTty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
 
 function describeCluster(c: ClusterConfig): string {
@@ -220,7 +229,7 @@ export async function runConsoleCommand(
       : 'info'
     : 'warn';
   const logger: Logger = deps.createLogger({ level, pretty: isTty(io.stderr), destination: io.stderr });
-  const user = args.user ?? (env.USER || env.LOGNAME || env.USERNAME || 'you');
+  const user = args.user ?? (env.USER || env.LOGNAME || env.USERNAME || osUser() || 'console');
   const terminal = isTty(io.stdin) && isTty(io.stdout);
 
   const abort = new AbortController();
@@ -245,6 +254,9 @@ export async function runConsoleCommand(
     } catch (err) {
       return fail(1, `cannot set up the clusters: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
     }
+    // Let warnings the SDKs emitted while making their clients (printed on the next tick) come out
+    // before the banner rather than in the middle of the prompt.
+    await new Promise((resolve) => setImmediate(resolve));
 
     io.stdout.write(
       banner({

@@ -31,7 +31,7 @@ export interface ConsoleOptions {
   color?: boolean;
   /** Earlier commands, newest first (arrow-up recalls them). */
   history?: string[];
-  /** Called with each command line typed at the prompt (to persist the history). */
+  /** Called with each command line typed at the prompt, except buttons' numbers (to save the history). */
   onCommandLine?: (line: string) => void;
   /** Aborting ends the console as `exit` would (SIGTERM). */
   signal?: AbortSignal;
@@ -107,9 +107,9 @@ export function completeLine(line: string, commandName = '/svc'): [string[], str
 }
 
 /**
- * Runs the console until `exit`/`quit`, Ctrl-D (end of input), a second Ctrl-C or `signal`; resolves
- * once the readline interface is closed. Never rejects for a failed command (the handler answers
- * every line with a reply).
+ * Runs the console until `exit`/`quit`, the end of the input (Ctrl-D; lines read before it still
+ * run), a second Ctrl-C or `signal` (these two abandon a running command). Never rejects for a failed
+ * command (the handler answers every line with a reply).
  */
 export async function runConsole(options: ConsoleOptions): Promise<void> {
   const { input, output, handle, userId } = options;
@@ -133,21 +133,26 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     tabSize: 4,
   });
   const queue = new InputQueue();
+  /** readline is done: no more prompts, but lines read before the end of the input still run. */
   let closed = false;
-  let closedResolve: () => void = () => {};
-  const closedPromise = new Promise<void>((resolve) => (closedResolve = resolve));
   rl.on('line', (text) => queue.push({ kind: 'line', text }));
   rl.on('close', () => {
     closed = true;
     queue.push({ kind: 'end' });
-    closedResolve();
   });
+  /** Quit now (a second Ctrl-C, or `signal`): a running command is abandoned. */
+  let quitting = false;
+  let markQuit: () => void = () => {};
+  const quit = new Promise<void>((resolve) => (markQuit = resolve));
+  const quitNow = () => {
+    quitting = true;
+    markQuit();
+    rl.close();
+  };
 
   /** Set after a Ctrl-C on an empty prompt (or while waiting): the next one quits. */
   let armed = false;
   let busy = false;
-  /** Closed by a second Ctrl-C (which already moved to a new line). */
-  let closedByUs = false;
   rl.on('SIGINT', () => {
     if (queue.waiting && rl.getPrompt() !== prompt) {
       // A yes/no question: Ctrl-C answers no.
@@ -168,8 +173,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     }
     if (armed) {
       write('^C\n');
-      closedByUs = true;
-      rl.close();
+      quitNow();
       return;
     }
     armed = true;
@@ -181,18 +185,29 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     }
   });
 
-  const onAbort = () => rl.close();
+  const onAbort = () => {
+    // At a prompt, end its line; a second Ctrl-C has already.
+    if (terminal && !quitting) write('\n');
+    quitNow();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+
+  const showPrompt = () => {
+    if (!closed) rl.prompt();
+    else if (!terminal) write(rl.getPrompt()); // lines still queued after the end of piped input
+  };
 
   const echo = (text: string) => {
     // Without a terminal nothing echoes the input: show it after the prompt, as a transcript would.
     if (!terminal) write(`${text}\n`);
   };
 
-  const ask = async (question: string): Promise<boolean> => {
-    rl.setPrompt(`${question} [y/N] `);
-    rl.prompt();
+  /** Shows the button's confirmation text, then asks `Label? [y/N]`; true only for y/yes. */
+  const ask = async (text: string, label: string): Promise<boolean> => {
+    write(`${text}\n`);
+    rl.setPrompt(`${label}? [y/N] `);
+    showPrompt();
     const answer = await queue.next();
     rl.setPrompt(prompt);
     if (answer.kind !== 'line') return false;
@@ -217,7 +232,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     choices = text.choices;
   };
 
-  /** Runs one command line through the handler; false when the console closed meanwhile. */
+  /** Runs one command line through the handler; false when the console is quitting. */
   const run = async (line: string): Promise<boolean> => {
     busy = true;
     try {
@@ -230,9 +245,9 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
             return undefined;
           },
         ),
-        closedPromise.then(() => undefined),
+        quit.then(() => undefined),
       ]);
-      if (closed) return false;
+      if (quitting) return false;
       if (reply) show(reply);
       return true;
     } finally {
@@ -258,8 +273,8 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       write(`The ${choice.label} button does nothing in the console.\n\n`);
       return;
     }
-    if (choice.confirm !== undefined && !(await ask(choice.confirm))) {
-      if (!closed) write(`${dim('(cancelled)')}\n\n`);
+    if (choice.confirm !== undefined && !(await ask(choice.confirm, choice.label))) {
+      if (!quitting) write(`${dim('(cancelled)')}\n\n`);
       return;
     }
     write(`${dim(`${commandName} ${command}`)}\n`);
@@ -268,23 +283,25 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
   try {
     for (;;) {
-      if (closed) break;
-      rl.prompt();
+      if (quitting) break;
+      showPrompt();
       const next = await queue.next();
       if (next.kind === 'end') {
-        // Ctrl-D leaves the cursor after the prompt.
-        if (terminal && !closedByUs) write('\n');
+        // Ctrl-D (or the end of piped input) leaves the cursor after the prompt.
+        if (!quitting) write('\n');
         break;
       }
       if (next.kind === 'interrupt') continue;
+      if (quitting) break;
       armed = false;
       echo(next.text);
       const line = next.text.trim();
       if (line === '') continue;
-      options.onCommandLine?.(line);
       const word = line.startsWith(`${commandName} `) ? line.slice(commandName.length).trim() : line;
-      if (QUIT_WORDS.has(word.toLowerCase())) break;
       const n = choiceNumber(word);
+      // A button's number means nothing in a later session: keep it out of the saved history.
+      if (n === undefined) options.onCommandLine?.(line);
+      if (QUIT_WORDS.has(word.toLowerCase())) break;
       if (n !== undefined) await pick(n);
       else if (!(await run(line))) break;
     }
