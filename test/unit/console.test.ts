@@ -261,6 +261,26 @@ describe('runConsole (terminal mode: keys)', () => {
     expect(h.calls.map(([t]) => t)).toEqual(['list']);
   });
 
+  it('Ctrl-C while a command runs says it is still waiting; a second one quits without the reply', async () => {
+    const s = screen();
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const { done } = await start(
+      s,
+      () => {
+        started();
+        return new Promise<Reply>(() => {});
+      },
+      { terminal: true },
+    );
+    s.keys('list\r');
+    await running;
+    s.keys(CTRL_C);
+    await s.waitFor('(still waiting for the reply; press Ctrl-C again to quit)');
+    s.keys(CTRL_C);
+    await done;
+  });
+
   it('Ctrl-C at a y/N question answers no', async () => {
     const s = screen();
     const h = fakeHandler();
