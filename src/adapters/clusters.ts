@@ -7,6 +7,7 @@ import { didYouMean } from '../domain/grammar/index.js';
 import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
 import { createElbGateway } from './elb.js';
 import { createKubernetesGateway } from './kubernetes.js';
+import { reuseConnections } from './kubernetes-connections.js';
 
 /** Loads the kubeconfig a cluster names (or the in-cluster service account) and selects its context. */
 export function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
@@ -55,12 +56,15 @@ export function createClusterRegistry(
   { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClient }: ClusterClientFactories = {},
 ): ClusterRegistryHandle {
   const elbClients: ElasticLoadBalancingClient[] = [];
+  const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
   for (const c of clusters) {
     const elb = createElbClient(c);
     elbClients.push(elb);
+    const kubeConfig = load(c);
+    closeConnections.push(reuseConnections(kubeConfig));
     targets.set(c.name, {
-      cluster: createKubernetesGateway({ name: c.name, kubeConfig: load(c) }),
+      cluster: createKubernetesGateway({ name: c.name, kubeConfig }),
       loadBalancers: createElbGateway(elb),
     });
   }
@@ -80,6 +84,7 @@ export function createClusterRegistry(
     },
     close() {
       for (const client of elbClients) client.destroy();
+      for (const close of closeConnections) close();
     },
   };
 }
