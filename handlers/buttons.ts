@@ -4,10 +4,10 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { deliverReply } from '../src/adapters/slack/deliver.js';
 import { isClusterName, isNamespaceName, isServiceName } from '../src/domain/grammar/index.js';
 import { ACTION_IDS, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
 import type { CommandHandler } from './command.js';
+import { ackRunAndDeliver } from './run-and-deliver.js';
 
 export interface ButtonDeps {
   handle: CommandHandler;
@@ -26,21 +26,23 @@ export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef)
 export function registerButtons(app: App, { handle, logger }: ButtonDeps): void {
   for (const action of ['describe', 'delete'] as const) {
     app.action<BlockButtonAction>(ACTION_IDS[action], async ({ ack, body, action: button, client }) => {
-      await ack();
       const ref = parseServiceActionValue(button.value ?? '');
       const command = ref && commandForButton(action, ref);
       const channelId = body.channel?.id;
       if (!command || !channelId) {
+        await ack();
         logger.warn({ action, user: body.user.id }, 'ignored a button press without a valid value or channel');
         return;
       }
-      const ctx = { userId: body.user.id, channelId };
-      const reply = await handle(command, ctx);
-      try {
-        await deliverReply(reply, { client, responseUrl: body.response_url, ...ctx });
-      } catch (err) {
-        logger.error({ err, user: ctx.userId, channel: channelId }, 'could not deliver a reply to Slack');
-      }
+      await ackRunAndDeliver({
+        ack: () => ack(),
+        handle,
+        text: command,
+        ctx: { userId: body.user.id, channelId },
+        client,
+        responseUrl: body.response_url,
+        logger,
+      });
     });
   }
 }
