@@ -45,3 +45,15 @@ test('the Deployment runs as non-root with a read-only root filesystem and probe
   expect(pod.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   expect(pod.containers[0]!.readinessProbe.httpGet.path).toBe('/healthz');
 });
+
+test('the Slack app manifest sends /svc and interactivity to /slack/events with the least scopes', () => {
+  const app = parseAllDocuments(read('manifests/slack-app.yaml'))[0]!.toJS() as {
+    features: { slash_commands: { command: string; url: string }[] };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { interactivity: { is_enabled: boolean; request_url: string } };
+  };
+  expect(app.features.slash_commands[0]!.command).toBe('/svc');
+  expect(new URL(app.features.slash_commands[0]!.url).pathname).toBe('/slack/events');
+  expect(new URL(app.settings.interactivity.request_url).pathname).toBe('/slack/events');
+  expect(app.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+});
