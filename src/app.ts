@@ -42,7 +42,7 @@ export function createCommandHandling(
   config: Config,
   logger: Logger,
   overrides: AppOverrides = {},
-): { handle: CommandHandler; clusterNames: readonly string[]; close(): void } {
+): { handle: CommandHandler; clusterNames: readonly string[]; close: () => void } {
   const clusters = createClusterRegistry(config.clusters, overrides);
   const handle = makeCommandHandler({ operations: makeOperations({ clusters }), commandName: config.slack.command, logger });
   return { handle, clusterNames: clusters.names, close: () => clusters.close() };

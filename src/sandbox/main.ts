@@ -119,7 +119,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions | 'help' {
   if (values.kubeconfig !== undefined) result.kubeconfigPath = values.kubeconfig;
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // Leave unset options out so the sandbox's defaults apply.
-  return Object.fromEntries(Object.entries(result).filter(([, v]) => v !== undefined)) as SandboxOptions;
+  return Object.fromEntries(Object.entries(result).filter(([, v]) => v !== undefined));
 }
 
 /**
