@@ -3,6 +3,16 @@
  * the cloud controller; each reads the knobs it cares about on every request or reconcile, so tests
  * can turn faults on and off while the sandbox runs (`sandbox.faults.set({...})`).
  */
+/** A permission the sandbox's RBAC denies: `verb` on `resource` (e.g. `services`), in `namespace` or everywhere. */
+export interface DeniedPermission {
+  /** `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`, or `*`. */
+  verb: string;
+  /** Plural resource, with `/subresource` for one (`services/status`). */
+  resource: string;
+  /** Only in this namespace; everywhere when absent. */
+  namespace?: string;
+}
+
 export interface FaultSettings {
   /** Close every open watch connection every N seconds (0 = never). */
   watchDropEverySeconds: number;
@@ -18,6 +28,8 @@ export interface FaultSettings {
   failProvisioning: string | null;
   /** When true, deleting a LoadBalancer Service removes it but leaves its ELB behind (an orphan). */
   leakLoadBalancers: boolean;
+  /** Requests the apiserver's authorizer refuses with 403 Forbidden, as RBAC does. */
+  deny: readonly DeniedPermission[];
 }
 
 export const defaultFaults: Readonly<FaultSettings> = Object.freeze({
@@ -28,6 +40,7 @@ export const defaultFaults: Readonly<FaultSettings> = Object.freeze({
   elbLatencyMs: 0,
   failProvisioning: null,
   leakLoadBalancers: false,
+  deny: [],
 });
 
 type Listener = (current: Readonly<FaultSettings>) => void;

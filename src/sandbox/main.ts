@@ -35,6 +35,8 @@ Fault knobs:
   --elb-latency MS           add latency to every ELB API call
   --fail-provisioning[=MSG]  fail every load balancer provisioning (Event SyncLoadBalancerFailed)
   --leak                     leave the ELB behind when its Service is deleted (an orphan)
+  --deny VERB:RESOURCE[:NS]  refuse that permission with 403 Forbidden, as RBAC would
+                             (repeatable; e.g. --deny create:services:default, --deny '*:nodes')
   -h, --help                 show this help
 `;
 
@@ -57,6 +59,7 @@ const options = {
   'elb-latency': { type: 'string' },
   'fail-provisioning': { type: 'string' },
   leak: { type: 'boolean' },
+  deny: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -114,6 +117,14 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions | 'help' {
       elbLatencyMs: int('elb-latency', 0, 60_000) ?? 0,
       failProvisioning: values['fail-provisioning'] ?? null,
       leakLoadBalancers: values.leak ?? false,
+      deny: (values.deny ?? []).flatMap((rule) => {
+        const [verb = '', resource = '', namespace, ...rest] = rule.split(':');
+        if (!/^(\*|[a-z]+)$/.test(verb) || !/^[a-z0-9.]+(\/[a-z]+)?$/.test(resource) || rest.length > 0 || namespace === '') {
+          problems.push(`--deny: expected VERB:RESOURCE[:NAMESPACE], e.g. create:services:default (got "${rule}")`);
+          return [];
+        }
+        return [namespace === undefined ? { verb, resource } : { verb, resource, namespace }];
+      }),
     },
   };
   if (values.kubeconfig !== undefined) result.kubeconfigPath = values.kubeconfig;

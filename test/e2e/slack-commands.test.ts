@@ -194,6 +194,15 @@ describe('bad input and cluster errors, in words a user can act on', () => {
     expect(text).not.toMatch(/\bat \S+ \(/); // no stack frames
   });
 
+  test('403: the reply names the permission svcbot lacks (verb, resource, namespace) and nothing changes', async () => {
+    bot.sandbox.faults.set({ deny: [{ verb: 'create', resource: 'services', namespace: 'default' }] });
+    const res = await bot.command('create denied --selector app=alpine --port 80');
+    const text = allText(await reply(res.responseId));
+    expect(text).toMatch(/not allowed to create services in namespace `default`/);
+    expect(text).toContain(bot.sandbox.info.clusterName);
+    expect(svc('default', 'denied')).toBeUndefined();
+  });
+
   test('--dry-run shows the manifest and creates nothing', async () => {
     const res = await bot.command('create preview --selector app=alpine --port http=8080:80 --port https=8443:443 --type lb --dry-run');
     const r = await reply(res.responseId);

@@ -76,6 +76,13 @@ describe('svcbot sandbox', () => {
     expect(out.text()).toBe('');
   });
 
+  test('--deny takes VERB:RESOURCE[:NAMESPACE], repeatable', () => {
+    expect(parseSandboxArgs(['--deny', 'create:services:default', '--deny=*:nodes'])).toMatchObject({
+      faults: { deny: [{ verb: 'create', resource: 'services', namespace: 'default' }, { verb: '*', resource: 'nodes' }] },
+    });
+    expect(() => parseSandboxArgs(['--deny', 'services'])).toThrow(/--deny: expected VERB:RESOURCE\[:NAMESPACE\]/);
+  });
+
   test('lists every problem at once', () => {
     expect(() => parseSandboxArgs(['--nodes', '0', '--dns-delay=-1x'])).toThrow(/--nodes.*\n--dns-delay/s);
   });
@@ -91,7 +98,7 @@ describe('svcbot sandbox', () => {
       kubePort: 6443, elbPort: 4566, clusterName: 'c1', region: 'us-west-2', nodes: 5, provisionDelayMs: 100, dnsDelayMs: 200,
       faults: {
         watchDropEverySeconds: 3, kubeErrorEveryN: 7, kubeLatencyMs: 5, elbThrottleRatePerSecond: 10, elbLatencyMs: 6,
-        failProvisioning: expect.stringContaining('simulated AWS failure') as unknown, leakLoadBalancers: true,
+        failProvisioning: expect.stringContaining('simulated AWS failure') as unknown, leakLoadBalancers: true, deny: [],
       },
     });
     expect(parseSandboxArgs(['--fail-provisioning=boom'])).toMatchObject({ faults: { failProvisioning: 'boom' } });

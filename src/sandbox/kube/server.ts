@@ -23,6 +23,7 @@ import {
   KubeApiError,
   badRequest,
   internalError,
+  forbidden,
   methodNotAllowed,
   resourceNotFound,
   unsupportedMediaType,
@@ -220,7 +221,45 @@ function includeObjectParam(url: URL): 'None' | 'Metadata' | 'Object' | undefine
   throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "None", "Metadata", "Object"`);
 }
 
+/** The RBAC verb of a request (the apiserver's RequestInfo). */
+function requestVerb(method: string, isWatch: boolean, name: string | undefined): string {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return isWatch ? 'watch' : name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/** Who the sandbox says is asking (it has no authentication: everyone is svcbot's service account). */
+export const SANDBOX_USER = 'system:serviceaccount:svcbot:svcbot';
+
 export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.Server {
+  /** The `deny` fault knob acts as the RBAC authorizer: a matching rule answers 403 Forbidden. */
+  const authorize = (verb: string, route: Route): void => {
+    const resource = route.subresource ? `${route.def.resource}/${route.subresource}` : route.def.resource;
+    const denied = faults.settings.deny.some(
+      (d) => (d.verb === '*' || d.verb === verb) && d.resource === resource && (d.namespace === undefined || d.namespace === route.namespace),
+    );
+    if (!denied) return;
+    // The RBAC authorizer's wording: `services "web" is forbidden: User "…" cannot create resource "services" in API group "" in the namespace "default"`.
+    const scope = route.namespace ? `in the namespace "${route.namespace}"` : 'at the cluster scope';
+    throw forbidden(
+      { group: route.def.group, resource: route.def.resource },
+      route.name ?? '',
+      `User "${SANDBOX_USER}" cannot ${verb} resource "${resource}" in API group "${route.def.group}" ${scope}`,
+    );
+  };
+
   const watches = new Set<OpenWatch>();
   let requestCount = 0;
   let dropTimer: NodeJS.Timeout | undefined;
@@ -259,6 +298,7 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
     const table = wantsTable(req);
     const now = () => new Date();
     const isWatch = route.legacyWatch || boolParam(url, 'watch');
+    authorize(requestVerb(method, isWatch, name), route);
 
     if (method === 'GET' && isWatch) {
       if (!allowed(def, 'watch', undefined)) throw methodNotAllowed();
