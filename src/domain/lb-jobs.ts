@@ -1,0 +1,59 @@
+/**
+ * Load-balancer jobs: the slow work behind a change that creates, changes or removes an AWS load
+ * balancer, run by workers from a BullMQ queue in Redis. This file is the contract between the web
+ * side (which enqueues), the queue adapter and the processors in jobs/ (pure data and naming only).
+ */
+import type { ServiceType } from './command.js';
+import type { ServiceManifest } from './manifest.js';
+
+export type LbOperation =
+  /** Make sure the Service exists with type LoadBalancer (create it from `manifest`, or patch its type), then wait until its endpoint answers. */
+  | 'provision'
+  /** Change a LoadBalancer Service's type to `targetType`, then wait until the ELB is gone. */
+  | 'retype'
+  /** Delete a LoadBalancer Service, then wait until the ELB is gone and the Service's finalizer is cleared. */
+  | 'delete';
+
+export interface LbJobRequester {
+  /** Slack user ID (mentioned in the result). */
+  userId: string;
+  channelId: string;
+  /** The slash command's response_url (valid 30 minutes), for ephemeral fallbacks. */
+  responseUrl?: string;
+}
+
+export interface LbJobData {
+  version: 1;
+  operation: LbOperation;
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** provision of a Service that may not exist yet: what to create. */
+  manifest?: ServiceManifest;
+  /** retype: the new type. */
+  targetType?: Exclude<ServiceType, 'LoadBalancer'>;
+  requester: LbJobRequester;
+  /** The channel message the job updates in place with its progress (absent if it could not be posted). */
+  progress?: { channel: string; ts: string };
+  /** epoch ms */
+  requestedAt: number;
+}
+
+/** The steps a job's progress message shows, in order. */
+export const PROVISION_STEPS = ['service', 'allocated', 'in-service', 'dns', 'ready'] as const;
+export const TEARDOWN_STEPS = ['service', 'elb-deleted', 'finalizer-cleared', 'done'] as const;
+export type LbStep = (typeof PROVISION_STEPS)[number] | (typeof TEARDOWN_STEPS)[number];
+
+/**
+ * The job id: cluster/namespace/name/operation, so that a double submission is one job. BullMQ ids may
+ * not contain `:`; Kubernetes names and cluster names are DNS labels, so `.` separates unambiguously.
+ */
+export function lbJobId(operation: LbOperation, cluster: string, namespace: string, name: string): string {
+  return `${operation}.${cluster}.${namespace}.${name}`;
+}
+
+export function parseLbJobId(id: string): { operation: LbOperation; cluster: string; namespace: string; name: string } | undefined {
+  const m = /^(provision|retype|delete)\.([a-z0-9-]+)\.([a-z0-9-]+)\.([a-z0-9-]+)$/.exec(id);
+  if (!m) return undefined;
+  return { operation: m[1] as LbOperation, cluster: m[2]!, namespace: m[3]!, name: m[4]! };
+}
