@@ -1,0 +1,282 @@
+/**
+ * LbJobQueue on BullMQ + Redis (the web side). One job per operation on a Service (`lbJobId`), so a
+ * double submission is one job; finished jobs are kept for `/svc jobs` for a retention window
+ * (`removeOnComplete`/`removeOnFail` with an age and a count), then removed so Redis stays bounded.
+ *
+ * Failing fast: the connection has no offline queue and every call has a deadline (default 2 s), so a
+ * Redis that is down or unreachable answers `BotError('queue_unavailable')` at once instead of hanging;
+ * ioredis keeps reconnecting in the background and the next call works once Redis is back.
+ *
+ * Cancel: see keys.ts. A waiting or delayed job is removed; an active one gets a cancel record and a
+ * pub/sub message that makes the worker holding it abort its processor's signal.
+ */
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { BotError } from '../../domain/errors.js';
+import { lbJobId, parseLbJobId, type LbJobData } from '../../domain/lb-jobs.js';
+import type { Logger } from '../../logger.js';
+import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../ports/queue.js';
+import {
+  BACKOFF_TYPE,
+  DEFAULT_PREFIX,
+  cancelChannel,
+  cancelReason,
+  cancelledKey,
+  parseCancelRecord,
+  stepOf,
+  type CancelMessage,
+  type CancelRecord,
+} from './keys.js';
+
+export const DEFAULT_QUEUE_NAME = 'lb-jobs';
+
+export interface Retention {
+  /** Seconds a finished (completed, failed or cancelled) job stays visible in `/svc jobs`. */
+  ageSeconds: number;
+  /** At most this many completed (and, separately, failed) jobs are kept. */
+  count: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { ageSeconds: 24 * 60 * 60, count: 1000 };
+
+export interface BullmqLbJobQueueOptions {
+  redisUrl: string;
+  queueName?: string;
+  /** BullMQ key prefix; all of the queue's keys start with `${prefix}:${queueName}:`. */
+  prefix?: string;
+  retention?: Partial<Retention>;
+  /** Tries per job for transient errors (the worker's backoff strategy spaces them). */
+  attempts?: number;
+  /** Deadline of each call (enqueue, list, cancel), ms. */
+  timeoutMs?: number;
+  /** At most this many of a cluster's jobs are listed (the newest). */
+  listLimit?: number;
+  logger?: Logger;
+}
+
+export interface BullmqLbJobQueue extends LbJobQueue {
+  /** Close the queue and its Redis connection. */
+  close(): Promise<void>;
+}
+
+const UNAVAILABLE = 'svcbot cannot reach its queue (Redis) — try again shortly';
+const UNFINISHED_TYPES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
+const FINISHED_TYPES = ['failed', 'completed'] as const;
+type ListedType = (typeof UNFINISHED_TYPES)[number] | (typeof FINISHED_TYPES)[number];
+
+export function queueUnavailable(cause?: unknown): BotError {
+  return new BotError('queue_unavailable', UNAVAILABLE, { cause });
+}
+
+export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): BullmqLbJobQueue {
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const listLimit = options.listLimit ?? 200;
+  const log = options.logger?.child({ component: 'queue', queue: queueName });
+
+  // No offline queue: while Redis is down, commands fail at once instead of piling up; a per-command
+  // timeout covers a Redis that accepts connections but does not answer.
+  const redis = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    // ioredis keeps a timer this long after disconnect() to destroy a socket that never closed.
+    disconnectTimeout: 500,
+  });
+  let lastErrorLogged = 0;
+  redis.on('error', (err: Error) => {
+    // ioredis reports every failed reconnection attempt; log at most one every 10 s.
+    if (Date.now() - lastErrorLogged > 10_000) {
+      lastErrorLogged = Date.now();
+      log?.warn({ err: err.message }, 'queue: Redis connection error');
+    }
+  });
+  const keep = { age: retention.ageSeconds, count: retention.count };
+  const defaultJobOptions: JobsOptions = {
+    attempts: options.attempts ?? 8,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: keep,
+    removeOnFail: keep,
+  };
+  const queue = new Queue<LbJobData>(queueName, { connection: redis, prefix, defaultJobOptions });
+  queue.on('error', () => {
+    // Reported through the connection's own 'error' event above; calls fail with queue_unavailable.
+  });
+  const cancelled = cancelledKey(prefix, queueName);
+  const channel = cancelChannel(prefix, queueName);
+  let closing = false;
+
+  /** Runs `op` once Redis is ready, within the deadline; any failure becomes queue_unavailable. */
+  async function guard<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (closing) throw queueUnavailable();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      if (redis.status !== 'ready') {
+        // Still connecting (just started) or reconnecting: wait for it within the deadline, but a
+        // connection that is known to be failing answers at once.
+        if (redis.status === 'reconnecting' || redis.status === 'end' || redis.status === 'close') {
+          throw new Error(`${what}: Redis connection is ${redis.status}`);
+        }
+        await Promise.race([new Promise<void>((resolve) => redis.once('ready', () => resolve())), deadline]);
+      }
+      return await Promise.race([op(), deadline]);
+    } catch (err) {
+      if (err instanceof BotError) throw err;
+      log?.warn({ err: err instanceof Error ? err.message : String(err) }, `queue: ${what} failed`);
+      throw queueUnavailable(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function cancelRecords(): Promise<Map<string, CancelRecord>> {
+    const raw = await redis.hgetall(cancelled);
+    const now = Date.now();
+    const records: [string, CancelRecord][] = [];
+    const expired: string[] = [];
+    for (const [id, json] of Object.entries(raw)) {
+      const record = parseCancelRecord(json);
+      if (!record || now - record.at > retention.ageSeconds * 1000) expired.push(id);
+      else records.push([id, record]);
+    }
+    records.sort((a, b) => b[1].at - a[1].at);
+    for (const [id] of records.splice(retention.count)) expired.push(id);
+    if (expired.length > 0) await redis.hdel(cancelled, ...expired);
+    return new Map(records);
+  }
+
+  function summarize(job: Job<LbJobData>, type: ListedType, record: CancelRecord | undefined): LbJobSummary | undefined {
+    const id = job.id ?? '';
+    const ref = parseLbJobId(id);
+    if (!ref) return undefined;
+    const applies = record !== undefined && record.jobCreatedAt === job.timestamp;
+    let state: LbJobState = type === 'prioritized' ? 'waiting' : type;
+    if (applies && state === 'failed') state = 'cancelled';
+    const summary: LbJobSummary = {
+      id,
+      ...ref,
+      state,
+      createdAt: new Date(job.timestamp),
+      requesterId: job.data?.requester?.userId ?? '',
+      attemptsMade: job.attemptsMade,
+    };
+    const step = stepOf(job.progress);
+    if (step !== undefined) summary.step = step;
+    if (job.finishedOn !== undefined && (state === 'completed' || state === 'failed' || state === 'cancelled')) {
+      summary.finishedAt = new Date(job.finishedOn);
+    }
+    if (state === 'cancelled' && record) summary.failedReason = cancelReason(record.by);
+    else if (state === 'failed' && job.failedReason) summary.failedReason = job.failedReason;
+    if (applies && state === 'active') summary.cancelRequested = true;
+    return summary;
+  }
+
+  function fromRecord(id: string, record: CancelRecord): LbJobSummary {
+    const summary: LbJobSummary = {
+      id,
+      operation: record.operation,
+      cluster: record.cluster,
+      namespace: record.namespace,
+      name: record.name,
+      state: 'cancelled',
+      createdAt: new Date(record.jobCreatedAt),
+      finishedAt: new Date(record.at),
+      failedReason: cancelReason(record.by),
+      requesterId: record.requesterId,
+    };
+    if (record.step !== undefined) summary.step = record.step;
+    return summary;
+  }
+
+  return {
+    enqueue(data) {
+      const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
+      return guard('enqueue', async () => {
+        const existing = await queue.getJob(jobId);
+        if (existing) {
+          const state = await existing.getState();
+          if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return { jobId, duplicate: true };
+          // Finished and kept only for /svc jobs: the new request replaces it.
+          await queue.remove(jobId);
+        }
+        await redis.hdel(cancelled, jobId);
+        await queue.add(data.operation, data, { jobId });
+        return { jobId, duplicate: false };
+      });
+    },
+
+    list(cluster) {
+      return guard('list', async () => {
+        const records = await cancelRecords();
+        const idsByType = await Promise.all(
+          [...UNFINISHED_TYPES, ...FINISHED_TYPES].map(async (type) => ({ type, ids: await queue.getRanges([type], 0, -1) })),
+        );
+        const wanted: { id: string; type: ListedType }[] = [];
+        for (const { type, ids } of idsByType) {
+          for (const id of ids) if (parseLbJobId(id)?.cluster === cluster) wanted.push({ id, type });
+        }
+        const jobs = await Promise.all(
+          wanted.slice(0, listLimit * 2).map(async ({ id, type }) => ({ type, job: await queue.getJob(id) })),
+        );
+        const summaries: LbJobSummary[] = [];
+        const seen = new Set<string>();
+        for (const { type, job } of jobs) {
+          if (!job?.id || seen.has(job.id)) continue;
+          seen.add(job.id);
+          const summary = summarize(job, type, records.get(job.id));
+          if (summary) summaries.push(summary);
+        }
+        for (const [id, record] of records) {
+          if (record.cluster === cluster && !seen.has(id)) summaries.push(fromRecord(id, record));
+        }
+        const when = (s: LbJobSummary): number => (s.finishedAt ?? s.createdAt).getTime();
+        return summaries.sort((a, b) => when(b) - when(a)).slice(0, listLimit);
+      });
+    },
+
+    cancel(jobId, by): Promise<CancelOutcome> {
+      return guard('cancel', async () => {
+        const ref = parseLbJobId(jobId);
+        if (!ref) return 'not_found';
+        const job = await queue.getJob(jobId);
+        if (!job) return (await redis.hexists(cancelled, jobId)) ? 'finished' : 'not_found';
+        const state = await job.getState();
+        if (state === 'completed' || state === 'failed' || state === 'unknown') return 'finished';
+        const record: CancelRecord = {
+          by,
+          at: Date.now(),
+          jobCreatedAt: job.timestamp,
+          ...ref,
+          requesterId: job.data?.requester?.userId ?? '',
+        };
+        const step = stepOf(job.progress);
+        if (step !== undefined) record.step = step;
+        // Record first: a worker that takes the job from now on sees the record when it starts it.
+        await redis.hset(cancelled, jobId, JSON.stringify(record));
+        if (state !== 'active' && (await queue.remove(jobId)) === 1) return 'cancelled';
+        // Active (or taken by a worker meanwhile): the worker holding it aborts it.
+        const message: CancelMessage = { jobId, by };
+        await redis.publish(channel, JSON.stringify(message));
+        await cancelRecords(); // prune
+        return 'cancelled';
+      });
+    },
+
+    async close() {
+      if (closing) return;
+      closing = true;
+      try {
+        await queue.close();
+      } finally {
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The load-balancer job queue as the web side sees it: enqueue a job, list a cluster's jobs, cancel one.
+ * The BullMQ adapter (src/adapters/queue/) implements it on Redis; workers (src/runtime/worker.ts) run
+ * the jobs. Every method fails fast with `BotError('queue_unavailable')` when the queue can't be reached.
+ */
+import type { LbJobData, LbOperation } from '../domain/lb-jobs.js';
+
+export type LbJobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'cancelled';
+
+export interface LbJobSummary {
+  /** `lbJobId(operation, cluster, namespace, name)`. */
+  id: string;
+  operation: LbOperation;
+  cluster: string;
+  namespace: string;
+  name: string;
+  state: LbJobState;
+  /** The step the processor last reported (an `LbStep`), if any. */
+  step?: string;
+  createdAt: Date;
+  /** When it completed, failed or was cancelled. */
+  finishedAt?: Date;
+  /** Why it failed (or who cancelled it). */
+  failedReason?: string;
+  /** Slack user ID of whoever asked for it. */
+  requesterId: string;
+  /** An active job asked to stop (it stops at its next step boundary). */
+  cancelRequested?: boolean;
+  /** Attempts that have ended (failed and retried, or finished); above 0 on an unfinished job, it is retrying. */
+  attemptsMade?: number;
+}
+
+export type CancelOutcome = 'cancelled' | 'not_found' | 'finished';
+
+export interface LbJobQueue {
+  /**
+   * Queue the job. A job with the same id (same operation on the same Service) that has not finished is
+   * kept and reported as `duplicate`; a finished one still retained for `/svc jobs` is replaced.
+   */
+  enqueue(data: LbJobData): Promise<{ jobId: string; duplicate: boolean }>;
+  /** The cluster's unfinished jobs and its recent outcomes (within the retention window), newest first. */
+  list(cluster: string): Promise<LbJobSummary[]>;
+  /**
+   * Stop a job that has not finished: a waiting or delayed one is removed, an active one is asked to stop
+   * (its processor sees its AbortSignal fire, on whichever worker holds it). The cluster is left as it is.
+   * `by` is the Slack user ID of whoever cancelled it.
+   */
+  cancel(jobId: string, by: string): Promise<CancelOutcome>;
+}
