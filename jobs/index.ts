@@ -1,0 +1,94 @@
+/**
+ * The load-balancer processors and what they share, built once per worker process:
+ * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, notifier, Redis, a waker) into
+ * the processors' dependencies — one progress board, one Service-watch wake-up table and three shared
+ * rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
+ */
+import type { Logger } from '../src/logger.js';
+import type { ClusterRegistry } from '../src/ports/clusters.js';
+import type { Notifier } from '../src/ports/notifier.js';
+import type { HostnameResolver } from '../src/ports/resolver.js';
+import type { ServiceWatch } from '../src/ports/service-watch.js';
+import { bullmqJobContext, type QueueJob } from './context.js';
+import type { LbJobDeps, LbJobResult } from './lb-job.js';
+import { createRedisOnceGuard, type OnceRedis } from './once.js';
+import { createProber } from './prober.js';
+import { createProgressBoard } from './progress-board.js';
+import { runProvision } from './provision.js';
+import { runTeardown } from './teardown.js';
+import { createWatchWakeups, wakeSoon, type JobWaker } from './wakeups.js';
+
+export { makeProvisionProcessor } from './provision.js';
+export { makeTeardownProcessor } from './teardown.js';
+export type { LbJobDeps, LbJobResult } from './lb-job.js';
+
+export interface ProbeRates {
+  /** DNS queries a second, over all waiting jobs. Default 500. */
+  dnsPerSecond?: number;
+  /** ELB API calls a second (findForService makes up to three). Default 5: AWS throttles the ELB API. */
+  elbPerSecond?: number;
+  /** Event list requests to the API server a second. Default 10. */
+  kubePerSecond?: number;
+}
+
+export interface CreateLbJobDepsOptions {
+  clusters: ClusterRegistry;
+  watch: ServiceWatch;
+  resolver: HostnameResolver;
+  notifier: Notifier;
+  /** For the exactly-once keys (a connection of its own or the queue's). */
+  redis: OnceRedis;
+  /** Redis key prefix for the exactly-once keys (use the queue's prefix + name). */
+  keyPrefix: string;
+  waker: JobWaker;
+  logger: Logger;
+  rates?: ProbeRates;
+  timeoutMs?: number;
+  maxParkMs?: number;
+  /** Progress updates per message at most every this many ms. Default 1000. */
+  progressIntervalMs?: number;
+}
+
+export interface LbJobRuntime {
+  deps: LbJobDeps;
+  close(): Promise<void>;
+}
+
+export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
+  const wake = wakeSoon(opts.waker, opts.logger);
+  const rates = opts.rates ?? {};
+  const probers = {
+    dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 500, wake, logger: opts.logger }),
+    elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, wake, logger: opts.logger }),
+    kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, wake, logger: opts.logger }),
+  };
+  const board = createProgressBoard({ notifier: opts.notifier, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
+  const watchWakeups = createWatchWakeups(opts.watch, wake);
+  const deps: LbJobDeps = {
+    clusters: opts.clusters,
+    resolver: opts.resolver,
+    notifier: opts.notifier,
+    board,
+    once: createRedisOnceGuard(opts.redis, { prefix: opts.keyPrefix }),
+    watchWakeups,
+    probers,
+    logger: opts.logger,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxParkMs !== undefined ? { maxParkMs: opts.maxParkMs } : {}),
+  };
+  return {
+    deps,
+    async close() {
+      watchWakeups.close();
+      await Promise.all([...Object.values(probers).map((p) => p.close()), board.close()]);
+    },
+  };
+}
+
+/** One processor for the queue: `provision` jobs provision, `delete` and `retype` jobs tear down. */
+export function makeLbProcessor(deps: LbJobDeps) {
+  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> => {
+    const ctx = bullmqJobContext(job, token, signal);
+    return job.data.operation === 'provision' ? runProvision(ctx, deps) : runTeardown(ctx, deps);
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * The run of one load-balancer job, shared by provisioning and teardown: post (once) the progress message,
+ * run the operation's step function against the world's actual state, then either finish (final progress,
+ * result) or park the job until something wakes it (the Service watch, a prober) or its park timeout.
+ *
+ * Every run starts from the top and re-reads the cluster and AWS, so a retried, woken or taken-over job
+ * resumes where the world is, not where a process thought it was. Step times survive in the job's state.
+ * Failures: a transient error is rethrown (BullMQ retries it with backoff); a permanent one, a timeout,
+ * or a `SyncLoadBalancerFailed` Event ends the job with UnrecoverableError after the message says why.
+ */
+import type { LbJobData, LbStep } from '../src/domain/lb-jobs.js';
+import { currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
+import type { EventView } from '../src/domain/views.js';
+import type { Logger } from '../src/logger.js';
+import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
+import type { MessageRef, Notifier } from '../src/ports/notifier.js';
+import type { HostnameResolver } from '../src/ports/resolver.js';
+import { renderProgress } from '../src/render/progress.js';
+import type { JobContext } from './context.js';
+import { UnrecoverableError, failureReason, isTransientJobError } from './errors.js';
+import type { OnceGuard } from './once.js';
+import type { ProgressBoard } from './progress-board.js';
+import type { Prober } from './prober.js';
+import type { WatchWakeups } from './wakeups.js';
+
+export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_MAX_PARK_MS = 30_000;
+
+export interface LbJobDeps {
+  clusters: ClusterRegistry;
+  resolver: HostnameResolver;
+  notifier: Notifier;
+  board: ProgressBoard;
+  once: OnceGuard;
+  watchWakeups: WatchWakeups;
+  /** dns: resolving hostnames; elb: the ELB API (rate-limited by AWS); kube: Events from the API server. */
+  probers: { dns: Prober; elb: Prober; kube: Prober };
+  logger: Logger;
+  /** Give up (and say which step is stuck) this long after the request. Default 15 minutes. */
+  timeoutMs?: number;
+  /** Longest a parked job sleeps without being woken before it looks again (covers a lost wake-up). */
+  maxParkMs?: number;
+  now?: () => number;
+}
+
+export interface LbJobResult {
+  outcome: LbOutcome;
+}
+
+/** What a step function reports. */
+export type StepOutcome =
+  | { kind: 'done'; outcome: LbOutcome }
+  | { kind: 'failed'; reason: string; event?: Pick<EventView, 'reason' | 'message'> }
+  /** Not there yet: wake on a change of the Service and/or when `probe.check` passes. */
+  | { kind: 'wait'; why: string; onServiceChange?: boolean; probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> } };
+
+export interface StepRun {
+  ctx: JobContext;
+  data: LbJobData;
+  state: LbJobState;
+  target: ClusterTarget;
+  deps: LbJobDeps;
+  log: Logger;
+  now(): number;
+  markDone(step: LbStep): void;
+  /** The progress message (the request's thread), if there is one. */
+  progress: MessageRef | undefined;
+}
+
+export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
+
+/** Outcome when the job times out: which step is stuck, and why if an Event says so. */
+export type TimeoutOutcome = (run: StepRun, stuckAt: LbStep) => Promise<LbOutcome>;
+
+function onceKey(ctx: JobContext, what: string): string {
+  return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
+}
+
+async function ensureProgressMessage(ctx: JobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
+  if (ctx.data.progress) return ctx.data.progress;
+  const { channelId, responseUrl } = ctx.data.requester;
+  const rendered = renderProgress(progressView(ctx.data, state, now));
+  const ref = await deps.once.run(onceKey(ctx, 'progress'), () =>
+    deps.notifier.post(channelId, rendered, responseUrl ? { fallbackResponseUrl: responseUrl } : {}),
+  );
+  return ref ?? undefined;
+}
+
+export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunction, onTimeout: TimeoutOutcome): Promise<LbJobResult> {
+  const now = deps.now ?? Date.now;
+  const data = ctx.data;
+  const log = deps.logger.child({ jobId: ctx.id, operation: data.operation, cluster: data.cluster, service: `${data.namespace}/${data.name}` });
+  const state: LbJobState = { ...ctx.state, doneAt: { ...ctx.state.doneAt } };
+  let dirty = false;
+  const stepsBefore = JSON.stringify(state);
+  const save = async () => {
+    if (!dirty && JSON.stringify(state) === stepsBefore) return;
+    dirty = false;
+    const step = currentStep(data.operation, state);
+    await ctx.saveState({ ...state, ...(step ? { step } : {}) });
+  };
+  const forgetWakeups = () => {
+    deps.watchWakeups.forget(ctx.id);
+    for (const p of Object.values(deps.probers)) p.forget(ctx.id);
+  };
+
+  const progress = await ensureProgressMessage(ctx, deps, state, now());
+  const show = (outcome?: LbOutcome) => {
+    if (!progress) return Promise.resolve();
+    return deps.board.show(progress, renderProgress(progressView(data, state, now(), outcome)), { final: outcome !== undefined });
+  };
+  const finish = async (outcome: LbOutcome): Promise<LbJobResult> => {
+    forgetWakeups();
+    state.waitingFor = undefined;
+    dirty = true;
+    await save();
+    await show(outcome);
+    log.info({ outcome: outcome.kind }, 'load-balancer job finished');
+    return { outcome };
+  };
+  const fail = async (outcome: LbOutcome, message: string): Promise<never> => {
+    await finish(outcome);
+    throw new UnrecoverableError(message);
+  };
+
+  const run: StepRun = {
+    ctx,
+    data,
+    state,
+    target: deps.clusters.get(data.cluster),
+    deps,
+    log,
+    now,
+    progress,
+    markDone(s) {
+      if (state.doneAt[s] === undefined) {
+        state.doneAt[s] = now();
+        dirty = true;
+      }
+    },
+  };
+
+  if (ctx.signal?.aborted) return fail({ kind: 'cancelled' }, 'cancelled');
+  const deadline = data.requestedAt + (deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+
+  let result: StepOutcome;
+  try {
+    result = await step(run);
+  } catch (err) {
+    const stuckAt = currentStep(data.operation, state) ?? 'ready';
+    if (isTransientJobError(err) && !ctx.lastAttempt && now() < deadline) {
+      log.warn({ err }, 'transient failure; BullMQ retries with backoff');
+      dirty = true;
+      await save().catch(() => undefined);
+      throw err;
+    }
+    log.warn({ err }, 'load-balancer job failed');
+    return fail({ kind: 'failed', stuckAt, reason: failureReason(err) }, failureReason(err));
+  }
+
+  if (result.kind === 'done') return finish(result.outcome);
+  const stuckAt = currentStep(data.operation, state) ?? 'ready';
+  if (result.kind === 'failed') {
+    return fail({ kind: 'failed', stuckAt, reason: result.reason, ...(result.event ? { event: result.event } : {}) }, result.reason);
+  }
+  if (now() >= deadline) {
+    const outcome = await onTimeout(run, stuckAt);
+    return fail(outcome, outcome.kind === 'failed' ? outcome.reason : outcome.kind);
+  }
+  if (ctx.signal?.aborted) return fail({ kind: 'cancelled' }, 'cancelled');
+
+  // Wait: register the wake-ups first, then show and save, then park.
+  if (state.waitingFor !== result.why) {
+    state.waitingFor = result.why;
+    dirty = true;
+  }
+  if (result.onServiceChange) deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name });
+  if (result.probe) deps.probers[result.probe.prober].register(ctx.id, result.probe.check);
+  await save();
+  void show();
+  const until = Math.min(now() + (deps.maxParkMs ?? DEFAULT_MAX_PARK_MS), deadline);
+  log.debug({ waitingFor: result.why, until }, 'parking');
+  return ctx.park(until);
+}
+
+/** The newest Warning `SyncLoadBalancerFailed` Event about the Service since `since` (epoch ms). */
+export async function loadBalancerFailureEvent(run: StepRun, since: number): Promise<EventView | undefined> {
+  const events = await run.target.cluster.listServiceEvents(run.data.namespace, run.data.name);
+  return events.filter((e) => e.reason === 'SyncLoadBalancerFailed' && e.lastSeen.getTime() >= since).at(-1);
+}

@@ -1,0 +1,135 @@
+/**
+ * Coalesced progress messages: jobs say what a message should show now; one shared flush loop sends the
+ * latest version of each message at most once per `minIntervalMs` (Slack's chat.update allows about one
+ * per second per message). Intermediate versions are dropped, never queued; a final version is awaited.
+ * One timer for the whole process, whatever the number of jobs; entries leave once sent and quiet.
+ */
+import type { Logger } from '../src/logger.js';
+import type { MessageRef, Notifier, OutgoingMessage } from '../src/ports/notifier.js';
+
+interface Entry {
+  ref: MessageRef;
+  pending?: OutgoingMessage;
+  /** Resolvers of callers waiting for the pending version (or a later one) to be sent. */
+  waiters: { resolve: () => void }[];
+  lastSentAt: number;
+  sending: boolean;
+  failures: number;
+}
+
+export interface ProgressBoardOptions {
+  notifier: Notifier;
+  logger?: Logger;
+  minIntervalMs?: number;
+  /** Flush loop period. Default 100 ms. */
+  tickMs?: number;
+  /** Failed sends of one version before it is dropped. Default 3. */
+  maxFailures?: number;
+  now?: () => number;
+}
+
+export interface ProgressBoard {
+  /** Shows `message` in `ref` soon. With `final`, resolves once it (or a later version) is sent or given up. */
+  show(ref: MessageRef, message: OutgoingMessage, opts?: { final?: boolean }): Promise<void>;
+  /** Messages with a version not sent yet. */
+  readonly backlog: number;
+  close(): Promise<void>;
+}
+
+export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
+  const minIntervalMs = opts.minIntervalMs ?? 1000;
+  const tickMs = opts.tickMs ?? 100;
+  const maxFailures = opts.maxFailures ?? 3;
+  const now = opts.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const inFlight = new Set<Promise<void>>();
+
+  const keyOf = (ref: MessageRef) => `${ref.channel}/${ref.ts}`;
+
+  function send(key: string, entry: Entry): void {
+    const message = entry.pending;
+    if (!message) return;
+    const waiters = entry.waiters;
+    entry.pending = undefined;
+    entry.waiters = [];
+    entry.sending = true;
+    entry.lastSentAt = now();
+    const p = opts.notifier
+      .update(entry.ref, message)
+      .then(
+        () => {
+          entry.failures = 0;
+          for (const w of waiters) w.resolve();
+        },
+        (err: unknown) => {
+          entry.failures += 1;
+          opts.logger?.warn({ err, message: key, failures: entry.failures }, 'progress update failed');
+          if (entry.failures < maxFailures && !entry.pending) {
+            entry.pending = message; // try this version again at the next slot
+            entry.waiters.push(...waiters);
+          } else {
+            for (const w of waiters) w.resolve();
+          }
+        },
+      )
+      .finally(() => {
+        entry.sending = false;
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+  }
+
+  function tick(): void {
+    const t = now();
+    for (const [key, entry] of entries) {
+      if (entry.sending) continue;
+      if (entry.pending) {
+        if (t - entry.lastSentAt >= minIntervalMs) send(key, entry);
+      } else if (t - entry.lastSentAt >= minIntervalMs) {
+        entries.delete(key);
+      }
+    }
+    if (entries.size === 0) stop();
+  }
+
+  function start(): void {
+    if (timer || closed) return;
+    timer = setInterval(tick, tickMs);
+    timer.unref();
+  }
+  function stop(): void {
+    clearInterval(timer);
+    timer = undefined;
+  }
+
+  return {
+    show(ref, message, { final = false } = {}) {
+      const key = keyOf(ref);
+      let entry = entries.get(key);
+      if (!entry) {
+        entry = { ref, waiters: [], lastSentAt: 0, sending: false, failures: 0 };
+        entries.set(key, entry);
+      }
+      entry.pending = message;
+      entry.failures = 0;
+      const done = final ? new Promise<void>((resolve) => entry.waiters.push({ resolve })) : Promise.resolve();
+      if (!entry.sending && now() - entry.lastSentAt >= minIntervalMs) send(key, entry);
+      start();
+      return done;
+    },
+    get backlog() {
+      let n = 0;
+      for (const e of entries.values()) if (e.pending) n += 1;
+      return n;
+    },
+    async close() {
+      closed = true;
+      stop();
+      await Promise.allSettled([...inFlight]);
+      for (const e of entries.values()) for (const w of e.waiters) w.resolve();
+      entries.clear();
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Provisioning: make sure the Service exists with type LoadBalancer, then follow it until its endpoint
+ * answers — Service created → load balancer allocated → instances in service → DNS resolves → ready —
+ * and post the endpoint(s) in the request's thread, mentioning the requester, exactly once.
+ *
+ * Each run re-reads the world from the top (idempotent): a missing Service is created (a 409 means a
+ * concurrent or earlier attempt made it: success, never a second one); a Service of another type is
+ * patched to LoadBalancer; otherwise nothing is written. Waiting parks the job: for the hostname, on the
+ * Service watch (and a slow prober of the Service's Events, for `SyncLoadBalancerFailed`); for the ELB and
+ * its instances, on the ELB prober; for DNS, on the DNS prober.
+ */
+import { webScheme } from '../src/domain/endpoints.js';
+import { BotError } from '../src/domain/errors.js';
+import type { LbStep } from '../src/domain/lb-jobs.js';
+import type { LbEndpoint, LbOutcome } from '../src/domain/progress.js';
+import type { LoadBalancerView, ServiceView } from '../src/domain/views.js';
+import { renderEndpointMessage } from '../src/render/progress.js';
+import { bullmqJobContext, type JobContext, type QueueJob } from './context.js';
+import { loadBalancerFailureEvent, runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
+
+/** Events up to this much older than the request still count (Event times have second precision). */
+const EVENT_SLACK_MS = 2000;
+
+async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefined> {
+  try {
+    return await run.target.cluster.getService(run.data.namespace, run.data.name);
+  } catch (err) {
+    if (err instanceof BotError && err.code === 'not_found' && /^No Service/.test(err.userMessage)) return undefined;
+    throw err;
+  }
+}
+
+async function ensureLoadBalancerService(run: StepRun): Promise<ServiceView | StepOutcome> {
+  const { cluster } = run.target;
+  const { namespace, name, manifest } = run.data;
+  let svc = await getServiceOrUndefined(run);
+  if (!svc) {
+    if (!manifest) return { kind: 'failed', reason: `Service ${namespace}/${name} does not exist (any more).` };
+    try {
+      svc = await cluster.createService({ ...manifest, spec: { ...manifest.spec, type: 'LoadBalancer' } });
+    } catch (err) {
+      if (!(err instanceof BotError && err.code === 'already_exists')) throw err;
+      svc = await cluster.getService(namespace, name); // made by an earlier attempt, or concurrently
+    }
+  }
+  if (svc.deleting) return { kind: 'failed', reason: `Service ${namespace}/${name} is being deleted.` };
+  if (svc.type !== 'LoadBalancer') svc = await cluster.setServiceType(namespace, name, 'LoadBalancer');
+  return svc;
+}
+
+/** The TCP ports a classic ELB forwards, each with its node port. */
+function tcpPorts(svc: ServiceView) {
+  return svc.ports.filter((p) => p.protocol === 'TCP');
+}
+
+/** Why the ELB is not serving the Service yet (undefined when it is). */
+function notServingYet(svc: ServiceView, lb: LoadBalancerView): string | undefined {
+  for (const p of tcpPorts(svc)) {
+    if (p.nodePort === undefined) return `port ${p.port} has no node port yet`;
+    if (!lb.listeners.some((l) => l.loadBalancerPort === p.port && l.instancePort === p.nodePort)) {
+      return `the load balancer has no listener ${p.port} → ${p.nodePort} yet`;
+    }
+  }
+  const inService = lb.instances.filter((i) => i.state === 'InService').length;
+  if (lb.instances.length === 0) return 'no instances registered with the load balancer yet';
+  if (inService < lb.instances.length) return `${inService} of ${lb.instances.length} instances in service`;
+  return undefined;
+}
+
+export function endpointsOf(svc: ServiceView, hostname: string): LbEndpoint[] {
+  return tcpPorts(svc).map((p) => {
+    const scheme = webScheme(p);
+    return { host: hostname, port: p.port, ...(scheme ? { url: `${scheme}://${hostname}:${p.port}` } : {}) };
+  });
+}
+
+export async function provisionStep(run: StepRun): Promise<StepOutcome> {
+  const { data, deps } = run;
+  const ensured = await ensureLoadBalancerService(run);
+  if ('kind' in ensured) return ensured;
+  const svc = ensured;
+  run.markDone('service');
+
+  const hostname = svc.loadBalancerHostnames[0];
+  if (!hostname) {
+    const failure = await loadBalancerFailureEvent(run, data.requestedAt - EVENT_SLACK_MS);
+    if (failure) return { kind: 'failed', reason: 'AWS could not create the load balancer.', event: failure };
+    return {
+      kind: 'wait',
+      why: 'waiting for AWS to allocate a load balancer',
+      onServiceChange: true,
+      probe: {
+        prober: 'kube',
+        check: async () => (await loadBalancerFailureEvent(run, data.requestedAt - EVENT_SLACK_MS)) !== undefined,
+      },
+    };
+  }
+  run.state.hostname = hostname;
+  run.markDone('allocated');
+
+  const { loadBalancers } = run.target;
+  const find = () => loadBalancers.findForService({ namespace: data.namespace, name: data.name, hostname });
+  const lb = await find();
+  const waiting = lb ? notServingYet(svc, lb) : `waiting for ${hostname} to appear in the ELB API`;
+  if (waiting) {
+    return {
+      kind: 'wait',
+      why: waiting,
+      onServiceChange: true,
+      probe: {
+        prober: 'elb',
+        check: async () => {
+          const current = await find();
+          return current !== undefined && notServingYet(svc, current) === undefined;
+        },
+      },
+    };
+  }
+  run.markDone('in-service');
+
+  if ((await deps.resolver.resolve4(hostname)).length === 0) {
+    return {
+      kind: 'wait',
+      why: `waiting for ${hostname} to resolve`,
+      probe: { prober: 'dns', check: async () => (await deps.resolver.resolve4(hostname)).length > 0 },
+    };
+  }
+  run.markDone('dns');
+
+  const endpoints = endpointsOf(svc, hostname);
+  const message = renderEndpointMessage({ namespace: data.namespace, name: data.name, userId: data.requester.userId }, endpoints);
+  const channel = run.progress?.channel ?? data.requester.channelId;
+  await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
+    const ref = await deps.notifier.post(channel, message, {
+      ...(run.progress ? { threadTs: run.progress.ts } : {}),
+      ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
+    });
+    return ref ?? null;
+  });
+  run.markDone('ready');
+  return { kind: 'done', outcome: { kind: 'ready', endpoints } };
+}
+
+async function provisionTimeout(run: StepRun, stuckAt: LbStep): Promise<LbOutcome> {
+  const event = await loadBalancerFailureEvent(run, run.data.requestedAt - EVENT_SLACK_MS).catch(() => undefined);
+  const minutes = Math.round((run.deps.timeoutMs ?? 15 * 60_000) / 60_000);
+  return {
+    kind: 'failed',
+    stuckAt,
+    reason: `gave up after ${minutes} min: ${stepReason(stuckAt)}${run.state.waitingFor ? ` (${run.state.waitingFor})` : ''}.`,
+    ...(event ? { event: { reason: event.reason, message: event.message } } : {}),
+  };
+}
+
+function stepReason(step: LbStep): string {
+  switch (step) {
+    case 'service':
+      return 'the Service could not be made a LoadBalancer';
+    case 'allocated':
+      return 'no load balancer was allocated';
+    case 'in-service':
+      return 'the load balancer\'s instances did not come into service';
+    case 'dns':
+      return 'the load balancer\'s DNS name did not resolve';
+    default:
+      return 'the endpoint could not be announced';
+  }
+}
+
+export function runProvision(ctx: JobContext, deps: LbJobDeps): Promise<LbJobResult> {
+  return runLbJob(ctx, deps, provisionStep, provisionTimeout);
+}
+
+/** The BullMQ processor for `provision` jobs. */
+export function makeProvisionProcessor(deps: LbJobDeps) {
+  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> =>
+    runProvision(bullmqJobContext(job, token, signal), deps);
+}

@@ -1,0 +1,94 @@
+/**
+ * Teardown (`delete` and `retype` jobs): delete the Service, or patch its type away from LoadBalancer,
+ * then wait until the ELB is gone from DescribeLoadBalancers and the Service's load-balancer finalizer is
+ * cleared; then say "load balancer deleted — no further charges". If the ELB is still there at the
+ * timeout, warn that it may be an orphan. A Service that is already gone (404) is success.
+ *
+ * The ELB's hostname is remembered in the job's state before the Service is changed, so a retried or
+ * taken-over job can still find the ELB after the Service (and its status) is gone.
+ */
+import { loadBalancerNameFromHostname } from '../src/adapters/elb.js';
+import { BotError } from '../src/domain/errors.js';
+import type { LbStep } from '../src/domain/lb-jobs.js';
+import type { LbOutcome } from '../src/domain/progress.js';
+import type { ServiceView } from '../src/domain/views.js';
+import { bullmqJobContext, type JobContext, type QueueJob } from './context.js';
+import { runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
+
+export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof BotError && err.code === 'not_found' && /^No Service/.test(err.userMessage);
+}
+
+async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefined> {
+  try {
+    return await run.target.cluster.getService(run.data.namespace, run.data.name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function teardownStep(run: StepRun): Promise<StepOutcome> {
+  const { data, state } = run;
+  const { cluster, loadBalancers } = run.target;
+  const svc = await getServiceOrUndefined(run);
+
+  if (state.doneAt.service === undefined) {
+    if (svc) {
+      state.hostname ??= svc.loadBalancerHostnames[0];
+      if (state.hostname) await run.ctx.saveState({ ...state, doneAt: { ...state.doneAt } }); // before the hostname is lost
+      try {
+        if (data.operation === 'delete' && !svc.deleting) await cluster.deleteService(data.namespace, data.name);
+        if (data.operation === 'retype' && svc.type === 'LoadBalancer') {
+          if (!data.targetType) return { kind: 'failed', reason: 'the job does not say which type to change to' };
+          await cluster.setServiceType(data.namespace, data.name, data.targetType);
+        }
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    run.markDone('service');
+  }
+
+  const hostname = state.hostname;
+  if (hostname && state.doneAt['elb-deleted'] === undefined) {
+    const find = () => loadBalancers.findForService({ namespace: data.namespace, name: data.name, hostname });
+    if (await find()) {
+      return {
+        kind: 'wait',
+        why: `waiting for AWS to delete load balancer ${loadBalancerNameFromHostname(hostname) ?? hostname}`,
+        probe: { prober: 'elb', check: async () => (await find()) === undefined },
+      };
+    }
+  }
+  run.markDone('elb-deleted');
+
+  const current = await getServiceOrUndefined(run);
+  const held = current !== undefined && current.finalizers.includes(LB_CLEANUP_FINALIZER);
+  if (held) return { kind: 'wait', why: 'waiting for the Service\'s load-balancer finalizer to be cleared', onServiceChange: true };
+  run.markDone('finalizer-cleared');
+  run.markDone('done');
+  return { kind: 'done', outcome: { kind: 'deleted' } };
+}
+
+function teardownTimeout(run: StepRun, stuckAt: LbStep): Promise<LbOutcome> {
+  const minutes = Math.round((run.deps.timeoutMs ?? 15 * 60_000) / 60_000);
+  const hostname = run.state.hostname;
+  if (stuckAt === 'elb-deleted' && hostname) {
+    return Promise.resolve({ kind: 'orphan', loadBalancer: loadBalancerNameFromHostname(hostname) ?? hostname });
+  }
+  const what = stuckAt === 'finalizer-cleared' ? 'the Service\'s load-balancer finalizer was not cleared' : 'the Service could not be changed';
+  return Promise.resolve({ kind: 'failed', stuckAt, reason: `gave up after ${minutes} min: ${what}.` });
+}
+
+export function runTeardown(ctx: JobContext, deps: LbJobDeps): Promise<LbJobResult> {
+  return runLbJob(ctx, deps, teardownStep, teardownTimeout);
+}
+
+/** The BullMQ processor for `delete` and `retype` jobs. */
+export function makeTeardownProcessor(deps: LbJobDeps) {
+  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> =>
+    runTeardown(bullmqJobContext(job, token, signal), deps);
+}

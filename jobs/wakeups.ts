@@ -1,0 +1,92 @@
+/**
+ * Waking parked jobs. A parked job is a BullMQ delayed job; `JobWaker.wake` promotes it so a worker runs
+ * it now. `WatchWakeups` wakes a job on the next change of the Service it waits for (one watch per
+ * cluster, one subscription per waiting job id, replaced when the job parks again).
+ */
+import type { Logger } from '../src/logger.js';
+import type { ServiceRef, ServiceWatch } from '../src/ports/service-watch.js';
+
+export interface JobWaker {
+  /**
+   * Makes a parked job run now. Resolves false when the job is still active (it is about to park: the
+   * caller should try again shortly), true otherwise (promoted, already waiting, or gone).
+   */
+  wake(jobId: string): Promise<boolean>;
+}
+
+/** A JobWaker over a BullMQ queue: promote the job if it is delayed. */
+/** The part of a BullMQ Queue the waker uses. */
+export interface WakeableQueue {
+  getJob(id: string): Promise<{ getState(): Promise<string>; promote(): Promise<void> } | undefined>;
+}
+
+export function bullmqWaker(queue: WakeableQueue): JobWaker {
+  return {
+    async wake(jobId) {
+      const job = await queue.getJob(jobId);
+      if (!job) return true;
+      const state = await job.getState();
+      if (state === 'active') return false;
+      if (state !== 'delayed') return true;
+      try {
+        await job.promote();
+      } catch {
+        // It left the delayed set meanwhile (promoted by its timer, or by another waker): fine.
+      }
+      return true;
+    },
+  };
+}
+
+/**
+ * Wakes with retries: a wake that arrives while the job is still active (it saw the old state and is on
+ * its way to parking) is tried again every `retryMs` for up to `retryForMs`, so it is not lost.
+ */
+export function wakeSoon(waker: JobWaker, logger?: Logger, { retryMs = 50, retryForMs = 5000 } = {}): (jobId: string) => void {
+  return (jobId) => {
+    const deadline = Date.now() + retryForMs;
+    const attempt = (): void => {
+      waker.wake(jobId).then(
+        (done) => {
+          if (!done && Date.now() < deadline) setTimeout(attempt, retryMs).unref();
+        },
+        (err: unknown) => logger?.warn({ err, jobId }, 'could not wake job; its park timeout will'),
+      );
+    };
+    attempt();
+  };
+}
+
+export interface WatchWakeups {
+  /** Wakes `jobId` on the next change of `ref` (replacing the job's earlier subscription). */
+  wakeOnChange(jobId: string, ref: ServiceRef): void;
+  forget(jobId: string): void;
+  readonly size: number;
+  close(): void;
+}
+
+export function createWatchWakeups(watch: ServiceWatch, wake: (jobId: string) => void): WatchWakeups {
+  const subscriptions = new Map<string, () => void>();
+  const forget = (jobId: string) => {
+    subscriptions.get(jobId)?.();
+    subscriptions.delete(jobId);
+  };
+  return {
+    wakeOnChange(jobId, ref) {
+      forget(jobId);
+      const unsubscribe = watch.subscribe(ref, () => {
+        forget(jobId);
+        wake(jobId);
+      });
+      subscriptions.set(jobId, unsubscribe);
+    },
+    forget,
+    get size() {
+      return subscriptions.size;
+    },
+    close() {
+      for (const unsubscribe of subscriptions.values()) unsubscribe();
+      subscriptions.clear();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The progress of a load-balancer job: which steps are done and when, and how it ended. Jobs keep this
+ * (as `LbJobState`) in their BullMQ job data so that a retried or taken-over job picks up where the last
+ * attempt left off; renderers turn a ProgressView into the message updated in place.
+ */
+import type { EventView } from './views.js';
+import { PROVISION_STEPS, TEARDOWN_STEPS, type LbJobData, type LbStep } from './lb-jobs.js';
+
+/** What a job remembers between attempts (and between parks). */
+export interface LbJobState {
+  /** epoch ms at which each step was seen done. */
+  doneAt: Partial<Record<LbStep, number>>;
+  /** The load balancer's hostname, once known (teardown needs it after the Service is gone). */
+  hostname?: string;
+  /** Latest thing the job is waiting on, in words (e.g. "2 of 3 instances in service"). */
+  waitingFor?: string;
+}
+
+export interface LbEndpoint {
+  host: string;
+  port: number;
+  /** `http://HOST:PORT` / `https://…` for web-looking ports. */
+  url?: string;
+}
+
+export type LbOutcome =
+  | { kind: 'ready'; endpoints: LbEndpoint[] }
+  | { kind: 'deleted' }
+  /** Gave up: `stuckAt` is the step that did not complete; `event` the Warning Event that explains it, if any. */
+  | { kind: 'failed'; stuckAt: LbStep; reason: string; event?: Pick<EventView, 'reason' | 'message'> }
+  /** Teardown timed out with the ELB still there: it may be an orphan still costing money. */
+  | { kind: 'orphan'; loadBalancer: string }
+  | { kind: 'cancelled' };
+
+export type StepStatus = 'done' | 'running' | 'pending' | 'stuck';
+
+export interface StepView {
+  step: LbStep;
+  status: StepStatus;
+  /** Time from the request to the step being done (done steps), or so far (the running step). */
+  elapsedMs?: number;
+}
+
+export interface ProgressView {
+  operation: LbJobData['operation'];
+  cluster: string;
+  namespace: string;
+  name: string;
+  targetType?: string;
+  userId: string;
+  steps: StepView[];
+  waitingFor?: string;
+  outcome?: LbOutcome;
+}
+
+export function stepsOf(operation: LbJobData['operation']): readonly LbStep[] {
+  return operation === 'provision' ? PROVISION_STEPS : TEARDOWN_STEPS;
+}
+
+export function emptyState(): LbJobState {
+  return { doneAt: {} };
+}
+
+/** The first step not done yet (undefined when all are). */
+export function currentStep(operation: LbJobData['operation'], state: LbJobState): LbStep | undefined {
+  return stepsOf(operation).find((s) => state.doneAt[s] === undefined);
+}
+
+/** The progress as of `now`, for rendering. */
+export function progressView(data: LbJobData, state: LbJobState, now: number, outcome?: LbOutcome): ProgressView {
+  const current = currentStep(data.operation, state);
+  const steps = stepsOf(data.operation).map((step): StepView => {
+    const doneAt = state.doneAt[step];
+    if (doneAt !== undefined) return { step, status: 'done', elapsedMs: Math.max(0, doneAt - data.requestedAt) };
+    if (step !== current) return { step, status: 'pending' };
+    const stuck = outcome !== undefined && outcome.kind !== 'ready' && outcome.kind !== 'deleted';
+    return { step, status: stuck ? 'stuck' : 'running', elapsedMs: Math.max(0, now - data.requestedAt) };
+  });
+  const view: ProgressView = {
+    operation: data.operation,
+    cluster: data.cluster,
+    namespace: data.namespace,
+    name: data.name,
+    userId: data.requester.userId,
+    steps,
+  };
+  if (data.targetType) view.targetType = data.targetType;
+  if (state.waitingFor && !outcome) view.waitingFor = state.waitingFor;
+  if (outcome) view.outcome = outcome;
+  return view;
+}

@@ -1,0 +1,70 @@
+/**
+ * Provisioning under faults, against the sandbox and real Redis: a load balancer AWS cannot create
+ * (SyncLoadBalancerFailed), a timeout, apiserver 500s and ELB throttling (retried until done).
+ */
+import { jobData, lbManifest, startJobsHarness, uniqueName, type JobsHarness } from './jobs-harness.js';
+
+let h: JobsHarness;
+beforeAll(async () => {
+  h = await startJobsHarness({ sandbox: { provisionDelayMs: 100, dnsDelayMs: 200, instanceWarmupMs: 50 }, timeoutMs: 2500, maxParkMs: 500 });
+});
+afterAll(() => h.close());
+afterEach(() => h.target.sandbox.faults.reset());
+
+const finalText = (name: string) =>
+  h.slack.calls.filter((c) => c.method === 'chat.update' && String(c.body.text).includes(`default/${name}`)).map((c) => String(c.body.text)).at(-1) ?? '';
+const endpointPosts = (name: string) =>
+  h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts && String(c.body.text).includes(`default/${name}`));
+
+test('failProvisioning: fails at once, quoting the SyncLoadBalancerFailed Event; the Service is left; retry/delete explained', async () => {
+  const name = uniqueName('nolb');
+  h.target.sandbox.faults.set({ failProvisioning: 'TooManyLoadBalancers: Exceeded quota of account' });
+  const started = Date.now();
+  const { state, job } = await h.settle(await h.enqueue(jobData('provision', h.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })));
+  expect(state).toBe('failed');
+  expect(Date.now() - started).toBeLessThan(2500); // the Event ended it, not the timeout
+  expect(job.failedReason).toContain('AWS could not create the load balancer');
+  expect(h.target.sandbox.cluster.getService('default', name)?.spec?.type).toBe('LoadBalancer');
+  const text = finalText(name);
+  expect(text).toContain(':x: Stuck at *load balancer allocated*');
+  expect(text).toContain('SyncLoadBalancerFailed');
+  expect(text).toContain('Exceeded quota of account');
+  expect(text).toContain(`/svc type ${name} lb`);
+  expect(text).toContain(`/svc delete ${name}`);
+  expect(endpointPosts(name)).toHaveLength(0);
+});
+
+test('timeout: the message says which step is stuck (DNS never resolves in time)', async () => {
+  const slow = await startJobsHarness({ sandbox: { provisionDelayMs: 50, dnsDelayMs: 60_000, instanceWarmupMs: 50 }, timeoutMs: 1500, maxParkMs: 500 });
+  try {
+    const name = uniqueName('slowdns');
+    const { state, job } = await slow.settle(await slow.enqueue(jobData('provision', slow.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })));
+    expect(state).toBe('failed');
+    expect(job.failedReason).toContain('DNS name did not resolve');
+    const text = slow.slack.calls.filter((c) => c.method === 'chat.update').map((c) => String(c.body.text)).at(-1) ?? '';
+    expect(text).toContain(':white_check_mark: instances in service');
+    expect(text).toContain(':x: DNS resolves');
+    expect(text).toContain('Stuck at *DNS resolves*');
+  } finally {
+    await slow.close();
+  }
+});
+
+test('apiserver 500s (kubeErrorEveryN) and ELB Throttling are retried until the endpoint is posted once', async () => {
+  const name = uniqueName('flaky');
+  h.target.sandbox.faults.set({ kubeErrorEveryN: 3, elbThrottleRatePerSecond: 3 });
+  const { state } = await h.settle(await h.enqueue(jobData('provision', h.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })), 15_000);
+  expect(state).toBe('completed');
+  expect(endpointPosts(name)).toHaveLength(1);
+  expect(h.target.sandbox.cluster.listServices().filter((s) => s.metadata.name === name)).toHaveLength(1);
+});
+
+test('a permanent error (403 from RBAC) fails at once with the permission named, no retries', async () => {
+  const name = uniqueName('denied');
+  h.target.sandbox.faults.set({ deny: [{ verb: 'create', resource: 'services' }] });
+  const { state, job } = await h.settle(await h.enqueue(jobData('provision', h.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })));
+  expect(state).toBe('failed');
+  expect(job.attemptsMade).toBeLessThanOrEqual(1);
+  expect(job.failedReason).toContain('not allowed to create services');
+  expect(finalText(name)).toContain('Stuck at *Service created*');
+});

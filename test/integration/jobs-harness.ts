@@ -1,0 +1,158 @@
+/**
+ * A minimal load-balancer worker for the job tests: the sandbox (real HTTP APIs and DNS), real Redis with a
+ * queue of the test's own, a BullMQ Worker running `makeLbProcessor`, the Slack stub behind the real
+ * WebClient notifier, and the real Service watch. `close()` removes the queue and the keys it made.
+ */
+import { WebClient } from '@slack/web-api';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createHostnameResolver } from '../../src/adapters/dns.js';
+import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
+import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
+import { loadConfig } from '../../src/config.js';
+import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
+import { serviceManifest } from '../../src/domain/manifest.js';
+import type { ServiceWatch } from '../../src/ports/service-watch.js';
+import type { SandboxOptions } from '../../src/sandbox/index.js';
+import { createLbJobDeps, makeLbProcessor, type LbJobResult, type LbJobRuntime, type ProbeRates } from '../../jobs/index.js';
+import { bullmqWaker } from '../../jobs/wakeups.js';
+import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
+import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
+import { waitFor } from '../helpers/wait.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface JobsHarness {
+  target: SandboxTarget;
+  slack: SlackStub;
+  queue: Queue<LbJobData, LbJobResult>;
+  worker: Worker<LbJobData, LbJobResult>;
+  watch: ServiceWatch;
+  runtime: LbJobRuntime;
+  redis: Redis;
+  prefix: string;
+  enqueue(data: LbJobData): Promise<Job<LbJobData, LbJobResult>>;
+  /** Waits until the job completes or fails; returns its final state. */
+  settle(job: Job<LbJobData, LbJobResult>, timeoutMs?: number): Promise<{ state: 'completed' | 'failed'; job: Job<LbJobData, LbJobResult> }>;
+  /** Slack calls about one progress message (its ts), in order. */
+  updatesOf(ts: string): RecordedCall[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  sandbox?: SandboxOptions;
+  timeoutMs?: number;
+  maxParkMs?: number;
+  progressIntervalMs?: number;
+  rates?: ProbeRates;
+  attempts?: number;
+}
+
+let seq = 0;
+export function uniqueName(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${seq}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function lbManifest(name: string, type: 'LoadBalancer' | 'ClusterIP' = 'LoadBalancer') {
+  return serviceManifest({
+    name,
+    namespace: 'default',
+    selector: { app: 'alpine' },
+    ports: [
+      { name: 'http', port: 80, targetPort: 80, protocol: 'TCP' },
+      { name: 'redis', port: 6379, targetPort: 6379, protocol: 'TCP' },
+    ],
+    type,
+  });
+}
+
+export function jobData(operation: LbJobData['operation'], cluster: string, name: string, extra: Partial<LbJobData> = {}): LbJobData {
+  return {
+    version: 1,
+    operation,
+    cluster,
+    namespace: 'default',
+    name,
+    requester: { userId: 'U123ABC', channelId: 'C0JOBS' },
+    requestedAt: Date.now(),
+    ...extra,
+  };
+}
+
+export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsHarness> {
+  const target = await startSandboxTarget(opts.sandbox ?? {});
+  const slack = await startSlackStub();
+  const sandbox = target.sandbox;
+  const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
+  const queueName = 'lb';
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue<LbJobData, LbJobResult>(queueName, { connection: redis, prefix });
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const watch = createKubernetesServiceWatch({ kubeConfig: () => sandboxKubeConfig(sandbox), minBackoffMs: 20, maxBackoffMs: 200, logger });
+  const runtime = createLbJobDeps({
+    clusters: target.registry,
+    watch,
+    resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
+    notifier: createSlackNotifier(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
+    redis,
+    keyPrefix: `${prefix}:${queueName}`,
+    waker: bullmqWaker(queue),
+    logger,
+    rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50, ...opts.rates },
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    maxParkMs: opts.maxParkMs ?? 5000,
+    progressIntervalMs: opts.progressIntervalMs ?? 1000,
+  });
+  const worker = new Worker<LbJobData, LbJobResult>(queueName, makeLbProcessor(runtime.deps), {
+    connection: workerConnection,
+    prefix,
+    concurrency: 20,
+  });
+  await worker.waitUntilReady();
+
+  return {
+    target,
+    slack,
+    queue,
+    worker,
+    watch,
+    runtime,
+    redis,
+    prefix,
+    enqueue: (data) =>
+      queue.add(data.operation, data, {
+        jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name),
+        attempts: opts.attempts ?? 8,
+        backoff: { type: 'exponential', delay: 50, jitter: 0.5 },
+      }),
+    async settle(job, timeoutMs = 15_000) {
+      const state = await waitFor(
+        async () => {
+          const s = await job.getState();
+          return s === 'completed' || s === 'failed' ? s : undefined;
+        },
+        { timeoutMs, intervalMs: 25, what: `job ${job.id ?? ''} to finish` },
+      );
+      const fresh = await queue.getJob(job.id ?? '');
+      if (!fresh) throw new Error(`job ${job.id ?? ''} vanished`);
+      return { state, job: fresh };
+    },
+    updatesOf: (ts) => slack.calls.filter((c) => c.method === 'chat.update' && c.body.ts === ts),
+    async close() {
+      await worker.close();
+      await runtime.close();
+      await watch.close();
+      await queue.obliterate({ force: true });
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await queue.close();
+      redis.disconnect();
+      workerConnection.disconnect();
+      await slack.close();
+      await target.close();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The pieces the load-balancer processors share, with fakes of the ports: the coalescing progress board,
+ * the rate-limited fair prober, error classification, and the progress model and its rendering.
+ */
+import { ApiException } from '@kubernetes/client-node';
+import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
+import { createProber } from '../../jobs/prober.js';
+import { createProgressBoard } from '../../jobs/progress-board.js';
+import { BotError } from '../../src/domain/errors.js';
+import type { LbJobData } from '../../src/domain/lb-jobs.js';
+import { progressView } from '../../src/domain/progress.js';
+import type { MessageRef, Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
+import { renderEndpointMessage, renderProgress } from '../../src/render/progress.js';
+import { waitFor } from '../helpers/wait.js';
+
+function recordingNotifier() {
+  const updates: { ref: MessageRef; message: OutgoingMessage; at: number }[] = [];
+  const notifier: Notifier = {
+    post: () => Promise.resolve({ channel: 'C1', ts: '1.1' }),
+    update: (ref, message) => {
+      updates.push({ ref, message, at: Date.now() });
+      return Promise.resolve();
+    },
+  };
+  return { notifier, updates };
+}
+
+describe('progress board', () => {
+  test('coalesces: the first version goes at once, then at most one per interval per message, always the latest', async () => {
+    const { notifier, updates } = recordingNotifier();
+    const board = createProgressBoard({ notifier, minIntervalMs: 200, tickMs: 10 });
+    const a = { channel: 'C1', ts: '1.1' };
+    const b = { channel: 'C1', ts: '2.2' };
+    void board.show(a, { text: 'a1' });
+    for (let i = 2; i <= 20; i++) void board.show(a, { text: `a${i}` });
+    void board.show(b, { text: 'b1' });
+    await board.show(a, { text: 'a-final' }, { final: true });
+    const forA = updates.filter((u) => u.ref.ts === '1.1');
+    expect(forA.map((u) => u.message.text)).toEqual(['a1', 'a-final']);
+    expect(forA[1]!.at - forA[0]!.at).toBeGreaterThanOrEqual(190);
+    expect(updates.filter((u) => u.ref.ts === '2.2').map((u) => u.message.text)).toEqual(['b1']);
+    await board.close();
+  });
+
+  test('a failed update is tried again at the next slot; a final one is awaited until sent', async () => {
+    let fail = 1;
+    const sent: string[] = [];
+    const notifier: Notifier = {
+      post: () => Promise.resolve(undefined),
+      update: (_ref, message) => {
+        if (fail-- > 0) return Promise.reject(new Error('ratelimited'));
+        sent.push(message.text);
+        return Promise.resolve();
+      },
+    };
+    const board = createProgressBoard({ notifier, minIntervalMs: 50, tickMs: 5 });
+    await board.show({ channel: 'C', ts: '1' }, { text: 'done' }, { final: true });
+    expect(sent).toEqual(['done']);
+    expect(board.backlog).toBe(0);
+    await board.close();
+  });
+});
+
+describe('prober', () => {
+  test('never exceeds its rate, wakes a job once its check passes, and is fair (each check runs before any runs twice)', async () => {
+    const woken: string[] = [];
+    const prober = createProber({ name: 't', ratePerSecond: 100, concurrency: 4, wake: (id) => woken.push(id) });
+    const runs = new Map<string, number>();
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const id = `job-${i}`;
+      prober.register(id, () => {
+        runs.set(id, (runs.get(id) ?? 0) + 1);
+        return Promise.resolve(id === 'job-7' && (runs.get(id) ?? 0) >= 2);
+      });
+    }
+    await waitFor(() => woken.includes('job-7'), { what: 'job-7 woken' });
+    // Round-robin: job-7 ran twice, so every check ran at least once.
+    for (let i = 0; i < 20; i++) expect(runs.get(`job-${i}`)).toBeGreaterThanOrEqual(1);
+    const elapsedS = (Date.now() - started) / 1000;
+    expect(prober.probes).toBeLessThanOrEqual(100 * elapsedS + 100); // bucket starts with at most a second's worth
+    expect(prober.size).toBe(19);
+    expect(woken).toEqual(['job-7']);
+    await prober.close();
+  });
+
+  test('re-registering a job replaces its check (one entry per job)', async () => {
+    const prober = createProber({ name: 't', ratePerSecond: 1000, wake: () => undefined });
+    prober.register('j', () => Promise.resolve(false));
+    prober.register('j', () => Promise.resolve(false));
+    expect(prober.size).toBe(1);
+    prober.forget('j');
+    expect(prober.size).toBe(0);
+    await prober.close();
+  });
+});
+
+describe('error classification', () => {
+  const cases: [string, unknown, boolean][] = [
+    ['apiserver 500', new ApiException(500, 'boom', {}, {}), true],
+    ['apiserver 429', new ApiException(429, 'slow down', {}, {}), true],
+    ['cluster_unreachable', new BotError('cluster_unreachable', 'Cluster answered 500'), true],
+    ['ELB Throttling behind aws_error', new BotError('aws_error', 'x', { cause: Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) }), true],
+    ['TransientJobError', new TransientJobError('busy'), true],
+    ['forbidden (403)', new BotError('forbidden', 'not allowed'), false],
+    ['invalid (422)', new BotError('invalid', 'rejected'), false],
+    ['ELB AccessDenied', new BotError('aws_error', 'x', { cause: Object.assign(new Error('denied'), { name: 'AccessDenied' }) }), false],
+    ['UnrecoverableError', new UnrecoverableError('stop'), false],
+    ['a TypeError (a bug)', new TypeError('undefined is not a function'), false],
+  ];
+  test.each(cases.map(([label, err, transient]) => ({ label, err, transient })))('$label -> transient: $transient', ({ err, transient }) => {
+    expect(isTransientJobError(err)).toBe(transient);
+  });
+
+  test('UnrecoverableError carries the name BullMQ checks', () => {
+    expect(new UnrecoverableError('x').name).toBe('UnrecoverableError');
+  });
+});
+
+describe('progress model and rendering', () => {
+  const data: LbJobData = {
+    version: 1,
+    operation: 'provision',
+    cluster: 'prod',
+    namespace: 'shop',
+    name: 'web',
+    requester: { userId: 'U123ABC', channelId: 'C1' },
+    requestedAt: 1_000_000,
+  };
+
+  test('done steps show their time since the request, the current one runs, the rest wait', () => {
+    const view = progressView(data, { doneAt: { service: 1_001_000, allocated: 1_065_000 }, waitingFor: '1 of 3 instances in service' }, 1_090_000);
+    expect(view.steps.map((s) => [s.step, s.status, s.elapsedMs])).toEqual([
+      ['service', 'done', 1000],
+      ['allocated', 'done', 65_000],
+      ['in-service', 'running', 90_000],
+      ['dns', 'pending', undefined],
+      ['ready', 'pending', undefined],
+    ]);
+    const { text } = renderProgress(view);
+    expect(text).toContain(':white_check_mark: Service created (1s)');
+    expect(text).toContain(':white_check_mark: load balancer allocated (65s)');
+    expect(text).toContain(':hourglass_flowing_sand: instances in service (90s)');
+    expect(text).toContain('_1 of 3 instances in service_');
+  });
+
+  test('a failure names the stuck step, quotes the Event and says how to retry or delete', () => {
+    const view = progressView(data, { doneAt: { service: 1_001_000 } }, 1_900_000, {
+      kind: 'failed',
+      stuckAt: 'allocated',
+      reason: 'AWS could not create the load balancer.',
+      event: { reason: 'SyncLoadBalancerFailed', message: 'Error syncing load balancer: <quota>' },
+    });
+    const { text } = renderProgress(view);
+    expect(text).toContain(':x: load balancer allocated');
+    expect(text).toContain('Stuck at *load balancer allocated*');
+    expect(text).toContain('> SyncLoadBalancerFailed: Error syncing load balancer: &lt;quota&gt;');
+    expect(text).toContain('/svc type web lb --namespace shop --cluster prod');
+    expect(text).toContain('/svc delete web --namespace shop --cluster prod');
+  });
+
+  test('teardown outcomes: deleted (no further charges) and orphan', () => {
+    const del = { ...data, operation: 'delete' as const };
+    expect(renderProgress(progressView(del, { doneAt: {} }, 1_000_000, { kind: 'deleted' })).text).toContain('load balancer deleted — no further charges');
+    expect(renderProgress(progressView(del, { doneAt: {} }, 1_000_000, { kind: 'orphan', loadBalancer: 'a1b2' })).text).toContain('`a1b2` is still there after the timeout: it may be an orphan');
+  });
+
+  test('the endpoint message mentions the requester and gives HOST:PORT, plus a URL for web ports', () => {
+    const { text } = renderEndpointMessage({ namespace: 'shop', name: 'web', userId: 'U123ABC' }, [
+      { host: 'a-1.elb.amazonaws.com', port: 80, url: 'http://a-1.elb.amazonaws.com:80' },
+      { host: 'a-1.elb.amazonaws.com', port: 5432 },
+    ]);
+    expect(text).toMatch(/^<@U123ABC> /);
+    expect(text).toContain('`a-1.elb.amazonaws.com:80` — http://a-1.elb.amazonaws.com:80');
+    expect(text).toContain('• `a-1.elb.amazonaws.com:5432`');
+  });
+});
