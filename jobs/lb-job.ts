@@ -17,7 +17,7 @@ import type { MessageRef, Notifier } from '../src/ports/notifier.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import { renderProgress } from '../src/render/progress.js';
 import type { JobContext } from './context.js';
-import { UnrecoverableError, failureReason, isTransientJobError } from './errors.js';
+import { TransientJobError, UnrecoverableError, failureReason, isTransientJobError } from './errors.js';
 import type { OnceGuard } from './once.js';
 import type { ProgressBoard } from './progress-board.js';
 import type { Prober } from './prober.js';
@@ -71,6 +71,16 @@ export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
 
 /** Outcome when the job times out: which step is stuck, and why if an Event says so. */
 export type TimeoutOutcome = (run: StepRun, stuckAt: LbStep) => Promise<LbOutcome>;
+
+/**
+ * Why the job's signal fired: `cancel` (`/svc cancel`: the queue aborts with "cancelled by USER") or
+ * `stop` (anything else, e.g. the worker shutting down: the job is handed back, not ended).
+ */
+function abortKind(signal: AbortSignal | undefined): 'cancel' | 'stop' | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  return typeof reason === 'string' && reason.startsWith('cancelled') ? 'cancel' : 'stop';
+}
 
 function onceKey(ctx: JobContext, what: string): string {
   return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
@@ -140,7 +150,9 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     },
   };
 
-  if (ctx.signal?.aborted) return fail({ kind: 'cancelled' }, 'cancelled');
+  const aborted = abortKind(ctx.signal);
+  if (aborted === 'cancel') return fail({ kind: 'cancelled' }, String(ctx.signal?.reason));
+  if (aborted === 'stop') throw new TransientJobError('the worker is stopping; the job is handed back');
   const deadline = data.requestedAt + (deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   let result: StepOutcome;
@@ -167,18 +179,21 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     const outcome = await onTimeout(run, stuckAt);
     return fail(outcome, outcome.kind === 'failed' ? outcome.reason : outcome.kind);
   }
-  if (ctx.signal?.aborted) return fail({ kind: 'cancelled' }, 'cancelled');
+  if (abortKind(ctx.signal) === 'cancel') return fail({ kind: 'cancelled' }, String(ctx.signal?.reason));
 
   // Wait: register the wake-ups first, then show and save, then park.
   if (state.waitingFor !== result.why) {
     state.waitingFor = result.why;
     dirty = true;
   }
-  if (result.onServiceChange) deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name });
-  if (result.probe) deps.probers[result.probe.prober].register(ctx.id, result.probe.check);
+  const parkMs = deps.maxParkMs ?? DEFAULT_MAX_PARK_MS;
+  // The wake-ups lapse a little after the park timeout, when the job (if it still exists) registers again.
+  const ttlMs = parkMs + 5000;
+  if (result.onServiceChange) deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, ttlMs);
+  if (result.probe) deps.probers[result.probe.prober].register(ctx.id, result.probe.check, ttlMs);
   await save();
   void show();
-  const until = Math.min(now() + (deps.maxParkMs ?? DEFAULT_MAX_PARK_MS), deadline);
+  const until = Math.min(now() + parkMs, deadline);
   log.debug({ waitingFor: result.why, until }, 'parking');
   return ctx.park(until);
 }

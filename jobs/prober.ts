@@ -22,8 +22,12 @@ export interface ProberOptions {
 }
 
 export interface Prober {
-  /** Runs `check` until it resolves true, then wakes `jobId`. Replaces the job's earlier check. */
-  register(jobId: string, check: () => Promise<boolean>): void;
+  /**
+   * Runs `check` until it resolves true, then wakes `jobId`. Replaces the job's earlier check. With `ttlMs`
+   * the check is dropped after that long (a parked job re-registers when its park timeout wakes it, so
+   * checks of jobs removed from the queue, e.g. cancelled, do not run forever).
+   */
+  register(jobId: string, check: () => Promise<boolean>, ttlMs?: number): void;
   forget(jobId: string): void;
   readonly size: number;
   /** Checks run so far. */
@@ -35,6 +39,7 @@ export function createProber(opts: ProberOptions): Prober {
   const concurrency = opts.concurrency ?? Math.max(1, Math.ceil(opts.ratePerSecond / 5));
   /** Insertion order is the round-robin order: a checked entry goes to the back. */
   const checks = new Map<string, () => Promise<boolean>>();
+  const expiries = new Map<string, number>();
   const running = new Set<string>();
   /** Job ids registered since the last tick, probed before the round-robin. */
   let fresh: string[] = [];
@@ -54,6 +59,7 @@ export function createProber(opts: ProberOptions): Prober {
         (ok) => {
           if (ok && checks.get(jobId) === check) {
             checks.delete(jobId);
+            expiries.delete(jobId);
             opts.wake(jobId);
           }
         },
@@ -83,6 +89,11 @@ export function createProber(opts: ProberOptions): Prober {
     for (const [jobId, check] of checks) {
       if (tokens < 1 || running.size >= concurrency) break;
       if (running.has(jobId)) continue;
+      if ((expiries.get(jobId) ?? Infinity) < t) {
+        checks.delete(jobId);
+        expiries.delete(jobId);
+        continue;
+      }
       tokens -= 1;
       checks.delete(jobId);
       checks.set(jobId, check); // to the back of the line
@@ -95,10 +106,12 @@ export function createProber(opts: ProberOptions): Prober {
   }
 
   return {
-    register(jobId, check) {
+    register(jobId, check, ttlMs) {
       if (closed) return;
       checks.delete(jobId);
       checks.set(jobId, check);
+      if (ttlMs === undefined) expiries.delete(jobId);
+      else expiries.set(jobId, Date.now() + ttlMs);
       fresh.push(jobId);
       if (!timer) {
         lastRefill = Date.now();
@@ -110,6 +123,7 @@ export function createProber(opts: ProberOptions): Prober {
     },
     forget(jobId) {
       checks.delete(jobId);
+      expiries.delete(jobId);
     },
     get size() {
       return checks.size;
@@ -122,6 +136,7 @@ export function createProber(opts: ProberOptions): Prober {
       clearInterval(timer);
       timer = undefined;
       checks.clear();
+      expiries.clear();
       fresh = [];
       await Promise.allSettled([...inFlight]);
     },

@@ -58,34 +58,48 @@ export function wakeSoon(waker: JobWaker, logger?: Logger, { retryMs = 50, retry
 }
 
 export interface WatchWakeups {
-  /** Wakes `jobId` on the next change of `ref` (replacing the job's earlier subscription). */
-  wakeOnChange(jobId: string, ref: ServiceRef): void;
+  /**
+   * Wakes `jobId` on the next change of `ref` (replacing the job's earlier subscription). With `ttlMs` the
+   * subscription lapses after that long (swept as new ones come), like the probers' checks.
+   */
+  wakeOnChange(jobId: string, ref: ServiceRef, ttlMs?: number): void;
   forget(jobId: string): void;
   readonly size: number;
   close(): void;
 }
 
 export function createWatchWakeups(watch: ServiceWatch, wake: (jobId: string) => void): WatchWakeups {
-  const subscriptions = new Map<string, () => void>();
+  const subscriptions = new Map<string, { unsubscribe: () => void; expiresAt: number }>();
+  let registrations = 0;
   const forget = (jobId: string) => {
-    subscriptions.get(jobId)?.();
+    subscriptions.get(jobId)?.unsubscribe();
     subscriptions.delete(jobId);
   };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [jobId, s] of subscriptions) if (s.expiresAt < now) forget(jobId);
+  };
   return {
-    wakeOnChange(jobId, ref) {
+    wakeOnChange(jobId, ref, ttlMs) {
       forget(jobId);
       const unsubscribe = watch.subscribe(ref, () => {
         forget(jobId);
         wake(jobId);
       });
-      subscriptions.set(jobId, unsubscribe);
+      subscriptions.set(jobId, { unsubscribe, expiresAt: ttlMs === undefined ? Infinity : Date.now() + ttlMs });
+      registrations += 1;
+      // Amortised: one sweep per as many registrations as there are subscriptions.
+      if (registrations >= Math.max(1000, subscriptions.size)) {
+        registrations = 0;
+        sweep();
+      }
     },
     forget,
     get size() {
       return subscriptions.size;
     },
     close() {
-      for (const unsubscribe of subscriptions.values()) unsubscribe();
+      for (const s of subscriptions.values()) s.unsubscribe();
       subscriptions.clear();
     },
   };

@@ -84,6 +84,13 @@ describe('prober', () => {
     await prober.close();
   });
 
+  test('a check registered with a TTL lapses (a job removed from the queue is not probed forever)', async () => {
+    const prober = createProber({ name: 't', ratePerSecond: 1000, wake: () => undefined });
+    prober.register('gone', () => Promise.resolve(false), 30);
+    await waitFor(() => prober.size === 0, { what: 'the check to lapse' });
+    await prober.close();
+  });
+
   test('re-registering a job replaces its check (one entry per job)', async () => {
     const prober = createProber({ name: 't', ratePerSecond: 1000, wake: () => undefined });
     prober.register('j', () => Promise.resolve(false));

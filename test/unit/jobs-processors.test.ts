@@ -1,0 +1,204 @@
+/**
+ * The processors with fakes of every port (no Redis, no sandbox): one run does what the world needs and
+ * then finishes or parks; cancel ends the job with the message saying so, a worker stopping hands it back
+ * untouched; a run repeated after success changes nothing and posts nothing again.
+ */
+import { DelayedError, TransientJobError } from '../../jobs/errors.js';
+import type { JobContext } from '../../jobs/context.js';
+import type { LbJobDeps } from '../../jobs/lb-job.js';
+import type { OnceGuard } from '../../jobs/once.js';
+import { createProber } from '../../jobs/prober.js';
+import { createProgressBoard } from '../../jobs/progress-board.js';
+import { runProvision } from '../../jobs/provision.js';
+import { runTeardown } from '../../jobs/teardown.js';
+import { createWatchWakeups } from '../../jobs/wakeups.js';
+import type { LbJobData } from '../../src/domain/lb-jobs.js';
+import { serviceManifest } from '../../src/domain/manifest.js';
+import { emptyState, type LbJobState } from '../../src/domain/progress.js';
+import type { Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
+import type { ServiceWatch } from '../../src/ports/service-watch.js';
+import pino from 'pino';
+import { fakeWorld } from '../fakes/index.js';
+
+function memoryOnce(): OnceGuard {
+  const done = new Map<string, unknown>();
+  return {
+    async run<T>(key: string, effect: () => Promise<T>): Promise<T> {
+      if (done.has(key)) return done.get(key) as T;
+      const result = await effect();
+      done.set(key, result);
+      return result;
+    },
+  };
+}
+
+const noWatch: ServiceWatch = {
+  subscribe: () => () => undefined,
+  get: () => undefined,
+  ready: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+function setup(resolves = true) {
+  const world = fakeWorld(['prod']);
+  const posts: { channel: string; message: OutgoingMessage; threadTs?: string }[] = [];
+  const updates: OutgoingMessage[] = [];
+  const notifier: Notifier = {
+    post: (channel, message, opts) => {
+      posts.push({ channel, message, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}) });
+      return Promise.resolve({ channel, ts: `${posts.length}.0` });
+    },
+    update: (_ref, message) => {
+      updates.push(message);
+      return Promise.resolve();
+    },
+  };
+  const wake = () => undefined;
+  const probers = {
+    dns: createProber({ name: 'dns', ratePerSecond: 100, wake }),
+    elb: createProber({ name: 'elb', ratePerSecond: 100, wake }),
+    kube: createProber({ name: 'kube', ratePerSecond: 100, wake }),
+  };
+  const board = createProgressBoard({ notifier, minIntervalMs: 10, tickMs: 5 });
+  const deps: LbJobDeps = {
+    clusters: world.registry,
+    resolver: { resolve4: () => Promise.resolve(resolves ? ['10.0.0.1'] : []) },
+    notifier,
+    board,
+    once: memoryOnce(),
+    watchWakeups: createWatchWakeups(noWatch, wake),
+    probers,
+    logger: pino({ level: 'silent' }),
+  };
+  const close = async () => {
+    await Promise.all([...Object.values(probers).map((p) => p.close()), board.close()]);
+  };
+  return { world, deps, posts, updates, probers, close };
+}
+
+function context(data: LbJobData, opts: { state?: LbJobState; signal?: AbortSignal } = {}) {
+  const saved: LbJobState[] = [];
+  const parks: number[] = [];
+  let state = opts.state ?? emptyState();
+  const ctx: JobContext = {
+    id: `${data.operation}.${data.cluster}.${data.namespace}.${data.name}`,
+    data,
+    attemptsMade: 0,
+    lastAttempt: false,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    get state() {
+      return state;
+    },
+    saveState: (s) => {
+      state = s;
+      saved.push(s);
+      return Promise.resolve();
+    },
+    park: (until) => {
+      parks.push(until);
+      return Promise.reject(new DelayedError('parked'));
+    },
+  };
+  return { ctx, saved, parks, state: () => state };
+}
+
+const manifest = serviceManifest({ name: 'web', namespace: 'default', selector: { app: 'web' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' });
+const data = (operation: LbJobData['operation'], extra: Partial<LbJobData> = {}): LbJobData => ({
+  version: 1,
+  operation,
+  cluster: 'prod',
+  namespace: 'default',
+  name: 'web',
+  requester: { userId: 'U123ABC', channelId: 'C1' },
+  requestedAt: Date.now(),
+  ...extra,
+});
+
+test('provision: creates the Service as LoadBalancer and finishes with one endpoint post; a repeated run posts nothing more', async () => {
+  const s = setup();
+  try {
+    const c = context(data('provision', { manifest }));
+    await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    const svc = await s.world.registry.get('prod').cluster.getService('default', 'web');
+    expect(svc.type).toBe('LoadBalancer');
+    expect(Object.keys(c.state().doneAt)).toEqual(['service', 'allocated', 'in-service', 'dns', 'ready']);
+    expect(s.posts.filter((p) => p.threadTs)).toHaveLength(1);
+    // Again, as after a crash past the post: nothing created, nothing posted twice.
+    const again = context(c.ctx.data, { state: c.state() });
+    await expect(runProvision(again.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    expect(s.posts.filter((p) => p.threadTs)).toHaveLength(1);
+    expect(s.posts.filter((p) => !p.threadTs)).toHaveLength(1); // the progress message, once
+  } finally {
+    await s.close();
+  }
+});
+
+test('provision while DNS does not resolve yet: parks (no slot held) with a DNS probe registered, until the timeout at most', async () => {
+  const s = setup(false);
+  try {
+    const c = context(data('provision', { manifest }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    expect(c.parks).toHaveLength(1);
+    expect(c.parks[0]! - Date.now()).toBeLessThanOrEqual(30_000);
+    expect(s.probers.dns.size).toBe(1);
+    expect(c.state().doneAt['in-service']).toBeDefined();
+    expect(c.state().doneAt.dns).toBeUndefined();
+    expect(c.state().waitingFor).toMatch(/to resolve$/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('cancel (signal reason "cancelled by …"): ends the job, the message says the cluster was left as it is', async () => {
+  const s = setup();
+  try {
+    const controller = new AbortController();
+    controller.abort('cancelled by U999');
+    const c = context(data('provision', { manifest }), { signal: controller.signal });
+    await expect(runProvision(c.ctx, s.deps)).rejects.toMatchObject({ name: 'UnrecoverableError', message: 'cancelled by U999' });
+    expect(s.updates.at(-1)?.text).toContain('Cancelled — the cluster was left as it is');
+    await expect(s.world.registry.get('prod').cluster.getService('default', 'web')).rejects.toMatchObject({ code: 'not_found' });
+  } finally {
+    await s.close();
+  }
+});
+
+test('a worker stopping (any other abort reason): the job is handed back (transient), the message is not touched', async () => {
+  const s = setup();
+  try {
+    const controller = new AbortController();
+    controller.abort('svcbot worker shutting down');
+    const c = context(data('delete'), { signal: controller.signal });
+    await expect(runTeardown(c.ctx, s.deps)).rejects.toBeInstanceOf(TransientJobError);
+    expect(s.updates).toHaveLength(0);
+  } finally {
+    await s.close();
+  }
+});
+
+test('delete of a Service that does not exist: done at once (404 is success)', async () => {
+  const s = setup();
+  try {
+    const c = context(data('delete'));
+    await expect(runTeardown(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'deleted' } });
+    expect(c.state().doneAt.done).toBeDefined();
+  } finally {
+    await s.close();
+  }
+});
+
+test('a timeout in teardown with the ELB still there reports a possible orphan', async () => {
+  const s = setup();
+  try {
+    const { cluster } = s.world.registry.get('prod');
+    await cluster.createService({ ...manifest, spec: { ...manifest.spec, type: 'LoadBalancer' } });
+    const hostname = (await cluster.getService('default', 'web')).loadBalancerHostnames[0]!;
+    // Requested 16 minutes ago: past the timeout. The fake's ELB stays after the Service is deleted.
+    const c = context(data('delete', { requestedAt: Date.now() - 16 * 60_000 }), { state: { doneAt: {}, hostname } });
+    await expect(runTeardown(c.ctx, s.deps)).rejects.toMatchObject({ name: 'UnrecoverableError', message: 'orphan' });
+    expect(s.updates.at(-1)?.text).toContain('may be an orphan');
+    expect(s.updates.at(-1)?.text).toContain(':x: load balancer deleted');
+  } finally {
+    await s.close();
+  }
+});
