@@ -6,8 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
+import { cancelledKey } from '../../src/adapters/queue/keys.js';
 import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { startLbWorker, type LbWorker } from '../../src/runtime/worker.js';
@@ -106,6 +108,45 @@ test('a queue created while Redis is down answers queue_unavailable at once, not
     await expectUnavailable(queue.enqueue(jobData('x')));
     await expectUnavailable(queue.list('prod'));
   } finally {
+    await queue.close();
+  }
+});
+
+test('a cancel whose pub/sub message was missed (subscriber disconnected) is found in the records when the worker resubscribes', async () => {
+  const url = `redis://127.0.0.1:${port}`;
+  const prefix = 'svcbot-test-resubscribe';
+  const queue = createBullmqLbJobQueue({ redisUrl: url, prefix, logger });
+  let abortReason: unknown;
+  let started = false;
+  const worker = startLbWorker({
+    connection: { url },
+    prefix,
+    logger,
+    processor: async (_job, _token, signal) => {
+      started = true;
+      await new Promise<void>((_, reject) =>
+        signal?.addEventListener('abort', () => {
+          abortReason = signal.reason;
+          reject(new Error('aborted'));
+        }),
+      );
+    },
+  });
+  const admin = new Redis(url);
+  try {
+    await worker.ready;
+    const { jobId } = await queue.enqueue(jobData('web'));
+    await waitFor(() => started, { what: 'the job to start' });
+    const job = await waitFor(async () => (await queue.list('prod')).find((j) => j.id === jobId && j.state === 'active'), { what: 'the job to be active' });
+    // The record a cancel writes, without its message (as if published while the subscriber was away)...
+    await admin.hset(cancelledKey(prefix, 'lb-jobs'), jobId, JSON.stringify({ by: 'U9', at: Date.now(), jobCreatedAt: job.createdAt.getTime(), operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', requesterId: 'U1' }));
+    // ...then the subscriber's connection drops (this private server's pub/sub clients only) and comes back.
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await waitFor(async () => (await queue.list('prod')).find((j) => j.id === jobId)?.state === 'cancelled', { what: 'the job to be cancelled', timeoutMs: 8000 });
+    expect(abortReason).toBe('cancelled by U9');
+  } finally {
+    await admin.quit();
+    await worker.close();
     await queue.close();
   }
 });
