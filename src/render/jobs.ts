@@ -55,7 +55,8 @@ export function activeTable(jobs: readonly LbJobSummary[], now: Date): string[] 
 
 /** Raw (unescaped) table lines of the finished jobs. */
 export function outcomesTable(jobs: readonly LbJobSummary[], now: Date): string[] {
-  const rows = jobs.map((j) => [j.id, stateLabel(j), j.step ?? '-', `${formatAge(j.finishedAt ?? j.createdAt, now)} ago`, detail(j.failedReason)]);
+  // A job that is done went through every step; the last one it reported may be an earlier one.
+  const rows = jobs.map((j) => [j.id, stateLabel(j), j.state === 'completed' ? '-' : (j.step ?? '-'), `${formatAge(j.finishedAt ?? j.createdAt, now)} ago`, detail(j.failedReason)]);
   return alignColumns([['JOB ID', 'RESULT', 'LAST STEP', 'FINISHED', 'DETAIL'], ...rows]);
 }
 

@@ -55,7 +55,7 @@ describe('renderJobs', () => {
     ]);
     expect(outcomesTable(JOBS.slice(3), NOW)).toEqual([
       'JOB ID                       RESULT      LAST STEP   FINISHED   DETAIL',
-      'provision.prod.default.old   done        ready       80m ago',
+      'provision.prod.default.old   done        -           80m ago',
       'retype.prod.default.x        failed      service     29m ago    403 Forbidden: services "x" is forbidden: cannot patch',
       'provision.prod.default.y     cancelled   -           19m ago    cancelled by U2',
     ]);
