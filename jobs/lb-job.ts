@@ -10,7 +10,7 @@
  */
 import type { LbJobData, LbStep } from '../src/domain/lb-jobs.js';
 import { currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
-import type { EventView } from '../src/domain/views.js';
+import type { EventView, ServiceView } from '../src/domain/views.js';
 import type { Logger } from '../src/logger.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
 import type { MessageRef, Notifier } from '../src/ports/notifier.js';
@@ -51,8 +51,13 @@ export interface LbJobResult {
 export type StepOutcome =
   | { kind: 'done'; outcome: LbOutcome }
   | { kind: 'failed'; reason: string; event?: Pick<EventView, 'reason' | 'message'> }
-  /** Not there yet: wake on a change of the Service and/or when `probe.check` passes. */
-  | { kind: 'wait'; why: string; onServiceChange?: boolean; probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> } };
+  /** Not there yet: wake when the watched Service satisfies `onServiceChange` and/or when `probe.check` passes. */
+  | {
+      kind: 'wait';
+      why: string;
+      onServiceChange?: (service: ServiceView | undefined) => boolean;
+      probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> };
+    };
 
 export interface StepRun {
   ctx: JobContext;
@@ -124,7 +129,9 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     state.waitingFor = undefined;
     dirty = true;
     await save();
-    await show(outcome);
+    // Not awaited: the final version may wait up to a second for its slot, and a worker slot must not
+    // wait with it (the board sends it, and flushes what is pending when it closes).
+    void show(outcome);
     log.info({ outcome: outcome.kind }, 'load-balancer job finished');
     return { outcome };
   };
@@ -189,7 +196,9 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
   const parkMs = deps.maxParkMs ?? DEFAULT_MAX_PARK_MS;
   // The wake-ups lapse a little after the park timeout, when the job (if it still exists) registers again.
   const ttlMs = parkMs + 5000;
-  if (result.onServiceChange) deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, ttlMs);
+  if (result.onServiceChange) {
+    deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, result.onServiceChange, ttlMs);
+  }
   if (result.probe) deps.probers[result.probe.prober].register(ctx.id, result.probe.check, ttlMs);
   await save();
   void show();

@@ -29,7 +29,10 @@ export interface ProgressBoardOptions {
 }
 
 export interface ProgressBoard {
-  /** Shows `message` in `ref` soon. With `final`, resolves once it (or a later version) is sent or given up. */
+  /**
+   * Shows `message` in `ref` soon. With `final`, resolves once it (or a later version) is sent or given up.
+   * `close()` sends every version still pending, once, before it resolves.
+   */
   show(ref: MessageRef, message: OutgoingMessage, opts?: { final?: boolean }): Promise<void>;
   /** Messages with a version not sent yet. */
   readonly backlog: number;
@@ -127,6 +130,9 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
     async close() {
       closed = true;
       stop();
+      await Promise.allSettled([...inFlight]);
+      // Last versions not sent yet (e.g. a job's final state) go now, once, whatever the interval.
+      for (const [key, entry] of entries) if (entry.pending && !entry.sending) send(key, entry);
       await Promise.allSettled([...inFlight]);
       for (const e of entries.values()) for (const w of e.waiters) w.resolve();
       entries.clear();

@@ -88,7 +88,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: 'waiting for AWS to allocate a load balancer',
-      onServiceChange: true,
+      onServiceChange: (s) => !s || s.deleting || s.type !== 'LoadBalancer' || s.loadBalancerHostnames.length > 0,
       probe: {
         prober: 'kube',
         check: async () => (await loadBalancerFailureEvent(run, data.requestedAt - EVENT_SLACK_MS)) !== undefined,
@@ -100,13 +100,16 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
 
   const { loadBalancers } = run.target;
   const find = () => loadBalancers.findForService({ namespace: data.namespace, name: data.name, hostname });
-  const lb = await find();
-  const waiting = lb ? notServingYet(svc, lb) : `waiting for ${hostname} to appear in the ELB API`;
+  // Once seen serving, the ELB is not described again on later wakes (the ELB API is rate-limited by AWS;
+  // DNS waits wake the job often). A changed hostname means a new ELB: checked again.
+  const alreadyServing = run.state.doneAt['in-service'] !== undefined && run.state.servingHostname === hostname;
+  const lb = alreadyServing ? undefined : await find();
+  const waiting = alreadyServing ? undefined : lb ? notServingYet(svc, lb) : `waiting for ${hostname} to appear in the ELB API`;
   if (waiting) {
     return {
       kind: 'wait',
       why: waiting,
-      onServiceChange: true,
+      onServiceChange: (s) => !s || s.deleting || s.loadBalancerHostnames[0] !== hostname,
       probe: {
         prober: 'elb',
         check: async () => {
@@ -117,6 +120,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     };
   }
   run.markDone('in-service');
+  run.state.servingHostname = hostname;
 
   if ((await deps.resolver.resolve4(hostname)).length === 0) {
     return {

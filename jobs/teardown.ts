@@ -67,7 +67,13 @@ export async function teardownStep(run: StepRun): Promise<StepOutcome> {
 
   const current = await getServiceOrUndefined(run);
   const held = current !== undefined && current.finalizers.includes(LB_CLEANUP_FINALIZER);
-  if (held) return { kind: 'wait', why: 'waiting for the Service\'s load-balancer finalizer to be cleared', onServiceChange: true };
+  if (held) {
+    return {
+      kind: 'wait',
+      why: 'waiting for the Service\'s load-balancer finalizer to be cleared',
+      onServiceChange: (s) => !s || !s.finalizers.includes(LB_CLEANUP_FINALIZER),
+    };
+  }
   run.markDone('finalizer-cleared');
   run.markDone('done');
   return { kind: 'done', outcome: { kind: 'deleted' } };

@@ -4,6 +4,7 @@
  * cluster, one subscription per waiting job id, replaced when the job parks again).
  */
 import type { Logger } from '../src/logger.js';
+import type { ServiceView } from '../src/domain/views.js';
 import type { ServiceRef, ServiceWatch } from '../src/ports/service-watch.js';
 
 export interface JobWaker {
@@ -59,10 +60,12 @@ export function wakeSoon(waker: JobWaker, logger?: Logger, { retryMs = 50, retry
 
 export interface WatchWakeups {
   /**
-   * Wakes `jobId` on the next change of `ref` (replacing the job's earlier subscription). With `ttlMs` the
-   * subscription lapses after that long (swept as new ones come), like the probers' checks.
+   * Wakes `jobId` once the Service `ref` (as the watch sees it) satisfies `until` (replacing the job's earlier
+   * subscription). The watch's current view is checked right after subscribing, so a change that happened
+   * between the job's read and its subscription is not lost. With `ttlMs` the subscription lapses after
+   * that long (swept as new ones come), like the probers' checks.
    */
-  wakeOnChange(jobId: string, ref: ServiceRef, ttlMs?: number): void;
+  wakeOnChange(jobId: string, ref: ServiceRef, until: (service: ServiceView | undefined) => boolean, ttlMs?: number): void;
   forget(jobId: string): void;
   readonly size: number;
   close(): void;
@@ -80,13 +83,22 @@ export function createWatchWakeups(watch: ServiceWatch, wake: (jobId: string) =>
     for (const [jobId, s] of subscriptions) if (s.expiresAt < now) forget(jobId);
   };
   return {
-    wakeOnChange(jobId, ref, ttlMs) {
+    wakeOnChange(jobId, ref, until, ttlMs) {
       forget(jobId);
-      const unsubscribe = watch.subscribe(ref, () => {
+      const fire = () => {
         forget(jobId);
         wake(jobId);
+      };
+      const unsubscribe = watch.subscribe(ref, (svc) => {
+        if (until(svc)) fire();
       });
       subscriptions.set(jobId, { unsubscribe, expiresAt: ttlMs === undefined ? Infinity : Date.now() + ttlMs });
+      // The watch may already have seen the change the job is waiting for.
+      const current = watch.get(ref);
+      if (current !== undefined && until(current)) {
+        fire();
+        return;
+      }
       registrations += 1;
       // Amortised: one sweep per as many registrations as there are subscriptions.
       if (registrations >= Math.max(1000, subscriptions.size)) {

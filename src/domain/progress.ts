@@ -12,6 +12,8 @@ export interface LbJobState {
   doneAt: Partial<Record<LbStep, number>>;
   /** The load balancer's hostname, once known (teardown needs it after the Service is gone). */
   hostname?: string;
+  /** The hostname whose ELB was last seen serving (listeners right, all instances InService). */
+  servingHostname?: string;
   /** Latest thing the job is waiting on, in words (e.g. "2 of 3 instances in service"). */
   waitingFor?: string;
 }

@@ -11,8 +11,6 @@ beforeAll(async () => {
 afterAll(() => h.close());
 afterEach(() => h.target.sandbox.faults.reset());
 
-const finalText = (name: string) =>
-  h.slack.calls.filter((c) => c.method === 'chat.update' && String(c.body.text).includes(`default/${name}`)).map((c) => String(c.body.text)).at(-1) ?? '';
 const endpointPosts = (name: string) =>
   h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts && String(c.body.text).includes(`default/${name}`));
 
@@ -25,7 +23,7 @@ test('failProvisioning: fails at once, quoting the SyncLoadBalancerFailed Event;
   expect(Date.now() - started).toBeLessThan(2500); // the Event ended it, not the timeout
   expect(job.failedReason).toContain('AWS could not create the load balancer');
   expect(h.target.sandbox.cluster.getService('default', name)?.spec?.type).toBe('LoadBalancer');
-  const text = finalText(name);
+  const text = await h.finalProgress(name);
   expect(text).toContain(':x: Stuck at *load balancer allocated*');
   expect(text).toContain('SyncLoadBalancerFailed');
   expect(text).toContain('Exceeded quota of account');
@@ -41,7 +39,7 @@ test('timeout: the message says which step is stuck (DNS never resolves in time)
     const { state, job } = await slow.settle(await slow.enqueue(jobData('provision', slow.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })));
     expect(state).toBe('failed');
     expect(job.failedReason).toContain('DNS name did not resolve');
-    const text = slow.slack.calls.filter((c) => c.method === 'chat.update').map((c) => String(c.body.text)).at(-1) ?? '';
+    const text = await slow.finalProgress(name);
     expect(text).toContain(':white_check_mark: instances in service');
     expect(text).toContain(':x: DNS resolves');
     expect(text).toContain('Stuck at *DNS resolves*');
@@ -66,5 +64,5 @@ test('a permanent error (403 from RBAC) fails at once with the permission named,
   expect(state).toBe('failed');
   expect(job.attemptsMade).toBeLessThanOrEqual(1);
   expect(job.failedReason).toContain('not allowed to create services');
-  expect(finalText(name)).toContain('Stuck at *Service created*');
+  expect(await h.finalProgress(name)).toContain('Stuck at *Service created*');
 });

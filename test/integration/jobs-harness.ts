@@ -37,6 +37,11 @@ export interface JobsHarness {
   settle(job: Job<LbJobData, LbJobResult>, timeoutMs?: number): Promise<{ state: 'completed' | 'failed'; job: Job<LbJobData, LbJobResult> }>;
   /** Slack calls about one progress message (its ts), in order. */
   updatesOf(ts: string): RecordedCall[];
+  /**
+   * The progress message of Service `name` once it shows how the job ended (the final update is sent by
+   * the shared board after the job finishes, within a second or so).
+   */
+  finalProgress(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,9 @@ export interface HarnessOptions {
   rates?: ProbeRates;
   attempts?: number;
 }
+
+/** Text only a finished job's progress message has. */
+const FINAL_MARKS = ['Ready:', 'no further charges', 'Stuck at', 'may be an orphan', 'Cancelled'];
 
 let seq = 0;
 export function uniqueName(prefix: string): string {
@@ -141,6 +149,15 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
       return { state, job: fresh };
     },
     updatesOf: (ts) => slack.calls.filter((c) => c.method === 'chat.update' && c.body.ts === ts),
+    finalProgress: (name) =>
+      waitFor(
+        () =>
+          slack.calls
+            .filter((c) => c.method === 'chat.update' && String(c.body.text).includes(`default/${name}\``))
+            .map((c) => String(c.body.text))
+            .find((t) => FINAL_MARKS.some((m) => t.includes(m))),
+        { what: `the final progress of ${name}` },
+      ),
     async close() {
       await worker.close();
       await runtime.close();

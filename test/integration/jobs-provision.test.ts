@@ -50,10 +50,11 @@ test('create --type lb: one Service, steps in order, coalesced updates, one endp
 
   // Progress: updates of the one message, at most one a second, steps done in order, the last one ready.
   const ts = String(reply.body.thread_ts);
+  const last = await h.finalProgress(name);
   const updates = h.updatesOf(ts);
   expect(updates.length).toBeGreaterThanOrEqual(1);
   for (let i = 1; i < updates.length; i++) expect(updates[i]!.at - updates[i - 1]!.at).toBeGreaterThanOrEqual(950);
-  const last = String(updates.at(-1)!.body.text);
+  expect(String(updates.at(-1)!.body.text)).toBe(last);
   const order = ['Service created', 'load balancer allocated', 'instances in service', 'DNS resolves', 'ready'];
   const positions = order.map((label) => last.indexOf(`:white_check_mark: ${label}`));
   expect(positions.every((p) => p >= 0)).toBe(true);

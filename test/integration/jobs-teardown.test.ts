@@ -13,9 +13,6 @@ beforeAll(async () => {
 afterAll(() => h.close());
 afterEach(() => h.target.sandbox.faults.reset());
 
-/** The progress message's text as last updated. */
-const finalText = (name: string) =>
-  h.slack.calls.filter((c) => c.method === 'chat.update' && String(c.body.text).includes(`default/${name}`)).map((c) => String(c.body.text)).at(-1) ?? '';
 
 /** A LoadBalancer Service whose ELB exists. */
 async function loadBalancerService(name: string): Promise<string> {
@@ -37,7 +34,7 @@ test('delete: the Service goes, then the ELB, then "no further charges"', async 
   expect(done.returnvalue.outcome).toEqual({ kind: 'deleted' });
   expect(h.target.sandbox.cluster.getService('default', name)).toBeUndefined();
   expect(h.target.sandbox.elb.list().some((lb) => lb.dnsName === hostname)).toBe(false);
-  const text = finalText(name);
+  const text = await h.finalProgress(name);
   expect(text).toContain('load balancer deleted — no further charges');
   for (const label of ['Service deleted', 'load balancer deleted', 'finalizer cleared', 'done']) expect(text).toContain(`:white_check_mark: ${label}`);
 });
@@ -53,7 +50,7 @@ test('type away (retype to ClusterIP): patched in place, ELB gone, finalizer cle
   expect(svc?.spec?.type).toBe('ClusterIP');
   expect(svc?.metadata.finalizers ?? []).not.toContain('service.kubernetes.io/load-balancer-cleanup');
   expect(h.target.sandbox.elb.list().some((lb) => lb.dnsName === hostname)).toBe(false);
-  expect(finalText(name)).toContain('no further charges');
+  expect(await h.finalProgress(name)).toContain('no further charges');
 });
 
 test('delete of a Service that is already gone (404) is success', async () => {
@@ -71,7 +68,7 @@ test('an ELB left behind (leakLoadBalancers) is reported as a possible orphan at
   expect(state).toBe('failed');
   expect(h.target.sandbox.elb.list().some((lb) => lb.dnsName === hostname)).toBe(true);
   expect(job.failedReason).toBe('orphan');
-  const text = finalText(name);
+  const text = await h.finalProgress(name);
   expect(text).toContain('may be an orphan');
   expect(text).toContain(hostname.split('-')[0]!);
 });

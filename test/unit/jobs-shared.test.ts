@@ -6,6 +6,9 @@ import { ApiException } from '@kubernetes/client-node';
 import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
+import { createWatchWakeups } from '../../jobs/wakeups.js';
+import type { ServiceView } from '../../src/domain/views.js';
+import type { ServiceChangeListener, ServiceWatch } from '../../src/ports/service-watch.js';
 import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { progressView } from '../../src/domain/progress.js';
@@ -42,6 +45,16 @@ describe('progress board', () => {
     await board.close();
   });
 
+  test('close() sends the versions still pending (a final state held back by the interval)', async () => {
+    const { notifier, updates } = recordingNotifier();
+    const board = createProgressBoard({ notifier, minIntervalMs: 60_000, tickMs: 5 });
+    const ref = { channel: 'C1', ts: '9.9' };
+    void board.show(ref, { text: 'first' });
+    void board.show(ref, { text: 'final' }, { final: true });
+    await board.close();
+    expect(updates.map((u) => u.message.text)).toEqual(['first', 'final']);
+  });
+
   test('a failed update is tried again at the next slot; a final one is awaited until sent', async () => {
     let fail = 1;
     const sent: string[] = [];
@@ -58,6 +71,49 @@ describe('progress board', () => {
     expect(sent).toEqual(['done']);
     expect(board.backlog).toBe(0);
     await board.close();
+  });
+});
+
+describe('watch wake-ups', () => {
+  function fakeWatch(current: Partial<ServiceView> | undefined) {
+    const listeners = new Set<ServiceChangeListener>();
+    const watch: ServiceWatch = {
+      subscribe: (_ref, l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      get: () => current as ServiceView | undefined,
+      ready: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const emit = (svc: Partial<ServiceView> | undefined) => {
+      for (const l of [...listeners]) l(svc as ServiceView | undefined, { cluster: 'c', namespace: 'n', name: 's' });
+    };
+    return { watch, emit, listeners };
+  }
+  const ref = { cluster: 'c', namespace: 'n', name: 's' };
+  const hasHost = (s: ServiceView | undefined) => (s?.loadBalancerHostnames.length ?? 0) > 0;
+
+  test('wakes only on a change that satisfies the condition, once, then unsubscribes', () => {
+    const w = fakeWatch({ loadBalancerHostnames: [] });
+    const woken: string[] = [];
+    const wakeups = createWatchWakeups(w.watch, (id) => woken.push(id));
+    wakeups.wakeOnChange('j1', ref, hasHost);
+    w.emit({ loadBalancerHostnames: [], finalizers: ['x'] });
+    expect(woken).toEqual([]);
+    w.emit({ loadBalancerHostnames: ['a-1.elb.amazonaws.com'] });
+    w.emit({ loadBalancerHostnames: ['a-1.elb.amazonaws.com'] });
+    expect(woken).toEqual(['j1']);
+    expect(w.listeners.size).toBe(0);
+    expect(wakeups.size).toBe(0);
+  });
+
+  test('a change the watch saw before the job subscribed is not lost: it wakes at once', () => {
+    const w = fakeWatch({ loadBalancerHostnames: ['a-1.elb.amazonaws.com'] });
+    const woken: string[] = [];
+    createWatchWakeups(w.watch, (id) => woken.push(id)).wakeOnChange('j2', ref, hasHost);
+    expect(woken).toEqual(['j2']);
+    expect(w.listeners.size).toBe(0);
   });
 });
 
