@@ -26,15 +26,13 @@ export function bullmqWaker(queue: WakeableQueue): JobWaker {
     async wake(jobId) {
       const job = await queue.getJob(jobId);
       if (!job) return true;
-      const state = await job.getState();
-      if (state === 'active') return false;
-      if (state !== 'delayed') return true;
       try {
-        await job.promote();
+        await job.promote(); // the common case: parked (delayed), so one round trip
+        return true;
       } catch {
-        // It left the delayed set meanwhile (promoted by its timer, or by another waker): fine.
+        // Not delayed: still active (about to park: try again), or already waiting/finished (nothing to do).
+        return (await job.getState()) !== 'active';
       }
-      return true;
     },
   };
 }
