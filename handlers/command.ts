@@ -9,7 +9,10 @@ import type { Command } from '../src/domain/command.js';
 import { BotError, UsageError } from '../src/domain/errors.js';
 import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
+import type { JobCommands } from '../src/domain/job-commands.js';
 import type { OperationResult, Operations } from '../src/domain/operations.js';
+import { renderCancel, renderJobs } from '../src/render/jobs.js';
+import { renderQueued } from '../src/render/queued.js';
 import {
   renderCreated,
   renderDeleted,
@@ -31,6 +34,8 @@ export interface CommandContext {
 
 export interface CommandHandlerDeps {
   operations: Operations;
+  /** `/svc jobs` and `/svc cancel`; without them (no queue) those answer that jobs are not available. */
+  jobCommands?: JobCommands;
   commandName: string;
   logger: Logger;
 }
@@ -58,6 +63,8 @@ export function renderResult(result: OperationResult, ctx: CommandContext, comma
       return renderList(result.result, { commandName });
     case 'describe':
       return renderDescribe(result.result);
+    case 'queued':
+      return renderQueued(result.result, { commandName });
   }
 }
 
@@ -75,19 +82,21 @@ export function replyForError(err: unknown, deps: Pick<CommandHandlerDeps, 'logg
 }
 
 export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
-  const { operations, commandName, logger } = deps;
+  const { operations, jobCommands, commandName, logger } = deps;
   return async (text, ctx) => {
     const log = logger.child({ user: ctx.userId, ...(ctx.channelId ? { channel: ctx.channelId } : {}) });
     try {
       const command: Command = parseCommand(text, { commandName });
       log.info({ command: command.kind }, 'command');
       if (command.kind === 'jobs' || command.kind === 'cancel') {
-        throw new BotError(
-          'queue_unavailable',
-          `\`${command.kind}\` works once svcbot runs with load-balancer jobs (Redis); this svcbot does not have them yet.`,
-        );
+        if (!jobCommands) {
+          throw new BotError('queue_unavailable', `\`${command.kind}\` works when svcbot runs with load-balancer jobs (Redis); this svcbot runs without them.`);
+        }
+        if (command.kind === 'jobs') return renderJobs(await jobCommands.jobs(command), { commandName });
+        return renderCancel(await jobCommands.cancel(command, ctx.userId), { commandName });
       }
-      return renderResult(await operations.run(command), ctx, commandName);
+      const requester = { userId: ctx.userId, ...(ctx.channelId ? { channelId: ctx.channelId } : {}) };
+      return renderResult(await operations.run(command, requester), ctx, commandName);
     } catch (err) {
       return replyForError(err, deps, log);
     }

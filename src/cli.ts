@@ -24,8 +24,11 @@ export interface CliIo {
 
 /** What `svcbot start` runs: the composition root (src/app.ts). */
 export interface AppModule {
-  startApp: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> }>;
+  startApp: (config: Config, logger: Logger, overrides?: { role?: Role }) => Promise<{ stop(): Promise<void> }>;
 }
+
+/** What a process runs: `start` both, `web` the Slack side (queue producer), `worker` the load-balancer jobs. */
+export type Role = 'both' | 'web' | 'worker';
 
 /** What `svcbot sandbox` runs (src/sandbox/main.ts). */
 export interface SandboxModule {
@@ -104,11 +107,41 @@ Options:
   -h, --help   show this help
 `;
 
+const WEB_USAGE = `Usage: svcbot web
+
+Runs the Slack side only: answers Slack's requests and queues load-balancer changes as jobs in Redis
+(REDIS_URL) for 'svcbot worker' processes to run. Same configuration as 'svcbot start'.
+SIGTERM or SIGINT stops it gracefully.
+
+Options:
+  -h, --help   show this help
+`;
+
+const WORKER_USAGE = `Usage: svcbot worker
+
+Runs the load-balancer jobs only: takes them from Redis (REDIS_URL), works on the configured clusters
+and posts progress to Slack with SLACK_BOT_TOKEN (no Slack requests are answered). Several workers on
+one Redis share the jobs. SIGTERM or SIGINT stops taking jobs, hands running ones back and exits.
+
+Options:
+  -h, --help   show this help
+`;
+
 const commands: Record<string, Command> = {
   start: {
-    summary: 'run the bot against Slack, the clusters and Redis',
+    summary: 'run the bot against Slack, the clusters and Redis (web + worker)',
     usage: START_USAGE,
-    run: runStart,
+    run: (args, ctx) => runStart(args, ctx, 'both'),
+  },
+  web: {
+    summary: 'run the Slack side only (queues load-balancer jobs)',
+    usage: WEB_USAGE,
+    run: (args, ctx) => runStart(args, ctx, 'web'),
+  },
+  worker: {
+    summary: 'run the load-balancer jobs only',
+    usage: WORKER_USAGE,
+    run: (args, ctx) => runStart(args, ctx, 'worker'),
   },
   sandbox: {
     summary: 'run a simulated Kubernetes API + AWS ELB API + DNS on loopback',
@@ -237,10 +270,12 @@ export const WAYS_TO_RUN = `svcbot start answers Slack, and no Slack app is conf
        svcbot console        (in a checkout: npm run console)
 `;
 
-async function runStart(args: string[], { io, env, deps }: Context): Promise<number> {
-  const { values } = parseOptions(args, { help: { type: 'boolean', short: 'h' } }, START_USAGE);
+async function runStart(args: string[], { io, env, deps }: Context, role: Role): Promise<number> {
+  const commandUsage = role === 'web' ? WEB_USAGE : role === 'worker' ? WORKER_USAGE : START_USAGE;
+  const name = role === 'both' ? 'start' : role;
+  const { values } = parseOptions(args, { help: { type: 'boolean', short: 'h' } }, commandUsage);
   if (values.help) {
-    io.stdout.write(START_USAGE);
+    io.stdout.write(commandUsage);
     return 0;
   }
 
@@ -249,16 +284,17 @@ async function runStart(args: string[], { io, env, deps }: Context): Promise<num
     config = loadConfig(env, deps.readFile);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.stderr.write(`svcbot start: ${err.message}\n`);
+    io.stderr.write(`svcbot ${name}: ${err.message}\n`);
     return 2;
   }
-  const slackProblems = slackSettingsProblems(config);
-  if (slackProblems.length > 0 && noSlackAtAll(config) && isTty(io.stdin) && isTty(io.stdout)) {
+  // A worker only posts (with the bot token); it answers no Slack requests.
+  const slackProblems = role === 'worker' ? slackSettingsProblems(config).filter((p) => p.startsWith('SLACK_BOT_TOKEN')) : slackSettingsProblems(config);
+  if (slackProblems.length > 0 && role !== 'worker' && noSlackAtAll(config) && isTty(io.stdin) && isTty(io.stdout)) {
     io.stderr.write(WAYS_TO_RUN);
     return 2;
   }
   if (slackProblems.length > 0) {
-    io.stderr.write(`svcbot start: cannot connect to Slack:\n${slackProblems.map((p) => `  - ${p}\n`).join('')}`);
+    io.stderr.write(`svcbot ${name}: cannot connect to Slack:\n${slackProblems.map((p) => `  - ${p}\n`).join('')}`);
     return 2;
   }
 
@@ -297,7 +333,7 @@ async function runStart(args: string[], { io, env, deps }: Context): Promise<num
   try {
     const run = async (): Promise<number> => {
       const { startApp } = await deps.loadApp();
-      const app = await startApp(config, logger);
+      const app = await startApp(config, logger, { role });
       await firstSignal;
       await app.stop();
       logger.info('stopped');

@@ -9,12 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AppOverrides, createCommandHandling } from '../app.js';
+import type { AppOverrides, createCommandHandling, JobOverrides, startJobWorker } from '../app.js';
 import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
 import { runConsole } from './loop.js';
+import { createConsoleNotifier } from './notifier.js';
 import { loadStartSandbox, startConsoleSandbox, type ConsoleSandbox, type StartSandbox } from './sandbox.js';
 
 export interface ConsoleIo {
@@ -35,7 +36,13 @@ export interface ConsoleDeps {
   createLogger: typeof createLogger;
   /** SIGTERM (and SIGINT when the terminal does not turn Ctrl-C into a key) ends the console cleanly. */
   signals: ConsoleSignals;
-  loadApp: () => Promise<{ createCommandHandling: typeof createCommandHandling }>;
+  loadApp: () => Promise<{ createCommandHandling: typeof createCommandHandling; startJobWorker: typeof startJobWorker }>;
+  /**
+   * Load-balancer jobs (Redis at REDIS_URL): the console queues them and runs a worker in-process, which
+   * prints the jobs' progress here. `false` runs without them (changes made directly); tests pass a
+   * queue prefix of their own.
+   */
+  jobs?: Omit<JobOverrides, 'notifier'> | false;
   /** Loads the sandbox (lazily: a console against real clusters never loads it). */
   loadSandbox: () => Promise<StartSandbox>;
   /** The home directory: the history file and `~/.kube/config` live there. */
@@ -240,6 +247,7 @@ export async function runConsoleCommand(
 
   let sandbox: ConsoleSandbox | undefined;
   let handling: ReturnType<typeof createCommandHandling> | undefined;
+  let worker: ReturnType<typeof startJobWorker> | undefined;
   try {
     let runConfig = config;
     let overrides: AppOverrides = {};
@@ -248,9 +256,13 @@ export async function runConsoleCommand(
       ({ config: runConfig, overrides } = sandbox);
       logger.info({ kubeApi: sandbox.kubeApi }, 'sandbox started');
     }
-    const { createCommandHandling } = await deps.loadApp();
+    const { createCommandHandling, startJobWorker } = await deps.loadApp();
+    const notifier = createConsoleNotifier((text) => io.stdout.write(text));
+    if (deps.jobs === false) overrides = { ...overrides, jobs: false };
+    else overrides = { ...overrides, jobs: { ...deps.jobs, notifier } };
     try {
       handling = createCommandHandling(runConfig, logger, overrides);
+      if (deps.jobs !== false) worker = startJobWorker(runConfig, logger, overrides);
     } catch (err) {
       return fail(1, `cannot set up the clusters: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
     }
@@ -285,7 +297,8 @@ export async function runConsoleCommand(
   } finally {
     deps.signals.off('SIGTERM', onSignal);
     deps.signals.off('SIGINT', onSignal);
-    handling?.close();
+    await worker?.close();
+    await handling?.close();
     await sandbox?.close();
   }
 }

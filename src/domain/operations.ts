@@ -5,7 +5,10 @@
 import type { Command, Scope } from './command.js';
 import { BotError } from './errors.js';
 import { manifestYaml, serviceManifest } from './manifest.js';
+import { lbJobId, type LbJobData, type LbOperation } from './lb-jobs.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
+import type { MessageRef } from '../ports/notifier.js';
+import type { LbJobQueue } from '../ports/queue.js';
 import type {
   CreateResult,
   DeleteResult,
@@ -22,11 +25,53 @@ export type OperationResult =
   | { kind: 'type-changed'; result: TypeChangeResult }
   | { kind: 'deleted'; result: DeleteResult }
   | { kind: 'list'; result: ListResult }
-  | { kind: 'describe'; result: DescribeResult };
+  | { kind: 'describe'; result: DescribeResult }
+  | { kind: 'queued'; result: QueuedResult };
+
+/** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
+export interface QueuedResult {
+  jobId: string;
+  operation: LbOperation;
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The same change was already queued or running: nothing new was queued. */
+  duplicate: boolean;
+  /** The channel message the job updates with its progress (absent if it could not be posted). */
+  progress?: MessageRef;
+}
+
+/** Who asked: the job mentions them and posts its progress in their channel. */
+export interface Requester {
+  userId: string;
+  channelId?: string;
+}
+
+/** The web side's part of a job's progress message (rendering and Slack live in the composition root). */
+export interface ProgressPoster {
+  /** Posts the job's first progress message into the requester's channel; undefined if there is nothing to update. */
+  post(data: LbJobData): Promise<MessageRef | undefined>;
+  /** Replaces it with a note, when the job was not queued after all. */
+  replace(ref: MessageRef, text: string): Promise<void>;
+}
+
+/**
+ * Load-balancer jobs: with these, changes that create, change or remove a load balancer are queued
+ * (the web side posts the progress message first, so the job can update it); without them, they are
+ * made directly.
+ */
+export interface LbJobsDeps {
+  queue: LbJobQueue;
+  /** Posts the progress message; without it (or when posting fails) the job posts its own. */
+  progress?: ProgressPoster;
+  /** Told when the progress message could not be posted (the job still runs). */
+  onProgressPostFailed?: (err: unknown) => void;
+}
 
 export interface OperationsDeps {
   clusters: ClusterRegistry;
   now?: () => Date;
+  lbJobs?: LbJobsDeps;
 }
 
 /** Commands handled outside this module (the load-balancer jobs issue adds them). */
@@ -34,11 +79,74 @@ export type ServiceCommand = Exclude<Command, { kind: 'jobs' } | { kind: 'cancel
 
 const MAX_EVENTS = 10;
 
-export function makeOperations({ clusters, now = () => new Date() }: OperationsDeps) {
+export function makeOperations({ clusters, now = () => new Date(), lbJobs }: OperationsDeps) {
+  /**
+   * Queues a load-balancer job. Order: is the same change already queued (this also fails fast, changing
+   * nothing, when Redis is unreachable)? Then post the progress message, then enqueue with its ts.
+   */
+  async function enqueue(jobs: LbJobsDeps, data: Omit<LbJobData, 'progress'>): Promise<OperationResult> {
+    const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
+    const base = { jobId, operation: data.operation, cluster: data.cluster, namespace: data.namespace, name: data.name };
+    if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
+    let progress: MessageRef | undefined;
+    if (jobs.progress && data.requester.channelId) {
+      try {
+        progress = await jobs.progress.post(data);
+      } catch (err) {
+        jobs.onProgressPostFailed?.(err);
+      }
+    }
+    let queued: { duplicate: boolean };
+    try {
+      queued = await jobs.queue.enqueue(progress ? { ...data, progress } : data);
+    } catch (err) {
+      if (progress && err instanceof BotError) {
+        await jobs.progress?.replace(progress, `Not started: ${err.userMessage}`).catch(() => undefined);
+      }
+      throw err;
+    }
+    if (queued.duplicate && progress) {
+      await jobs.progress?.replace(progress, `Already in progress: \`${jobId}\``).catch(() => undefined);
+      return { kind: 'queued', result: { ...base, duplicate: true } };
+    }
+    return { kind: 'queued', result: { ...base, duplicate: queued.duplicate, ...(progress ? { progress } : {}) } };
+  }
+
+  /** Is this job queued, running or waiting? (Also fails fast, changing nothing, when Redis is unreachable.) */
+  async function isUnfinished(jobs: LbJobsDeps, jobId: string, cluster: string): Promise<boolean> {
+    const existing = (await jobs.queue.list(cluster)).find((j) => j.id === jobId);
+    return existing !== undefined && (existing.state === 'waiting' || existing.state === 'active' || existing.state === 'delayed');
+  }
+
+  function duplicate(operation: LbOperation, cluster: string, namespace: string, name: string): OperationResult {
+    return { kind: 'queued', result: { jobId: lbJobId(operation, cluster, namespace, name), operation, cluster, namespace, name, duplicate: true } };
+  }
+
+  function jobData(
+    operation: LbOperation,
+    cluster: string,
+    namespace: string,
+    name: string,
+    requester: Requester,
+    extra: Pick<LbJobData, 'manifest' | 'targetType'> = {},
+  ): Omit<LbJobData, 'progress'> {
+    return {
+      version: 1,
+      operation,
+      cluster,
+      namespace,
+      name,
+      ...extra,
+      requester: { userId: requester.userId, channelId: requester.channelId ?? '' },
+      requestedAt: now().getTime(),
+    };
+  }
+
   async function create(
     scope: Scope,
     input: Parameters<typeof serviceManifest>[0],
     dryRun: boolean,
+    requester: Requester,
   ): Promise<OperationResult> {
     const { cluster } = clusters.get(scope.cluster);
     const manifest = serviceManifest(input);
@@ -47,11 +155,20 @@ export function makeOperations({ clusters, now = () => new Date() }: OperationsD
       await cluster.createService(manifest, { dryRun: true });
       return { kind: 'dry-run', result: { manifestYaml: manifestYaml(manifest), scope, cluster: cluster.name } };
     }
+    if (lbJobs && manifest.spec.type === 'LoadBalancer') {
+      // A second submission while the first is in flight is that job, not a "name taken" error.
+      if (await isUnfinished(lbJobs, lbJobId('provision', cluster.name, scope.namespace, input.name), cluster.name)) {
+        return duplicate('provision', cluster.name, scope.namespace, input.name);
+      }
+      // Validate as a direct create would (taken name, missing namespace), then let the job create it.
+      await cluster.createService(manifest, { dryRun: true });
+      return enqueue(lbJobs, jobData('provision', cluster.name, scope.namespace, input.name, requester, { manifest }));
+    }
     const service = await cluster.createService(manifest);
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
   }
 
-  async function run(command: ServiceCommand): Promise<OperationResult> {
+  async function run(command: ServiceCommand, requester: Requester = { userId: '' }): Promise<OperationResult> {
     switch (command.kind) {
       case 'help':
         return command.topic === undefined ? { kind: 'help' } : { kind: 'help', topic: command.topic };
@@ -67,6 +184,7 @@ export function makeOperations({ clusters, now = () => new Date() }: OperationsD
             type: command.type,
           },
           command.dryRun,
+          requester,
         );
 
       case 'expose': {
@@ -82,6 +200,7 @@ export function makeOperations({ clusters, now = () => new Date() }: OperationsD
             type: command.type,
           },
           command.dryRun,
+          requester,
         );
       }
 
@@ -91,6 +210,23 @@ export function makeOperations({ clusters, now = () => new Date() }: OperationsD
         if (before.type === 'ExternalName') {
           throw new BotError('invalid', `\`${command.name}\` is an ExternalName Service; svcbot does not change its type.`);
         }
+        if (lbJobs) {
+          const { namespace } = command.scope;
+          const operation = command.type === 'LoadBalancer' ? 'provision' : before.type === 'LoadBalancer' ? 'retype' : undefined;
+          // Already of the type, but its job is still running: say so rather than "nothing changed".
+          if (operation && before.type === command.type && (await isUnfinished(lbJobs, lbJobId(operation, cluster.name, namespace, command.name), cluster.name))) {
+            return duplicate(operation, cluster.name, namespace, command.name);
+          }
+        }
+        if (lbJobs && before.type !== command.type) {
+          const { namespace } = command.scope;
+          if (command.type === 'LoadBalancer') {
+            return enqueue(lbJobs, jobData('provision', cluster.name, namespace, command.name, requester));
+          }
+          if (before.type === 'LoadBalancer') {
+            return enqueue(lbJobs, jobData('retype', cluster.name, namespace, command.name, requester, { targetType: command.type }));
+          }
+        }
         const service =
           before.type === command.type ? before : await cluster.setServiceType(command.scope.namespace, command.name, command.type);
         return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
@@ -99,6 +235,9 @@ export function makeOperations({ clusters, now = () => new Date() }: OperationsD
       case 'delete': {
         const { cluster } = clusters.get(command.scope.cluster);
         const before = await cluster.getService(command.scope.namespace, command.name);
+        if (lbJobs && before.type === 'LoadBalancer') {
+          return enqueue(lbJobs, jobData('delete', cluster.name, command.scope.namespace, command.name, requester));
+        }
         const after = await cluster.deleteService(command.scope.namespace, command.name);
         return {
           kind: 'deleted',

@@ -104,15 +104,35 @@ describe('the classic alpine-service walkthrough', () => {
     expect(allText(r)).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
   });
 
-  test('type lb says the load balancer is being provisioned; describe then shows the ELB listeners and instance health', async () => {
-    await bot.command('type alpine-service lb');
-    const post = await channelPost((t) => t.includes('from NodePort to LoadBalancer'));
-    expect(allText(post)).toMatch(/being provisioned|elb\.amazonaws\.com/);
+  test('type lb is queued as a job: its progress message is updated in place to ready, and one endpoint reply in its thread mentions the requester once; describe then shows the ELB', async () => {
+    const jobId = `provision.${bot.sandbox.info.clusterName}.default.alpine-service`;
+    const typed = await bot.command('type alpine-service lb', { user_id: 'U1ALICE' });
+    const queued = await reply(typed.responseId);
+    expect(queued.body.response_type).toBe('ephemeral');
+    expect(allText(queued)).toContain(jobId);
+    expect(allText(queued)).toMatch(/progress below/);
 
-    const hostname = await waitFor(() => svc('default', 'alpine-service')?.status?.loadBalancer?.ingress?.[0]?.hostname, {
-      what: 'the load balancer hostname',
-    });
-    const lbName = hostname.split('-')[0]!;
+    // The progress message is posted in the channel before the job runs, then updated in place.
+    await channelPost((t) => t.includes('Load balancer for') && t.includes('default/alpine-service'));
+    const ready = await waitFor(
+      () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/alpine-service') && String(c.body.text).includes('Ready')),
+      { what: 'the progress message to say ready', timeoutMs: 15_000 },
+    );
+    const progressTs = String(ready.body.ts);
+    const hostname = svc('default', 'alpine-service')?.status?.loadBalancer?.ingress?.[0]?.hostname;
+    expect(hostname).toBeDefined();
+    expect(allText(ready)).toContain(hostname);
+    const endpointPosts = await waitFor(() => {
+      const posts = bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === progressTs);
+      return posts.length > 0 && posts;
+    }, { what: 'the endpoint reply in the thread' });
+    expect(endpointPosts).toHaveLength(1);
+    const endpointText = String(endpointPosts[0]!.body.text);
+    expect(endpointText.match(/<@U1ALICE>/g)).toHaveLength(1);
+    expect(endpointText).toContain(`${hostname}:8080`);
+    expect(svc('default', 'alpine-service')?.spec.type).toBe('LoadBalancer');
+
+    const lbName = hostname!.split('-')[0]!;
     await waitFor(() => bot.sandbox.elb.instanceHealth(lbName).every((h) => h.state === 'InService'), { what: 'instances in service' });
     const res = await bot.command('describe alpine-service');
     const r = await reply(res.responseId);
@@ -131,10 +151,14 @@ describe('the classic alpine-service walkthrough', () => {
     expect(text).toMatch(/EnsuredLoadBalancer/);
   });
 
-  test('delete posts to the channel and the Service (and its ELB) go', async () => {
-    await bot.command('delete alpine-service');
-    await channelPost((t) => t.includes('deleted') && t.includes('alpine-service'));
-    await waitFor(() => svc('default', 'alpine-service') === undefined, { what: 'the Service to go' });
+  test('delete of the LoadBalancer Service is a job: the Service and its ELB go, then "no further charges"', async () => {
+    const res = await bot.command('delete alpine-service');
+    expect(allText(await reply(res.responseId))).toContain(`delete.${bot.sandbox.info.clusterName}.default.alpine-service`);
+    await waitFor(
+      () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/alpine-service') && String(c.body.text).includes('no further charges')),
+      { what: 'the teardown to finish', timeoutMs: 15_000 },
+    );
+    expect(svc('default', 'alpine-service')).toBeUndefined();
     expect(bot.sandbox.elb.list().filter((lb) => lb.tags.get('kubernetes.io/service-name') === 'default/alpine-service')).toEqual([]);
   });
 });

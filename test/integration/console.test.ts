@@ -46,6 +46,8 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ConsoleD
   const code = runConsoleCommand(argv, { stdin: s.input, stdout: s.output, stderr: stderr.stream }, env, {
     signals,
     homeDir: home,
+    // Without load-balancer jobs unless a test asks for them (they need Redis and a queue prefix of its own).
+    jobs: false,
     readFile: () => {
       throw new Error('no config file in this test');
     },

@@ -3,6 +3,7 @@
  * key prefix, removed afterwards. Processors here are trivial: what is tested is the queue's behaviour.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -62,6 +63,12 @@ async function makeWorker(processor: StartLbWorkerOptions['processor'], options:
   toClose.push(w);
   await w.ready;
   return w;
+}
+
+/** Timers and TCP sockets/servers alive in this process now. */
+function liveHandles(): { timers: number; sockets: number } {
+  const info = process.getActiveResourcesInfo();
+  return { timers: info.filter((r) => r === 'Timeout').length, sockets: info.filter((r) => r.startsWith('TCP')).length };
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -363,6 +370,29 @@ describe('worker lifecycle', () => {
     expect(worker.runningJobIds()).toHaveLength(1);
     release.resolve();
     await waitFor(() => worker.runningJobIds().length === 0, { what: 'the processor to return' });
+  });
+
+  test('close() with Redis unreachable returns at once and leaves no timer or connection behind (the process can exit)', async () => {
+    // A "Redis" that drops every connection: the worker keeps reconnecting until it is closed.
+    let connections = 0;
+    const dropper = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const { port } = dropper.address() as AddressInfo;
+    const baseline = liveHandles();
+    const worker = startLbWorker({ connection: { url: `redis://127.0.0.1:${port}` }, queueName: QUEUE, prefix, logger, processor: () => Promise.resolve() });
+    await waitFor(() => connections >= 6, { what: 'the worker to keep reconnecting' });
+    const t0 = Date.now();
+    await worker.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    // Every timer and socket the worker made is gone (nothing left to reconnect with).
+    await waitFor(() => liveHandles().timers <= baseline.timers && liveHandles().sockets <= baseline.sockets - 1, {
+      what: `the worker's timers and sockets to be gone (baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(liveHandles())})`,
+      timeoutMs: 3000,
+    });
   });
 
   test('a job whose worker died (lock no longer renewed) is recovered by another worker (stalled-job recovery)', async () => {

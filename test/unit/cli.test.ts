@@ -138,13 +138,15 @@ function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void>
   const calls = { start: 0, stop: 0 };
   let config: Config | undefined;
   let logger: Logger | undefined;
+  let role: string | undefined;
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const module: AppModule = {
-    startApp: async (c, l) => {
+    startApp: async (c, l, overrides) => {
       calls.start += 1;
       config = c;
       logger = l;
+      role = overrides?.role;
       await (opts.start?.() ?? Promise.resolve());
       markStarted();
       return {
@@ -155,7 +157,7 @@ function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void>
       };
     },
   };
-  return { module, calls, started, config: () => config!, logger: () => logger! };
+  return { module, calls, started, config: () => config!, logger: () => logger!, role: () => role };
 }
 
 describe('svcbot start', () => {
@@ -381,5 +383,61 @@ describe('svcbot start without Slack settings', () => {
     const io: CliIo = { stdin: tty(new PassThrough()), stdout: tty(h.io.stdout), stderr: h.io.stderr };
     expect(await main(['start'], io, { SLACK_BOT_TOKEN: 'xoxb-1' }, fakeDeps())).toBe(2);
     expect(h.stderr()).toMatch(/^svcbot start: cannot connect to Slack:\n {2}- SLACK_SIGNING_SECRET/);
+  });
+});
+
+describe('svcbot web and svcbot worker', () => {
+  it.each([
+    ['start', 'both'],
+    ['web', 'web'],
+    ['worker', 'worker'],
+  ])('svcbot %s starts the app in the %s role and stops it on SIGTERM', async (command, role) => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main([command], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    expect(app.role()).toBe(role);
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    expect(app.calls).toEqual({ start: 1, stop: 1 });
+  });
+
+  it('a worker needs only the bot token (it answers no Slack requests)', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main(['worker'], h.io, { SLACK_BOT_TOKEN: 'xoxb-SECRET-1' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    expect(h.stderr()).toBe('');
+  });
+
+  it('a worker without a bot token is refused with exit 2, naming the setting and the command', async () => {
+    const h = harness();
+    expect(await main(['worker'], h.io, { SLACK_SIGNING_SECRET: 'SECRET-2' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot worker: cannot connect to Slack:\n {2}- SLACK_BOT_TOKEN/);
+    expect(h.stderr()).not.toMatch(/SLACK_SIGNING_SECRET/);
+  });
+
+  it('web without the signing secret is refused with exit 2', async () => {
+    const h = harness();
+    expect(await main(['web'], h.io, { SLACK_BOT_TOKEN: 'xoxb-SECRET-1' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot web: cannot connect to Slack:\n {2}- SLACK_SIGNING_SECRET/);
+  });
+
+  it.each([['web'], ['worker']])('svcbot %s --help explains the role', async (command) => {
+    const h = harness();
+    expect(await main([command, '--help'], h.io, {}, fakeDeps())).toBe(0);
+    expect(h.stdout()).toMatch(new RegExp(`^Usage: svcbot ${command}\n`));
+    expect(h.stdout()).toMatch(/Redis/);
+  });
+
+  it('the top-level help lists web and worker', async () => {
+    const h = harness();
+    expect(await main(['--help'], h.io, {}, fakeDeps())).toBe(0);
+    expect(h.stdout()).toMatch(/\n {2}web +run the Slack side only/);
+    expect(h.stdout()).toMatch(/\n {2}worker +run the load-balancer jobs only/);
   });
 });

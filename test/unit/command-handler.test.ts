@@ -131,7 +131,7 @@ describe('a typed error', () => {
     for (const text of ['jobs', 'cancel j-1a2b3c']) {
       const reply = await handle(text);
       expect(reply.responseType).toBe('ephemeral');
-      expect(reply.text).toContain('works once svcbot runs with load-balancer jobs (Redis)');
+      expect(reply.text).toContain('works when svcbot runs with load-balancer jobs (Redis)');
     }
   });
 });

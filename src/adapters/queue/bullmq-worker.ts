@@ -24,11 +24,13 @@
  * no cancel is lost to a dropped pub/sub message. A cancelled job fails as `cancelled by USER` without
  * retries; the cluster is left as it is.
  *
- * Shutdown (`close()`, on SIGTERM): stop taking jobs at once; let running processors finish for
- * `graceMs`; then abort their signals and hand the jobs that stop back to the queue (moved to delayed
- * for "now", no attempt consumed) so another worker resumes them; close the Redis connections. After
- * `closeTimeoutMs` close() returns regardless: a processor that ignores its signal keeps its job locked
- * until the lock expires and stalled-job recovery gives it to another worker.
+ * Shutdown (`close()`, on SIGTERM): stop taking jobs at once (a job fetched in that instant is handed
+ * straight back); let running processors finish for `graceMs`; then abort their signals and hand the jobs
+ * that stop back to the queue (moved to delayed for "now", no attempt consumed) so another worker resumes
+ * them; wait until BullMQ has recorded every outcome; then close BullMQ with force and the Redis
+ * connections. After `closeTimeoutMs` close() returns regardless: a processor that ignores its signal
+ * keeps its job locked until the lock expires and stalled-job recovery gives it to another worker. With
+ * Redis unreachable close() still returns and leaves no timer or reconnecting connection behind.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -89,7 +91,23 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
   const log = options.logger.child({ component: 'worker', queue: queueName });
   const cancelled = cancelledKey(prefix, queueName);
   const running = new Map<string, Running>();
+  // Jobs whose processor has returned while BullMQ records the outcome in Redis (until its
+  // 'completed'/'failed' event): close() waits for these too before it drops the connections.
+  const settling = new Set<string>();
+  const idleWaiters: (() => void)[] = [];
+  let closeStarted = false;
   let shuttingDown = false;
+
+  function isIdle(): boolean {
+    return running.size === 0 && settling.size === 0;
+  }
+  function notifyIfIdle(): void {
+    if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
+  }
+  /** Resolves once no processor runs and no outcome is being recorded. */
+  function idle(): Promise<void> {
+    return isIdle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+  }
 
   async function cancelRecordFor(jobId: string, timestamp: number): Promise<string | undefined> {
     const record = parseCancelRecord(await commands.hget(cancelled, jobId));
@@ -107,12 +125,19 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
   // Three declared parameters: BullMQ passes an AbortSignal only to processors that take one.
   async function processJob(job: Job<D>, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
     const jobId = job.id ?? '';
-    const cancelledBy = await cancelRecordFor(jobId, job.timestamp);
-    if (cancelledBy !== undefined) throw new UnrecoverableError(cancelReason(cancelledBy));
+    if (closeStarted && token !== undefined) {
+      // Fetched in the last instant before close() paused the worker: hand it straight back.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError('handed back at shutdown');
+    }
     const entry: Running = { timestamp: job.timestamp };
     running.set(jobId, entry);
     try {
-      return await options.processor(job, token, signal);
+      const cancelledBy = await cancelRecordFor(jobId, job.timestamp);
+      if (cancelledBy !== undefined) throw new UnrecoverableError(cancelReason(cancelledBy));
+      const result: unknown = await options.processor(job, token, signal);
+      settling.add(jobId);
+      return result;
     } catch (err) {
       if (entry.cancelledBy !== undefined) {
         if (err instanceof DelayedError) {
@@ -121,6 +146,7 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
           await job.promote().catch(() => undefined);
           throw err;
         }
+        settling.add(jobId);
         throw new UnrecoverableError(cancelReason(entry.cancelledBy));
       }
       if (shuttingDown && signal?.aborted && token !== undefined && !(err instanceof DelayedError)) {
@@ -129,9 +155,12 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
         log.info({ jobId }, 'job handed back at shutdown');
         throw new DelayedError('handed back at shutdown');
       }
+      // A parked job (DelayedError) was moved by the processor itself; anything else BullMQ records as failed.
+      if (!(err instanceof DelayedError)) settling.add(jobId);
       throw err;
     } finally {
       running.delete(jobId);
+      notifyIfIdle();
     }
   }
 
@@ -154,8 +183,13 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
       log.warn({ err: err.message }, 'worker: Redis or processing error');
     }
   });
+  const settled = (jobId: string | undefined): void => {
+    if (jobId !== undefined && settling.delete(jobId)) notifyIfIdle();
+  };
+  worker.on('completed', (job) => settled(job.id));
   worker.on('failed', (job, err) => {
     if (job) log.info({ jobId: job.id, attemptsMade: job.attemptsMade, err: err.message }, 'job attempt failed');
+    settled(job?.id);
   });
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker stopped renewing its lock); back to waiting'));
 
@@ -190,26 +224,27 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
     ready,
     runningJobIds: () => [...running.keys()],
     close() {
+      // Not BullMQ's graceful close(): it waits for the worker's main loop, which never ends while Redis
+      // is unreachable, and keeps its lock-renewal timer and reconnecting connections alive meanwhile.
+      // svcbot drains its own processors instead, then closes BullMQ with force (nothing left to wait for).
       closing ??= (async () => {
         const started = Date.now();
-        const workerClosed = worker.close();
-        workerClosed.catch(() => undefined);
-        const handBack = setTimeout(() => {
-          if (running.size === 0) return;
+        const deadline = started + Math.max(0, closeTimeoutMs - 500);
+        const left = () => Math.max(0, deadline - Date.now());
+        closeStarted = true;
+        // Stop fetching jobs (does not wait for running ones).
+        await withDeadline(worker.pause(true).catch(() => undefined), Math.min(250, left()));
+        const drained = await withDeadline(idle().then(() => true), Math.min(graceMs, left()));
+        if (drained === undefined && running.size > 0) {
           shuttingDown = true;
           log.info({ jobs: [...running.keys()] }, 'shutdown: aborting running jobs to hand them back');
           worker.cancelAllJobs('svcbot worker shutting down');
-        }, graceMs);
-        let hardTimer: NodeJS.Timeout | undefined;
-        const hardDeadline = new Promise<'timeout'>((resolve) => {
-          hardTimer = setTimeout(() => resolve('timeout'), Math.max(0, closeTimeoutMs - 500));
-        });
-        const outcome = await Promise.race([workerClosed.then(() => 'closed' as const), hardDeadline]);
-        clearTimeout(handBack);
-        clearTimeout(hardTimer);
-        if (outcome === 'timeout') {
-          log.warn({ jobs: [...running.keys()] }, 'shutdown: jobs still running; left to stalled-job recovery');
         }
+        const settledAll = await withDeadline(idle().then(() => true), Math.max(0, left() - 300));
+        if (settledAll === undefined) {
+          log.warn({ jobs: [...running.keys(), ...settling] }, 'shutdown: jobs still running; left to stalled-job recovery');
+        }
+        await withDeadline(worker.close(true).catch(() => undefined), Math.max(100, left()));
         for (const client of [subscriber, commands]) {
           await withDeadline(client.quit().catch(() => undefined), 250);
           client.disconnect();

@@ -1,0 +1,103 @@
+/**
+ * Load-balancer changes through the queue, end to end over Slack's HTTP surface: `/svc jobs` and
+ * `/svc cancel` on a job parked waiting for DNS, a double submission, and a Redis that cannot be
+ * reached (the queue message, nothing changed). Each bot has a queue prefix of its own, removed on stop.
+ */
+import { createServer } from 'node:net';
+import { startBot, type BotUnderTest } from '../helpers/bot.js';
+import type { RecordedCall } from '../helpers/slack-stub.js';
+import { waitFor } from '../helpers/wait.js';
+
+function allText(call: RecordedCall): string {
+  return `${String(call.body.text)}\n${JSON.stringify(call.body.blocks ?? [])}`;
+}
+
+async function replyText(bot: BotUnderTest, text: string, fields: { user_id?: string } = {}): Promise<RecordedCall> {
+  const res = await bot.command(text, fields);
+  return bot.slack.waitForCall((c) => c.method === 'response_url' && c.responseId === res.responseId);
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('jobs waiting for DNS (the hostname resolves only after a minute)', () => {
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 } });
+  });
+  afterAll(() => bot.stop());
+
+  test('create --type lb is queued; a second submission is "already in progress"; /svc jobs shows it waiting; /svc cancel stops it and leaves the Service', async () => {
+    const cluster = bot.sandbox.info.clusterName;
+    const jobId = `provision.${cluster}.default.slow-web`;
+    const first = await replyText(bot, 'create slow-web --selector app=alpine --port 8080:80 --type lb', { user_id: 'U1ALICE' });
+    expect(allText(first)).toContain(jobId);
+    expect(allText(first)).toMatch(/Queued/);
+    await bot.slack.waitForCall((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('Load balancer for') && String(c.body.text).includes('default/slow-web'));
+
+    // The job creates the Service, then parks until DNS resolves.
+    await waitFor(() => bot.sandbox.cluster.getService('default', 'slow-web')?.status?.loadBalancer?.ingress?.[0]?.hostname, {
+      what: 'the load balancer hostname',
+      timeoutMs: 10_000,
+    });
+
+    for (const text of ['type slow-web lb', 'create slow-web --selector app=alpine --port 8080:80 --type lb']) {
+      const again = await replyText(bot, text);
+      expect(allText(again)).toMatch(/Already in progress/);
+      expect(allText(again)).toContain(jobId);
+    }
+
+    const jobs = await waitFor(async () => {
+      const r = await replyText(bot, 'jobs');
+      const text = allText(r);
+      return text.includes(jobId) && /waiting/.test(text) && text;
+    }, { what: '/svc jobs to show the job waiting', timeoutMs: 10_000 });
+    expect(jobs).toContain('slow-web');
+
+    await bot.command(`cancel ${jobId}`, { user_id: 'U2BOB' });
+    // A cancel is announced in the channel.
+    const cancelled = await bot.slack.waitForCall((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('cancelled'));
+    expect(allText(cancelled)).toContain('<@U2BOB>');
+    expect(allText(cancelled)).toMatch(/left as it is/);
+    const after = await replyText(bot, 'jobs');
+    expect(allText(after)).toMatch(/cancelled/);
+    expect(bot.sandbox.cluster.getService('default', 'slow-web')?.spec.type).toBe('LoadBalancer');
+    expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('is reachable at'))).toEqual([]);
+  });
+
+  test('/svc cancel of an unknown job says there is no such job', async () => {
+    const r = await replyText(bot, `cancel provision.${bot.sandbox.info.clusterName}.default.nothing-here`);
+    expect(allText(r)).toMatch(/There is no job/);
+  });
+});
+
+describe('Redis unreachable', () => {
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    bot = await startBot({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+  });
+  afterAll(() => bot.stop());
+
+  test('load-balancer changes and /svc jobs answer that svcbot cannot reach its queue and change nothing; other commands still work', async () => {
+    const created = await replyText(bot, 'create no-queue --selector app=alpine --port 80 --type lb');
+    expect(allText(created)).toContain('svcbot cannot reach its queue (Redis) — try again shortly');
+    expect(bot.sandbox.cluster.getService('default', 'no-queue')).toBeUndefined();
+
+    await bot.command('create plain --selector app=alpine --port 80');
+    await waitFor(() => bot.sandbox.cluster.getService('default', 'plain'), { what: 'the ClusterIP Service' });
+    const typed = await replyText(bot, 'type plain lb');
+    expect(allText(typed)).toContain('svcbot cannot reach its queue (Redis)');
+    expect(bot.sandbox.cluster.getService('default', 'plain')?.spec.type).toBe('ClusterIP');
+
+    expect(allText(await replyText(bot, 'jobs'))).toContain('svcbot cannot reach its queue (Redis)');
+    expect(allText(await replyText(bot, 'list'))).toContain('plain');
+    // No progress message was posted for a job that was never queued.
+    expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('Load balancer for'))).toEqual([]);
+  });
+});
