@@ -180,7 +180,7 @@ export function startJobWorker(config: Config, logger: Logger, overrides: AppOve
     waker: bullmqWaker(wakeQueue),
     logger: log,
     ...(jobs.rates ? { rates: jobs.rates } : {}),
-    ...(jobs.timeoutMs !== undefined ? { timeoutMs: jobs.timeoutMs } : {}),
+    timeoutMs: jobs.timeoutMs ?? config.jobs.timeoutMs,
     ...(jobs.maxParkMs !== undefined ? { maxParkMs: jobs.maxParkMs } : {}),
     ...(jobs.progressIntervalMs !== undefined ? { progressIntervalMs: jobs.progressIntervalMs } : {}),
   });
@@ -189,7 +189,9 @@ export function startJobWorker(config: Config, logger: Logger, overrides: AppOve
     queueName,
     prefix,
     processor: makeLbProcessor(runtime.deps),
-    concurrency: jobs.concurrency ?? 50,
+    concurrency: jobs.concurrency ?? config.jobs.concurrency,
+    // A crashed worker's jobs are taken over once their lock expires and the next stalled check runs.
+    stalled: { lockDurationMs: config.jobs.lockTimeoutMs, stalledIntervalMs: config.jobs.lockTimeoutMs },
     logger: log,
     closeTimeoutMs: 7000,
     ...(jobs.graceMs !== undefined ? { graceMs: jobs.graceMs } : {}),

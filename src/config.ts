@@ -54,8 +54,19 @@ export interface SlackConfig {
   readonly command: string;
 }
 
+/** How the load-balancer jobs run (`svcbot worker`, or the worker inside `svcbot start`). */
+export interface JobsConfig {
+  /** A job gives up after this long, naming the step it is stuck on (ms). */
+  readonly timeoutMs: number;
+  /** Jobs one worker process runs at once; a job waiting for AWS or DNS is parked and holds no slot. */
+  readonly concurrency: number;
+  /** A running job's lock lasts this long; a crashed worker's jobs are taken over after about twice this (ms). */
+  readonly lockTimeoutMs: number;
+}
+
 export interface Config {
   readonly slack: SlackConfig;
+  readonly jobs: JobsConfig;
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
   readonly redisUrl: string;
@@ -112,6 +123,9 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
   { env: 'KUBECONFIG', yaml: 'kubeconfig', default: '(in-cluster)', secret: false, meaning: 'Kubeconfig file' },
   { env: 'CLUSTER_NAME', yaml: 'clusterName', default: 'kubernetes', secret: false, meaning: 'Cluster name in AWS tags' },
   { env: 'AWS_REGION', yaml: 'awsRegion', default: '(AWS SDK default)', secret: false, meaning: 'AWS region' },
+  { env: 'JOB_TIMEOUT', yaml: 'jobs.timeout', default: '15m', secret: false, meaning: 'A load-balancer job gives up after this long (e.g. 900s, 15m, 1h)' },
+  { env: 'JOB_CONCURRENCY', yaml: 'jobs.concurrency', default: '50', secret: false, meaning: 'Jobs one worker runs at once (waiting jobs hold no slot)' },
+  { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '30s', secret: false, meaning: "A crashed worker's jobs are taken over after about twice this" },
   { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },
 ] satisfies SettingInfo[]);
 
@@ -122,6 +136,9 @@ const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   logLevel: 'info' as LogLevel,
   clusterName: 'kubernetes',
+  jobTimeoutMs: 15 * 60_000,
+  jobConcurrency: 50,
+  jobLockTimeoutMs: 30_000,
 };
 
 /** Keys whose values are never echoed in error messages. */
@@ -196,6 +213,43 @@ function port(value: unknown): Parsed<number> {
   else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
   else return bad(problem);
   return Number.isInteger(n) && n >= 0 && n <= 65535 ? ok(n) : bad(problem);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration like `900s`, `15m`, `1h`, `500ms` or a bare number of seconds, between `min` and `max` ms. */
+function duration(fallbackMs: number, minMs: number, maxMs: number) {
+  const help = `must be a duration like 30s, 15m or 1h, between ${formatMs(minMs)} and ${formatMs(maxMs)}`;
+  return (value: unknown): Parsed<number> => {
+    if (value === undefined || value === null) return ok(fallbackMs);
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined) return bad(help);
+    if (text === '') return ok(fallbackMs);
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text);
+    if (!m) return bad(help);
+    const ms = Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? 1000));
+    return ms >= minMs && ms <= maxMs ? ok(ms) : bad(help);
+  };
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function integer(fallback: number, min: number, max: number) {
+  const help = `must be a whole number from ${min} to ${max}`;
+  return (value: unknown): Parsed<number> => {
+    if (value === undefined || value === null) return ok(fallback);
+    let n: number;
+    if (typeof value === 'number') n = value;
+    else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
+    else if (typeof value === 'string' && value.trim() === '') return ok(fallback);
+    else return bad(help);
+    return Number.isInteger(n) && n >= min && n <= max ? ok(n) : bad(help);
+  };
 }
 
 function redisUrl(value: unknown): Parsed<string> {
@@ -318,11 +372,21 @@ const slackSchema = z.strictObject(
   mapping,
 );
 
+const jobsSchema = z.strictObject(
+  {
+    timeout: field(duration(DEFAULTS.jobTimeoutMs, 10_000, 24 * 3_600_000)),
+    concurrency: field(integer(DEFAULTS.jobConcurrency, 1, 1000)),
+    lockTimeout: field(duration(DEFAULTS.jobLockTimeoutMs, 500, 10 * 60_000)),
+  },
+  mapping,
+);
+
 type RawConfig = z.output<typeof rawSchema>;
 
 const rawSchema = z.strictObject(
   {
     slack: slackSchema.prefault(() => ({})),
+    jobs: jobsSchema.prefault(() => ({})),
     port: field(port),
     redisUrl: field(redisUrl),
     dnsServers: z.array(dnsServerEntry, list).optional(),
@@ -443,6 +507,7 @@ function toConfig(raw: RawConfig, configFile: string | undefined): Config {
       apiUrl: slack.apiUrl,
       command: slack.command,
     },
+    jobs: { timeoutMs: raw.jobs.timeout, concurrency: raw.jobs.concurrency, lockTimeoutMs: raw.jobs.lockTimeout },
     port: raw.port,
     redisUrl: raw.redisUrl,
     dnsServers: raw.dnsServers ?? [],
@@ -568,7 +633,7 @@ function describeValue(v: unknown): string {
   return describeType(v);
 }
 
-const CONTAINERS = new Set(['slack', 'clusters', 'dnsServers']);
+const CONTAINERS = new Set(['slack', 'jobs', 'clusters', 'dnsServers']);
 
 /** " (got ...)": the value for plain settings, only its type for containers, nothing for secrets. */
 function gotSuffix(keys: readonly PropertyKey[], value: unknown): string {
@@ -598,6 +663,7 @@ function formatPath(keys: readonly PropertyKey[]): string {
 function knownKeys(keys: readonly PropertyKey[]): string[] {
   if (keys.length === 0) return Object.keys(rawSchema.shape);
   if (keys.length === 1 && keys[0] === 'slack') return Object.keys(slackSchema.shape);
+  if (keys.length === 1 && keys[0] === 'jobs') return Object.keys(jobsSchema.shape);
   if (keys.length === 2 && keys[0] === 'clusters') return Object.keys(clusterEntrySchema.shape);
   return [];
 }

@@ -48,6 +48,7 @@ describe('loadConfig defaults', () => {
         apiUrl: 'https://slack.com/api/',
         command: '/svc',
       },
+      jobs: { timeoutMs: 900_000, concurrency: 50, lockTimeoutMs: 30_000 },
       port: 3000,
       redisUrl: 'redis://127.0.0.1:6379',
       dnsServers: [],
@@ -247,6 +248,10 @@ logLevel: debug
 kubeconfig: /etc/kube/config
 clusterName: shared
 awsRegion: eu-west-1
+jobs:
+  timeout: 20m
+  concurrency: 8
+  lockTimeout: 45s
 `;
 
   it('reads every setting from the file', () => {
@@ -260,6 +265,7 @@ awsRegion: eu-west-1
         apiUrl: 'http://127.0.0.1:9999/api/',
         command: '/k8s',
       },
+      jobs: { timeoutMs: 1_200_000, concurrency: 8, lockTimeoutMs: 45_000 },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
       dnsServers: [
@@ -543,5 +549,42 @@ describe('README', () => {
       expect(readme).toContain(`\`${s.yaml}\``);
     }
     expect(readme).toContain('`SVCBOT_CONFIG`');
+  });
+});
+
+describe('job settings', () => {
+  it.each([
+    ['900', 900_000],
+    ['900s', 900_000],
+    ['15m', 900_000],
+    ['1h', 3_600_000],
+    ['1.5m', 90_000],
+    ['20000ms', 20_000],
+    [' 2m ', 120_000],
+  ])('JOB_TIMEOUT=%j is %d ms', (text, ms) => {
+    expect(loadConfig({ JOB_TIMEOUT: text }, noFiles).jobs.timeoutMs).toBe(ms);
+  });
+
+  it('reads the concurrency and the lock timeout', () => {
+    expect(loadConfig({ JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s' }, noFiles).jobs).toEqual({ timeoutMs: 900_000, concurrency: 7, lockTimeoutMs: 2000 });
+  });
+
+  it.each([
+    [{ JOB_TIMEOUT: '15 minutes' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "15 minutes")'],
+    [{ JOB_TIMEOUT: '5s' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "5s")'],
+    [{ JOB_TIMEOUT: '2d' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "2d")'],
+    [{ JOB_CONCURRENCY: '0' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "0")'],
+    [{ JOB_CONCURRENCY: 'many' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "many")'],
+    [{ JOB_LOCK_TIMEOUT: '100ms' }, 'JOB_LOCK_TIMEOUT: must be a duration like 30s, 15m or 1h, between 500ms and 10m (got "100ms")'],
+  ])('refuses %j', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it('names the YAML key and line of a bad value, and unknown keys under jobs', () => {
+    const yaml = 'jobs:\n  concurrency: -3\n  retries: 4\n';
+    const problems = problemsOf({ SVCBOT_CONFIG: '/c.yaml' }, files({ '/c.yaml': yaml }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^\/c\.yaml:2: jobs\.concurrency: must be a whole number from 1 to 1000/);
+    expect(problems[1]).toBe('/c.yaml:3: jobs.retries: unknown setting');
   });
 });
