@@ -179,9 +179,9 @@ export function startJobWorker(config: Config, logger: Logger, overrides: AppOve
     keyPrefix: `${prefix}:${queueName}`,
     waker: bullmqWaker(wakeQueue),
     logger: log,
-    ...(jobs.rates ? { rates: jobs.rates } : {}),
+    rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond, ...jobs.rates },
     timeoutMs: jobs.timeoutMs ?? config.jobs.timeoutMs,
-    ...(jobs.maxParkMs !== undefined ? { maxParkMs: jobs.maxParkMs } : {}),
+    maxParkMs: jobs.maxParkMs ?? config.jobs.recheckMs,
     ...(jobs.progressIntervalMs !== undefined ? { progressIntervalMs: jobs.progressIntervalMs } : {}),
   });
   const worker = startLbWorker({

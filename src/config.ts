@@ -62,6 +62,15 @@ export interface JobsConfig {
   readonly concurrency: number;
   /** A running job's lock lasts this long; a crashed worker's jobs are taken over after about twice this (ms). */
   readonly lockTimeoutMs: number;
+  /**
+   * A parked job is run again after at most this long even if nothing woke it (ms): the safety net for
+   * wake-ups lost with a worker that died (they live in the memory of the worker that parked the job).
+   */
+  readonly recheckMs: number;
+  /** DNS queries a second one worker spends checking whether waiting load balancers' names resolve. */
+  readonly dnsQueriesPerSecond: number;
+  /** ELB API calls a second one worker spends following load balancers (AWS throttles this API per account). */
+  readonly elbCallsPerSecond: number;
 }
 
 export interface Config {
@@ -126,6 +135,9 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
   { env: 'JOB_TIMEOUT', yaml: 'jobs.timeout', default: '15m', secret: false, meaning: 'A load-balancer job gives up after this long (e.g. 900s, 15m, 1h)' },
   { env: 'JOB_CONCURRENCY', yaml: 'jobs.concurrency', default: '50', secret: false, meaning: 'Jobs one worker runs at once (waiting jobs hold no slot)' },
   { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '30s', secret: false, meaning: "A crashed worker's jobs are taken over after about twice this" },
+  { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '2m', secret: false, meaning: 'A waiting job looks again after at most this long' },
+  { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '500', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
+  { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
   { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },
 ] satisfies SettingInfo[]);
 
@@ -139,6 +151,9 @@ const DEFAULTS = {
   jobTimeoutMs: 15 * 60_000,
   jobConcurrency: 50,
   jobLockTimeoutMs: 30_000,
+  jobRecheckMs: 120_000,
+  dnsQueriesPerSecond: 500,
+  elbCallsPerSecond: 5,
 };
 
 /** Keys whose values are never echoed in error messages. */
@@ -377,6 +392,9 @@ const jobsSchema = z.strictObject(
     timeout: field(duration(DEFAULTS.jobTimeoutMs, 10_000, 24 * 3_600_000)),
     concurrency: field(integer(DEFAULTS.jobConcurrency, 1, 1000)),
     lockTimeout: field(duration(DEFAULTS.jobLockTimeoutMs, 500, 10 * 60_000)),
+    recheckInterval: field(duration(DEFAULTS.jobRecheckMs, 1000, 3_600_000)),
+    dnsQueriesPerSecond: field(integer(DEFAULTS.dnsQueriesPerSecond, 1, 100_000)),
+    elbCallsPerSecond: field(integer(DEFAULTS.elbCallsPerSecond, 1, 10_000)),
   },
   mapping,
 );
@@ -507,7 +525,14 @@ function toConfig(raw: RawConfig, configFile: string | undefined): Config {
       apiUrl: slack.apiUrl,
       command: slack.command,
     },
-    jobs: { timeoutMs: raw.jobs.timeout, concurrency: raw.jobs.concurrency, lockTimeoutMs: raw.jobs.lockTimeout },
+    jobs: {
+      timeoutMs: raw.jobs.timeout,
+      concurrency: raw.jobs.concurrency,
+      lockTimeoutMs: raw.jobs.lockTimeout,
+      recheckMs: raw.jobs.recheckInterval,
+      dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,
+      elbCallsPerSecond: raw.jobs.elbCallsPerSecond,
+    },
     port: raw.port,
     redisUrl: raw.redisUrl,
     dnsServers: raw.dnsServers ?? [],

@@ -48,7 +48,7 @@ describe('loadConfig defaults', () => {
         apiUrl: 'https://slack.com/api/',
         command: '/svc',
       },
-      jobs: { timeoutMs: 900_000, concurrency: 50, lockTimeoutMs: 30_000 },
+      jobs: { timeoutMs: 900_000, concurrency: 50, lockTimeoutMs: 30_000, recheckMs: 120_000, dnsQueriesPerSecond: 500, elbCallsPerSecond: 5 },
       port: 3000,
       redisUrl: 'redis://127.0.0.1:6379',
       dnsServers: [],
@@ -252,6 +252,9 @@ jobs:
   timeout: 20m
   concurrency: 8
   lockTimeout: 45s
+  recheckInterval: 5m
+  dnsQueriesPerSecond: 1000
+  elbCallsPerSecond: 10
 `;
 
   it('reads every setting from the file', () => {
@@ -265,7 +268,7 @@ jobs:
         apiUrl: 'http://127.0.0.1:9999/api/',
         command: '/k8s',
       },
-      jobs: { timeoutMs: 1_200_000, concurrency: 8, lockTimeoutMs: 45_000 },
+      jobs: { timeoutMs: 1_200_000, concurrency: 8, lockTimeoutMs: 45_000, recheckMs: 300_000, dnsQueriesPerSecond: 1000, elbCallsPerSecond: 10 },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
       dnsServers: [
@@ -565,8 +568,16 @@ describe('job settings', () => {
     expect(loadConfig({ JOB_TIMEOUT: text }, noFiles).jobs.timeoutMs).toBe(ms);
   });
 
-  it('reads the concurrency and the lock timeout', () => {
-    expect(loadConfig({ JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s' }, noFiles).jobs).toEqual({ timeoutMs: 900_000, concurrency: 7, lockTimeoutMs: 2000 });
+  it('reads the concurrency, the lock timeout, the recheck interval and the probe rates', () => {
+    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20' };
+    expect(loadConfig(env, noFiles).jobs).toEqual({
+      timeoutMs: 900_000,
+      concurrency: 7,
+      lockTimeoutMs: 2000,
+      recheckMs: 30_000,
+      dnsQueriesPerSecond: 2000,
+      elbCallsPerSecond: 20,
+    });
   });
 
   it.each([
@@ -575,6 +586,9 @@ describe('job settings', () => {
     [{ JOB_TIMEOUT: '2d' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "2d")'],
     [{ JOB_CONCURRENCY: '0' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "0")'],
     [{ JOB_CONCURRENCY: 'many' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "many")'],
+    [{ DNS_PROBE_RATE: '0' }, 'DNS_PROBE_RATE: must be a whole number from 1 to 100000 (got "0")'],
+    [{ ELB_API_RATE: '2.5' }, 'ELB_API_RATE: must be a whole number from 1 to 10000 (got "2.5")'],
+    [{ JOB_RECHECK_INTERVAL: '0s' }, 'JOB_RECHECK_INTERVAL: must be a duration like 30s, 15m or 1h, between 1s and 1h (got "0s")'],
     [{ JOB_LOCK_TIMEOUT: '100ms' }, 'JOB_LOCK_TIMEOUT: must be a duration like 30s, 15m or 1h, between 500ms and 10m (got "100ms")'],
   ])('refuses %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
