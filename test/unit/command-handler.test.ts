@@ -10,6 +10,13 @@ import { makeOperations } from '../../src/domain/operations.js';
 import { createLogger } from '../../src/logger.js';
 import type { Reply } from '../../src/render/index.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import type { Command } from '../../src/domain/command.js';
+import type { CancelResult, JobCommands, JobsResult } from '../../src/domain/job-commands.js';
+import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
+import type { OperationResult, Operations, Requester, ServiceCommand } from '../../src/domain/operations.js';
+import type { CancelOutcome, LbJobQueue, LbJobSummary } from '../../src/ports/queue.js';
+import { renderCancel, renderJobs } from '../../src/render/jobs.js';
+import { renderQueued } from '../../src/render/queued.js';
 
 const CTX: CommandContext = { userId: 'U123ALICE', channelId: 'C42OPS' };
 
@@ -206,5 +213,185 @@ describe('success', () => {
     const reply = await handle('help');
     expect(reply.responseType).toBe('ephemeral');
     expect(reply.text).toContain('/svc');
+  });
+});
+
+/* ---------------------------------------------------------------- load-balancer jobs: jobs, cancel, requester */
+
+const JOBS_AT = new Date('2025-06-01T12:00:00Z');
+
+const RUNNING: LbJobSummary = {
+  id: 'provision.staging.shop.web',
+  operation: 'provision',
+  cluster: 'staging',
+  namespace: 'shop',
+  name: 'web',
+  state: 'active',
+  step: 'allocated',
+  createdAt: new Date(JOBS_AT.getTime() - 120_000),
+  requesterId: 'U777BOB',
+};
+
+/** Operations that record what they were asked to run (and answer help). */
+function recordingOperations() {
+  const runs: { command: ServiceCommand; requester: Requester | undefined }[] = [];
+  const operations: Operations = {
+    run: (command, requester) => {
+      runs.push({ command, requester });
+      const result: OperationResult = { kind: 'help' };
+      return Promise.resolve(result);
+    },
+  };
+  return { operations, runs };
+}
+
+/** JobCommands that record their calls and answer fixed results (or reject with `failWith`). */
+function recordingJobCommands() {
+  const jobsCalls: Extract<Command, { kind: 'jobs' }>[] = [];
+  const cancelCalls: { command: Extract<Command, { kind: 'cancel' }>; by: string }[] = [];
+  const jobsResult: JobsResult = { cluster: 'staging', jobs: [RUNNING], now: JOBS_AT };
+  const cancelResult: CancelResult = { jobId: RUNNING.id, outcome: 'cancelled', by: 'U123ALICE', job: { ...RUNNING, cancelRequested: true }, now: JOBS_AT };
+  const state: { failWith: Error | undefined } = { failWith: undefined };
+  const jobCommands: JobCommands = {
+    jobs: (command) => {
+      jobsCalls.push(command);
+      return state.failWith === undefined ? Promise.resolve(jobsResult) : Promise.reject(state.failWith);
+    },
+    cancel: (command, by) => {
+      cancelCalls.push({ command, by });
+      return state.failWith === undefined ? Promise.resolve(cancelResult) : Promise.reject(state.failWith);
+    },
+  };
+  return { jobCommands, jobsCalls, cancelCalls, jobsResult, cancelResult, state };
+}
+
+function jobsSetup(opts: { commandName?: string; withJobs?: boolean } = {}) {
+  const commandName = opts.commandName ?? '/svc';
+  let raw = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      raw += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const ops = recordingOperations();
+  const jobs = recordingJobCommands();
+  const handle = makeCommandHandler({
+    operations: ops.operations,
+    ...((opts.withJobs ?? true) ? { jobCommands: jobs.jobCommands } : {}),
+    commandName,
+    logger,
+  });
+  return {
+    ...ops,
+    ...jobs,
+    commandName,
+    handle: (text: string, ctx: CommandContext = CTX) => handle(text, ctx),
+    logs: (): LogLine[] =>
+      raw
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as LogLine),
+  };
+}
+
+describe('jobs and cancel, when svcbot runs with load-balancer jobs', () => {
+  test('`jobs` goes to jobCommands.jobs with its scope, and the reply is its rendering (with the command name)', async () => {
+    const { handle, jobsCalls, cancelCalls, runs, jobsResult } = jobsSetup({ commandName: '/lb' });
+    const reply = await handle('jobs --cluster staging -n shop');
+    expect(jobsCalls).toEqual([{ kind: 'jobs', scope: { cluster: 'staging', namespace: 'shop' } }]);
+    expect(reply).toEqual(renderJobs(jobsResult, { commandName: '/lb' }));
+    expect(reply.text).toContain('provision.staging.shop.web');
+    expect(cancelCalls).toEqual([]);
+    expect(runs).toEqual([]);
+  });
+
+  test('`cancel ID` goes to jobCommands.cancel with the job id and the user who typed it', async () => {
+    const { handle, cancelCalls, jobsCalls, runs, cancelResult } = jobsSetup({ commandName: '/lb' });
+    const reply = await handle('cancel provision.staging.shop.web', { userId: 'U555CAROL', channelId: 'C42OPS' });
+    expect(cancelCalls).toEqual([{ command: { kind: 'cancel', jobId: 'provision.staging.shop.web' }, by: 'U555CAROL' }]);
+    expect(reply).toEqual(renderCancel(cancelResult, { commandName: '/lb' }));
+    expect(jobsCalls).toEqual([]);
+    expect(runs).toEqual([]);
+  });
+
+  test("the queue's typed errors become the user's message", async () => {
+    const { handle, state, logs } = jobsSetup();
+    state.failWith = new BotError('queue_unavailable', 'The job queue (Redis at 127.0.0.1:6379) cannot be reached.');
+    for (const text of ['jobs', 'cancel provision.prod.default.web']) {
+      const reply = await handle(text);
+      expect(reply.responseType).toBe('ephemeral');
+      expect(reply.text).toBe(
+        ':warning: The job queue (Redis at 127.0.0.1:6379) cannot be reached.\nBackground jobs are unavailable right now; try again in a minute.',
+      );
+    }
+    expect(logs().filter((l) => l.msg === 'command failed: queue_unavailable')).toHaveLength(2);
+  });
+});
+
+describe('jobs and cancel, when svcbot runs without load-balancer jobs', () => {
+  test.each([
+    ['jobs', 'jobs'],
+    ['jobs --cluster staging', 'jobs'],
+    ['cancel provision.prod.default.web', 'cancel'],
+  ])('%j answers queue_unavailable in words; no operation runs', async (text, kind) => {
+    const { handle, runs, jobsCalls, cancelCalls, logs } = jobsSetup({ withJobs: false });
+    const reply = await handle(text);
+    expect(reply.responseType).toBe('ephemeral');
+    expect(reply.text).toBe(
+      `:warning: \`${kind}\` works when svcbot runs with load-balancer jobs (Redis); this svcbot runs without them.\n` +
+        'Background jobs are unavailable right now; try again in a minute.',
+    );
+    expect(visible(reply)).not.toContain('Something went wrong');
+    expect(runs).toEqual([]);
+    expect(jobsCalls).toEqual([]);
+    expect(cancelCalls).toEqual([]);
+    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'command failed: queue_unavailable', code: 'queue_unavailable' }));
+  });
+});
+
+describe('the requester passed to operations.run', () => {
+  test('the user and the channel the command came from', async () => {
+    const { handle, runs } = jobsSetup();
+    await handle('list -A');
+    expect(runs).toEqual([{ command: expect.objectContaining({ kind: 'list', allNamespaces: true }), requester: { userId: 'U123ALICE', channelId: 'C42OPS' } }]);
+  });
+
+  test('without a channel, the user alone (no channelId at all)', async () => {
+    const { handle, runs } = jobsSetup();
+    await handle('describe web', { userId: 'U999' });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.requester).toEqual({ userId: 'U999' });
+    expect(runs[0]!.requester).not.toHaveProperty('channelId');
+  });
+
+  test('end to end over real operations: a load-balancer create is queued for the user in their channel, and the reply says so', async () => {
+    const { registry, targets } = fakeWorld(['prod']);
+    const [prod] = targets as [InMemoryTarget];
+    const enqueued: LbJobData[] = [];
+    const queue: LbJobQueue = {
+      enqueue: (data) => {
+        enqueued.push(data);
+        return Promise.resolve({ jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name), duplicate: false });
+      },
+      list: () => Promise.resolve([]),
+      cancel: (): Promise<CancelOutcome> => Promise.resolve('not_found'),
+    };
+    const handle = makeCommandHandler({
+      operations: makeOperations({ clusters: registry, lbJobs: { queue } }),
+      commandName: '/svc',
+      logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
+    });
+    const reply = await handle('create web --selector app=alpine --port 80 --type loadbalancer', CTX);
+    expect(enqueued).toHaveLength(1);
+    expect(enqueued[0]).toMatchObject({ operation: 'provision', name: 'web', requester: { userId: 'U123ALICE', channelId: 'C42OPS' } });
+    expect(reply).toEqual(
+      renderQueued(
+        { jobId: 'provision.prod.default.web', operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false },
+        { commandName: '/svc' },
+      ),
+    );
+    expect(prod.cluster.writes).toEqual([]);
   });
 });
