@@ -30,6 +30,8 @@ export interface CommandContext {
   /** Slack user ID of whoever typed the command. */
   userId: string;
   channelId?: string;
+  /** The request's response_url: where a job can still reach the user when svcbot is not in the channel. */
+  responseUrl?: string;
 }
 
 export interface CommandHandlerDeps {
@@ -95,7 +97,11 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
         if (command.kind === 'jobs') return renderJobs(await jobCommands.jobs(command), { commandName });
         return renderCancel(await jobCommands.cancel(command, ctx.userId), { commandName });
       }
-      const requester = { userId: ctx.userId, ...(ctx.channelId ? { channelId: ctx.channelId } : {}) };
+      const requester = {
+        userId: ctx.userId,
+        ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
+        ...(ctx.responseUrl ? { responseUrl: ctx.responseUrl } : {}),
+      };
       return renderResult(await operations.run(command, requester), ctx, commandName);
     } catch (err) {
       return replyForError(err, deps, log);

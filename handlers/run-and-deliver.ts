@@ -8,7 +8,7 @@ export interface RunAndDeliverInput {
   ack: () => Promise<void>;
   handle: CommandHandler;
   text: string;
-  ctx: Required<CommandContext>;
+  ctx: { userId: string; channelId: string };
   client: WebClient;
   responseUrl: string;
   logger: Logger;
@@ -20,7 +20,8 @@ export async function ackRunAndDeliver({ ack, handle, text, ctx, client, respons
   // rendering, building API requests) runs straight after the ack, ahead of the requests already
   // waiting to be read, and delays their acks (bench/ack measures it).
   await new Promise<void>((resolve) => setImmediate(resolve));
-  const reply = await handle(text, ctx);
+  const context: CommandContext = { ...ctx, responseUrl };
+  const reply = await handle(text, context);
   try {
     await deliverReply(reply, { client, responseUrl, ...ctx });
   } catch (err) {

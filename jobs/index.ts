@@ -29,6 +29,11 @@ export interface ProbeRates {
   elbPerSecond?: number;
   /** Event list requests to the API server a second. Default 10. */
   kubePerSecond?: number;
+  /**
+   * The shortest time between two checks of one job, per prober. Defaults: DNS 500 ms (a name is announced
+   * within about half a second of resolving), ELB 2 s, Events 5 s.
+   */
+  minIntervalMs?: { dns?: number; elb?: number; kube?: number };
 }
 
 export interface CreateLbJobDepsOptions {
@@ -58,9 +63,16 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
   const wake = wakeSoon(opts.waker, opts.logger);
   const rates = opts.rates ?? {};
   const probers = {
-    dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 500, wake, logger: opts.logger }),
-    elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, wake, logger: opts.logger }),
-    kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, wake, logger: opts.logger }),
+    dns: createProber({
+      name: 'dns',
+      ratePerSecond: rates.dnsPerSecond ?? 500,
+      minIntervalMs: rates.minIntervalMs?.dns ?? 500,
+      learn: true,
+      wake,
+      logger: opts.logger,
+    }),
+    elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger }),
+    kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
   };
   const board = createProgressBoard({ notifier: opts.notifier, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
   const watchWakeups = createWatchWakeups(opts.watch, wake);

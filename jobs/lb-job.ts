@@ -56,7 +56,8 @@ export type StepOutcome =
       kind: 'wait';
       why: string;
       onServiceChange?: (service: ServiceView | undefined) => boolean;
-      probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> };
+      /** `since`: when this wait began (epoch ms), for probers that learn how long waits last. */
+      probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean>; since?: number };
     };
 
 export interface StepRun {
@@ -119,7 +120,12 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     for (const p of Object.values(deps.probers)) p.forget(ctx.id);
   };
 
-  const progress = await ensureProgressMessage(ctx, deps, state, now());
+  // The progress message is a courtesy: a Slack that refuses it (svcbot not in the channel, and no
+  // response_url to fall back on) must not stop the change itself.
+  const progress = await ensureProgressMessage(ctx, deps, state, now()).catch((err: unknown) => {
+    log.warn({ err }, 'could not post the progress message; the job goes on without it');
+    return undefined;
+  });
   const show = (outcome?: LbOutcome) => {
     if (!progress) return Promise.resolve();
     return deps.board.show(progress, renderProgress(progressView(data, state, now(), outcome)), { final: outcome !== undefined });
@@ -199,7 +205,10 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
   if (result.onServiceChange) {
     deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, result.onServiceChange, ttlMs);
   }
-  if (result.probe) deps.probers[result.probe.prober].register(ctx.id, result.probe.check, ttlMs);
+  if (result.probe) {
+    const { prober, check, since } = result.probe;
+    deps.probers[prober].register(ctx.id, check, { ttlMs, ...(since !== undefined ? { since } : {}) });
+  }
   await save();
   void show();
   const until = Math.min(now() + parkMs, deadline);

@@ -1,14 +1,26 @@
 /**
  * A shared, rate-limited prober: jobs waiting for something only polling can tell (a hostname resolving,
  * instances coming InService, an ELB disappearing) register a check here and park; the prober runs the
- * checks round-robin at a bounded rate and wakes a job as soon as its check passes.
+ * checks at a bounded rate and wakes a job as soon as its check passes.
  *
- * One loop (one timer) per prober whatever the number of waiting jobs; at most `ratePerSecond` checks a
- * second and `concurrency` at once. Fair: every registered check runs once before any runs twice, so with
- * N checks waiting each runs about every N / ratePerSecond seconds — that bound is the trade-off between
- * the load put on DNS (or the ELB API) and how soon after the condition holds the job hears of it.
+ * One timer per prober whatever the number of waiting jobs; at most `ratePerSecond` checks a second and
+ * `concurrency` at once; each check at most once every `minIntervalMs` (one load balancer waiting for DNS
+ * costs 2 queries a second, not as many as the rate allows). Checks run earliest-due first: a newly
+ * registered check is due at once (a job that has just parked hears at once of a condition already true),
+ * a failed one is due again after its interval. With N checks due all the time, each runs about every
+ * N / ratePerSecond seconds: that bound is the trade-off between the load put on DNS (or the ELB API) and
+ * how soon after the condition holds the job hears of it.
+ *
+ * Learning (`learn`, used for DNS): a name rarely resolves much sooner than the others did. The prober
+ * keeps the shortest waits it has seen (a conservative lower bound each: the time of the last failed
+ * check) and, for a check younger than that by more than `marginMs`, spaces its probes out — halfway to
+ * the expected time, at most `maxIntervalMs` — so that the budget goes to the names that may resolve
+ * now. With many load balancers waiting, this is what keeps the delay from "resolvable" to "announced"
+ * near `minIntervalMs` instead of N / rate. A name that resolves earlier than any before is heard of
+ * within half of its remaining lead, and teaches the prober a shorter wait.
+ *
  * Registration is per job id: re-registering replaces the job's check, so a job parked many times holds
- * one entry. Entries are in-memory: after a crash the job's park timeout wakes it and it registers again.
+ * one entry. Entries are in-memory: after a crash the job's recheck timeout wakes it and it registers again.
  */
 import type { Logger } from '../src/logger.js';
 
@@ -16,128 +28,282 @@ export interface ProberOptions {
   name: string;
   ratePerSecond: number;
   concurrency?: number;
+  /** The shortest time between two runs of one check (default 500 ms). */
+  minIntervalMs?: number;
+  /** Learn how long waits last and probe young checks less often (see above). */
+  learn?: LearnOptions | boolean;
   /** Called with a job id whose check passed. */
   wake: (jobId: string) => void;
   logger?: Logger;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+export interface LearnOptions {
+  /** Waits remembered (the newest). Default 50. */
+  samples?: number;
+  /** Waits seen before the estimate is used. Default 5. */
+  minSamples?: number;
+  /** Probes start at full pace this long before the expected time. Default 2 s. */
+  marginMs?: number;
+  /** The longest gap between two probes of a young check. Default 30 s. */
+  maxIntervalMs?: number;
+}
+
+export interface RegisterOptions {
+  /** Drop the check after this long (a parked job registers again when its recheck timeout wakes it). */
+  ttlMs?: number;
+  /** When the wait began (epoch ms), e.g. when the load balancer came into service; default: now. */
+  since?: number;
 }
 
 export interface Prober {
   /**
-   * Runs `check` until it resolves true, then wakes `jobId`. Replaces the job's earlier check. With `ttlMs`
-   * the check is dropped after that long (a parked job re-registers when its park timeout wakes it, so
-   * checks of jobs removed from the queue, e.g. cancelled, do not run forever).
+   * Runs `check` until it resolves true, then wakes `jobId`. Replaces the job's earlier check (keeping
+   * when its wait began, unless `since` says otherwise).
    */
-  register(jobId: string, check: () => Promise<boolean>, ttlMs?: number): void;
+  register(jobId: string, check: () => Promise<boolean>, options?: RegisterOptions | number): void;
   forget(jobId: string): void;
   readonly size: number;
   /** Checks run so far. */
   readonly probes: number;
+  /** The wait the prober expects (learning probers, once they have seen enough), in ms. */
+  readonly expectedWaitMs: number | undefined;
   close(): Promise<void>;
 }
 
+/**
+ * The shortest waits seen: a conservative estimate of how long a wait lasts at least. The minimum of the
+ * newest `samples` lower bounds, once there are `minSamples`.
+ */
+export class WaitEstimator {
+  private readonly seen: number[] = [];
+  constructor(
+    private readonly samples = 50,
+    private readonly minSamples = 5,
+  ) {}
+
+  /** A wait that lasted at least `ms`. */
+  record(ms: number): void {
+    this.seen.push(Math.max(0, ms));
+    if (this.seen.length > this.samples) this.seen.shift();
+  }
+
+  get estimateMs(): number | undefined {
+    return this.seen.length >= this.minSamples ? Math.min(...this.seen) : undefined;
+  }
+}
+
+/**
+ * How long after a failed probe to probe again: `minIntervalMs` once the check is within `marginMs` of
+ * the expected wait (or when nothing is expected); before that, halfway to it, at most `maxIntervalMs`.
+ */
+export function nextProbeDelay(ageMs: number, expectedMs: number | undefined, opts: { minIntervalMs: number; marginMs: number; maxIntervalMs: number }): number {
+  if (expectedMs === undefined) return opts.minIntervalMs;
+  const lead = expectedMs - opts.marginMs - ageMs;
+  if (lead <= 0) return opts.minIntervalMs;
+  return Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, lead / 2));
+}
+
+interface Entry {
+  jobId: string;
+  check: () => Promise<boolean>;
+  since: number;
+  dueAt: number;
+  expiresAt: number;
+  /** When the last failed probe of this check started (the condition did not hold then). */
+  lastFailedAt: number | undefined;
+}
+
+/** A binary min-heap of entries by `dueAt`; replaced or forgotten entries are skipped when they surface. */
+class DueHeap {
+  private readonly items: Entry[] = [];
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  peek(): Entry | undefined {
+    return this.items[0];
+  }
+
+  push(entry: Entry): void {
+    const a = this.items;
+    a.push(entry);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((a[parent] as Entry).dueAt <= entry.dueAt) break;
+      a[i] = a[parent] as Entry;
+      i = parent;
+    }
+    a[i] = entry;
+  }
+
+  pop(): Entry | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const child = r < a.length && (a[r] as Entry).dueAt < (a[l] as Entry).dueAt ? r : l;
+      if ((a[child] as Entry).dueAt >= last.dueAt) break;
+      a[i] = a[child] as Entry;
+      i = child;
+    }
+    a[i] = last;
+    return top;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+}
+
 export function createProber(opts: ProberOptions): Prober {
+  const now = opts.now ?? Date.now;
   const concurrency = opts.concurrency ?? Math.max(1, Math.ceil(opts.ratePerSecond / 5));
-  /** Insertion order is the round-robin order: a checked entry goes to the back. */
-  const checks = new Map<string, () => Promise<boolean>>();
-  const expiries = new Map<string, number>();
-  const running = new Set<string>();
-  /** Job ids registered since the last tick, probed before the round-robin. */
-  let fresh: string[] = [];
+  const minIntervalMs = opts.minIntervalMs ?? 500;
+  const learn = opts.learn === true ? {} : opts.learn || undefined;
+  const estimator = learn ? new WaitEstimator(learn.samples, learn.minSamples) : undefined;
+  const delayOptions = { minIntervalMs, marginMs: learn?.marginMs ?? 2000, maxIntervalMs: learn?.maxIntervalMs ?? 30_000 };
+
+  /** The live entry of each job; the heap may also hold replaced ones, skipped when they surface. */
+  const entries = new Map<string, Entry>();
+  const heap = new DueHeap();
   const inFlight = new Set<Promise<void>>();
+  let running = 0;
   let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
   let closed = false;
   let probes = 0;
-  let tokens = 0;
-  let lastRefill = Date.now();
-  const tickMs = Math.max(5, Math.min(100, Math.floor(1000 / opts.ratePerSecond)));
+  let tokens = 1;
+  let lastRefill = now();
 
-  function runOne(jobId: string, check: () => Promise<boolean>): void {
-    running.add(jobId);
+  function isLive(entry: Entry): boolean {
+    return entries.get(entry.jobId) === entry;
+  }
+
+  function runOne(entry: Entry): void {
+    running += 1;
     probes += 1;
-    const p = check()
+    const startedAt = now();
+    const p = entry
+      .check()
       .then(
         (ok) => {
-          if (ok && checks.get(jobId) === check) {
-            checks.delete(jobId);
-            expiries.delete(jobId);
-            opts.wake(jobId);
+          if (!isLive(entry)) return;
+          if (ok) {
+            entries.delete(entry.jobId);
+            // Only a wait seen failing says how long it lasted at least (a first probe that passes says nothing).
+            if (entry.lastFailedAt !== undefined) estimator?.record(entry.lastFailedAt - entry.since);
+            opts.wake(entry.jobId);
+            return;
           }
+          entry.lastFailedAt = startedAt;
+          entry.dueAt = now() + nextProbeDelay(now() - entry.since, estimator?.estimateMs, delayOptions);
+          heap.push(entry);
         },
-        (err: unknown) => opts.logger?.debug({ err, jobId, prober: opts.name }, 'probe failed; will retry'),
+        (err: unknown) => {
+          opts.logger?.debug({ err, jobId: entry.jobId, prober: opts.name }, 'probe failed; will retry');
+          if (!isLive(entry)) return;
+          entry.dueAt = now() + minIntervalMs;
+          heap.push(entry);
+        },
       )
       .finally(() => {
-        running.delete(jobId);
+        running -= 1;
         inFlight.delete(p);
+        schedule();
       });
     inFlight.add(p);
   }
 
   function tick(): void {
-    const t = Date.now();
-    tokens = Math.min(opts.ratePerSecond, tokens + ((t - lastRefill) / 1000) * opts.ratePerSecond);
+    timer = undefined;
+    timerAt = Infinity;
+    const t = now();
+    tokens = Math.min(Math.max(1, opts.ratePerSecond), tokens + ((t - lastRefill) / 1000) * opts.ratePerSecond);
     lastRefill = t;
-    // Newly registered checks first, so a job that has just parked hears at once of a condition already true.
-    while (fresh.length > 0 && tokens >= 1 && running.size < concurrency) {
-      const jobId = fresh.shift() ?? '';
-      const check = checks.get(jobId);
-      if (!check || running.has(jobId)) continue;
-      tokens -= 1;
-      checks.delete(jobId);
-      checks.set(jobId, check);
-      runOne(jobId, check);
-    }
-    for (const [jobId, check] of checks) {
-      if (tokens < 1 || running.size >= concurrency) break;
-      if (running.has(jobId)) continue;
-      if ((expiries.get(jobId) ?? Infinity) < t) {
-        checks.delete(jobId);
-        expiries.delete(jobId);
+    while (tokens >= 1 && running < concurrency) {
+      const top = heap.peek();
+      if (!top || top.dueAt > t) break;
+      heap.pop();
+      if (!isLive(top)) continue;
+      if (top.expiresAt < t) {
+        entries.delete(top.jobId);
         continue;
       }
       tokens -= 1;
-      checks.delete(jobId);
-      checks.set(jobId, check); // to the back of the line
-      runOne(jobId, check);
+      runOne(top);
     }
-    if (checks.size === 0 && running.size === 0) {
-      clearInterval(timer);
+    schedule();
+  }
+
+  /** One timer, set for when the next check is due and a token is there (a finishing probe reschedules). */
+  function schedule(): void {
+    if (closed) return;
+    let top = heap.peek();
+    while (top && !isLive(top)) {
+      heap.pop();
+      top = heap.peek();
+    }
+    if (!top || running >= concurrency) {
+      if (timer) clearTimeout(timer);
       timer = undefined;
+      timerAt = Infinity;
+      return;
     }
+    const t = now();
+    const tokenAt = tokens >= 1 ? t : lastRefill + ((1 - tokens) / opts.ratePerSecond) * 1000;
+    const at = Math.max(top.dueAt, tokenAt, t);
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(tick, Math.max(0, at - t));
+    timer.unref();
   }
 
   return {
-    register(jobId, check, ttlMs) {
+    register(jobId, check, options) {
       if (closed) return;
-      checks.delete(jobId);
-      checks.set(jobId, check);
-      if (ttlMs === undefined) expiries.delete(jobId);
-      else expiries.set(jobId, Date.now() + ttlMs);
-      fresh.push(jobId);
-      if (!timer) {
-        lastRefill = Date.now();
-        tokens = Math.max(tokens, 1);
-        timer = setInterval(tick, tickMs);
-        timer.unref();
-        tick();
-      }
+      const o: RegisterOptions = typeof options === 'number' ? { ttlMs: options } : (options ?? {});
+      const t = now();
+      const previous = entries.get(jobId);
+      const entry: Entry = {
+        jobId,
+        check,
+        since: o.since ?? previous?.since ?? t,
+        dueAt: t,
+        expiresAt: o.ttlMs === undefined ? Infinity : t + o.ttlMs,
+        lastFailedAt: undefined,
+      };
+      entries.set(jobId, entry);
+      heap.push(entry);
+      schedule();
     },
     forget(jobId) {
-      checks.delete(jobId);
-      expiries.delete(jobId);
+      entries.delete(jobId);
     },
     get size() {
-      return checks.size;
+      return entries.size;
     },
     get probes() {
       return probes;
     },
+    get expectedWaitMs() {
+      return estimator?.estimateMs;
+    },
     async close() {
       closed = true;
-      clearInterval(timer);
+      if (timer) clearTimeout(timer);
       timer = undefined;
-      checks.clear();
-      expiries.clear();
-      fresh = [];
+      entries.clear();
+      heap.clear();
       await Promise.allSettled([...inFlight]);
     },
   };

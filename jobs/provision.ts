@@ -126,7 +126,12 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: `waiting for ${hostname} to resolve`,
-      probe: { prober: 'dns', check: async () => (await deps.resolver.resolve4(hostname)).length > 0 },
+      probe: {
+        prober: 'dns',
+        check: async () => (await deps.resolver.resolve4(hostname)).length > 0,
+        // The DNS prober learns how long names take to resolve after their load balancer is in service.
+        ...(run.state.doneAt['in-service'] !== undefined ? { since: run.state.doneAt['in-service'] } : {}),
+      },
     };
   }
   run.markDone('dns');

@@ -86,7 +86,12 @@ function slackNotifier(config: Config): Notifier {
 
 function progressPoster(notifier: Notifier): ProgressPoster {
   return {
-    post: (data) => notifier.post(data.requester.channelId, renderProgress(progressView(data, emptyState(), data.requestedAt))),
+    post: (data) =>
+      notifier.post(
+        data.requester.channelId,
+        renderProgress(progressView(data, emptyState(), data.requestedAt)),
+        data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {},
+      ),
     replace: (ref, text) => notifier.update(ref, { text }),
   };
 }

@@ -45,6 +45,8 @@ export interface QueuedResult {
 export interface Requester {
   userId: string;
   channelId?: string;
+  /** The request's response_url (Slack keeps it valid for 30 minutes): reaches the user where svcbot is not a member. */
+  responseUrl?: string;
 }
 
 /** The web side's part of a job's progress message (rendering and Slack live in the composition root). */
@@ -137,7 +139,11 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
       namespace,
       name,
       ...extra,
-      requester: { userId: requester.userId, channelId: requester.channelId ?? '' },
+      requester: {
+        userId: requester.userId,
+        channelId: requester.channelId ?? '',
+        ...(requester.responseUrl ? { responseUrl: requester.responseUrl } : {}),
+      },
       requestedAt: now().getTime(),
     };
   }

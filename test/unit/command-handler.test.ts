@@ -383,9 +383,11 @@ describe('the requester passed to operations.run', () => {
       commandName: '/svc',
       logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });
-    const reply = await handle('create web --selector app=alpine --port 80 --type loadbalancer', CTX);
+    const responseUrl = 'https://hooks.slack.test/commands/T1/2/xyz';
+    const reply = await handle('create web --selector app=alpine --port 80 --type loadbalancer', { ...CTX, responseUrl });
     expect(enqueued).toHaveLength(1);
-    expect(enqueued[0]).toMatchObject({ operation: 'provision', name: 'web', requester: { userId: 'U123ALICE', channelId: 'C42OPS' } });
+    // The response_url travels with the job: it reaches the user where svcbot is not a channel member.
+    expect(enqueued[0]).toMatchObject({ operation: 'provision', name: 'web', requester: { userId: 'U123ALICE', channelId: 'C42OPS', responseUrl } });
     expect(reply).toEqual(
       renderQueued(
         { jobId: 'provision.prod.default.web', operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false },

@@ -133,6 +133,29 @@ test('provision: creates the Service as LoadBalancer and finishes with one endpo
   }
 });
 
+test('provision where Slack refuses the progress message (svcbot not in the channel): the change is still made and the endpoint posted through the response_url', async () => {
+  const s = setup();
+  const fallbacks: (string | undefined)[] = [];
+  // The first post (the progress message) is refused outright; later ones go out through the response_url.
+  s.deps.notifier.post = (channel, message, opts) => {
+    fallbacks.push(opts?.fallbackResponseUrl);
+    if (fallbacks.length === 1) return Promise.reject(Object.assign(new Error('not_in_channel'), { code: 'slack_not_in_channel' }));
+    s.posts.push({ channel, message });
+    return Promise.resolve(undefined);
+  };
+  try {
+    const responseUrl = 'https://hooks.slack.test/commands/T1/1/abc';
+    const c = context(data('provision', { manifest, requester: { userId: 'U123ABC', channelId: 'CPRIVATE', responseUrl } }));
+    await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    expect((await s.world.registry.get('prod').cluster.getService('default', 'web')).type).toBe('LoadBalancer');
+    // Both the progress message and the endpoint message were offered the response_url.
+    expect(fallbacks).toEqual([responseUrl, responseUrl]);
+    expect(s.posts.map((p) => p.message.text)).toEqual([expect.stringContaining('<@U123ABC>')]);
+  } finally {
+    await s.close();
+  }
+});
+
 test('provision while DNS does not resolve yet: parks (no slot held) with a DNS probe registered, until the timeout at most', async () => {
   const s = setup(false);
   try {

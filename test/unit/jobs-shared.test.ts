@@ -1,10 +1,11 @@
+import { jest } from '@jest/globals';
 /**
  * The pieces the load-balancer processors share, with fakes of the ports: the coalescing progress board,
- * the rate-limited fair prober, error classification, and the progress model and its rendering.
+ * the rate-limited prober (pacing, learning), error classification, and the progress model and its rendering.
  */
 import { ApiException } from '@kubernetes/client-node';
 import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
-import { createProber } from '../../jobs/prober.js';
+import { createProber, nextProbeDelay, WaitEstimator } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
 import { createWatchWakeups } from '../../jobs/wakeups.js';
 import type { ServiceView } from '../../src/domain/views.js';
@@ -155,6 +156,86 @@ describe('prober', () => {
     prober.forget('j');
     expect(prober.size).toBe(0);
     await prober.close();
+  });
+});
+
+describe('prober pacing and learning', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('one check runs at most once every minIntervalMs, whatever the rate allows', async () => {
+    jest.useFakeTimers();
+    const prober = createProber({ name: 't', ratePerSecond: 1000, minIntervalMs: 100, wake: () => undefined });
+    let runs = 0;
+    prober.register('j', () => Promise.resolve(++runs < 0));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(runs).toBeGreaterThanOrEqual(9);
+    expect(runs).toBeLessThanOrEqual(11);
+    await prober.close();
+  });
+
+  test('having seen waits of 5 s, a young check is probed rarely and an old one at full pace: announced within minIntervalMs of passing', async () => {
+    jest.useFakeTimers();
+    const woken: string[] = [];
+    const prober = createProber({
+      name: 'dns',
+      ratePerSecond: 1000,
+      minIntervalMs: 100,
+      learn: { minSamples: 2, marginMs: 1000, maxIntervalMs: 10_000 },
+      wake: (id) => woken.push(id),
+    });
+    const resolvesAfter = (ms: number) => {
+      const since = Date.now();
+      return { since, check: () => Promise.resolve(Date.now() - since >= ms) };
+    };
+    for (const id of ['a', 'b']) {
+      const w = resolvesAfter(5000);
+      prober.register(id, w.check, { since: w.since });
+    }
+    await jest.advanceTimersByTimeAsync(5200);
+    expect(woken).toEqual(['a', 'b']);
+    expect(prober.expectedWaitMs).toBeGreaterThanOrEqual(4800);
+    expect(prober.expectedWaitMs).toBeLessThan(5000);
+
+    let probes = 0;
+    const w = resolvesAfter(5000);
+    prober.register('c', () => (probes++, w.check()), { since: w.since });
+    await jest.advanceTimersByTimeAsync(3000);
+    // At full pace it would have been 30 probes; learning spent 2 (at 0 s and halfway to 4 s).
+    expect(probes).toBeLessThanOrEqual(3);
+    await jest.advanceTimersByTimeAsync(2100);
+    expect(woken).toEqual(['a', 'b', 'c']);
+    await prober.close();
+  });
+
+  test('without learning, or before enough waits were seen, every check runs at full pace', () => {
+    const opts = { minIntervalMs: 500, marginMs: 2000, maxIntervalMs: 30_000 };
+    expect(nextProbeDelay(0, undefined, opts)).toBe(500);
+    expect(nextProbeDelay(10_000, undefined, opts)).toBe(500);
+  });
+
+  test('the probe delay: halfway to the expected time (less the margin), at most maxIntervalMs, at least minIntervalMs', () => {
+    const opts = { minIntervalMs: 500, marginMs: 2000, maxIntervalMs: 30_000 };
+    expect(nextProbeDelay(0, 62_000, opts)).toBe(30_000);
+    expect(nextProbeDelay(40_000, 62_000, opts)).toBe(10_000);
+    expect(nextProbeDelay(59_500, 62_000, opts)).toBe(500);
+    expect(nextProbeDelay(60_000, 62_000, opts)).toBe(500);
+    expect(nextProbeDelay(90_000, 62_000, opts)).toBe(500);
+  });
+
+  test('the wait estimate is the shortest of the newest waits, once there are enough', () => {
+    const e = new WaitEstimator(3, 2);
+    e.record(9000);
+    expect(e.estimateMs).toBeUndefined();
+    e.record(7000);
+    expect(e.estimateMs).toBe(7000);
+    e.record(8000);
+    e.record(9500);
+    expect(e.estimateMs).toBe(7000);
+    e.record(9600);
+    // 7000 has left the window of the newest three.
+    expect(e.estimateMs).toBe(8000);
   });
 });
 
