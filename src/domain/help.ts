@@ -181,10 +181,10 @@ function entries(cmd: string): SubcommandHelp[] {
       name: 'jobs',
       aliases: aliases('jobs'),
       usage: usage('jobs'),
-      summary: 'List load-balancer jobs, running and recent (comes with load-balancer jobs).',
+      summary: 'List load-balancer jobs: queued, running, waiting, failed and recently finished.',
       details: [
-        'Creating, changing or deleting a LoadBalancer Service starts a job that waits for AWS; this lists them ' +
-          'with their IDs. Arrives together with load-balancer jobs.',
+        'Creating, changing or deleting a LoadBalancer Service is a job that follows AWS until the load balancer ' +
+          'answers (or is gone); this lists the cluster\'s jobs with their IDs, step and age. Finished jobs stay listed for a day.',
       ],
       examples: [`${cmd} jobs`, `${cmd} jobs -n staging`],
       flags: [NAMESPACE, CLUSTER],
@@ -193,9 +193,12 @@ function entries(cmd: string): SubcommandHelp[] {
       name: 'cancel',
       aliases: aliases('cancel'),
       usage: usage('cancel'),
-      summary: 'Cancel a load-balancer job that has not finished (comes with load-balancer jobs).',
-      details: [`JOB: the job's ID, as ${cmd} jobs shows it. Arrives together with load-balancer jobs.`],
-      examples: [`${cmd} cancel 42`],
+      summary: 'Cancel a load-balancer job that has not finished; the cluster is left as it is.',
+      details: [
+        `JOB: the job's ID, as ${cmd} jobs shows it (OPERATION.CLUSTER.NAMESPACE.NAME).`,
+        `Cancelling stops svcbot following the change; it does not undo it. ${cmd} delete or ${cmd} type does that.`,
+      ],
+      examples: [`${cmd} cancel provision.prod.default.alpine-service`],
       flags: [],
     },
     {

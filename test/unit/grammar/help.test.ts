@@ -135,10 +135,9 @@ describe('helpFor', () => {
     }
   });
 
-  test('jobs and cancel are marked as coming with load-balancer jobs', () => {
-    for (const topic of ['jobs', 'cancel']) {
-      expect(entry(topic).summary).toContain('(comes with load-balancer jobs)');
-    }
+  test('cancel says it leaves the cluster as it is, with a real job ID as its example', () => {
+    expect(entry('cancel').summary).toContain('the cluster is left as it is');
+    expect(entry('cancel').examples).toEqual(['/svc cancel provision.prod.default.alpine-service']);
   });
 });
 
