@@ -15,7 +15,7 @@ import type { Logger } from '../src/logger.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
 import type { MessageRef, Notifier } from '../src/ports/notifier.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
-import { renderProgress } from '../src/render/progress.js';
+import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
 import type { JobContext } from './context.js';
 import { TransientJobError, UnrecoverableError, failureReason, isTransientJobError } from './errors.js';
 import type { OnceGuard } from './once.js';
@@ -138,8 +138,24 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     // Not awaited: the final version may wait up to a second for its slot, and a worker slot must not
     // wait with it (the board sends it, and flushes what is pending when it closes).
     void show(outcome);
+    await tellRequester(outcome);
     log.info({ outcome: outcome.kind }, 'load-balancer job finished');
     return { outcome };
+  };
+  /** A thread reply mentioning the requester when the job ends without an endpoint to announce (once). */
+  const tellRequester = async (outcome: LbOutcome): Promise<void> => {
+    const message = renderOutcomeMessage(progressView(data, state, now(), outcome));
+    if (!message) return;
+    const channel = progress?.channel ?? data.requester.channelId;
+    await deps.once
+      .run(onceKey(ctx, 'outcome'), async () => {
+        const ref = await deps.notifier.post(channel, message, {
+          ...(progress ? { threadTs: progress.ts } : {}),
+          ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
+        });
+        return ref ?? null;
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not tell the requester how the job ended'));
   };
   const fail = async (outcome: LbOutcome, message: string): Promise<never> => {
     await finish(outcome);

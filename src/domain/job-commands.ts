@@ -1,7 +1,6 @@
 /**
  * `/svc jobs` and `/svc cancel JOB`: what they do, over the queue port (and the cluster registry, for
- * the default cluster). Returns result objects for src/render/jobs.ts. Not wired into the command
- * handler until the load-balancer operations enqueue jobs (see docs/ARCHITECTURE.md).
+ * the default cluster). Returns result objects for src/render/jobs.ts.
  */
 import type { Command } from './command.js';
 import { parseLbJobId } from './lb-jobs.js';

@@ -40,6 +40,12 @@ function title(v: ProgressView): string {
   return `Changing ${svc} to ${code(v.targetType ?? '?')}: removing its load balancer`;
 }
 
+/** " — asked by @user" (nothing without a user, e.g. from the console). */
+function askedBy(v: Pick<ProgressView, 'userId'>): string {
+  const who = mention(v.userId);
+  return who ? ` — asked by ${who}` : '';
+}
+
 function outcomeLines(v: ProgressView): string[] {
   const o = v.outcome;
   const svc = `${v.namespace}/${v.name}`;
@@ -78,12 +84,32 @@ export function renderProgress(v: ProgressView): { text: string; blocks: Block[]
   const lines = [...v.steps.map((s) => stepLine(s, v.operation)), ...outcomeLines(v)];
   const head = title(v);
   return {
-    text: `${head}\n${lines.join('\n')}`,
+    text: `${head}${askedBy(v)}\n${lines.join('\n')}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${head}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*${head}*${askedBy(v)}` } },
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
     ],
   };
+}
+
+/**
+ * The thread reply that tells the requester how a job ended when there is no endpoint to announce: the
+ * load balancer is gone (charges stop), may be an orphan, or the job is stuck. (An edit of the progress
+ * message notifies nobody; this does.) Undefined for outcomes the requester already hears of otherwise.
+ */
+export function renderOutcomeMessage(v: ProgressView): { text: string } | undefined {
+  const o = v.outcome;
+  if (!o || o.kind === 'ready' || o.kind === 'cancelled') return undefined;
+  const who = mention(v.userId);
+  const head = `${who ? `${who} ` : ''}${code(`${v.namespace}/${v.name}`)} on ${code(v.cluster)}`;
+  switch (o.kind) {
+    case 'deleted':
+      return { text: `${head}: load balancer deleted — no further charges.` };
+    case 'orphan':
+      return { text: `${head}: :warning: the load balancer ${code(o.loadBalancer)} is still there — it may be an orphan, still billed (details above).` };
+    case 'failed':
+      return { text: `${head}: :x: stuck at *${stepLabel(o.stuckAt, v.operation)}* — ${escapeMrkdwn(o.reason)} (details above).` };
+  }
 }
 
 /** The thread reply with the endpoint(s), mentioning the requester. */

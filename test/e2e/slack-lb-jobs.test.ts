@@ -65,8 +65,8 @@ describe('jobs waiting for DNS (the hostname resolves only after a minute)', () 
     const cancelled = await bot.slack.waitForCall((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('cancelled'));
     expect(allText(cancelled)).toContain('<@U2BOB>');
     expect(allText(cancelled)).toMatch(/left as it is/);
-    const after = await replyText(bot, 'jobs');
-    expect(allText(after)).toMatch(/cancelled/);
+    // The job may have been running a step when the cancel came: the worker holding it ends it at once.
+    await waitFor(async () => /cancelled/.test(allText(await replyText(bot, 'jobs'))), { what: '/svc jobs to show the job cancelled' });
     expect(bot.sandbox.cluster.getService('default', 'slow-web')?.spec.type).toBe('LoadBalancer');
     expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('is reachable at'))).toEqual([]);
   });
@@ -74,6 +74,49 @@ describe('jobs waiting for DNS (the hostname resolves only after a minute)', () 
   test('/svc cancel of an unknown job says there is no such job', async () => {
     const r = await replyText(bot, `cancel provision.${bot.sandbox.info.clusterName}.default.nothing-here`);
     expect(allText(r)).toMatch(/There is no job/);
+  });
+});
+
+describe('type away from LoadBalancer', () => {
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    bot = await startBot();
+  });
+  afterAll(() => bot.stop());
+
+  test('type nodeport of a LoadBalancer Service is a job: patched in place (same node port), the ELB goes, then "no further charges"', async () => {
+    const cluster = bot.sandbox.info.clusterName;
+    await bot.command('create shop --selector app=alpine --port 8080:80 --type lb', { user_id: 'U1ALICE' });
+    await waitFor(
+      () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/shop') && String(c.body.text).includes('Ready')),
+      { what: 'the provisioning to be ready', timeoutMs: 15_000 },
+    );
+    const before = bot.sandbox.cluster.getService('default', 'shop');
+    const nodePort = before?.spec.ports?.[0]?.nodePort;
+    expect(nodePort).toBeDefined();
+    const elbsOfShop = () => bot.sandbox.elb.list().filter((lb) => lb.tags.get('kubernetes.io/service-name') === 'default/shop');
+    expect(elbsOfShop()).toHaveLength(1);
+
+    const queued = await replyText(bot, 'type shop nodeport', { user_id: 'U2BOB' });
+    expect(allText(queued)).toContain(`retype.${cluster}.default.shop`);
+    const done = await waitFor(
+      () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/shop') && String(c.body.text).includes('no further charges')),
+      { what: 'the teardown of the load balancer to finish', timeoutMs: 15_000 },
+    );
+    expect(allText(done)).toContain('asked by <@U2BOB>');
+    // An edit notifies nobody: the requester is told in the thread, once.
+    const told = await waitFor(() => {
+      const replies = bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === done.body.ts);
+      return replies.length > 0 && replies;
+    }, { what: 'the thread reply telling the requester' });
+    expect(told).toHaveLength(1);
+    expect(String(told[0]!.body.text)).toBe(`<@U2BOB> \`default/shop\` on \`${cluster}\`: load balancer deleted — no further charges.`);
+    const after = bot.sandbox.cluster.getService('default', 'shop');
+    expect(after?.spec.type).toBe('NodePort');
+    expect(after?.metadata.uid).toBe(before?.metadata.uid);
+    expect(after?.spec.ports?.[0]?.nodePort).toBe(nodePort);
+    expect(after?.metadata.finalizers ?? []).toEqual([]);
+    expect(elbsOfShop()).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@
  * (SyncLoadBalancerFailed), a timeout, apiserver 500s and ELB throttling (retried until done).
  */
 import { jobData, lbManifest, startJobsHarness, uniqueName, type JobsHarness } from './jobs-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: JobsHarness;
 beforeAll(async () => {
@@ -11,8 +12,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 afterEach(() => h.target.sandbox.faults.reset());
 
-const endpointPosts = (name: string) =>
+const threadReplies = (name: string) =>
   h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts && String(c.body.text).includes(`default/${name}`));
+const endpointPosts = (name: string) => threadReplies(name).filter((c) => String(c.body.text).includes('is reachable at'));
 
 test('failProvisioning: fails at once, quoting the SyncLoadBalancerFailed Event; the Service is left; retry/delete explained', async () => {
   const name = uniqueName('nolb');
@@ -30,6 +32,10 @@ test('failProvisioning: fails at once, quoting the SyncLoadBalancerFailed Event;
   expect(text).toContain(`/svc type ${name} lb`);
   expect(text).toContain(`/svc delete ${name}`);
   expect(endpointPosts(name)).toHaveLength(0);
+  // The requester is told in the thread that it is stuck (an edit of the progress message notifies nobody).
+  const told = await waitFor(() => threadReplies(name).length > 0 && threadReplies(name), { what: 'the stuck notice in the thread' });
+  expect(told).toHaveLength(1);
+  expect(String(told[0]!.body.text)).toMatch(/^<@U123ABC> `default\/nolb-[^`]+` on `sandbox`: :x: stuck at \*load balancer allocated\*/);
 });
 
 test('timeout: the message says which step is stuck (DNS never resolves in time)', async () => {

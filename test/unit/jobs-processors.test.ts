@@ -205,6 +205,12 @@ test('delete of a Service that does not exist: done at once (404 is success)', a
     const c = context(data('delete'));
     await expect(runTeardown(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'deleted' } });
     expect(c.state().doneAt.done).toBeDefined();
+    // The requester is told in the progress message's thread, once, even if the job runs again.
+    const progressTs = '1.0'; // the fake notifier's ts of the first post: the progress message
+    const told = () => s.posts.filter((p) => p.threadTs === progressTs);
+    expect(told().map((p) => p.message.text)).toEqual(['<@U123ABC> `default/web` on `prod`: load balancer deleted — no further charges.']);
+    await expect(runTeardown(context(c.ctx.data, { state: c.state() }).ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'deleted' } });
+    expect(told()).toHaveLength(1);
   } finally {
     await s.close();
   }

@@ -14,7 +14,7 @@ import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { progressView } from '../../src/domain/progress.js';
 import type { MessageRef, Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
-import { renderEndpointMessage, renderProgress } from '../../src/render/progress.js';
+import { renderEndpointMessage, renderOutcomeMessage, renderProgress } from '../../src/render/progress.js';
 import { waitFor } from '../helpers/wait.js';
 
 function recordingNotifier() {
@@ -307,6 +307,28 @@ describe('progress model and rendering', () => {
     const del = { ...data, operation: 'delete' as const };
     expect(renderProgress(progressView(del, { doneAt: {} }, 1_000_000, { kind: 'deleted' })).text).toContain('load balancer deleted — no further charges');
     expect(renderProgress(progressView(del, { doneAt: {} }, 1_000_000, { kind: 'orphan', loadBalancer: 'a1b2' })).text).toContain('`a1b2` is still there after the timeout: it may be an orphan');
+  });
+
+  test('the progress message says who asked (nobody named when there is no user, as from the console)', () => {
+    const view = progressView(data, { doneAt: {} }, 1_000_000);
+    expect(renderProgress(view).text.split('\n')[0]).toBe('Load balancer for `shop/web` on `prod` — asked by <@U123ABC>');
+    const anonymous = progressView({ ...data, requester: { userId: '', channelId: 'C1' } }, { doneAt: {} }, 1_000_000);
+    expect(renderProgress(anonymous).text.split('\n')[0]).toBe('Load balancer for `shop/web` on `prod`');
+  });
+
+  test('the outcome reply tells the requester how a job ended without an endpoint; ready and cancelled need none', () => {
+    const del = { ...data, operation: 'delete' as const };
+    const at = (outcome: Parameters<typeof progressView>[3]) => renderOutcomeMessage(progressView(del, { doneAt: {} }, 1_000_000, outcome));
+    expect(at({ kind: 'deleted' })?.text).toBe('<@U123ABC> `shop/web` on `prod`: load balancer deleted — no further charges.');
+    expect(at({ kind: 'orphan', loadBalancer: 'a1b2' })?.text).toBe(
+      '<@U123ABC> `shop/web` on `prod`: :warning: the load balancer `a1b2` is still there — it may be an orphan, still billed (details above).',
+    );
+    expect(at({ kind: 'failed', stuckAt: 'elb-deleted', reason: 'gave up <after> 15 min' })?.text).toBe(
+      '<@U123ABC> `shop/web` on `prod`: :x: stuck at *load balancer deleted* — gave up &lt;after&gt; 15 min (details above).',
+    );
+    expect(at({ kind: 'cancelled' })).toBeUndefined();
+    expect(at({ kind: 'ready', endpoints: [] })).toBeUndefined();
+    expect(at(undefined)).toBeUndefined();
   });
 
   test('the endpoint message mentions the requester and gives HOST:PORT, plus a URL for web ports', () => {
