@@ -1,13 +1,21 @@
 /**
- * `npm run bench`: runs every benchmark and prints a readable report, then one JSON line of results
- * (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run worked, never
- * whether a speed target was met.
+ * `npm run bench`: runs every benchmark (ack, then inflight) and prints a readable report, then one JSON
+ * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
+ * worked, never whether a speed target was met.
  *
- * Options: --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
- * (see bench/README.md).
+ * Options (see bench/README.md):
+ *   --only ack|inflight
+ *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
+ *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
+ *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
+ *             --worker-output FILE
+ *
+ * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
 import { parseArgs } from 'node:util';
-import { formatAckReport, runAckBench } from './ack.js';
+import { formatAckReport, runAckBench, type AckBenchResult } from './ack.js';
+import { formatInflightReport, runInflightBench, type InflightBenchResult } from './inflight.js';
+import { killEverythingNow } from './proc.js';
 
 function positiveInts(text: string, what: string): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
@@ -17,29 +25,114 @@ function positiveInts(text: string, what: string): number[] {
   return values;
 }
 
+function positiveInt(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const [value, ...more] = positiveInts(text, what);
+  if (more.length > 0) throw new Error(`${what} takes one number (got "${text}")`);
+  return value;
+}
+
+const BENCHMARKS = ['ack', 'inflight'] as const;
+/** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
+const interrupt = new AbortController();
+type BenchName = (typeof BENCHMARKS)[number];
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      only: { type: 'string' },
       levels: { type: 'string' },
       samples: { type: 'string' },
       rounds: { type: 'string' },
       'sandbox-on-main-thread': { type: 'boolean', default: false },
       diagnose: { type: 'boolean', default: false },
+      inflight: { type: 'string' },
+      'arrival-rate': { type: 'string' },
+      'dns-probe-rate': { type: 'string' },
+      'elb-api-rate': { type: 'string' },
+      'wait-window': { type: 'string' },
+      'per-cluster': { type: 'string' },
+      'worker-node-args': { type: 'string' },
+      'worker-output': { type: 'string' },
     },
   });
+  const only = values.only;
+  if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
+    throw new Error(`--only must be one of ${BENCHMARKS.join(', ')} (got "${only}")`);
+  }
+  const runs = (name: BenchName) => only === undefined || only === name;
+  // Parse everything before anything runs, so a typo fails at once (undefined: the benchmark's default).
+  const inflightOptions = {
+    n: positiveInt(values.inflight, '--inflight'),
+    arrivalRate: positiveInt(values['arrival-rate'], '--arrival-rate'),
+    elbApiRate: positiveInt(values['elb-api-rate'], '--elb-api-rate'),
+    waitWindowS: positiveInt(values['wait-window'], '--wait-window'),
+    perCluster: positiveInt(values['per-cluster'], '--per-cluster'),
+    workerNodeArgs: values['worker-node-args']?.split(/\s+/).filter((a) => a !== ''),
+    workerOutput: values['worker-output'],
+  };
+  // One inflight run per DNS probe rate; none given = the worker's default.
+  const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
+
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  const ack = await runAckBench({
-    ...(values.levels ? { levels: positiveInts(values.levels, '--levels') } : {}),
-    ...(values.samples ? { minSamples: positiveInts(values.samples, '--samples')[0] } : {}),
-    ...(values.rounds ? { minRounds: positiveInts(values.rounds, '--rounds')[0] } : {}),
-    world: values['sandbox-on-main-thread'] ? 'main' : 'worker',
-    diagnose: values.diagnose,
-    progress: (line) => err(`[ack] ${line}`),
-  });
-  process.stdout.write(`${formatAckReport(ack)}\n\n${JSON.stringify({ benchmarks: [ack] })}\n`);
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    err('interrupted: stopping what the benchmark started (Ctrl-C again to exit at once)');
+    interrupt.abort();
+    // ack runs on threads of this process only; nothing outlives the process.
+    if (!inflightRunning) process.exit(130);
+  };
+  let inflightRunning = false;
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+
+  const results: (AckBenchResult | InflightBenchResult)[] = [];
+  const reports: string[] = [];
+  if (runs('ack')) {
+    const ack = await runAckBench({
+      ...(values.levels ? { levels: positiveInts(values.levels, '--levels') } : {}),
+      ...(values.samples ? { minSamples: positiveInts(values.samples, '--samples')[0] } : {}),
+      ...(values.rounds ? { minRounds: positiveInts(values.rounds, '--rounds')[0] } : {}),
+      world: values['sandbox-on-main-thread'] ? 'main' : 'worker',
+      diagnose: values.diagnose,
+      progress: (line) => err(`[ack] ${line}`),
+    });
+    results.push(ack);
+    reports.push(formatAckReport(ack));
+  }
+  if (runs('inflight')) {
+    for (const dnsProbeRate of dnsRates) {
+      if (interrupt.signal.aborted) break;
+      const tag = dnsProbeRate === undefined ? 'inflight' : `inflight DNS ${dnsProbeRate}/s`;
+      inflightRunning = true;
+      try {
+        const result = await runInflightBench({
+          ...inflightOptions,
+          ...(dnsProbeRate !== undefined ? { dnsProbeRate } : {}),
+          signal: interrupt.signal,
+          progress: (line) => err(`[${tag}] ${line}`),
+        });
+        results.push(result);
+        reports.push(formatInflightReport(result));
+      } finally {
+        inflightRunning = false;
+      }
+    }
+  }
+  process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
 }
 
+// Whatever happens, nothing the run started outlives it.
+process.on('exit', killEverythingNow);
+
 main().catch((e: unknown) => {
+  if (interrupt.signal.aborted) {
+    process.stderr.write('bench interrupted\n');
+    process.exitCode = 130;
+    return;
+  }
   process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 });

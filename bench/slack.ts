@@ -60,19 +60,23 @@ export interface ReplyStub {
   close(): Promise<void>;
 }
 
-async function readText(req: http.IncomingMessage): Promise<string> {
+export async function readText(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The channel a Web API call names, whether the WebClient sent a form or JSON. */
-function channelOf(req: http.IncomingMessage, text: string): string | undefined {
+/** The string fields of a Web API call, whether the WebClient sent a form or JSON. */
+export function apiFields(req: http.IncomingMessage, text: string): (name: string) => string | undefined {
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    const channel = (JSON.parse(text) as { channel?: unknown }).channel;
-    return typeof channel === 'string' ? channel : undefined;
+    const body = JSON.parse(text) as Record<string, unknown>;
+    return (name) => {
+      const value = body[name];
+      return typeof value === 'string' ? value : undefined;
+    };
   }
-  return new URLSearchParams(text).get('channel') ?? undefined;
+  const form = new URLSearchParams(text);
+  return (name) => form.get(name) ?? undefined;
 }
 
 export async function startReplyStub(): Promise<ReplyStub> {
@@ -109,7 +113,7 @@ export async function startReplyStub(): Promise<ReplyStub> {
         return;
       }
       if (method === 'chat.postMessage') {
-        const channel = channelOf(req, text);
+        const channel = apiFields(req, text)('channel');
         ts += 1;
         record(channel);
         answer({ ok: true, channel, ts: `${ts}.000100` });
@@ -148,6 +152,95 @@ export async function startReplyStub(): Promise<ReplyStub> {
         });
       }
     },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** An endpoint announcement (`renderEndpointMessage`) as Slack receives it: its load balancer's hostname. */
+const ENDPOINT_MESSAGE = /` is reachable at:\n• `([^`:\s]+):\d+`/;
+
+export interface SlackRecorder {
+  /** Base URL of the Web API (`SLACK_API_URL`), ending in `/`. */
+  apiUrl: string;
+  /**
+   * Endpoint announcements (`chat.postMessage` whose text says where a Service is reachable), by the
+   * hostname they announce: when the first one for that hostname reached the stand-in (epoch ms, taken
+   * as the request arrives, before its body is read).
+   */
+  readonly endpoints: ReadonlyMap<string, number>;
+  /** Announcements of a hostname already announced. */
+  readonly duplicateEndpoints: number;
+  /** Web API calls received, by method. */
+  readonly calls: Readonly<Record<string, number>>;
+  /** Resolves at the next endpoint announcement, or after `ms`. */
+  nextEndpoint(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Slack Web API stand-in for load-balancer jobs: answers `auth.test`, `chat.postMessage` and
+ * `chat.update` like Slack (without its rate limits), counts every call, and records when each endpoint
+ * announcement arrived.
+ */
+export async function startSlackRecorder(): Promise<SlackRecorder> {
+  const endpoints = new Map<string, number>();
+  const calls: Record<string, number> = {};
+  let duplicateEndpoints = 0;
+  let wake: (() => void)[] = [];
+  let ts = 1_700_000_000;
+
+  const server = http.createServer((req, res) => {
+    const receivedAt = Date.now();
+    void (async () => {
+      const text = await readText(req);
+      const method = ((req.url ?? '/').split('?')[0] ?? '/').replace(/^\/api\//, '');
+      calls[method] = (calls[method] ?? 0) + 1;
+      const field = apiFields(req, text);
+      const channel = field('channel');
+      let body: Record<string, unknown> = { ok: true };
+      if (method === 'auth.test') {
+        body = { ok: true, user_id: 'UBENCHBOT', bot_id: 'BBENCHBOT', team_id: 'T0BENCH', user: 'svcbot', team: 'Bench' };
+      } else if (method === 'chat.postMessage') {
+        ts += 1;
+        body = { ok: true, channel, ts: `${ts}.000100` };
+        const host = ENDPOINT_MESSAGE.exec(field('text') ?? '')?.[1];
+        if (host !== undefined) {
+          if (endpoints.has(host)) duplicateEndpoints += 1;
+          else endpoints.set(host, receivedAt);
+          const waiting = wake;
+          wake = [];
+          for (const w of waiting) w();
+        }
+      } else if (method === 'chat.update') {
+        body = { ok: true, channel, ts: field('ts') };
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    })();
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${base}/api/`,
+    endpoints,
+    get duplicateEndpoints() {
+      return duplicateEndpoints;
+    },
+    calls,
+    nextEndpoint: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,202 @@
+/**
+ * The world of `bench/inflight`, in the bench process: the sandbox (simulated Kubernetes clusters, the
+ * ELB API and DNS of one AWS account) and a Slack stand-in that records when each endpoint announcement
+ * arrives.
+ *
+ * Several clusters: a Kubernetes cluster has 2,768 node ports (30000-32767, the default
+ * `--service-node-port-range`) and every LoadBalancer Service takes one per port, so one cluster holds at
+ * most that many LoadBalancer Services — the sandbox enforces it as an apiserver does. For more, the run
+ * spreads its Services over several clusters: the first is `startSandbox`'s, the others are more
+ * simulated clusters (each with its API server and cloud controller) of the same AWS account: one ELB
+ * store, ELB API and DNS server for all, as for EKS clusters in one account and region.
+ *
+ * The DNS server is the sandbox's own (`startDnsServer` over the ELB store) with a recorder in front of
+ * its lookups: when each name was first asked for, and first answered with addresses.
+ */
+import { writeFile } from 'node:fs/promises';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startSandbox, type ElbStore, KubeCluster } from '../src/sandbox/index.js';
+import { CloudController } from '../src/sandbox/cloud/controller.js';
+import { elbDnsSource, startDnsServer } from '../src/sandbox/dns/server.js';
+import { createKubeApiServer } from '../src/sandbox/kube/server.js';
+import { sandboxKubeconfig } from '../src/sandbox/kubeconfig.js';
+import { startSlackRecorder, type SlackRecorder } from './slack.js';
+
+export interface InflightWorldOptions {
+  clusters: number;
+  /** Where the kubeconfig files go. */
+  dir: string;
+  provisionDelayMs: number;
+  dnsDelayMs: number;
+  instanceWarmupMs: number;
+}
+
+export interface BenchCluster {
+  /** svcbot's name for it, and its AWS tag name (`kubernetes.io/cluster/<name>`). */
+  name: string;
+  kubeconfigPath: string;
+  cluster: KubeCluster;
+}
+
+export interface DnsRecord {
+  /** Queries answered so far. */
+  readonly queries: number;
+  /** Lower-case name -> when it was first asked for (epoch ms). */
+  readonly firstQueryAt: ReadonlyMap<string, number>;
+  /** Lower-case name -> when it was first answered with addresses (epoch ms). */
+  readonly firstResolvedAt: ReadonlyMap<string, number>;
+}
+
+/** A load balancer the sandbox created, as the run needs it. */
+export interface CreatedLoadBalancer {
+  /** epoch ms */
+  createdAt: number;
+  /** epoch ms from which its DNS name resolves (the sandbox's own event time). */
+  dnsVisibleAt: number;
+  /** `namespace/name` of its Service (the cloud controller's `kubernetes.io/service-name` tag). */
+  service: string;
+}
+
+export interface InflightWorld {
+  readonly clusters: readonly BenchCluster[];
+  readonly region: string;
+  readonly elbEndpoint: string;
+  /** `127.0.0.1:PORT` of the DNS server that answers for the load balancers' names. */
+  readonly dnsServer: string;
+  readonly elb: ElbStore;
+  readonly dns: DnsRecord;
+  /** Every load balancer created so far, by lower-case DNS name. */
+  readonly loadBalancers: ReadonlyMap<string, CreatedLoadBalancer>;
+  readonly slack: SlackRecorder;
+  close(): Promise<void>;
+}
+
+export const clusterNameOf = (i: number) => `bench-${i}`;
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startInflightWorld(opts: InflightWorldOptions): Promise<InflightWorld> {
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const first = clusterNameOf(0);
+    const firstKubeconfig = join(opts.dir, `${first}.kubeconfig`);
+    const sandbox = await startSandbox({
+      kubeconfigPath: firstKubeconfig,
+      clusterName: first,
+      provisionDelayMs: opts.provisionDelayMs,
+      dnsDelayMs: opts.dnsDelayMs,
+      instanceWarmupMs: opts.instanceWarmupMs,
+    });
+    closers.push(() => sandbox.close());
+    const { region, elbEndpoint } = sandbox.info;
+    const clusters: BenchCluster[] = [{ name: first, kubeconfigPath: firstKubeconfig, cluster: sandbox.cluster }];
+
+    for (let i = 1; i < opts.clusters; i++) {
+      const name = clusterNameOf(i);
+      const cluster = new KubeCluster({ clusterName: name, region, nodes: 3 });
+      const controller = new CloudController({
+        cluster,
+        elb: sandbox.elb,
+        faults: sandbox.faults,
+        clusterName: name,
+        provisionDelayMs: opts.provisionDelayMs,
+        deprovisionDelayMs: opts.provisionDelayMs,
+      });
+      const server = createKubeApiServer(cluster, sandbox.faults);
+      const port = await listen(server);
+      closers.push(() => closeServer(server));
+      controller.start();
+      closers.push(() => {
+        controller.stop();
+        return Promise.resolve();
+      });
+      const kubeconfigPath = join(opts.dir, `${name}.kubeconfig`);
+      await writeFile(kubeconfigPath, sandboxKubeconfig(`http://127.0.0.1:${port}`, name), { mode: 0o600 });
+      clusters.push({ name, kubeconfigPath, cluster });
+    }
+
+    const loadBalancers = new Map<string, CreatedLoadBalancer>();
+    const unsubscribe = sandbox.elb.onChange((ev) => {
+      if (ev.type !== 'created') return;
+      loadBalancers.set(ev.lb.dnsName.toLowerCase(), {
+        createdAt: ev.lb.createdTime.getTime(),
+        dnsVisibleAt: ev.lb.dnsVisibleAt,
+        service: ev.lb.tags.get('kubernetes.io/service-name') ?? '',
+      });
+    });
+    closers.push(() => {
+      unsubscribe();
+      return Promise.resolve();
+    });
+
+    const firstQueryAt = new Map<string, number>();
+    const firstResolvedAt = new Map<string, number>();
+    let queries = 0;
+    const source = elbDnsSource(sandbox.elb);
+    // The server reads its clock once per query, before the lookup: the recorder uses that same time.
+    let queryTime = 0;
+    const dnsServer = await startDnsServer(
+      {
+        lookup(name) {
+          const key = name.toLowerCase().replace(/\.$/, '');
+          queries += 1;
+          if (!firstQueryAt.has(key)) firstQueryAt.set(key, queryTime);
+          const found = source.lookup(name);
+          if (found && queryTime >= found.visibleAt && !firstResolvedAt.has(key)) firstResolvedAt.set(key, queryTime);
+          return found;
+        },
+      },
+      {
+        now: () => {
+          queryTime = Date.now();
+          return queryTime;
+        },
+      },
+    );
+    closers.push(() => dnsServer.close());
+
+    const slack = await startSlackRecorder();
+    closers.push(() => slack.close());
+
+    return {
+      clusters,
+      region,
+      elbEndpoint,
+      dnsServer: `127.0.0.1:${dnsServer.port}`,
+      elb: sandbox.elb,
+      loadBalancers,
+      dns: {
+        get queries() {
+          return queries;
+        },
+        firstQueryAt,
+        firstResolvedAt,
+      },
+      slack,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
