@@ -51,7 +51,12 @@ export interface LbJobResult {
 export type StepOutcome =
   | { kind: 'done'; outcome: LbOutcome }
   | { kind: 'failed'; reason: string; event?: Pick<EventView, 'reason' | 'message'> }
-  /** Not there yet: wake when the watched Service satisfies `onServiceChange` and/or when `probe.check` passes. */
+  /**
+   * Not there yet: wake when the watched Service satisfies `onServiceChange` and/or when `probe.check` passes.
+   * Both stay in memory while the job is parked (10,000 parked jobs: 10,000 of each), so they must close
+   * over only the few values they need — build them in small module-level functions, never inline in a
+   * step (an inline closure keeps the step's whole scope alive: the run, the job, its data, the logger).
+   */
   | {
       kind: 'wait';
       why: string;
@@ -234,6 +239,16 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
 
 /** The newest Warning `SyncLoadBalancerFailed` Event about the Service since `since` (epoch ms). */
 export async function loadBalancerFailureEvent(run: StepRun, since: number): Promise<EventView | undefined> {
-  const events = await run.target.cluster.listServiceEvents(run.data.namespace, run.data.name);
+  return findFailureEvent(run.target.cluster, run.data.namespace, run.data.name, since);
+}
+
+/** As loadBalancerFailureEvent, from only what it needs (a parked job's probe must not hold its whole run). */
+export async function findFailureEvent(
+  cluster: Pick<StepRun['target']['cluster'], 'listServiceEvents'>,
+  namespace: string,
+  name: string,
+  since: number,
+): Promise<EventView | undefined> {
+  const events = await cluster.listServiceEvents(namespace, name);
   return events.filter((e) => e.reason === 'SyncLoadBalancerFailed' && e.lastSeen.getTime() >= since).at(-1);
 }

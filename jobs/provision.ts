@@ -16,7 +16,7 @@ import type { LbEndpoint, LbOutcome } from '../src/domain/progress.js';
 import type { LoadBalancerView, ServiceView } from '../src/domain/views.js';
 import { renderEndpointMessage } from '../src/render/progress.js';
 import { bullmqJobContext, type JobContext, type QueueJob } from './context.js';
-import { loadBalancerFailureEvent, runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
+import { findFailureEvent, loadBalancerFailureEvent, runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
 
 /** Events up to this much older than the request still count (Event times have second precision). */
 const EVENT_SLACK_MS = 2000;
@@ -53,9 +53,15 @@ function tcpPorts(svc: ServiceView) {
   return svc.ports.filter((p) => p.protocol === 'TCP');
 }
 
+/** The Service's TCP ports with their node ports: what the ELB must forward. */
+function servedPorts(svc: ServiceView): { port: number; nodePort: number | undefined }[] {
+  return tcpPorts(svc).map((p) => ({ port: p.port, nodePort: p.nodePort }));
+}
+
 /** Why the ELB is not serving the Service yet (undefined when it is). */
-function notServingYet(svc: ServiceView, lb: LoadBalancerView): string | undefined {
-  for (const p of tcpPorts(svc)) {
+function notServingYet(svc: ServiceView | ReturnType<typeof servedPorts>, lb: LoadBalancerView): string | undefined {
+  const ports = Array.isArray(svc) ? svc : servedPorts(svc);
+  for (const p of ports) {
     if (p.nodePort === undefined) return `port ${p.port} has no node port yet`;
     if (!lb.listeners.some((l) => l.loadBalancerPort === p.port && l.instancePort === p.nodePort)) {
       return `the load balancer has no listener ${p.port} → ${p.nodePort} yet`;
@@ -65,6 +71,35 @@ function notServingYet(svc: ServiceView, lb: LoadBalancerView): string | undefin
   if (lb.instances.length === 0) return 'no instances registered with the load balancer yet';
   if (inService < lb.instances.length) return `${inService} of ${lb.instances.length} instances in service`;
   return undefined;
+}
+
+// What parked jobs wait on. Module-level, so each closes over only its arguments (see StepOutcome).
+
+function hostnameAllocatedOrGone(s: ServiceView | undefined): boolean {
+  return !s || s.deleting || s.type !== 'LoadBalancer' || s.loadBalancerHostnames.length > 0;
+}
+
+function hostnameChangedOrGone(hostname: string): (s: ServiceView | undefined) => boolean {
+  return (s) => !s || s.deleting || s.loadBalancerHostnames[0] !== hostname;
+}
+
+function failureEventSeen(cluster: StepRun['target']['cluster'], namespace: string, name: string, since: number): () => Promise<boolean> {
+  return async () => (await findFailureEvent(cluster, namespace, name, since)) !== undefined;
+}
+
+function elbServing(
+  loadBalancers: StepRun['target']['loadBalancers'],
+  ref: { namespace: string; name: string; hostname: string },
+  ports: ReturnType<typeof servedPorts>,
+): () => Promise<boolean> {
+  return async () => {
+    const current = await loadBalancers.findForService(ref);
+    return current !== undefined && notServingYet(ports, current) === undefined;
+  };
+}
+
+function resolves(resolver: LbJobDeps['resolver'], hostname: string): () => Promise<boolean> {
+  return async () => (await resolver.resolve4(hostname)).length > 0;
 }
 
 export function endpointsOf(svc: ServiceView, hostname: string): LbEndpoint[] {
@@ -88,11 +123,8 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: 'waiting for AWS to allocate a load balancer',
-      onServiceChange: (s) => !s || s.deleting || s.type !== 'LoadBalancer' || s.loadBalancerHostnames.length > 0,
-      probe: {
-        prober: 'kube',
-        check: async () => (await loadBalancerFailureEvent(run, data.requestedAt - EVENT_SLACK_MS)) !== undefined,
-      },
+      onServiceChange: hostnameAllocatedOrGone,
+      probe: { prober: 'kube', check: failureEventSeen(run.target.cluster, data.namespace, data.name, data.requestedAt - EVENT_SLACK_MS) },
     };
   }
   run.state.hostname = hostname;
@@ -109,14 +141,8 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: waiting,
-      onServiceChange: (s) => !s || s.deleting || s.loadBalancerHostnames[0] !== hostname,
-      probe: {
-        prober: 'elb',
-        check: async () => {
-          const current = await find();
-          return current !== undefined && notServingYet(svc, current) === undefined;
-        },
-      },
+      onServiceChange: hostnameChangedOrGone(hostname),
+      probe: { prober: 'elb', check: elbServing(loadBalancers, { namespace: data.namespace, name: data.name, hostname }, servedPorts(svc)) },
     };
   }
   run.markDone('in-service');
@@ -128,7 +154,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
       why: `waiting for ${hostname} to resolve`,
       probe: {
         prober: 'dns',
-        check: async () => (await deps.resolver.resolve4(hostname)).length > 0,
+        check: resolves(deps.resolver, hostname),
         // The DNS prober learns how long names take to resolve after their load balancer is in service.
         ...(run.state.doneAt['in-service'] !== undefined ? { since: run.state.doneAt['in-service'] } : {}),
       },

@@ -54,12 +54,12 @@ export async function teardownStep(run: StepRun): Promise<StepOutcome> {
 
   const hostname = state.hostname;
   if (hostname && state.doneAt['elb-deleted'] === undefined) {
-    const find = () => loadBalancers.findForService({ namespace: data.namespace, name: data.name, hostname });
-    if (await find()) {
+    const ref = { namespace: data.namespace, name: data.name, hostname };
+    if (await loadBalancers.findForService(ref)) {
       return {
         kind: 'wait',
         why: `waiting for AWS to delete load balancer ${loadBalancerNameFromHostname(hostname) ?? hostname}`,
-        probe: { prober: 'elb', check: async () => (await find()) === undefined },
+        probe: { prober: 'elb', check: elbGone(loadBalancers, ref) },
       };
     }
   }
@@ -71,12 +71,22 @@ export async function teardownStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: 'waiting for the Service\'s load-balancer finalizer to be cleared',
-      onServiceChange: (s) => !s || !s.finalizers.includes(LB_CLEANUP_FINALIZER),
+      onServiceChange: finalizerCleared,
     };
   }
   run.markDone('finalizer-cleared');
   run.markDone('done');
   return { kind: 'done', outcome: { kind: 'deleted' } };
+}
+
+// What parked jobs wait on: module-level, so each closes over only its arguments (see StepOutcome).
+
+function elbGone(loadBalancers: StepRun['target']['loadBalancers'], ref: { namespace: string; name: string; hostname: string }): () => Promise<boolean> {
+  return async () => (await loadBalancers.findForService(ref)) === undefined;
+}
+
+function finalizerCleared(s: ServiceView | undefined): boolean {
+  return !s || !s.finalizers.includes(LB_CLEANUP_FINALIZER);
 }
 
 function teardownTimeout(run: StepRun, stuckAt: LbStep): Promise<LbOutcome> {
