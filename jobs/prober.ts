@@ -14,10 +14,11 @@
  * Learning (`learn`, used for DNS): a name rarely resolves much sooner than the others did. The prober
  * keeps the shortest waits it has seen (a conservative lower bound each: the time of the last failed
  * check) and, for a check younger than that by more than `marginMs`, spaces its probes out — halfway to
- * the expected time, at most `maxIntervalMs` — so that the budget goes to the names that may resolve
- * now. With many load balancers waiting, this is what keeps the delay from "resolvable" to "announced"
- * near `minIntervalMs` instead of N / rate. A name that resolves earlier than any before is heard of
- * within half of its remaining lead, and teaches the prober a shorter wait.
+ * the expected time, at most `maxIntervalMs`. Those early probes are speculative and only spend what the
+ * rate leaves over: checks that are due and old enough to pass ("hot") always run first. With many load
+ * balancers waiting, this is what keeps the delay from "resolvable" to "announced" near `minIntervalMs`
+ * instead of N / rate. A name that resolves earlier than any before is heard of within half of its
+ * remaining lead (when the rate allows), and teaches the prober a shorter wait.
  *
  * Registration is per job id: re-registering replaces the job's check, so a job parked many times holds
  * one entry. Entries are in-memory: after a crash the job's recheck timeout wakes it and it registers again.
@@ -44,7 +45,7 @@ export interface LearnOptions {
   samples?: number;
   /** Waits seen before the estimate is used. Default 5. */
   minSamples?: number;
-  /** Probes start at full pace this long before the expected time. Default 2 s. */
+  /** Probes start at full pace this long before the expected time. Default 1 s. */
   marginMs?: number;
   /** The longest gap between two probes of a young check. Default 30 s. */
   maxIntervalMs?: number;
@@ -107,6 +108,8 @@ export function nextProbeDelay(ageMs: number, expectedMs: number | undefined, op
 
 interface Entry {
   jobId: string;
+  /** A speculative probe of a young check (learning): runs only on the rate hot checks leave over. */
+  cold: boolean;
   check: () => Promise<boolean>;
   since: number;
   dueAt: number;
@@ -170,11 +173,12 @@ export function createProber(opts: ProberOptions): Prober {
   const minIntervalMs = opts.minIntervalMs ?? 500;
   const learn = opts.learn === true ? {} : opts.learn || undefined;
   const estimator = learn ? new WaitEstimator(learn.samples, learn.minSamples) : undefined;
-  const delayOptions = { minIntervalMs, marginMs: learn?.marginMs ?? 2000, maxIntervalMs: learn?.maxIntervalMs ?? 30_000 };
+  const delayOptions = { minIntervalMs, marginMs: learn?.marginMs ?? 1000, maxIntervalMs: learn?.maxIntervalMs ?? 30_000 };
 
   /** The live entry of each job; the heap may also hold replaced ones, skipped when they surface. */
   const entries = new Map<string, Entry>();
-  const heap = new DueHeap();
+  const hot = new DueHeap();
+  const cold = new DueHeap();
   const inFlight = new Set<Promise<void>>();
   let running = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -205,14 +209,17 @@ export function createProber(opts: ProberOptions): Prober {
             return;
           }
           entry.lastFailedAt = startedAt;
-          entry.dueAt = now() + nextProbeDelay(now() - entry.since, estimator?.estimateMs, delayOptions);
-          heap.push(entry);
+          const t = now();
+          const expected = estimator?.estimateMs;
+          entry.dueAt = t + nextProbeDelay(t - entry.since, expected, delayOptions);
+          entry.cold = expected !== undefined && entry.dueAt - entry.since < expected - delayOptions.marginMs;
+          enqueue(entry);
         },
         (err: unknown) => {
           opts.logger?.debug({ err, jobId: entry.jobId, prober: opts.name }, 'probe failed; will retry');
           if (!isLive(entry)) return;
           entry.dueAt = now() + minIntervalMs;
-          heap.push(entry);
+          enqueue(entry);
         },
       )
       .finally(() => {
@@ -223,6 +230,32 @@ export function createProber(opts: ProberOptions): Prober {
     inFlight.add(p);
   }
 
+  function enqueue(entry: Entry): void {
+    (entry.cold ? cold : hot).push(entry);
+  }
+
+  /** Drops replaced or forgotten entries from the top of a heap; returns its first live entry. */
+  function topOf(heap: DueHeap): Entry | undefined {
+    let top = heap.peek();
+    while (top && !isLive(top)) {
+      heap.pop();
+      top = heap.peek();
+    }
+    return top;
+  }
+
+  /** The next check to run now: a due hot one first, then a due cold one. */
+  function nextDue(t: number): Entry | undefined {
+    for (const heap of [hot, cold]) {
+      const top = topOf(heap);
+      if (top && top.dueAt <= t) {
+        heap.pop();
+        return top;
+      }
+    }
+    return undefined;
+  }
+
   function tick(): void {
     timer = undefined;
     timerAt = Infinity;
@@ -230,16 +263,14 @@ export function createProber(opts: ProberOptions): Prober {
     tokens = Math.min(Math.max(1, opts.ratePerSecond), tokens + ((t - lastRefill) / 1000) * opts.ratePerSecond);
     lastRefill = t;
     while (tokens >= 1 && running < concurrency) {
-      const top = heap.peek();
-      if (!top || top.dueAt > t) break;
-      heap.pop();
-      if (!isLive(top)) continue;
-      if (top.expiresAt < t) {
-        entries.delete(top.jobId);
+      const entry = nextDue(t);
+      if (!entry) break;
+      if (entry.expiresAt < t) {
+        entries.delete(entry.jobId);
         continue;
       }
       tokens -= 1;
-      runOne(top);
+      runOne(entry);
     }
     schedule();
   }
@@ -247,12 +278,8 @@ export function createProber(opts: ProberOptions): Prober {
   /** One timer, set for when the next check is due and a token is there (a finishing probe reschedules). */
   function schedule(): void {
     if (closed) return;
-    let top = heap.peek();
-    while (top && !isLive(top)) {
-      heap.pop();
-      top = heap.peek();
-    }
-    if (!top || running >= concurrency) {
+    const dueAt = Math.min(topOf(hot)?.dueAt ?? Infinity, topOf(cold)?.dueAt ?? Infinity);
+    if (dueAt === Infinity || running >= concurrency) {
       if (timer) clearTimeout(timer);
       timer = undefined;
       timerAt = Infinity;
@@ -260,7 +287,7 @@ export function createProber(opts: ProberOptions): Prober {
     }
     const t = now();
     const tokenAt = tokens >= 1 ? t : lastRefill + ((1 - tokens) / opts.ratePerSecond) * 1000;
-    const at = Math.max(top.dueAt, tokenAt, t);
+    const at = Math.max(dueAt, tokenAt, t);
     if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
     timerAt = at;
@@ -274,16 +301,20 @@ export function createProber(opts: ProberOptions): Prober {
       const o: RegisterOptions = typeof options === 'number' ? { ttlMs: options } : (options ?? {});
       const t = now();
       const previous = entries.get(jobId);
+      const since = o.since ?? previous?.since ?? t;
+      const expected = estimator?.estimateMs;
       const entry: Entry = {
         jobId,
+        // Checked at once either way (the condition may hold already), but a young one only on spare rate.
+        cold: expected !== undefined && t - since < expected - delayOptions.marginMs,
         check,
-        since: o.since ?? previous?.since ?? t,
+        since,
         dueAt: t,
         expiresAt: o.ttlMs === undefined ? Infinity : t + o.ttlMs,
         lastFailedAt: undefined,
       };
       entries.set(jobId, entry);
-      heap.push(entry);
+      enqueue(entry);
       schedule();
     },
     forget(jobId) {
@@ -303,7 +334,8 @@ export function createProber(opts: ProberOptions): Prober {
       if (timer) clearTimeout(timer);
       timer = undefined;
       entries.clear();
-      heap.clear();
+      hot.clear();
+      cold.clear();
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -209,6 +209,27 @@ describe('prober pacing and learning', () => {
     await prober.close();
   });
 
+  test('checks old enough to pass run before speculative probes of young ones, whatever was registered first', async () => {
+    jest.useFakeTimers();
+    const woken: string[] = [];
+    const prober = createProber({ name: 'dns', ratePerSecond: 2, concurrency: 1, minIntervalMs: 500, learn: { minSamples: 1, marginMs: 1000 }, wake: (id) => woken.push(id) });
+    // Learn that a wait lasts about 10 s.
+    const t0 = Date.now();
+    prober.register('teacher', () => Promise.resolve(Date.now() - t0 >= 10_000), { since: t0 });
+    await jest.advanceTimersByTimeAsync(10_600);
+    expect(woken).toEqual(['teacher']);
+    expect(prober.expectedWaitMs).toBeGreaterThan(9000);
+
+    // 20 young names (they would take 10 s of this rate), then one that passes in 400 ms.
+    const t1 = Date.now();
+    for (let i = 0; i < 20; i++) prober.register(`young-${i}`, () => Promise.resolve(false), { since: t1 });
+    await jest.advanceTimersByTimeAsync(10); // the young ones are due first
+    prober.register('old', () => Promise.resolve(Date.now() - (t1 - 9600) >= 10_000), { since: t1 - 9600 });
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(woken).toEqual(['teacher', 'old']);
+    await prober.close();
+  });
+
   test('without learning, or before enough waits were seen, every check runs at full pace', () => {
     const opts = { minIntervalMs: 500, marginMs: 2000, maxIntervalMs: 30_000 };
     expect(nextProbeDelay(0, undefined, opts)).toBe(500);
