@@ -17,7 +17,7 @@ export interface WorkerProcess {
   cpuMs(): number | undefined;
   /** Undefined while it runs. */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  /** Log lines by level and message, e.g. `warn: could not wake job; its park timeout will` -> 3. */
+  /** Log lines by level, message and error message, e.g. `warn: could not wake job; its park timeout will (ECONNRESET)` -> 3. */
   logTally(): Map<string, number>;
   /** The last lines it printed that were not pino JSON (a crash, a configuration error). */
   otherOutput(): string;
@@ -51,9 +51,10 @@ export function spawnWorker(env: Record<string, string>, { nodeArgs = [], output
   const onLine = (line: string) => {
     if (line.trim() === '') return;
     try {
-      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: unknown } };
       const level = typeof entry.level === 'number' ? (LEVELS[entry.level] ?? String(entry.level)) : '?';
-      const key = `${level}: ${typeof entry.msg === 'string' ? entry.msg : line.slice(0, 120)}`;
+      const cause = typeof entry.err?.message === 'string' ? ` (${entry.err.message.split('\n')[0]?.slice(0, 160) ?? ''})` : '';
+      const key = `${level}: ${typeof entry.msg === 'string' ? entry.msg : line.slice(0, 120)}${cause}`;
       tally.set(key, (tally.get(key) ?? 0) + 1);
     } catch {
       other = `${other}${line}\n`.slice(-4000);
