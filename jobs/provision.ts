@@ -148,10 +148,18 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
   run.markDone('in-service');
   run.state.servingHostname = hostname;
 
-  if ((await deps.resolver.resolve4(hostname)).length === 0) {
+  // A lookup that fails (the resolver times out or answers SERVFAIL) cannot tell "not yet" from "never":
+  // it is waited out like "not yet" (the prober keeps asking), not retried as a failure of the job; the
+  // job's timeout still ends a wait that never ends.
+  const lookup = await deps.resolver.resolve4(hostname).then(
+    (addresses) => ({ addresses, error: undefined }),
+    (err: unknown) => ({ addresses: [], error: (err as { code?: string }).code ?? (err as Error).message }),
+  );
+  if (lookup.addresses.length === 0) {
+    if (lookup.error) run.log.debug({ hostname, error: lookup.error }, 'DNS lookup failed; waiting');
     return {
       kind: 'wait',
-      why: `waiting for ${hostname} to resolve`,
+      why: `waiting for ${hostname} to resolve${lookup.error ? ` (the last lookup failed: ${lookup.error})` : ''}`,
       probe: {
         prober: 'dns',
         check: resolves(deps.resolver, hostname),

@@ -172,6 +172,20 @@ test('provision while DNS does not resolve yet: parks (no slot held) with a DNS 
   }
 });
 
+test('provision while the resolver times out: waits for DNS (the prober keeps asking), not a failed attempt to retry', async () => {
+  const s = setup();
+  s.deps.resolver = { resolve4: () => Promise.reject(Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' })) };
+  try {
+    const c = context(data('provision', { manifest }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    expect(s.probers.dns.size).toBe(1);
+    expect(c.state().doneAt.dns).toBeUndefined();
+    expect(c.state().waitingFor).toMatch(/to resolve \(the last lookup failed: ETIMEOUT\)$/);
+  } finally {
+    await s.close();
+  }
+});
+
 test('cancel (signal reason "cancelled by …"): ends the job, the message says the cluster was left as it is', async () => {
   const s = setup();
   try {
