@@ -25,6 +25,7 @@ export interface WorkerProcess {
   stop(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }>;
 }
 
+const ELB_HOSTNAME = /[a-z0-9-]+\.[a-z0-9-]+\.elb\.amazonaws\.com/g;
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export interface SpawnWorkerOptions {
@@ -54,7 +55,8 @@ export function spawnWorker(env: Record<string, string>, { nodeArgs = [], output
       const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: unknown } };
       const level = typeof entry.level === 'number' ? (LEVELS[entry.level] ?? String(entry.level)) : '?';
       const cause = typeof entry.err?.message === 'string' ? ` (${entry.err.message.split('\n')[0]?.slice(0, 160) ?? ''})` : '';
-      const key = `${level}: ${typeof entry.msg === 'string' ? entry.msg : line.slice(0, 120)}${cause}`;
+      // Load balancers' names made generic, so that one kind of failure is one entry.
+      const key = `${level}: ${typeof entry.msg === 'string' ? entry.msg : line.slice(0, 120)}${cause}`.replace(ELB_HOSTNAME, 'HOST');
       tally.set(key, (tally.get(key) ?? 0) + 1);
     } catch {
       other = `${other}${line}\n`.slice(-4000);
