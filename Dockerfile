@@ -16,6 +16,11 @@ RUN npm run build
 # ---- runtime -----------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A heap budget for V8. Without one, V8 sizes the heap from the machine's memory and lets it grow far past
+# what is live before it collects: bench/inflight measured a worker with 10,000 load-balancer jobs in
+# flight at 790-910 MB RSS with ~80 MB live; with this budget, 226 MB. ~8 KB live per job in flight:
+# raise it (and the pod's memory limit) for more than ~20,000 at once per worker.
+ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
