@@ -40,6 +40,8 @@ export interface LbJobDeps {
   timeoutMs?: number;
   /** Longest a parked job sleeps without being woken before it looks again (covers a lost wake-up). */
   maxParkMs?: number;
+  /** Randomness for the recheck's jitter, in [0, 1) (tests). */
+  random?: () => number;
   now?: () => number;
 }
 
@@ -220,9 +222,13 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     state.waitingFor = result.why;
     dirty = true;
   }
-  const parkMs = deps.maxParkMs ?? DEFAULT_MAX_PARK_MS;
+  // The recheck comes at a random point of the last quarter of the interval, never later: jobs parked
+  // together (a burst of requests) do not all run again in the same second, interval after interval.
+  const parkMs = Math.round((deps.maxParkMs ?? DEFAULT_MAX_PARK_MS) * (1 - (deps.random ?? Math.random)() / 4));
   // The wake-ups lapse a little after the park timeout, when the job (if it still exists) registers again.
   const ttlMs = parkMs + 5000;
+  // Only what this wait needs stays registered (a check of an earlier step would keep running for nothing).
+  forgetWakeups();
   if (result.onServiceChange) {
     deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, result.onServiceChange, ttlMs);
   }

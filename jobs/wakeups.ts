@@ -15,12 +15,12 @@ export interface JobWaker {
   wake(jobId: string): Promise<boolean>;
 }
 
-/** A JobWaker over a BullMQ queue: promote the job if it is delayed. */
 /** The part of a BullMQ Queue the waker uses. */
 export interface WakeableQueue {
   getJob(id: string): Promise<{ getState(): Promise<string>; promote(): Promise<void> } | undefined>;
 }
 
+/** A JobWaker over a BullMQ queue: promote the job if it is delayed. */
 export function bullmqWaker(queue: WakeableQueue): JobWaker {
   return {
     async wake(jobId) {
@@ -30,8 +30,10 @@ export function bullmqWaker(queue: WakeableQueue): JobWaker {
         await job.promote(); // the common case: parked (delayed), so one round trip
         return true;
       } catch {
-        // Not delayed: still active (about to park: try again), or already waiting/finished (nothing to do).
-        return (await job.getState()) !== 'active';
+        // Not delayed when promote ran: still active (about to park) — or it parked since, between the two
+        // calls (now 'delayed'): try again either way. Waiting or finished: nothing to do.
+        const state = await job.getState();
+        return state !== 'active' && state !== 'delayed';
       }
     },
   };

@@ -172,6 +172,31 @@ test('provision while DNS does not resolve yet: parks (no slot held) with a DNS 
   }
 });
 
+test('parking: the recheck is jittered within the last quarter of the interval, and only this wait stays registered', async () => {
+  const s = setup(false);
+  try {
+    const c = context(data('provision', { manifest }));
+    // As if an earlier run had parked it waiting for AWS (a check of another prober).
+    s.probers.kube.register(c.ctx.id, () => Promise.resolve(false));
+    s.deps.maxParkMs = 40_000;
+    s.deps.random = () => 0.999;
+    const before = Date.now();
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    expect(c.parks[0]! - before).toBeGreaterThanOrEqual(30_000);
+    expect(c.parks[0]! - before).toBeLessThanOrEqual(30_100);
+    expect(s.probers.kube.size).toBe(0);
+    expect(s.probers.dns.size).toBe(1);
+    s.deps.random = () => 0;
+    const again = context(c.ctx.data, { state: c.state() });
+    const t = Date.now();
+    await expect(runProvision(again.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    expect(again.parks[0]! - t).toBeGreaterThanOrEqual(40_000);
+    expect(again.parks[0]! - t).toBeLessThanOrEqual(40_100);
+  } finally {
+    await s.close();
+  }
+});
+
 test('provision while the resolver times out: waits for DNS (the prober keeps asking), not a failed attempt to retry', async () => {
   const s = setup();
   s.deps.resolver = { resolve4: () => Promise.reject(Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' })) };
