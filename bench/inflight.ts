@@ -16,7 +16,7 @@
  * window is the "all waiting" measurement. Then the names resolve (at the rate the load balancers were
  * created) and the run ends when every endpoint message has arrived.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -119,6 +119,8 @@ export interface InflightBenchResult {
       recheckIntervalS: number;
       timeoutS: number;
       setByBench: Record<string, string>;
+      /** NODE_OPTIONS as the container image sets it (the Dockerfile), which the worker ran with. */
+      nodeOptions: string;
     };
   };
   jobs: {
@@ -315,6 +317,9 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
       ...(options.dnsProbeRate !== undefined ? { DNS_PROBE_RATE: String(options.dnsProbeRate) } : {}),
     };
     const env = await workerEnv(world, redis.url, dir, setByBench);
+    // The worker as the image runs it: with the Dockerfile's NODE_OPTIONS (its heap budget).
+    const nodeOptions = await imageNodeOptions();
+    if (nodeOptions !== '') env.NODE_OPTIONS = nodeOptions;
     // What the worker will run with: its own configuration code, on the same environment.
     let effective = loadConfig(env).jobs;
     const expectedMs = dnsDelayMs + 2 * submitMs + effective.recheckMs + 60_000;
@@ -580,6 +585,7 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
           recheckIntervalS: effective.recheckMs / 1000,
           timeoutS: effective.timeoutMs / 1000,
           setByBench,
+          nodeOptions,
         },
       },
       jobs: {
@@ -654,6 +660,13 @@ function stragglersOf(world: InflightWorld, n: number): number[] {
   return out;
 }
 
+/** `ENV NODE_OPTIONS=…` of the Dockerfile ('' when it sets none): the bench measures the worker as the image runs it. */
+async function imageNodeOptions(): Promise<string> {
+  const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+  const match = /^ENV NODE_OPTIONS=(?:"([^"]*)"|(\S+))\s*$/m.exec(dockerfile);
+  return match?.[1] ?? match?.[2] ?? '';
+}
+
 /** The worker's environment: the sandbox, the private Redis, the Slack stand-in, and the bench's job settings. */
 async function workerEnv(world: InflightWorld, redisUrl: string, dir: string, jobSettings: Record<string, string>): Promise<Record<string, string>> {
   const env: Record<string, string> = {
@@ -699,7 +712,8 @@ export function formatInflightReport(r: InflightBenchResult): string {
     `  arrivals ${s.arrivalRate}/s; sandbox: provisioning ${s.provisionDelayMs} ms, instance warm-up ${s.instanceWarmupMs} ms, ` +
       `DNS ${f(s.dnsDelayMs / 1000, 0)} s after each load balancer is created`,
     `  worker: ${bySetting('DNS_PROBE_RATE', `${w.dnsProbeRate}/s`, '500/s')}, ${bySetting('ELB_API_RATE', `${w.elbApiRate}/s`, '5/s')}, ` +
-      `JOB_CONCURRENCY ${w.concurrency}, JOB_RECHECK_INTERVAL ${w.recheckIntervalS} s, ${bySetting('JOB_TIMEOUT', `${w.timeoutS} s`, '900 s')}, LOG_LEVEL warn`,
+      `JOB_CONCURRENCY ${w.concurrency}, JOB_RECHECK_INTERVAL ${w.recheckIntervalS} s, ${bySetting('JOB_TIMEOUT', `${w.timeoutS} s`, '900 s')}, LOG_LEVEL warn, ` +
+      `NODE_OPTIONS ${w.nodeOptions === '' ? '(none)' : `${w.nodeOptions} (as the Dockerfile sets it)`}`,
     `  jobs: ${r.jobs.submitted} submitted in ${f(r.jobs.submitSeconds)} s (${r.jobs.submitErrors} errors${r.jobs.firstSubmitError ? `, the first: ${r.jobs.firstSubmitError}` : ''}), ${r.jobs.endpointMessages} endpoint messages ` +
       `(${r.jobs.duplicateEndpointMessages} duplicates), ${r.jobs.failed} failed`,
     '',
