@@ -106,6 +106,17 @@ export function nextProbeDelay(ageMs: number, expectedMs: number | undefined, op
   return Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, lead / 2));
 }
 
+/**
+ * What a check that passed at `passedAt` teaches about how long waits last (a lower bound), if anything:
+ * nothing without a failure before it; from a full-pace check only when the last failure was close
+ * (within two intervals); from a speculative (cold) one always.
+ */
+export function learntWait(check: { since: number; lastFailedAt: number | undefined; cold: boolean }, passedAt: number, minIntervalMs: number): number | undefined {
+  if (check.lastFailedAt === undefined) return undefined;
+  const close = passedAt - check.lastFailedAt <= 2 * minIntervalMs + 100;
+  return close || check.cold ? check.lastFailedAt - check.since : undefined;
+}
+
 interface Entry {
   jobId: string;
   /** A speculative probe of a young check (learning): runs only on the rate hot checks leave over. */
@@ -203,8 +214,13 @@ export function createProber(opts: ProberOptions): Prober {
           if (!isLive(entry)) return;
           if (ok) {
             entries.delete(entry.jobId);
-            // Only a wait seen failing says how long it lasted at least (a first probe that passes says nothing).
-            if (entry.lastFailedAt !== undefined) estimator?.record(entry.lastFailedAt - entry.since);
+            // Only a wait seen failing says how long it lasted at least (a first probe that passes says nothing),
+            // and only a close one says it well: when probes fell behind (the rate could not keep up), the last
+            // failure may be long before the name resolved, and learning from it would widen the window of
+            // names probed at full pace, so probes fall further behind. A speculative probe that passes is
+            // kept either way: the wait was shorter than expected, and that must be learnt.
+            const learnt = learntWait(entry, startedAt, minIntervalMs);
+            if (learnt !== undefined) estimator?.record(learnt);
             opts.wake(entry.jobId);
             return;
           }

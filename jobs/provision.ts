@@ -73,6 +73,11 @@ function notServingYet(svc: ServiceView | ReturnType<typeof servedPorts>, lb: Lo
   return undefined;
 }
 
+function dnsWaitSince(run: StepRun): { since?: number } {
+  const since = run.state.loadBalancerCreatedAt ?? run.state.doneAt['in-service'];
+  return since === undefined ? {} : { since };
+}
+
 // What parked jobs wait on. Module-level, so each closes over only its arguments (see StepOutcome).
 
 function hostnameAllocatedOrGone(s: ServiceView | undefined): boolean {
@@ -147,6 +152,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
   }
   run.markDone('in-service');
   run.state.servingHostname = hostname;
+  if (lb?.createdAt) run.state.loadBalancerCreatedAt = lb.createdAt.getTime();
 
   // A lookup that fails (the resolver times out or answers SERVFAIL) cannot tell "not yet" from "never":
   // it is waited out like "not yet" (the prober keeps asking), not retried as a failure of the job; the
@@ -163,8 +169,9 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
       probe: {
         prober: 'dns',
         check: resolves(deps.resolver, hostname),
-        // The DNS prober learns how long names take to resolve after their load balancer is in service.
-        ...(run.state.doneAt['in-service'] !== undefined ? { since: run.state.doneAt['in-service'] } : {}),
+        // The DNS prober learns how long names take to resolve after AWS created their load balancer (or,
+        // without its CreatedTime, after it came into service): a wait that is alike for every name.
+        ...dnsWaitSince(run),
       },
     };
   }

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
  */
 import { ApiException } from '@kubernetes/client-node';
 import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
-import { createProber, nextProbeDelay, WaitEstimator } from '../../jobs/prober.js';
+import { createProber, learntWait, nextProbeDelay, WaitEstimator } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
 import { bullmqWaker, createWatchWakeups } from '../../jobs/wakeups.js';
 import type { ServiceView } from '../../src/domain/views.js';
@@ -282,6 +282,13 @@ describe('prober pacing and learning', () => {
     expect(nextProbeDelay(59_500, 62_000, opts)).toBe(500);
     expect(nextProbeDelay(60_000, 62_000, opts)).toBe(500);
     expect(nextProbeDelay(90_000, 62_000, opts)).toBe(500);
+  });
+
+  test('a passed check teaches a wait only from a close failure before it (probes that fell behind teach nothing), or when it was speculative', () => {
+    expect(learntWait({ since: 0, lastFailedAt: undefined, cold: false }, 5000, 500)).toBeUndefined();
+    expect(learntWait({ since: 0, lastFailedAt: 4600, cold: false }, 5100, 500)).toBe(4600);
+    expect(learntWait({ since: 0, lastFailedAt: 1000, cold: false }, 9000, 500)).toBeUndefined();
+    expect(learntWait({ since: 0, lastFailedAt: 1000, cold: true }, 9000, 500)).toBe(1000);
   });
 
   test('the wait estimate is the shortest of the newest waits, once there are enough', () => {
