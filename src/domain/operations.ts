@@ -84,12 +84,14 @@ const MAX_EVENTS = 10;
 export function makeOperations({ clusters, now = () => new Date(), lbJobs }: OperationsDeps) {
   /**
    * Queues a load-balancer job. Order: is the same change already queued (this also fails fast, changing
-   * nothing, when Redis is unreachable)? Then post the progress message, then enqueue with its ts.
+   * nothing, when Redis is unreachable)? Then `validate` (e.g. a dry-run create), then post the progress
+   * message, then enqueue with its ts.
    */
-  async function enqueue(jobs: LbJobsDeps, data: Omit<LbJobData, 'progress'>): Promise<OperationResult> {
+  async function enqueue(jobs: LbJobsDeps, data: Omit<LbJobData, 'progress'>, validate?: () => Promise<unknown>): Promise<OperationResult> {
     const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
     const base = { jobId, operation: data.operation, cluster: data.cluster, namespace: data.namespace, name: data.name };
     if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
+    await validate?.();
     let progress: MessageRef | undefined;
     if (jobs.progress && data.requester.channelId) {
       try {
@@ -162,13 +164,11 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
       return { kind: 'dry-run', result: { manifestYaml: manifestYaml(manifest), scope, cluster: cluster.name } };
     }
     if (lbJobs && manifest.spec.type === 'LoadBalancer') {
-      // A second submission while the first is in flight is that job, not a "name taken" error.
-      if (await isUnfinished(lbJobs, lbJobId('provision', cluster.name, scope.namespace, input.name), cluster.name)) {
-        return duplicate('provision', cluster.name, scope.namespace, input.name);
-      }
-      // Validate as a direct create would (taken name, missing namespace), then let the job create it.
-      await cluster.createService(manifest, { dryRun: true });
-      return enqueue(lbJobs, jobData('provision', cluster.name, scope.namespace, input.name, requester, { manifest }));
+      // A second submission while the first is in flight is that job, not a "name taken" error; otherwise
+      // validate as a direct create would (taken name, missing namespace), then let the job create it.
+      return enqueue(lbJobs, jobData('provision', cluster.name, scope.namespace, input.name, requester, { manifest }), () =>
+        cluster.createService(manifest, { dryRun: true }),
+      );
     }
     const service = await cluster.createService(manifest);
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
