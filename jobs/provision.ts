@@ -59,8 +59,7 @@ function servedPorts(svc: ServiceView): { port: number; nodePort: number | undef
 }
 
 /** Why the ELB is not serving the Service yet (undefined when it is). */
-function notServingYet(svc: ServiceView | ReturnType<typeof servedPorts>, lb: LoadBalancerView): string | undefined {
-  const ports = Array.isArray(svc) ? svc : servedPorts(svc);
+function notServingYet(ports: ReturnType<typeof servedPorts>, lb: LoadBalancerView): string | undefined {
   for (const p of ports) {
     if (p.nodePort === undefined) return `port ${p.port} has no node port yet`;
     if (!lb.listeners.some((l) => l.loadBalancerPort === p.port && l.instancePort === p.nodePort)) {
@@ -141,7 +140,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
   // DNS waits wake the job often). A changed hostname means a new ELB: checked again.
   const alreadyServing = run.state.doneAt['in-service'] !== undefined && run.state.servingHostname === hostname;
   const lb = alreadyServing ? undefined : await find();
-  const waiting = alreadyServing ? undefined : lb ? notServingYet(svc, lb) : `waiting for ${hostname} to appear in the ELB API`;
+  const waiting = alreadyServing ? undefined : lb ? notServingYet(servedPorts(svc), lb) : `waiting for ${hostname} to appear in the ELB API`;
   if (waiting) {
     return {
       kind: 'wait',
