@@ -79,18 +79,45 @@ export function apiFields(req: http.IncomingMessage, text: string): (name: strin
   return (name) => form.get(name) ?? undefined;
 }
 
+/** Callers waiting for the next event: `wait(ms)` resolves at the next `notify()`, or after `ms`. */
+function nextEvent() {
+  let waiting: (() => void)[] = [];
+  return {
+    notify(): void {
+      const woken = waiting;
+      waiting = [];
+      for (const w of woken) w();
+    },
+    wait(ms: number): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/** Stops listening and drops the keep-alive connections. */
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 export async function startReplyStub(): Promise<ReplyStub> {
   const seen = new Set<string>();
   let replies = 0;
-  let wake: (() => void)[] = [];
+  const next = nextEvent();
   let ts = 1_700_000_000;
 
   const record = (id: string | undefined) => {
     replies += 1;
     if (id !== undefined) seen.add(id);
-    const waiting = wake;
-    wake = [];
-    for (const w of waiting) w();
+    next.notify();
   };
 
   const server = http.createServer((req, res) => {
@@ -143,20 +170,10 @@ export async function startReplyStub(): Promise<ReplyStub> {
         if (left <= 0) {
           throw new Error(`${missing.length} of ${ids.length} replies did not arrive within ${timeoutMs} ms (first: ${missing[0]})`);
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          wake.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await next.wait(left);
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -190,7 +207,7 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
   const endpoints = new Map<string, number>();
   const calls: Record<string, number> = {};
   let duplicateEndpoints = 0;
-  let wake: (() => void)[] = [];
+  const next = nextEvent();
   let ts = 1_700_000_000;
 
   const server = http.createServer((req, res) => {
@@ -211,9 +228,7 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
         if (host !== undefined) {
           if (endpoints.has(host)) duplicateEndpoints += 1;
           else endpoints.set(host, receivedAt);
-          const waiting = wake;
-          wake = [];
-          for (const w of waiting) w();
+          next.notify();
         }
       } else if (method === 'chat.update') {
         body = { ok: true, channel, ts: field('ts') };
@@ -233,18 +248,7 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
       return duplicateEndpoints;
     },
     calls,
-    nextEndpoint: (ms) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    nextEndpoint: (ms) => next.wait(ms),
+    close: () => closeServer(server),
   };
 }
