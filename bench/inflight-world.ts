@@ -17,11 +17,11 @@ import { writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startSandbox, type ElbStore, KubeCluster } from '../src/sandbox/index.js';
-import { CloudController } from '../src/sandbox/cloud/controller.js';
-import { elbDnsSource, startDnsServer } from '../src/sandbox/dns/server.js';
-import { createKubeApiServer } from '../src/sandbox/kube/server.js';
-import { sandboxKubeconfig } from '../src/sandbox/kubeconfig.js';
+import { startSandbox, type ElbStore, KubeCluster } from '../sandbox/index.js';
+import { CloudController } from '../sandbox/cloud/controller.js';
+import { elbDnsSource, startDnsServer } from '../sandbox/dns/server.js';
+import { createKubeApiServer } from '../sandbox/kube/server.js';
+import { sandboxKubeconfig } from '../sandbox/kubeconfig.js';
 import { startSlackRecorder, type SlackRecorder } from './slack.js';
 
 export interface InflightWorldOptions {

@@ -5,7 +5,7 @@
  * event loop (in production the apiserver runs elsewhere).
  */
 import { Worker } from 'node:worker_threads';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '../sandbox/index.js';
 import { startReplyStub } from './slack.js';
 import { connectRpc } from './rpc.js';
 import type { WorldHandlers } from './world-worker.js';

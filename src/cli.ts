@@ -65,7 +65,7 @@ export interface CliDeps {
 
 export const defaultDeps: CliDeps = {
   loadApp: () => import('./app.js'),
-  loadSandbox: () => import('./sandbox/main.js'),
+  loadSandbox: () => import('../sandbox/main.js'),
   loadConsole: () => import('./console/command.js'),
   signals: process,
   createLogger,

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { AppOverrides, createCommandHandling, JobOverrides, startJobWorker } from '../app.js';
 import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { SandboxOptions } from '../sandbox/index.js';
+import type { SandboxOptions } from '../../sandbox/index.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
 import { runConsole } from './loop.js';
 import { createConsoleNotifier } from './notifier.js';

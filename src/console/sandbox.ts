@@ -7,11 +7,11 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AppOverrides } from '../app.js';
 import { parseDnsServer, type ClusterConfig, type Config } from '../config.js';
-import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
+import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
 
 export type StartSandbox = (options: SandboxOptions) => Promise<Sandbox>;
 
-export const loadStartSandbox = async (): Promise<StartSandbox> => (await import('../sandbox/index.js')).startSandbox;
+export const loadStartSandbox = async (): Promise<StartSandbox> => (await import('../../sandbox/index.js')).startSandbox;
 
 /** Quick enough to watch a load balancer appear, slow enough to see it happen. */
 export const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {

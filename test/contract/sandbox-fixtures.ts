@@ -6,7 +6,7 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import * as k8s from '@kubernetes/client-node';
 import { createClusterRegistry, type ClusterRegistryHandle } from '../../src/adapters/clusters.js';
 import type { ClusterConfig } from '../../src/config.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
 /** Fast enough for tests: load balancers in 50 ms, their DNS names in 100 ms. */
 export const FAST_SANDBOX: SandboxOptions = {

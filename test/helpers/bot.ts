@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { startApp, type JobOverrides, type RunningApp } from '../../src/app.js';
 import { loadConfig, type ClusterConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { postSigned, slashCommandBody } from './slack-request.js';
 import { startSlackStub, type SlackStub } from './slack-stub.js';
 

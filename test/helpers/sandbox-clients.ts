@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import { Resolver } from 'node:dns/promises';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../sandbox/index.js';
 
 /** The real clients svcbot uses, pointed at a running sandbox. */
 export function sandboxClients(sandbox: Sandbox) {

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import net from 'node:net';
 import { createClusterRegistry } from '../../src/adapters/clusters.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../sandbox/index.js';
 import type { ClusterGateway } from '../../src/ports/cluster.js';
 import type { LoadBalancerGateway } from '../../src/ports/load-balancers.js';
 import { expectBotError } from '../contract/expect-bot-error.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runConsoleCommand, type ConsoleDeps } from '../../src/console/command.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { screen, type Screen } from '../unit/console-screen.js';
 
 const FAST: SandboxOptions = { provisionDelayMs: 50, dnsDelayMs: 100, instanceWarmupMs: 50 };

@@ -1,7 +1,7 @@
 /** The product's resolver, pointed by DNS_SERVERS at the sandbox's DNS server. */
 import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { loadConfig } from '../../src/config.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 let sandbox: Sandbox;

@@ -29,7 +29,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { lbJobId } from '../../src/domain/lb-jobs.js';
 import type { LbJobState } from '../../src/domain/progress.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
 import { killAll, spawnSvcbot, withOutputOnFailure } from '../helpers/svcbot-process.js';

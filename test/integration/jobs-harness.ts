@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
-import type { SandboxOptions } from '../../src/sandbox/index.js';
+import type { SandboxOptions } from '../../sandbox/index.js';
 import { createLbJobDeps, makeLbProcessor, type LbJobResult, type LbJobRuntime, type ProbeRates } from '../../jobs/index.js';
 import { bullmqWaker } from '../../jobs/wakeups.js';
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';

@@ -9,7 +9,7 @@ import {
   DescribeTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
 import type * as k8s from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
 import { waitFor } from '../helpers/wait.js';
 

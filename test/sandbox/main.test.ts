@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseSandboxArgs, runSandboxCommand } from '../../src/sandbox/main.js';
+import { parseSandboxArgs, runSandboxCommand } from '../../sandbox/main.js';
 
 function capture() {
   const stream = new PassThrough();

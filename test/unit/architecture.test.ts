@@ -30,8 +30,8 @@ function target(file: string, spec: string): string | undefined {
   return spec.startsWith('.') ? relative(root, resolve(root, dirname(file), spec)) : undefined;
 }
 
-const productFiles = [...files('src'), ...files('handlers'), ...(safeFiles('jobs'))].filter((f) => !f.startsWith('src/sandbox/'));
-const sandboxFiles = files('src/sandbox');
+const productFiles = [...files('src'), ...files('handlers'), ...(safeFiles('jobs'))].filter((f) => !f.startsWith('sandbox/'));
+const sandboxFiles = files('sandbox');
 
 function safeFiles(dir: string): string[] {
   try {
@@ -47,15 +47,15 @@ const SDK_ALLOWED = new Set(['src/app.ts', 'handlers/slash-command.ts', 'handler
 
 test('the import scanner sees static, type-only and dynamic imports (a control for the checks below)', () => {
   expect(imports('src/adapters/kubernetes.ts')).toContain('@kubernetes/client-node');
-  expect(imports('src/cli.ts')).toContain('./sandbox/main.js');
-  expect(imports('src/sandbox/index.ts')).toContain('./kube/cluster.js');
+  expect(imports('src/cli.ts')).toContain('../sandbox/main.js');
+  expect(imports('sandbox/index.ts')).toContain('./kube/cluster.js');
 });
 
-test('the sandbox imports nothing from svcbot outside src/sandbox', () => {
+test('the sandbox imports nothing from svcbot outside sandbox/', () => {
   const offending = sandboxFiles.flatMap((f) =>
     imports(f)
       .map((spec) => target(f, spec))
-      .filter((t): t is string => t !== undefined && !t.startsWith('src/sandbox'))
+      .filter((t): t is string => t !== undefined && !t.startsWith('sandbox'))
       .map((t) => `${f} -> ${t}`),
   );
   expect(offending).toEqual([]);
@@ -66,7 +66,7 @@ test('product code never imports the sandbox, except the CLI commands that start
   const offending = productFiles.flatMap((f) =>
     imports(f)
       .map((spec) => target(f, spec))
-      .filter((t): t is string => t !== undefined && t.startsWith('src/sandbox'))
+      .filter((t): t is string => t !== undefined && t.startsWith('sandbox/'))
       .filter(() => !allowed.has(f))
       .map((t) => `${f} -> ${t}`),
   );

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import dnsPacket from 'dns-packet';
-import { type DnsAnswerSource, type DnsServer, elbDnsSource, startDnsServer } from '../../../src/sandbox/dns/server.js';
-import { ElbStore } from '../../../src/sandbox/elb/store.js';
+import { type DnsAnswerSource, type DnsServer, elbDnsSource, startDnsServer } from '../../../sandbox/dns/server.js';
+import { ElbStore } from '../../../sandbox/elb/store.js';
 
 const NAME = 'web-1234567890.us-east-1.elb.amazonaws.com';
 

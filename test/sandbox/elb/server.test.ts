@@ -16,9 +16,9 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { Faults } from '../../../src/sandbox/faults.js';
-import { createElbApiServer } from '../../../src/sandbox/elb/server.js';
-import { ElbStore, REGISTRATION_IN_PROGRESS } from '../../../src/sandbox/elb/store.js';
+import { Faults } from '../../../sandbox/faults.js';
+import { createElbApiServer } from '../../../sandbox/elb/server.js';
+import { ElbStore, REGISTRATION_IN_PROGRESS } from '../../../sandbox/elb/store.js';
 
 const NS = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
 const tcp80 = { Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 30080 };

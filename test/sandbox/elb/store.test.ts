@@ -5,7 +5,7 @@ import {
   type Listener,
   loopbackAddressesFor,
   REGISTRATION_IN_PROGRESS,
-} from '../../../src/sandbox/elb/store.js';
+} from '../../../sandbox/elb/store.js';
 
 const http80: Listener = { protocol: 'TCP', loadBalancerPort: 80, instanceProtocol: 'TCP', instancePort: 30080 };
 

@@ -3,9 +3,9 @@
  * updateService (status, finalizers), listNodes, recordEvent; and scale.
  */
 import * as k8s from '@kubernetes/client-node';
-import { KubeCluster, type ClusterChange } from '../../../src/sandbox/kube/cluster.js';
-import { KubeApiError } from '../../../src/sandbox/kube/errors.js';
-import type { Service } from '../../../src/sandbox/kube/types.js';
+import { KubeCluster, type ClusterChange } from '../../../sandbox/kube/cluster.js';
+import { KubeApiError } from '../../../sandbox/kube/errors.js';
+import type { Service } from '../../../sandbox/kube/types.js';
 import { startApi, svc } from './helpers.js';
 
 function newCluster(): KubeCluster {

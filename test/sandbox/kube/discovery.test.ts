@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { discoveryResponse, findResource, SANDBOX_RESOURCES } from '../../../src/sandbox/kube/discovery.js';
-import { openApiResponse, unknownFields } from '../../../src/sandbox/kube/openapi.js';
+import { discoveryResponse, findResource, SANDBOX_RESOURCES } from '../../../sandbox/kube/discovery.js';
+import { openApiResponse, unknownFields } from '../../../sandbox/kube/openapi.js';
 
 type Json = Record<string, unknown>;
 

@@ -5,10 +5,10 @@
 import * as k8s from '@kubernetes/client-node';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Faults, type FaultSettings } from '../../../src/sandbox/faults.js';
-import { KubeCluster, type ClusterOptions } from '../../../src/sandbox/kube/cluster.js';
-import { createKubeApiServer } from '../../../src/sandbox/kube/server.js';
-import type { Status } from '../../../src/sandbox/kube/types.js';
+import { Faults, type FaultSettings } from '../../../sandbox/faults.js';
+import { KubeCluster, type ClusterOptions } from '../../../sandbox/kube/cluster.js';
+import { createKubeApiServer } from '../../../sandbox/kube/server.js';
+import type { Status } from '../../../sandbox/kube/types.js';
 
 export interface TestApi {
   cluster: KubeCluster;

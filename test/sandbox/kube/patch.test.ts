@@ -4,7 +4,7 @@ import {
   applyMergePatch,
   applyStrategicMergePatch,
   patchMetaFor,
-} from '../../../src/sandbox/kube/patch.js';
+} from '../../../sandbox/kube/patch.js';
 
 const service = patchMetaFor('Service');
 const pod = patchMetaFor('Pod');

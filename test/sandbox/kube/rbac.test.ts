@@ -1,6 +1,6 @@
 /** The `deny` fault knob: the apiserver refuses as RBAC does, with the authorizer's wording. */
 import * as k8s from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.js';
 
 let sandbox: Sandbox;
 let core: k8s.CoreV1Api;

@@ -1,10 +1,10 @@
-import { KubeApiError } from '../../../src/sandbox/kube/errors.js';
+import { KubeApiError } from '../../../sandbox/kube/errors.js';
 import {
   matchesFields,
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
-} from '../../../src/sandbox/kube/selectors.js';
+} from '../../../sandbox/kube/selectors.js';
 
 describe('label selectors', () => {
   const labels = { app: 'web', tier: 'frontend', version: '3', empty: '' };

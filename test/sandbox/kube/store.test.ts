@@ -1,5 +1,5 @@
-import { Store, type StoreEvent } from '../../../src/sandbox/kube/store.js';
-import type { KubeObject } from '../../../src/sandbox/kube/types.js';
+import { Store, type StoreEvent } from '../../../sandbox/kube/store.js';
+import type { KubeObject } from '../../../sandbox/kube/types.js';
 
 function obj(namespace: string, name: string, extra: Record<string, unknown> = {}): KubeObject {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { humanDuration, toTable, type Table } from '../../../src/sandbox/kube/tables.js';
-import type { KubeObject } from '../../../src/sandbox/kube/types.js';
+import { humanDuration, toTable, type Table } from '../../../sandbox/kube/tables.js';
+import type { KubeObject } from '../../../sandbox/kube/types.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const S = 1000;
