@@ -63,16 +63,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
   const wake = wakeSoon(opts.waker, opts.logger);
   const rates = opts.rates ?? {};
   const probers = {
-    dns: createProber({
-      name: 'dns',
-      ratePerSecond: rates.dnsPerSecond ?? 500,
-      minIntervalMs: rates.minIntervalMs?.dns ?? 500,
-      // Learning (probing young names less) is off: bench/inflight, 10,000 names at 500 queries/s, had the
-      // endpoint delay p99 at 18-19 s with it and 8.9 s without (plain earliest-due order). See bench/README.md.
-      learn: false,
-      wake,
-      logger: opts.logger,
-    }),
+    dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 500, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),
     elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
   };

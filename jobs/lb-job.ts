@@ -63,8 +63,7 @@ export type StepOutcome =
       kind: 'wait';
       why: string;
       onServiceChange?: (service: ServiceView | undefined) => boolean;
-      /** `since`: when this wait began (epoch ms), for probers that learn how long waits last. */
-      probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean>; since?: number };
+      probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> };
     };
 
 export interface StepRun {
@@ -233,8 +232,7 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     deps.watchWakeups.wakeOnChange(ctx.id, { cluster: data.cluster, namespace: data.namespace, name: data.name }, result.onServiceChange, ttlMs);
   }
   if (result.probe) {
-    const { prober, check, since } = result.probe;
-    deps.probers[prober].register(ctx.id, check, { ttlMs, ...(since !== undefined ? { since } : {}) });
+    deps.probers[result.probe.prober].register(ctx.id, result.probe.check, { ttlMs });
   }
   await save();
   void show();

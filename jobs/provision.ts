@@ -72,11 +72,6 @@ function notServingYet(ports: ReturnType<typeof servedPorts>, lb: LoadBalancerVi
   return undefined;
 }
 
-function dnsWaitSince(run: StepRun): { since?: number } {
-  const since = run.state.loadBalancerCreatedAt ?? run.state.doneAt['in-service'];
-  return since === undefined ? {} : { since };
-}
-
 // What parked jobs wait on. Module-level, so each closes over only its arguments (see StepOutcome).
 
 function hostnameAllocatedOrGone(s: ServiceView | undefined): boolean {
@@ -151,7 +146,6 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
   }
   run.markDone('in-service');
   run.state.servingHostname = hostname;
-  if (lb?.createdAt) run.state.loadBalancerCreatedAt = lb.createdAt.getTime();
 
   // A lookup that fails (the resolver times out or answers SERVFAIL) cannot tell "not yet" from "never":
   // it is waited out like "not yet" (the prober keeps asking), not retried as a failure of the job; the
@@ -165,13 +159,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: `waiting for ${hostname} to resolve${lookup.error ? ` (the last lookup failed: ${lookup.error})` : ''}`,
-      probe: {
-        prober: 'dns',
-        check: resolves(deps.resolver, hostname),
-        // The DNS prober learns how long names take to resolve after AWS created their load balancer (or,
-        // without its CreatedTime, after it came into service): a wait that is alike for every name.
-        ...dnsWaitSince(run),
-      },
+      probe: { prober: 'dns', check: resolves(deps.resolver, hostname) },
     };
   }
   run.markDone('dns');

@@ -14,8 +14,6 @@ export interface LbJobState {
   hostname?: string;
   /** The hostname whose ELB was last seen serving (listeners right, all instances InService). */
   servingHostname?: string;
-  /** When AWS created that ELB (epoch ms, its CreatedTime): DNS propagation runs from then. */
-  loadBalancerCreatedAt?: number;
   /** Latest thing the job is waiting on, in words (e.g. "2 of 3 instances in service"). */
   waitingFor?: string;
 }

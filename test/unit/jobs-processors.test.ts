@@ -158,20 +158,9 @@ test('provision where Slack refuses the progress message (svcbot not in the chan
 
 test('provision while DNS does not resolve yet: parks (no slot held) with a DNS probe registered, until the timeout at most', async () => {
   const s = setup(false);
-  const registered: (number | undefined)[] = [];
-  const register = s.probers.dns.register.bind(s.probers.dns);
-  s.probers.dns.register = (jobId, check, options) => {
-    registered.push(typeof options === 'object' ? options.since : undefined);
-    register(jobId, check, options);
-  };
   try {
     const c = context(data('provision', { manifest }));
     await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
-    // The DNS wait is measured from the ELB's creation (its CreatedTime), kept in the job's state.
-    const lb = await s.world.registry.get('prod').loadBalancers.findForService({ namespace: 'default', name: 'web', hostname: c.state().hostname! });
-    expect(c.state().loadBalancerCreatedAt).toEqual(expect.any(Number));
-    expect(c.state().loadBalancerCreatedAt).toBe(lb?.createdAt?.getTime());
-    expect(registered).toEqual([c.state().loadBalancerCreatedAt]);
     expect(c.parks).toHaveLength(1);
     expect(c.parks[0]! - Date.now()).toBeLessThanOrEqual(30_000);
     expect(s.probers.dns.size).toBe(1);

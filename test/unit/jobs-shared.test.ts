@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
  */
 import { ApiException } from '@kubernetes/client-node';
 import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
-import { createProber, learntWait, nextProbeDelay, WaitEstimator } from '../../jobs/prober.js';
+import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
 import { bullmqWaker, createWatchWakeups } from '../../jobs/wakeups.js';
 import type { ServiceView } from '../../src/domain/views.js';
@@ -182,7 +182,7 @@ describe('prober', () => {
 
   test('a check registered with a TTL lapses (a job removed from the queue is not probed forever)', async () => {
     const prober = createProber({ name: 't', ratePerSecond: 1000, wake: () => undefined });
-    prober.register('gone', () => Promise.resolve(false), 30);
+    prober.register('gone', () => Promise.resolve(false), { ttlMs: 30 });
     await waitFor(() => prober.size === 0, { what: 'the check to lapse' });
     await prober.close();
   });
@@ -198,7 +198,7 @@ describe('prober', () => {
   });
 });
 
-describe('prober pacing and learning', () => {
+describe('prober pacing', () => {
   afterEach(() => {
     jest.useRealTimers();
   });
@@ -212,97 +212,6 @@ describe('prober pacing and learning', () => {
     expect(runs).toBeGreaterThanOrEqual(9);
     expect(runs).toBeLessThanOrEqual(11);
     await prober.close();
-  });
-
-  test('having seen waits of 5 s, a young check is probed rarely and an old one at full pace: announced within minIntervalMs of passing', async () => {
-    jest.useFakeTimers();
-    const woken: string[] = [];
-    const prober = createProber({
-      name: 'dns',
-      ratePerSecond: 1000,
-      minIntervalMs: 100,
-      learn: { minSamples: 2, marginMs: 1000, maxIntervalMs: 10_000 },
-      wake: (id) => woken.push(id),
-    });
-    const resolvesAfter = (ms: number) => {
-      const since = Date.now();
-      return { since, check: () => Promise.resolve(Date.now() - since >= ms) };
-    };
-    for (const id of ['a', 'b']) {
-      const w = resolvesAfter(5000);
-      prober.register(id, w.check, { since: w.since });
-    }
-    await jest.advanceTimersByTimeAsync(5200);
-    expect(woken).toEqual(['a', 'b']);
-    expect(prober.expectedWaitMs).toBeGreaterThanOrEqual(4800);
-    expect(prober.expectedWaitMs).toBeLessThan(5000);
-
-    let probes = 0;
-    const w = resolvesAfter(5000);
-    prober.register('c', () => (probes++, w.check()), { since: w.since });
-    await jest.advanceTimersByTimeAsync(3000);
-    // At full pace it would have been 30 probes; learning spent 2 (at 0 s and halfway to 4 s).
-    expect(probes).toBeLessThanOrEqual(3);
-    await jest.advanceTimersByTimeAsync(2100);
-    expect(woken).toEqual(['a', 'b', 'c']);
-    await prober.close();
-  });
-
-  test('checks old enough to pass run before speculative probes of young ones, whatever was registered first', async () => {
-    jest.useFakeTimers();
-    const woken: string[] = [];
-    const prober = createProber({ name: 'dns', ratePerSecond: 2, concurrency: 1, minIntervalMs: 500, learn: { minSamples: 1, marginMs: 1000 }, wake: (id) => woken.push(id) });
-    // Learn that a wait lasts about 10 s.
-    const t0 = Date.now();
-    prober.register('teacher', () => Promise.resolve(Date.now() - t0 >= 10_000), { since: t0 });
-    await jest.advanceTimersByTimeAsync(10_600);
-    expect(woken).toEqual(['teacher']);
-    expect(prober.expectedWaitMs).toBeGreaterThan(9000);
-
-    // 20 young names (they would take 10 s of this rate), then one that passes in 400 ms.
-    const t1 = Date.now();
-    for (let i = 0; i < 20; i++) prober.register(`young-${i}`, () => Promise.resolve(false), { since: t1 });
-    await jest.advanceTimersByTimeAsync(10); // the young ones are due first
-    prober.register('old', () => Promise.resolve(Date.now() - (t1 - 9600) >= 10_000), { since: t1 - 9600 });
-    await jest.advanceTimersByTimeAsync(1500);
-    expect(woken).toEqual(['teacher', 'old']);
-    await prober.close();
-  });
-
-  test('without learning, or before enough waits were seen, every check runs at full pace', () => {
-    const opts = { minIntervalMs: 500, marginMs: 2000, maxIntervalMs: 30_000 };
-    expect(nextProbeDelay(0, undefined, opts)).toBe(500);
-    expect(nextProbeDelay(10_000, undefined, opts)).toBe(500);
-  });
-
-  test('the probe delay: halfway to the expected time (less the margin), at most maxIntervalMs, at least minIntervalMs', () => {
-    const opts = { minIntervalMs: 500, marginMs: 2000, maxIntervalMs: 30_000 };
-    expect(nextProbeDelay(0, 62_000, opts)).toBe(30_000);
-    expect(nextProbeDelay(40_000, 62_000, opts)).toBe(10_000);
-    expect(nextProbeDelay(59_500, 62_000, opts)).toBe(500);
-    expect(nextProbeDelay(60_000, 62_000, opts)).toBe(500);
-    expect(nextProbeDelay(90_000, 62_000, opts)).toBe(500);
-  });
-
-  test('a passed check teaches a wait only from a close failure before it (probes that fell behind teach nothing), or when it was speculative', () => {
-    expect(learntWait({ since: 0, lastFailedAt: undefined, cold: false }, 5000, 500)).toBeUndefined();
-    expect(learntWait({ since: 0, lastFailedAt: 4600, cold: false }, 5100, 500)).toBe(4600);
-    expect(learntWait({ since: 0, lastFailedAt: 1000, cold: false }, 9000, 500)).toBeUndefined();
-    expect(learntWait({ since: 0, lastFailedAt: 1000, cold: true }, 9000, 500)).toBe(1000);
-  });
-
-  test('the wait estimate is the shortest of the newest waits, once there are enough', () => {
-    const e = new WaitEstimator(3, 2);
-    e.record(9000);
-    expect(e.estimateMs).toBeUndefined();
-    e.record(7000);
-    expect(e.estimateMs).toBe(7000);
-    e.record(8000);
-    e.record(9500);
-    expect(e.estimateMs).toBe(7000);
-    e.record(9600);
-    // 7000 has left the window of the newest three.
-    expect(e.estimateMs).toBe(8000);
   });
 });
 
