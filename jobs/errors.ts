@@ -1,9 +1,8 @@
 /**
- * Transient or permanent: transient failures (5xx, throttling, network) are thrown as they are so BullMQ
- * retries them with backoff; permanent ones (403, 422, a bad request) become UnrecoverableError.
+ * Transient or permanent: the adapters mark the errors they translate (`BotError.transient`); jobs read
+ * that mark. Transient failures are rethrown so the queue retries them with backoff; permanent ones end
+ * the job at once.
  */
-import { isTransientAwsError } from '../src/adapters/elb.js';
-import { isTransientKubernetesError } from '../src/adapters/kubernetes-errors.js';
 import { BotError } from '../src/domain/errors.js';
 
 /**
@@ -36,15 +35,9 @@ export class TransientJobError extends Error {
 export function isTransientJobError(err: unknown): boolean {
   if (err instanceof TransientJobError) return true;
   if (err instanceof Error && err.name === 'UnrecoverableError') return false;
-  if (isTransientKubernetesError(err) || isTransientAwsError(err)) return true;
-  if (err instanceof BotError) {
-    return err.code === 'aws_error' && isTransientAwsError(err.cause);
-  }
-  // Slack Web API: rate limits and HTTP failures are worth a retry; a platform error ("invalid_auth") is not.
-  const slackCode = (err as { code?: unknown })?.code;
-  if (slackCode === 'slack_webapi_platform_error') return false;
-  if (typeof slackCode === 'string' && slackCode.startsWith('slack_webapi_')) return true;
-  // Anything else is unexpected: retried (bounded by the job's attempts), and logged.
+  if (err instanceof BotError) return err.transient;
+  // Anything else is unexpected (no adapter translated it): a bug fails at once; the rest (a Redis
+  // connection lost while saving the job's state, say) is retried, bounded by the job's attempts.
   return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError);
 }
 

@@ -7,8 +7,8 @@
  * The ELB's hostname is remembered in the job's state before the Service is changed, so a retried or
  * taken-over job can still find the ELB after the Service (and its status) is gone.
  */
-import { loadBalancerNameFromHostname } from '../src/adapters/elb.js';
 import { BotError } from '../src/domain/errors.js';
+import { loadBalancerNameFromHostname } from '../src/domain/load-balancer-names.js';
 import type { LbStep } from '../src/domain/lb-jobs.js';
 import type { LbOutcome } from '../src/domain/progress.js';
 import type { ServiceView } from '../src/domain/views.js';

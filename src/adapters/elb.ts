@@ -6,23 +6,11 @@ import {
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { BotError } from '../domain/errors.js';
+import { loadBalancerNameFromHostname } from '../domain/load-balancer-names.js';
 import type { InstanceState, LoadBalancerView } from '../domain/views.js';
 import type { LoadBalancerGateway } from '../ports/load-balancers.js';
 
 export const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
-
-/**
- * The classic ELB name inside one of its DNS names:
- * `NAME-1234567890.REGION.elb.amazonaws.com` or `internal-NAME-1234567890.REGION.elb.amazonaws.com`, either maybe
- * prefixed with `dualstack.`.
- */
-export function loadBalancerNameFromHostname(hostname: string): string | undefined {
-  const host = hostname.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
-  if (!/\.elb\.amazonaws\.com(\.cn)?$/.test(host)) return undefined;
-  const label = host.split('.')[0] ?? '';
-  const match = /^(?:internal-)?([a-z0-9-]{1,32})-\d+$/.exec(label);
-  return match?.[1];
-}
 
 const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
 const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalFailure']);
@@ -50,7 +38,7 @@ export function isTransientAwsError(err: unknown): boolean {
 function toAwsBotError(err: unknown, what: string): BotError {
   const name = errorName(err);
   const detail = name === 'Throttling' ? 'AWS is throttling svcbot (Rate exceeded) — try again shortly' : `${name || 'error'}: ${(err as Error).message}`;
-  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err });
+  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err, transient: isTransientAwsError(err) });
 }
 
 export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalancerGateway {

@@ -43,14 +43,10 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** True for failures worth retrying: 5xx, 429, network errors. */
-export function isTransientKubernetesError(err: unknown): boolean {
-  if (err instanceof ApiException) return err.code >= 500 || err.code === 429;
-  if (err instanceof BotError) return err.code === 'cluster_unreachable';
-  return networkCode(err) !== undefined;
-}
-
-/** A BotError for every failure a user can act on; anything else (a bug) is returned unchanged. */
+/**
+ * A BotError for every failure a user can act on, marked transient where trying again later can help
+ * (5xx, 429, 408, network errors); anything else (a bug) is returned unchanged.
+ */
 export function mapKubernetesError(err: unknown, ctx: K8sErrorContext): unknown {
   if (err instanceof BotError) return err;
   const where = ctx.namespace ? ` in namespace \`${ctx.namespace}\`` : '';
@@ -96,12 +92,12 @@ export function mapKubernetesError(err: unknown, ctx: K8sErrorContext): unknown 
     return new BotError(
       'cluster_unreachable',
       `Cluster \`${ctx.cluster}\` answered ${code}${body?.message ? ` (${body.message})` : ''} — try again shortly.`,
-      { cause: err },
+      { cause: err, transient: code >= 500 || code === 429 || code === 408 },
     );
   }
   const net = networkCode(err);
   if (net) {
-    return new BotError('cluster_unreachable', `Cluster \`${ctx.cluster}\` is unreachable (${net}) — try again shortly.`, { cause: err });
+    return new BotError('cluster_unreachable', `Cluster \`${ctx.cluster}\` is unreachable (${net}) — try again shortly.`, { cause: err, transient: true });
   }
   return err;
 }

@@ -14,17 +14,32 @@ export type ErrorCode =
   | 'unknown_cluster'
   | 'aws_error'
   | 'queue_unavailable'
-  | 'slack_not_in_channel';
+  | 'slack_not_in_channel'
+  | 'slack_error';
+
+export interface BotErrorOptions {
+  cause?: unknown;
+  /**
+   * Worth trying again later (a 5xx, throttling, a network failure): set by the adapter that translates
+   * the SDK's error, which is the one place that knows. Jobs retry transient failures with backoff and
+   * fail at once on the others.
+   */
+  transient?: boolean;
+}
 
 export class BotError extends Error {
+  /** See BotErrorOptions.transient. */
+  readonly transient: boolean;
+
   constructor(
     readonly code: ErrorCode,
     /** What the user is told, in plain text (escape before putting it in mrkdwn). */
     readonly userMessage: string,
-    options?: { cause?: unknown },
+    options: BotErrorOptions = {},
   ) {
-    super(userMessage, options);
+    super(userMessage, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.transient = options.transient ?? false;
   }
 }
 

@@ -3,7 +3,6 @@ import { jest } from '@jest/globals';
  * The pieces the load-balancer processors share, with fakes of the ports: the coalescing progress board,
  * the rate-limited prober (pacing, learning), error classification, and the progress model and its rendering.
  */
-import { ApiException } from '@kubernetes/client-node';
 import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
@@ -217,14 +216,13 @@ describe('prober pacing', () => {
 
 describe('error classification', () => {
   const cases: [string, unknown, boolean][] = [
-    ['apiserver 500', new ApiException(500, 'boom', {}, {}), true],
-    ['apiserver 429', new ApiException(429, 'slow down', {}, {}), true],
-    ['cluster_unreachable', new BotError('cluster_unreachable', 'Cluster answered 500'), true],
-    ['ELB Throttling behind aws_error', new BotError('aws_error', 'x', { cause: Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) }), true],
+    ['a BotError an adapter marked transient (cluster 500)', new BotError('cluster_unreachable', 'Cluster answered 500', { transient: true }), true],
+    ['a BotError an adapter marked transient (ELB Throttling)', new BotError('aws_error', 'x', { transient: true }), true],
     ['TransientJobError', new TransientJobError('busy'), true],
+    ['an error no adapter translated (a Redis connection lost)', new Error('Connection is closed.'), true],
     ['forbidden (403)', new BotError('forbidden', 'not allowed'), false],
     ['invalid (422)', new BotError('invalid', 'rejected'), false],
-    ['ELB AccessDenied', new BotError('aws_error', 'x', { cause: Object.assign(new Error('denied'), { name: 'AccessDenied' }) }), false],
+    ['a BotError not marked (ELB AccessDenied)', new BotError('aws_error', 'x'), false],
     ['UnrecoverableError', new UnrecoverableError('stop'), false],
     ['a TypeError (a bug)', new TypeError('undefined is not a function'), false],
   ];

@@ -12,31 +12,9 @@ import {
   type DescribeTagsCommandOutput,
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { createElbGateway, isTransientAwsError, loadBalancerNameFromHostname } from '../../../src/adapters/elb.js';
+import { createElbGateway } from '../../../src/adapters/elb.js';
+import { BotError } from '../../../src/domain/errors.js';
 import { expectBotError } from '../../contract/expect-bot-error.js';
-
-describe('loadBalancerNameFromHostname', () => {
-  test.each<[string, string | undefined]>([
-    ['a1b2c3-1234567890.us-east-1.elb.amazonaws.com', 'a1b2c3'],
-    ['my-lb-1234567890.eu-west-1.elb.amazonaws.com', 'my-lb'],
-    ['internal-my-lb-1234567890.eu-west-1.elb.amazonaws.com', 'my-lb'],
-    ['dualstack.my-lb-1234567890.eu-west-1.elb.amazonaws.com', 'my-lb'],
-    ['dualstack.internal-my-lb-1234567890.eu-west-1.elb.amazonaws.com', 'my-lb'],
-    ['My-LB-1234567890.US-EAST-1.ELB.AMAZONAWS.COM.', 'my-lb'],
-    ['my-lb-1234567890.cn-north-1.elb.amazonaws.com.cn', 'my-lb'],
-    ['a0123456789abcdef0123456789abcde-1234567890.us-east-1.elb.amazonaws.com', 'a0123456789abcdef0123456789abcde'],
-    // Not classic ELBs, or not ELBs at all.
-    ['my-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com', undefined],
-    ['example.com', undefined],
-    ['203.0.113.7', undefined],
-    ['elb.amazonaws.com', undefined],
-    ['my-lb.us-east-1.elb.amazonaws.com', undefined],
-    ['a0123456789abcdef0123456789abcdef-1234567890.us-east-1.elb.amazonaws.com', undefined],
-    ['', undefined],
-  ])('%j -> %j', (hostname, name) => {
-    expect(loadBalancerNameFromHostname(hostname)).toBe(name);
-  });
-});
 
 const HOSTNAME = 'aweb-1234567890.us-east-1.elb.amazonaws.com';
 
@@ -162,16 +140,18 @@ describe('findForService', () => {
   });
 });
 
-test.each<{ what: string; err: unknown; transient: boolean }>([
+test.each<{ what: string; err: Error; transient: boolean }>([
   { what: 'Throttling', err: awsError('Throttling', 'Rate exceeded'), transient: true },
   { what: 'ServiceUnavailable', err: awsError('ServiceUnavailable', 'x', 503), transient: true },
   { what: 'a 500 of any name', err: awsError('Whatever', 'x', 500), transient: true },
   { what: 'a network error (no HTTP status)', err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), transient: true },
   { what: 'AccessDenied', err: awsError('AccessDenied', 'x', 403), transient: false },
-  { what: 'LoadBalancerNotFound', err: awsError('LoadBalancerNotFound', 'x'), transient: false },
   { what: 'a 429', err: awsError('TooManyRequests', 'x', 429), transient: true },
   { what: 'an SDK timeout', err: Object.assign(new Error('timed out'), { name: 'TimeoutError' }), transient: true },
   { what: 'a programming error', err: new TypeError("Cannot read properties of undefined (reading 'x')"), transient: false },
-])('isTransientAwsError: $what -> $transient', ({ err, transient }) => {
-  expect(isTransientAwsError(err)).toBe(transient);
+])('the aws_error the adapter throws is marked transient where a retry can help: $what -> $transient', async ({ err, transient }) => {
+  const { client } = stubClient({ describe: err });
+  const thrown: unknown = await createElbGateway(client).findForService(WEB).catch((e: unknown) => e);
+  expect(thrown).toBeInstanceOf(BotError);
+  expect(thrown).toMatchObject({ code: 'aws_error', transient });
 });

@@ -3,7 +3,7 @@
  * RBAC, 401 credentials), both shapes of body client-node gives (JSON text or parsed), network failures.
  */
 import { ApiException } from '@kubernetes/client-node';
-import { isTransientKubernetesError, mapKubernetesError, type K8sErrorContext } from '../../../src/adapters/kubernetes-errors.js';
+import { mapKubernetesError, type K8sErrorContext } from '../../../src/adapters/kubernetes-errors.js';
 import { BotError, type ErrorCode } from '../../../src/domain/errors.js';
 
 function status(code: number, reason: string, message: string, causes?: { field?: string; message?: string; reason?: string }[]) {
@@ -25,11 +25,11 @@ function apiError(code: number, body: unknown): ApiException<unknown> {
 
 const CREATE: K8sErrorContext = { cluster: 'prod', verb: 'create', resource: 'services', namespace: 'payments', name: 'web' };
 
-function mapped(err: unknown, ctx: K8sErrorContext = CREATE): { code: ErrorCode; message: string; cause: unknown } {
+function mapped(err: unknown, ctx: K8sErrorContext = CREATE): { code: ErrorCode; message: string; cause: unknown; transient: boolean } {
   const out = mapKubernetesError(err, ctx);
   expect(out).toBeInstanceOf(BotError);
   const bot = out as BotError;
-  return { code: bot.code, message: bot.userMessage, cause: bot.cause };
+  return { code: bot.code, message: bot.userMessage, cause: bot.cause, transient: bot.transient };
 }
 
 describe('403 Forbidden', () => {
@@ -146,7 +146,7 @@ describe('network failures', () => {
     const sys = Object.assign(new Error(`connect ${code}`), { code });
     const wrapped = new Error('request failed', { cause: new Error('fetch failed', { cause: sys }) });
     expect(mapped(wrapped)).toMatchObject({ code: 'cluster_unreachable', message: `Cluster \`prod\` is unreachable (${code}) — try again shortly.` });
-    expect(isTransientKubernetesError(wrapped)).toBe(true);
+    expect(mapped(wrapped)).toMatchObject({ transient: true });
   });
 
   test('a node-fetch FetchError of type system', () => {
@@ -164,12 +164,15 @@ test('anything else (a bug) comes back unchanged; a BotError too', () => {
 
 test.each<{ what: string; err: unknown; transient: boolean }>([
   { what: '500', err: apiError(500, {}), transient: true },
+  { what: '503', err: apiError(503, {}), transient: true },
   { what: '429', err: apiError(429, {}), transient: true },
+  { what: '408', err: apiError(408, {}), transient: true },
+  { what: '405', err: apiError(405, {}), transient: false },
+  { what: '401', err: apiError(401, {}), transient: false },
+  { what: '403', err: apiError(403, {}), transient: false },
   { what: '404', err: apiError(404, {}), transient: false },
   { what: '409', err: apiError(409, {}), transient: false },
-  { what: 'cluster_unreachable', err: new BotError('cluster_unreachable', 'x'), transient: true },
-  { what: 'not_found', err: new BotError('not_found', 'x'), transient: false },
-  { what: 'a bug', err: new TypeError('x'), transient: false },
-])('isTransientKubernetesError: $what -> $transient', ({ err, transient }) => {
-  expect(isTransientKubernetesError(err)).toBe(transient);
+  { what: '422', err: apiError(422, {}), transient: false },
+])('the mapped error is marked transient where a retry can help: $what -> $transient', ({ err, transient }) => {
+  expect(mapped(err)).toMatchObject({ transient });
 });
