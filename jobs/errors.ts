@@ -1,40 +1,14 @@
 /**
  * Transient or permanent: the adapters mark the errors they translate (`BotError.transient`); jobs read
  * that mark. Transient failures are rethrown so the queue retries them with backoff; permanent ones end
- * the job at once.
+ * the job at once (`PermanentJobError`, from the job port).
  */
 import { BotError } from '../src/domain/errors.js';
-
-/**
- * "Do not retry": BullMQ's Worker fails a job at once on an error named `UnrecoverableError` (it checks
- * the name as well as the class), so jobs/ need not import BullMQ.
- */
-export class UnrecoverableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UnrecoverableError';
-  }
-}
-
-/** "Parked, not failed": BullMQ's Worker leaves a job alone on an error named `DelayedError` (after moveToDelayed). */
-export class DelayedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DelayedError';
-  }
-}
-
-/** An error that is worth retrying later. */
-export class TransientJobError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PermanentJobError, TransientJobError } from '../src/ports/jobs.js';
 
 export function isTransientJobError(err: unknown): boolean {
   if (err instanceof TransientJobError) return true;
-  if (err instanceof Error && err.name === 'UnrecoverableError') return false;
+  if (err instanceof PermanentJobError) return false;
   if (err instanceof BotError) return err.transient;
   // Anything else is unexpected (no adapter translated it): a bug fails at once; the rest (a Redis
   // connection lost while saving the job's state, say) is retried, bounded by the job's attempts.

@@ -1,25 +1,23 @@
 /**
  * The load-balancer processors and what they share, built once per worker process:
- * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, notifier, Redis, a waker) into
- * the processors' dependencies — one progress board, one Service-watch wake-up table and three shared
- * rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
+ * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, notifier, the exactly-once guard,
+ * a waker) into the processors' dependencies — one progress board, one Service-watch wake-up table and
+ * three shared rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
  */
+import type { LbJobData } from '../src/domain/lb-jobs.js';
 import type { Logger } from '../src/logger.js';
 import type { ClusterRegistry } from '../src/ports/clusters.js';
+import type { JobProcessor, JobWaker, OnceGuard } from '../src/ports/jobs.js';
 import type { Notifier } from '../src/ports/notifier.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import type { ServiceWatch } from '../src/ports/service-watch.js';
-import { bullmqJobContext, type QueueJob } from './context.js';
 import type { LbJobDeps, LbJobResult } from './lb-job.js';
-import { createRedisOnceGuard, type OnceRedis } from './once.js';
 import { createProber } from './prober.js';
 import { createProgressBoard } from './progress-board.js';
 import { runProvision } from './provision.js';
 import { runTeardown } from './teardown.js';
-import { createWatchWakeups, wakeSoon, type JobWaker } from './wakeups.js';
+import { createWatchWakeups, wakeSoon } from './wakeups.js';
 
-export { makeProvisionProcessor } from './provision.js';
-export { makeTeardownProcessor } from './teardown.js';
 export type { LbJobDeps, LbJobResult } from './lb-job.js';
 
 export interface ProbeRates {
@@ -41,10 +39,8 @@ export interface CreateLbJobDepsOptions {
   watch: ServiceWatch;
   resolver: HostnameResolver;
   notifier: Notifier;
-  /** For the exactly-once keys (a connection of its own or the queue's). */
-  redis: OnceRedis;
-  /** Redis key prefix for the exactly-once keys (use the queue's prefix + name). */
-  keyPrefix: string;
+  /** Exactly-once side effects (the progress message, the endpoint message). */
+  once: OnceGuard;
   waker: JobWaker;
   logger: Logger;
   rates?: ProbeRates;
@@ -74,7 +70,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     resolver: opts.resolver,
     notifier: opts.notifier,
     board,
-    once: createRedisOnceGuard(opts.redis, { prefix: opts.keyPrefix }),
+    once: opts.once,
     watchWakeups,
     probers,
     logger: opts.logger,
@@ -91,9 +87,6 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
 }
 
 /** One processor for the queue: `provision` jobs provision, `delete` and `retype` jobs tear down. */
-export function makeLbProcessor(deps: LbJobDeps) {
-  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> => {
-    const ctx = bullmqJobContext(job, token, signal);
-    return job.data.operation === 'provision' ? runProvision(ctx, deps) : runTeardown(ctx, deps);
-  };
+export function makeLbProcessor(deps: LbJobDeps): JobProcessor<LbJobData, LbJobResult> {
+  return (ctx) => (ctx.data.operation === 'provision' ? runProvision(ctx, deps) : runTeardown(ctx, deps));
 }

@@ -5,20 +5,19 @@
  *
  * Every run starts from the top and re-reads the cluster and AWS, so a retried, woken or taken-over job
  * resumes where the world is, not where a process thought it was. Step times survive in the job's state.
- * Failures: a transient error is rethrown (BullMQ retries it with backoff); a permanent one, a timeout,
- * or a `SyncLoadBalancerFailed` Event ends the job with UnrecoverableError after the message says why.
+ * Failures: a transient error is rethrown (the queue retries it with backoff); a permanent one, a timeout,
+ * or a `SyncLoadBalancerFailed` Event ends the job with PermanentJobError after the message says why.
  */
 import type { LbJobData, LbStep } from '../src/domain/lb-jobs.js';
-import { currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
+import { asLbJobState, currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
 import type { EventView, ServiceView } from '../src/domain/views.js';
 import type { Logger } from '../src/logger.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
+import { jobStop, PermanentJobError, TransientJobError, type JobContext, type OnceGuard } from '../src/ports/jobs.js';
 import type { MessageRef, Notifier } from '../src/ports/notifier.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
-import type { JobContext } from './context.js';
-import { TransientJobError, UnrecoverableError, failureReason, isTransientJobError } from './errors.js';
-import type { OnceGuard } from './once.js';
+import { failureReason, isTransientJobError } from './errors.js';
 import type { ProgressBoard } from './progress-board.js';
 import type { Prober } from './prober.js';
 import type { WatchWakeups } from './wakeups.js';
@@ -66,8 +65,10 @@ export type StepOutcome =
       probe?: { prober: keyof LbJobDeps['probers']; check: () => Promise<boolean> };
     };
 
+export type LbJobContext = JobContext<LbJobData>;
+
 export interface StepRun {
-  ctx: JobContext;
+  ctx: LbJobContext;
   data: LbJobData;
   state: LbJobState;
   target: ClusterTarget;
@@ -84,21 +85,11 @@ export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
 /** Outcome when the job times out: which step is stuck, and why if an Event says so. */
 export type TimeoutOutcome = (run: StepRun, stuckAt: LbStep) => Promise<LbOutcome>;
 
-/**
- * Why the job's signal fired: `cancel` (`/svc cancel`: the queue aborts with "cancelled by USER") or
- * `stop` (anything else, e.g. the worker shutting down: the job is handed back, not ended).
- */
-function abortKind(signal: AbortSignal | undefined): 'cancel' | 'stop' | undefined {
-  if (!signal?.aborted) return undefined;
-  const reason: unknown = signal.reason;
-  return typeof reason === 'string' && reason.startsWith('cancelled') ? 'cancel' : 'stop';
-}
-
-function onceKey(ctx: JobContext, what: string): string {
+function onceKey(ctx: LbJobContext, what: string): string {
   return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
 }
 
-async function ensureProgressMessage(ctx: JobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
+async function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
   if (ctx.data.progress) return ctx.data.progress;
   const { channelId, responseUrl } = ctx.data.requester;
   const rendered = renderProgress(progressView(ctx.data, state, now));
@@ -108,11 +99,12 @@ async function ensureProgressMessage(ctx: JobContext, deps: LbJobDeps, state: Lb
   return ref ?? undefined;
 }
 
-export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunction, onTimeout: TimeoutOutcome): Promise<LbJobResult> {
+export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFunction, onTimeout: TimeoutOutcome): Promise<LbJobResult> {
   const now = deps.now ?? Date.now;
   const data = ctx.data;
   const log = deps.logger.child({ jobId: ctx.id, operation: data.operation, cluster: data.cluster, service: `${data.namespace}/${data.name}` });
-  const state: LbJobState = { ...ctx.state, doneAt: { ...ctx.state.doneAt } };
+  const saved = asLbJobState(ctx.savedState);
+  const state: LbJobState = { ...saved, doneAt: { ...saved.doneAt } };
   let dirty = false;
   const stepsBefore = JSON.stringify(state);
   const save = async () => {
@@ -165,8 +157,9 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
   };
   const fail = async (outcome: LbOutcome, message: string): Promise<never> => {
     await finish(outcome);
-    throw new UnrecoverableError(message);
+    throw new PermanentJobError(message);
   };
+  const cancelled = (by: string) => fail({ kind: 'cancelled' }, `cancelled by ${by}`);
 
   const run: StepRun = {
     ctx,
@@ -185,9 +178,9 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     },
   };
 
-  const aborted = abortKind(ctx.signal);
-  if (aborted === 'cancel') return fail({ kind: 'cancelled' }, String(ctx.signal?.reason));
-  if (aborted === 'stop') throw new TransientJobError('the worker is stopping; the job is handed back');
+  const stop = jobStop(ctx.signal);
+  if (stop?.kind === 'cancelled') return cancelled(stop.by);
+  if (stop) throw new TransientJobError('the worker is stopping; the job is handed back');
   const deadline = data.requestedAt + (deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   let result: StepOutcome;
@@ -196,7 +189,7 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
   } catch (err) {
     const stuckAt = currentStep(data.operation, state) ?? 'ready';
     if (isTransientJobError(err) && !ctx.lastAttempt && now() < deadline) {
-      log.warn({ err }, 'transient failure; BullMQ retries with backoff');
+      log.warn({ err }, 'transient failure; the queue retries it with backoff');
       dirty = true;
       await save().catch(() => undefined);
       throw err;
@@ -214,7 +207,8 @@ export async function runLbJob(ctx: JobContext, deps: LbJobDeps, step: StepFunct
     const outcome = await onTimeout(run, stuckAt);
     return fail(outcome, outcome.kind === 'failed' ? outcome.reason : outcome.kind);
   }
-  if (abortKind(ctx.signal) === 'cancel') return fail({ kind: 'cancelled' }, String(ctx.signal?.reason));
+  const stopNow = jobStop(ctx.signal);
+  if (stopNow?.kind === 'cancelled') return cancelled(stopNow.by);
 
   // Wait: register the wake-ups first, then show and save, then park.
   if (state.waitingFor !== result.why) {

@@ -15,8 +15,16 @@ import type { LbStep } from '../src/domain/lb-jobs.js';
 import type { LbEndpoint, LbOutcome } from '../src/domain/progress.js';
 import type { LoadBalancerView, ServiceView } from '../src/domain/views.js';
 import { renderEndpointMessage } from '../src/render/progress.js';
-import { bullmqJobContext, type JobContext, type QueueJob } from './context.js';
-import { findFailureEvent, loadBalancerFailureEvent, runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
+import {
+  findFailureEvent,
+  loadBalancerFailureEvent,
+  runLbJob,
+  type LbJobContext,
+  type LbJobDeps,
+  type LbJobResult,
+  type StepOutcome,
+  type StepRun,
+} from './lb-job.js';
 
 /** Events up to this much older than the request still count (Event times have second precision). */
 const EVENT_SLACK_MS = 2000;
@@ -204,12 +212,6 @@ function stepReason(step: LbStep): string {
   }
 }
 
-export function runProvision(ctx: JobContext, deps: LbJobDeps): Promise<LbJobResult> {
+export function runProvision(ctx: LbJobContext, deps: LbJobDeps): Promise<LbJobResult> {
   return runLbJob(ctx, deps, provisionStep, provisionTimeout);
-}
-
-/** The BullMQ processor for `provision` jobs. */
-export function makeProvisionProcessor(deps: LbJobDeps) {
-  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> =>
-    runProvision(bullmqJobContext(job, token, signal), deps);
 }

@@ -12,8 +12,7 @@ import { loadBalancerNameFromHostname } from '../src/domain/load-balancer-names.
 import type { LbStep } from '../src/domain/lb-jobs.js';
 import type { LbOutcome } from '../src/domain/progress.js';
 import type { ServiceView } from '../src/domain/views.js';
-import { bullmqJobContext, type JobContext, type QueueJob } from './context.js';
-import { runLbJob, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
+import { runLbJob, type LbJobContext, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
 
 export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
@@ -99,12 +98,6 @@ function teardownTimeout(run: StepRun, stuckAt: LbStep): Promise<LbOutcome> {
   return Promise.resolve({ kind: 'failed', stuckAt, reason: `gave up after ${minutes} min: ${what}.` });
 }
 
-export function runTeardown(ctx: JobContext, deps: LbJobDeps): Promise<LbJobResult> {
+export function runTeardown(ctx: LbJobContext, deps: LbJobDeps): Promise<LbJobResult> {
   return runLbJob(ctx, deps, teardownStep, teardownTimeout);
-}
-
-/** The BullMQ processor for `delete` and `retype` jobs. */
-export function makeTeardownProcessor(deps: LbJobDeps) {
-  return (job: QueueJob, token?: string, signal?: AbortSignal): Promise<LbJobResult> =>
-    runTeardown(bullmqJobContext(job, token, signal), deps);
 }

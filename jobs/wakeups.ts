@@ -1,43 +1,12 @@
 /**
- * Waking parked jobs. A parked job is a BullMQ delayed job; `JobWaker.wake` promotes it so a worker runs
- * it now. `WatchWakeups` wakes a job on the next change of the Service it waits for (one watch per
- * cluster, one subscription per waiting job id, replaced when the job parks again).
+ * Waking parked jobs through the port's `JobWaker`: `wakeSoon` retries a wake that arrives while the job
+ * is still running, and `WatchWakeups` wakes a job on the next change of the Service it waits for (one
+ * watch per cluster, one subscription per waiting job id, replaced when the job parks again).
  */
 import type { Logger } from '../src/logger.js';
 import type { ServiceView } from '../src/domain/views.js';
+import type { JobWaker } from '../src/ports/jobs.js';
 import type { ServiceRef, ServiceWatch } from '../src/ports/service-watch.js';
-
-export interface JobWaker {
-  /**
-   * Makes a parked job run now. Resolves false when the job is still active (it is about to park: the
-   * caller should try again shortly), true otherwise (promoted, already waiting, or gone).
-   */
-  wake(jobId: string): Promise<boolean>;
-}
-
-/** The part of a BullMQ Queue the waker uses. */
-export interface WakeableQueue {
-  getJob(id: string): Promise<{ getState(): Promise<string>; promote(): Promise<void> } | undefined>;
-}
-
-/** A JobWaker over a BullMQ queue: promote the job if it is delayed. */
-export function bullmqWaker(queue: WakeableQueue): JobWaker {
-  return {
-    async wake(jobId) {
-      const job = await queue.getJob(jobId);
-      if (!job) return true;
-      try {
-        await job.promote(); // the common case: parked (delayed), so one round trip
-        return true;
-      } catch {
-        // Not delayed when promote ran: still active (about to park) — or it parked since, between the two
-        // calls (now 'delayed'): try again either way. Waiting or finished: nothing to do.
-        const state = await job.getState();
-        return state !== 'active' && state !== 'delayed';
-      }
-    },
-  };
-}
 
 /**
  * Wakes with retries: a wake that arrives while the job is still active (it saw the old state and is on

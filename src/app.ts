@@ -16,12 +16,14 @@ import { registerButtons } from '../handlers/buttons.js';
 import { makeCommandHandler, type CommandHandler } from '../handlers/command.js';
 import { registerSlashCommand } from '../handlers/slash-command.js';
 import { createLbJobDeps, makeLbProcessor, type ProbeRates } from '../jobs/index.js';
-import { bullmqWaker } from '../jobs/wakeups.js';
 import { createClusterRegistry, loadKubeConfig, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
 import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME } from './adapters/queue/bullmq-queue.js';
+import { startLbWorker } from './adapters/queue/bullmq-worker.js';
 import { DEFAULT_PREFIX } from './adapters/queue/keys.js';
+import { createRedisOnceGuard } from './adapters/queue/once.js';
+import { bullmqWaker } from './adapters/queue/waker.js';
 import { createSlackApp } from './adapters/slack/app.js';
 import { createSlackNotifier } from './adapters/slack/notifier.js';
 import type { Config } from './config.js';
@@ -30,7 +32,6 @@ import { makeOperations, type ProgressPoster } from './domain/operations.js';
 import { emptyState, progressView } from './domain/progress.js';
 import type { Notifier } from './ports/notifier.js';
 import { renderProgress } from './render/progress.js';
-import { startLbWorker } from './runtime/worker.js';
 
 export interface RunningApp {
   /** The HTTP port Slack's requests arrive on (HTTP mode), or undefined in Socket Mode or as a worker. */
@@ -180,8 +181,7 @@ export function startJobWorker(config: Config, logger: Logger, overrides: AppOve
     watch,
     resolver: createHostnameResolver(config.dnsServers),
     notifier: jobs.notifier ?? slackNotifier(config),
-    redis,
-    keyPrefix: `${prefix}:${queueName}`,
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
     waker: bullmqWaker(wakeQueue),
     logger: log,
     rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond, ...jobs.rates },

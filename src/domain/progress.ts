@@ -63,6 +63,12 @@ export function emptyState(): LbJobState {
   return { doneAt: {} };
 }
 
+/** The state a job saved earlier, or an empty one when `saved` is not one (nothing saved yet). */
+export function asLbJobState(saved: unknown): LbJobState {
+  const doneAt = (saved as { doneAt?: unknown } | null | undefined)?.doneAt;
+  return typeof doneAt === 'object' && doneAt !== null ? (saved as LbJobState) : emptyState();
+}
+
 /** The first step not done yet (undefined when all are). */
 export function currentStep(operation: LbJobData['operation'], state: LbJobState): LbStep | undefined {
   return stepsOf(operation).find((s) => state.doneAt[s] === undefined);

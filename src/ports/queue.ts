@@ -1,7 +1,7 @@
 /**
  * The load-balancer job queue as the web side sees it: enqueue a job, list a cluster's jobs, cancel one.
- * The BullMQ adapter (src/adapters/queue/) implements it on Redis; workers (src/runtime/worker.ts) run
- * the jobs. Every method fails fast with `BotError('queue_unavailable')` when the queue can't be reached.
+ * The BullMQ adapter (src/adapters/queue/) implements it on Redis; workers (the job port's JobWorker,
+ * src/ports/jobs.ts) run the jobs. Every method fails fast with `BotError('queue_unavailable')` when the queue can't be reached.
  */
 import type { LbJobData, LbOperation } from '../domain/lb-jobs.js';
 
@@ -41,8 +41,9 @@ export interface LbJobQueue {
   /** The cluster's unfinished jobs and its recent outcomes (within the retention window), newest first. */
   list(cluster: string): Promise<LbJobSummary[]>;
   /**
-   * Stop a job that has not finished: a waiting or delayed one is removed, an active one is asked to stop
-   * (its processor sees its AbortSignal fire, on whichever worker holds it). The cluster is left as it is.
+   * Stop a job that has not finished: a waiting one is removed; a parked one is woken and a running one
+   * asked to stop, so that the worker ends it through its processor (its signal fires, with the port's
+   * `cancelled` reason). The cluster is left as it is.
    * `by` is the Slack user ID of whoever cancelled it.
    */
   cancel(jobId: string, by: string): Promise<CancelOutcome>;

@@ -1,13 +1,18 @@
 /**
  * A minimal load-balancer worker for the job tests: the sandbox (real HTTP APIs and DNS), real Redis with a
- * queue of the test's own, a BullMQ Worker running `makeLbProcessor`, the Slack stub behind the real
- * WebClient notifier, and the real Service watch. `close()` removes the queue and the keys it made.
+ * queue of the test's own, the real worker adapter (`startLbWorker`, so jobs run through the real job
+ * context) around `makeLbProcessor`, the Slack stub behind the real WebClient notifier, and the real
+ * Service watch. `close()` removes the queue and the keys it made.
  */
 import { WebClient } from '@slack/web-api';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createHostnameResolver } from '../../src/adapters/dns.js';
+import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { BACKOFF_TYPE } from '../../src/adapters/queue/keys.js';
+import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
+import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,7 +21,6 @@ import { serviceManifest } from '../../src/domain/manifest.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import type { SandboxOptions } from '../../sandbox/index.js';
 import { createLbJobDeps, makeLbProcessor, type LbJobResult, type LbJobRuntime, type ProbeRates } from '../../jobs/index.js';
-import { bullmqWaker } from '../../jobs/wakeups.js';
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
 import { waitFor } from '../helpers/wait.js';
@@ -27,7 +31,7 @@ export interface JobsHarness {
   target: SandboxTarget;
   slack: SlackStub;
   queue: Queue<LbJobData, LbJobResult>;
-  worker: Worker<LbJobData, LbJobResult>;
+  worker: LbWorker;
   watch: ServiceWatch;
   runtime: LbJobRuntime;
   redis: Redis;
@@ -96,7 +100,6 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
   const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
   const queueName = 'lb';
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue<LbJobData, LbJobResult>(queueName, { connection: redis, prefix });
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const watch = createKubernetesServiceWatch({ kubeConfig: () => sandboxKubeConfig(sandbox), minBackoffMs: 20, maxBackoffMs: 200, logger });
@@ -105,8 +108,7 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     notifier: createSlackNotifier(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    redis,
-    keyPrefix: `${prefix}:${queueName}`,
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
     waker: bullmqWaker(queue),
     logger,
     rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50, ...opts.rates },
@@ -114,12 +116,16 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
     maxParkMs: opts.maxParkMs ?? 5000,
     progressIntervalMs: opts.progressIntervalMs ?? 1000,
   });
-  const worker = new Worker<LbJobData, LbJobResult>(queueName, makeLbProcessor(runtime.deps), {
-    connection: workerConnection,
+  const worker = startLbWorker({
+    connection: { url: REDIS_URL },
+    queueName,
     prefix,
+    processor: makeLbProcessor(runtime.deps),
     concurrency: 20,
+    logger,
+    backoff: { baseMs: 50, maxMs: 400 },
   });
-  await worker.waitUntilReady();
+  await worker.ready;
 
   return {
     target,
@@ -134,7 +140,7 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
       queue.add(data.operation, data, {
         jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name),
         attempts: opts.attempts ?? 8,
-        backoff: { type: 'exponential', delay: 50, jitter: 0.5 },
+        backoff: { type: BACKOFF_TYPE },
       }),
     async settle(job, timeoutMs = 15_000) {
       const state = await waitFor(
@@ -167,7 +173,6 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
       if (keys.length > 0) await redis.del(...keys);
       await queue.close();
       redis.disconnect();
-      workerConnection.disconnect();
       await slack.close();
       await target.close();
     },

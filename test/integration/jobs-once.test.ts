@@ -1,7 +1,7 @@
 /** The exactly-once guard on real Redis (own key prefix): one effect per key, whoever runs it and however often. */
 import { Redis } from 'ioredis';
-import { TransientJobError } from '../../jobs/errors.js';
-import { createRedisOnceGuard } from '../../jobs/once.js';
+import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
+import { TransientJobError } from '../../src/ports/jobs.js';
 import { waitFor } from '../helpers/wait.js';
 import { REDIS_URL } from './jobs-harness.js';
 

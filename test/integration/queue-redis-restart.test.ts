@@ -12,7 +12,8 @@ import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapter
 import { cancelledKey } from '../../src/adapters/queue/keys.js';
 import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
-import { startLbWorker, type LbWorker } from '../../src/runtime/worker.js';
+import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { jobStop } from '../../src/ports/jobs.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
@@ -74,7 +75,7 @@ test('while Redis is down enqueue/list/cancel fail fast with queue_unavailable; 
   const url = `redis://127.0.0.1:${port}`;
   const queue: BullmqLbJobQueue = createBullmqLbJobQueue({ redisUrl: url, prefix: 'svcbot-test-restart', logger, timeoutMs: 2000 });
   const done: string[] = [];
-  const worker: LbWorker = startLbWorker({ connection: { url }, prefix: 'svcbot-test-restart', logger, processor: (job) => Promise.resolve(done.push(job.id ?? '')) });
+  const worker: LbWorker = startLbWorker({ connection: { url }, prefix: 'svcbot-test-restart', logger, processor: (ctx) => Promise.resolve(done.push(ctx.id)) });
   try {
     await worker.ready;
     await queue.enqueue(jobData('before'));
@@ -122,11 +123,11 @@ test('a cancel whose pub/sub message was missed (subscriber disconnected) is fou
     connection: { url },
     prefix,
     logger,
-    processor: async (_job, _token, signal) => {
+    processor: async ({ signal }) => {
       started = true;
       await new Promise<void>((_, reject) =>
-        signal?.addEventListener('abort', () => {
-          abortReason = signal.reason;
+        signal.addEventListener('abort', () => {
+          abortReason = jobStop(signal);
           reject(new Error('aborted'));
         }),
       );
@@ -143,7 +144,7 @@ test('a cancel whose pub/sub message was missed (subscriber disconnected) is fou
     // ...then the subscriber's connection drops (this private server's pub/sub clients only) and comes back.
     await admin.client('KILL', 'TYPE', 'pubsub');
     await waitFor(async () => (await queue.list('prod')).find((j) => j.id === jobId)?.state === 'cancelled', { what: 'the job to be cancelled', timeoutMs: 8000 });
-    expect(abortReason).toBe('cancelled by U9');
+    expect(abortReason).toEqual({ kind: 'cancelled', by: 'U9' });
   } finally {
     await admin.quit();
     await worker.close();

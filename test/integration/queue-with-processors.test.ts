@@ -8,17 +8,18 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createLbJobDeps, makeLbProcessor, type LbJobRuntime } from '../../jobs/index.js';
-import { bullmqWaker } from '../../jobs/wakeups.js';
 import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
+import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
+import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
 import { loadConfig } from '../../src/config.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { LbJobSummary } from '../../src/ports/queue.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
-import { startLbWorker, type LbWorker } from '../../src/runtime/worker.js';
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
 import { startSlackStub, type SlackStub } from '../helpers/slack-stub.js';
 import { waitFor } from '../helpers/wait.js';
@@ -49,8 +50,7 @@ beforeAll(async () => {
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     notifier: createSlackNotifier(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    redis,
-    keyPrefix: `${prefix}:${QUEUE}`,
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${QUEUE}` }),
     waker: bullmqWaker(bullQueue),
     logger,
     rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50 },

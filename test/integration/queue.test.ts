@@ -4,14 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue, type BullmqLbJobQueueOptions } from '../../src/adapters/queue/bullmq-queue.js';
+import { startLbWorker, type LbWorker, type StartLbWorkerOptions } from '../../src/adapters/queue/bullmq-worker.js';
 import { cancelledKey } from '../../src/adapters/queue/keys.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
+import { jobStop, PermanentJobError } from '../../src/ports/jobs.js';
 import type { LbJobSummary } from '../../src/ports/queue.js';
-import { startLbWorker, type LbWorker, type StartLbWorkerOptions } from '../../src/runtime/worker.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,7 +59,9 @@ function makeQueue(options: Partial<BullmqLbJobQueueOptions> = {}): BullmqLbJobQ
   return q;
 }
 
-async function makeWorker(processor: StartLbWorkerOptions['processor'], options: Partial<StartLbWorkerOptions> = {}): Promise<LbWorker> {
+type Options = StartLbWorkerOptions<LbJobData, unknown>;
+
+async function makeWorker(processor: Options['processor'], options: Partial<Options> = {}): Promise<LbWorker> {
   const w = startLbWorker({ connection: { url: REDIS_URL }, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, ...options });
   toClose.push(w);
   await w.ready;
@@ -107,9 +110,9 @@ describe('enqueue', () => {
   test('a finished job kept for /svc jobs is replaced by a new submission', async () => {
     const q = makeQueue();
     const seen: string[] = [];
-    await makeWorker(async (job) => {
-      seen.push((job.data).requester.userId);
-      await job.updateProgress({ step: 'ready' });
+    await makeWorker(async (ctx) => {
+      seen.push(ctx.data.requester.userId);
+      await ctx.saveState({ step: 'ready' });
       return 'ok';
     });
     const { jobId } = await q.enqueue(jobData('web'));
@@ -140,10 +143,10 @@ describe('retries', () => {
   test('transient errors are retried with backoff until the job succeeds', async () => {
     const q = makeQueue({ attempts: 5 });
     const tries: number[] = [];
-    await makeWorker((job) => {
+    await makeWorker((ctx) => {
       tries.push(Date.now());
       if (tries.length < 3) return Promise.reject(new Error('503 Service Unavailable'));
-      return Promise.resolve(job.attemptsMade);
+      return Promise.resolve(ctx.attemptsMade);
     });
     const { jobId } = await q.enqueue(jobData('web'));
     const done = await waitFor(async () => {
@@ -157,12 +160,12 @@ describe('retries', () => {
     expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(20);
   });
 
-  test('UnrecoverableError fails the job at once, with its message', async () => {
+  test("the port's PermanentJobError fails the job at once, with its message", async () => {
     const q = makeQueue({ attempts: 5 });
     let runs = 0;
     await makeWorker(() => {
       runs++;
-      return Promise.reject(new UnrecoverableError('403 Forbidden: cannot patch services'));
+      return Promise.reject(new PermanentJobError('403 Forbidden: cannot patch services'));
     });
     const { jobId } = await q.enqueue(jobData('web'));
     const failed = await waitFor(async () => {
@@ -212,12 +215,12 @@ describe('cancel', () => {
     const started = deferred();
     let runs = 0;
     let abortReason: unknown;
-    const worker = await makeWorker(async (_job, _token, signal) => {
+    const worker = await makeWorker(async ({ signal }) => {
       runs++;
       started.resolve();
       await new Promise<void>((_, reject) => {
-        signal?.addEventListener('abort', () => {
-          abortReason = signal.reason;
+        signal.addEventListener('abort', () => {
+          abortReason = jobStop(signal);
           reject(new Error('aborted'));
         });
       });
@@ -231,61 +234,75 @@ describe('cancel', () => {
       return j?.state === 'cancelled' && j;
     }, { what: 'the job to stop' });
     expect(cancelled.failedReason).toBe('cancelled by U9');
-    expect(abortReason).toBe('cancelled by U9');
+    expect(abortReason).toEqual({ kind: 'cancelled', by: 'U9' });
     expect(runs).toBe(1);
     expect(worker.runningJobIds()).toEqual([]);
     expect(await q.cancel(jobId, 'U9')).toBe('finished');
   });
 
-  test('an active job that parks itself as it is cancelled still ends cancelled at once', async () => {
+  test('an active job that parks itself as it is cancelled runs once more, sees the cancel, and ends cancelled at once', async () => {
     const q = makeQueue({ attempts: 5 });
     const started = deferred();
-    let runs = 0;
-    await makeWorker(async (job, token, signal) => {
-      runs++;
+    const seen: unknown[] = [];
+    await makeWorker(async (ctx) => {
+      seen.push(jobStop(ctx.signal));
       started.resolve();
-      await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
-      await job.moveToDelayed(Date.now() + 60_000, token);
-      throw new DelayedError();
+      if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      return ctx.park(Date.now() + 60_000);
     });
     const { jobId } = await q.enqueue(jobData('web'));
     await started.promise;
+    const t0 = Date.now();
     expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
     const cancelled = await waitFor(async () => {
       const j = await jobState(q, jobId);
       return j?.state === 'cancelled' && j;
     }, { what: 'the job to end as cancelled' });
+    expect(Date.now() - t0).toBeLessThan(2000);
     expect(cancelled.failedReason).toBe('cancelled by U9');
-    expect(runs).toBe(1);
+    // The second run started with the cancel already in its signal (and parked again: it fails anyway).
+    expect(seen).toEqual([undefined, { kind: 'cancelled', by: 'U9' }]);
   });
 
-  test('a parked (delayed) job is removed', async () => {
+  test('a parked job is woken by its cancel and ended by its processor at once (not when its wait is over)', async () => {
     const q = makeQueue();
-    await makeWorker(async (job, token) => {
-      await job.moveToDelayed(Date.now() + 60_000, token);
-      throw new DelayedError();
+    const runs: unknown[] = [];
+    await makeWorker(async (ctx) => {
+      const stop = jobStop(ctx.signal);
+      runs.push(stop);
+      if (stop?.kind === 'cancelled') throw new PermanentJobError(`cancelled by ${stop.by}`);
+      return ctx.park(Date.now() + 60_000);
     });
     const { jobId } = await q.enqueue(jobData('web'));
     await waitFor(async () => (await jobState(q, jobId))?.state === 'delayed', { what: 'the job to park' });
+    const t0 = Date.now();
     expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
-    expect(await inspect.getJob(jobId)).toBeUndefined();
-    expect(await jobState(q, jobId)).toMatchObject({ state: 'cancelled' });
+    const cancelled = await waitFor(async () => {
+      const j = await jobState(q, jobId);
+      return j?.state === 'cancelled' && j;
+    }, { what: 'the job to end as cancelled' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(cancelled).toMatchObject({ failedReason: 'cancelled by U9', finishedAt: expect.any(Date) });
+    expect(runs).toEqual([undefined, { kind: 'cancelled', by: 'U9' }]);
   });
 
-  test('a job cancelled just before a worker takes it never runs its processor', async () => {
+  test('a job cancelled just before a worker takes it starts with its signal aborted and fails as cancelled', async () => {
     const q = makeQueue();
     const { jobId } = await q.enqueue(jobData('web'));
     const job = (await inspect.getJob(jobId))!;
     // The record a cancel writes before it tries to remove the job (here the remove "lost the race").
     await redis.hset(cancelledKey(prefix, QUEUE), jobId, JSON.stringify({ by: 'U9', at: Date.now(), jobCreatedAt: job.timestamp, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', requesterId: 'U1' }));
-    let runs = 0;
-    await makeWorker(() => Promise.resolve(runs++));
+    const seen: unknown[] = [];
+    await makeWorker((ctx) => {
+      seen.push(jobStop(ctx.signal));
+      return Promise.reject(new PermanentJobError('it said so'));
+    });
     const cancelled = await waitFor(async () => {
       const j = await jobState(q, jobId);
       return j?.state === 'cancelled' && j;
     }, { what: 'the job to fail as cancelled' });
     expect(cancelled.failedReason).toBe('cancelled by U9');
-    expect(runs).toBe(0);
+    expect(seen).toEqual([{ kind: 'cancelled', by: 'U9' }]);
   });
 });
 
@@ -326,9 +343,9 @@ describe('worker lifecycle', () => {
       prefix,
       logger,
       graceMs: 100,
-      processor: async (_job, _token, signal) => {
+      processor: async ({ signal }) => {
         started.resolve();
-        await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
       },
     });
     await first.ready;
@@ -339,10 +356,46 @@ describe('worker lifecycle', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(['delayed', 'waiting']).toContain(await inspect.getJobState(jobId));
     const resumedBy: number[] = [];
-    await makeWorker((job) => Promise.resolve(resumedBy.push(job.attemptsMade)));
+    await makeWorker((ctx) => Promise.resolve(resumedBy.push(ctx.attemptsMade)));
     await waitFor(async () => (await inspect.getJobState(jobId)) === 'completed', { what: 'the second worker to finish the job' });
     // Handing back consumed no attempt (attempts: 1 would otherwise have failed it).
     expect(resumedBy).toEqual([0]);
+  });
+
+  test('a worker that parked jobs (through the real job context) closes in well under a second, with no false "still running"', async () => {
+    const q = makeQueue();
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const worker = startLbWorker<LbJobData, unknown>({
+      connection: { url: REDIS_URL },
+      queueName: QUEUE,
+      prefix,
+      logger: capture,
+      processor: (ctx) => ctx.park(Date.now() + 60_000),
+    });
+    await worker.ready;
+    const ids = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e']) ids.push((await q.enqueue(jobData(name))).jobId);
+    await waitFor(async () => (await inspect.getJobCounts('delayed')).delayed === 5, { what: 'the jobs to park' });
+    expect(worker.parkedJobIds().sort()).toEqual([...ids].sort());
+    const t0 = Date.now();
+    await worker.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(lines.join('')).not.toContain('still running');
+  });
+
+  test('close() hands back the jobs it parked, due now: the next worker runs them at once, not at their recheck', async () => {
+    const q = makeQueue();
+    const first = startLbWorker<LbJobData, unknown>({ connection: { url: REDIS_URL }, queueName: QUEUE, prefix, logger, processor: (ctx) => ctx.park(Date.now() + 60_000) });
+    await first.ready;
+    const { jobId } = await q.enqueue(jobData('web'));
+    await waitFor(async () => (await inspect.getJobState(jobId)) === 'delayed', { what: 'the job to park' });
+    await first.close();
+    expect(await inspect.getJobState(jobId)).toBe('waiting');
+    const resumed: string[] = [];
+    await makeWorker((ctx) => Promise.resolve(resumed.push(ctx.id)));
+    await waitFor(async () => (await inspect.getJobState(jobId)) === 'completed', { what: 'the next worker to run the job' });
+    expect(resumed).toEqual([jobId]);
   });
 
   test('close() returns within its deadline even if a processor ignores its signal', async () => {
@@ -405,7 +458,7 @@ describe('worker lifecycle', () => {
     await dead.close(true);
     expect(await inspect.getJobState(jobId)).toBe('active');
     const resumed: string[] = [];
-    await makeWorker((job) => Promise.resolve(resumed.push(job.id ?? '')), { stalled: { lockDurationMs: 500, stalledIntervalMs: 200, maxStalledCount: 2 } });
+    await makeWorker((ctx) => Promise.resolve(resumed.push(ctx.id)), { stalled: { lockDurationMs: 500, stalledIntervalMs: 200, maxStalledCount: 2 } });
     await waitFor(async () => (await inspect.getJobState(jobId)) === 'completed', { what: 'the stalled job to be resumed', timeoutMs: 8000 });
     expect(resumed).toEqual([jobId]);
   });

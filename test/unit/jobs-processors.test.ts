@@ -3,10 +3,7 @@
  * then finishes or parks; cancel ends the job with the message saying so, a worker stopping hands it back
  * untouched; a run repeated after success changes nothing and posts nothing again.
  */
-import { DelayedError, TransientJobError } from '../../jobs/errors.js';
-import type { JobContext } from '../../jobs/context.js';
-import type { LbJobDeps } from '../../jobs/lb-job.js';
-import type { OnceGuard } from '../../jobs/once.js';
+import type { LbJobContext, LbJobDeps } from '../../jobs/lb-job.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
 import { runProvision } from '../../jobs/provision.js';
@@ -15,6 +12,7 @@ import { createWatchWakeups } from '../../jobs/wakeups.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { emptyState, type LbJobState } from '../../src/domain/progress.js';
+import { JobParked, PermanentJobError, TransientJobError, type JobStop, type OnceGuard } from '../../src/ports/jobs.js';
 import type { Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import pino from 'pino';
@@ -76,27 +74,29 @@ function setup(resolves = true) {
   return { world, deps, posts, updates, probers, close };
 }
 
-function context(data: LbJobData, opts: { state?: LbJobState; signal?: AbortSignal } = {}) {
+function context(data: LbJobData, opts: { state?: LbJobState; stop?: JobStop } = {}) {
   const saved: LbJobState[] = [];
   const parks: number[] = [];
   let state = opts.state ?? emptyState();
-  const ctx: JobContext = {
+  const controller = new AbortController();
+  if (opts.stop) controller.abort(opts.stop);
+  const ctx: LbJobContext = {
     id: `${data.operation}.${data.cluster}.${data.namespace}.${data.name}`,
     data,
     attemptsMade: 0,
     lastAttempt: false,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    get state() {
+    signal: controller.signal,
+    get savedState() {
       return state;
     },
     saveState: (s) => {
-      state = s;
-      saved.push(s);
+      state = s as LbJobState;
+      saved.push(state);
       return Promise.resolve();
     },
     park: (until) => {
       parks.push(until);
-      return Promise.reject(new DelayedError('parked'));
+      return Promise.reject(new JobParked(until));
     },
   };
   return { ctx, saved, parks, state: () => state };
@@ -160,7 +160,7 @@ test('provision while DNS does not resolve yet: parks (no slot held) with a DNS 
   const s = setup(false);
   try {
     const c = context(data('provision', { manifest }));
-    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(c.parks).toHaveLength(1);
     expect(c.parks[0]! - Date.now()).toBeLessThanOrEqual(30_000);
     expect(s.probers.dns.size).toBe(1);
@@ -181,7 +181,7 @@ test('parking: the recheck is jittered within the last quarter of the interval, 
     s.deps.maxParkMs = 40_000;
     s.deps.random = () => 0.999;
     const before = Date.now();
-    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(c.parks[0]! - before).toBeGreaterThanOrEqual(30_000);
     expect(c.parks[0]! - before).toBeLessThanOrEqual(30_100);
     expect(s.probers.kube.size).toBe(0);
@@ -189,7 +189,7 @@ test('parking: the recheck is jittered within the last quarter of the interval, 
     s.deps.random = () => 0;
     const again = context(c.ctx.data, { state: c.state() });
     const t = Date.now();
-    await expect(runProvision(again.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    await expect(runProvision(again.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(again.parks[0]! - t).toBeGreaterThanOrEqual(40_000);
     expect(again.parks[0]! - t).toBeLessThanOrEqual(40_100);
   } finally {
@@ -202,7 +202,7 @@ test('provision while the resolver times out: waits for DNS (the prober keeps as
   s.deps.resolver = { resolve4: () => Promise.reject(Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' })) };
   try {
     const c = context(data('provision', { manifest }));
-    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(DelayedError);
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(s.probers.dns.size).toBe(1);
     expect(c.state().doneAt.dns).toBeUndefined();
     expect(c.state().waitingFor).toMatch(/to resolve \(the last lookup failed: ETIMEOUT\)$/);
@@ -211,13 +211,13 @@ test('provision while the resolver times out: waits for DNS (the prober keeps as
   }
 });
 
-test('cancel (signal reason "cancelled by …"): ends the job, the message says the cluster was left as it is', async () => {
+test('cancel (the port\'s `cancelled` stop): ends the job, the message says the cluster was left as it is', async () => {
   const s = setup();
   try {
-    const controller = new AbortController();
-    controller.abort('cancelled by U999');
-    const c = context(data('provision', { manifest }), { signal: controller.signal });
-    await expect(runProvision(c.ctx, s.deps)).rejects.toMatchObject({ name: 'UnrecoverableError', message: 'cancelled by U999' });
+    const c = context(data('provision', { manifest }), { stop: { kind: 'cancelled', by: 'U999' } });
+    const err: unknown = await runProvision(c.ctx, s.deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect(err).toMatchObject({ message: 'cancelled by U999' });
     expect(s.updates.at(-1)?.text).toContain('Cancelled — the cluster was left as it is');
     await expect(s.world.registry.get('prod').cluster.getService('default', 'web')).rejects.toMatchObject({ code: 'not_found' });
   } finally {
@@ -225,12 +225,10 @@ test('cancel (signal reason "cancelled by …"): ends the job, the message says 
   }
 });
 
-test('a worker stopping (any other abort reason): the job is handed back (transient), the message is not touched', async () => {
+test('a worker stopping (the `shutdown` stop): the job is handed back (transient), the message is not touched', async () => {
   const s = setup();
   try {
-    const controller = new AbortController();
-    controller.abort('svcbot worker shutting down');
-    const c = context(data('delete'), { signal: controller.signal });
+    const c = context(data('delete'), { stop: { kind: 'shutdown' } });
     await expect(runTeardown(c.ctx, s.deps)).rejects.toBeInstanceOf(TransientJobError);
     expect(s.updates).toHaveLength(0);
   } finally {
@@ -263,7 +261,9 @@ test('a timeout in teardown with the ELB still there reports a possible orphan',
     const hostname = (await cluster.getService('default', 'web')).loadBalancerHostnames[0]!;
     // Requested 16 minutes ago: past the timeout. The fake's ELB stays after the Service is deleted.
     const c = context(data('delete', { requestedAt: Date.now() - 16 * 60_000 }), { state: { doneAt: {}, hostname } });
-    await expect(runTeardown(c.ctx, s.deps)).rejects.toMatchObject({ name: 'UnrecoverableError', message: 'orphan' });
+    const err: unknown = await runTeardown(c.ctx, s.deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect(err).toMatchObject({ message: 'orphan' });
     expect(s.updates.at(-1)?.text).toContain('may be an orphan');
     expect(s.updates.at(-1)?.text).toContain(':x: load balancer deleted');
   } finally {

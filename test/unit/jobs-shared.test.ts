@@ -1,17 +1,18 @@
 import { jest } from '@jest/globals';
 /**
  * The pieces the load-balancer processors share, with fakes of the ports: the coalescing progress board,
- * the rate-limited prober (pacing, learning), error classification, and the progress model and its rendering.
+ * the rate-limited prober (pacing), error classification, and the progress model and its rendering.
  */
-import { UnrecoverableError, isTransientJobError, TransientJobError } from '../../jobs/errors.js';
+import { isTransientJobError } from '../../jobs/errors.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
-import { bullmqWaker, createWatchWakeups } from '../../jobs/wakeups.js';
+import { createWatchWakeups } from '../../jobs/wakeups.js';
 import type { ServiceView } from '../../src/domain/views.js';
 import type { ServiceChangeListener, ServiceWatch } from '../../src/ports/service-watch.js';
 import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { progressView } from '../../src/domain/progress.js';
+import { PermanentJobError, TransientJobError } from '../../src/ports/jobs.js';
 import type { MessageRef, Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
 import { renderEndpointMessage, renderOutcomeMessage, renderProgress } from '../../src/render/progress.js';
 import { waitFor } from '../helpers/wait.js';
@@ -117,45 +118,6 @@ describe('watch wake-ups', () => {
   });
 });
 
-describe('bullmqWaker', () => {
-  /** A job whose state changes as the script says: each promote() and getState() takes the next step. */
-  function scriptedJob(states: string[]) {
-    let i = 0;
-    const promoted: number[] = [];
-    const job = {
-      promote: () => {
-        if (states[i] !== 'delayed') return Promise.reject(new Error(`job is ${states[i]}, not delayed`));
-        promoted.push(i);
-        states[i] = 'waiting';
-        return Promise.resolve();
-      },
-      getState: () => Promise.resolve(states[++i] ?? states[states.length - 1] ?? 'unknown'),
-    };
-    return { waker: bullmqWaker({ getJob: () => Promise.resolve(job) }), promoted };
-  }
-
-  test('a parked job is promoted at once', async () => {
-    const { waker, promoted } = scriptedJob(['delayed']);
-    await expect(waker.wake('j')).resolves.toBe(true);
-    expect(promoted).toEqual([0]);
-  });
-
-  test('a job that parks between the failed promote and the state read is tried again (the wake-up is not lost)', async () => {
-    // promote() sees it active; by getState() it has parked.
-    const { waker, promoted } = scriptedJob(['active', 'delayed', 'delayed']);
-    await expect(waker.wake('j')).resolves.toBe(false);
-    await expect(waker.wake('j')).resolves.toBe(true);
-    expect(promoted).toHaveLength(1);
-  });
-
-  test('a job still active is tried again; one already waiting or finished needs nothing', async () => {
-    await expect(scriptedJob(['active', 'active']).waker.wake('j')).resolves.toBe(false);
-    await expect(scriptedJob(['waiting', 'waiting']).waker.wake('j')).resolves.toBe(true);
-    await expect(scriptedJob(['completed', 'completed']).waker.wake('j')).resolves.toBe(true);
-    await expect(bullmqWaker({ getJob: () => Promise.resolve(undefined) }).wake('gone')).resolves.toBe(true);
-  });
-});
-
 describe('prober', () => {
   test('never exceeds its rate, wakes a job once its check passes, and is fair (each check runs before any runs twice)', async () => {
     const woken: string[] = [];
@@ -223,15 +185,11 @@ describe('error classification', () => {
     ['forbidden (403)', new BotError('forbidden', 'not allowed'), false],
     ['invalid (422)', new BotError('invalid', 'rejected'), false],
     ['a BotError not marked (ELB AccessDenied)', new BotError('aws_error', 'x'), false],
-    ['UnrecoverableError', new UnrecoverableError('stop'), false],
+    ["the port's PermanentJobError", new PermanentJobError('stop'), false],
     ['a TypeError (a bug)', new TypeError('undefined is not a function'), false],
   ];
   test.each(cases.map(([label, err, transient]) => ({ label, err, transient })))('$label -> transient: $transient', ({ err, transient }) => {
     expect(isTransientJobError(err)).toBe(transient);
-  });
-
-  test('UnrecoverableError carries the name BullMQ checks', () => {
-    expect(new UnrecoverableError('x').name).toBe('UnrecoverableError');
   });
 });
 

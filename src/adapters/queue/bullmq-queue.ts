@@ -7,8 +7,9 @@
  * Redis that is down or unreachable answers `BotError('queue_unavailable')` at once instead of hanging;
  * ioredis keeps reconnecting in the background and the next call works once Redis is back.
  *
- * Cancel: see keys.ts. A waiting or delayed job is removed; an active one gets a cancel record and a
- * pub/sub message that makes the worker holding it abort its processor's signal.
+ * Cancel: see keys.ts. A waiting job is removed; a parked (delayed) one is woken and an active one gets a
+ * pub/sub message, so that the worker running it ends it through its processor (which says so in its
+ * progress message); the cancel record makes sure whichever worker runs it next sees the cancel.
  */
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -259,7 +260,13 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
         if (step !== undefined) record.step = step;
         // Record first: a worker that takes the job from now on sees the record when it starts it.
         await redis.hset(cancelled, jobId, JSON.stringify(record));
-        if (state !== 'active' && (await queue.remove(jobId)) === 1) return 'cancelled';
+        if (state === 'delayed') {
+          // Parked: wake it, so that a worker ends it now (and its progress message says so) rather than
+          // when its wait is over. If it started meanwhile, the message below reaches it.
+          await job.promote().catch(() => undefined);
+        } else if (state !== 'active' && (await queue.remove(jobId)) === 1) {
+          return 'cancelled';
+        }
         // Active (or taken by a worker meanwhile): the worker holding it aborts it.
         const message: CancelMessage = { jobId, by };
         await redis.publish(channel, JSON.stringify(message));

@@ -1,11 +1,11 @@
 /**
- * The load-balancer worker (started through src/runtime/worker.ts): a BullMQ Worker around a processor, with svcbot's retry policy, cross-process
- * cancellation and a bounded shutdown.
+ * The job port's worker on BullMQ: runs a port `JobProcessor` with svcbot's retry policy, cross-process
+ * cancellation and a bounded shutdown. The port's errors are mapped here and only here: `JobParked` (the
+ * context moved the job to delayed) becomes BullMQ's `DelayedError`, `PermanentJobError` its
+ * `UnrecoverableError`; anything else fails the attempt and BullMQ retries it.
  *
  * Retries: jobs carry `attempts` and `backoff: { type: BACKOFF_TYPE }` (set by the queue adapter); this
- * worker's backoff strategy spaces transient failures exponentially with jitter (backoff.ts). A processor
- * that throws `UnrecoverableError` fails the job at once. A processor that waits for the world (AWS, DNS)
- * parks its job with `job.moveToDelayed(ts, token)` + `throw new DelayedError()` instead of holding a slot.
+ * worker's backoff strategy spaces transient failures exponentially with jitter (backoff.ts).
  *
  * Stalled-job recovery (a worker that dies, even by SIGKILL, loses its jobs to another worker):
  * - `lockDurationMs` (30 s): each active job has a lock in Redis; the worker renews all its locks in one
@@ -17,28 +17,31 @@
  * - `maxStalledCount` (2): a job that stalls more often than this (it keeps killing its worker) fails
  *   instead of crash-looping through the fleet.
  *
- * Cancellation (see adapters/queue/keys.ts): the worker subscribes to the queue's cancel channel; a
- * message for a job it holds aborts that job's AbortSignal (`worker.cancelJob`). A job that starts after
- * it was cancelled (a cancel that raced with a worker taking it) is failed before its processor runs, and
- * after a reconnection of the subscriber the worker re-reads the cancel records of the jobs it holds, so
- * no cancel is lost to a dropped pub/sub message. A cancelled job fails as `cancelled by USER` without
- * retries; the cluster is left as it is.
+ * Stopping a job: each running job has an AbortSignal whose reason is a port `JobStop`. Cancellation (see
+ * keys.ts): the worker subscribes to the queue's cancel channel; a message for a job it holds aborts that
+ * job's signal (`cancelled`). A job that starts after it was cancelled (a cancel that raced with a worker
+ * taking it, or a parked job the cancel woke up) starts with its signal already aborted, so the processor
+ * can say so before the job fails as `cancelled by USER` (no retries; the cluster is left as it is). After
+ * a reconnection of the subscriber the worker re-reads the cancel records of the jobs it holds, so no
+ * cancel is lost to a dropped pub/sub message. A job stopped while it parked is woken at once, to end now.
  *
  * Shutdown (`close()`, on SIGTERM): stop taking jobs at once (a job fetched in that instant is handed
- * straight back); let running processors finish for `graceMs`; then abort their signals and hand the jobs
- * that stop back to the queue (moved to delayed for "now", no attempt consumed) so another worker resumes
- * them; wait until BullMQ has recorded every outcome; then close BullMQ with force and the Redis
- * connections. After `closeTimeoutMs` close() returns regardless: a processor that ignores its signal
- * keeps its job locked until the lock expires and stalled-job recovery gives it to another worker. With
- * Redis unreachable close() still returns and leaves no timer or reconnecting connection behind.
+ * straight back); let running processors finish for `graceMs`; then abort their signals (`shutdown`) and
+ * hand the jobs that stop back to the queue (moved to delayed for "now", no attempt consumed) so another
+ * worker resumes them; hand back the jobs this worker parked too (due now), since what would wake them
+ * lives in this process; wait until BullMQ has recorded every outcome; then close BullMQ with force and
+ * the Redis connections. After `closeTimeoutMs` close() returns regardless: a processor that ignores its
+ * signal keeps its job locked until the lock expires and stalled-job recovery gives it to another worker.
+ * With Redis unreachable close() still returns and leaves no timer or reconnecting connection behind.
  */
-import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { LbJobData } from '../../domain/lb-jobs.js';
 import type { Logger } from '../../logger.js';
+import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from './backoff.js';
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseCancelMessage, parseCancelRecord } from './keys.js';
+import { bullmqWaker } from './waker.js';
 
 export interface StalledSettings {
   lockDurationMs: number;
@@ -48,13 +51,12 @@ export interface StalledSettings {
 
 export const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2 };
 
-export interface StartLbWorkerOptions<D = LbJobData> {
+export interface StartLbWorkerOptions<D, R> {
   /** Redis, e.g. `{ url: config.redisUrl }`. */
   connection: { url: string };
   queueName?: string;
   prefix?: string;
-  /** `(job, token, signal) => Promise<result>`; the signal fires on cancel and at shutdown. */
-  processor: Processor<D>;
+  processor: JobProcessor<D, R>;
   /** Jobs processed at once by this worker (parked jobs hold no slot). */
   concurrency?: number;
   logger: Logger;
@@ -68,20 +70,43 @@ export interface StartLbWorkerOptions<D = LbJobData> {
   name?: string;
 }
 
-export interface LbWorker {
-  /** Resolves once the worker is connected and listening for cancels. */
-  ready: Promise<void>;
+export interface LbWorker extends JobWorker {
   /** Ids of the jobs this worker is running now. */
   runningJobIds(): string[];
-  close(): Promise<void>;
+  /** Ids of the jobs this worker parked and has not run again since (what close() hands back). */
+  parkedJobIds(): string[];
 }
 
 interface Running {
   timestamp: number;
-  cancelledBy?: string;
+  controller: AbortController;
+  /** Why the job's signal fired, if it did. */
+  stop?: JobStop;
 }
 
-export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): LbWorker {
+/** `park()` of a job already told to end (cancelled, superseded): it stays active and runs again at once. */
+class StoppedBeforeParking extends Error {}
+
+/** The port's view of one BullMQ job run. */
+function contextFor<D>(job: Job<D>, token: string | undefined, entry: Running): JobContext<D> {
+  const attempts = job.opts.attempts ?? 1;
+  return {
+    id: job.id ?? '',
+    data: job.data,
+    attemptsMade: job.attemptsMade,
+    lastAttempt: job.attemptsMade + 1 >= attempts,
+    signal: entry.controller.signal,
+    savedState: job.progress,
+    saveState: (state) => job.updateProgress(state),
+    async park(untilMs) {
+      if (entry.stop?.kind === 'cancelled' || entry.stop?.kind === 'superseded') throw new StoppedBeforeParking();
+      await job.moveToDelayed(untilMs, token);
+      throw new JobParked(untilMs);
+    },
+  };
+}
+
+export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWorker {
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const stalled: StalledSettings = { ...DEFAULT_STALLED, ...options.stalled };
@@ -91,12 +116,13 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
   const log = options.logger.child({ component: 'worker', queue: queueName });
   const cancelled = cancelledKey(prefix, queueName);
   const running = new Map<string, Running>();
+  /** Jobs this worker parked: their wake-ups live in this process, so close() hands them back. */
+  const parked = new Set<string>();
   // Jobs whose processor has returned while BullMQ records the outcome in Redis (until its
   // 'completed'/'failed' event): close() waits for these too before it drops the connections.
   const settling = new Set<string>();
   const idleWaiters: (() => void)[] = [];
   let closeStarted = false;
-  let shuttingDown = false;
 
   function isIdle(): boolean {
     return running.size === 0 && settling.size === 0;
@@ -114,49 +140,69 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
     return record && record.jobCreatedAt === timestamp ? record.by : undefined;
   }
 
-  function requestCancel(jobId: string, by: string): void {
+  /** Aborts a running job's signal with `stop` (the first reason wins). */
+  function stopJob(jobId: string, stop: JobStop): void {
     const entry = running.get(jobId);
-    if (!entry || entry.cancelledBy !== undefined) return;
-    entry.cancelledBy = by;
-    log.info({ jobId, by }, 'job cancel requested');
-    worker.cancelJob(jobId, cancelReason(by));
+    if (!entry || entry.stop !== undefined) return;
+    entry.stop = stop;
+    if (stop.kind === 'cancelled') log.info({ jobId, by: stop.by }, 'job cancel requested');
+    entry.controller.abort(stop);
   }
 
-  // Three declared parameters: BullMQ passes an AbortSignal only to processors that take one.
-  async function processJob(job: Job<D>, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  async function processJob(job: Job<D>, token: string | undefined): Promise<R> {
     const jobId = job.id ?? '';
     if (closeStarted && token !== undefined) {
       // Fetched in the last instant before close() paused the worker: hand it straight back.
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError('handed back at shutdown');
     }
-    const entry: Running = { timestamp: job.timestamp };
+    parked.delete(jobId);
+    const entry: Running = { timestamp: job.timestamp, controller: new AbortController() };
     running.set(jobId, entry);
     try {
       const cancelledBy = await cancelRecordFor(jobId, job.timestamp);
-      if (cancelledBy !== undefined) throw new UnrecoverableError(cancelReason(cancelledBy));
-      const result: unknown = await options.processor(job, token, signal);
+      // Cancelled before it started: the processor runs with its signal aborted and ends the job.
+      if (cancelledBy !== undefined) stopJob(jobId, { kind: 'cancelled', by: cancelledBy });
+      const ctx = contextFor(job, token, entry);
+      let result: R;
+      try {
+        result = await options.processor(ctx);
+      } catch (err) {
+        // Told to end just as it was about to park: one more run, with the signal aborted from the start,
+        // lets it end now (and say so); a processor that parks again instead fails below, as cancelled.
+        if (!(err instanceof StoppedBeforeParking)) throw err;
+        result = await options.processor(ctx);
+      }
       settling.add(jobId);
       return result;
     } catch (err) {
-      if (entry.cancelledBy !== undefined) {
-        if (err instanceof DelayedError) {
-          // It parked itself as it was cancelled: bring it back now, so that it fails as cancelled when it
-          // starts (the check above) instead of when its wait is over.
-          await job.promote().catch(() => undefined);
-          throw err;
-        }
-        settling.add(jobId);
-        throw new UnrecoverableError(cancelReason(entry.cancelledBy));
+      if (err instanceof JobParked) {
+        // The context moved the job to delayed. Stopped meanwhile: run it again now, so that it ends
+        // now (its next run sees the stop) instead of when its wait is over.
+        if (entry.stop?.kind === 'cancelled' || entry.stop?.kind === 'superseded') await job.promote().catch(() => undefined);
+        else parked.add(jobId);
+        throw new DelayedError(err.message);
       }
-      if (shuttingDown && signal?.aborted && token !== undefined && !(err instanceof DelayedError)) {
+      if (entry.stop?.kind === 'cancelled') {
+        settling.add(jobId);
+        throw new UnrecoverableError(cancelReason(entry.stop.by));
+      }
+      if (err instanceof StoppedBeforeParking) {
+        settling.add(jobId);
+        throw new UnrecoverableError('stopped (superseded) and would not end');
+      }
+      if (err instanceof PermanentJobError) {
+        settling.add(jobId);
+        throw new UnrecoverableError(err.message);
+      }
+      if (entry.stop?.kind === 'shutdown' && token !== undefined) {
         // Hand the job back: due now, no attempt consumed; another worker (or this one restarted) resumes it.
         await job.moveToDelayed(Date.now(), token);
         log.info({ jobId }, 'job handed back at shutdown');
         throw new DelayedError('handed back at shutdown');
       }
-      // A parked job (DelayedError) was moved by the processor itself; anything else BullMQ records as failed.
-      if (!(err instanceof DelayedError)) settling.add(jobId);
+      // Anything else: this attempt failed; BullMQ records it and retries with backoff if attempts are left.
+      settling.add(jobId);
       throw err;
     } finally {
       running.delete(jobId);
@@ -164,7 +210,7 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
     }
   }
 
-  const worker = new Worker<D>(queueName, processJob, {
+  const worker = new Worker<D, R>(queueName, processJob, {
     connection: { url: options.connection.url, maxRetriesPerRequest: null, disconnectTimeout: 500 },
     prefix,
     concurrency: options.concurrency ?? 10,
@@ -199,19 +245,24 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
   commands.on('error', () => {
     // Reported by the worker's 'error' handler; reconnects by itself.
   });
+  // Hands parked jobs back at close (promotes them), on the commands connection.
+  const handBack = new Queue(queueName, { connection: commands, prefix });
+  handBack.on('error', () => {
+    // As above.
+  });
   const subscriber = new Redis(options.connection.url, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   subscriber.on('error', () => {
     // The worker's own 'error' handler reports Redis being down; the subscriber reconnects by itself.
   });
   subscriber.on('message', (_channel: string, message: string) => {
     const m = parseCancelMessage(message);
-    if (m) requestCancel(m.jobId, m.by);
+    if (m) stopJob(m.jobId, { kind: 'cancelled', by: m.by });
   });
   subscriber.on('ready', () => {
     // (Re)subscribed: a cancel published while we were disconnected is in the records.
     for (const [jobId, entry] of running) {
       cancelRecordFor(jobId, entry.timestamp)
-        .then((by) => by !== undefined && requestCancel(jobId, by))
+        .then((by) => by !== undefined && stopJob(jobId, { kind: 'cancelled', by }))
         .catch(() => undefined);
     }
   });
@@ -219,10 +270,26 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
   const ready = Promise.all([worker.waitUntilReady(), subscribed]).then(() => undefined);
   ready.catch(() => undefined);
 
+  /** Promotes the jobs this worker parked (due now), a batch at a time, until `ms` have passed. */
+  async function handBackParked(ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    const waker = bullmqWaker(handBack);
+    const ids = [...parked];
+    let handed = 0;
+    for (let i = 0; i < ids.length && Date.now() < deadline; i += 200) {
+      const batch = ids.slice(i, i + 200);
+      const woken = await withDeadline(Promise.all(batch.map((id) => waker.wake(id).catch(() => false))), Math.max(0, deadline - Date.now()));
+      if (woken === undefined) break;
+      handed += woken.filter(Boolean).length;
+    }
+    return handed;
+  }
+
   let closing: Promise<void> | undefined;
   return {
     ready,
     runningJobIds: () => [...running.keys()],
+    parkedJobIds: () => [...parked],
     close() {
       // Not BullMQ's graceful close(): it waits for the worker's main loop, which never ends while Redis
       // is unreachable, and keeps its lock-renewal timer and reconnecting connections alive meanwhile.
@@ -236,15 +303,21 @@ export function startLbWorker<D = LbJobData>(options: StartLbWorkerOptions<D>): 
         await withDeadline(worker.pause(true).catch(() => undefined), Math.min(250, left()));
         const drained = await withDeadline(idle().then(() => true), Math.min(graceMs, left()));
         if (drained === undefined && running.size > 0) {
-          shuttingDown = true;
           log.info({ jobs: [...running.keys()] }, 'shutdown: aborting running jobs to hand them back');
-          worker.cancelAllJobs('svcbot worker shutting down');
+          for (const jobId of running.keys()) stopJob(jobId, { kind: 'shutdown' });
         }
-        const settledAll = await withDeadline(idle().then(() => true), Math.max(0, left() - 300));
+        const settledAll = await withDeadline(idle().then(() => true), Math.max(0, left() - 1800));
         if (settledAll === undefined) {
           log.warn({ jobs: [...running.keys(), ...settling] }, 'shutdown: jobs still running; left to stalled-job recovery');
         }
-        await withDeadline(worker.close(true).catch(() => undefined), Math.max(100, left()));
+        await withDeadline(worker.close(true).catch(() => undefined), Math.max(100, left() - 1500));
+        // Only now (this worker can no longer take them itself): what would wake them lives in this process.
+        if (parked.size > 0) {
+          const count = parked.size;
+          const handed = await handBackParked(Math.min(1500, Math.max(0, left() - 300)));
+          log.info({ parked: count, handedBack: handed }, 'shutdown: parked jobs handed back (due now)');
+        }
+        await withDeadline(handBack.close().catch(() => undefined), 250);
         for (const client of [subscriber, commands]) {
           await withDeadline(client.quit().catch(() => undefined), 250);
           client.disconnect();

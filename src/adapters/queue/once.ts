@@ -13,12 +13,7 @@
  * (a few ms): after the lease expires a retry posts again. Closing it would need Slack to deduplicate
  * (it does not for chat.postMessage), so this is at-most-twice in that crash, exactly-once otherwise.
  */
-import { TransientJobError } from './errors.js';
-
-export interface OnceGuard {
-  /** Runs `effect` unless it already ran for `key`; returns its (stored) result. */
-  run<T>(key: string, effect: () => Promise<T>): Promise<T>;
-}
+import { TransientJobError, type OnceGuard } from '../../ports/jobs.js';
 
 export interface RedisOnceOptions {
   /** Key prefix, e.g. the queue's prefix; keys are `${prefix}:once:${key}`. */
