@@ -24,7 +24,7 @@ import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME } from './adapters/queue/bul
 import { DEFAULT_PREFIX } from './adapters/queue/keys.js';
 import { createSlackApp } from './adapters/slack/app.js';
 import { createSlackNotifier } from './adapters/slack/notifier.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { makeJobCommands } from './domain/job-commands.js';
 import { makeOperations, type ProgressPoster } from './domain/operations.js';
 import { emptyState, progressView } from './domain/progress.js';

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';

@@ -13,7 +13,7 @@ import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { LbJobSummary } from '../../src/ports/queue.js';

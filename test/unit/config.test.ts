@@ -1,15 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  SETTINGS,
-  formatDnsServer,
-  loadConfig,
-  parseDnsServer,
-  slackSettingsProblems,
-} from '../../src/config.js';
-import type { Config } from '../../src/config.js';
+import { ConfigError, formatDnsServer, loadConfig, parseDnsServer, slackSettingsProblems } from '../../src/config/index.js';
+import { SETTINGS } from '../../src/config/settings.js';
+import type { Config } from '../../src/config/index.js';
 
 /** A fake filesystem for SVCBOT_CONFIG. */
 function files(contents: Record<string, string>) {
