@@ -106,9 +106,12 @@ export function port(value: unknown): Parsed<number | undefined> {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** A duration like `900s`, `15m`, `1h`, `500ms` or a bare number of seconds, between `minMs` and `maxMs` (in ms). */
-export function duration(minMs: number, maxMs: number) {
-  const help = `must be a duration like 30s, 15m or 1h, between ${formatMs(minMs)} and ${formatMs(maxMs)}`;
+/**
+ * A duration like `900s`, `15m`, `1h`, `500ms` or a bare number of seconds, between `minMs` and
+ * `maxMs` (in ms); `examples` are what the problem suggests, and should lie in that range.
+ */
+export function duration(minMs: number, maxMs: number, examples = '30s, 15m or 1h') {
+  const help = `must be a duration like ${examples}, between ${formatMs(minMs)} and ${formatMs(maxMs)}`;
   return (value: unknown): Parsed<number | undefined> => {
     if (value === undefined || value === null) return ok(undefined);
     const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
@@ -122,6 +125,7 @@ export function duration(minMs: number, maxMs: number) {
 }
 
 function formatMs(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
@@ -150,6 +154,15 @@ export function redisUrl(value: unknown): Parsed<string | undefined> {
     }
     return undefined;
   });
+}
+
+// ':' separates the parts of a key (BullMQ's `<prefix>:<queue>:…` included), '{…}' is a Redis
+// Cluster hash tag: a prefix has neither, nor spaces.
+const REDIS_PREFIX_HELP = "must be 1-64 characters: letters, digits, '-', '_' and '.' (no ':', '{', '}' or spaces)";
+
+/** The key prefix of everything svcbot keeps in Redis. */
+export function redisPrefix(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/^[A-Za-z0-9._-]{1,64}$/.test(s) ? undefined : REDIS_PREFIX_HELP));
 }
 
 const DNS_SERVER_HELP = 'must be an IP address with an optional port, like 10.0.0.2, 10.0.0.2:53 or [fd00::2]:53';

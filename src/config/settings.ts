@@ -3,7 +3,7 @@
  * key, its default, whether it is secret and what it means. The rest of src/config/ derives from it:
  * which variable sets which YAML key (`ENV_SETTINGS`), which values are never echoed (`SECRET_KEYS`),
  * and the default values the field parsers fall back to (`defaultText`). The README's configuration
- * table shows the same rows, and a test keeps the two in step.
+ * table shows the same rows; test/unit/config/settings.test.ts keeps the two in step.
  */
 
 export interface SettingInfo {
@@ -33,6 +33,7 @@ export const SETTINGS = Object.freeze([
   { env: 'SVCBOT_COMMAND', yaml: 'slack.command', default: '/svc', secret: false, meaning: 'Slash command name' },
   { env: 'PORT', yaml: 'port', default: '3000', secret: false, meaning: 'HTTP port' },
   { env: 'REDIS_URL', yaml: 'redisUrl', default: 'redis://127.0.0.1:6379', secret: true, meaning: 'Redis for the job queue' },
+  { env: 'REDIS_PREFIX', yaml: 'redisPrefix', default: 'svcbot', secret: false, meaning: 'Key prefix of everything svcbot keeps in Redis' },
   { env: 'DNS_SERVERS', yaml: 'dnsServers', default: '(system resolvers)', secret: false, list: true, meaning: 'DNS servers, host or host:port' },
   { env: 'LOG_LEVEL', yaml: 'logLevel', default: 'info', secret: false, meaning: 'pino log level' },
   { env: 'KUBECONFIG', yaml: 'kubeconfig', default: '(in-cluster)', secret: false, meaning: 'Kubeconfig file' },
@@ -42,6 +43,8 @@ export const SETTINGS = Object.freeze([
   { env: 'JOB_CONCURRENCY', yaml: 'jobs.concurrency', default: '50', secret: false, meaning: 'Jobs one worker runs at once (waiting jobs hold no slot)' },
   { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '30s', secret: false, meaning: "A crashed worker's jobs are taken over after about twice this" },
   { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '2m', secret: false, meaning: 'A waiting job looks again after at most this long' },
+  { env: 'JOB_PROGRESS_INTERVAL', yaml: 'jobs.progressInterval', default: '1s', secret: false, meaning: "Shortest time between two updates of one job's progress message" },
+  { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },
   { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '500', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
   { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
   { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },

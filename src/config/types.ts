@@ -43,7 +43,7 @@ export interface SlackConfig {
 }
 
 /** How the load-balancer jobs run (`svcbot worker`, or the worker inside `svcbot start`). */
-export interface JobsConfig {
+interface JobsConfig {
   /** A job gives up after this long, naming the step it is stuck on (ms). */
   readonly timeoutMs: number;
   /** Jobs one worker process runs at once; a job waiting for AWS or DNS is parked and holds no slot. */
@@ -55,6 +55,16 @@ export interface JobsConfig {
    * wake-ups lost with a worker that died (they live in the memory of the worker that parked the job).
    */
   readonly recheckMs: number;
+  /**
+   * The shortest time between two updates of one job's progress message (ms); Slack's chat.update
+   * allows about one a second per message.
+   */
+  readonly progressIntervalMs: number;
+  /**
+   * How long a stopping worker (SIGTERM) lets running job steps finish before it hands them back to
+   * the queue (ms); at most 8 s, as the process must exit within 10 s.
+   */
+  readonly shutdownGraceMs: number;
   /** DNS queries a second one worker spends checking whether waiting load balancers' names resolve. */
   readonly dnsQueriesPerSecond: number;
   /** ELB API calls a second one worker spends following load balancers (AWS throttles this API per account). */
@@ -67,6 +77,11 @@ export interface Config {
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
   readonly redisUrl: string;
+  /**
+   * The key prefix of everything svcbot keeps in Redis (the BullMQ queue and svcbot's own keys), so
+   * that two installs, or test runs, can share one Redis.
+   */
+  readonly redisPrefix: string;
   /** Empty = the system's resolvers. */
   readonly dnsServers: readonly DnsServer[];
   readonly logLevel: LogLevel;

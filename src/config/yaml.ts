@@ -14,7 +14,7 @@ export type ReadFile = (file: string) => string;
 export const readUtf8: ReadFile = (file) => fs.readFileSync(file, 'utf8');
 
 /** A parsed file, kept to find the line of a key. */
-export interface YamlSource {
+interface YamlSource {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;

@@ -15,6 +15,7 @@ slack:
   command: /k8s
 port: 8080
 redisUrl: redis://redis:6379/1
+redisPrefix: svcbot-staging
 dnsServers: [10.0.0.2, "[fd00::2]:5353"]
 logLevel: debug
 kubeconfig: /etc/kube/config
@@ -25,6 +26,8 @@ jobs:
   concurrency: 8
   lockTimeout: 45s
   recheckInterval: 5m
+  progressInterval: 2s
+  shutdownGrace: 0
   dnsQueriesPerSecond: 1000
   elbCallsPerSecond: 10
 `;
@@ -40,9 +43,19 @@ jobs:
         apiUrl: 'http://127.0.0.1:9999/api/',
         command: '/k8s',
       },
-      jobs: { timeoutMs: 1_200_000, concurrency: 8, lockTimeoutMs: 45_000, recheckMs: 300_000, dnsQueriesPerSecond: 1000, elbCallsPerSecond: 10 },
+      jobs: {
+        timeoutMs: 1_200_000,
+        concurrency: 8,
+        lockTimeoutMs: 45_000,
+        recheckMs: 300_000,
+        progressIntervalMs: 2000,
+        shutdownGraceMs: 0,
+        dnsQueriesPerSecond: 1000,
+        elbCallsPerSecond: 10,
+      },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
+      redisPrefix: 'svcbot-staging',
       dnsServers: [
         { host: '10.0.0.2', port: 53 },
         { host: 'fd00::2', port: 5353 },
