@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { registerButtons } from '../handlers/buttons.js';
 import { startApp } from '../src/app.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../src/adapters/slack/app.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config/index.js';
 import { createLogger } from '../src/logger.js';
 import { startLoadClient, type BatchResult, type LoadClient } from './load.js';
 import { slashCommandBody } from './slack.js';

@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME } from '../src/adapters/queue/bullmq-queue.js';
 import { cancelChannel, DEFAULT_PREFIX } from '../src/adapters/queue/keys.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { lbJobId, type LbJobData } from '../src/domain/lb-jobs.js';
 import { serviceManifest } from '../src/domain/manifest.js';
 import { clusterNameOf, startInflightWorld, type InflightWorld } from './inflight-world.js';

@@ -26,7 +26,7 @@ import { createRedisOnceGuard } from './adapters/queue/once.js';
 import { bullmqWaker } from './adapters/queue/waker.js';
 import { createSlackApp } from './adapters/slack/app.js';
 import { createSlackNotifier } from './adapters/slack/notifier.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { makeJobCommands } from './domain/job-commands.js';
 import { makeOperations, type ProgressPoster } from './domain/operations.js';
 import { emptyState, progressView } from './domain/progress.js';

@@ -1,7 +1,7 @@
 /** Builds the ClusterRegistry from configuration: one Kubernetes client and one ELB client per cluster. */
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
-import type { ClusterConfig } from '../config.js';
+import type { ClusterConfig } from '../config/index.js';
 import { BotError } from '../domain/errors.js';
 import { didYouMean } from '../domain/grammar/index.js';
 import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';

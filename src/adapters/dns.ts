@@ -4,8 +4,8 @@
  * a resolver that cannot be reached is an error, so callers can tell waiting from failing.
  */
 import { Resolver } from 'node:dns/promises';
-import type { DnsServer } from '../config.js';
-import { formatDnsServer } from '../config.js';
+import type { DnsServer } from '../config/index.js';
+import { formatDnsServer } from '../config/index.js';
 import type { HostnameResolver } from '../ports/resolver.js';
 
 const NOT_YET = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'ENONAME']);

@@ -10,7 +10,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppOverrides, createCommandHandling, JobOverrides, startJobWorker } from '../app.js';
-import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config.js';
+import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { SandboxOptions } from '../../sandbox/index.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';

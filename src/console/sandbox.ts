@@ -6,7 +6,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AppOverrides } from '../app.js';
-import { parseDnsServer, type ClusterConfig, type Config } from '../config.js';
+import { parseDnsServer, type ClusterConfig, type Config } from '../config/index.js';
 import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
 
 export type StartSandbox = (options: SandboxOptions) => Promise<Sandbox>;

@@ -5,7 +5,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import { createClusterRegistry, type ClusterRegistryHandle } from '../../src/adapters/clusters.js';
-import type { ClusterConfig } from '../../src/config.js';
+import type { ClusterConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
 /** Fast enough for tests: load balancers in 50 ms, their DNS names in 100 ms. */

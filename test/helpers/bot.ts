@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
 import { startApp, type JobOverrides, type RunningApp } from '../../src/app.js';
-import { loadConfig, type ClusterConfig } from '../../src/config.js';
+import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { postSigned, slashCommandBody } from './slack-request.js';

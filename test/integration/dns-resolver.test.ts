@@ -1,6 +1,6 @@
 /** The product's resolver, pointed by DNS_SERVERS at the sandbox's DNS server. */
 import { createHostnameResolver } from '../../src/adapters/dns.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { waitFor } from '../helpers/wait.js';
 

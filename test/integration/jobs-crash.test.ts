@@ -25,7 +25,7 @@ import { Writable } from 'node:stream';
 import { createCommandHandling, startJobWorker } from '../../src/app.js';
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { DEFAULT_PREFIX } from '../../src/adapters/queue/keys.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import { lbJobId } from '../../src/domain/lb-jobs.js';
 import type { LbJobState } from '../../src/domain/progress.js';
 import { createLogger, type Logger } from '../../src/logger.js';

@@ -15,7 +15,7 @@ import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';

@@ -15,7 +15,7 @@ import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-wo
 import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import type { LbJobSummary } from '../../src/ports/queue.js';

@@ -4,7 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import { WAYS_TO_RUN } from '../../src/cli.js';
 import type { AppModule, CliDeps, CliIo, ConsoleModule, SandboxModule } from '../../src/cli.js';
-import type { Config } from '../../src/config.js';
+import type { Config } from '../../src/config/index.js';
 import type { Logger } from '../../src/logger.js';
 
 function capture() {

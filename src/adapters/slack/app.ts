@@ -5,7 +5,7 @@
  */
 import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { SlackConfig } from '../../config.js';
+import type { SlackConfig } from '../../config/index.js';
 import { boltLogger } from './bolt-logger.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';

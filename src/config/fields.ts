@@ -1,0 +1,254 @@
+/**
+ * What each setting accepts: one parser per kind of value (token, URL, port, duration, DNS server,
+ * cluster name, …). A parser returns the value or a problem ("must …") that never echoes the input,
+ * so a secret cannot leak through a message; `undefined` means "not set" (missing, null or, for most,
+ * empty), and `fieldWithDefault` turns that into the default the settings table states. `field` wraps
+ * a parser as a zod schema for src/config/schema.ts.
+ */
+import net from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+import { defaultText } from './settings.js';
+import type { SettingKey } from './settings.js';
+import type { DnsServer, LogLevel } from './types.js';
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
+
+/** A zod schema for one setting, built from a parse function that owns its messages. */
+export function field<T>(parse: (value: unknown) => Parsed<T>) {
+  // `.optional()` lets a missing key through to `parse` (which supplies the default).
+  return z.unknown().optional().transform((value, ctx): T => {
+    const result = parse(value);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.problem, input: value });
+    return z.NEVER;
+  });
+}
+
+/**
+ * The value `parse` makes of `key`'s default in the settings table. A default the parser refuses is a
+ * bug in the table: it throws when src/config/ is first imported, so it cannot ship.
+ */
+export function defaultValue<T>(key: SettingKey, parse: (value: unknown) => Parsed<T | undefined>): T {
+  const r = parse(defaultText(key));
+  if (!r.ok || r.value === undefined) throw new Error(`SETTINGS: the default of ${key} is not a valid value`);
+  return r.value;
+}
+
+/** `field(parse)` for a setting whose default the table states: not set = that default. */
+export function fieldWithDefault<T>(key: SettingKey, parse: (value: unknown) => Parsed<T | undefined>) {
+  const fallback = defaultValue(key, parse);
+  return field((value): Parsed<T> => {
+    const r = parse(value);
+    return r.ok ? ok(r.value ?? fallback) : r;
+  });
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalText(value: unknown, check: (s: string) => string | undefined): Parsed<string | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (typeof value !== 'string') return bad('must be a string');
+  const s = value.trim();
+  if (s === '') return ok(undefined);
+  const problem = check(s);
+  return problem === undefined ? ok(s) : bad(problem);
+}
+
+export const token = (prefix: string) => (value: unknown) =>
+  optionalText(value, (s) =>
+    !s.startsWith(prefix) ? `must start with ${prefix}` : /\s/.test(s) ? 'must not contain spaces' : undefined,
+  );
+
+export function secretText(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/\s/.test(s) ? 'must not contain spaces' : undefined));
+}
+
+/** An http(s) base URL, normalised to end in `/`. */
+export function apiUrl(value: unknown): Parsed<string | undefined> {
+  const r = optionalText(value, (s) => {
+    const url = URL.parse(s);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return 'must be an http:// or https:// URL';
+    if (url.search || url.hash) return 'must not have a query or fragment';
+    return undefined;
+  });
+  if (!r.ok || r.value === undefined) return r;
+  const url = new URL(r.value);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return ok(url.href);
+}
+
+/** A slash command, with the `/` added when missing. */
+export function command(value: unknown): Parsed<string | undefined> {
+  const r = optionalText(value, (s) =>
+    /^\/?[a-z0-9][a-z0-9_-]{0,30}$/.test(s)
+      ? undefined
+      : 'must be a slash command like /svc: lowercase letters, digits, - and _, at most 32 characters',
+  );
+  if (!r.ok || r.value === undefined) return r;
+  return ok(r.value.startsWith('/') ? r.value : `/${r.value}`);
+}
+
+/** A TCP port; unlike the other numbers, an empty string is a problem, not "not set". */
+export function port(value: unknown): Parsed<number | undefined> {
+  const problem = 'must be an integer 0-65535';
+  if (value === undefined || value === null) return ok(undefined);
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
+  else return bad(problem);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? ok(n) : bad(problem);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration like `900s`, `15m`, `1h`, `500ms` or a bare number of seconds, between `minMs` and
+ * `maxMs` (in ms); `examples` are what the problem suggests, and should lie in that range.
+ */
+export function duration(minMs: number, maxMs: number, examples = '30s, 15m or 1h') {
+  const help = `must be a duration like ${examples}, between ${formatMs(minMs)} and ${formatMs(maxMs)}`;
+  return (value: unknown): Parsed<number | undefined> => {
+    if (value === undefined || value === null) return ok(undefined);
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined) return bad(help);
+    if (text === '') return ok(undefined);
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text);
+    if (!m) return bad(help);
+    const ms = Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? 1000));
+    return ms >= minMs && ms <= maxMs ? ok(ms) : bad(help);
+  };
+}
+
+function formatMs(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A whole number from `min` to `max`. */
+export function integer(min: number, max: number) {
+  const help = `must be a whole number from ${min} to ${max}`;
+  return (value: unknown): Parsed<number | undefined> => {
+    if (value === undefined || value === null) return ok(undefined);
+    let n: number;
+    if (typeof value === 'number') n = value;
+    else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
+    else if (typeof value === 'string' && value.trim() === '') return ok(undefined);
+    else return bad(help);
+    return Number.isInteger(n) && n >= min && n <= max ? ok(n) : bad(help);
+  };
+}
+
+export function redisUrl(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => {
+    const url = URL.parse(s);
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+      return 'must be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379';
+    }
+    return undefined;
+  });
+}
+
+// ':' separates the parts of a key (BullMQ's `<prefix>:<queue>:…` included), '{…}' is a Redis
+// Cluster hash tag: a prefix has neither, nor spaces.
+const REDIS_PREFIX_HELP = "must be 1-64 characters: letters, digits, '-', '_' and '.' (no ':', '{', '}' or spaces)";
+
+/** The key prefix of everything svcbot keeps in Redis. */
+export function redisPrefix(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/^[A-Za-z0-9._-]{1,64}$/.test(s) ? undefined : REDIS_PREFIX_HELP));
+}
+
+const DNS_SERVER_HELP = 'must be an IP address with an optional port, like 10.0.0.2, 10.0.0.2:53 or [fd00::2]:53';
+
+/** Parses `host`, `host:port`, `v6`, `[v6]` or `[v6]:port` where host is an IP address. */
+export function parseDnsServer(text: string): DnsServer | undefined {
+  const s = text.trim();
+  let host: string;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    portText = bracketed[2];
+    if (!net.isIPv6(host)) return undefined;
+  } else if (net.isIPv6(s)) {
+    host = s;
+  } else {
+    const m = /^([^:]+)(?::(\d+))?$/.exec(s);
+    if (!m) return undefined;
+    host = m[1] ?? '';
+    portText = m[2];
+    if (!net.isIPv4(host)) return undefined;
+  }
+  const p = portText === undefined ? 53 : Number(portText);
+  if (!Number.isInteger(p) || p < 1 || p > 65535) return undefined;
+  return { host, port: p };
+}
+
+/** `1.2.3.4:53` / `[::1]:53`: the form `dns.Resolver#setServers` accepts. */
+export function formatDnsServer(server: DnsServer): string {
+  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+/** One entry of `dnsServers`. */
+export const dnsServerEntry = field((value): Parsed<DnsServer> => {
+  if (typeof value !== 'string') return bad(DNS_SERVER_HELP);
+  const server = parseDnsServer(value);
+  return server ? ok(server) : bad(DNS_SERVER_HELP);
+});
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A pino level, in any case. */
+export function logLevel(value: unknown): Parsed<LogLevel | undefined> {
+  const r = optionalText(value, (s) =>
+    (LOG_LEVELS as readonly string[]).includes(s.toLowerCase()) ? undefined : `must be one of ${LOG_LEVELS.join(', ')}`,
+  );
+  if (!r.ok) return r;
+  return ok(r.value?.toLowerCase() as LogLevel | undefined);
+}
+
+export function kubeconfig(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) =>
+    s.includes(path.delimiter)
+      ? `must name one file (lists like a${path.delimiter}b, which kubectl merges, are not supported)`
+      : undefined,
+  );
+}
+
+// "kubernetes.io/cluster/" is 22 characters; AWS tag keys are at most 128.
+const CLUSTER_NAME_HELP =
+  "must be 1-106 characters: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes the AWS tag kubernetes.io/cluster/<name>)";
+const isClusterName = (s: string) => s.length <= 106 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s);
+
+/** The cluster's name in AWS tags (`kubernetes.io/cluster/<name>`). */
+export function clusterName(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (isClusterName(s) ? undefined : CLUSTER_NAME_HELP));
+}
+
+export function region(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s) ? undefined : 'must be an AWS region like us-east-1'));
+}
+
+const LABEL_HELP =
+  "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (like prod-eu)";
+/** A DNS label: what users type after `--cluster`. */
+export const isLabel = (s: string) => s.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s);
+
+/** A cluster entry's name: a DNS label, and required. */
+export function requiredLabel(value: unknown): Parsed<string> {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return bad('is required');
+  const r = optionalText(value, (s) => (isLabel(s) ? undefined : LABEL_HELP));
+  return r.ok ? ok(r.value ?? '') : r;
+}
+
+/** A kubeconfig context: any text. */
+export function context(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, () => undefined);
+}

@@ -1,0 +1,237 @@
+/**
+ * The configuration schema: the raw settings in their YAML shape (the environment already merged
+ * in, see src/config/index.ts) -> zod, field by field with the parsers of src/config/fields.ts ->
+ * the rules across clusters -> `toConfig`, which builds the `Config` the rest of svcbot sees.
+ * Unknown keys are problems (strict objects), so a typo in the YAML file does not go unnoticed.
+ */
+import { z } from 'zod';
+import {
+  apiUrl,
+  clusterName,
+  command,
+  context,
+  defaultValue,
+  dnsServerEntry,
+  duration,
+  field,
+  fieldWithDefault,
+  integer,
+  isLabel,
+  isPlainObject,
+  kubeconfig,
+  logLevel,
+  port,
+  redisPrefix,
+  redisUrl,
+  region,
+  requiredLabel,
+  secretText,
+  token,
+} from './fields.js';
+import type { ClusterConfig, Config } from './types.js';
+
+const mapping = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a mapping' : undefined) };
+const list = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a list' : undefined) };
+
+const clusterEntrySchema = z.strictObject(
+  {
+    name: field(requiredLabel),
+    context: field(context),
+    kubeconfig: field(kubeconfig),
+    region: field(region),
+    clusterName: field(clusterName),
+  },
+  mapping,
+);
+
+const slackSchema = z.strictObject(
+  {
+    botToken: field(token('xoxb-')),
+    signingSecret: field(secretText),
+    appToken: field(token('xapp-')),
+    apiUrl: fieldWithDefault('slack.apiUrl', apiUrl),
+    command: fieldWithDefault('slack.command', command),
+  },
+  mapping,
+);
+
+const jobsSchema = z.strictObject(
+  {
+    timeout: fieldWithDefault('jobs.timeout', duration(10_000, 24 * 3_600_000)),
+    concurrency: fieldWithDefault('jobs.concurrency', integer(1, 1000)),
+    lockTimeout: fieldWithDefault('jobs.lockTimeout', duration(500, 10 * 60_000)),
+    recheckInterval: fieldWithDefault('jobs.recheckInterval', duration(1000, 3_600_000)),
+    progressInterval: fieldWithDefault('jobs.progressInterval', duration(100, 60_000, '500ms, 1s or 2s')),
+    // At most 8 s: after SIGTERM svcbot must exit within 10 s, closing Redis included.
+    shutdownGrace: fieldWithDefault('jobs.shutdownGrace', duration(0, 8000, '0s, 2s or 5s')),
+    dnsQueriesPerSecond: fieldWithDefault('jobs.dnsQueriesPerSecond', integer(1, 100_000)),
+    elbCallsPerSecond: fieldWithDefault('jobs.elbCallsPerSecond', integer(1, 10_000)),
+  },
+  mapping,
+);
+
+type RawConfig = z.output<typeof rawSchema>;
+
+const rawSchema = z.strictObject(
+  {
+    slack: slackSchema.prefault(() => ({})),
+    jobs: jobsSchema.prefault(() => ({})),
+    port: fieldWithDefault('port', port),
+    redisUrl: fieldWithDefault('redisUrl', redisUrl),
+    redisPrefix: fieldWithDefault('redisPrefix', redisPrefix),
+    dnsServers: z.array(dnsServerEntry, list).optional(),
+    logLevel: fieldWithDefault('logLevel', logLevel),
+    kubeconfig: field(kubeconfig),
+    // Without a default here: each cluster entry inherits the top-level value, set or not.
+    clusterName: field(clusterName),
+    awsRegion: field(region),
+    clusters: z.array(clusterEntrySchema, list).min(1, 'must list at least one cluster (or leave it out for the default one)').optional(),
+  },
+  mapping,
+);
+
+/** The keys a mapping at `keys` may hold (for "did you mean" on an unknown one). */
+export function knownKeys(keys: readonly PropertyKey[]): string[] {
+  if (keys.length === 0) return Object.keys(rawSchema.shape);
+  if (keys.length === 1 && keys[0] === 'slack') return Object.keys(slackSchema.shape);
+  if (keys.length === 1 && keys[0] === 'jobs') return Object.keys(jobsSchema.shape);
+  if (keys.length === 2 && keys[0] === 'clusters') return Object.keys(clusterEntrySchema.shape);
+  return [];
+}
+
+const DEFAULT_CLUSTER_NAME = defaultValue('clusterName', clusterName);
+
+/** The settings of each cluster after applying the top-level defaults. */
+function resolveClusters(raw: {
+  kubeconfig: string | undefined;
+  clusterName: string | undefined;
+  awsRegion: string | undefined;
+  clusters?: readonly Partial<Record<keyof ClusterConfig, unknown>>[] | undefined;
+}): ClusterConfig[] {
+  const topClusterName = raw.clusterName ?? DEFAULT_CLUSTER_NAME;
+  if (raw.clusters === undefined) {
+    return [
+      {
+        name: isLabel(topClusterName) ? topClusterName : 'default',
+        context: undefined,
+        kubeconfig: raw.kubeconfig,
+        region: raw.awsRegion,
+        clusterName: topClusterName,
+      },
+    ];
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return raw.clusters.map((c) => ({
+    name: str(c.name) ?? '',
+    context: str(c.context),
+    kubeconfig: str(c.kubeconfig) ?? raw.kubeconfig,
+    region: str(c.region) ?? raw.awsRegion,
+    clusterName: str(c.clusterName) ?? topClusterName,
+  }));
+}
+
+const CROSS = { crossCheck: true };
+
+/**
+ * Rules across clusters. Runs even when single fields failed, so every problem is reported at once;
+ * a field that failed its own check holds zod's "aborted" marker here instead of a string, and rules
+ * that depend on such a field are skipped (its own problem is already reported).
+ */
+function checkClusters(value: unknown, ctx: z.RefinementCtx): void {
+  if (!isPlainObject(value) || !Array.isArray(value.clusters)) return;
+  const entries = (value.clusters as unknown[]).map((c) => (isPlainObject(c) ? c : undefined));
+  const valid = (obj: Record<string, unknown>, keys: readonly string[]) =>
+    keys.every((k) => obj[k] === undefined || typeof obj[k] === 'string');
+  const topValid = valid(value, ['kubeconfig', 'clusterName', 'awsRegion']);
+  const clusters = resolveClusters({
+    kubeconfig: value.kubeconfig as string | undefined,
+    clusterName: value.clusterName as string | undefined,
+    awsRegion: value.awsRegion as string | undefined,
+    clusters: entries.map((e) => e ?? {}),
+  });
+  const byName = new Map<string, number>();
+  const byTarget = new Map<string, number>();
+  const byTag = new Map<string, number>();
+  clusters.forEach((c, i) => {
+    const entry = entries[i];
+    if (!entry) return;
+    if (typeof entry.name === 'string') {
+      const first = byName.get(c.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', params: CROSS, path: ['clusters', i, 'name'], message: `duplicate cluster name '${c.name}' (also clusters[${first}])` });
+      } else byName.set(c.name, i);
+    }
+    if (!topValid || !valid(entry, ['context', 'kubeconfig', 'region', 'clusterName'])) return;
+    if (c.kubeconfig === undefined && c.context !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        params: CROSS,
+        path: ['clusters', i, 'context'],
+        message: `needs a kubeconfig file (set clusters[${i}].kubeconfig, kubeconfig or KUBECONFIG); without one svcbot uses the in-cluster service account, which has no contexts`,
+      });
+      return;
+    }
+    const target = `${c.kubeconfig ?? ''}\u0000${c.context ?? ''}`;
+    const sameTarget = byTarget.get(target);
+    if (sameTarget !== undefined) {
+      const what = c.kubeconfig === undefined ? 'the in-cluster configuration' : 'the same kubeconfig and context';
+      ctx.addIssue({
+        code: 'custom',
+        params: CROSS,
+        path: ['clusters', i],
+        message: `uses ${what} as clusters[${sameTarget}]; give each cluster its own kubeconfig or context`,
+      });
+    } else byTarget.set(target, i);
+    const tag = `${c.clusterName}\u0000${c.region ?? ''}`;
+    const sameTag = byTag.get(tag);
+    if (sameTag !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        params: CROSS,
+        path: entry.clusterName === undefined ? ['clusters', i] : ['clusters', i, 'clusterName'],
+        message:
+          `has the same clusterName '${c.clusterName}' and region as clusters[${sameTag}], so their load balancers would ` +
+          `share the AWS tag kubernetes.io/cluster/${c.clusterName}; give each cluster its own clusterName`,
+      });
+    } else byTag.set(tag, i);
+  });
+}
+
+/** The configuration schema: raw settings (YAML shape, env already merged in) -> RawConfig. */
+export const configSchema = rawSchema.superRefine(checkClusters, { when: () => true });
+
+/** The `Config` of valid raw settings (not yet frozen). */
+export function toConfig(raw: RawConfig, configFile: string | undefined): Config {
+  const slack = raw.slack;
+  const clusters = resolveClusters(raw);
+  return {
+    slack: {
+      botToken: slack.botToken,
+      signingSecret: slack.signingSecret,
+      appToken: slack.appToken,
+      socketMode: slack.appToken !== undefined,
+      apiUrl: slack.apiUrl,
+      command: slack.command,
+    },
+    jobs: {
+      timeoutMs: raw.jobs.timeout,
+      concurrency: raw.jobs.concurrency,
+      lockTimeoutMs: raw.jobs.lockTimeout,
+      recheckMs: raw.jobs.recheckInterval,
+      progressIntervalMs: raw.jobs.progressInterval,
+      shutdownGraceMs: raw.jobs.shutdownGrace,
+      dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,
+      elbCallsPerSecond: raw.jobs.elbCallsPerSecond,
+    },
+    port: raw.port,
+    redisUrl: raw.redisUrl,
+    redisPrefix: raw.redisPrefix,
+    dnsServers: raw.dnsServers ?? [],
+    logLevel: raw.logLevel,
+    kubeconfig: raw.kubeconfig,
+    clusterName: raw.clusterName ?? DEFAULT_CLUSTER_NAME,
+    awsRegion: raw.awsRegion,
+    clusters: clusters as [ClusterConfig, ...ClusterConfig[]],
+    configFile,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The settings table: every setting svcbot reads, stated once — its environment variable, its YAML
+ * key, its default, whether it is secret and what it means. The rest of src/config/ derives from it:
+ * which variable sets which YAML key (`ENV_SETTINGS`), which values are never echoed (`SECRET_KEYS`),
+ * and the default values the field parsers fall back to (`defaultText`). The README's configuration
+ * table shows the same rows; test/unit/config/settings.test.ts keeps the two in step.
+ */
+
+export interface SettingInfo {
+  /** The environment variable; undefined = YAML only. */
+  readonly env: string | undefined;
+  /** Dotted YAML key. */
+  readonly yaml: string;
+  /**
+   * The default. Written the way a user would set it (`15m`, `3000`, `/svc`), it IS the default
+   * value: the setting's own parser turns this text into the Config value (src/config/fields.ts,
+   * `defaultValue`), so the table and the behaviour cannot drift apart. In parentheses, it only
+   * describes what leaving the setting unset means.
+   */
+  readonly default: string;
+  /** Never echoed in error messages. */
+  readonly secret: boolean;
+  /** A list: comma-separated in the environment, a YAML list in the file. */
+  readonly list?: boolean;
+  readonly meaning: string;
+}
+
+export const SETTINGS = Object.freeze([
+  { env: 'SLACK_BOT_TOKEN', yaml: 'slack.botToken', default: '(none)', secret: true, meaning: 'Bot token, xoxb-…' },
+  { env: 'SLACK_SIGNING_SECRET', yaml: 'slack.signingSecret', default: '(none)', secret: true, meaning: 'Verifies Slack requests (HTTP mode)' },
+  { env: 'SLACK_APP_TOKEN', yaml: 'slack.appToken', default: '(none)', secret: true, meaning: 'App token, xapp-…; when set, Socket Mode' },
+  { env: 'SLACK_API_URL', yaml: 'slack.apiUrl', default: 'https://slack.com/api/', secret: false, meaning: 'Slack Web API base URL' },
+  { env: 'SVCBOT_COMMAND', yaml: 'slack.command', default: '/svc', secret: false, meaning: 'Slash command name' },
+  { env: 'PORT', yaml: 'port', default: '3000', secret: false, meaning: 'HTTP port' },
+  { env: 'REDIS_URL', yaml: 'redisUrl', default: 'redis://127.0.0.1:6379', secret: true, meaning: 'Redis for the job queue' },
+  { env: 'REDIS_PREFIX', yaml: 'redisPrefix', default: 'svcbot', secret: false, meaning: 'Key prefix of everything svcbot keeps in Redis' },
+  { env: 'DNS_SERVERS', yaml: 'dnsServers', default: '(system resolvers)', secret: false, list: true, meaning: 'DNS servers, host or host:port' },
+  { env: 'LOG_LEVEL', yaml: 'logLevel', default: 'info', secret: false, meaning: 'pino log level' },
+  { env: 'KUBECONFIG', yaml: 'kubeconfig', default: '(in-cluster)', secret: false, meaning: 'Kubeconfig file' },
+  { env: 'CLUSTER_NAME', yaml: 'clusterName', default: 'kubernetes', secret: false, meaning: 'Cluster name in AWS tags' },
+  { env: 'AWS_REGION', yaml: 'awsRegion', default: '(AWS SDK default)', secret: false, meaning: 'AWS region' },
+  { env: 'JOB_TIMEOUT', yaml: 'jobs.timeout', default: '15m', secret: false, meaning: 'A load-balancer job gives up after this long (e.g. 900s, 15m, 1h)' },
+  { env: 'JOB_CONCURRENCY', yaml: 'jobs.concurrency', default: '50', secret: false, meaning: 'Jobs one worker runs at once (waiting jobs hold no slot)' },
+  { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '30s', secret: false, meaning: "A crashed worker's jobs are taken over after about twice this" },
+  { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '2m', secret: false, meaning: 'A waiting job looks again after at most this long' },
+  { env: 'JOB_PROGRESS_INTERVAL', yaml: 'jobs.progressInterval', default: '1s', secret: false, meaning: "Shortest time between two updates of one job's progress message" },
+  { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },
+  { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '500', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
+  { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
+  { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },
+] as const satisfies readonly SettingInfo[]);
+
+/** A setting's dotted YAML key; the compiler checks the keys the schema names against the table. */
+export type SettingKey = (typeof SETTINGS)[number]['yaml'];
+
+const ROWS: readonly SettingInfo[] = SETTINGS;
+
+/** True when the table's default is a value (not a parenthesised description of "unset"). */
+export function hasDefaultValue(s: SettingInfo): boolean {
+  return !s.default.startsWith('(');
+}
+
+/** The default of `key` as text for its parser; throws for a setting without a default value (a bug in the table). */
+export function defaultText(key: SettingKey): string {
+  const s = ROWS.find((row) => row.yaml === key);
+  if (s === undefined || !hasDefaultValue(s)) throw new Error(`SETTINGS: ${key} has no default value`);
+  return s.default;
+}
+
+/** Each environment variable, with the YAML path it stands for (env > YAML). */
+export const ENV_SETTINGS: readonly { readonly env: string; readonly path: readonly string[]; readonly list: boolean }[] = ROWS.flatMap((s) =>
+  s.env === undefined ? [] : [{ env: s.env, path: s.yaml.split('.'), list: s.list === true }],
+);
+
+/** Dotted YAML keys whose values are never echoed in error messages. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(ROWS.filter((s) => s.secret).map((s) => s.yaml));

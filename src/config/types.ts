@@ -1,0 +1,98 @@
+/**
+ * The shape of svcbot's configuration as the rest of the code sees it: a deeply frozen `Config`,
+ * built by `loadConfig` (src/config/index.ts) from the settings in src/config/settings.ts. Types
+ * only; what each setting accepts is in src/config/fields.ts, how they fit together in schema.ts.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** A DNS server svcbot queries to check that a load balancer's hostname resolves. */
+export interface DnsServer {
+  /** An IPv4 or IPv6 address (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One Kubernetes cluster svcbot manages, with the AWS side of it. */
+export interface ClusterConfig {
+  /** What users type after `--cluster`; a DNS label, unique. */
+  readonly name: string;
+  /** Kubeconfig context to use; undefined = the file's current-context. */
+  readonly context: string | undefined;
+  /** Kubeconfig file; undefined = the in-cluster service account (svcbot runs in a pod). */
+  readonly kubeconfig: string | undefined;
+  /** AWS region of the cluster's load balancers; undefined = the AWS SDK's own default chain. */
+  readonly region: string | undefined;
+  /** The cluster's name in AWS tags: `kubernetes.io/cluster/<clusterName>`. */
+  readonly clusterName: string;
+}
+
+export interface SlackConfig {
+  /** Bot token, `xoxb-…`. Optional here; see `slackSettingsProblems`. */
+  readonly botToken: string | undefined;
+  /** Signing secret that verifies Slack's HTTP requests (HTTP mode). */
+  readonly signingSecret: string | undefined;
+  /** App-level token, `xapp-…`; when set, svcbot connects in Socket Mode. */
+  readonly appToken: string | undefined;
+  /** True when `appToken` is set. */
+  readonly socketMode: boolean;
+  /** Base URL of Slack's Web API, always ending in `/`. */
+  readonly apiUrl: string;
+  /** The slash command, e.g. `/svc`. */
+  readonly command: string;
+}
+
+/** How the load-balancer jobs run (`svcbot worker`, or the worker inside `svcbot start`). */
+interface JobsConfig {
+  /** A job gives up after this long, naming the step it is stuck on (ms). */
+  readonly timeoutMs: number;
+  /** Jobs one worker process runs at once; a job waiting for AWS or DNS is parked and holds no slot. */
+  readonly concurrency: number;
+  /** A running job's lock lasts this long; a crashed worker's jobs are taken over after about twice this (ms). */
+  readonly lockTimeoutMs: number;
+  /**
+   * A parked job is run again after at most this long even if nothing woke it (ms): the safety net for
+   * wake-ups lost with a worker that died (they live in the memory of the worker that parked the job).
+   */
+  readonly recheckMs: number;
+  /**
+   * The shortest time between two updates of one job's progress message (ms); Slack's chat.update
+   * allows about one a second per message.
+   */
+  readonly progressIntervalMs: number;
+  /**
+   * How long a stopping worker (SIGTERM) lets running job steps finish before it hands them back to
+   * the queue (ms); at most 8 s, as the process must exit within 10 s.
+   */
+  readonly shutdownGraceMs: number;
+  /** DNS queries a second one worker spends checking whether waiting load balancers' names resolve. */
+  readonly dnsQueriesPerSecond: number;
+  /** ELB API calls a second one worker spends following load balancers (AWS throttles this API per account). */
+  readonly elbCallsPerSecond: number;
+}
+
+export interface Config {
+  readonly slack: SlackConfig;
+  readonly jobs: JobsConfig;
+  /** HTTP port for Slack's requests (0 = any free port, for tests). */
+  readonly port: number;
+  readonly redisUrl: string;
+  /**
+   * The key prefix of everything svcbot keeps in Redis (the BullMQ queue and svcbot's own keys), so
+   * that two installs, or test runs, can share one Redis.
+   */
+  readonly redisPrefix: string;
+  /** Empty = the system's resolvers. */
+  readonly dnsServers: readonly DnsServer[];
+  readonly logLevel: LogLevel;
+  /** Default kubeconfig for clusters (undefined = in-cluster). */
+  readonly kubeconfig: string | undefined;
+  /** Default AWS tag cluster name for clusters. */
+  readonly clusterName: string;
+  /** Default AWS region for clusters. */
+  readonly awsRegion: string | undefined;
+  /** Non-empty; the first is the default cluster. */
+  readonly clusters: readonly [ClusterConfig, ...ClusterConfig[]];
+  /** The YAML file the configuration was read from, if any. */
+  readonly configFile: string | undefined;
+}

@@ -1,0 +1,165 @@
+/** What single settings accept (src/config/fields.ts): DNS servers, job durations and numbers, the Redis prefix. */
+import { formatDnsServer, loadConfig, parseDnsServer } from '../../../src/config/index.js';
+import { files, get, noFiles, problemsOf } from './helpers.js';
+
+describe('DNS server syntax', () => {
+  it.each([
+    ['1.2.3.4', { host: '1.2.3.4', port: 53 }, '1.2.3.4:53'],
+    ['1.2.3.4:5353', { host: '1.2.3.4', port: 5353 }, '1.2.3.4:5353'],
+    ['::1', { host: '::1', port: 53 }, '[::1]:53'],
+    ['[::1]:5300', { host: '::1', port: 5300 }, '[::1]:5300'],
+  ])('%s', (text, server, formatted) => {
+    expect(parseDnsServer(text)).toEqual(server);
+    expect(formatDnsServer(server)).toBe(formatted);
+  });
+
+  it.each(['', 'localhost', '1.2.3.4:', '1.2.3.4:65536', '[::1', '[nope]:53', ':53'])('rejects %j', (text) => {
+    expect(parseDnsServer(text)).toBeUndefined();
+  });
+});
+
+describe('job settings', () => {
+  it.each([
+    ['900', 900_000],
+    ['900s', 900_000],
+    ['15m', 900_000],
+    ['1h', 3_600_000],
+    ['1.5m', 90_000],
+    ['20000ms', 20_000],
+    [' 2m ', 120_000],
+  ])('JOB_TIMEOUT=%j is %d ms', (text, ms) => {
+    expect(loadConfig({ JOB_TIMEOUT: text }, noFiles).jobs.timeoutMs).toBe(ms);
+  });
+
+  it('reads the concurrency, the lock timeout, the recheck interval and the probe rates', () => {
+    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20' };
+    expect(loadConfig(env, noFiles).jobs).toEqual({
+      timeoutMs: 900_000,
+      concurrency: 7,
+      lockTimeoutMs: 2000,
+      recheckMs: 30_000,
+      progressIntervalMs: 1000,
+      shutdownGraceMs: 5000,
+      dnsQueriesPerSecond: 2000,
+      elbCallsPerSecond: 20,
+    });
+  });
+
+  it.each([
+    [{ JOB_TIMEOUT: '15 minutes' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "15 minutes")'],
+    [{ JOB_TIMEOUT: '5s' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "5s")'],
+    [{ JOB_TIMEOUT: '2d' }, 'JOB_TIMEOUT: must be a duration like 30s, 15m or 1h, between 10s and 24h (got "2d")'],
+    [{ JOB_CONCURRENCY: '0' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "0")'],
+    [{ JOB_CONCURRENCY: 'many' }, 'JOB_CONCURRENCY: must be a whole number from 1 to 1000 (got "many")'],
+    [{ DNS_PROBE_RATE: '0' }, 'DNS_PROBE_RATE: must be a whole number from 1 to 100000 (got "0")'],
+    [{ ELB_API_RATE: '2.5' }, 'ELB_API_RATE: must be a whole number from 1 to 10000 (got "2.5")'],
+    [{ JOB_RECHECK_INTERVAL: '0s' }, 'JOB_RECHECK_INTERVAL: must be a duration like 30s, 15m or 1h, between 1s and 1h (got "0s")'],
+    [{ JOB_LOCK_TIMEOUT: '100ms' }, 'JOB_LOCK_TIMEOUT: must be a duration like 30s, 15m or 1h, between 500ms and 10m (got "100ms")'],
+  ])('refuses %j', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it('names the YAML key and line of a bad value, and unknown keys under jobs', () => {
+    const yaml = 'jobs:\n  concurrency: -3\n  retries: 4\n';
+    const problems = problemsOf({ SVCBOT_CONFIG: '/c.yaml' }, files({ '/c.yaml': yaml }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^\/c\.yaml:2: jobs\.concurrency: must be a whole number from 1 to 1000/);
+    expect(problems[1]).toBe('/c.yaml:3: jobs.retries: unknown setting');
+  });
+});
+
+describe('Redis prefix, progress interval and shutdown grace', () => {
+  const PREFIX_HELP = "must be 1-64 characters: letters, digits, '-', '_' and '.' (no ':', '{', '}' or spaces)";
+  const PROGRESS_HELP = 'must be a duration like 500ms, 1s or 2s, between 100ms and 1m';
+  const GRACE_HELP = 'must be a duration like 0s, 2s or 5s, between 0s and 8s';
+
+  it('default to svcbot, 1s and 5s', () => {
+    const config = loadConfig({}, noFiles);
+    expect(config.redisPrefix).toBe('svcbot');
+    expect(config.jobs.progressIntervalMs).toBe(1000);
+    expect(config.jobs.shutdownGraceMs).toBe(5000);
+  });
+
+  const valid: [env: NodeJS.ProcessEnv, dotted: string, expected: unknown][] = [
+    [{ REDIS_PREFIX: 'svcbot-test' }, 'redisPrefix', 'svcbot-test'],
+    [{ REDIS_PREFIX: 'A.b_c-1' }, 'redisPrefix', 'A.b_c-1'],
+    [{ REDIS_PREFIX: 'p'.repeat(64) }, 'redisPrefix', 'p'.repeat(64)],
+    [{ REDIS_PREFIX: '  ci.42  ' }, 'redisPrefix', 'ci.42'],
+    [{ REDIS_PREFIX: '' }, 'redisPrefix', 'svcbot'],
+    [{ JOB_PROGRESS_INTERVAL: '100ms' }, 'jobs.progressIntervalMs', 100],
+    [{ JOB_PROGRESS_INTERVAL: '0.1' }, 'jobs.progressIntervalMs', 100],
+    [{ JOB_PROGRESS_INTERVAL: '1.5s' }, 'jobs.progressIntervalMs', 1500],
+    [{ JOB_PROGRESS_INTERVAL: ' 2s ' }, 'jobs.progressIntervalMs', 2000],
+    [{ JOB_PROGRESS_INTERVAL: '60s' }, 'jobs.progressIntervalMs', 60_000],
+    [{ JOB_PROGRESS_INTERVAL: '1m' }, 'jobs.progressIntervalMs', 60_000],
+    [{ JOB_PROGRESS_INTERVAL: '' }, 'jobs.progressIntervalMs', 1000],
+    [{ JOB_SHUTDOWN_GRACE: '0' }, 'jobs.shutdownGraceMs', 0],
+    [{ JOB_SHUTDOWN_GRACE: '0s' }, 'jobs.shutdownGraceMs', 0],
+    [{ JOB_SHUTDOWN_GRACE: '0ms' }, 'jobs.shutdownGraceMs', 0],
+    [{ JOB_SHUTDOWN_GRACE: '250ms' }, 'jobs.shutdownGraceMs', 250],
+    [{ JOB_SHUTDOWN_GRACE: '2.5s' }, 'jobs.shutdownGraceMs', 2500],
+    [{ JOB_SHUTDOWN_GRACE: '8' }, 'jobs.shutdownGraceMs', 8000],
+    [{ JOB_SHUTDOWN_GRACE: '8000ms' }, 'jobs.shutdownGraceMs', 8000],
+    [{ JOB_SHUTDOWN_GRACE: '' }, 'jobs.shutdownGraceMs', 5000],
+  ];
+  it.each(valid)('%j sets %s', (env, dotted, expected) => {
+    expect(get(loadConfig(env, noFiles), dotted)).toEqual(expected);
+  });
+
+  const invalid: [env: NodeJS.ProcessEnv, problem: string][] = [
+    [{ REDIS_PREFIX: 'svc:bot' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svc:bot")`],
+    [{ REDIS_PREFIX: '{svcbot}' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "{svcbot}")`],
+    [{ REDIS_PREFIX: 'svc bot' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svc bot")`],
+    [{ REDIS_PREFIX: 'svc/bot' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svc/bot")`],
+    [{ REDIS_PREFIX: 'svcbøt' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svcbøt")`],
+    [{ REDIS_PREFIX: 'p'.repeat(65) }, `REDIS_PREFIX: ${PREFIX_HELP} (got "${'p'.repeat(65)}")`],
+    [{ JOB_PROGRESS_INTERVAL: '99ms' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "99ms")`],
+    [{ JOB_PROGRESS_INTERVAL: '0' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "0")`],
+    [{ JOB_PROGRESS_INTERVAL: '61s' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "61s")`],
+    [{ JOB_PROGRESS_INTERVAL: '2m' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "2m")`],
+    [{ JOB_PROGRESS_INTERVAL: '1 sec' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "1 sec")`],
+    [{ JOB_PROGRESS_INTERVAL: '-1s' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "-1s")`],
+    [{ JOB_SHUTDOWN_GRACE: '8001ms' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "8001ms")`],
+    [{ JOB_SHUTDOWN_GRACE: '9' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "9")`],
+    [{ JOB_SHUTDOWN_GRACE: '10s' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "10s")`],
+    [{ JOB_SHUTDOWN_GRACE: '1m' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "1m")`],
+    [{ JOB_SHUTDOWN_GRACE: '-1s' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "-1s")`],
+    [{ JOB_SHUTDOWN_GRACE: 'later' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "later")`],
+  ];
+  it.each(invalid)('refuses %j', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  const file = 'redisPrefix: ci-1\njobs:\n  progressInterval: 250ms\n  shutdownGrace: 0s\n';
+  const fromFile: [yaml: string, env: NodeJS.ProcessEnv, expected: [prefix: string, progressMs: number, graceMs: number]][] = [
+    [file, {}, ['ci-1', 250, 0]],
+    // The environment wins over the file, setting by setting.
+    [file, { REDIS_PREFIX: 'from-env', JOB_PROGRESS_INTERVAL: '3s', JOB_SHUTDOWN_GRACE: '8s' }, ['from-env', 3000, 8000]],
+    [file, { JOB_SHUTDOWN_GRACE: '2s' }, ['ci-1', 250, 2000]],
+    // The environment's value replaces a bad one in the file.
+    ['redisPrefix: "a:b"\njobs:\n  shutdownGrace: 1h\n', { REDIS_PREFIX: 'ok', JOB_SHUTDOWN_GRACE: '1s' }, ['ok', 1000, 1000]],
+    // YAML numbers are durations in seconds, like bare numbers in the environment.
+    ['jobs:\n  progressInterval: 0.5\n  shutdownGrace: 0\n', {}, ['svcbot', 500, 0]],
+    // Empty or missing values are not set: the defaults apply.
+    ['redisPrefix: ""\njobs:\n  progressInterval:\n  shutdownGrace: ""\n', {}, ['svcbot', 1000, 5000]],
+  ];
+  it.each(fromFile)('file %j with %j', (yaml, env, [prefix, progressMs, graceMs]) => {
+    const config = loadConfig({ SVCBOT_CONFIG: '/c.yaml', ...env }, files({ '/c.yaml': yaml }));
+    expect([config.redisPrefix, config.jobs.progressIntervalMs, config.jobs.shutdownGraceMs]).toEqual([prefix, progressMs, graceMs]);
+  });
+
+  const fileProblems: [yaml: string, env: NodeJS.ProcessEnv, problem: string][] = [
+    ['redisPrefix: "svc:bot"\n', {}, `/c.yaml:1: redisPrefix: ${PREFIX_HELP} (got "svc:bot")`],
+    ['redisPrefix: 42\n', {}, '/c.yaml:1: redisPrefix: must be a string (got 42)'],
+    ['\njobs:\n  progressInterval: 50ms\n', {}, `/c.yaml:3: jobs.progressInterval: ${PROGRESS_HELP} (got "50ms")`],
+    ['jobs:\n  shutdownGrace: [5s]\n', {}, `/c.yaml:2: jobs.shutdownGrace: ${GRACE_HELP} (got a list)`],
+    ['jobs:\n  shutdownGrace: true\n', {}, `/c.yaml:2: jobs.shutdownGrace: ${GRACE_HELP} (got true)`],
+    ['jobs:\n  shutdownGrase: 5s\n', {}, "/c.yaml:2: jobs.shutdownGrase: unknown setting (did you mean 'shutdownGrace'?)"],
+    ['redisprefix: svcbot\n', {}, "/c.yaml:1: redisprefix: unknown setting (did you mean 'redisPrefix'?)"],
+    // A bad environment value is reported under its variable, whatever the file says.
+    ['redisPrefix: svcbot\n', { REDIS_PREFIX: 'a b' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "a b")`],
+  ];
+  it.each(fileProblems)('file %j with %j', (yaml, env, problem) => {
+    expect(problemsOf({ SVCBOT_CONFIG: '/c.yaml', ...env }, files({ '/c.yaml': yaml }))).toEqual([problem]);
+  });
+});
