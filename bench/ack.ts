@@ -13,14 +13,13 @@
  * done before the next batch — and deletes the Services the batch created.
  */
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import * as k8s from '@kubernetes/client-node';
 import os from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerButtons } from '../handlers/buttons.js';
-import { startApp } from '../src/app.js';
-import { createSlackApp, SLACK_EVENTS_PATH } from '../src/adapters/slack/app.js';
+import { createSlackAdapters, endpointClients, startSvcbot } from '../src/app.js';
+import { SLACK_EVENTS_PATH } from '../src/adapters/slack/app.js';
+import { createSlackChat } from '../src/adapters/slack/index.js';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { createLogger } from '../src/logger.js';
 import { startLoadClient, type BatchResult, type LoadClient } from './load.js';
@@ -155,47 +154,33 @@ function benchConfig(world: World): Config {
   });
 }
 
-/** svcbot as `svcbot start` wires it, against the world's sandbox and Slack stand-in, logging nothing. */
-async function startSvcbot(world: World): Promise<Target> {
+/** svcbot as `svcbot web` wires it, against the world's sandbox and Slack stand-in, logging nothing. */
+async function startSvcbotTarget(world: World): Promise<Target> {
   const { info } = world;
-  const running = await startApp(benchConfig(world), createLogger({ level: 'silent' }), {
+  const config = benchConfig(world);
+  const logger = createLogger({ level: 'silent' });
+  const adapters = createSlackAdapters(config, logger, {
+    role: 'web',
     // The commands measured here change no load balancer: no job queue (and no Redis) in the way.
     jobs: false,
-    loadKubeConfig: () => {
-      const kc = new k8s.KubeConfig();
-      kc.loadFromString(info.kubeconfigYaml);
-      return kc;
-    },
-    createElbClient: (cluster) =>
-      new ElasticLoadBalancingClient({
-        region: cluster.region ?? info.region,
-        endpoint: info.elbEndpoint,
-        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-      }),
+    clients: endpointClients({ kubeconfigYaml: info.kubeconfigYaml, elbEndpoint: info.elbEndpoint, region: info.region }),
   });
+  const running = await startSvcbot(config, adapters, 'web');
   return { name: 'svcbot', url: `http://127.0.0.1:${running.port}${SLACK_EVENTS_PATH}`, stop: () => running.stop() };
 }
 
-/** svcbot's Bolt app, set up as `startApp` sets it up, but its slash command only acknowledges. */
+/** svcbot's Slack chat (Bolt app, transport, button listeners), set up as svcbot sets it up, but its slash command does nothing after the ack. */
 async function startAckOnlySvcbot(world: World): Promise<Target> {
   const config = benchConfig(world);
   const logger = createLogger({ level: 'silent' });
-  const app = createSlackApp({
-    slack: config.slack,
-    logger,
-    customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => res.end('{"status":"ok"}') }],
-  });
-  app.command(COMMAND, async ({ ack }) => {
-    await ack();
-  });
-  registerButtons(app, { handle: () => Promise.reject(new Error('no button is pressed in this benchmark')), logger });
-  const server = (await app.start(0)) as Server;
+  const chat = createSlackChat({ slack: config.slack, port: 0, logger });
+  chat.transport.onCommand(COMMAND, () => Promise.resolve());
+  registerButtons(chat.transport, { handle: () => Promise.reject(new Error('no button is pressed in this benchmark')), replies: chat.replies, logger });
+  const { port } = await chat.transport.start();
   return {
     name: 'ackOnly',
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`,
-    stop: async () => {
-      await app.stop();
-    },
+    url: `http://127.0.0.1:${port ?? 0}${SLACK_EVENTS_PATH}`,
+    stop: () => chat.transport.stop(),
   };
 }
 
@@ -262,7 +247,7 @@ export async function runAckBench(options: AckBenchOptions = {}): Promise<AckBen
     cleanups.push(() => world.close());
     const client = startLoadClient();
     cleanups.push(() => client.close());
-    const svcbot = await startSvcbot(world);
+    const svcbot = await startSvcbotTarget(world);
     cleanups.push(() => svcbot.stop());
     const bare = await startBareBolt(world.info.slackApiUrl);
     cleanups.push(() => bare.stop());

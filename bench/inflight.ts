@@ -236,8 +236,6 @@ function jobData(seq: number, cluster: string): LbJobData {
       type: 'LoadBalancer',
     }),
     requester: { userId: USER, channelId: CHANNEL },
-    // The progress message the web side posts before queuing (the stand-in accepts updates of any ts).
-    progress: { channel: CHANNEL, ts: `1800000000.${String(seq).padStart(6, '0')}` },
     requestedAt: Date.now(),
   };
 }

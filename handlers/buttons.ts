@@ -2,17 +2,10 @@
  * The buttons on svcbot's replies (`Describe`, `Delete`). A button press runs the same command as typing
  * it would, as the user who pressed it, through the same handler.
  */
-import type { App, BlockButtonAction } from '@slack/bolt';
-import type { Logger } from 'pino';
 import { isClusterName, isNamespaceName, isServiceName } from '../src/domain/grammar/index.js';
+import type { ChatTransport } from '../src/ports/chat.js';
 import { ACTION_IDS, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
-import type { CommandHandler } from './command.js';
-import { ackRunAndDeliver } from './run-and-deliver.js';
-
-export interface ButtonDeps {
-  handle: CommandHandler;
-  logger: Logger;
-}
+import { answer, type AnswerDeps } from './answer.js';
 
 /**
  * The command line a button stands for, or undefined when the button's value does not name a Service
@@ -23,25 +16,19 @@ export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef)
   return `${action} ${ref.name} -n ${ref.namespace} --cluster ${ref.cluster}`;
 }
 
-export function registerButtons(app: App, { handle, logger }: ButtonDeps): void {
+export function registerButtons(chat: ChatTransport, deps: AnswerDeps): void {
   for (const action of ['describe', 'delete'] as const) {
-    app.action<BlockButtonAction>(ACTION_IDS[action], async ({ ack, body, action: button, client }) => {
-      const ref = parseServiceActionValue(button.value ?? '');
+    chat.onButton(ACTION_IDS[action], async (press) => {
+      const ref = parseServiceActionValue(press.value);
       const command = ref && commandForButton(action, ref);
-      const channelId = body.channel?.id;
-      if (!command || !channelId) {
-        await ack();
-        logger.warn({ action, user: body.user.id }, 'ignored a button press without a valid value or channel');
+      if (!command || !press.channelId) {
+        deps.logger.warn({ action, user: press.userId }, 'ignored a button press without a valid value or channel');
         return;
       }
-      await ackRunAndDeliver({
-        ack: () => ack(),
-        handle,
-        text: command,
-        ctx: { userId: body.user.id, channelId },
-        client,
-        responseUrl: body.response_url,
-        logger,
+      await answer(deps, command, {
+        userId: press.userId,
+        channelId: press.channelId,
+        ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}),
       });
     });
   }

@@ -4,7 +4,7 @@
  * logged with a reference the user can quote ("something went wrong (ref: ID)"), never a stack trace.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../src/ports/logger.js';
 import type { Command } from '../src/domain/command.js';
 import { BotError, UsageError } from '../src/domain/errors.js';
 import { parseCommand } from '../src/domain/grammar/index.js';

@@ -1,28 +1,20 @@
 /**
- * The `/svc` slash command on Slack: acknowledge at once (Slack allows 3 seconds), then do the work and
- * deliver the reply — ephemeral to the user, or into the channel for changes.
+ * The `/svc` slash command: the transport has acknowledged it already (Slack allows 3 seconds); run it
+ * and answer — to the user alone, or in the channel for changes.
  */
-import type { App } from '@slack/bolt';
-import type { Logger } from 'pino';
-import type { CommandHandler } from './command.js';
-import { ackRunAndDeliver } from './run-and-deliver.js';
+import type { ChatTransport } from '../src/ports/chat.js';
+import { answer, type AnswerDeps } from './answer.js';
 
-export interface SlashCommandDeps {
+export interface SlashCommandDeps extends AnswerDeps {
   commandName: string;
-  handle: CommandHandler;
-  logger: Logger;
 }
 
-export function registerSlashCommand(app: App, { commandName, handle, logger }: SlashCommandDeps): void {
-  app.command(commandName, async ({ ack, command, client }) => {
-    await ackRunAndDeliver({
-      ack: () => ack(),
-      handle,
-      text: command.text,
-      ctx: { userId: command.user_id, channelId: command.channel_id },
-      client,
-      responseUrl: command.response_url,
-      logger,
-    });
-  });
+export function registerSlashCommand(chat: ChatTransport, deps: SlashCommandDeps): void {
+  chat.onCommand(deps.commandName, (request) =>
+    answer(deps, request.text, {
+      userId: request.userId,
+      channelId: request.channelId,
+      ...(request.responseUrl ? { responseUrl: request.responseUrl } : {}),
+    }),
+  );
 }

@@ -1,14 +1,14 @@
 /**
  * The load-balancer processors and what they share, built once per worker process:
- * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, notifier, the exactly-once guard,
+ * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, replies, the exactly-once guard,
  * a waker) into the processors' dependencies — one progress board, one Service-watch wake-up table and
  * three shared rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
  */
 import type { LbJobData } from '../src/domain/lb-jobs.js';
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/ports/logger.js';
 import type { ClusterRegistry } from '../src/ports/clusters.js';
 import type { JobProcessor, JobWaker, OnceGuard } from '../src/ports/jobs.js';
-import type { Notifier } from '../src/ports/notifier.js';
+import type { ChannelMessages } from '../src/ports/replies.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import type { ServiceWatch } from '../src/ports/service-watch.js';
 import type { LbJobDeps, LbJobResult } from './lb-job.js';
@@ -38,7 +38,7 @@ export interface CreateLbJobDepsOptions {
   clusters: ClusterRegistry;
   watch: ServiceWatch;
   resolver: HostnameResolver;
-  notifier: Notifier;
+  replies: ChannelMessages;
   /** Exactly-once side effects (the progress message, the endpoint message). */
   once: OnceGuard;
   waker: JobWaker;
@@ -63,12 +63,12 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
   };
-  const board = createProgressBoard({ notifier: opts.notifier, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
+  const board = createProgressBoard({ replies: opts.replies, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
   const watchWakeups = createWatchWakeups(opts.watch, wake);
   const deps: LbJobDeps = {
     clusters: opts.clusters,
     resolver: opts.resolver,
-    notifier: opts.notifier,
+    replies: opts.replies,
     board,
     once: opts.once,
     watchWakeups,

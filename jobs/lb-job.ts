@@ -11,10 +11,10 @@
 import type { LbJobData, LbStep } from '../src/domain/lb-jobs.js';
 import { asLbJobState, currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
 import type { EventView, ServiceView } from '../src/domain/views.js';
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/ports/logger.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
 import { jobStop, PermanentJobError, TransientJobError, type JobContext, type OnceGuard } from '../src/ports/jobs.js';
-import type { MessageRef, Notifier } from '../src/ports/notifier.js';
+import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
 import { failureReason, isTransientJobError } from './errors.js';
@@ -28,7 +28,7 @@ export const DEFAULT_MAX_PARK_MS = 30_000;
 export interface LbJobDeps {
   clusters: ClusterRegistry;
   resolver: HostnameResolver;
-  notifier: Notifier;
+  replies: ChannelMessages;
   board: ProgressBoard;
   once: OnceGuard;
   watchWakeups: WatchWakeups;
@@ -89,12 +89,12 @@ function onceKey(ctx: LbJobContext, what: string): string {
   return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
 }
 
+/** The job's progress message: posted by the job's first run, exactly once (the once guard), whoever runs it. */
 async function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
-  if (ctx.data.progress) return ctx.data.progress;
   const { channelId, responseUrl } = ctx.data.requester;
   const rendered = renderProgress(progressView(ctx.data, state, now));
   const ref = await deps.once.run(onceKey(ctx, 'progress'), () =>
-    deps.notifier.post(channelId, rendered, responseUrl ? { fallbackResponseUrl: responseUrl } : {}),
+    deps.replies.post(channelId, rendered, responseUrl ? { fallbackResponseUrl: responseUrl } : {}),
   );
   return ref ?? undefined;
 }
@@ -147,7 +147,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     const channel = progress?.channel ?? data.requester.channelId;
     await deps.once
       .run(onceKey(ctx, 'outcome'), async () => {
-        const ref = await deps.notifier.post(channel, message, {
+        const ref = await deps.replies.post(channel, message, {
           ...(progress ? { threadTs: progress.ts } : {}),
           ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
         });

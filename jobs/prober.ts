@@ -14,7 +14,7 @@
  * Registration is per job id: re-registering replaces the job's check, so a job parked many times holds
  * one entry. Entries are in-memory: after a crash the job's recheck timeout wakes it and it registers again.
  */
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/ports/logger.js';
 
 export interface ProberOptions {
   name: string;

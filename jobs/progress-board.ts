@@ -4,12 +4,13 @@
  * per second per message). Intermediate versions are dropped, never queued; a final version is awaited.
  * One timer for the whole process, whatever the number of jobs; entries leave once sent and quiet.
  */
-import type { Logger } from '../src/logger.js';
-import type { MessageRef, Notifier, OutgoingMessage } from '../src/ports/notifier.js';
+import type { Logger } from '../src/ports/logger.js';
+import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
+import type { Message } from '../src/render/blocks.js';
 
 interface Entry {
   ref: MessageRef;
-  pending?: OutgoingMessage;
+  pending?: Message;
   /** Resolvers of callers waiting for the pending version (or a later one) to be sent. */
   waiters: { resolve: () => void }[];
   lastSentAt: number;
@@ -18,7 +19,7 @@ interface Entry {
 }
 
 export interface ProgressBoardOptions {
-  notifier: Notifier;
+  replies: ChannelMessages;
   logger?: Logger;
   minIntervalMs?: number;
   /** Flush loop period. Default 100 ms. */
@@ -33,7 +34,7 @@ export interface ProgressBoard {
    * Shows `message` in `ref` soon. With `final`, resolves once it (or a later version) is sent or given up.
    * `close()` sends every version still pending, once, before it resolves.
    */
-  show(ref: MessageRef, message: OutgoingMessage, opts?: { final?: boolean }): Promise<void>;
+  show(ref: MessageRef, message: Message, opts?: { final?: boolean }): Promise<void>;
   /** Messages with a version not sent yet. */
   readonly backlog: number;
   close(): Promise<void>;
@@ -59,7 +60,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
     entry.waiters = [];
     entry.sending = true;
     entry.lastSentAt = now();
-    const p = opts.notifier
+    const p = opts.replies
       .update(entry.ref, message)
       .then(
         () => {

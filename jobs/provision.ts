@@ -176,7 +176,7 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
   const message = renderEndpointMessage({ namespace: data.namespace, name: data.name, userId: data.requester.userId }, endpoints);
   const channel = run.progress?.channel ?? data.requester.channelId;
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
-    const ref = await deps.notifier.post(channel, message, {
+    const ref = await deps.replies.post(channel, message, {
       ...(run.progress ? { threadTs: run.progress.ts } : {}),
       ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
     });

@@ -3,7 +3,7 @@
  * is still running, and `WatchWakeups` wakes a job on the next change of the Service it waits for (one
  * watch per cluster, one subscription per waiting job id, replaced when the job parks again).
  */
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/ports/logger.js';
 import type { ServiceView } from '../src/domain/views.js';
 import type { JobWaker } from '../src/ports/jobs.js';
 import type { ServiceRef, ServiceWatch } from '../src/ports/service-watch.js';

@@ -1,248 +1,215 @@
 /**
- * Composition root: configuration -> clients -> adapters -> operations -> handlers -> the Slack app,
- * and the load-balancer job worker. The only module that wires concrete implementations together.
+ * Composition root: the one module that knows every adapter.
  *
- * Roles: `web` answers Slack and queues load-balancer jobs (it only produces); `worker` runs the jobs
- * (processors, the worker runtime, the Service watch); `both` (svcbot start) does both in one process.
+ * - `createSlackAdapters(config, logger, options)` builds what svcbot runs on in production: the Slack chat
+ *   (Bolt) and replies, one shared cluster registry (Kubernetes + ELB clients per cluster), the job queue
+ *   and the worker's Redis connections, the Service watch and the DNS resolver — each only if the role
+ *   needs it. `createConsoleAdapters` builds the same with the console's text chat in place of Slack.
+ * - `startSvcbot(config, adapters, role)` is svcbot itself: given a Config and adapters (ports only), it
+ *   registers every listener and builds every service — operations, `/svc jobs|cancel`, the load-balancer
+ *   job worker. `svcbot start|web|worker`, the console, the tests and the benchmarks all run it.
+ *
+ * Roles: `web` answers the chat and queues load-balancer jobs (it only produces); `worker` runs the jobs;
+ * `both` (svcbot start, the console) does both in one process, on one set of adapters.
+ *
+ * Ownership: whoever creates adapters hands them to `startSvcbot`, which owns them from then on: its
+ * `stop()` stops taking requests, hands running jobs back, then closes every adapter (`Adapters.close`).
  */
-import type { CustomRoute } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import { createLbJobDeps, makeLbProcessor, type LbJobResult } from '../jobs/index.js';
 import { registerButtons } from '../handlers/buttons.js';
-import { makeCommandHandler, type CommandHandler } from '../handlers/command.js';
+import { makeCommandHandler } from '../handlers/command.js';
 import { registerSlashCommand } from '../handlers/slash-command.js';
-import { createLbJobDeps, makeLbProcessor, type ProbeRates } from '../jobs/index.js';
-import { createClusterRegistry, loadKubeConfig, type ClusterClientFactories } from './adapters/clusters.js';
+import { createTextChat, type TextChat } from './adapters/console/text-chat.js';
+import { createClusterRegistry, endpointClients, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
 import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
-import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME } from './adapters/queue/bullmq-queue.js';
-import { startLbWorker } from './adapters/queue/bullmq-worker.js';
-import { DEFAULT_PREFIX } from './adapters/queue/keys.js';
-import { createRedisOnceGuard } from './adapters/queue/once.js';
-import { bullmqWaker } from './adapters/queue/waker.js';
-import { createSlackApp } from './adapters/slack/app.js';
-import { createSlackNotifier } from './adapters/slack/notifier.js';
+import { createRedisJobQueue, createRedisJobWorker } from './adapters/queue/index.js';
+import { createSlackChat, createSlackMessages } from './adapters/slack/index.js';
 import type { Config } from './config/index.js';
 import { makeJobCommands } from './domain/job-commands.js';
-import { makeOperations, type ProgressPoster } from './domain/operations.js';
-import { emptyState, progressView } from './domain/progress.js';
-import type { Notifier } from './ports/notifier.js';
-import { renderProgress } from './render/progress.js';
+import type { LbJobData } from './domain/lb-jobs.js';
+import { makeOperations } from './domain/operations.js';
+import type { ChatTransport } from './ports/chat.js';
+import type { ClusterRegistry } from './ports/clusters.js';
+import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from './ports/jobs.js';
+import type { Logger } from './ports/logger.js';
+import type { LbJobQueue } from './ports/queue.js';
+import type { Replies } from './ports/replies.js';
+import type { HostnameResolver } from './ports/resolver.js';
+import type { ServiceWatch } from './ports/service-watch.js';
 
-export interface RunningApp {
-  /** The HTTP port Slack's requests arrive on (HTTP mode), or undefined in Socket Mode or as a worker. */
+export type Role = 'web' | 'worker' | 'both';
+
+/** What a load-balancer job worker runs on. */
+export interface WorkerAdapters {
+  watch: ServiceWatch;
+  resolver: HostnameResolver;
+  once: OnceGuard;
+  waker: JobWaker;
+  /** Starts taking jobs with `processor`. */
+  start(processor: JobProcessor<LbJobData, LbJobResult>): JobWorker;
+}
+
+/** What svcbot runs on: ports only. */
+export interface Adapters {
+  logger: Logger;
+  /** One per process, shared by the command side and the worker. */
+  clusters: ClusterRegistry;
+  replies: Replies;
+  /** Where commands and button presses arrive (web side). */
+  chat?: ChatTransport;
+  /** The job queue (web side); without it, load-balancer changes are made directly. */
+  queue?: LbJobQueue;
+  /** What the job worker needs (worker side). */
+  worker?: WorkerAdapters;
+  /** Closes everything above. */
+  close(): Promise<void>;
+}
+
+export interface AdapterOptions {
+  role: Role;
+  /** How Kubernetes and ELB clients are made (default: the configured kubeconfig files and the AWS SDK's own chain). */
+  clients?: ClusterClientFactories;
+  /**
+   * `false`: no Redis at all; load-balancer changes are made directly and `/svc jobs|cancel` say jobs are
+   * not available (tests and benchmarks of the direct path).
+   */
+  jobs?: boolean;
+}
+
+export interface RunningSvcbot {
+  /** The HTTP port Slack's requests arrive on (HTTP mode), or undefined in Socket Mode, as a worker, or in the console. */
   port: number | undefined;
   stop(): Promise<void>;
 }
 
-export type AppRole = 'web' | 'worker' | 'both';
-
-/** Where the load-balancer jobs live in Redis, and how the worker runs them (tests shorten the waits). */
-export interface JobOverrides {
-  /** BullMQ key prefix (default `svcbot`); tests use one of their own. */
-  prefix?: string;
-  queueName?: string;
-  /** The notifier jobs (and the web side's progress message) use; default: Slack's Web API with the bot token. */
-  notifier?: Notifier;
-  concurrency?: number;
-  timeoutMs?: number;
-  maxParkMs?: number;
-  progressIntervalMs?: number;
-  rates?: ProbeRates;
-  /** The Service watch's retry delays. */
-  watchBackoffMs?: { min: number; max: number };
-  /** How long the worker's close() lets running steps finish before handing them back. */
-  graceMs?: number;
-}
-
-/** How clients are made; the defaults read the configured files and the AWS SDK's standard chain. */
-export interface AppOverrides extends ClusterClientFactories {
-  role?: AppRole;
-  /** Load-balancer jobs; `false` runs without them (changes are made directly, no Redis needed). */
-  jobs?: JobOverrides | false;
-}
-
-const healthRoutes: CustomRoute[] = [
-  {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok"}');
-    },
-  },
-];
-
-function queueLocation(jobs: JobOverrides) {
-  return { prefix: jobs.prefix ?? DEFAULT_PREFIX, queueName: jobs.queueName ?? DEFAULT_QUEUE_NAME };
-}
-
-function slackNotifier(config: Config): Notifier {
-  return createSlackNotifier(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl }));
-}
-
-function progressPoster(notifier: Notifier): ProgressPoster {
+/** The parts shared by every kind of adapters: clusters, the job queue, the worker's connections. */
+function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
+  const { role } = options;
+  const registry = createClusterRegistry(config.clusters, options.clients);
+  const jobs = options.jobs !== false;
+  const redis = { redisUrl: config.redisUrl, prefix: config.redisPrefix, logger };
+  const queue = jobs && role !== 'worker' ? createRedisJobQueue(redis) : undefined;
+  const log = logger.child({ role: 'worker' });
+  const redisWorker =
+    jobs && role !== 'web'
+      ? createRedisJobWorker({ ...redis, logger: log, concurrency: config.jobs.concurrency, lockTimeoutMs: config.jobs.lockTimeoutMs, graceMs: config.jobs.shutdownGraceMs })
+      : undefined;
+  const watch = redisWorker ? createKubernetesServiceWatch({ kubeConfig: (name) => registry.kubeConfig(name), logger: log }) : undefined;
+  const worker: WorkerAdapters | undefined =
+    redisWorker && watch
+      ? {
+          watch,
+          resolver: createHostnameResolver(config.dnsServers),
+          once: redisWorker.once,
+          waker: redisWorker.waker,
+          start: (processor) => redisWorker.start(processor),
+        }
+      : undefined;
   return {
-    post: (data) =>
-      notifier.post(
-        data.requester.channelId,
-        renderProgress(progressView(data, emptyState(), data.requestedAt)),
-        data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {},
-      ),
-    replace: (ref, text) => notifier.update(ref, { text }),
+    clusters: registry,
+    ...(queue ? { queue } : {}),
+    ...(worker ? { worker } : {}),
+    async close() {
+      await redisWorker?.close();
+      await watch?.close();
+      await queue?.close();
+      registry.close();
+    },
   };
 }
 
-/**
- * The command handler over the configured clusters: what both Slack and the console run. With jobs
- * (the default), load-balancer changes are queued in Redis and `/svc jobs|cancel` work; `close()`
- * releases the clients and the queue's connection.
- */
-export function createCommandHandling(
+/** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
+export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
+  const common = commonAdapters(config, logger, options);
+  if (options.role === 'worker') {
+    return { logger, replies: createSlackMessages(config.slack), ...common };
+  }
+  const slack = createSlackChat({ slack: config.slack, port: config.port, logger });
+  return { logger, replies: slack.replies, chat: slack.transport, ...common };
+}
+
+/** The console's adapters: its text chat instead of Slack, the rest as in production. */
+export function createConsoleAdapters(
   config: Config,
   logger: Logger,
-  overrides: AppOverrides = {},
-): { handle: CommandHandler; clusterNames: readonly string[]; close: () => Promise<void> } {
-  const clusters = createClusterRegistry(config.clusters, overrides);
-  const jobs = overrides.jobs;
-  if (jobs === false) {
-    const handle = makeCommandHandler({ operations: makeOperations({ clusters }), commandName: config.slack.command, logger });
-    return {
-      handle,
-      clusterNames: clusters.names,
-      close: () => {
-        clusters.close();
-        return Promise.resolve();
-      },
-    };
-  }
-  const queue = createBullmqLbJobQueue({ redisUrl: config.redisUrl, ...queueLocation(jobs ?? {}), logger });
-  const notifier = jobs?.notifier ?? slackNotifier(config);
-  const operations = makeOperations({
-    clusters,
-    lbJobs: {
-      queue,
-      progress: progressPoster(notifier),
-      onProgressPostFailed: (err) => logger.warn({ err }, 'could not post a job progress message; the job will post its own'),
-    },
+  options: AdapterOptions & { write: (text: string) => void },
+): Adapters & { text: TextChat } {
+  const text = createTextChat(options.write);
+  return { logger, replies: text.replies, chat: text.transport, text, ...commonAdapters(config, logger, options) };
+}
+
+/** Clients for a cluster at fixed addresses (the sandbox's kubeconfig YAML and ELB endpoint). */
+export { endpointClients };
+
+/** The load-balancer job worker: processors over the ports, on the adapters' worker runtime. */
+function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapters): { close(): Promise<void> } {
+  const log = adapters.logger.child({ role: 'worker' });
+  const runtime = createLbJobDeps({
+    clusters: adapters.clusters,
+    watch: worker.watch,
+    resolver: worker.resolver,
+    replies: adapters.replies,
+    once: worker.once,
+    waker: worker.waker,
+    logger: log,
+    rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond },
+    timeoutMs: config.jobs.timeoutMs,
+    maxParkMs: config.jobs.recheckMs,
+    progressIntervalMs: config.jobs.progressIntervalMs,
   });
-  const handle = makeCommandHandler({
-    operations,
-    jobCommands: makeJobCommands({ clusters, queue }),
-    commandName: config.slack.command,
-    logger,
-  });
+  const running = worker.start(makeLbProcessor(runtime.deps));
   return {
-    handle,
-    clusterNames: clusters.names,
     async close() {
-      await queue.close();
-      clusters.close();
+      await running.close();
+      await runtime.close();
     },
   };
 }
 
 /**
- * The load-balancer job worker: processors over the configured clusters, one Service watch, the DNS
- * resolver DNS_SERVERS configures, and the BullMQ worker runtime. `close()` stops taking jobs, hands
- * running ones back and closes Redis (bounded: see startLbWorker).
+ * svcbot: registers the chat listeners (web side) and starts the job worker (worker side) over `adapters`,
+ * which it owns from now on.
  */
-export function startJobWorker(config: Config, logger: Logger, overrides: AppOverrides = {}): { ready: Promise<void>; close(): Promise<void> } {
-  const jobs = overrides.jobs === false ? {} : (overrides.jobs ?? {});
-  const { prefix, queueName } = queueLocation(jobs);
-  const log = logger.child({ role: 'worker' });
-  const clusters = createClusterRegistry(config.clusters, overrides);
-  const load = overrides.loadKubeConfig ?? loadKubeConfig;
-  const byName = new Map(config.clusters.map((c) => [c.name, c]));
-  const watch = createKubernetesServiceWatch({
-    kubeConfig: (name) => {
-      const cluster = byName.get(name);
-      if (!cluster) throw new Error(`no cluster ${name} configured`);
-      return load(cluster);
-    },
-    logger: log,
-    ...(jobs.watchBackoffMs ? { minBackoffMs: jobs.watchBackoffMs.min, maxBackoffMs: jobs.watchBackoffMs.max } : {}),
-  });
-  // The exactly-once keys and the waker's promotions; retries forever, like the worker's own connections.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
-  redis.on('error', () => {
-    // The worker runtime logs Redis connection problems; this connection recovers by itself.
-  });
-  const wakeQueue = new Queue(queueName, { connection: redis, prefix });
-  wakeQueue.on('error', () => {
-    // As above.
-  });
-  const runtime = createLbJobDeps({
-    clusters,
-    watch,
-    resolver: createHostnameResolver(config.dnsServers),
-    notifier: jobs.notifier ?? slackNotifier(config),
-    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
-    waker: bullmqWaker(wakeQueue),
-    logger: log,
-    rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond, ...jobs.rates },
-    timeoutMs: jobs.timeoutMs ?? config.jobs.timeoutMs,
-    maxParkMs: jobs.maxParkMs ?? config.jobs.recheckMs,
-    ...(jobs.progressIntervalMs !== undefined ? { progressIntervalMs: jobs.progressIntervalMs } : {}),
-  });
-  const worker = startLbWorker({
-    connection: { url: config.redisUrl },
-    queueName,
-    prefix,
-    processor: makeLbProcessor(runtime.deps),
-    concurrency: jobs.concurrency ?? config.jobs.concurrency,
-    // A crashed worker's jobs are taken over once their lock expires and the next stalled check runs.
-    stalled: { lockDurationMs: config.jobs.lockTimeoutMs, stalledIntervalMs: config.jobs.lockTimeoutMs },
-    logger: log,
-    closeTimeoutMs: 7000,
-    ...(jobs.graceMs !== undefined ? { graceMs: jobs.graceMs } : {}),
-  });
-  return {
-    ready: worker.ready,
-    async close() {
-      await worker.close();
-      await runtime.close();
-      await watch.close();
-      await wakeQueue.close().catch(() => undefined);
-      redis.disconnect();
-      clusters.close();
-    },
-  };
-}
+export async function startSvcbot(config: Config, adapters: Adapters, role: Role = 'both'): Promise<RunningSvcbot> {
+  const { logger, clusters, replies, chat, queue } = adapters;
+  if (role !== 'web' && !adapters.worker && queue) throw new Error(`svcbot ${role} needs the job worker's adapters`);
+  if (role !== 'worker' && !chat) throw new Error(`svcbot ${role} needs a chat to answer`);
+  const worker = role !== 'web' && adapters.worker ? startJobWorker(config, adapters, adapters.worker) : undefined;
 
-export async function startApp(config: Config, logger: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
-  const role = overrides.role ?? 'both';
-  const worker = role !== 'web' && overrides.jobs !== false ? startJobWorker(config, logger, overrides) : undefined;
-  if (role === 'worker') {
-    logger.info({ role, clusters: config.clusters.map((c) => c.name) }, 'svcbot is running load-balancer jobs');
-    return { port: undefined, stop: () => worker?.close() ?? Promise.resolve() };
+  let port: number | undefined;
+  if (role !== 'worker' && chat) {
+    const commandName = config.slack.command;
+    const operations = makeOperations({ clusters, ...(queue ? { lbJobs: { queue } } : {}) });
+    const handle = makeCommandHandler({
+      operations,
+      ...(queue ? { jobCommands: makeJobCommands({ clusters, queue }) } : {}),
+      commandName,
+      logger,
+    });
+    registerSlashCommand(chat, { commandName, handle, replies, logger });
+    registerButtons(chat, { handle, replies, logger });
+    ({ port } = await chat.start());
+    logger.info(
+      { port, role, socketMode: config.slack.socketMode, command: commandName, clusters: clusters.names },
+      'svcbot is listening for %s',
+      commandName,
+    );
+  } else {
+    logger.info({ role, clusters: clusters.names }, 'svcbot is running load-balancer jobs');
   }
 
-  const commandName = config.slack.command;
-  const { handle, clusterNames, close } = createCommandHandling(config, logger, overrides);
-
-  const app = createSlackApp({ slack: config.slack, logger, customRoutes: healthRoutes });
-  registerSlashCommand(app, { commandName, handle, logger });
-  registerButtons(app, { handle, logger });
-
-  const started: unknown = await app.start(config.port);
-  const port = config.slack.socketMode ? undefined : ((started as Server).address() as AddressInfo).port;
-  logger.info(
-    { port, role, socketMode: config.slack.socketMode, command: commandName, clusters: clusterNames },
-    'svcbot is listening for %s',
-    commandName,
-  );
+  let stopping: Promise<void> | undefined;
   return {
     port,
-    async stop() {
+    stop() {
       // Stop answering first, then hand running jobs back, then close the connections.
-      await app.stop();
-      await worker?.close();
-      await close();
+      stopping ??= (async () => {
+        await chat?.stop();
+        await worker?.close();
+        await adapters.close();
+      })();
+      return stopping;
     },
   };
 }

@@ -9,6 +9,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Adapters, Role } from './app.js';
 import { ConfigError, loadConfig, slackSettingsProblems } from './config/index.js';
 import type { Config } from './config/index.js';
 import { didYouMean } from './domain/suggest.js';
@@ -22,13 +23,11 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-/** What `svcbot start` runs: the composition root (src/app.ts). */
+/** What `svcbot start|web|worker` runs: the composition root (src/app.ts). */
 export interface AppModule {
-  startApp: (config: Config, logger: Logger, overrides?: { role?: Role }) => Promise<{ stop(): Promise<void> }>;
+  createSlackAdapters: (config: Config, logger: Logger, options: { role: Role }) => Adapters;
+  startSvcbot: (config: Config, adapters: Adapters, role: Role) => Promise<{ stop(): Promise<void> }>;
 }
-
-/** What a process runs: `start` both, `web` the Slack side (queue producer), `worker` the load-balancer jobs. */
-export type Role = 'both' | 'web' | 'worker';
 
 /** What `svcbot sandbox` runs (src/sandbox/main.ts). */
 export interface SandboxModule {
@@ -332,8 +331,8 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
 
   try {
     const run = async (): Promise<number> => {
-      const { startApp } = await deps.loadApp();
-      const app = await startApp(config, logger, { role });
+      const { createSlackAdapters, startSvcbot } = await deps.loadApp();
+      const app = await startSvcbot(config, createSlackAdapters(config, logger, { role }), role);
       await firstSignal;
       await app.stop();
       logger.info('stopped');

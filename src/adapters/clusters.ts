@@ -34,6 +34,8 @@ export function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
 }
 
 export interface ClusterRegistryHandle extends ClusterRegistry {
+  /** The Kubernetes client configuration of a configured cluster (the Service watch shares it). */
+  kubeConfig(name: string): k8s.KubeConfig;
   close(): void;
 }
 
@@ -51,6 +53,26 @@ function defaultElbClient(cluster: ClusterConfig): ElasticLoadBalancingClient {
   return new ElasticLoadBalancingClient(cluster.region ? { region: cluster.region } : {});
 }
 
+/**
+ * Clients for a cluster reached at fixed addresses rather than through files and the AWS SDK's chain: a
+ * kubeconfig given as YAML, and an ELB endpoint with static credentials (the sandbox accepts any).
+ */
+export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint: string; region: string }): ClusterClientFactories {
+  return {
+    loadKubeConfig: () => {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(endpoints.kubeconfigYaml);
+      return kc;
+    },
+    createElbClient: (cluster) =>
+      new ElasticLoadBalancingClient({
+        region: cluster.region ?? endpoints.region,
+        endpoint: endpoints.elbEndpoint,
+        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      }),
+  };
+}
+
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
   { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClient }: ClusterClientFactories = {},
@@ -58,10 +80,12 @@ export function createClusterRegistry(
   const elbClients: ElasticLoadBalancingClient[] = [];
   const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
+  const kubeConfigs = new Map<string, k8s.KubeConfig>();
   for (const c of clusters) {
     const elb = createElbClient(c);
     elbClients.push(elb);
     const kubeConfig = load(c);
+    kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));
     targets.set(c.name, {
       cluster: createKubernetesGateway({ name: c.name, kubeConfig }),
@@ -81,6 +105,11 @@ export function createClusterRegistry(
           (suggestion ? ` Did you mean \`${suggestion}\`?` : '') +
           ` Configured: ${names.map((n) => `\`${n}\``).join(', ')}.`,
       );
+    },
+    kubeConfig(name) {
+      const kc = kubeConfigs.get(name);
+      if (!kc) throw new Error(`no cluster ${name} configured`);
+      return kc;
     },
     close() {
       for (const client of elbClients) client.destroy();

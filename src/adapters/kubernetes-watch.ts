@@ -14,7 +14,7 @@
  * After every re-list each subscriber is called, since changes may have been missed meanwhile.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../ports/logger.js';
 import type { ServiceView } from '../domain/views.js';
 import type { ServiceChangeListener, ServiceRef, ServiceWatch } from '../ports/service-watch.js';
 import { toServiceView } from './kubernetes.js';

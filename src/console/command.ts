@@ -1,6 +1,7 @@
 /**
- * `svcbot console`: the `/svc` command in a terminal, through the very handler the Slack app runs
- * (`createCommandHandling`). Against the configured clusters, or — the default when no kubeconfig is
+ * `svcbot console`: the `/svc` command in a terminal, through the very listeners the Slack app runs:
+ * the console builds its adapters (a text chat in place of Slack) and runs `startSvcbot`, as `svcbot
+ * start` does. Against the configured clusters, or — the default when no kubeconfig is
  * configured and svcbot is not in a pod, or with `--sandbox` — against the sandbox started in this
  * process. This module and the CLI are the only product code that starts the sandbox, and they load it
  * lazily.
@@ -9,13 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AppOverrides, createCommandHandling, JobOverrides, startJobWorker } from '../app.js';
+import type { createConsoleAdapters, endpointClients, RunningSvcbot, startSvcbot } from '../app.js';
 import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config/index.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { SandboxOptions } from '../../sandbox/index.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
 import { runConsole } from './loop.js';
-import { createConsoleNotifier } from './notifier.js';
 import { loadStartSandbox, startConsoleSandbox, type ConsoleSandbox, type StartSandbox } from './sandbox.js';
 
 export interface ConsoleIo {
@@ -36,13 +35,16 @@ export interface ConsoleDeps {
   createLogger: typeof createLogger;
   /** SIGTERM (and SIGINT when the terminal does not turn Ctrl-C into a key) ends the console cleanly. */
   signals: ConsoleSignals;
-  loadApp: () => Promise<{ createCommandHandling: typeof createCommandHandling; startJobWorker: typeof startJobWorker }>;
+  loadApp: () => Promise<{
+    createConsoleAdapters: typeof createConsoleAdapters;
+    startSvcbot: typeof startSvcbot;
+    endpointClients: typeof endpointClients;
+  }>;
   /**
-   * Load-balancer jobs (Redis at REDIS_URL): the console queues them and runs a worker in-process, which
-   * prints the jobs' progress here. `false` runs without them (changes made directly); tests pass a
-   * queue prefix of their own.
+   * Load-balancer jobs (Redis at REDIS_URL, under REDIS_PREFIX): the console queues them and runs a worker
+   * in-process, which prints the jobs' progress here. `false` runs without them (changes made directly).
    */
-  jobs?: Omit<JobOverrides, 'notifier'> | false;
+  jobs?: boolean;
   /** Loads the sandbox (lazily: a console against real clusters never loads it). */
   loadSandbox: () => Promise<StartSandbox>;
   /** The home directory: the history file and `~/.kube/config` live there. */
@@ -50,8 +52,11 @@ export interface ConsoleDeps {
   /** The history file in terminal mode (default `~/.svcbot_history`). */
   history?: HistoryFile;
   /** Sandbox settings over the console's (tests shorten the delays). */
-  sandboxOptions?: SandboxOptions;
+  sandboxOptions?: Parameters<StartSandbox>[0];
 }
+
+/** The channel the console's user "types in": where jobs say they post their progress. */
+const CONSOLE_CHANNEL = 'console';
 
 export const defaultConsoleDeps: ConsoleDeps = {
   readFile: (file) => readFileSync(file, 'utf8'),
@@ -246,26 +251,31 @@ export async function runConsoleCommand(
   deps.signals.on('SIGINT', onSignal);
 
   let sandbox: ConsoleSandbox | undefined;
-  let handling: ReturnType<typeof createCommandHandling> | undefined;
-  let worker: ReturnType<typeof startJobWorker> | undefined;
+  let running: RunningSvcbot | undefined;
   try {
     let runConfig = config;
-    let overrides: AppOverrides = {};
     if (useSandbox) {
       sandbox = await startConsoleSandbox(await deps.loadSandbox(), config, deps.sandboxOptions);
-      ({ config: runConfig, overrides } = sandbox);
+      runConfig = sandbox.config;
       logger.info({ kubeApi: sandbox.kubeApi }, 'sandbox started');
     }
-    const { createCommandHandling, startJobWorker } = await deps.loadApp();
-    const notifier = createConsoleNotifier((text) => io.stdout.write(text));
-    if (deps.jobs === false) overrides = { ...overrides, jobs: false };
-    else overrides = { ...overrides, jobs: { ...deps.jobs, notifier } };
+    const app = await deps.loadApp();
+    let adapters: ReturnType<typeof createConsoleAdapters>;
     try {
-      handling = createCommandHandling(runConfig, logger, overrides);
-      if (deps.jobs !== false) worker = startJobWorker(runConfig, logger, overrides);
+      adapters = app.createConsoleAdapters(runConfig, logger, {
+        role: 'both',
+        jobs: deps.jobs !== false,
+        write: (text) => void io.stdout.write(text),
+        ...(sandbox ? { clients: app.endpointClients(sandbox.endpoints) } : {}),
+      });
     } catch (err) {
       return fail(1, `cannot set up the clusters: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
     }
+    running = await app.startSvcbot(runConfig, adapters, 'both').catch(async (err: unknown) => {
+      await adapters.close();
+      throw err;
+    });
+    const { text } = adapters;
     // Let warnings the SDKs emitted while making their clients (printed on the next tick) come out
     // before the banner rather than in the middle of the prompt.
     await new Promise((resolve) => setImmediate(resolve));
@@ -281,11 +291,12 @@ export async function runConsoleCommand(
     );
 
     const history = terminal ? (deps.history ?? historyFile(join(deps.homeDir, '.svcbot_history'))) : noHistoryFile;
+    const me = { userId: user, channelId: CONSOLE_CHANNEL };
     await runConsole({
       input: io.stdin,
       output: io.stdout,
-      handle: handling.handle,
-      userId: user,
+      run: (line) => text.command(config.slack.command, line, me),
+      press: (choice) => text.press(choice.actionId, choice.value, me),
       commandName: config.slack.command,
       terminal,
       color: terminal && !env.NO_COLOR,
@@ -297,8 +308,7 @@ export async function runConsoleCommand(
   } finally {
     deps.signals.off('SIGTERM', onSignal);
     deps.signals.off('SIGINT', onSignal);
-    await worker?.close();
-    await handling?.close();
+    await running?.stop();
     await sandbox?.close();
   }
 }

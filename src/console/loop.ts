@@ -1,28 +1,24 @@
 /**
  * The console's read-eval-print loop, driven by streams so that tests need no terminal: reads `/svc …`
- * lines, runs each through the same `CommandHandler` Slack uses, prints the reply as text and its
- * buttons as numbered choices; typing a choice's number presses that button (asking first when the
- * button has a confirmation dialog), as the same user.
+ * lines, runs each (through the console's chat, the very listeners Slack's requests reach), prints the
+ * replies as text and their buttons as numbered choices; typing a choice's number presses that button
+ * (asking first when the button has a confirmation dialog).
  *
  * Keys (terminal mode): Ctrl-C clears the line, or on an empty line arms "press Ctrl-C again to
  * quit"; Ctrl-D on an empty line quits; `exit` and `quit` quit.
  */
 import { createInterface, type Interface } from 'node:readline';
-import { commandForButton } from '../../handlers/buttons.js';
-import type { CommandContext, CommandHandler } from '../../handlers/command.js';
 import { FLAGS, SUBCOMMANDS, type FlagSpec } from '../domain/grammar/index.js';
 import type { Reply } from '../render/blocks.js';
-import { ACTION_IDS, parseServiceActionValue } from '../render/actions.js';
 import { renderToText, type TextChoice } from '../render/text.js';
 
 export interface ConsoleOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
-  /** Runs one `/svc` line: the very handler Slack uses. */
-  handle: CommandHandler;
-  /** Who is typing: what the replies call the requester. */
-  userId: string;
-  channelId?: string;
+  /** Runs one `/svc` line as typed (with or without the command name); resolves with the replies. */
+  run: (line: string) => Promise<Reply[]>;
+  /** Presses a button of the last reply; resolves with the replies (none if it did nothing). */
+  press: (choice: TextChoice) => Promise<Reply[]>;
   /** The slash command (default `/svc`): lines may start with it. */
   commandName?: string;
   /** Line editing, history keys and Ctrl-C handling (default: whether `output` is a TTY). */
@@ -74,10 +70,6 @@ class InputQueue {
   }
 }
 
-const ACTIONS_BY_ID = new Map<string, 'describe' | 'delete'>(
-  (Object.entries(ACTION_IDS) as ['describe' | 'delete', string][]).map(([action, id]) => [id, action]),
-);
-
 const QUIT_WORDS = new Set(['exit', 'quit']);
 
 /** A choice typed at the prompt: `2` or `#2`. */
@@ -112,13 +104,12 @@ export function completeLine(line: string, commandName = '/svc'): [string[], str
  * command (the handler answers every line with a reply).
  */
 export async function runConsole(options: ConsoleOptions): Promise<void> {
-  const { input, output, handle, userId } = options;
+  const { input, output } = options;
   const commandName = options.commandName ?? '/svc';
   const terminal = options.terminal ?? (output as { isTTY?: boolean }).isTTY === true;
   const color = options.color ?? terminal;
   const prompt = options.prompt ?? PROMPT;
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[22m` : s);
-  const ctx: CommandContext = { userId, ...(options.channelId ? { channelId: options.channelId } : {}) };
   const write = (s: string) => void output.write(s);
 
   const rl: Interface = createInterface({
@@ -232,15 +223,15 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     choices = text.choices;
   };
 
-  /** Runs one command line through the handler; false when the console is quitting. */
-  const run = async (line: string): Promise<boolean> => {
+  /** Runs a line or a button and shows its replies (or `nothing`, if there are none); false when quitting. */
+  const runAndShow = async (work: () => Promise<Reply[]>, nothing?: string): Promise<boolean> => {
     busy = true;
     try {
-      const reply = await Promise.race([
-        handle(line, ctx).then(
+      const replies = await Promise.race([
+        work().then(
           (r) => r,
           (err: unknown) => {
-            // The handler is the error boundary and answers every line; this is a last resort.
+            // The command handler is the error boundary and answers every line; this is a last resort.
             write(`something went wrong: ${err instanceof Error ? err.message : String(err)}\n\n`);
             return undefined;
           },
@@ -248,7 +239,8 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
         quit.then(() => undefined),
       ]);
       if (quitting) return false;
-      if (reply) show(reply);
+      if (replies?.length === 0 && nothing) write(`${nothing}\n\n`);
+      for (const reply of replies ?? []) show(reply);
       return true;
     } finally {
       busy = false;
@@ -265,20 +257,13 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       );
       return;
     }
-    const action = ACTIONS_BY_ID.get(choice.actionId);
-    const ref = parseServiceActionValue(choice.value);
-    // The same checks as a button press in Slack: the value must name a Service, part by part.
-    const command = action && ref && commandForButton(action, ref);
-    if (!command) {
-      write(`The ${choice.label} button does nothing in the console.\n\n`);
-      return;
-    }
     if (choice.confirm !== undefined && !(await ask(choice.confirm, choice.label))) {
       if (!quitting) write(`${dim('(cancelled)')}\n\n`);
       return;
     }
-    write(`${dim(`${commandName} ${command}`)}\n`);
-    await run(command);
+    write(`${dim(`(${choice.label})`)}\n`);
+    // The button goes to the same listener as a press in Slack, which checks its value part by part.
+    await runAndShow(() => options.press(choice), `The ${choice.label} button did nothing.`);
   };
 
   try {
@@ -303,7 +288,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       if (n === undefined) options.onCommandLine?.(line);
       if (QUIT_WORDS.has(word.toLowerCase())) break;
       if (n !== undefined) await pick(n);
-      else if (!(await run(line))) break;
+      else if (!(await runAndShow(() => options.run(line)))) break;
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -1,11 +1,8 @@
 /**
  * The console's sandbox: started in this process (loaded lazily, so a console against real clusters
- * never loads it) and wired in as the one cluster `sandbox`, through the same client factories the
- * Slack app takes.
+ * never loads it) and wired in as the one cluster `sandbox`, through the composition root's clients for
+ * a cluster at fixed addresses (its kubeconfig YAML and its ELB endpoint).
  */
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { KubeConfig } from '@kubernetes/client-node';
-import type { AppOverrides } from '../app.js';
 import { parseDnsServer, type ClusterConfig, type Config } from '../config/index.js';
 import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
 
@@ -25,7 +22,8 @@ export const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {
 export interface ConsoleSandbox {
   /** The configuration with the sandbox as its only cluster. */
   config: Config;
-  overrides: AppOverrides;
+  /** Where the sandbox's Kubernetes API and ELB API are. */
+  endpoints: { kubeconfigYaml: string; elbEndpoint: string; region: string };
   /** Kubernetes API base URL, for the log. */
   kubeApi: string;
   close(): Promise<void>;
@@ -45,20 +43,7 @@ export async function startConsoleSandbox(start: StartSandbox, config: Config, o
   const dns = parseDnsServer(info.dnsServer);
   return {
     config: { ...config, clusters: [cluster], clusterName: info.clusterName, awsRegion: info.region, dnsServers: dns ? [dns] : [] },
-    overrides: {
-      loadKubeConfig: () => {
-        const kc = new KubeConfig();
-        kc.loadFromString(sandbox.kubeconfigYaml);
-        return kc;
-      },
-      createElbClient: () =>
-        new ElasticLoadBalancingClient({
-          region: info.region,
-          endpoint: info.elbEndpoint,
-          // The sandbox accepts any credentials; these keep the SDK from looking for real ones.
-          credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-        }),
-    },
+    endpoints: { kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: info.elbEndpoint, region: info.region },
     kubeApi: info.kubeApi,
     close: () => sandbox.close(),
   };

@@ -33,8 +33,6 @@ export interface LbJobData {
   /** retype: the new type. */
   targetType?: Exclude<ServiceType, 'LoadBalancer'>;
   requester: LbJobRequester;
-  /** The channel message the job updates in place with its progress (absent if it could not be posted). */
-  progress?: { channel: string; ts: string };
   /** epoch ms */
   requestedAt: number;
 }

@@ -7,7 +7,6 @@ import { BotError } from './errors.js';
 import { manifestYaml, serviceManifest } from './manifest.js';
 import { lbJobId, type LbJobData, type LbOperation } from './lb-jobs.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
-import type { MessageRef } from '../ports/notifier.js';
 import type { LbJobQueue } from '../ports/queue.js';
 import type {
   CreateResult,
@@ -37,8 +36,6 @@ export interface QueuedResult {
   name: string;
   /** The same change was already queued or running: nothing new was queued. */
   duplicate: boolean;
-  /** The channel message the job updates with its progress (absent if it could not be posted). */
-  progress?: MessageRef;
 }
 
 /** Who asked: the job mentions them and posts its progress in their channel. */
@@ -49,25 +46,12 @@ export interface Requester {
   responseUrl?: string;
 }
 
-/** The web side's part of a job's progress message (rendering and Slack live in the composition root). */
-export interface ProgressPoster {
-  /** Posts the job's first progress message into the requester's channel; undefined if there is nothing to update. */
-  post(data: LbJobData): Promise<MessageRef | undefined>;
-  /** Replaces it with a note, when the job was not queued after all. */
-  replace(ref: MessageRef, text: string): Promise<void>;
-}
-
 /**
  * Load-balancer jobs: with these, changes that create, change or remove a load balancer are queued
- * (the web side posts the progress message first, so the job can update it); without them, they are
- * made directly.
+ * (the job posts its progress message in the requester's channel); without them, they are made directly.
  */
 export interface LbJobsDeps {
   queue: LbJobQueue;
-  /** Posts the progress message; without it (or when posting fails) the job posts its own. */
-  progress?: ProgressPoster;
-  /** Told when the progress message could not be posted (the job still runs). */
-  onProgressPostFailed?: (err: unknown) => void;
 }
 
 export interface OperationsDeps {
@@ -84,36 +68,17 @@ const MAX_EVENTS = 10;
 export function makeOperations({ clusters, now = () => new Date(), lbJobs }: OperationsDeps) {
   /**
    * Queues a load-balancer job. Order: is the same change already queued (this also fails fast, changing
-   * nothing, when Redis is unreachable)? Then `validate` (e.g. a dry-run create), then post the progress
-   * message, then enqueue with its ts.
+   * nothing, when Redis is unreachable)? Then `validate` (e.g. a dry-run create), then enqueue — which
+   * decides, atomically, whether this submission is a new job or the one already there. The job posts its
+   * own progress message, once, so a duplicate submission posts nothing.
    */
-  async function enqueue(jobs: LbJobsDeps, data: Omit<LbJobData, 'progress'>, validate?: () => Promise<unknown>): Promise<OperationResult> {
+  async function enqueue(jobs: LbJobsDeps, data: LbJobData, validate?: () => Promise<unknown>): Promise<OperationResult> {
     const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
     const base = { jobId, operation: data.operation, cluster: data.cluster, namespace: data.namespace, name: data.name };
     if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
     await validate?.();
-    let progress: MessageRef | undefined;
-    if (jobs.progress && data.requester.channelId) {
-      try {
-        progress = await jobs.progress.post(data);
-      } catch (err) {
-        jobs.onProgressPostFailed?.(err);
-      }
-    }
-    let queued: { duplicate: boolean };
-    try {
-      queued = await jobs.queue.enqueue(progress ? { ...data, progress } : data);
-    } catch (err) {
-      if (progress && err instanceof BotError) {
-        await jobs.progress?.replace(progress, `Not started: ${err.userMessage}`).catch(() => undefined);
-      }
-      throw err;
-    }
-    if (queued.duplicate && progress) {
-      await jobs.progress?.replace(progress, `Already in progress: \`${jobId}\``).catch(() => undefined);
-      return { kind: 'queued', result: { ...base, duplicate: true } };
-    }
-    return { kind: 'queued', result: { ...base, duplicate: queued.duplicate, ...(progress ? { progress } : {}) } };
+    const queued = await jobs.queue.enqueue(data);
+    return { kind: 'queued', result: { ...base, duplicate: queued.duplicate } };
   }
 
   /** Is this job queued, running or waiting? (Also fails fast, changing nothing, when Redis is unreachable.) */
@@ -133,7 +98,7 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
     name: string,
     requester: Requester,
     extra: Pick<LbJobData, 'manifest' | 'targetType'> = {},
-  ): Omit<LbJobData, 'progress'> {
+  ): LbJobData {
     return {
       version: 1,
       operation,

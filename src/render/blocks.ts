@@ -63,13 +63,18 @@ export interface ActionsBlock {
 
 export type Block = SectionBlock | ContextBlock | HeaderBlock | DividerBlock | ActionsBlock;
 
-/** What every renderer returns; the Slack adapter posts it, the console prints `renderToText(reply)`. */
-export interface Reply {
-  /** `in_channel` for changes the team should see; `ephemeral` for errors, help, dry runs, lists, details. */
-  responseType: 'ephemeral' | 'in_channel';
+/** A message svcbot posts or updates in a channel (a job's progress, an endpoint, a thread reply). */
+export interface Message {
   /** Plain-text fallback (notifications, screen readers), readable on its own; escaped like mrkdwn. */
   text: string;
+  /** Block Kit blocks; empty for a text-only message. */
   blocks: Block[];
+}
+
+/** What every command renderer returns; the Slack adapter delivers it, the console prints `renderToText(reply)`. */
+export interface Reply extends Message {
+  /** `in_channel` for changes the team should see; `ephemeral` for errors, help, dry runs, lists, details. */
+  responseType: 'ephemeral' | 'in_channel';
 }
 
 export const LIMITS = {

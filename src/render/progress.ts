@@ -4,7 +4,7 @@
  */
 import type { LbEndpoint, ProgressView, StepView } from '../domain/progress.js';
 import type { LbStep } from '../domain/lb-jobs.js';
-import type { Block } from './blocks.js';
+import type { Message } from './blocks.js';
 import { code, escapeMrkdwn, mention } from './mrkdwn.js';
 import { humanDuration } from './time.js';
 
@@ -80,7 +80,7 @@ function outcomeLines(v: ProgressView): string[] {
 }
 
 /** The progress message: a title, one line per step with elapsed time, then the outcome or what it waits for. */
-export function renderProgress(v: ProgressView): { text: string; blocks: Block[] } {
+export function renderProgress(v: ProgressView): Message {
   const lines = [...v.steps.map((s) => stepLine(s, v.operation)), ...outcomeLines(v)];
   const head = title(v);
   return {
@@ -97,24 +97,24 @@ export function renderProgress(v: ProgressView): { text: string; blocks: Block[]
  * load balancer is gone (charges stop), may be an orphan, or the job is stuck. (An edit of the progress
  * message notifies nobody; this does.) Undefined for outcomes the requester already hears of otherwise.
  */
-export function renderOutcomeMessage(v: ProgressView): { text: string } | undefined {
+export function renderOutcomeMessage(v: ProgressView): Message | undefined {
   const o = v.outcome;
   if (!o || o.kind === 'ready' || o.kind === 'cancelled') return undefined;
   const who = mention(v.userId);
   const head = `${who ? `${who} ` : ''}${code(`${v.namespace}/${v.name}`)} on ${code(v.cluster)}`;
   switch (o.kind) {
     case 'deleted':
-      return { text: `${head}: load balancer deleted — no further charges.` };
+      return { text: `${head}: load balancer deleted — no further charges.`, blocks: [] };
     case 'orphan':
-      return { text: `${head}: :warning: the load balancer ${code(o.loadBalancer)} is still there — it may be an orphan, still billed (details above).` };
+      return { text: `${head}: :warning: the load balancer ${code(o.loadBalancer)} is still there — it may be an orphan, still billed (details above).`, blocks: [] };
     case 'failed':
-      return { text: `${head}: :x: stuck at *${stepLabel(o.stuckAt, v.operation)}* — ${escapeMrkdwn(o.reason)} (details above).` };
+      return { text: `${head}: :x: stuck at *${stepLabel(o.stuckAt, v.operation)}* — ${escapeMrkdwn(o.reason)} (details above).`, blocks: [] };
   }
 }
 
 /** The thread reply with the endpoint(s), mentioning the requester. */
-export function renderEndpointMessage(v: Pick<ProgressView, 'namespace' | 'name' | 'userId'>, endpoints: readonly LbEndpoint[]): { text: string } {
+export function renderEndpointMessage(v: Pick<ProgressView, 'namespace' | 'name' | 'userId'>, endpoints: readonly LbEndpoint[]): Message {
   const who = mention(v.userId);
   const list = endpoints.map((e) => (e.url ? `${code(`${e.host}:${e.port}`)} — ${e.url}` : code(`${e.host}:${e.port}`)));
-  return { text: `${who ? `${who} ` : ''}${code(`${v.namespace}/${v.name}`)} is reachable at:\n${list.map((l) => `• ${l}`).join('\n')}` };
+  return { text: `${who ? `${who} ` : ''}${code(`${v.namespace}/${v.name}`)} is reachable at:\n${list.map((l) => `• ${l}`).join('\n')}`, blocks: [] };
 }

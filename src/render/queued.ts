@@ -21,7 +21,6 @@ export function renderQueued(result: QueuedResult, options: { commandName?: stri
     const text = `Already in progress: ${id} (${subject}). Nothing new was queued.`;
     return reply('ephemeral', `${text}\n${hint}`, [section(text), context(hint)]);
   }
-  const where = result.progress ? 'progress below, in this channel' : 'progress will be posted here as it goes';
-  const text = `:hourglass_flowing_sand: Queued ${subject} as job ${id} — ${where}.`;
+  const text = `:hourglass_flowing_sand: Queued ${subject} as job ${id} — its progress will be posted in this channel as it goes.`;
   return reply('ephemeral', `${text}\n${hint}`, [section(text), context(hint)]);
 }

@@ -110,9 +110,9 @@ describe('the classic alpine-service walkthrough', () => {
     const queued = await reply(typed.responseId);
     expect(queued.body.response_type).toBe('ephemeral');
     expect(allText(queued)).toContain(jobId);
-    expect(allText(queued)).toMatch(/progress below/);
+    expect(allText(queued)).toMatch(/its progress will be posted in this channel/);
 
-    // The progress message is posted in the channel before the job runs, then updated in place.
+    // The job posts its progress message in the channel when it starts, then updates it in place.
     await channelPost((t) => t.includes('Load balancer for') && t.includes('default/alpine-service'));
     const ready = await waitFor(
       () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/alpine-service') && String(c.body.text).includes('Ready')),

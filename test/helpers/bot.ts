@@ -1,14 +1,14 @@
 /**
- * svcbot wired as in production (startApp), against the sandbox and a local Slack stand-in: what the
- * end-to-end tests drive with signed HTTP requests.
+ * svcbot wired as in production (createSlackAdapters + startSvcbot), against the sandbox and a local Slack
+ * stand-in: what the end-to-end tests drive with signed HTTP requests. Job settings come the one way
+ * svcbot takes options, through its configuration (short waits, a Redis key prefix of its own).
  */
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import * as k8s from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
-import { startApp, type JobOverrides, type RunningApp } from '../../src/app.js';
-import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
+import { createSlackAdapters, endpointClients, startSvcbot, type RunningSvcbot } from '../../src/app.js';
+import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { postSigned, slashCommandBody } from './slack-request.js';
@@ -16,15 +16,24 @@ import { startSlackStub, type SlackStub } from './slack-stub.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 export const BOT_TOKEN = 'xoxb-e2e-token';
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const JOB_QUEUE = 'lb-jobs';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Job settings for tests: short waits, a fast progress message, a short shutdown grace. */
+const FAST_JOBS: Record<string, string> = {
+  JOB_TIMEOUT: '20s',
+  JOB_RECHECK_INTERVAL: '2s',
+  JOB_PROGRESS_INTERVAL: '200ms',
+  JOB_SHUTDOWN_GRACE: '500ms',
+  DNS_PROBE_RATE: '200',
+  ELB_API_RATE: '50',
+};
 
 export interface BotUnderTest {
-  app: RunningApp;
+  app: RunningSvcbot;
   sandbox: Sandbox;
   slack: SlackStub;
   eventsUrl: string;
-  /** The BullMQ key prefix of this bot's load-balancer jobs (its own; removed by stop()). */
+  /** The Redis key prefix of this bot's load-balancer jobs (its own; removed by stop()). */
   queuePrefix: string;
   logs: () => string;
   /** Sends `/svc TEXT` as Slack would; resolves with the HTTP answer (the ack). */
@@ -37,30 +46,34 @@ let responseCounter = 0;
 export async function startBot(
   opts: {
     sandbox?: SandboxOptions;
+    /** Settings over the test ones (environment variables, as svcbot reads them). */
     env?: Record<string, string>;
     /** An SVCBOT_CONFIG YAML file's content (e.g. a `clusters:` list). */
     yaml?: string;
     /** Kubeconfig YAML per configured cluster name; the others get the sandbox's. */
     kubeconfigs?: Record<string, string>;
-    /** Load-balancer job settings over the fast test ones; `false` runs without jobs (changes made directly). */
-    jobs?: Partial<JobOverrides> | false;
+    /** `false` runs without load-balancer jobs (no Redis; changes made directly). */
+    jobs?: false;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...opts.sandbox });
   const slack = await startSlackStub();
+  const queuePrefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
   const config = loadConfig(
     {
-    ...(opts.yaml ? { SVCBOT_CONFIG: '/virtual/svcbot.yaml' } : {}),
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    CLUSTER_NAME: sandbox.info.clusterName,
-    AWS_REGION: sandbox.info.region,
-    DNS_SERVERS: sandbox.info.dnsServer,
-    REDIS_URL,
-    LOG_LEVEL: 'debug',
-    ...opts.env,
+      ...(opts.yaml ? { SVCBOT_CONFIG: '/virtual/svcbot.yaml' } : {}),
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      CLUSTER_NAME: sandbox.info.clusterName,
+      AWS_REGION: sandbox.info.region,
+      DNS_SERVERS: sandbox.info.dnsServer,
+      REDIS_URL,
+      REDIS_PREFIX: queuePrefix,
+      LOG_LEVEL: 'debug',
+      ...FAST_JOBS,
+      ...opts.env,
     },
     () => opts.yaml ?? '',
   );
@@ -72,36 +85,16 @@ export async function startBot(
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const queuePrefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
-  const jobs: JobOverrides | false =
-    opts.jobs === false
-      ? false
-      : {
-          prefix: queuePrefix,
-          queueName: JOB_QUEUE,
-          timeoutMs: 20_000,
-          maxParkMs: 2000,
-          progressIntervalMs: 200,
-          rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50 },
-          watchBackoffMs: { min: 20, max: 200 },
-          graceMs: 500,
-          ...opts.jobs,
-        };
-  const app = await startApp(config, logger, {
-    jobs,
-    loadKubeConfig: (cluster: ClusterConfig) => {
-      const kc = new k8s.KubeConfig();
-      kc.loadFromString(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml);
-      return kc;
+  const clientsFor = (kubeconfigYaml: string) => endpointClients({ kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
+  const adapters = createSlackAdapters(config, logger, {
+    role: 'both',
+    jobs: opts.jobs !== false,
+    clients: {
+      createElbClient: clientsFor(sandbox.kubeconfigYaml).createElbClient!,
+      loadKubeConfig: (cluster) => clientsFor(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml).loadKubeConfig!(cluster),
     },
-    createElbClient: (cluster) =>
-      new ElasticLoadBalancingClient({
-        region: cluster.region ?? sandbox.info.region,
-        endpoint: sandbox.info.elbEndpoint,
-        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-        maxAttempts: 1,
-      }),
   });
+  const app = await startSvcbot(config, adapters, 'both');
   const eventsUrl = `http://127.0.0.1:${app.port}/slack/events`;
   return {
     app,
@@ -122,7 +115,7 @@ export async function startBot(
     },
     async stop() {
       await app.stop();
-      if (jobs !== false) await removeQueue(config.redisUrl, queuePrefix);
+      if (opts.jobs !== false) await removeQueue(config.redisUrl, queuePrefix);
       await slack.close();
       await sandbox.close();
     },
@@ -141,7 +134,7 @@ async function removeQueue(redisUrl: string, prefix: string): Promise<void> {
     redis.disconnect();
     return;
   }
-  const queue = new Queue(JOB_QUEUE, { connection: redis, prefix });
+  const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redis, prefix });
   await queue.obliterate({ force: true });
   await queue.close();
   const keys = await redis.keys(`${prefix}:*`);

@@ -14,6 +14,8 @@ export interface RecordedCall {
   body: Record<string, unknown>;
   authorization?: string;
   at: number;
+  /** The `ts` the stand-in gave a message it accepted (chat.postMessage). */
+  ts?: string;
 }
 
 type Override = (call: RecordedCall) => { status?: number; headers?: Record<string, string>; body: unknown } | undefined;
@@ -88,9 +90,12 @@ export async function startSlackStub(): Promise<SlackStub> {
           res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'svcbot', team: 'Test' }));
           return;
         case 'chat.postMessage':
-        case 'chat.update':
-          res.end(JSON.stringify({ ok: true, channel: body.channel, ts: body.ts ?? `${ts}.000100`, message: { text: body.text } }));
+        case 'chat.update': {
+          const messageTs = typeof body.ts === 'string' ? body.ts : `${ts}.000100`;
+          if (call.method === 'chat.postMessage') call.ts = messageTs;
+          res.end(JSON.stringify({ ok: true, channel: body.channel, ts: messageTs, message: { text: body.text } }));
           return;
+        }
         case 'chat.postEphemeral':
           res.end(JSON.stringify({ ok: true, message_ts: `${ts}.000200` }));
           return;

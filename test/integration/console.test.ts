@@ -95,7 +95,7 @@ describe('svcbot console against the sandbox', () => {
     expect(await c.s.waitFor('[y/N] ')).toContain('Delete Service alpine-service in namespace default on cluster sandbox?');
     c.s.type('y');
     const deleted = await c.s.waitFor('svc> ');
-    expect(deleted).toContain('/svc delete alpine-service -n default --cluster sandbox');
+    expect(deleted).toContain('(Delete)');
     expect(deleted).toMatch(/Deleted ClusterIP Service `alpine-service`/i);
     expect(sandbox.cluster.getService('default', 'alpine-service')).toBeUndefined();
 

@@ -15,14 +15,14 @@
  *
  * Apiserver 500s and ELB Throttling during provisioning are covered by jobs-faults.test.ts.
  */
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { Queue } from 'bullmq';
 import { Resolver } from 'node:dns/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createCommandHandling, startJobWorker } from '../../src/app.js';
+import { createConsoleAdapters, createSlackAdapters, endpointClients, startSvcbot } from '../../src/app.js';
+import type { Reply } from '../../src/render/blocks.js';
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { DEFAULT_PREFIX } from '../../src/adapters/queue/keys.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
@@ -59,8 +59,8 @@ interface World {
   config: Config;
   /** The job queue as BullMQ sees it (default prefix and name), to look at the job's state. */
   jobs: Queue;
-  /** The web side's command handling (createCommandHandling, as `svcbot web` builds it). */
-  web: ReturnType<typeof createCommandHandling>;
+  /** The web side (`startSvcbot` as `svcbot web`), answering through a text chat instead of Slack. */
+  web: { handle(text: string, user: { userId: string; channelId: string }): Promise<Reply> };
   /** The in-process logger (the web side, and the in-process worker if any); `logs()` is what it wrote. */
   logger: Logger;
   logs(): string;
@@ -94,8 +94,16 @@ async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persis
   });
   const logger = createLogger({ level: 'debug', destination });
   // This process's environment does not point the AWS SDK at the sandbox (the children's does).
-  const web = createCommandHandling(config, logger, { createElbClient: () => sandboxElbClient(sandbox) });
-  cleanups.push(() => web.close());
+  const adapters = createConsoleAdapters(config, logger, { role: 'web', clients: sandboxClients(sandbox), write: () => undefined });
+  const running = await startSvcbot(config, adapters, 'web');
+  cleanups.push(() => running.stop());
+  const web = {
+    handle: async (text: string, user: { userId: string; channelId: string }) => {
+      const [reply] = await adapters.text.command(config.slack.command, text, user);
+      if (!reply) throw new Error(`no reply to ${text}`);
+      return reply;
+    },
+  };
   const jobs = new Queue(DEFAULT_QUEUE_NAME, { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: DEFAULT_PREFIX });
   jobs.on('error', () => {
     // Redis is stopped on purpose in one test; this connection reconnects by itself.
@@ -104,12 +112,9 @@ async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persis
   return { sandbox, slack, redis, env, config, jobs, web, logger, logs: () => logText.slice(-20_000) };
 }
 
-function sandboxElbClient(sandbox: Sandbox): ElasticLoadBalancingClient {
-  return new ElasticLoadBalancingClient({
-    region: sandbox.info.region,
-    endpoint: sandbox.info.elbEndpoint,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  });
+/** This process's environment does not point the AWS SDK at the sandbox (the children's does). */
+function sandboxClients(sandbox: Sandbox) {
+  return endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
 }
 
 /** The endpoint messages about Service `name` (jobs/provision.ts, renderEndpointMessage). */
@@ -135,12 +140,14 @@ async function jobState(world: World, jobId: string): Promise<string> {
   return world.jobs.getJobState(jobId);
 }
 
-/** The ts of the job's progress message, which the web side posted before queueing the job. */
-async function progressMessageTs(world: World, jobId: string): Promise<string> {
-  const job = await world.jobs.getJob(jobId);
-  const ts = (job?.data as { progress?: { channel: string; ts: string } } | undefined)?.progress?.ts;
-  if (ts === undefined) throw new Error(`job ${jobId} has no progress message`);
-  return ts;
+/** The ts of the progress message about Service `name`, which the job posts (once) when it first runs. */
+async function progressMessageTs(world: World, name: string): Promise<string> {
+  const post = await world.slack.waitForCall(
+    (c) => c.method === 'chat.postMessage' && c.body.thread_ts === undefined && String(c.body.text).includes(`default/${name}\``),
+    15_000,
+  );
+  if (post.ts === undefined) throw new Error(`no ts for the progress message of ${name}`);
+  return post.ts;
 }
 
 /** The progress message's last version, once it says the job is done. */
@@ -166,7 +173,7 @@ test('svcbot worker SIGKILLed mid-provisioning: a second worker takes the job ov
     const first = spawnSvcbot('worker-1', ['worker'], env);
     const reply = await world.web.handle('create web --selector app=alpine --port 80 --type lb', { userId: USER, channelId: CHANNEL });
     expect(reply.text).toMatch(QUEUED);
-    const progressTs = await progressMessageTs(world, jobId);
+    const progressTs = await progressMessageTs(world, 'web');
 
     // The first worker created the Service, AWS allocated its load balancer, and the job runs again
     // (woken by the Service watch) — it is active, holding its lock, inside the slow ELB call.
@@ -219,13 +226,12 @@ test('Redis restarted while a job is parked waiting for DNS, the name resolving 
   await withOutputOnFailure(async () => {
     // The worker's own settings (park timeout 30 s): a wake-up lost to the restart would show as a job
     // that completes only after its park timeout, too late for the wait below.
-    const worker = startJobWorker(world.config, world.logger, { createElbClient: () => sandboxElbClient(sandbox) });
-    cleanups.push(() => worker.close());
-    await worker.ready;
+    const worker = await startSvcbot(world.config, createSlackAdapters(world.config, world.logger, { role: 'worker', clients: sandboxClients(sandbox) }), 'worker');
+    cleanups.push(() => worker.stop());
 
     const reply = await world.web.handle('create web --selector app=alpine --port 80 --type lb', { userId: USER, channelId: CHANNEL });
     expect(reply.text).toMatch(QUEUED);
-    const progressTs = await progressMessageTs(world, jobId);
+    const progressTs = await progressMessageTs(world, 'web');
 
     await waitFor(
       async () => {

@@ -14,7 +14,7 @@ import { BACKOFF_TYPE } from '../../src/adapters/queue/keys.js';
 import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
-import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
+import { createSlackReplies } from '../../src/adapters/slack/replies.js';
 import { loadConfig } from '../../src/config/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
@@ -107,7 +107,7 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
     clusters: target.registry,
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
-    notifier: createSlackNotifier(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
+    replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
     once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
     waker: bullmqWaker(queue),
     logger,

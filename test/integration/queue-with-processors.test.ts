@@ -14,7 +14,7 @@ import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapter
 import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
 import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
-import { createSlackNotifier } from '../../src/adapters/slack/notifier.js';
+import { createSlackReplies } from '../../src/adapters/slack/replies.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
@@ -49,7 +49,7 @@ beforeAll(async () => {
     clusters: target.registry,
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
-    notifier: createSlackNotifier(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
+    replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
     once: createRedisOnceGuard(redis, { prefix: `${prefix}:${QUEUE}` }),
     waker: bullmqWaker(bullQueue),
     logger,

@@ -4,6 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import { WAYS_TO_RUN } from '../../src/cli.js';
 import type { AppModule, CliDeps, CliIo, ConsoleModule, SandboxModule } from '../../src/cli.js';
+import type { Adapters } from '../../src/app.js';
 import type { Config } from '../../src/config/index.js';
 import type { Logger } from '../../src/logger.js';
 
@@ -141,12 +142,17 @@ function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void>
   let role: string | undefined;
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const adapters = {} as Adapters; // never looked at: the fake svcbot only records what it was given
   const module: AppModule = {
-    startApp: async (c, l, overrides) => {
-      calls.start += 1;
+    createSlackAdapters: (c, l, options) => {
       config = c;
       logger = l;
-      role = overrides?.role;
+      role = options.role;
+      return adapters;
+    },
+    startSvcbot: async (c, a, r) => {
+      calls.start += 1;
+      expect([c, a, r]).toEqual([config, adapters, role]);
       await (opts.start?.() ?? Promise.resolve());
       markStarted();
       return {

@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { registerButtons } from '../../handlers/buttons.js';
 import type { CommandContext, CommandHandler } from '../../handlers/command.js';
+import { registerSlashCommand } from '../../handlers/slash-command.js';
+import { createTextChat } from '../../src/adapters/console/text-chat.js';
 import { historyFile, noHistoryFile } from '../../src/console/history.js';
 import { completeLine, runConsole, type ConsoleOptions } from '../../src/console/loop.js';
 import { deleteButton, describeButton, type ServiceRef } from '../../src/render/actions.js';
@@ -29,9 +33,24 @@ function fakeHandler(answer: (text: string) => Promise<Reply> | Reply = (text) =
   return { handle, calls };
 }
 
-/** Starts the console and waits for its first prompt; `done` settles when it ends. */
+/**
+ * Starts the console as `svcbot console` wires it (its text chat, svcbot's real slash-command and button
+ * listeners) over `handle`, and waits for its first prompt; `done` settles when it ends.
+ */
 async function start(s: Screen, handle: CommandHandler, options: Partial<ConsoleOptions> = {}) {
-  const done = runConsole({ input: s.input, output: s.output, handle, userId: 'alice', terminal: false, ...options });
+  const chat = createTextChat(() => undefined);
+  const deps = { handle, replies: chat.replies, logger: pino({ level: 'silent' }) };
+  registerSlashCommand(chat.transport, { ...deps, commandName: '/svc' });
+  registerButtons(chat.transport, deps);
+  const me = { userId: 'alice', channelId: 'console' };
+  const done = runConsole({
+    input: s.input,
+    output: s.output,
+    run: (line) => chat.command('/svc', line, me),
+    press: (choice) => chat.press(choice.actionId, choice.value, me),
+    terminal: false,
+    ...options,
+  });
   await s.waitFor('svc> ');
   return { done };
 }
@@ -40,7 +59,7 @@ describe('runConsole (line mode, as with piped input)', () => {
   it('runs each line through the handler as the user, prints the reply as text, ignores empty lines, ends on exit', async () => {
     const s = screen();
     const h = fakeHandler();
-    const { done } = await start(s, h.handle, { channelId: 'console' });
+    const { done } = await start(s, h.handle);
     s.type('/svc list');
     const out = await s.waitFor('svc> ');
     expect(out).toBe('/svc list\n(only you)\nServices in `default`: `web`\n\nsvc> ');
@@ -51,8 +70,8 @@ describe('runConsole (line mode, as with piped input)', () => {
     s.type('exit');
     await done;
     expect(h.calls).toEqual([
-      ['/svc list', { userId: 'alice', channelId: 'console' }],
-      ['list -A', { userId: 'alice', channelId: 'console' }],
+      ['/svc list', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }],
+      ['list -A', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }],
     ]);
   });
 
@@ -82,7 +101,7 @@ describe('runConsole (line mode, as with piped input)', () => {
     s.input.end('list\ncreated\n2\ny\n');
     await done;
     expect(h.calls.map(([t]) => t)).toEqual(['list', 'created', 'delete web -n default --cluster prod']);
-    expect(s.text()).toMatch(/svc> created\n\(posted to the channel\)[\s\S]*svc> 2\n[\s\S]*Delete\? \[y\/N\] y\n\/svc delete web -n default --cluster prod\n\(only you\)\nServices in `default`: `web`\n\nsvc> \n$/);
+    expect(s.text()).toMatch(/svc> created\n\(posted to the channel\)[\s\S]*svc> 2\n[\s\S]*Delete\? \[y\/N\] y\n\(Delete\)\n\(only you\)\nServices in `default`: `web`\n\nsvc> \n$/);
   });
 
   it('runs lines that arrive together one after another, in order', async () => {
@@ -110,7 +129,7 @@ describe('runConsole (line mode, as with piped input)', () => {
     await done;
   });
 
-  it('typing a number presses that button: the same command as in Slack, as the same user', async () => {
+  it('typing a number presses that button: the same listener and command as in Slack, as the same user', async () => {
     const s = screen();
     const h = fakeHandler();
     const { done } = await start(s, h.handle);
@@ -118,8 +137,8 @@ describe('runConsole (line mode, as with piped input)', () => {
     await s.waitFor('svc> ');
     s.type('1');
     const out = await s.waitFor('svc> ');
-    expect(out).toContain('/svc describe web -n default --cluster prod\n(only you)');
-    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice' }]);
+    expect(out).toContain('(Details)\n(only you)');
+    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }]);
     s.type('exit');
     await done;
   });
@@ -169,14 +188,14 @@ describe('runConsole (line mode, as with piped input)', () => {
     expect(h.calls.map(([text]) => text)).toEqual(['created', 'list']);
   });
 
-  it('a button whose value does not name a Service runs nothing', async () => {
+  it('a button whose value does not name a Service runs nothing (the listener refuses it, as in Slack)', async () => {
     const s = screen();
     const h = fakeHandler();
     const { done } = await start(s, h.handle);
     s.type('bad');
     await s.waitFor('svc> ');
     s.type('1');
-    expect(await s.waitFor('svc> ')).toBe('1\nThe Details button does nothing in the console.\n\nsvc> ');
+    expect(await s.waitFor('svc> ')).toBe('1\n(Details)\nThe Details button did nothing.\n\nsvc> ');
     s.type('exit');
     await done;
     expect(h.calls).toHaveLength(1);

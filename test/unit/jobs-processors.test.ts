@@ -13,7 +13,8 @@ import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { emptyState, type LbJobState } from '../../src/domain/progress.js';
 import { JobParked, PermanentJobError, TransientJobError, type JobStop, type OnceGuard } from '../../src/ports/jobs.js';
-import type { Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
+import type { ChannelMessages } from '../../src/ports/replies.js';
+import type { Message } from '../../src/render/blocks.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import pino from 'pino';
 import { fakeWorld } from '../fakes/index.js';
@@ -39,9 +40,9 @@ const noWatch: ServiceWatch = {
 
 function setup(resolves = true) {
   const world = fakeWorld(['prod']);
-  const posts: { channel: string; message: OutgoingMessage; threadTs?: string }[] = [];
-  const updates: OutgoingMessage[] = [];
-  const notifier: Notifier = {
+  const posts: { channel: string; message: Message; threadTs?: string }[] = [];
+  const updates: Message[] = [];
+  const notifier: ChannelMessages = {
     post: (channel, message, opts) => {
       posts.push({ channel, message, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}) });
       return Promise.resolve({ channel, ts: `${posts.length}.0` });
@@ -57,11 +58,11 @@ function setup(resolves = true) {
     elb: createProber({ name: 'elb', ratePerSecond: 100, wake }),
     kube: createProber({ name: 'kube', ratePerSecond: 100, wake }),
   };
-  const board = createProgressBoard({ notifier, minIntervalMs: 10, tickMs: 5 });
+  const board = createProgressBoard({ replies: notifier, minIntervalMs: 10, tickMs: 5 });
   const deps: LbJobDeps = {
     clusters: world.registry,
     resolver: { resolve4: () => Promise.resolve(resolves ? ['10.0.0.1'] : []) },
-    notifier,
+    replies: notifier,
     board,
     once: memoryOnce(),
     watchWakeups: createWatchWakeups(noWatch, wake),
@@ -137,7 +138,7 @@ test('provision where Slack refuses the progress message (svcbot not in the chan
   const s = setup();
   const fallbacks: (string | undefined)[] = [];
   // The first post (the progress message) is refused outright; later ones go out through the response_url.
-  s.deps.notifier.post = (channel, message, opts) => {
+  s.deps.replies.post = (channel, message, opts) => {
     fallbacks.push(opts?.fallbackResponseUrl);
     if (fallbacks.length === 1) return Promise.reject(Object.assign(new Error('not_in_channel'), { code: 'slack_not_in_channel' }));
     s.posts.push({ channel, message });

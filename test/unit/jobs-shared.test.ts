@@ -13,13 +13,14 @@ import { BotError } from '../../src/domain/errors.js';
 import type { LbJobData } from '../../src/domain/lb-jobs.js';
 import { progressView } from '../../src/domain/progress.js';
 import { PermanentJobError, TransientJobError } from '../../src/ports/jobs.js';
-import type { MessageRef, Notifier, OutgoingMessage } from '../../src/ports/notifier.js';
+import type { ChannelMessages, MessageRef } from '../../src/ports/replies.js';
+import type { Message } from '../../src/render/blocks.js';
 import { renderEndpointMessage, renderOutcomeMessage, renderProgress } from '../../src/render/progress.js';
 import { waitFor } from '../helpers/wait.js';
 
 function recordingNotifier() {
-  const updates: { ref: MessageRef; message: OutgoingMessage; at: number }[] = [];
-  const notifier: Notifier = {
+  const updates: { ref: MessageRef; message: Message; at: number }[] = [];
+  const notifier: ChannelMessages = {
     post: () => Promise.resolve({ channel: 'C1', ts: '1.1' }),
     update: (ref, message) => {
       updates.push({ ref, message, at: Date.now() });
@@ -32,13 +33,13 @@ function recordingNotifier() {
 describe('progress board', () => {
   test('coalesces: the first version goes at once, then at most one per interval per message, always the latest', async () => {
     const { notifier, updates } = recordingNotifier();
-    const board = createProgressBoard({ notifier, minIntervalMs: 200, tickMs: 10 });
+    const board = createProgressBoard({ replies: notifier, minIntervalMs: 200, tickMs: 10 });
     const a = { channel: 'C1', ts: '1.1' };
     const b = { channel: 'C1', ts: '2.2' };
-    void board.show(a, { text: 'a1' });
-    for (let i = 2; i <= 20; i++) void board.show(a, { text: `a${i}` });
-    void board.show(b, { text: 'b1' });
-    await board.show(a, { text: 'a-final' }, { final: true });
+    void board.show(a, { text: 'a1', blocks: [] });
+    for (let i = 2; i <= 20; i++) void board.show(a, { text: `a${i}`, blocks: [] });
+    void board.show(b, { text: 'b1', blocks: [] });
+    await board.show(a, { text: 'a-final', blocks: [] }, { final: true });
     const forA = updates.filter((u) => u.ref.ts === '1.1');
     expect(forA.map((u) => u.message.text)).toEqual(['a1', 'a-final']);
     expect(forA[1]!.at - forA[0]!.at).toBeGreaterThanOrEqual(190);
@@ -48,10 +49,10 @@ describe('progress board', () => {
 
   test('close() sends the versions still pending (a final state held back by the interval)', async () => {
     const { notifier, updates } = recordingNotifier();
-    const board = createProgressBoard({ notifier, minIntervalMs: 60_000, tickMs: 5 });
+    const board = createProgressBoard({ replies: notifier, minIntervalMs: 60_000, tickMs: 5 });
     const ref = { channel: 'C1', ts: '9.9' };
-    void board.show(ref, { text: 'first' });
-    void board.show(ref, { text: 'final' }, { final: true });
+    void board.show(ref, { text: 'first', blocks: [] });
+    void board.show(ref, { text: 'final', blocks: [] }, { final: true });
     await board.close();
     expect(updates.map((u) => u.message.text)).toEqual(['first', 'final']);
   });
@@ -59,7 +60,7 @@ describe('progress board', () => {
   test('a failed update is tried again at the next slot; a final one is awaited until sent', async () => {
     let fail = 1;
     const sent: string[] = [];
-    const notifier: Notifier = {
+    const notifier: ChannelMessages = {
       post: () => Promise.resolve(undefined),
       update: (_ref, message) => {
         if (fail-- > 0) return Promise.reject(new Error('ratelimited'));
@@ -67,8 +68,8 @@ describe('progress board', () => {
         return Promise.resolve();
       },
     };
-    const board = createProgressBoard({ notifier, minIntervalMs: 50, tickMs: 5 });
-    await board.show({ channel: 'C', ts: '1' }, { text: 'done' }, { final: true });
+    const board = createProgressBoard({ replies: notifier, minIntervalMs: 50, tickMs: 5 });
+    await board.show({ channel: 'C', ts: '1' }, { text: 'done', blocks: [] }, { final: true });
     expect(sent).toEqual(['done']);
     expect(board.backlog).toBe(0);
     await board.close();

@@ -1,26 +1,24 @@
 /**
  * makeOperations with load-balancer jobs: changes that create, change or remove a load balancer are
- * queued (after the same checks a direct change makes, and after posting the progress message), never
- * made directly; everything else is still made directly. Over the in-memory cluster fakes, a recording
- * fake of the LbJobQueue port and a recording fake ProgressPoster.
+ * queued (after the same checks a direct change makes), never made directly; everything else is still made
+ * directly. The web side posts no message (the job posts its own progress message, once). Over the
+ * in-memory cluster fakes and a recording fake of the LbJobQueue port.
  */
 import type { ServiceType } from '../../src/domain/command.js';
 import { BotError } from '../../src/domain/errors.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
-import { makeOperations, type LbJobsDeps, type OperationResult, type ProgressPoster, type Requester, type ServiceCommand } from '../../src/domain/operations.js';
-import type { MessageRef } from '../../src/ports/notifier.js';
+import { makeOperations, type LbJobsDeps, type OperationResult, type Requester, type ServiceCommand } from '../../src/domain/operations.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../src/ports/queue.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const ALICE: Requester = { userId: 'U123ALICE', channelId: 'C42OPS' };
-const REF: MessageRef = { channel: 'C42OPS', ts: '1748779200.000100' };
 const WEB_PROVISION = 'provision.prod.default.web';
 
-/** Every call the fakes saw, in order, across the queue and the progress poster. */
+/** Every call the queue saw, in order. */
 type Call = string;
 
 /** A recording LbJobQueue: `jobs` is what list() returns (per cluster); failures are set per method. */
@@ -53,55 +51,24 @@ class FakeLbJobQueue implements LbJobQueue {
   }
 }
 
-/** A recording ProgressPoster: post() answers `postResult` (or rejects with `postError`). */
-class FakeProgress implements ProgressPoster {
-  readonly posted: LbJobData[] = [];
-  readonly replaced: { ref: MessageRef; text: string }[] = [];
-  postResult: MessageRef | undefined = REF;
-  postError: Error | undefined;
-  replaceError: Error | undefined;
-
-  constructor(private readonly calls: Call[]) {}
-
-  post(data: LbJobData): Promise<MessageRef | undefined> {
-    this.calls.push(`post ${lbJobId(data.operation, data.cluster, data.namespace, data.name)}`);
-    if (this.postError !== undefined) return Promise.reject(this.postError);
-    this.posted.push(data);
-    return Promise.resolve(this.postResult);
-  }
-
-  replace(ref: MessageRef, text: string): Promise<void> {
-    this.calls.push(`replace ${ref.ts}`);
-    if (this.replaceError !== undefined) return Promise.reject(this.replaceError);
-    this.replaced.push({ ref, text });
-    return Promise.resolve();
-  }
-}
-
 function command(text: string): ServiceCommand {
   const parsed = parseCommand(text);
   if (parsed.kind === 'jobs' || parsed.kind === 'cancel') throw new Error(`not a service command: ${text}`);
   return parsed;
 }
 
-function setup(opts: { progress?: boolean; onProgressPostFailed?: boolean } = {}) {
+function setup() {
   const { registry, targets } = fakeWorld(['prod', 'staging']);
   const [prod, staging] = targets as [InMemoryTarget, InMemoryTarget];
   const calls: Call[] = [];
   const queue = new FakeLbJobQueue(calls);
-  const progress = new FakeProgress(calls);
-  const postFailures: unknown[] = [];
   const lbJobs: LbJobsDeps = { queue };
-  if (opts.progress ?? true) lbJobs.progress = progress;
-  if (opts.onProgressPostFailed ?? true) lbJobs.onProgressPostFailed = (err) => postFailures.push(err);
   const operations = makeOperations({ clusters: registry, now: () => NOW, lbJobs });
   return {
     prod,
     staging,
     queue,
-    progress,
     calls,
-    postFailures,
     run: (text: string, requester: Requester = ALICE) => operations.run(command(text), requester),
   };
 }
@@ -136,7 +103,7 @@ describe('create --type loadbalancer', () => {
   test('is queued as a provision job with the manifest and the requester; no Service is created', async () => {
     const { run, prod, staging, queue, calls } = setup();
     const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false, progress: REF });
+    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false });
     expect(queue.enqueued).toEqual([
       {
         version: 1,
@@ -146,11 +113,10 @@ describe('create --type loadbalancer', () => {
         name: 'web',
         manifest: manifest('web', 'LoadBalancer'),
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
-        progress: REF,
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`post ${WEB_PROVISION}`, `enqueue ${WEB_PROVISION}`]);
+    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`]);
     expect(new Set(calls.filter(isList))).toEqual(new Set(['list prod']));
     expect(prod.cluster.writes).toEqual([]);
     expect(await prod.cluster.listServices(null)).toEqual([]);
@@ -173,23 +139,21 @@ describe('create --type loadbalancer', () => {
     expect(queue.enqueued[0]).toMatchObject({ operation: 'provision', name: 'alpine', manifest: manifest('alpine', 'LoadBalancer') });
   });
 
-  test('is validated as a direct create would be: a taken name is already_exists, and nothing is posted or queued', async () => {
-    const { run, prod, queue, progress } = setup();
+  test('is validated as a direct create would be: a taken name is already_exists, and nothing is queued', async () => {
+    const { run, prod, queue } = setup();
     await existing(prod, 'web', 'ClusterIP');
     await expectBotError(run('create web --selector app=alpine --port 81 --type loadbalancer'), 'already_exists', '`web`');
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).type).toBe('ClusterIP');
   });
 
-  test('a missing namespace (which only the cluster knows) fails before anything is posted or queued', async () => {
-    const { run, prod, queue, progress } = setup();
+  test('a missing namespace (which only the cluster knows) fails before anything is queued', async () => {
+    const { run, prod, queue } = setup();
     await expectBotError(run('create web --selector app=alpine --port 80 --type loadbalancer -n nowhere'), 'not_found', '`nowhere`');
     prod.cluster.failNext('createService', new BotError('forbidden', 'services is forbidden'));
     await expectBotError(run('create web --selector app=alpine --port 80 --type loadbalancer'), 'forbidden', 'services is forbidden');
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual([]);
   });
 
@@ -201,8 +165,8 @@ describe('create --type loadbalancer', () => {
     expect(prod.cluster.writes).toEqual([]);
   });
 
-  test.each(UNFINISHED)('a second submission while the job is %s is that job: duplicate, nothing posted or queued', async (state) => {
-    const { run, prod, queue, progress, calls } = setup();
+  test.each(UNFINISHED)('a second submission while the job is %s is that job: duplicate, nothing queued', async (state) => {
+    const { run, prod, queue, calls } = setup();
     // The running job has already created the Service: that is not a "name taken" error.
     await existing(prod, 'web', 'LoadBalancer');
     queue.jobs = [summary(WEB_PROVISION, state)];
@@ -212,7 +176,6 @@ describe('create --type loadbalancer', () => {
     });
     expect(calls).toEqual(['list prod']);
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 
@@ -252,7 +215,7 @@ describe('type', () => {
     const { run, prod, queue, calls } = setup();
     await existing(prod, 'web', 'ClusterIP');
     const { result } = as(await run('type web loadbalancer'), 'queued');
-    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false, progress: REF });
+    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false });
     expect(queue.enqueued).toEqual([
       {
         version: 1,
@@ -261,11 +224,10 @@ describe('type', () => {
         namespace: 'default',
         name: 'web',
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
-        progress: REF,
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`post ${WEB_PROVISION}`, `enqueue ${WEB_PROVISION}`]);
+    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).type).toBe('ClusterIP');
   });
@@ -277,7 +239,7 @@ describe('type', () => {
     const { run, prod, queue } = setup();
     await existing(prod, 'web', 'LoadBalancer');
     const { result } = as(await run(`type web ${word}`), 'queued');
-    expect(result).toEqual({ jobId: 'retype.prod.default.web', operation: 'retype', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false, progress: REF });
+    expect(result).toEqual({ jobId: 'retype.prod.default.web', operation: 'retype', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false });
     expect(queue.enqueued).toEqual([
       {
         version: 1,
@@ -287,7 +249,6 @@ describe('type', () => {
         name: 'web',
         targetType,
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
-        progress: REF,
         requestedAt: NOW.getTime(),
       },
     ]);
@@ -311,7 +272,7 @@ describe('type', () => {
   });
 
   test.each(UNFINISHED)('already LoadBalancer while its provision job is %s: that job (duplicate), nothing queued', async (state) => {
-    const { run, prod, queue, progress } = setup();
+    const { run, prod, queue } = setup();
     await existing(prod, 'web', 'LoadBalancer');
     queue.jobs = [summary(WEB_PROVISION, state)];
     expect(await run('type web loadbalancer')).toEqual({
@@ -319,7 +280,6 @@ describe('type', () => {
       result: { jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true },
     });
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 
@@ -334,25 +294,23 @@ describe('type', () => {
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 
-  test('to LoadBalancer while a provision job for it is unfinished: that job, nothing posted or queued', async () => {
-    const { run, prod, queue, progress } = setup();
+  test('to LoadBalancer while a provision job for it is unfinished: that job, nothing queued', async () => {
+    const { run, prod, queue } = setup();
     await existing(prod, 'web', 'ClusterIP');
     queue.jobs = [summary(WEB_PROVISION, 'waiting')];
     const { result } = as(await run('type web loadbalancer'), 'queued');
     expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 
-  test('a retype while the same retype is unfinished: duplicate, nothing posted or queued', async () => {
-    const { run, prod, queue, progress } = setup();
+  test('a retype while the same retype is unfinished: duplicate, nothing queued', async () => {
+    const { run, prod, queue } = setup();
     await existing(prod, 'web', 'LoadBalancer');
     queue.jobs = [summary('retype.prod.default.web', 'active')];
     const { result } = as(await run('type web nodeport'), 'queued');
     expect(result).toEqual({ jobId: 'retype.prod.default.web', operation: 'retype', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
   });
 
   test('an ExternalName Service is still refused, before the queue is asked', async () => {
@@ -387,7 +345,7 @@ describe('delete', () => {
     const { run, prod, queue, calls } = setup();
     await existing(prod, 'web', 'LoadBalancer');
     const { result } = as(await run('delete web'), 'queued');
-    expect(result).toEqual({ jobId: 'delete.prod.default.web', operation: 'delete', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false, progress: REF });
+    expect(result).toEqual({ jobId: 'delete.prod.default.web', operation: 'delete', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false });
     expect(queue.enqueued).toEqual([
       {
         version: 1,
@@ -396,11 +354,10 @@ describe('delete', () => {
         namespace: 'default',
         name: 'web',
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
-        progress: REF,
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual(['post delete.prod.default.web', 'enqueue delete.prod.default.web']);
+    expect(withoutLists(calls)).toEqual(['enqueue delete.prod.default.web']);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).deleting).toBe(false);
   });
@@ -415,130 +372,39 @@ describe('delete', () => {
     expect(calls).toEqual([]);
   });
 
-  test.each(UNFINISHED)('while its delete job is %s: duplicate, nothing posted or queued', async (state) => {
-    const { run, prod, queue, progress } = setup();
+  test.each(UNFINISHED)('while its delete job is %s: duplicate, nothing queued', async (state) => {
+    const { run, prod, queue } = setup();
     await existing(prod, 'web', 'LoadBalancer');
     queue.jobs = [summary('delete.prod.default.web', state)];
     const { result } = as(await run('delete web'), 'queued');
     expect(result).toEqual({ jobId: 'delete.prod.default.web', operation: 'delete', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
     expect(queue.enqueued).toEqual([]);
-    expect(progress.posted).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 });
 
-describe('the progress message', () => {
-  test('is posted (with the job data, in the requester\'s channel) before the job is queued, and the job carries its ref', async () => {
-    const { run, queue, progress, calls } = setup();
-    await run('create web --selector app=alpine --port 80 --type loadbalancer');
-    expect(calls.indexOf(`post ${WEB_PROVISION}`)).toBeLessThan(calls.indexOf(`enqueue ${WEB_PROVISION}`));
-    expect(calls.indexOf(`post ${WEB_PROVISION}`)).toBeGreaterThanOrEqual(0);
-    expect(progress.posted).toHaveLength(1);
-    const posted = progress.posted[0]!;
-    expect(posted).not.toHaveProperty('progress');
-    expect(posted).toMatchObject({ operation: 'provision', name: 'web', requester: { userId: 'U123ALICE', channelId: 'C42OPS' }, requestedAt: NOW.getTime() });
-    expect(queue.enqueued[0]).toEqual({ ...posted, progress: REF });
-  });
-
-  test('enqueue fails with queue_unavailable: replaced with "Not started: …", the error propagates, nothing changed', async () => {
-    const { run, prod, queue, progress } = setup();
+describe('the queue decides', () => {
+  test('enqueue fails with queue_unavailable: the error propagates, nothing changed', async () => {
+    const { run, prod, queue } = setup();
     queue.enqueueError = UNAVAILABLE;
     const err = await expectBotError(run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queue_unavailable');
     expect(err).toBe(UNAVAILABLE);
-    expect(progress.replaced).toEqual([{ ref: REF, text: 'Not started: The job queue (Redis) cannot be reached.' }]);
     expect(queue.enqueued).toEqual([]);
     expect(prod.cluster.writes).toEqual([]);
     expect(await prod.cluster.listServices(null)).toEqual([]);
   });
 
-  test('enqueue fails and the note cannot be posted either: the queue\'s error still propagates', async () => {
-    const { run, prod, queue, progress } = setup();
-    await existing(prod, 'web', 'LoadBalancer');
-    queue.enqueueError = UNAVAILABLE;
-    progress.replaceError = new Error('slack is down too');
-    const err = await expectBotError(run('delete web'), 'queue_unavailable');
-    expect(err).toBe(UNAVAILABLE);
-    expect(prod.cluster.writes).toEqual(['create default/web']);
-  });
-
-  test('the queue reports a duplicate on enqueue: replaced with "Already in progress", the result is that job', async () => {
-    const { run, queue, progress } = setup();
+  test('the queue reports a duplicate on enqueue (a concurrent submission won): the result is that job', async () => {
+    const { run, queue } = setup();
     queue.reportDuplicate = true;
     const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
     expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
-    expect(progress.replaced).toEqual([{ ref: REF, text: 'Already in progress: `provision.prod.default.web`' }]);
   });
 
-  test('the queue reports a duplicate and there is no progress message (no channel): that job, nothing replaced', async () => {
-    const { run, queue, progress } = setup();
-    queue.reportDuplicate = true;
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer', { userId: 'U123ALICE' }), 'queued');
-    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
-    expect(progress.replaced).toEqual([]);
-  });
-
-  test('the queue reports a duplicate and the note cannot be posted: still that job, no error', async () => {
-    const { run, queue, progress } = setup();
-    queue.reportDuplicate = true;
-    progress.replaceError = new Error('slack is down');
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(result.duplicate).toBe(true);
-    expect(result).not.toHaveProperty('progress');
-  });
-
-  test('posting fails: onProgressPostFailed is told, and the job is still queued without a progress ref', async () => {
-    const { run, queue, progress, postFailures } = setup();
-    const failure = new BotError('slack_not_in_channel', 'svcbot is not in this channel.');
-    progress.postError = failure;
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(postFailures).toEqual([failure]);
-    expect(result).toEqual({ jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: false });
-    expect(queue.enqueued).toHaveLength(1);
-    expect(queue.enqueued[0]).not.toHaveProperty('progress');
-    expect(queue.enqueued[0]).toMatchObject({ operation: 'provision', requester: { userId: 'U123ALICE', channelId: 'C42OPS' } });
-  });
-
-  test('posting fails and nobody is listening: the job is still queued', async () => {
-    const { run, queue, progress } = setup({ onProgressPostFailed: false });
-    progress.postError = new Error('socket hang up');
-    as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(queue.enqueued).toHaveLength(1);
-    expect(queue.enqueued[0]).not.toHaveProperty('progress');
-  });
-
-  test('nothing to update (post answers undefined): queued without a progress ref', async () => {
-    const { run, queue, progress, postFailures } = setup();
-    progress.postResult = undefined;
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(result).not.toHaveProperty('progress');
-    expect(queue.enqueued[0]).not.toHaveProperty('progress');
-    expect(postFailures).toEqual([]);
-  });
-
-  test('without a channel no progress message is posted; the job is queued with an empty channel', async () => {
-    const { run, queue, progress, calls } = setup();
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer', { userId: 'U123ALICE' }), 'queued');
-    expect(result).not.toHaveProperty('progress');
-    expect(progress.posted).toEqual([]);
-    expect(calls).not.toContain(`post ${WEB_PROVISION}`);
-    expect(queue.enqueued).toEqual([expect.objectContaining({ requester: { userId: 'U123ALICE', channelId: '' } })]);
-    expect(queue.enqueued[0]).not.toHaveProperty('progress');
-  });
-
-  test('without a ProgressPoster the job is queued without a progress ref (the job posts its own)', async () => {
-    const { run, queue, progress } = setup({ progress: false });
-    const { result } = as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
-    expect(result).not.toHaveProperty('progress');
-    expect(progress.posted).toEqual([]);
-    expect(queue.enqueued).toHaveLength(1);
-    expect(queue.enqueued[0]).not.toHaveProperty('progress');
-  });
-
-  test('enqueue fails without a progress message: the error propagates, nothing to replace', async () => {
-    const { run, queue, progress } = setup({ progress: false });
-    queue.enqueueError = UNAVAILABLE;
-    await expectBotError(run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queue_unavailable');
-    expect(progress.replaced).toEqual([]);
+  test('the job carries the requester and the request time; without a channel, an empty one', async () => {
+    const { run, queue } = setup();
+    await run('create web --selector app=alpine --port 80 --type loadbalancer', { userId: 'U1' });
+    expect(queue.enqueued[0]).toMatchObject({ operation: 'provision', name: 'web', requester: { userId: 'U1', channelId: '' }, requestedAt: NOW.getTime() });
   });
 });
 
@@ -548,14 +414,13 @@ describe('Redis unreachable (list() fails with queue_unavailable)', () => {
     ['type web loadbalancer', 'ClusterIP'],
     ['type web nodeport', 'LoadBalancer'],
     ['delete web', 'LoadBalancer'],
-  ] as const)('%j fails fast: nothing posted, queued or changed', async (text, before) => {
-    const { run, prod, queue, progress, calls } = setup();
+  ] as const)('%j fails fast: nothing queued or changed', async (text, before) => {
+    const { run, prod, queue, calls } = setup();
     if (before) await existing(prod, 'web', before);
     const writesBefore = [...prod.cluster.writes];
     queue.listError = UNAVAILABLE;
     await expectBotError(run(text), 'queue_unavailable', 'cannot be reached');
     expect(calls).toEqual(['list prod']);
-    expect(progress.posted).toEqual([]);
     expect(queue.enqueued).toEqual([]);
     expect(prod.cluster.writes).toEqual(writesBefore);
   });

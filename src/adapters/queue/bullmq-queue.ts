@@ -15,7 +15,7 @@ import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BotError } from '../../domain/errors.js';
 import { lbJobId, parseLbJobId, type LbJobData } from '../../domain/lb-jobs.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../ports/logger.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../ports/queue.js';
 import {
   BACKOFF_TYPE,

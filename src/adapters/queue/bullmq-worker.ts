@@ -36,7 +36,7 @@
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../ports/logger.js';
 import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from './backoff.js';
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';

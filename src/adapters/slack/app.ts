@@ -4,7 +4,7 @@
  * set. Web API calls go to the configured SLACK_API_URL.
  */
 import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
-import type { Logger } from 'pino';
+import type { Logger } from '../../ports/logger.js';
 import type { SlackConfig } from '../../config/index.js';
 import { boltLogger } from './bolt-logger.js';
 

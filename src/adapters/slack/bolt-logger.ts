@@ -1,6 +1,6 @@
 /** Bolt's Logger interface over svcbot's pino logger, so everything goes through one (redacting) logger. */
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from 'pino';
+import type { Logger } from '../../ports/logger.js';
 
 export function boltLogger(logger: Logger): BoltLogger {
   const log = logger.child({ component: 'bolt' });

@@ -11,7 +11,6 @@ function queued(overrides: Partial<QueuedResult> = {}): QueuedResult {
     namespace: 'default',
     name: 'web',
     duplicate: false,
-    progress: { channel: 'C42OPS', ts: '1748779200.000100' },
     ...overrides,
   };
 }
@@ -28,27 +27,19 @@ function blockLines(reply: Reply): string[] {
 const HINT = '`/svc jobs` shows where it stands; `/svc cancel provision.prod.default.web` stops it.';
 
 describe('renderQueued', () => {
-  it('queued, with its progress message in the channel: what, where, the job id; then the hints', () => {
+  it('queued: what, where, the job id, where its progress will be; then the hints', () => {
     const r = renderQueued(queued());
     expect(r.responseType).toBe('ephemeral');
     expect(blockKitViolations(r)).toEqual([]);
     expect(r.blocks.map((b) => b.type)).toEqual(['section', 'context']);
     expect(blockLines(r)).toEqual([
-      ':hourglass_flowing_sand: Queued the load balancer for `web` in namespace `default` on cluster `prod` as job `provision.prod.default.web` \u2014 progress below, in this channel.',
+      ':hourglass_flowing_sand: Queued the load balancer for `web` in namespace `default` on cluster `prod` as job `provision.prod.default.web` \u2014 its progress will be posted in this channel as it goes.',
       HINT,
     ]);
   });
 
-  it('queued without a progress message: the job will post it', () => {
-    const r = renderQueued(queued({ progress: undefined }));
-    expect(blockLines(r)[0]).toBe(
-      ':hourglass_flowing_sand: Queued the load balancer for `web` in namespace `default` on cluster `prod` as job `provision.prod.default.web` \u2014 progress will be posted here as it goes.',
-    );
-    expect(r.text).not.toContain('progress below');
-  });
-
   it('a duplicate: already in progress, nothing new queued; the same hints', () => {
-    const r = renderQueued(queued({ duplicate: true, progress: undefined }));
+    const r = renderQueued(queued({ duplicate: true }));
     expect(r.responseType).toBe('ephemeral');
     expect(blockKitViolations(r)).toEqual([]);
     expect(blockLines(r)).toEqual([
@@ -80,7 +71,7 @@ describe('renderQueued', () => {
   });
 
   it('the plain-text fallback says exactly what the blocks show', () => {
-    for (const result of [queued(), queued({ progress: undefined }), queued({ duplicate: true }), queued({ operation: 'delete', jobId: 'delete.prod.default.web' })]) {
+    for (const result of [queued(), queued({ duplicate: true }), queued({ operation: 'delete', jobId: 'delete.prod.default.web' })]) {
       const r = renderQueued(result, { commandName: '/k8s' });
       expect(r.text).toBe(blockLines(r).join('\n'));
     }

@@ -1,0 +1,20 @@
+/** What every listener does with a request: run it through the command handler, then answer. */
+import type { Logger } from '../src/ports/logger.js';
+import type { Replies, ReplyTarget } from '../src/ports/replies.js';
+import type { CommandHandler } from './command.js';
+
+export interface AnswerDeps {
+  handle: CommandHandler;
+  replies: Replies;
+  logger: Logger;
+}
+
+/** Runs `text` for `to` and delivers the reply; a reply that cannot be delivered is logged (nobody else can be told). */
+export async function answer({ handle, replies, logger }: AnswerDeps, text: string, to: ReplyTarget): Promise<void> {
+  const reply = await handle(text, to);
+  try {
+    await replies.respond(to, reply);
+  } catch (err) {
+    logger.error({ err, user: to.userId, channel: to.channelId }, 'could not deliver a reply');
+  }
+}

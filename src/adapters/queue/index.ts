@@ -1,0 +1,81 @@
+/**
+ * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`), and what
+ * a worker needs — its exactly-once guard and waker on a connection of their own, and `start(processor)`
+ * for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { LbJobData } from '../../domain/lb-jobs.js';
+import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
+import type { Logger } from '../../ports/logger.js';
+import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME, type BullmqLbJobQueue } from './bullmq-queue.js';
+import { startLbWorker } from './bullmq-worker.js';
+import { createRedisOnceGuard } from './once.js';
+import { bullmqWaker } from './waker.js';
+
+export interface RedisJobsOptions {
+  redisUrl: string;
+  /** Key prefix of everything the queue keeps (REDIS_PREFIX). */
+  prefix: string;
+  logger: Logger;
+}
+
+export function createRedisJobQueue(options: RedisJobsOptions): BullmqLbJobQueue {
+  return createBullmqLbJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, queueName: DEFAULT_QUEUE_NAME, logger: options.logger });
+}
+
+export interface RedisJobWorkerOptions extends RedisJobsOptions {
+  concurrency: number;
+  /** A running job's lock; a crashed worker's jobs are taken over after about twice this. */
+  lockTimeoutMs: number;
+  /** How long close() lets running steps finish before handing them back. */
+  graceMs: number;
+}
+
+export interface RedisJobWorker {
+  once: OnceGuard;
+  waker: JobWaker;
+  /** Starts taking jobs with `processor` (once). */
+  start<R>(processor: JobProcessor<LbJobData, R>): JobWorker;
+  /** Closes the worker (if started) and the connections. */
+  close(): Promise<void>;
+}
+
+export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWorker {
+  const { redisUrl, prefix } = options;
+  // The exactly-once keys and the waker's promotions; retries forever, like the worker's own connections.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  redis.on('error', () => {
+    // The worker runtime logs Redis connection problems; this connection recovers by itself.
+  });
+  const wakeQueue = new Queue(DEFAULT_QUEUE_NAME, { connection: redis, prefix });
+  wakeQueue.on('error', () => {
+    // As above.
+  });
+  let worker: JobWorker | undefined;
+  return {
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${DEFAULT_QUEUE_NAME}` }),
+    waker: bullmqWaker(wakeQueue),
+    start(processor) {
+      if (worker) throw new Error('the job worker is already started');
+      worker = startLbWorker({
+        connection: { url: redisUrl },
+        queueName: DEFAULT_QUEUE_NAME,
+        prefix,
+        processor,
+        concurrency: options.concurrency,
+        // A crashed worker's jobs are taken over once their lock expires and the next stalled check runs.
+        stalled: { lockDurationMs: options.lockTimeoutMs, stalledIntervalMs: options.lockTimeoutMs },
+        logger: options.logger,
+        graceMs: options.graceMs,
+        closeTimeoutMs: 7000,
+      });
+      return worker;
+    },
+    async close() {
+      await worker?.close();
+      await wakeQueue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The Replies port over Slack's Web API and `response_url`:
+ * - `respond`: ephemeral replies through the request's response_url; replies for the channel through
+ *   `chat.postMessage` (so later work can thread under and update them). When Slack refuses because
+ *   svcbot is not in the channel, the user gets the reply alone with a note to `/invite @svcbot` — never
+ *   a silent failure.
+ * - `post` / `update`: `chat.postMessage` (maybe in a thread) and `chat.update`, for jobs' messages.
+ * Slack's errors become BotErrors marked transient (network, HTTP 5xx, rate limits) or permanent (Slack
+ * refused the call: `invalid_auth`, `msg_too_long`…; svcbot not in the channel).
+ */
+import type { WebClient } from '@slack/web-api';
+import { BotError } from '../../domain/errors.js';
+import type { Replies } from '../../ports/replies.js';
+import type { Block } from '../../render/blocks.js';
+import { postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
+
+const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+
+const INVITE_NOTE = 'svcbot is not in this channel, so only you can see this. Type `/invite @svcbot` to let the team see its progress here.';
+
+/** Slack's error code in a Web API failure (`not_in_channel`, `invalid_auth`…), if it has one. */
+function slackErrorCode(err: unknown): string | undefined {
+  const data = (err as { data?: { error?: unknown } })?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+function notInChannel(channel: string, code: string, err: unknown): BotError {
+  return new BotError(
+    'slack_not_in_channel',
+    code === 'is_archived'
+      ? `Channel ${channel} is archived, so svcbot cannot post there.`
+      : `svcbot is not in channel ${channel}; type \`/invite @svcbot\` there.`,
+    { cause: err },
+  );
+}
+
+/** Any other failure of a Web API call or a response_url post, marked transient or permanent. */
+function slackFailure(err: unknown, what: string): BotError {
+  if (err instanceof BotError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const refused = slackErrorCode(err);
+  if (code === 'slack_webapi_platform_error') {
+    return new BotError('slack_error', `Slack refused to ${what}: ${refused ?? 'error'}.`, { cause: err, transient: refused === 'ratelimited' });
+  }
+  if (err instanceof ResponseUrlError) {
+    // 404: the response_url has expired (30 minutes) or was used up; other 4xx will not change either.
+    const transient = err.status >= 500 || err.status === 429;
+    return new BotError('slack_error', `Slack answered ${err.status} to ${what}.`, { cause: err, transient });
+  }
+  // slack_webapi_request_error (network), _http_error (5xx), _rate_limited_error, or fetch failing: worth a retry.
+  return new BotError('slack_error', `Could not reach Slack to ${what}.`, { cause: err, transient: true });
+}
+
+/** Slack's Block Kit for a message: what svcbot renders, or none for a text-only message. */
+function blocksOf(blocks: Block[]): { blocks?: Block[] } {
+  return blocks.length > 0 ? { blocks } : {};
+}
+
+export function createSlackReplies(client: WebClient, responseUrlOptions: ResponseUrlOptions = {}): Replies {
+  const toResponseUrl = (url: string, text: string, blocks: Block[], what: string) =>
+    postToResponseUrl(url, { response_type: 'ephemeral', text, ...blocksOf(blocks) }, responseUrlOptions).catch((err: unknown) => {
+      throw slackFailure(err, what);
+    });
+
+  return {
+    async respond(to, reply) {
+      if (reply.responseType === 'ephemeral') {
+        if (!to.responseUrl) throw new BotError('slack_error', 'An ephemeral reply needs the request\'s response_url.');
+        await toResponseUrl(to.responseUrl, reply.text, reply.blocks, 'answer through the response_url');
+        return;
+      }
+      try {
+        await client.chat.postMessage({ channel: to.channelId, text: reply.text, ...blocksOf(reply.blocks), unfurl_links: false, unfurl_media: false });
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code === undefined || !NOT_IN_CHANNEL.has(code) || !to.responseUrl) throw slackFailure(err, 'post the reply');
+        const note =
+          code === 'is_archived'
+            ? 'This channel is archived, so svcbot could not post there; here is the result:'
+            : 'svcbot is not in this channel, so only you can see this. Type `/invite @svcbot` to let the team see changes here.';
+        const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${note}` } }, ...reply.blocks];
+        await toResponseUrl(to.responseUrl, `${note}\n${reply.text}`, blocks, 'answer through the response_url');
+      }
+    },
+
+    async post(channel, message, opts = {}) {
+      try {
+        const res = await client.chat.postMessage({
+          channel,
+          text: message.text,
+          ...blocksOf(message.blocks),
+          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code === undefined || !NOT_IN_CHANNEL.has(code)) throw slackFailure(err, 'post a message');
+        if (!opts.fallbackResponseUrl) throw notInChannel(channel, code, err);
+        await toResponseUrl(opts.fallbackResponseUrl, `${INVITE_NOTE}\n${message.text}`, [], 'answer through the response_url');
+        return undefined;
+      }
+    },
+
+    async update(ref, message) {
+      try {
+        await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, ...blocksOf(message.blocks) });
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code !== undefined && NOT_IN_CHANNEL.has(code)) throw notInChannel(ref.channel, code, err);
+        throw slackFailure(err, 'update a message');
+      }
+    },
+  };
+}

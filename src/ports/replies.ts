@@ -1,0 +1,42 @@
+/**
+ * Where svcbot's words go: the answer to a command or a button press, and the messages jobs post and
+ * update (progress, endpoints, thread replies). One sink for handlers, jobs and notifications, carrying
+ * the one typed Block Kit model of src/render. Slack implements it with `response_url`,
+ * `chat.postMessage` and `chat.update`; the console prints text.
+ */
+import type { Message, Reply } from '../render/blocks.js';
+
+/** A message already in a channel: where it is and its Slack timestamp (its id). */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** Who asked, and where: what an answer needs to reach them. */
+export interface ReplyTarget {
+  userId: string;
+  channelId: string;
+  /** The request's response_url (valid 30 minutes): answers the user alone, wherever svcbot is. */
+  responseUrl?: string;
+}
+
+export interface Replies {
+  /**
+   * Answers a command or a button press: an `ephemeral` reply to the user alone, an `in_channel` one in
+   * the channel. Where svcbot is not in the channel the user gets it alone, with a note to invite svcbot.
+   */
+  respond(to: ReplyTarget, reply: Reply): Promise<void>;
+  /**
+   * Posts a message to `channel` (in the thread of `threadTs` if given). When svcbot is not in the channel
+   * (`not_in_channel`, archived…) and `fallbackResponseUrl` is given, the message goes to the user alone
+   * through it, with a note to invite svcbot, and the result is undefined (there is nothing to update);
+   * without a fallback that throws BotError `slack_not_in_channel`. Failures are BotErrors marked
+   * transient (network, 5xx, rate limits) or permanent.
+   */
+  post(channel: string, message: Message, opts?: { threadTs?: string; fallbackResponseUrl?: string }): Promise<MessageRef | undefined>;
+  /** Replaces a message svcbot posted earlier. Same errors as `post`. */
+  update(ref: MessageRef, message: Message): Promise<void>;
+}
+
+/** The part of Replies that jobs use: messages in channels, posted and updated. */
+export type ChannelMessages = Pick<Replies, 'post' | 'update'>;
