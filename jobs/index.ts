@@ -6,6 +6,7 @@
  */
 import type { LbJobData } from '../src/domain/lb-jobs.js';
 import type { Logger } from '../src/ports/logger.js';
+import type { LatestChanges } from '../src/ports/changes.js';
 import type { ClusterRegistry } from '../src/ports/clusters.js';
 import type { JobProcessor, JobWaker, OnceGuard } from '../src/ports/jobs.js';
 import type { ChannelMessages } from '../src/ports/replies.js';
@@ -41,6 +42,8 @@ export interface CreateLbJobDepsOptions {
   replies: ChannelMessages;
   /** Exactly-once side effects (the progress message, the endpoint message). */
   once: OnceGuard;
+  /** The newest change of each Service: a job that is no longer the newest stands down. */
+  changes: LatestChanges;
   waker: JobWaker;
   logger: Logger;
   rates?: ProbeRates;
@@ -71,6 +74,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     replies: opts.replies,
     board,
     once: opts.once,
+    changes: opts.changes,
     watchWakeups,
     probers,
     logger: opts.logger,

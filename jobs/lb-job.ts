@@ -8,10 +8,12 @@
  * Failures: a transient error is rethrown (the queue retries it with backoff); a permanent one, a timeout,
  * or a `SyncLoadBalancerFailed` Event ends the job with PermanentJobError after the message says why.
  */
-import type { LbJobData, LbStep } from '../src/domain/lb-jobs.js';
+import { changeOf, lbJobId, requestIdOf, type LbJobData, type LbStep } from '../src/domain/lb-jobs.js';
 import { asLbJobState, currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
 import type { EventView, ServiceView } from '../src/domain/views.js';
 import type { Logger } from '../src/ports/logger.js';
+import type { ChangeRecord } from '../src/domain/changes.js';
+import type { LatestChanges } from '../src/ports/changes.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
 import { jobStop, PermanentJobError, TransientJobError, type JobContext, type OnceGuard } from '../src/ports/jobs.js';
 import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
@@ -31,6 +33,8 @@ export interface LbJobDeps {
   replies: ChannelMessages;
   board: ProgressBoard;
   once: OnceGuard;
+  /** The newest change of each Service: a job that is no longer the newest stands down (superseded). */
+  changes: LatestChanges;
   watchWakeups: WatchWakeups;
   /** dns: resolving hostnames; elb: the ELB API (rate-limited by AWS); kube: Events from the API server. */
   probers: { dns: Prober; elb: Prober; kube: Prober };
@@ -76,6 +80,8 @@ export interface StepRun {
   log: Logger;
   now(): number;
   markDone(step: LbStep): void;
+  /** Saves the job's state now (before an action whose effect a later run must know of). */
+  saveNow(): Promise<void>;
   /** The progress message (the request's thread), if there is one. */
   progress: MessageRef | undefined;
 }
@@ -118,12 +124,35 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     for (const p of Object.values(deps.probers)) p.forget(ctx.id);
   };
 
+  // A worker stopping hands the job back untouched; a job that a newer change of its Service supersedes
+  // stands down before it does anything, quietly (no progress message of its own if it had none yet).
+  const early = jobStop(ctx.signal);
+  if (early?.kind === 'shutdown') throw new TransientJobError('the worker is stopping; the job is handed back');
+  let supersededBy = early?.kind === 'superseded' ? early.by : undefined;
+  if (!supersededBy) {
+    const mine: ChangeRecord = {
+      requestId: requestIdOf(data),
+      requestedAt: data.requestedAt,
+      change: changeOf(data),
+      userId: data.requester.userId,
+      jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name),
+    };
+    const newest = await deps.changes.record({ cluster: data.cluster, namespace: data.namespace, name: data.name }, mine);
+    if (newest.requestId !== mine.requestId) supersededBy = newest;
+  }
+
   // The progress message is a courtesy: a Slack that refuses it (svcbot not in the channel, and no
   // response_url to fall back on) must not stop the change itself.
-  const progress = await ensureProgressMessage(ctx, deps, state, now()).catch((err: unknown) => {
-    log.warn({ err }, 'could not post the progress message; the job goes on without it');
-    return undefined;
-  });
+  const progress = supersededBy
+    ? state.progress
+    : await ensureProgressMessage(ctx, deps, state, now()).catch((err: unknown) => {
+        log.warn({ err }, 'could not post the progress message; the job goes on without it');
+        return undefined;
+      });
+  if (progress && state.progress?.ts !== progress.ts) {
+    state.progress = { channel: progress.channel, ts: progress.ts };
+    dirty = true;
+  }
   const show = (outcome?: LbOutcome) => {
     if (!progress) return Promise.resolve();
     return deps.board.show(progress, renderProgress(progressView(data, state, now(), outcome)), { final: outcome !== undefined });
@@ -160,6 +189,10 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     throw new PermanentJobError(message);
   };
   const cancelled = (by: string) => fail({ kind: 'cancelled' }, `cancelled by ${by}`);
+  const superseded = (by: ChangeRecord) => {
+    log.info({ by: by.jobId ?? by.change }, 'superseded by a newer change of the Service; standing down');
+    return finish({ kind: 'superseded', by });
+  };
 
   const run: StepRun = {
     ctx,
@@ -176,11 +209,14 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
         dirty = true;
       }
     },
+    async saveNow() {
+      dirty = true;
+      await save();
+    },
   };
 
-  const stop = jobStop(ctx.signal);
-  if (stop?.kind === 'cancelled') return cancelled(stop.by);
-  if (stop) throw new TransientJobError('the worker is stopping; the job is handed back');
+  if (supersededBy) return superseded(supersededBy);
+  if (early?.kind === 'cancelled') return cancelled(early.by);
   const deadline = data.requestedAt + (deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   let result: StepOutcome;
@@ -209,6 +245,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   }
   const stopNow = jobStop(ctx.signal);
   if (stopNow?.kind === 'cancelled') return cancelled(stopNow.by);
+  if (stopNow?.kind === 'superseded') return superseded(stopNow.by);
 
   // Wait: register the wake-ups first, then show and save, then park.
   if (state.waitingFor !== result.why) {

@@ -38,12 +38,25 @@ async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefi
   }
 }
 
+/** How a job ends when its Service was deleted (or replaced by another of the same name) meanwhile. */
+const SERVICE_GONE: StepOutcome = { kind: 'done', outcome: { kind: 'service-gone' } };
+
+/**
+ * The job's Service, made a LoadBalancer, pinned by its UID: a later run acts only on that Service. A
+ * Service that is gone, being deleted, or another one now (a new UID) ends the job as "deleted meanwhile",
+ * creating nothing. A create job creates the Service only if it never tried before (the attempt is saved
+ * first), so a takeover after a crash never re-creates a Service the user has deleted since.
+ */
 async function ensureLoadBalancerService(run: StepRun): Promise<ServiceView | StepOutcome> {
   const { cluster } = run.target;
   const { namespace, name, manifest } = run.data;
   let svc = await getServiceOrUndefined(run);
+  const pinned = run.state.serviceUid;
+  if (pinned !== undefined && svc?.uid !== pinned) return SERVICE_GONE;
   if (!svc) {
-    if (!manifest) return { kind: 'failed', reason: `Service ${namespace}/${name} does not exist (any more).` };
+    if (!manifest || run.state.createAttempted) return SERVICE_GONE;
+    run.state.createAttempted = true;
+    await run.saveNow();
     try {
       svc = await cluster.createService({ ...manifest, spec: { ...manifest.spec, type: 'LoadBalancer' } });
     } catch (err) {
@@ -51,7 +64,11 @@ async function ensureLoadBalancerService(run: StepRun): Promise<ServiceView | St
       svc = await cluster.getService(namespace, name); // made by an earlier attempt, or concurrently
     }
   }
-  if (svc.deleting) return { kind: 'failed', reason: `Service ${namespace}/${name} is being deleted.` };
+  if (svc.deleting) return SERVICE_GONE;
+  if (pinned === undefined) {
+    run.state.serviceUid = svc.uid;
+    await run.saveNow();
+  }
   if (svc.type !== 'LoadBalancer') svc = await cluster.setServiceType(namespace, name, 'LoadBalancer');
   return svc;
 }
@@ -103,6 +120,11 @@ function elbServing(
     const current = await loadBalancers.findForService(ref);
     return current !== undefined && notServingYet(ports, current) === undefined;
   };
+}
+
+/** The pinned Service is gone, being deleted, or replaced: the job must look (and stand down). */
+function serviceGone(uid: string | undefined): (s: ServiceView | undefined) => boolean {
+  return (s) => !s || s.deleting || (uid !== undefined && s.uid !== uid);
 }
 
 function resolves(resolver: LbJobDeps['resolver'], hostname: string): () => Promise<boolean> {
@@ -167,6 +189,8 @@ export async function provisionStep(run: StepRun): Promise<StepOutcome> {
     return {
       kind: 'wait',
       why: `waiting for ${hostname} to resolve${lookup.error ? ` (the last lookup failed: ${lookup.error})` : ''}`,
+      // A Service deleted while its name propagates must not be announced as ready: the watch wakes the job.
+      onServiceChange: serviceGone(run.state.serviceUid),
       probe: { prober: 'dns', check: resolves(deps.resolver, hostname) },
     };
   }

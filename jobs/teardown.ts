@@ -35,17 +35,21 @@ export async function teardownStep(run: StepRun): Promise<StepOutcome> {
   const svc = await getServiceOrUndefined(run);
 
   if (state.doneAt.service === undefined) {
-    if (svc) {
+    // Only the Service this job first saw (pinned by its UID): one made again meanwhile is not its business.
+    const ours = svc !== undefined && (state.serviceUid === undefined || svc.uid === state.serviceUid);
+    if (svc && ours) {
       state.hostname ??= svc.loadBalancerHostnames[0];
-      if (state.hostname) await run.ctx.saveState({ ...state, doneAt: { ...state.doneAt } }); // before the hostname is lost
+      state.serviceUid = svc.uid;
+      await run.saveNow(); // before the hostname is lost with the Service
       try {
-        if (data.operation === 'delete' && !svc.deleting) await cluster.deleteService(data.namespace, data.name);
+        if (data.operation === 'delete' && !svc.deleting) await cluster.deleteService(data.namespace, data.name, { uid: svc.uid });
         if (data.operation === 'retype' && svc.type === 'LoadBalancer') {
           if (!data.targetType) return { kind: 'failed', reason: 'the job does not say which type to change to' };
           await cluster.setServiceType(data.namespace, data.name, data.targetType);
         }
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // Gone already, or replaced by another Service of the same name (the UID precondition): ours is gone.
+        if (!isNotFound(err) && !(err instanceof BotError && err.code === 'conflict' && data.operation === 'delete')) throw err;
       }
     }
     run.markDone('service');
@@ -65,7 +69,8 @@ export async function teardownStep(run: StepRun): Promise<StepOutcome> {
   run.markDone('elb-deleted');
 
   const current = await getServiceOrUndefined(run);
-  const held = current !== undefined && current.finalizers.includes(LB_CLEANUP_FINALIZER);
+  const sameService = current !== undefined && (state.serviceUid === undefined || current.uid === state.serviceUid);
+  const held = sameService && current.finalizers.includes(LB_CLEANUP_FINALIZER);
   if (held) {
     return {
       kind: 'wait',

@@ -29,6 +29,7 @@ import type { Config } from './config/index.js';
 import { makeJobCommands } from './domain/job-commands.js';
 import type { LbJobData } from './domain/lb-jobs.js';
 import { makeOperations } from './domain/operations.js';
+import type { LatestChanges } from './ports/changes.js';
 import type { ChatTransport } from './ports/chat.js';
 import type { ClusterRegistry } from './ports/clusters.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from './ports/jobs.js';
@@ -46,6 +47,7 @@ export interface WorkerAdapters {
   resolver: HostnameResolver;
   once: OnceGuard;
   waker: JobWaker;
+  changes: LatestChanges;
   /** Starts taking jobs with `processor`. */
   start(processor: JobProcessor<LbJobData, LbJobResult>): JobWorker;
 }
@@ -58,8 +60,8 @@ export interface Adapters {
   replies: Replies;
   /** Where commands and button presses arrive (web side). */
   chat?: ChatTransport;
-  /** The job queue (web side); without it, load-balancer changes are made directly. */
-  queue?: LbJobQueue;
+  /** The job queue and the newest change of each Service (web side); without them, load-balancer changes are made directly. */
+  jobs?: { queue: LbJobQueue; changes: LatestChanges };
   /** What the job worker needs (worker side). */
   worker?: WorkerAdapters;
   /** Closes everything above. */
@@ -103,12 +105,13 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
           resolver: createHostnameResolver(config.dnsServers),
           once: redisWorker.once,
           waker: redisWorker.waker,
+          changes: redisWorker.changes,
           start: (processor) => redisWorker.start(processor),
         }
       : undefined;
   return {
     clusters: registry,
-    ...(queue ? { queue } : {}),
+    ...(queue ? { jobs: { queue, changes: queue.changes } } : {}),
     ...(worker ? { worker } : {}),
     async close() {
       await redisWorker?.close();
@@ -152,6 +155,7 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
     replies: adapters.replies,
     once: worker.once,
     waker: worker.waker,
+    changes: worker.changes,
     logger: log,
     rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond },
     timeoutMs: config.jobs.timeoutMs,
@@ -172,18 +176,18 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
  * which it owns from now on.
  */
 export async function startSvcbot(config: Config, adapters: Adapters, role: Role = 'both'): Promise<RunningSvcbot> {
-  const { logger, clusters, replies, chat, queue } = adapters;
-  if (role !== 'web' && !adapters.worker && queue) throw new Error(`svcbot ${role} needs the job worker's adapters`);
+  const { logger, clusters, replies, chat, jobs } = adapters;
+  if (role !== 'web' && !adapters.worker && jobs) throw new Error(`svcbot ${role} needs the job worker's adapters`);
   if (role !== 'worker' && !chat) throw new Error(`svcbot ${role} needs a chat to answer`);
   const worker = role !== 'web' && adapters.worker ? startJobWorker(config, adapters, adapters.worker) : undefined;
 
   let port: number | undefined;
   if (role !== 'worker' && chat) {
     const commandName = config.slack.command;
-    const operations = makeOperations({ clusters, ...(queue ? { lbJobs: { queue } } : {}) });
+    const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}) });
     const handle = makeCommandHandler({
       operations,
-      ...(queue ? { jobCommands: makeJobCommands({ clusters, queue }) } : {}),
+      ...(jobs ? { jobCommands: makeJobCommands({ clusters, queue: jobs.queue }) } : {}),
       commandName,
       logger,
     });

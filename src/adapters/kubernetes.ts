@@ -166,9 +166,14 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
       }
     },
 
-    async deleteService(namespace, svcName) {
+    async deleteService(namespace, svcName, opts = {}) {
       await call({ verb: 'delete', resource: 'services', namespace, name: svcName }, () =>
-        core.deleteNamespacedService({ namespace, name: svcName, propagationPolicy: 'Background' }),
+        core.deleteNamespacedService({
+          namespace,
+          name: svcName,
+          propagationPolicy: 'Background',
+          ...(opts.uid !== undefined ? { body: { preconditions: { uid: opts.uid } } } : {}),
+        }),
       );
       try {
         return toServiceView(name, await core.readNamespacedService({ namespace, name: svcName }));

@@ -33,8 +33,30 @@ export interface LbJobData {
   /** retype: the new type. */
   targetType?: Exclude<ServiceType, 'LoadBalancer'>;
   requester: LbJobRequester;
+  /**
+   * This request's own id (random): two submissions of the same change are two requests, of which one
+   * becomes the job. Jobs queued by an older svcbot have none (see requestIdOf).
+   */
+  requestId?: string;
   /** epoch ms */
   requestedAt: number;
+}
+
+/** The request's id; for a job queued before requests had ids, one made from its job id and time. */
+export function requestIdOf(data: LbJobData): string {
+  return data.requestId ?? `${lbJobId(data.operation, data.cluster, data.namespace, data.name)}@${data.requestedAt}`;
+}
+
+/** The change a job makes, in the command's words (what a job it supersedes says it was superseded by). */
+export function changeOf(data: Pick<LbJobData, 'operation' | 'targetType'>): string {
+  switch (data.operation) {
+    case 'provision':
+      return 'type loadbalancer';
+    case 'retype':
+      return `type ${(data.targetType ?? 'ClusterIP').toLowerCase()}`;
+    case 'delete':
+      return 'delete';
+  }
 }
 
 /** The steps a job's progress message shows, in order. */

@@ -2,10 +2,13 @@
  * What each `/svc` command does, over the ports only: the one place that decides, so the Slack transport
  * and the console run exactly the same logic. Returns result objects; rendering is elsewhere.
  */
+import { randomUUID } from 'node:crypto';
+import type { ChangeRecord } from './changes.js';
 import type { Command, Scope } from './command.js';
 import { BotError } from './errors.js';
 import { manifestYaml, serviceManifest } from './manifest.js';
-import { lbJobId, type LbJobData, type LbOperation } from './lb-jobs.js';
+import { changeOf, lbJobId, type LbJobData, type LbOperation } from './lb-jobs.js';
+import type { LatestChanges } from '../ports/changes.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
 import type { LbJobQueue } from '../ports/queue.js';
 import type {
@@ -49,14 +52,19 @@ export interface Requester {
 /**
  * Load-balancer jobs: with these, changes that create, change or remove a load balancer are queued
  * (the job posts its progress message in the requester's channel); without them, they are made directly.
+ * Every change, queued or made at once, is recorded as its Service's newest (`changes`), and the
+ * Service's older unfinished jobs are told: a job never acts on a world that moved on after it.
  */
 export interface LbJobsDeps {
   queue: LbJobQueue;
+  changes: LatestChanges;
 }
 
 export interface OperationsDeps {
   clusters: ClusterRegistry;
   now?: () => Date;
+  /** A new request's id (default: a random UUID). */
+  newRequestId?: () => string;
   lbJobs?: LbJobsDeps;
 }
 
@@ -65,7 +73,29 @@ export type ServiceCommand = Exclude<Command, { kind: 'jobs' } | { kind: 'cancel
 
 const MAX_EVENTS = 10;
 
-export function makeOperations({ clusters, now = () => new Date(), lbJobs }: OperationsDeps) {
+export function makeOperations({ clusters, now = () => new Date(), newRequestId = randomUUID, lbJobs }: OperationsDeps) {
+  /**
+   * Records `change` as the Service's newest and tells its other unfinished jobs, which stand down when
+   * they next run. Best effort where nothing is queued: with Redis unreachable a change made at once still
+   * happens (no job can be running its steps meanwhile: they need Redis too), and the jobs read the
+   * newest change themselves when they run.
+   */
+  async function supersedeOthers(jobs: LbJobsDeps, ref: { cluster: string; namespace: string; name: string }, change: ChangeRecord, bestEffort: boolean): Promise<void> {
+    try {
+      await jobs.changes.record(ref, change);
+      await jobs.queue.supersede(ref, change);
+    } catch (err) {
+      if (!bestEffort || !(err instanceof BotError && err.code === 'queue_unavailable')) throw err;
+    }
+  }
+
+  /** Before a change made at once (not queued): it is the Service's newest from now on. */
+  function directChange(scope: { cluster: string; namespace: string }, name: string, change: string, requester: Requester): Promise<void> {
+    if (!lbJobs) return Promise.resolve();
+    const record: ChangeRecord = { requestId: newRequestId(), requestedAt: now().getTime(), change, userId: requester.userId };
+    return supersedeOthers(lbJobs, { cluster: scope.cluster, namespace: scope.namespace, name }, record, true);
+  }
+
   /**
    * Queues a load-balancer job. Order: is the same change already queued (this also fails fast, changing
    * nothing, when Redis is unreachable)? Then `validate` (e.g. a dry-run create), then enqueue — which
@@ -78,6 +108,11 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
     if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
     await validate?.();
     const queued = await jobs.queue.enqueue(data);
+    if (!queued.duplicate) {
+      // The job records this too when it runs; doing it now makes older jobs stand down at once.
+      const change: ChangeRecord = { requestId: data.requestId ?? '', requestedAt: data.requestedAt, change: changeOf(data), userId: data.requester.userId, jobId };
+      await supersedeOthers(jobs, { cluster: data.cluster, namespace: data.namespace, name: data.name }, change, true);
+    }
     return { kind: 'queued', result: { ...base, duplicate: queued.duplicate } };
   }
 
@@ -111,6 +146,7 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
         channelId: requester.channelId ?? '',
         ...(requester.responseUrl ? { responseUrl: requester.responseUrl } : {}),
       },
+      requestId: newRequestId(),
       requestedAt: now().getTime(),
     };
   }
@@ -135,6 +171,7 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
         cluster.createService(manifest, { dryRun: true }),
       );
     }
+    await directChange({ cluster: cluster.name, namespace: scope.namespace }, input.name, 'create', requester);
     const service = await cluster.createService(manifest);
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
   }
@@ -198,6 +235,9 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
             return enqueue(lbJobs, jobData('retype', cluster.name, namespace, command.name, requester, { targetType: command.type }));
           }
         }
+        if (before.type !== command.type) {
+          await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, `type ${command.type.toLowerCase()}`, requester);
+        }
         const service =
           before.type === command.type ? before : await cluster.setServiceType(command.scope.namespace, command.name, command.type);
         return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
@@ -209,6 +249,7 @@ export function makeOperations({ clusters, now = () => new Date(), lbJobs }: Ope
         if (lbJobs && before.type === 'LoadBalancer') {
           return enqueue(lbJobs, jobData('delete', cluster.name, command.scope.namespace, command.name, requester));
         }
+        await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, 'delete', requester);
         const after = await cluster.deleteService(command.scope.namespace, command.name);
         return {
           kind: 'deleted',

@@ -4,6 +4,7 @@
  * attempt left off; renderers turn a ProgressView into the message updated in place.
  */
 import type { EventView } from './views.js';
+import type { ChangeRecord } from './changes.js';
 import { PROVISION_STEPS, TEARDOWN_STEPS, type LbJobData, type LbStep } from './lb-jobs.js';
 
 /** What a job remembers between attempts (and between parks). */
@@ -14,6 +15,15 @@ export interface LbJobState {
   hostname?: string;
   /** The hostname whose ELB was last seen serving (listeners right, all instances InService). */
   servingHostname?: string;
+  /**
+   * The UID of the Service this job acts on, once seen (or created): a Service of the same name with
+   * another UID is not this job's business, and one gone means the world moved on.
+   */
+  serviceUid?: string;
+  /** Provisioning: the job has tried to create the Service (saved before it does), so a missing one was deleted since. */
+  createAttempted?: boolean;
+  /** The job's progress message, once posted. */
+  progress?: { channel: string; ts: string };
   /** Latest thing the job is waiting on, in words (e.g. "2 of 3 instances in service"). */
   waitingFor?: string;
 }
@@ -32,7 +42,11 @@ export type LbOutcome =
   | { kind: 'failed'; stuckAt: LbStep; reason: string; event?: Pick<EventView, 'reason' | 'message'> }
   /** Teardown timed out with the ELB still there: it may be an orphan still costing money. */
   | { kind: 'orphan'; loadBalancer: string }
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled' }
+  /** A newer change of the same Service was asked for: this job stood down, that one reports. */
+  | { kind: 'superseded'; by: ChangeRecord }
+  /** Provisioning: the Service was deleted (or replaced) while the job worked: nothing left to do. */
+  | { kind: 'service-gone' };
 
 export type StepStatus = 'done' | 'running' | 'pending' | 'stuck';
 
@@ -81,7 +95,7 @@ export function progressView(data: LbJobData, state: LbJobState, now: number, ou
     const doneAt = state.doneAt[step];
     if (doneAt !== undefined) return { step, status: 'done', elapsedMs: Math.max(0, doneAt - data.requestedAt) };
     if (step !== current) return { step, status: 'pending' };
-    const stuck = outcome !== undefined && outcome.kind !== 'ready' && outcome.kind !== 'deleted';
+    const stuck = outcome !== undefined && (outcome.kind === 'failed' || outcome.kind === 'orphan' || outcome.kind === 'cancelled');
     return { step, status: stuck ? 'stuck' : 'running', elapsedMs: Math.max(0, now - data.requestedAt) };
   });
   const view: ProgressView = {

@@ -14,8 +14,12 @@ export interface ClusterGateway {
   listServices(namespace: string | null): Promise<ServiceView[]>;
   /** Changes a Service's type in place (a patch, not delete-and-recreate). */
   setServiceType(namespace: string, name: string, type: ServiceType): Promise<ServiceView>;
-  /** Deletes a Service; resolves with the Service as the API left it (maybe still held by finalizers). */
-  deleteService(namespace: string, name: string): Promise<ServiceView | undefined>;
+  /**
+   * Deletes a Service; resolves with the Service as the API left it (maybe still held by finalizers). With
+   * `uid`, only the Service with that UID: one of the same name with another UID (deleted and made again
+   * meanwhile) is left alone, and the call throws BotError `conflict`.
+   */
+  deleteService(namespace: string, name: string, opts?: { uid?: string }): Promise<ServiceView | undefined>;
   listNodes(): Promise<NodeView[]>;
   /** The deployment's `spec.selector.matchLabels`. Throws `not_found`, or `invalid` for a selector svcbot can't copy. */
   getDeploymentSelector(namespace: string, name: string): Promise<Record<string, string>>;

@@ -11,26 +11,16 @@
  * `UnrecoverableError`); jobs never import the library's classes, and the adapter never guesses a
  * class by its name.
  */
+import type { ChangeRecord } from '../domain/changes.js';
 
 /** Why a job's signal fired. */
 export type JobStop =
   /** `/svc cancel`: end the job now; the cluster is left as it is. */
   | { kind: 'cancelled'; by: string }
   /** A newer change of the same Service was asked for: end quietly, that change reports. */
-  | { kind: 'superseded'; by: SupersedingChange }
+  | { kind: 'superseded'; by: ChangeRecord }
   /** The worker is shutting down: stop at the next step and let the job be handed back (not ended). */
   | { kind: 'shutdown' };
-
-/** The change that supersedes a job: what it is and who asked. */
-export interface SupersedingChange {
-  /** e.g. `delete`, `type nodeport`. */
-  change: string;
-  /** The job that makes it, when it is queued. */
-  jobId?: string;
-  userId: string;
-  /** epoch ms */
-  requestedAt: number;
-}
 
 /** The reason a job's signal carries, or undefined when it has not fired (or fired for another reason). */
 export function jobStop(signal: AbortSignal | undefined): JobStop | undefined {

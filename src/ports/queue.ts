@@ -3,7 +3,9 @@
  * The BullMQ adapter (src/adapters/queue/) implements it on Redis; workers (the job port's JobWorker,
  * src/ports/jobs.ts) run the jobs. Every method fails fast with `BotError('queue_unavailable')` when the queue can't be reached.
  */
+import type { ChangeRecord } from '../domain/changes.js';
 import type { LbJobData, LbOperation } from '../domain/lb-jobs.js';
+import type { ServiceRef } from './service-watch.js';
 
 export type LbJobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'cancelled';
 
@@ -35,9 +37,17 @@ export type CancelOutcome = 'cancelled' | 'not_found' | 'finished';
 export interface LbJobQueue {
   /**
    * Queue the job. A job with the same id (same operation on the same Service) that has not finished is
-   * kept and reported as `duplicate`; a finished one still retained for `/svc jobs` is replaced.
+   * kept and reported as `duplicate`; a finished one still retained for `/svc jobs` is replaced. Of
+   * submissions racing each other (two users, two web replicas) exactly one is not a duplicate: Redis
+   * decides, not the caller.
    */
   enqueue(data: LbJobData): Promise<{ jobId: string; duplicate: boolean }>;
+  /**
+   * Tells the Service's unfinished jobs, other than `by.jobId`, that `by` supersedes them: a running one's
+   * signal fires (`superseded`), a parked one is woken. Each stands down when it runs (it reads the
+   * newest change, see LatestChanges), quietly: the newer change reports.
+   */
+  supersede(ref: ServiceRef, by: ChangeRecord): Promise<void>;
   /** The cluster's unfinished jobs and its recent outcomes (within the retention window), newest first. */
   list(cluster: string): Promise<LbJobSummary[]>;
   /**

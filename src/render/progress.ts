@@ -63,6 +63,13 @@ function outcomeLines(v: ProgressView): string[] {
       ];
     case 'cancelled':
       return [':no_entry_sign: Cancelled — the cluster was left as it is.'];
+    case 'superseded': {
+      const who = mention(o.by.userId);
+      const job = o.by.jobId ? ` (job ${code(o.by.jobId)})` : '';
+      return [`:arrow_right_hook: Superseded by ${code(o.by.change)}${job}${who ? `, asked by ${who}` : ''}: this job stopped and changes nothing more.`];
+    }
+    case 'service-gone':
+      return [`:white_circle: The Service ${code(svc)} was deleted meanwhile: nothing left to do.`];
     case 'failed': {
       const lines = [`:x: Stuck at *${stepLabel(o.stuckAt, v.operation)}*: ${escapeMrkdwn(o.reason)}`];
       if (o.event) lines.push(`> ${escapeMrkdwn(`${o.event.reason}: ${o.event.message}`)}`);
@@ -99,7 +106,8 @@ export function renderProgress(v: ProgressView): Message {
  */
 export function renderOutcomeMessage(v: ProgressView): Message | undefined {
   const o = v.outcome;
-  if (!o || o.kind === 'ready' || o.kind === 'cancelled') return undefined;
+  // Ready has its endpoint reply; cancelled, superseded and gone are said in the message itself, quietly.
+  if (!o || o.kind === 'ready' || o.kind === 'cancelled' || o.kind === 'superseded' || o.kind === 'service-gone') return undefined;
   const who = mention(v.userId);
   const head = `${who ? `${who} ` : ''}${code(`${v.namespace}/${v.name}`)} on ${code(v.cluster)}`;
   switch (o.kind) {

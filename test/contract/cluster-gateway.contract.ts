@@ -289,6 +289,17 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
       test('a missing Service is not_found', async () => {
         await expectBotError(gw.deleteService('default', 'no-such-service'), 'not_found', '`no-such-service`', '`default`', gw.name);
       });
+
+      test('with a UID: that Service is deleted; one of the same name with another UID is left alone (conflict)', async () => {
+        const svcName = uniqueName('deluid');
+        const first = await gw.createService(manifest(svcName));
+        expect(await gw.deleteService('default', svcName, { uid: first.uid })).toBeUndefined();
+        const second = await gw.createService(manifest(svcName));
+        expect(second.uid).not.toBe(first.uid);
+        await expectBotError(gw.deleteService('default', svcName, { uid: first.uid }), 'conflict');
+        expect((await gw.getService('default', svcName)).uid).toBe(second.uid);
+        await gw.deleteService('default', svcName);
+      });
     });
 
     test('listNodes: every node with its name, addresses and readiness', async () => {

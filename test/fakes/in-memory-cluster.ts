@@ -292,9 +292,12 @@ export class InMemoryCluster implements ClusterGateway {
     });
   }
 
-  deleteService(namespace: string, name: string): Promise<ServiceView | undefined> {
+  deleteService(namespace: string, name: string, opts: { uid?: string } = {}): Promise<ServiceView | undefined> {
     return this.op('deleteService', () => {
       const svc = this.require(namespace, name);
+      if (opts.uid !== undefined && opts.uid !== svc.uid) {
+        throw new BotError('conflict', `Service \`${name}\` in namespace \`${namespace}\` was changed by someone else meanwhile; try again.`);
+      }
       this.writes.push(`delete ${namespace}/${name}`);
       if (svc.finalizers.length === 0) {
         this.forget(svc);

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
 import { BACKOFF_TYPE } from '../../src/adapters/queue/keys.js';
+import { createRedisLatestChanges } from '../../src/adapters/queue/latest-changes.js';
 import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
@@ -109,6 +110,7 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
     once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
+    changes: createRedisLatestChanges(redis, { prefix }),
     waker: bullmqWaker(queue),
     logger,
     rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50, ...opts.rates },

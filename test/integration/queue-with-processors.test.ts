@@ -12,6 +12,7 @@ import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
 import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { createRedisLatestChanges } from '../../src/adapters/queue/latest-changes.js';
 import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createSlackReplies } from '../../src/adapters/slack/replies.js';
@@ -51,6 +52,7 @@ beforeAll(async () => {
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
     once: createRedisOnceGuard(redis, { prefix: `${prefix}:${QUEUE}` }),
+    changes: createRedisLatestChanges(redis, { prefix }),
     waker: bullmqWaker(bullQueue),
     logger,
     rates: { dnsPerSecond: 200, elbPerSecond: 50, kubePerSecond: 50 },

@@ -9,7 +9,7 @@ import { BotError } from '../../src/domain/errors.js';
 import { makeOperations } from '../../src/domain/operations.js';
 import { createLogger } from '../../src/logger.js';
 import type { Reply } from '../../src/render/index.js';
-import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import { InMemoryLatestChanges, fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 import type { Command } from '../../src/domain/command.js';
 import type { CancelResult, JobCommands, JobsResult } from '../../src/domain/job-commands.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
@@ -377,9 +377,10 @@ describe('the requester passed to operations.run', () => {
       },
       list: () => Promise.resolve([]),
       cancel: (): Promise<CancelOutcome> => Promise.resolve('not_found'),
+      supersede: () => Promise.resolve(),
     };
     const handle = makeCommandHandler({
-      operations: makeOperations({ clusters: registry, lbJobs: { queue } }),
+      operations: makeOperations({ clusters: registry, lbJobs: { queue, changes: new InMemoryLatestChanges() } }),
       commandName: '/svc',
       logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });

@@ -6,8 +6,9 @@ import { BotError } from '../../src/domain/errors.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { clusterGatewayContract } from '../contract/cluster-gateway.contract.js';
 import { clusterRegistryContract } from '../contract/cluster-registry.contract.js';
+import { latestChangesContract } from '../contract/latest-changes.contract.js';
 import { loadBalancerGatewayContract } from '../contract/load-balancer-gateway.contract.js';
-import { InMemoryClusterRegistry, fakeTarget } from '../fakes/index.js';
+import { InMemoryClusterRegistry, InMemoryLatestChanges, fakeTarget } from '../fakes/index.js';
 
 const nothingToTearDown = () => Promise.resolve();
 
@@ -51,3 +52,5 @@ clusterRegistryContract('InMemoryClusterRegistry', (names) =>
     teardown: nothingToTearDown,
   }),
 );
+
+latestChangesContract('InMemoryLatestChanges', () => Promise.resolve({ changes: new InMemoryLatestChanges(), teardown: nothingToTearDown }));

@@ -17,7 +17,7 @@ import type { ChannelMessages } from '../../src/ports/replies.js';
 import type { Message } from '../../src/render/blocks.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import pino from 'pino';
-import { fakeWorld } from '../fakes/index.js';
+import { InMemoryLatestChanges, fakeWorld } from '../fakes/index.js';
 
 function memoryOnce(): OnceGuard {
   const done = new Map<string, unknown>();
@@ -40,6 +40,7 @@ const noWatch: ServiceWatch = {
 
 function setup(resolves = true) {
   const world = fakeWorld(['prod']);
+  const changes = new InMemoryLatestChanges();
   const posts: { channel: string; message: Message; threadTs?: string }[] = [];
   const updates: Message[] = [];
   const notifier: ChannelMessages = {
@@ -65,6 +66,7 @@ function setup(resolves = true) {
     replies: notifier,
     board,
     once: memoryOnce(),
+    changes,
     watchWakeups: createWatchWakeups(noWatch, wake),
     probers,
     logger: pino({ level: 'silent' }),
@@ -72,7 +74,7 @@ function setup(resolves = true) {
   const close = async () => {
     await Promise.all([...Object.values(probers).map((p) => p.close()), board.close()]);
   };
-  return { world, deps, posts, updates, probers, close };
+  return { world, deps, posts, updates, probers, changes, close };
 }
 
 function context(data: LbJobData, opts: { state?: LbJobState; stop?: JobStop } = {}) {

@@ -10,9 +10,11 @@ import { parseCommand } from '../../src/domain/grammar/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { makeOperations, type LbJobsDeps, type OperationResult, type Requester, type ServiceCommand } from '../../src/domain/operations.js';
+import type { ChangeRecord } from '../../src/domain/changes.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../src/ports/queue.js';
+import type { ServiceRef } from '../../src/ports/service-watch.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
-import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import { InMemoryLatestChanges, fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const ALICE: Requester = { userId: 'U123ALICE', channelId: 'C42OPS' };
@@ -49,6 +51,13 @@ class FakeLbJobQueue implements LbJobQueue {
   cancel(jobId: string): Promise<CancelOutcome> {
     return Promise.reject(new Error(`cancel(${jobId}) is not the operations' business`));
   }
+
+  supersedeError: Error | undefined;
+
+  supersede(ref: ServiceRef, by: ChangeRecord): Promise<void> {
+    this.calls.push(`supersede ${ref.cluster}/${ref.namespace}/${ref.name} by ${by.jobId ?? by.change}`);
+    return this.supersedeError === undefined ? Promise.resolve() : Promise.reject(this.supersedeError);
+  }
 }
 
 function command(text: string): ServiceCommand {
@@ -62,12 +71,15 @@ function setup() {
   const [prod, staging] = targets as [InMemoryTarget, InMemoryTarget];
   const calls: Call[] = [];
   const queue = new FakeLbJobQueue(calls);
-  const lbJobs: LbJobsDeps = { queue };
-  const operations = makeOperations({ clusters: registry, now: () => NOW, lbJobs });
+  const changes = new InMemoryLatestChanges();
+  const lbJobs: LbJobsDeps = { queue, changes };
+  let ids = 0;
+  const operations = makeOperations({ clusters: registry, now: () => NOW, newRequestId: () => `req-${++ids}`, lbJobs });
   return {
     prod,
     staging,
     queue,
+    changes,
     calls,
     run: (text: string, requester: Requester = ALICE) => operations.run(command(text), requester),
   };
@@ -113,10 +125,11 @@ describe('create --type loadbalancer', () => {
         name: 'web',
         manifest: manifest('web', 'LoadBalancer'),
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
+        requestId: 'req-1',
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`]);
+    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
     expect(new Set(calls.filter(isList))).toEqual(new Set(['list prod']));
     expect(prod.cluster.writes).toEqual([]);
     expect(await prod.cluster.listServices(null)).toEqual([]);
@@ -200,13 +213,14 @@ describe('create --type loadbalancer', () => {
     expect(queue.enqueued).toHaveLength(1);
   });
 
-  test('a ClusterIP or NodePort create is still made directly, without the queue', async () => {
+  test('a ClusterIP or NodePort create is still made directly, without the queue (older jobs of the name are told; Redis down does not stop it)', async () => {
     const { run, prod, queue, calls } = setup();
     queue.listError = UNAVAILABLE;
+    queue.supersedeError = UNAVAILABLE;
     as(await run('create web --selector app=alpine --port 80'), 'created');
     as(await run('create api --selector app=alpine --port 80 --type nodeport'), 'created');
     expect(prod.cluster.writes).toEqual(['create default/web', 'create default/api']);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['supersede prod/default/web by create', 'supersede prod/default/api by create']);
   });
 });
 
@@ -224,10 +238,11 @@ describe('type', () => {
         namespace: 'default',
         name: 'web',
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
+        requestId: 'req-1',
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`]);
+    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).type).toBe('ClusterIP');
   });
@@ -249,6 +264,7 @@ describe('type', () => {
         name: 'web',
         targetType,
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
+        requestId: 'req-1',
         requestedAt: NOW.getTime(),
       },
     ]);
@@ -262,12 +278,13 @@ describe('type', () => {
   ] as const)('%s to %s involves no load balancer: made directly, without the queue', async (from, word, to) => {
     const { run, prod, queue, calls } = setup();
     queue.listError = UNAVAILABLE;
+    queue.supersedeError = UNAVAILABLE;
     await existing(prod, 'web', from);
     const { result } = as(await run(`type web ${word}`), 'type-changed');
     expect(result.before).toBe(from);
     expect(result.service.type).toBe(to);
     expect(prod.cluster.writes).toEqual(['create default/web', `patch default/web type=${to}`]);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual([`supersede prod/default/web by type ${word}`]);
     expect(queue.enqueued).toEqual([]);
   });
 
@@ -354,10 +371,11 @@ describe('delete', () => {
         namespace: 'default',
         name: 'web',
         requester: { userId: 'U123ALICE', channelId: 'C42OPS' },
+        requestId: 'req-1',
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual(['enqueue delete.prod.default.web']);
+    expect(withoutLists(calls)).toEqual(['enqueue delete.prod.default.web', 'supersede prod/default/web by delete.prod.default.web']);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).deleting).toBe(false);
   });
@@ -365,11 +383,12 @@ describe('delete', () => {
   test.each(['ClusterIP', 'NodePort'] as const)('of a %s Service is made directly, without the queue', async (type) => {
     const { run, prod, queue, calls } = setup();
     queue.listError = UNAVAILABLE;
+    queue.supersedeError = UNAVAILABLE;
     await existing(prod, 'web', type);
     const { result } = as(await run('delete web'), 'deleted');
     expect(result).toEqual({ cluster: 'prod', namespace: 'default', name: 'web', type, deleting: false });
     expect(prod.cluster.writes).toEqual(['create default/web', 'delete default/web']);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['supersede prod/default/web by delete']);
   });
 
   test.each(UNFINISHED)('while its delete job is %s: duplicate, nothing queued', async (state) => {
@@ -380,6 +399,45 @@ describe('delete', () => {
     expect(result).toEqual({ jobId: 'delete.prod.default.web', operation: 'delete', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true });
     expect(queue.enqueued).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
+  });
+});
+
+describe('newer changes supersede older jobs', () => {
+  const WEB = { cluster: 'prod', namespace: 'default', name: 'web' };
+  const older = { requestId: 'req-0', requestedAt: NOW.getTime() - 60_000, change: 'type loadbalancer', userId: 'U777BOB', jobId: WEB_PROVISION };
+
+  test('a queued change is recorded as the Service\'s newest, with its job; the job gets the same request id', async () => {
+    const { run, prod, queue, changes } = setup();
+    await existing(prod, 'web', 'LoadBalancer');
+    await changes.record(WEB, older);
+    await run('delete web');
+    const recorded = await changes.record(WEB, older);
+    expect(recorded).toEqual({ requestId: 'req-1', requestedAt: NOW.getTime(), change: 'delete', userId: 'U123ALICE', jobId: 'delete.prod.default.web' });
+    expect(queue.enqueued[0]?.requestId).toBe('req-1');
+  });
+
+  test('a change made at once is recorded too (no job), before it is made', async () => {
+    const { run, prod, changes } = setup();
+    await existing(prod, 'web', 'ClusterIP');
+    await changes.record(WEB, older);
+    await run('type web nodeport');
+    expect(await changes.record(WEB, older)).toEqual({ requestId: 'req-1', requestedAt: NOW.getTime(), change: 'type nodeport', userId: 'U123ALICE' });
+  });
+
+  test('a duplicate submission records nothing and supersedes nothing', async () => {
+    const { run, queue, changes, calls } = setup();
+    queue.reportDuplicate = true;
+    await changes.record(WEB, older);
+    await run('create web --selector app=alpine --port 80 --type loadbalancer');
+    expect(await changes.record(WEB, older)).toEqual(older);
+    expect(calls.filter((c) => c.startsWith('supersede'))).toEqual([]);
+  });
+
+  test('a queued change whose supersede cannot reach Redis is still queued (the jobs read the newest change themselves)', async () => {
+    const { run, queue } = setup();
+    queue.supersedeError = UNAVAILABLE;
+    as(await run('create web --selector app=alpine --port 80 --type loadbalancer'), 'queued');
+    expect(queue.enqueued).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 /** Retry delays (exponential, equal jitter, capped) and the queue's shared encodings. */
-import { cancelReason, parseCancelMessage, parseCancelRecord, stepOf } from '../../src/adapters/queue/keys.js';
+import { cancelReason, parseCancelRecord, parseStopMessage, stepOf } from '../../src/adapters/queue/keys.js';
 import { DEFAULT_BACKOFF, backoffDelay } from '../../src/adapters/queue/backoff.js';
 
 describe('backoffDelay', () => {
@@ -46,9 +46,12 @@ describe('queue encodings', () => {
     expect(parseCancelRecord('{"by":1}')).toBeUndefined();
     expect(parseCancelRecord('not json')).toBeUndefined();
     expect(parseCancelRecord(null)).toBeUndefined();
-    expect(parseCancelMessage('{"jobId":"a","by":"U1"}')).toEqual({ jobId: 'a', by: 'U1' });
-    expect(parseCancelMessage('{"jobId":"a"}')).toBeUndefined();
-    expect(parseCancelMessage('[')).toBeUndefined();
+    expect(parseStopMessage('{"jobId":"a","by":"U1"}')).toEqual({ jobId: 'a', by: 'U1' });
+    const by = { requestId: 'r2', requestedAt: 2, change: 'delete', userId: 'U2', jobId: 'delete.prod.default.web' };
+    expect(parseStopMessage(JSON.stringify({ jobId: 'a', supersededBy: by }))).toEqual({ jobId: 'a', supersededBy: by });
+    expect(parseStopMessage(JSON.stringify({ jobId: 'a', supersededBy: { change: 'delete' } }))).toBeUndefined();
+    expect(parseStopMessage('{"jobId":"a"}')).toBeUndefined();
+    expect(parseStopMessage('[')).toBeUndefined();
     expect(cancelReason('U1')).toBe('cancelled by U1');
   });
 });

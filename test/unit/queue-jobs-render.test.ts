@@ -153,6 +153,7 @@ describe('makeJobCommands', () => {
         calls.push(`cancel ${id} ${by}`);
         return Promise.resolve(outcome);
       },
+      supersede: () => Promise.reject(new Error('not used')),
     };
   }
   const clusters = { get: (name?: string) => ({ cluster: { name: name ?? 'prod' } }) } as unknown as Parameters<typeof makeJobCommands>[0]['clusters'];

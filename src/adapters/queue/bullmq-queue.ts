@@ -14,8 +14,9 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BotError } from '../../domain/errors.js';
-import { lbJobId, parseLbJobId, type LbJobData } from '../../domain/lb-jobs.js';
+import { lbJobId, parseLbJobId, requestIdOf, type LbJobData, type LbOperation } from '../../domain/lb-jobs.js';
 import type { Logger } from '../../ports/logger.js';
+import type { LatestChanges } from '../../ports/changes.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../ports/queue.js';
 import {
   BACKOFF_TYPE,
@@ -25,9 +26,10 @@ import {
   cancelledKey,
   parseCancelRecord,
   stepOf,
-  type CancelMessage,
   type CancelRecord,
+  type StopMessage,
 } from './keys.js';
+import { createRedisLatestChanges } from './latest-changes.js';
 
 export const DEFAULT_QUEUE_NAME = 'lb-jobs';
 
@@ -56,6 +58,8 @@ export interface BullmqLbJobQueueOptions {
 }
 
 export interface BullmqLbJobQueue extends LbJobQueue {
+  /** The newest change of each Service, on the queue's connection (failing fast like the queue). */
+  changes: LatestChanges;
   /** Close the queue and its Redis connection. */
   close(): Promise<void>;
 }
@@ -195,21 +199,55 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     return summary;
   }
 
+  const OPERATIONS: readonly LbOperation[] = ['provision', 'retype', 'delete'];
+  const latest = createRedisLatestChanges(redis, { prefix });
+
   return {
     enqueue(data) {
       const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
+      const requestId = requestIdOf(data);
       return guard('enqueue', async () => {
-        const existing = await queue.getJob(jobId);
-        if (existing) {
-          const state = await existing.getState();
-          if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return { jobId, duplicate: true };
-          // Finished and kept only for /svc jobs: the new request replaces it.
-          await queue.remove(jobId);
+        for (let attempt = 1; ; attempt++) {
+          const existing = await queue.getJob(jobId);
+          if (existing) {
+            const state = await existing.getState();
+            if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return { jobId, duplicate: true };
+            // Finished and kept only for /svc jobs: the new request replaces it.
+            await queue.remove(jobId);
+          }
+          // So is the record of a cancelled one.
+          await redis.hdel(cancelled, jobId);
+          // BullMQ adds a job atomically and keeps the first one of an id: of racing submissions, the one
+          // whose data Redis holds afterwards is the job, and the others are duplicates of it.
+          await queue.add(data.operation, { ...data, requestId }, { jobId });
+          const stored = await queue.getJob(jobId);
+          if (stored) return { jobId, duplicate: requestIdOf(stored.data) !== requestId };
+          // Removed in between (a racing submission replaced a finished job it had read): try once more.
+          if (attempt >= 2) throw new Error(`enqueue: job ${jobId} vanished twice`);
         }
-        await redis.hdel(cancelled, jobId);
-        await queue.add(data.operation, data, { jobId });
-        return { jobId, duplicate: false };
       });
+    },
+
+    supersede(ref, by) {
+      return guard('supersede', async () => {
+        for (const operation of OPERATIONS) {
+          const jobId = lbJobId(operation, ref.cluster, ref.namespace, ref.name);
+          if (jobId === by.jobId) continue;
+          const job = await queue.getJob(jobId);
+          if (!job) continue;
+          const state = await job.getState();
+          // Parked: run it now, so that it stands down now. Waiting: it reads the newest change when it starts.
+          if (state === 'delayed') await job.promote().catch(() => undefined);
+          if (state === 'active' || state === 'delayed') {
+            const message: StopMessage = { jobId, supersededBy: by };
+            await redis.publish(channel, JSON.stringify(message));
+          }
+        }
+      });
+    },
+
+    changes: {
+      record: (ref, change) => guard('record a change', () => latest.record(ref, change)),
     },
 
     list(cluster) {
@@ -268,7 +306,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
           return 'cancelled';
         }
         // Active (or taken by a worker meanwhile): the worker holding it aborts it.
-        const message: CancelMessage = { jobId, by };
+        const message: StopMessage = { jobId, by };
         await redis.publish(channel, JSON.stringify(message));
         await cancelRecords(); // prune
         return 'cancelled';

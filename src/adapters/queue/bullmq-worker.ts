@@ -40,7 +40,7 @@ import type { Logger } from '../../ports/logger.js';
 import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from './backoff.js';
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
-import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseCancelMessage, parseCancelRecord } from './keys.js';
+import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
 
 export interface StalledSettings {
@@ -255,8 +255,9 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     // The worker's own 'error' handler reports Redis being down; the subscriber reconnects by itself.
   });
   subscriber.on('message', (_channel: string, message: string) => {
-    const m = parseCancelMessage(message);
-    if (m) stopJob(m.jobId, { kind: 'cancelled', by: m.by });
+    const m = parseStopMessage(message);
+    if (m && 'by' in m) stopJob(m.jobId, { kind: 'cancelled', by: m.by });
+    else if (m) stopJob(m.jobId, { kind: 'superseded', by: m.supersededBy });
   });
   subscriber.on('ready', () => {
     // (Re)subscribed: a cancel published while we were disconnected is in the records.

@@ -1,15 +1,17 @@
 /**
- * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`), and what
- * a worker needs — its exactly-once guard and waker on a connection of their own, and `start(processor)`
- * for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`.
+ * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`, with the
+ * newest-change records), and what a worker needs — its exactly-once guard, waker and newest-change
+ * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LbJobData } from '../../domain/lb-jobs.js';
+import type { LatestChanges } from '../../ports/changes.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
 import type { Logger } from '../../ports/logger.js';
 import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME, type BullmqLbJobQueue } from './bullmq-queue.js';
 import { startLbWorker } from './bullmq-worker.js';
+import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
 import { bullmqWaker } from './waker.js';
 
@@ -35,6 +37,7 @@ export interface RedisJobWorkerOptions extends RedisJobsOptions {
 export interface RedisJobWorker {
   once: OnceGuard;
   waker: JobWaker;
+  changes: LatestChanges;
   /** Starts taking jobs with `processor` (once). */
   start<R>(processor: JobProcessor<LbJobData, R>): JobWorker;
   /** Closes the worker (if started) and the connections. */
@@ -56,6 +59,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
   return {
     once: createRedisOnceGuard(redis, { prefix: `${prefix}:${DEFAULT_QUEUE_NAME}` }),
     waker: bullmqWaker(wakeQueue),
+    changes: createRedisLatestChanges(redis, { prefix }),
     start(processor) {
       if (worker) throw new Error('the job worker is already started');
       worker = startLbWorker({

@@ -7,8 +7,10 @@
  *   age and count on every cancel and list). Workers read it when they start a job, so a cancel that
  *   raced with a worker taking the job is still seen.
  * - `${prefix}:${queueName}:svcbot:cancel`: the pub/sub channel every worker subscribes to; a message
- *   (JSON `CancelMessage`) makes the worker holding that job abort its signal.
+ *   (JSON `StopMessage`: a cancel, or a newer change superseding the job) makes the worker holding that
+ *   job abort its signal.
  */
+import type { ChangeRecord } from '../../domain/changes.js';
 import type { LbOperation } from '../../domain/lb-jobs.js';
 
 export const DEFAULT_PREFIX = 'svcbot';
@@ -38,10 +40,8 @@ export interface CancelRecord {
   step?: string;
 }
 
-export interface CancelMessage {
-  jobId: string;
-  by: string;
-}
+/** What the cancel channel carries: a cancel (`by` a user), or a newer change superseding the job. */
+export type StopMessage = { jobId: string; by: string } | { jobId: string; supersededBy: ChangeRecord };
 
 export function cancelReason(by: string): string {
   return `cancelled by ${by}`;
@@ -61,12 +61,18 @@ export function parseCancelRecord(json: string | null | undefined): CancelRecord
   }
 }
 
-export function parseCancelMessage(json: string): CancelMessage | undefined {
+export function parseStopMessage(json: string): StopMessage | undefined {
   try {
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null) return undefined;
-    const m = value as Partial<CancelMessage>;
-    return typeof m.jobId === 'string' && typeof m.by === 'string' ? { jobId: m.jobId, by: m.by } : undefined;
+    const m = value as { jobId?: unknown; by?: unknown; supersededBy?: Partial<ChangeRecord> };
+    if (typeof m.jobId !== 'string') return undefined;
+    if (typeof m.by === 'string') return { jobId: m.jobId, by: m.by };
+    const s = m.supersededBy;
+    if (s && typeof s.requestId === 'string' && typeof s.requestedAt === 'number' && typeof s.change === 'string' && typeof s.userId === 'string') {
+      return { jobId: m.jobId, supersededBy: s as ChangeRecord };
+    }
+    return undefined;
   } catch {
     return undefined;
   }
