@@ -14,6 +14,7 @@ import type { createConsoleAdapters, endpointClients, RunningSvcbot, startSvcbot
 import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
+import { consoleLogLines } from './log-lines.js';
 import { runConsole } from './loop.js';
 import { loadStartSandbox, startConsoleSandbox, type ConsoleSandbox, type StartSandbox } from './sandbox.js';
 
@@ -240,7 +241,10 @@ export async function runConsoleCommand(
       ? config.logLevel
       : 'info'
     : 'warn';
-  const logger: Logger = deps.createLogger({ level, pretty: isTty(io.stderr), destination: io.stderr });
+  // Verbose: the log as svcbot writes it. Otherwise one short line per warning or error (no JSON, no stack).
+  const logger: Logger = args.verbose
+    ? deps.createLogger({ level, pretty: isTty(io.stderr), destination: io.stderr })
+    : deps.createLogger({ level, destination: consoleLogLines(io.stderr) });
   const user = args.user ?? (env.USER || env.LOGNAME || env.USERNAME || osUser() || 'console');
   const terminal = isTty(io.stdin) && isTty(io.stdout);
 

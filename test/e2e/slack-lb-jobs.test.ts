@@ -3,6 +3,7 @@
  * `/svc cancel` on a job parked waiting for DNS, a double submission, and a Redis that cannot be
  * reached (the queue message, nothing changed). Each bot has a queue prefix of its own, removed on stop.
  */
+import * as k8s from '@kubernetes/client-node';
 import { createServer } from 'node:net';
 import { startBot, type BotUnderTest } from '../helpers/bot.js';
 import type { RecordedCall } from '../helpers/slack-stub.js';
@@ -117,6 +118,78 @@ describe('type away from LoadBalancer', () => {
     expect(after?.spec.ports?.[0]?.nodePort).toBe(nodePort);
     expect(after?.metadata.finalizers ?? []).toEqual([]);
     expect(elbsOfShop()).toEqual([]);
+  });
+});
+
+describe('a stale job never acts on a newer world (jobs parked waiting for DNS)', () => {
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 } });
+  });
+  afterAll(() => bot.stop());
+
+  /** The job's progress message about `default/NAME` (posted by the job, not in a thread). */
+  const progressPosts = (name: string) =>
+    bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === undefined && String(c.body.text).includes(`default/${name}\``));
+  const updatesOf = (ts: string) => bot.slack.calls.filter((c) => c.method === 'chat.update' && c.body.ts === ts).map((c) => String(c.body.text));
+  const parkedAtDns = (name: string) =>
+    waitFor(() => progressPosts(name)[0]?.ts !== undefined && updatesOf(progressPosts(name)[0]!.ts!).some((t) => /to resolve/.test(t)), {
+      what: `the job of ${name} to wait for DNS`,
+      timeoutMs: 10_000,
+    });
+
+  test('delete while its provisioning waits for DNS: the provisioning ends at once as superseded by the delete, quietly; only the delete reports', async () => {
+    const cluster = bot.sandbox.info.clusterName;
+    await replyText(bot, 'create gone-web --selector app=alpine --port 80 --type lb', { user_id: 'U1ALICE' });
+    await parkedAtDns('gone-web');
+    const progressTs = progressPosts('gone-web')[0]!.ts!;
+
+    await replyText(bot, 'delete gone-web', { user_id: 'U2BOB' });
+    const superseded = await waitFor(() => updatesOf(progressTs).find((t) => t.includes('Superseded')), { what: 'the provisioning to stand down', timeoutMs: 5000 });
+    expect(superseded).toContain(`Superseded by \`delete\` (job \`delete.${cluster}.default.gone-web\`), asked by <@U2BOB>`);
+    await waitFor(() => bot.slack.calls.some((c) => c.method === 'chat.update' && String(c.body.text).includes('default/gone-web') && String(c.body.text).includes('no further charges')), {
+      what: 'the delete to finish',
+      timeoutMs: 15_000,
+    });
+    expect(bot.sandbox.cluster.getService('default', 'gone-web')).toBeUndefined();
+    // Nothing said the provisioning was stuck, and nobody was told of an endpoint.
+    const everything = bot.slack.calls.map((c) => String(c.body.text)).join('\n');
+    expect(everything).not.toMatch(/Stuck at/);
+    expect(everything).not.toMatch(/gone-web` is reachable at/);
+    // The provisioning's thread got nothing (its requester hears nothing more of it).
+    expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === progressTs)).toEqual([]);
+  });
+
+  test('a Service deleted with kubectl while its job waits for DNS gets no "Ready": the job ends as deleted meanwhile, creating nothing', async () => {
+    await replyText(bot, 'create kubectl-web --selector app=alpine --port 80 --type lb', { user_id: 'U1ALICE' });
+    await parkedAtDns('kubectl-web');
+    const progressTs = progressPosts('kubectl-web')[0]!.ts!;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(bot.sandbox.kubeconfigYaml);
+    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'kubectl-web' });
+
+    const ended = await waitFor(() => updatesOf(progressTs).find((t) => t.includes('deleted meanwhile')), { what: 'the job to end', timeoutMs: 10_000 });
+    expect(ended).not.toContain('Ready');
+    await waitFor(() => bot.sandbox.cluster.getService('default', 'kubectl-web') === undefined, { what: 'the Service to be gone' });
+    // Not made again by the job, and nobody was told of an endpoint.
+    expect(bot.sandbox.cluster.getService('default', 'kubectl-web')).toBeUndefined();
+    expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === progressTs)).toEqual([]);
+  });
+
+  test('20 identical `type same lb` at once: one job, one load balancer, one progress message; one reply says queued, the others "already in progress"', async () => {
+    await bot.command('create same --selector app=alpine --port 80');
+    await waitFor(() => bot.sandbox.cluster.getService('default', 'same'), { what: 'the ClusterIP Service' });
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => bot.command('type same lb', { user_id: `U${i}SAME` })));
+    const replies = await Promise.all(sent.map((r) => bot.slack.waitForCall((c) => c.method === 'response_url' && c.responseId === r.responseId)));
+    const texts = replies.map((r) => String(r.body.text));
+    expect(texts.filter((t) => t.includes('Queued'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('Already in progress'))).toHaveLength(19);
+    await parkedAtDns('same');
+    expect(progressPosts('same')).toHaveLength(1);
+    expect(bot.sandbox.elb.list().filter((lb) => lb.tags.get('kubernetes.io/service-name') === 'default/same')).toHaveLength(1);
+    // Its one message says who asked: the one whose submission became the job.
+    const asker = /asked by <@(U\d+SAME)>/.exec(String(progressPosts('same')[0]!.body.text))?.[1];
+    expect(texts[sent.findIndex((_, i) => `U${i}SAME` === asker)]).toContain('Queued');
   });
 });
 

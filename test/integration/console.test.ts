@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { runConsoleCommand, type ConsoleDeps } from '../../src/console/command.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { screen, type Screen } from '../unit/console-screen.js';
@@ -128,6 +129,35 @@ describe('svcbot console against the sandbox', () => {
     expect(await c.s.waitFor('svc> ')).toContain(`(For your own cluster: KUBECONFIG=${join(kube, 'config')} svcbot console --no-sandbox)`);
     c.s.input.end();
     expect(await c.code).toBe(0);
+  });
+});
+
+describe('svcbot console with load-balancer jobs (Redis, a key prefix of its own)', () => {
+  const prefix = `svcbot-test-console-${Math.random().toString(36).slice(2, 10)}`;
+  afterAll(async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('a job that fails (403 from the cluster) says so in its progress message; the terminal gets no JSON log line and no stack trace', async () => {
+    const c = run(['--user', 'alice'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { jobs: true });
+    await c.s.waitFor('svc> ');
+    c.sandbox()!.faults.set({ deny: [{ verb: 'patch', resource: 'services' }] });
+    c.s.type('create walled --selector app=alpine --port 80');
+    await c.s.waitFor('svc> ');
+    c.s.type('type walled lb');
+    const stuck = await c.s.waitFor('or remove it with');
+    expect(stuck).toMatch(/Stuck at Service created: svcbot.s service account .* is not allowed to patch services/);
+    c.s.type('exit');
+    expect(await c.code).toBe(0);
+    const stderr = c.stderr();
+    expect(stderr).not.toContain('{"level"');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    // What it does print of the failure: one short line.
+    expect(stderr).toMatch(/^svcbot: warning: load-balancer job failed \(svcbot's service account .* is not allowed to patch services/m);
+    for (const line of stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^svcbot: (warning|error): /);
   });
 });
 

@@ -214,6 +214,50 @@ test('svcbot worker SIGKILLed mid-provisioning: a second worker takes the job ov
   }, { 'in-process (web side)': world.logs });
 }, TEST_TIMEOUT_MS);
 
+test('svcbot worker SIGKILLed mid-provisioning, then the user deletes the Service: the job, taken over later, stands down — nothing is made again, nothing announced', async () => {
+  const world = await startWorld({ provisionDelayMs: 1500, dnsDelayMs: 1500, instanceWarmupMs: 200, faults: { elbLatencyMs: 3000 } });
+  const { sandbox, slack, env } = world;
+  const cluster = world.config.clusters[0].name;
+  const provisionId = lbJobId('provision', cluster, 'default', 'web');
+  const deleteId = lbJobId('delete', cluster, 'default', 'web');
+
+  await withOutputOnFailure(async () => {
+    const first = spawnSvcbot('worker-1', ['worker'], env);
+    await world.web.handle('create web --selector app=alpine --port 80 --type lb', { userId: USER, channelId: CHANNEL });
+    const progressTs = await progressMessageTs(world, 'web');
+    await waitFor(async () => hostnameOf(sandbox, 'web') !== undefined && (await jobState(world, provisionId)) === 'active', {
+      what: 'the first worker to run the job after the load balancer was allocated',
+      timeoutMs: 20_000,
+    });
+    const created = resourcesOf(sandbox, 'web').services[0]?.metadata.uid;
+    expect(await first.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // No worker runs: the user deletes the Service (a job, since it is a LoadBalancer).
+    const reply = await world.web.handle('delete web', { userId: 'U0CRASH2', channelId: CHANNEL });
+    expect(reply.text).toContain(deleteId);
+
+    sandbox.faults.set({ elbLatencyMs: 0 });
+    const second = spawnSvcbot('worker-2', ['worker'], env);
+    await waitFor(async () => (await jobState(world, provisionId)) === 'completed' && (await jobState(world, deleteId)) === 'completed', {
+      what: 'both jobs to finish on the second worker',
+      timeoutMs: 25_000,
+    });
+    expect((await world.jobs.getJob(provisionId))?.returnvalue).toMatchObject({ outcome: { kind: 'superseded', by: { change: 'delete', jobId: deleteId } } });
+    expect((await world.jobs.getJob(deleteId))?.returnvalue).toMatchObject({ outcome: { kind: 'deleted' } });
+    // The Service and its load balancer are gone, and stay gone: the provisioning made nothing again.
+    await waitFor(() => resourcesOf(sandbox, 'web').elbs.length === 0, { what: 'the load balancer to be deleted' });
+    expect(resourcesOf(sandbox, 'web').services).toEqual([]);
+    expect(created).toBeDefined();
+    expect(endpointMessages(slack, 'web')).toHaveLength(0);
+    const superseded = await waitFor(
+      () => slack.calls.filter((c) => c.method === 'chat.update' && c.body.ts === progressTs).map((c) => String(c.body.text)).find((t) => t.includes('Superseded')),
+      { what: 'the provisioning message to say it was superseded' },
+    );
+    expect(superseded).toContain(`Superseded by \`delete\` (job \`${deleteId}\`)`);
+    expect(await second.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, { 'in-process (web side)': world.logs });
+}, TEST_TIMEOUT_MS);
+
 test('Redis restarted while a job is parked waiting for DNS, the name resolving meanwhile: the user is told the queue is down; the job completes once, as soon as Redis is back', async () => {
   // Production Redis behind a job queue persists (AOF); without persistence a restart would simply lose
   // the queue, and no worker could finish a job that no longer exists.

@@ -17,6 +17,9 @@ import type { ChannelMessages } from '../../src/ports/replies.js';
 import type { Message } from '../../src/render/blocks.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import pino from 'pino';
+import type { ServiceView } from '../../src/domain/views.js';
+import { expectBotError } from '../contract/expect-bot-error.js';
+import { waitFor } from '../helpers/wait.js';
 import { InMemoryLatestChanges, fakeWorld } from '../fakes/index.js';
 
 function memoryOnce(): OnceGuard {
@@ -272,4 +275,142 @@ test('a timeout in teardown with the ELB still there reports a possible orphan',
   } finally {
     await s.close();
   }
+});
+
+describe('a stale job never acts on a newer world', () => {
+  const WEB = { cluster: 'prod', namespace: 'default', name: 'web' };
+  const newerDelete = (requestedAt: number) => ({ requestId: 'req-delete', requestedAt, change: 'delete', userId: 'U2BOB', jobId: 'delete.prod.default.web' });
+
+  test('superseded before it started: stands down at once, posts nothing, creates nothing', async () => {
+    const s = setup();
+    try {
+      const job = data('provision', { manifest, requestId: 'req-provision' });
+      await s.changes.record(WEB, newerDelete(job.requestedAt + 1000));
+      const c = context(job);
+      await expect(runProvision(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'superseded', by: newerDelete(job.requestedAt + 1000) } });
+      expect(s.posts).toEqual([]);
+      expect(s.world.targets[0]!.cluster.writes).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('superseded while parked: its progress message says by what, quietly (no thread reply), and nothing is touched', async () => {
+    const s = setup(false);
+    try {
+      const job = data('provision', { manifest, requestId: 'req-provision' });
+      const first = context(job);
+      await expect(runProvision(first.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+      const writes = [...s.world.targets[0]!.cluster.writes];
+      const by = newerDelete(job.requestedAt + 1000);
+      await s.changes.record(WEB, by);
+      const again = context(job, { state: first.state() });
+      await expect(runProvision(again.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'superseded', by } });
+      await s.deps.board.close();
+      expect(s.updates.at(-1)?.text).toContain('Superseded by `delete` (job `delete.prod.default.web`), asked by <@U2BOB>');
+      expect(s.posts.filter((p) => p.threadTs)).toEqual([]);
+      expect(s.world.targets[0]!.cluster.writes).toEqual(writes);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("the signal's `superseded` stop ends a run that is under way the same way", async () => {
+    const s = setup();
+    try {
+      const by = newerDelete(Date.now() + 1000);
+      const c = context(data('delete'), { stop: { kind: 'superseded', by } });
+      await expect(runTeardown(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'superseded', by } });
+      expect(s.posts).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the Service it created was deleted while it waited (as with kubectl): "deleted meanwhile", no endpoint, nothing re-created', async () => {
+    const s = setup(false);
+    try {
+      const c = context(data('provision', { manifest }));
+      await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+      expect(c.state().serviceUid).toEqual(expect.any(String));
+      const { cluster } = s.world.registry.get('prod');
+      await cluster.deleteService('default', 'web');
+      await waitFor(() => cluster.getService('default', 'web').then(() => false, () => true), { what: 'the Service to be gone' });
+      s.deps.resolver = { resolve4: () => Promise.resolve(['10.0.0.1']) }; // the name resolves now
+      const again = context(c.ctx.data, { state: c.state() });
+      await expect(runProvision(again.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'service-gone' } });
+      await expectBotError(cluster.getService('default', 'web'), 'not_found');
+      expect(s.posts.filter((p) => p.threadTs)).toEqual([]);
+      await s.deps.board.close();
+      expect(s.updates.at(-1)?.text).toContain('was deleted meanwhile: nothing left to do');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('taken over after a crash between its create and its first save: a Service deleted since is not made again', async () => {
+    const s = setup();
+    try {
+      // What a worker killed right after creating the Service left: the attempt saved, no UID yet.
+      const c = context(data('provision', { manifest }), { state: { doneAt: {}, createAttempted: true } });
+      await expect(runProvision(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'service-gone' } });
+      expect(s.world.targets[0]!.cluster.writes).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a Service of the same name made again (another UID) is not its business: not patched, not announced', async () => {
+    const s = setup(false);
+    try {
+      const c = context(data('provision', { manifest }));
+      await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+      const { cluster } = s.world.registry.get('prod');
+      await cluster.deleteService('default', 'web');
+      await waitFor(() => cluster.getService('default', 'web').then(() => false, () => true), { what: 'the Service to be gone' });
+      await cluster.createService(manifest); // someone else's ClusterIP Service of the same name
+      const writes = [...s.world.targets[0]!.cluster.writes];
+      const again = context(c.ctx.data, { state: c.state() });
+      await expect(runProvision(again.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'service-gone' } });
+      expect((await cluster.getService('default', 'web')).type).toBe('ClusterIP');
+      expect(s.world.targets[0]!.cluster.writes).toEqual(writes);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the DNS wait wakes the job when its Service is deleted or replaced, not on other changes', async () => {
+    const s = setup(false);
+    const waits: ((svc: ServiceView | undefined) => boolean)[] = [];
+    s.deps.watchWakeups = { ...s.deps.watchWakeups, wakeOnChange: (_id, _ref, until) => void waits.push(until) };
+    try {
+      const c = context(data('provision', { manifest }));
+      await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+      const until = waits.at(-1)!;
+      const svc = await s.world.registry.get('prod').cluster.getService('default', 'web');
+      expect(until(svc)).toBe(false);
+      expect(until({ ...svc, loadBalancerHostnames: [...svc.loadBalancerHostnames] })).toBe(false);
+      expect(until(undefined)).toBe(true);
+      expect(until({ ...svc, deleting: true })).toBe(true);
+      expect(until({ ...svc, uid: 'another' })).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('teardown deletes only the Service it pinned: one made again meanwhile is left alone', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.registry.get('prod');
+      const first = await cluster.createService({ ...manifest, spec: { ...manifest.spec, type: 'NodePort' } });
+      // A delete job that pinned the first Service, taken over after that Service was replaced.
+      await cluster.deleteService('default', 'web');
+      const second = await cluster.createService(manifest);
+      const c = context(data('delete'), { state: { doneAt: {}, serviceUid: first.uid } });
+      await expect(runTeardown(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'deleted' } });
+      expect((await cluster.getService('default', 'web')).uid).toBe(second.uid);
+    } finally {
+      await s.close();
+    }
+  });
 });
