@@ -31,9 +31,9 @@ const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
 const COMMAND = '/svc';
 /** Concurrency at which the issue sets its targets. */
-export const TARGET_CONCURRENCY = 50;
-export const TARGET_P99_MS = 100;
-export const TARGET_RATIO = 1.5;
+const TARGET_CONCURRENCY = 50;
+const TARGET_P99_MS = 100;
+const TARGET_RATIO = 1.5;
 const WARMUP_ROUNDS = 20;
 /** How long svcbot may take to deliver a batch's replies before the run fails. */
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -57,9 +57,9 @@ export interface AckBenchOptions {
   progress?: (line: string) => void;
 }
 
-export type TargetSummary = LatencySummary & { errors: number };
+type TargetSummary = LatencySummary & { errors: number };
 
-export interface AckLevelResult {
+interface AckLevelResult {
   concurrency: number;
   rounds: number;
   svcbot: TargetSummary;
@@ -71,7 +71,7 @@ export interface AckLevelResult {
   ackOnly?: TargetSummary & { ratioP50: number; ratioP99: number };
 }
 
-export interface AckTargetCheck {
+interface AckTargetCheck {
   concurrency: number;
   measured: boolean;
   p99Ms: number;

@@ -33,14 +33,14 @@ export interface InflightWorldOptions {
   instanceWarmupMs: number;
 }
 
-export interface BenchCluster {
+interface BenchCluster {
   /** svcbot's name for it, and its AWS tag name (`kubernetes.io/cluster/<name>`). */
   name: string;
   kubeconfigPath: string;
   cluster: KubeCluster;
 }
 
-export interface DnsRecord {
+interface DnsRecord {
   /** Queries answered so far. */
   readonly queries: number;
   /** Lower-case name -> when it was first asked for (epoch ms). */
@@ -50,7 +50,7 @@ export interface DnsRecord {
 }
 
 /** A load balancer the sandbox created, as the run needs it. */
-export interface CreatedLoadBalancer {
+interface CreatedLoadBalancer {
   /** epoch ms */
   createdAt: number;
   /** epoch ms from which its DNS name resolves (the sandbox's own event time). */

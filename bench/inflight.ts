@@ -33,10 +33,10 @@ import { startPrivateRedis, type RedisReading } from './redis.js';
 import { percentile, round2 } from './stats.js';
 import { spawnWorker, type WorkerProcess } from './worker-process.js';
 
-export const TARGET_RSS_MB = 300;
-export const TARGET_P99_MS = 1000;
+const TARGET_RSS_MB = 300;
+const TARGET_P99_MS = 1000;
 /** Services one simulated cluster holds at most: 2,768 node ports (30000-32767), with room to spare. */
-export const DEFAULT_PER_CLUSTER = 2500;
+const DEFAULT_PER_CLUSTER = 2500;
 const NAMESPACE = 'default';
 const CHANNEL = 'C0INFLIGHT';
 const USER = 'U0INFLIGHT';
@@ -75,7 +75,7 @@ export interface InflightBenchOptions {
   progress?: (line: string) => void;
 }
 
-export interface Distribution {
+interface Distribution {
   count: number;
   p50: number;
   p90: number;
@@ -84,7 +84,7 @@ export interface Distribution {
   mean: number;
 }
 
-export interface PhaseCpu {
+interface PhaseCpu {
   phase: string;
   seconds: number;
   /** CPU time over wall time, % of one core. */

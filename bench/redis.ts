@@ -17,7 +17,7 @@ export interface RedisReading {
   calls: Map<string, number>;
 }
 
-export interface RedisStats {
+interface RedisStats {
   /** One `INFO` round trip. */
   read(): Promise<RedisReading>;
   /** Sizes of BullMQ's lists and sets for a queue: how many jobs are in each state. */

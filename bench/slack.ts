@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:<timestamp>:<body>`. */
-export function slackSignature(signingSecret: string, timestamp: number, body: string): string {
+function slackSignature(signingSecret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
@@ -60,14 +60,14 @@ export interface ReplyStub {
   close(): Promise<void>;
 }
 
-export async function readText(req: http.IncomingMessage): Promise<string> {
+async function readText(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The string fields of a Web API call, whether the WebClient sent a form or JSON. */
-export function apiFields(req: http.IncomingMessage, text: string): (name: string) => string | undefined {
+function apiFields(req: http.IncomingMessage, text: string): (name: string) => string | undefined {
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
     const body = JSON.parse(text) as Record<string, unknown>;
     return (name) => {

@@ -12,7 +12,7 @@ import type { WorldHandlers } from './world-worker.js';
 
 /** A Service the benchmark's `describe` finds: type LoadBalancer, so describing it asks the ELB API too. */
 export const DESCRIBED_SERVICE = 'alpine-service';
-export const NAMESPACE = 'default';
+const NAMESPACE = 'default';
 
 export interface WorldInfo {
   kubeconfigYaml: string;

@@ -4,7 +4,7 @@
  * can turn faults on and off while the sandbox runs (`sandbox.faults.set({...})`).
  */
 /** A permission the sandbox's RBAC denies: `verb` on `resource` (e.g. `services`), in `namespace` or everywhere. */
-export interface DeniedPermission {
+interface DeniedPermission {
   /** `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`, or `*`. */
   verb: string;
   /** Plural resource, with `/subresource` for one (`services/status`). */
@@ -32,7 +32,7 @@ export interface FaultSettings {
   deny: readonly DeniedPermission[];
 }
 
-export const defaultFaults: Readonly<FaultSettings> = Object.freeze({
+const defaultFaults: Readonly<FaultSettings> = Object.freeze({
   watchDropEverySeconds: 0,
   kubeErrorEveryN: 0,
   kubeLatencyMs: 0,

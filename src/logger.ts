@@ -89,7 +89,7 @@ const HEADER_KEYS = [
  * for this list; a `*` walks every property of its level), so secret keys are matched at the top
  * level and one level down, and deeper only where they are known to occur.
  */
-export const REDACT_PATHS: readonly string[] = Object.freeze([
+const REDACT_PATHS: readonly string[] = Object.freeze([
   ...new Set([
     ...[...SECRET_KEYS, ...URL_KEYS].flatMap((k) => [join('', k), join('*', k)]),
     // Config dumps: `{ config }` or any `{ x: { slack: {...} } }`.
@@ -128,7 +128,7 @@ function censor(value: unknown, path: string[]): unknown {
 }
 
 /** The pino options svcbot uses (redaction, serializers, timestamps). */
-export function loggerOptions(level: string): LoggerOptions {
+function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: [...REDACT_PATHS], censor },

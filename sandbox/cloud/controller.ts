@@ -17,7 +17,7 @@ import type { Faults } from '../faults.js';
 import type { KubeCluster } from '../kube/cluster.js';
 import type { Service } from '../kube/types.js';
 
-export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
 export interface CloudControllerOptions {
   cluster: KubeCluster;

@@ -77,7 +77,7 @@ export async function startDnsServer(source: DnsAnswerSource, opts: DnsServerOpt
  * The response to one datagram, or undefined when it deserves none (shorter than a DNS header, or
  * itself a response).
  */
-export function answer(msg: Buffer, source: DnsAnswerSource, now: number, ttl: number): Buffer | undefined {
+function answer(msg: Buffer, source: DnsAnswerSource, now: number, ttl: number): Buffer | undefined {
   if (msg.length < 12) return undefined;
   const rawFlags = msg.readUInt16BE(2);
   if (rawFlags & QR) return undefined;

@@ -5,7 +5,7 @@
  */
 import { type ElbError, senderError } from './store.js';
 
-export const ELB_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
+const ELB_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
 
 // ---------------------------------------------------------------------------------------------------
 // Request parameters
@@ -115,7 +115,7 @@ function escapeRegExp(text: string): string {
  * namespace, so quotes stay as they are, as in AWS's answers). Characters XML 1.0 cannot carry at all
  * (most C0 controls, lone surrogates) become U+FFFD.
  */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     // eslint-disable-next-line no-control-regex -- these are exactly the characters being removed
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')

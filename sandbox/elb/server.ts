@@ -30,7 +30,7 @@ export interface ElbApiServerOptions {
 }
 
 /** Account id the sandbox reports as owner (SourceSecurityGroup.OwnerAlias). */
-export const SANDBOX_ACCOUNT_ID = '123456789012';
+const SANDBOX_ACCOUNT_ID = '123456789012';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 400;

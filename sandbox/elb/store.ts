@@ -65,7 +65,7 @@ export interface CreateLoadBalancerInput {
   tags?: Record<string, string>;
 }
 
-export type InstanceState = 'InService' | 'OutOfService' | 'Unknown';
+type InstanceState = 'InService' | 'OutOfService' | 'Unknown';
 
 export interface InstanceHealth {
   instanceId: string;
@@ -125,7 +125,7 @@ const HOSTED_ZONE_IDS: Readonly<Record<string, string>> = {
 };
 const DEFAULT_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
 
-export function hostedZoneIdFor(region: string): string {
+function hostedZoneIdFor(region: string): string {
   return HOSTED_ZONE_IDS[region] ?? DEFAULT_HOSTED_ZONE_ID;
 }
 
@@ -235,7 +235,7 @@ function sameListenerSet(a: Listener[], b: Listener[]): boolean {
 }
 
 /** Validates tags as AddTags/CreateLoadBalancer do (keys 1–128 chars, no `aws:` prefix, values ≤ 256). */
-export function validateTags(tags: Record<string, string>): void {
+function validateTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags)) {
     if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
       throw senderError('ValidationError', `Tag key must be between 1 and ${MAX_TAG_KEY_LENGTH} characters long: '${key}'`);
@@ -263,7 +263,7 @@ function tooManyTags(name: string): ElbError {
 }
 
 /** Validates a health check as ConfigureHealthCheck does; returns it with an upper-case target protocol. */
-export function normalizeHealthCheck(hc: HealthCheck): HealthCheck {
+function normalizeHealthCheck(hc: HealthCheck): HealthCheck {
   const match = /^([A-Za-z]+):(\d+)(.*)$/.exec(hc.target);
   if (!match) {
     throw senderError('ValidationError', `Invalid health check target '${hc.target}': expected PROTOCOL:PORT[/PATH]`);

@@ -1,7 +1,7 @@
 /**
  * The simulated Kubernetes cluster: store, registry, control loops and seed objects, plus the
  * in-process API the sandbox's cloud controller and tests use. Serve it over HTTP with
- * `createKubeApiServer(cluster, faults)` (re-exported here).
+ * `createKubeApiServer(cluster, faults)` from ./server.ts.
  *
  * Seeds: namespaces default, kube-system, kube-public, kube-node-lease; N EKS-like nodes
  * `ip-10-0-1-X.<region>.compute.internal` (InternalIP 10.0.1.X, ExternalIP 203.0.113.X,
@@ -17,8 +17,6 @@ import { createResources, SYSTEM_NAMESPACES, type Resources } from './resources.
 import { ServiceAllocator } from './services.js';
 import { Store, cloneObject, type ChangeType } from './store.js';
 import type { Event, KubeObject, Node, Service } from './types.js';
-
-export { createKubeApiServer } from './server.js';
 
 export interface ClusterOptions {
   clusterName: string;
@@ -289,5 +287,3 @@ export class KubeCluster {
     };
   }
 }
-
-export { KubeApiError };

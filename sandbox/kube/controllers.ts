@@ -24,7 +24,7 @@ import { randomSuffix, timestamp, type Registry, type ResourceDef } from './regi
 import type { Resources } from './resources.js';
 import { matchesMap } from './selectors.js';
 import { cloneObject, type Store, type StoreEvent } from './store.js';
-import type { Deployment, EndpointSlice, Endpoints, KubeObject, Node, ObjectMeta, Pod, Service } from './types.js';
+import type { Deployment, EndpointSlice, Endpoints, Node, ObjectMeta, Pod, Service } from './types.js';
 import { formatIPv4, parseIPv4 } from './validation.js';
 import { templateHash } from './workloads.js';
 
@@ -49,7 +49,7 @@ export function newMeta(ctx: ControllerContext, namespace: string | undefined, n
 }
 
 /** A deterministic UUID-shaped id (for objects the sandbox only references, like ReplicaSets). */
-export function stableUid(seed: string): string {
+function stableUid(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -391,10 +391,4 @@ export class NamespaceController {
     if (this.namespacedResources().some((d) => this.ctx.store.count(d.resource, namespace) > 0)) return;
     if (this.ctx.store.get('namespaces', '', namespace)) this.ctx.store.delete('namespaces', '', namespace);
   }
-}
-
-export type Controller = { handle(ev: StoreEvent): void };
-
-export function isKubeObject(v: unknown): v is KubeObject {
-  return typeof v === 'object' && v !== null && 'metadata' in v;
 }

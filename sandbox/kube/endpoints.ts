@@ -19,12 +19,12 @@ export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
-export function isPodReady(pod: Pod): boolean {
+function isPodReady(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** The pods a Service selects (none for a Service without selector). */
-export function selectedPods(svc: Service, pods: Pod[]): Pod[] {
+function selectedPods(svc: Service, pods: Pod[]): Pod[] {
   const selector = svc.spec.selector;
   if (!selector || Object.keys(selector).length === 0) return [];
   const ns = svc.metadata.namespace;
@@ -37,7 +37,7 @@ export function managesEndpoints(svc: Service): boolean {
 }
 
 /** Resolves a service port against a pod: the numeric targetPort, or the named container port. */
-export function resolveTargetPort(port: ServicePort, pod: Pod): number | undefined {
+function resolveTargetPort(port: ServicePort, pod: Pod): number | undefined {
   const target = port.targetPort ?? port.port;
   if (typeof target === 'number') return target;
   const protocol = port.protocol ?? 'TCP';

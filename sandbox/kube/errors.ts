@@ -54,7 +54,7 @@ export interface GroupResource {
   resource: string;
 }
 
-export function qualifiedResource(gr: GroupResource): string {
+function qualifiedResource(gr: GroupResource): string {
   return gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
 }
 
@@ -71,7 +71,7 @@ export function alreadyExists(gr: GroupResource, name: string): KubeApiError {
   return new KubeApiError(409, 'AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`, resourceDetails(gr, name));
 }
 
-export const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
+const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 
 export function conflict(gr: GroupResource, name: string, why: string = OPTIMISTIC_LOCK_MESSAGE): KubeApiError {
   return new KubeApiError(
@@ -119,7 +119,7 @@ export function expired(message: string): KubeApiError {
 
 /* ------------------------------------------------------------------------ field errors (422) */
 
-export type FieldErrorType = 'Invalid' | 'Required' | 'Duplicate' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'NotFound';
+type FieldErrorType = 'Invalid' | 'Required' | 'Duplicate' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'NotFound';
 
 const CAUSE_REASON: Record<FieldErrorType, string> = {
   Invalid: 'FieldValueInvalid',
@@ -158,7 +158,7 @@ function renderValue(value: FieldValue | undefined): string {
 }
 
 /** The part of a field error after `field: ` (what the apiserver puts in `causes[].message`). */
-export function fieldErrorBody(e: FieldError): string {
+function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
     case 'Required':
       return e.detail ? `Required value: ${e.detail}` : 'Required value';
@@ -180,7 +180,7 @@ export function fieldErrorBody(e: FieldError): string {
   }
 }
 
-export function fieldErrorString(e: FieldError): string {
+function fieldErrorString(e: FieldError): string {
   return `${e.field}: ${fieldErrorBody(e)}`;
 }
 

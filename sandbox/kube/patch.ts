@@ -57,7 +57,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 /* -------------------------------------------------------------------------------- JSON Patch */
 
-export interface JsonPatchOperation {
+interface JsonPatchOperation {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
   path: string;
   from?: string;
@@ -429,7 +429,7 @@ export function applyStrategicMergePatch(original: unknown, patch: unknown, meta
 
 const conditions: PatchMeta = { strategy: 'merge', mergeKey: 'type' };
 
-export const objectMetaPatchMeta: PatchMeta = {
+const objectMetaPatchMeta: PatchMeta = {
   fields: {
     finalizers: { strategy: 'merge' },
     ownerReferences: { strategy: 'merge', mergeKey: 'uid' },

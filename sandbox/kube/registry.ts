@@ -80,7 +80,7 @@ export function apiVersionOf(def: Pick<ResourceDef, 'group' | 'version'>): strin
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-export interface WriteContext {
+interface WriteContext {
   now: Date;
   dryRun: boolean;
 }

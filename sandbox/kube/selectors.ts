@@ -5,9 +5,9 @@
  */
 import { badRequest } from './errors.js';
 
-export type LabelOperator = 'Equals' | 'NotEquals' | 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'GreaterThan' | 'LessThan';
+type LabelOperator = 'Equals' | 'NotEquals' | 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'GreaterThan' | 'LessThan';
 
-export interface LabelRequirement {
+interface LabelRequirement {
   key: string;
   operator: LabelOperator;
   values: string[];
@@ -167,7 +167,7 @@ export function matchesMap(selector: Record<string, string>, labels: Record<stri
 
 /* ------------------------------------------------------------------------------ field selectors */
 
-export interface FieldRequirement {
+interface FieldRequirement {
   field: string;
   operator: 'Equals' | 'NotEquals';
   value: string;

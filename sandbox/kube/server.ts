@@ -32,7 +32,7 @@ import { openApiResponse } from './openapi.js';
 import { apiVersionOf, type DeleteOptions, type PatchType, type ResourceDef } from './registry.js';
 import { resourceFor } from './resources.js';
 import { toTable } from './tables.js';
-import type { KubeObject, Status, WatchEvent } from './types.js';
+import type { KubeObject, WatchEvent } from './types.js';
 import { isPlainObject } from './validation.js';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -241,7 +241,7 @@ function requestVerb(method: string, isWatch: boolean, name: string | undefined)
 }
 
 /** Who the sandbox says is asking (it has no authentication: everyone is svcbot's service account). */
-export const SANDBOX_USER = 'system:serviceaccount:svcbot:svcbot';
+const SANDBOX_USER = 'system:serviceaccount:svcbot:svcbot';
 
 export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.Server {
   /** The `deny` fault knob acts as the RBAC authorizer: a matching rule answers 403 Forbidden. */
@@ -532,5 +532,3 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
   });
   return server;
 }
-
-export type { Status };

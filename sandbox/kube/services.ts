@@ -33,9 +33,9 @@ import {
   portNumOrNameErrors,
 } from './validation.js';
 
-export const SERVICE_CIDR = '10.100.0.0/16';
-export const NODE_PORT_MIN = 30000;
-export const NODE_PORT_MAX = 32767;
+const SERVICE_CIDR = '10.100.0.0/16';
+const NODE_PORT_MIN = 30000;
+const NODE_PORT_MAX = 32767;
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -43,15 +43,15 @@ const SERVICE_KIND = { group: '', kind: 'Service' };
 
 /* ------------------------------------------------------------------------------------ helpers */
 
-export function needsClusterIP(svc: Service): boolean {
+function needsClusterIP(svc: Service): boolean {
   return (svc.spec.type ?? 'ClusterIP') !== 'ExternalName';
 }
 
-export function isHeadless(svc: Service): boolean {
+function isHeadless(svc: Service): boolean {
   return svc.spec.clusterIP === 'None';
 }
 
-export function needsNodePorts(svc: Service): boolean {
+function needsNodePorts(svc: Service): boolean {
   if (svc.spec.type === 'NodePort') return true;
   return svc.spec.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false;
 }

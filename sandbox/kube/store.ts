@@ -27,9 +27,9 @@ export interface StoreEvent {
 
 export type StoreListener = (event: StoreEvent) => void;
 
-export const DEFAULT_HISTORY_SIZE = 5000;
+const DEFAULT_HISTORY_SIZE = 5000;
 
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

@@ -13,7 +13,7 @@
  */
 import type { KubeObject } from './types.js';
 
-export interface TableColumnDefinition {
+interface TableColumnDefinition {
   name: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   format: string;
@@ -21,16 +21,16 @@ export interface TableColumnDefinition {
   priority: number;
 }
 
-export interface TableRowCondition {
+interface TableRowCondition {
   type: 'Completed';
   status: 'True' | 'False' | 'Unknown';
   reason?: string;
   message?: string;
 }
 
-export type TableCell = string | number | boolean;
+type TableCell = string | number | boolean;
 
-export interface TableRow {
+interface TableRow {
   cells: TableCell[];
   conditions?: TableRowCondition[];
   object?: unknown;

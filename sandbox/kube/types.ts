@@ -4,7 +4,7 @@
  * every object also keeps any other field a client sent (`[key: string]: unknown`).
  */
 
-export interface OwnerReference {
+interface OwnerReference {
   apiVersion: string;
   kind: string;
   name: string;
@@ -39,7 +39,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-export interface ListMeta {
+interface ListMeta {
   resourceVersion?: string;
   continue?: string;
   remainingItemCount?: number;
@@ -70,7 +70,7 @@ export interface Status {
   code: number;
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK';
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK';
 
 export interface WatchEvent {
   type: WatchEventType;
@@ -79,8 +79,8 @@ export interface WatchEvent {
 
 /* ----------------------------------------------------------------------------------- core/v1 */
 
-export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
-export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
 export interface ServicePort {
   name?: string;
@@ -116,14 +116,14 @@ export interface ServiceSpec {
   [key: string]: unknown;
 }
 
-export interface LoadBalancerIngress {
+interface LoadBalancerIngress {
   ip?: string;
   hostname?: string;
   ipMode?: 'VIP' | 'Proxy';
   ports?: { port: number; protocol: Protocol; error?: string }[];
 }
 
-export interface Condition {
+interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
   observedGeneration?: number;
@@ -135,7 +135,7 @@ export interface Condition {
   message?: string;
 }
 
-export interface ServiceStatus {
+interface ServiceStatus {
   loadBalancer?: { ingress?: LoadBalancerIngress[] };
   conditions?: Condition[];
   [key: string]: unknown;
@@ -148,7 +148,7 @@ export interface Service extends KubeObject {
   status?: ServiceStatus;
 }
 
-export interface ContainerPort {
+interface ContainerPort {
   name?: string;
   containerPort: number;
   protocol?: Protocol;
@@ -170,7 +170,7 @@ export interface PodSpec {
   [key: string]: unknown;
 }
 
-export interface PodStatus {
+interface PodStatus {
   phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
   conditions?: Condition[];
   hostIP?: string;
@@ -198,7 +198,7 @@ export interface Pod extends KubeObject {
   status?: PodStatus;
 }
 
-export interface NodeAddress {
+interface NodeAddress {
   type: 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS';
   address: string;
 }
@@ -224,7 +224,7 @@ export interface Namespace extends KubeObject {
   status: { phase: 'Active' | 'Terminating' };
 }
 
-export interface ObjectReference {
+interface ObjectReference {
   kind?: string;
   namespace?: string;
   name?: string;
@@ -289,7 +289,7 @@ export interface EndpointSlice extends KubeObject {
 
 /* ------------------------------------------------------------------------------------- apps/v1 */
 
-export interface LabelSelector {
+interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
 }

@@ -34,7 +34,7 @@ function defaultContainer(c: Container): void {
 }
 
 /** SetDefaults_PodSpec and friends. */
-export function defaultPodSpec(spec: PodSpec): void {
+function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
@@ -60,7 +60,7 @@ export function defaultPod(pod: Pod): void {
   pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
 }
 
-export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
+function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const containers = spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0) {

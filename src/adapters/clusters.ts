@@ -10,7 +10,7 @@ import { createKubernetesGateway } from './kubernetes.js';
 import { reuseConnections } from './kubernetes-connections.js';
 
 /** Loads the kubeconfig a cluster names (or the in-cluster service account) and selects its context. */
-export function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
+function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   if (cluster.kubeconfig === undefined) {
     kc.loadFromCluster();

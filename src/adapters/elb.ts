@@ -10,7 +10,7 @@ import { loadBalancerNameFromHostname } from '../domain/load-balancer-names.js';
 import type { InstanceState, LoadBalancerView } from '../domain/views.js';
 import type { LoadBalancerGateway } from '../ports/load-balancers.js';
 
-export const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
+const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
 
 const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
 const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalFailure']);
@@ -24,7 +24,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /** True for AWS failures worth retrying: throttling, 5xx and 429, network errors — never a bug. */
-export function isTransientAwsError(err: unknown): boolean {
+function isTransientAwsError(err: unknown): boolean {
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   const code = (err as { code?: unknown })?.code;
   return (

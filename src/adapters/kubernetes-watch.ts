@@ -205,7 +205,7 @@ class ClusterServiceWatch {
   }
 }
 
-export interface ServiceWatchStats {
+interface ServiceWatchStats {
   /** Full lists (the first one, then one after each 410 or failure). */
   lists: number;
   /** Watch requests started (the first after each list, then one per resumption). */

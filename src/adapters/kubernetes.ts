@@ -6,7 +6,7 @@ import type { EventView, NodeView, PodEndpointView, ServiceView, ServiceViewType
 import type { ClusterGateway } from '../ports/cluster.js';
 import { mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
 
-export const FIELD_MANAGER = 'svcbot';
+const FIELD_MANAGER = 'svcbot';
 
 const SERVICE_VIEW_TYPES: readonly ServiceViewType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 

@@ -34,7 +34,7 @@ export interface ConsoleOptions {
   prompt?: string;
 }
 
-export const PROMPT = 'svc> ';
+const PROMPT = 'svc> ';
 
 /** What the console reads next: a line, a Ctrl-C, or the end of input. */
 type Input = { kind: 'line'; text: string } | { kind: 'interrupt' } | { kind: 'end' };

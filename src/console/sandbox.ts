@@ -11,7 +11,7 @@ export type StartSandbox = (options: SandboxOptions) => Promise<Sandbox>;
 export const loadStartSandbox = async (): Promise<StartSandbox> => (await import('../../sandbox/index.js')).startSandbox;
 
 /** Quick enough to watch a load balancer appear, slow enough to see it happen. */
-export const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {
+const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {
   kubeconfigPath: null,
   clusterName: 'sandbox',
   provisionDelayMs: 2000,

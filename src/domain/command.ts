@@ -1,7 +1,6 @@
 /** The parsed form of a `/svc …` command line: what the grammar produces and the services consume. */
 
-export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
-export type ServiceType = (typeof SERVICE_TYPES)[number];
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 

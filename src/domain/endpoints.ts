@@ -8,12 +8,12 @@ import type { NodeView, ServicePortView, ServiceView } from './views.js';
 /** The default NodePort range of kube-apiserver (`--service-node-port-range`). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
-export type EndpointKind = 'load-balancer' | 'node-port' | 'cluster-ip' | 'cluster-dns';
+type EndpointKind = 'load-balancer' | 'node-port' | 'cluster-ip' | 'cluster-dns';
 
 /** `cluster`: only from pods (or nodes) inside the cluster; `outside`: from outside the cluster too. */
-export type ReachableFrom = 'cluster' | 'outside';
+type ReachableFrom = 'cluster' | 'outside';
 
 export interface ReachableEndpoint {
   kind: EndpointKind;
@@ -108,7 +108,7 @@ function portFields(p: ServicePortView): Pick<ReachableEndpoint, 'servicePort' |
   return p.name === undefined ? { servicePort: p.port } : { servicePort: p.port, portName: p.name };
 }
 
-export function clusterDnsName(service: Pick<ServiceView, 'name' | 'namespace'>, clusterDomain = DEFAULT_CLUSTER_DOMAIN): string {
+function clusterDnsName(service: Pick<ServiceView, 'name' | 'namespace'>, clusterDomain = DEFAULT_CLUSTER_DOMAIN): string {
   return `${service.name}.${service.namespace}.svc.${clusterDomain}`;
 }
 

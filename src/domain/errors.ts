@@ -55,7 +55,3 @@ export class UsageError extends BotError {
     super('usage', problem);
   }
 }
-
-export function isBotError(err: unknown): err is BotError {
-  return err instanceof BotError;
-}

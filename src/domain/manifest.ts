@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { PortSpec, Protocol, ServiceType } from './command.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'svcbot';
+const MANAGED_BY_VALUE = 'svcbot';
 
 export interface ServiceManifestInput {
   name: string;
@@ -19,7 +19,7 @@ export interface ServiceManifestInput {
   annotations?: Record<string, string>;
 }
 
-export interface ServiceManifestPort {
+interface ServiceManifestPort {
   name?: string;
   port: number;
   targetPort: number | string;

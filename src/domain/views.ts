@@ -65,14 +65,14 @@ export interface EventView {
   lastSeen: Date;
 }
 
-export interface LoadBalancerListenerView {
+interface LoadBalancerListenerView {
   protocol: string;
   loadBalancerPort: number;
   instanceProtocol: string;
   instancePort: number;
 }
 
-export interface HealthCheckView {
+interface HealthCheckView {
   /** e.g. `TCP:30080` or `HTTP:30080/healthz`. */
   target: string;
   /** Seconds. */
@@ -85,7 +85,7 @@ export interface HealthCheckView {
 
 export type InstanceState = 'InService' | 'OutOfService' | 'Unknown';
 
-export interface InstanceHealthView {
+interface InstanceHealthView {
   instanceId: string;
   state: InstanceState;
   description?: string;

@@ -11,8 +11,6 @@ export const ACTION_IDS = {
   delete: 'svc_delete',
 } as const;
 
-export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
-
 /** Which Service a button acts on. */
 export interface ServiceRef {
   cluster: string;

@@ -13,7 +13,7 @@ export interface MrkdwnText {
   text: string;
 }
 
-export interface PlainText {
+interface PlainText {
   type: 'plain_text';
   text: string;
   emoji?: boolean;
@@ -39,7 +39,7 @@ export interface DividerBlock {
   type: 'divider';
 }
 
-export interface ConfirmDialog {
+interface ConfirmDialog {
   title: PlainText;
   text: PlainText;
   confirm: PlainText;
@@ -145,7 +145,7 @@ export interface ButtonSpec {
   confirm?: { title: string; text: string; confirm: string; deny?: string };
 }
 
-export function button(spec: ButtonSpec): ButtonElement {
+function button(spec: ButtonSpec): ButtonElement {
   const element: ButtonElement = {
     type: 'button',
     action_id: spec.actionId.slice(0, LIMITS.actionId),

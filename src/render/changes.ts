@@ -12,7 +12,7 @@ export interface ChangeRenderOptions extends ReachabilityOptions {
 }
 
 /** `in \`ns\` on \`cluster\``. */
-export function where(namespace: string, cluster: string): string {
+function where(namespace: string, cluster: string): string {
   return `in namespace ${code(namespace)} on cluster ${code(cluster)}`;
 }
 

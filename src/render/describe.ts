@@ -9,7 +9,7 @@ import { code, escapeMrkdwn, moreLine, plural } from './mrkdwn.js';
 import { formatAge } from './time.js';
 
 /** How many events a reply shows (the most recent). */
-export const MAX_EVENTS = 10;
+const MAX_EVENTS = 10;
 
 function clusterIPText(s: ServiceView): string {
   if (s.clusterIP === 'None') return '`None` (headless)';

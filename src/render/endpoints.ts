@@ -24,7 +24,7 @@ function portRefs(ports: readonly PortRef[]): string {
 }
 
 /** One note, as a mrkdwn sentence (escaped). */
-export function noteText(note: ReachabilityNote): string {
+function noteText(note: ReachabilityNote): string {
   switch (note.kind) {
     case 'cluster-only':
       return 'Reachable from inside the cluster only (type ClusterIP); change its type to NodePort or LoadBalancer to reach it from outside.';
@@ -59,7 +59,7 @@ export function noteText(note: ReachabilityNote): string {
 }
 
 /** Bulleted mrkdwn lines for the addresses reachable from outside the cluster. */
-export function outsideLines(r: Reachability): string[] {
+function outsideLines(r: Reachability): string[] {
   const lines: string[] = [];
   for (const e of r.endpoints) {
     if (e.kind !== 'load-balancer') continue;
@@ -84,7 +84,7 @@ export function outsideLines(r: Reachability): string[] {
 }
 
 /** Bulleted mrkdwn lines for the cluster-internal addresses, one per Service port. */
-export function insideLines(r: Reachability): string[] {
+function insideLines(r: Reachability): string[] {
   const byPort = new Map<string, ReachableEndpoint[]>();
   for (const e of r.endpoints) {
     if (e.from !== 'cluster') continue;

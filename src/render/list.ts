@@ -10,13 +10,13 @@ export interface ListRenderOptions {
 }
 
 /** kubectl's PORT(S) column: `80/TCP`, `80:30080/TCP`, comma-separated; `<none>` without ports. */
-export function portsColumn(service: Pick<ServiceView, 'ports'>): string {
+function portsColumn(service: Pick<ServiceView, 'ports'>): string {
   if (service.ports.length === 0) return '<none>';
   return service.ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p.port}/${p.protocol}`)).join(',');
 }
 
 /** kubectl's EXTERNAL-IP column (full hostnames: they are what people came for). */
-export function externalColumn(service: Pick<ServiceView, 'type' | 'loadBalancerHostnames' | 'externalName'>): string {
+function externalColumn(service: Pick<ServiceView, 'type' | 'loadBalancerHostnames' | 'externalName'>): string {
   switch (service.type) {
     case 'LoadBalancer':
       return service.loadBalancerHostnames.length > 0 ? service.loadBalancerHostnames.join(',') : '<pending>';

@@ -28,11 +28,6 @@ export function codeBlock(text: string): string {
   return '```\n' + escapeMrkdwn(text.replace(/```/g, FAKE_BACKTICK.repeat(3))) + '\n```';
 }
 
-/** `*bold*` for our own fixed labels; user text must not be passed here unescaped. */
-export function bold(label: string): string {
-  return `*${escapeMrkdwn(label)}*`;
-}
-
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 
 /** `<@U123>` for a valid Slack user ID, else undefined: the only place svcbot builds a mention. */

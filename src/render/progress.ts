@@ -21,7 +21,7 @@ const LABELS: Record<LbStep, string> = {
 
 const TEARDOWN_SERVICE_LABEL = { delete: 'Service deleted', retype: 'type changed' } as const;
 
-export function stepLabel(step: LbStep, operation: ProgressView['operation']): string {
+function stepLabel(step: LbStep, operation: ProgressView['operation']): string {
   if (step === 'service' && operation !== 'provision') return TEARDOWN_SERVICE_LABEL[operation];
   return LABELS[step];
 }

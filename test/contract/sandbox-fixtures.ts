@@ -9,7 +9,7 @@ import type { ClusterConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
 /** Fast enough for tests: load balancers in 50 ms, their DNS names in 100 ms. */
-export const FAST_SANDBOX: SandboxOptions = {
+const FAST_SANDBOX: SandboxOptions = {
   kubeconfigPath: null,
   provisionDelayMs: 50,
   dnsDelayMs: 100,

@@ -19,12 +19,12 @@ import type { ServiceManifest } from '../../src/domain/manifest.js';
 import type { EventView, NodeView, PodEndpointView, ServicePortView, ServiceView } from '../../src/domain/views.js';
 import type { ClusterGateway } from '../../src/ports/cluster.js';
 
-export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
 const NODE_PORT_MIN = 30000;
 const NODE_PORT_MAX = 32767;
 
-export interface FakeContainerPort {
+interface FakeContainerPort {
   name?: string;
   containerPort: number;
   protocol?: 'TCP' | 'UDP' | 'SCTP';

@@ -1,5 +1,6 @@
-/** In-memory implementations of svcbot's ports, for unit tests; each passes its port's contract suite. */
-export { InMemoryCluster, LB_CLEANUP_FINALIZER, type FakeDeployment, type FakePod, type InMemoryClusterOptions } from './in-memory-cluster.js';
-export { InMemoryLoadBalancers, type InMemoryLoadBalancersOptions } from './in-memory-load-balancers.js';
+/**
+ * In-memory implementations of svcbot's ports, for unit tests: a ClusterRegistry whose targets hold an
+ * in-memory cluster and in-memory load balancers. Each passes its port's contract suite.
+ */
 export { InMemoryClusterRegistry, fakeTarget, fakeWorld, type InMemoryTarget } from './in-memory-registry.js';
 export { InMemoryLatestChanges } from './in-memory-latest-changes.js';

@@ -10,7 +10,7 @@ import type { Message, Reply } from '../../render/blocks.js';
 import { renderToText } from '../../render/text.js';
 
 /** Who is typing, and in which (pretend) channel. */
-export interface TextChatUser {
+interface TextChatUser {
   userId: string;
   channelId: string;
 }

@@ -105,7 +105,7 @@ export function specOf(kind: CommandKind): SubcommandSpec {
 }
 
 /** Every word that names a subcommand: canonical names, then aliases. */
-export function subcommandWords(): string[] {
+function subcommandWords(): string[] {
   return [...SUBCOMMANDS.map((s) => s.kind), ...SUBCOMMANDS.flatMap((s) => s.aliases)];
 }
 

@@ -13,10 +13,10 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
-export const MAX_LABEL = 63;
-export const MAX_SUBDOMAIN = 253;
+const MAX_LABEL = 63;
+const MAX_SUBDOMAIN = 253;
 export const MAX_PORT_NAME = 15;
-export const MAX_JOB_ID = 128;
+const MAX_JOB_ID = 128;
 
 /** A Service name: a DNS-1035 label (lowercase letters, digits, "-"; starts with a letter; ≤ 63). */
 export function isServiceName(value: string): boolean {

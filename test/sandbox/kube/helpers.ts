@@ -22,7 +22,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export function kubeConfigFor(url: string): k8s.KubeConfig {
+function kubeConfigFor(url: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'sandbox', server: url, skipTLSVerify: true }],
@@ -99,13 +99,6 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-let counter = 0;
-/** A fresh namespace name per test. */
-export function uniqueName(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${process.pid % 1000}-${counter}`;
 }
 
 export function svc(name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): k8s.V1Service {
