@@ -11,7 +11,7 @@ import { answer, type AnswerDeps } from './answer.js';
  * The command line a button stands for, or undefined when the button's value does not name a Service
  * (each part is checked on its own, so no value can smuggle extra words into the command).
  */
-export function commandForButton(action: 'describe' | 'delete', ref: ServiceRef): string | undefined {
+function commandForButton(action: 'describe' | 'delete', ref: ServiceRef): string | undefined {
   if (!isServiceName(ref.name) || !isNamespaceName(ref.namespace) || !isClusterName(ref.cluster)) return undefined;
   return `${action} ${ref.name} -n ${ref.namespace} --cluster ${ref.cluster}`;
 }

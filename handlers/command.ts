@@ -44,11 +44,11 @@ export interface CommandHandlerDeps {
 
 export type CommandHandler = (text: string, ctx: CommandContext) => Promise<Reply>;
 
-export function errorRef(): string {
+function errorRef(): string {
   return randomBytes(4).toString('hex');
 }
 
-export function renderResult(result: OperationResult, ctx: CommandContext, commandName: string): Reply {
+function renderResult(result: OperationResult, ctx: CommandContext, commandName: string): Reply {
   const requester = ctx.userId;
   switch (result.kind) {
     case 'help':
@@ -71,7 +71,7 @@ export function renderResult(result: OperationResult, ctx: CommandContext, comma
 }
 
 /** Turns any failure into a reply; logs what the user can't see. */
-export function replyForError(err: unknown, deps: Pick<CommandHandlerDeps, 'logger' | 'commandName'>, log: Logger): Reply {
+function replyForError(err: unknown, deps: Pick<CommandHandlerDeps, 'logger' | 'commandName'>, log: Logger): Reply {
   const { commandName } = deps;
   if (err instanceof UsageError) return renderUsageError(err, { commandName });
   if (err instanceof BotError) {

@@ -24,8 +24,8 @@ import type { ProgressBoard } from './progress-board.js';
 import type { Prober } from './prober.js';
 import type { WatchWakeups } from './wakeups.js';
 
-export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
-export const DEFAULT_MAX_PARK_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_MAX_PARK_MS = 30_000;
 
 export interface LbJobDeps {
   clusters: ClusterRegistry;

@@ -29,7 +29,7 @@ export interface ProberOptions {
   now?: () => number;
 }
 
-export interface RegisterOptions {
+interface RegisterOptions {
   /** Drop the check after this long (a parked job registers again when its recheck timeout wakes it). */
   ttlMs?: number;
 }

@@ -131,14 +131,14 @@ function resolves(resolver: LbJobDeps['resolver'], hostname: string): () => Prom
   return async () => (await resolver.resolve4(hostname)).length > 0;
 }
 
-export function endpointsOf(svc: ServiceView, hostname: string): LbEndpoint[] {
+function endpointsOf(svc: ServiceView, hostname: string): LbEndpoint[] {
   return tcpPorts(svc).map((p) => {
     const scheme = webScheme(p);
     return { host: hostname, port: p.port, ...(scheme ? { url: `${scheme}://${hostname}:${p.port}` } : {}) };
   });
 }
 
-export async function provisionStep(run: StepRun): Promise<StepOutcome> {
+async function provisionStep(run: StepRun): Promise<StepOutcome> {
   const { data, deps } = run;
   const ensured = await ensureLoadBalancerService(run);
   if ('kind' in ensured) return ensured;

@@ -14,7 +14,7 @@ import type { LbOutcome } from '../src/domain/progress.js';
 import type { ServiceView } from '../src/domain/views.js';
 import { runLbJob, type LbJobContext, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
 
-export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
 function isNotFound(err: unknown): boolean {
   return err instanceof BotError && err.code === 'not_found' && /^No Service/.test(err.userMessage);
@@ -29,7 +29,7 @@ async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefi
   }
 }
 
-export async function teardownStep(run: StepRun): Promise<StepOutcome> {
+async function teardownStep(run: StepRun): Promise<StepOutcome> {
   const { data, state } = run;
   const { cluster, loadBalancers } = run.target;
   const svc = await getServiceOrUndefined(run);

@@ -14,7 +14,7 @@ export type LbOperation =
   /** Delete a LoadBalancer Service, then wait until the ELB is gone and the Service's finalizer is cleared. */
   | 'delete';
 
-export interface LbJobRequester {
+interface LbJobRequester {
   /** Slack user ID (mentioned in the result). */
   userId: string;
   channelId: string;

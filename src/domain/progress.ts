@@ -48,7 +48,7 @@ export type LbOutcome =
   /** Provisioning: the Service was deleted (or replaced) while the job worked: nothing left to do. */
   | { kind: 'service-gone' };
 
-export type StepStatus = 'done' | 'running' | 'pending' | 'stuck';
+type StepStatus = 'done' | 'running' | 'pending' | 'stuck';
 
 export interface StepView {
   step: LbStep;
@@ -69,7 +69,7 @@ export interface ProgressView {
   outcome?: LbOutcome;
 }
 
-export function stepsOf(operation: LbJobData['operation']): readonly LbStep[] {
+function stepsOf(operation: LbJobData['operation']): readonly LbStep[] {
   return operation === 'provision' ? PROVISION_STEPS : TEARDOWN_STEPS;
 }
 

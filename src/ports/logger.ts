@@ -3,7 +3,7 @@
  * child loggers carrying context (`{ jobId, service }`). src/logger.ts makes the one implementation
  * (pino, with secrets redacted by configuration); tests pass a silent or capturing one.
  */
-export interface LogFn {
+interface LogFn {
   (obj: object, msg?: string, ...args: unknown[]): void;
   (msg: string, ...args: unknown[]): void;
 }

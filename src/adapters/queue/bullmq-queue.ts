@@ -33,14 +33,14 @@ import { createRedisLatestChanges } from './latest-changes.js';
 
 export const DEFAULT_QUEUE_NAME = 'lb-jobs';
 
-export interface Retention {
+interface Retention {
   /** Seconds a finished (completed, failed or cancelled) job stays visible in `/svc jobs`. */
   ageSeconds: number;
   /** At most this many completed (and, separately, failed) jobs are kept. */
   count: number;
 }
 
-export const DEFAULT_RETENTION: Retention = { ageSeconds: 24 * 60 * 60, count: 1000 };
+const DEFAULT_RETENTION: Retention = { ageSeconds: 24 * 60 * 60, count: 1000 };
 
 export interface BullmqLbJobQueueOptions {
   redisUrl: string;
@@ -69,7 +69,7 @@ const UNFINISHED_TYPES = ['active', 'waiting', 'prioritized', 'delayed'] as cons
 const FINISHED_TYPES = ['failed', 'completed'] as const;
 type ListedType = (typeof UNFINISHED_TYPES)[number] | (typeof FINISHED_TYPES)[number];
 
-export function queueUnavailable(cause?: unknown): BotError {
+function queueUnavailable(cause?: unknown): BotError {
   return new BotError('queue_unavailable', UNAVAILABLE, { cause });
 }
 

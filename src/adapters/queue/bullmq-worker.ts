@@ -43,13 +43,13 @@ import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
 
-export interface StalledSettings {
+interface StalledSettings {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
 }
 
-export const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2 };
+const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2 };
 
 export interface StartLbWorkerOptions<D, R> {
   /** Redis, e.g. `{ url: config.redisUrl }`. */
