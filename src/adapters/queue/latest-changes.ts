@@ -1,5 +1,5 @@
 /**
- * LatestChanges on Redis: one key per Service (`${prefix}:svcbot:latest:{cluster/namespace/name}`, the
+ * LatestChanges on Redis: one key per Service (`${prefix}:latest-change:{cluster/namespace/name}`, the
  * Service in a hash tag so that a Redis Cluster keeps each key whole), holding the newest ChangeRecord as
  * JSON. A Lua script compares and sets in one step; the key expires a while after the newest change
  * (longer than any job lives), so Redis keeps nothing for Services nobody changes any more.
@@ -38,7 +38,7 @@ export function createRedisLatestChanges(redis: ChangesRedis, options: RedisLate
   const ttl = options.retentionMs ?? 3 * 24 * 3600_000;
   return {
     async record(ref, change) {
-      const key = `${options.prefix}:svcbot:latest:{${ref.cluster}/${ref.namespace}/${ref.name}}`;
+      const key = `${options.prefix}:latest-change:{${ref.cluster}/${ref.namespace}/${ref.name}}`;
       const json = JSON.stringify(change);
       const newest = await redis.eval(RECORD, 1, key, json, change.requestedAt, change.requestId, ttl);
       return JSON.parse(String(newest)) as ChangeRecord;
