@@ -89,7 +89,10 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     }
   }
 
-  /** Before a change made at once (not queued): it is the Service's newest from now on. */
+  /**
+   * After a change made at once (not queued) succeeded: it is the Service's newest from now on. Not
+   * before it: a change that fails (a taken name, a 403) must not make an older job stand down for nothing.
+   */
   function directChange(scope: { cluster: string; namespace: string }, name: string, change: string, requester: Requester): Promise<void> {
     if (!lbJobs) return Promise.resolve();
     const record: ChangeRecord = { requestId: newRequestId(), requestedAt: now().getTime(), change, userId: requester.userId };
@@ -171,8 +174,8 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
         cluster.createService(manifest, { dryRun: true }),
       );
     }
-    await directChange({ cluster: cluster.name, namespace: scope.namespace }, input.name, 'create', requester);
     const service = await cluster.createService(manifest);
+    await directChange({ cluster: cluster.name, namespace: scope.namespace }, input.name, 'create', requester);
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
   }
 
@@ -235,11 +238,11 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
             return enqueue(lbJobs, jobData('retype', cluster.name, namespace, command.name, requester, { targetType: command.type }));
           }
         }
+        const service =
+          before.type === command.type ? before : await cluster.setServiceType(command.scope.namespace, command.name, command.type);
         if (before.type !== command.type) {
           await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, `type ${command.type.toLowerCase()}`, requester);
         }
-        const service =
-          before.type === command.type ? before : await cluster.setServiceType(command.scope.namespace, command.name, command.type);
         return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
       }
 
@@ -249,8 +252,8 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
         if (lbJobs && before.type === 'LoadBalancer') {
           return enqueue(lbJobs, jobData('delete', cluster.name, command.scope.namespace, command.name, requester));
         }
-        await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, 'delete', requester);
         const after = await cluster.deleteService(command.scope.namespace, command.name);
+        await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, 'delete', requester);
         return {
           kind: 'deleted',
           result: {

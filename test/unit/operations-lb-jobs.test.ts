@@ -416,12 +416,23 @@ describe('newer changes supersede older jobs', () => {
     expect(queue.enqueued[0]?.requestId).toBe('req-1');
   });
 
-  test('a change made at once is recorded too (no job), before it is made', async () => {
+  test('a change made at once is recorded too (no job), once it is made', async () => {
     const { run, prod, changes } = setup();
     await existing(prod, 'web', 'ClusterIP');
     await changes.record(WEB, older);
     await run('type web nodeport');
     expect(await changes.record(WEB, older)).toEqual({ requestId: 'req-1', requestedAt: NOW.getTime(), change: 'type nodeport', userId: 'U123ALICE' });
+  });
+
+  test('a change made at once that fails records nothing and supersedes nothing (no job stands down for it)', async () => {
+    const { run, prod, changes, calls } = setup();
+    await existing(prod, 'web', 'ClusterIP');
+    await changes.record(WEB, older);
+    await expectBotError(run('create web --selector app=alpine --port 80'), 'already_exists');
+    prod.cluster.failNext('setServiceType', new BotError('forbidden', 'services is forbidden'));
+    await expectBotError(run('type web nodeport'), 'forbidden');
+    expect(await changes.record(WEB, older)).toEqual(older);
+    expect(calls.filter((c) => c.startsWith('supersede'))).toEqual([]);
   });
 
   test('a duplicate submission records nothing and supersedes nothing', async () => {
