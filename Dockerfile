@@ -9,7 +9,7 @@ WORKDIR /app
 # Dependencies first, so they stay cached while only sources change.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# The sources (what .dockerignore lets through: src/, handlers/, jobs/, bench/ and the tsconfigs).
+# The sources (what .dockerignore lets through: src/, handlers/, jobs/, sandbox/, bench/ and the tsconfigs).
 COPY . .
 RUN npm run build
 
