@@ -20,7 +20,8 @@ export interface TextReply {
   choices: TextChoice[];
 }
 
-const EMOJI: Record<string, string> = {
+/** The Slack emoji codes svcbot's renderers use, as the characters they stand for (a test keeps this complete). */
+export const EMOJI: Readonly<Record<string, string>> = {
   ':warning:': '!',
   ':white_check_mark:': '\u2713',
   ':boom:': '\u2717',
@@ -28,6 +29,13 @@ const EMOJI: Record<string, string> = {
   ':wastebasket:': '\u2717',
   ':memo:': '\u270e',
   ':arrows_counterclockwise:': '\u21bb',
+  ':hourglass_flowing_sand:': '\u23f3',
+  ':x:': '\u274c',
+  ':large_green_circle:': '\u{1f7e2}',
+  ':white_circle:': '\u26aa',
+  ':octagonal_sign:': '\u{1f6d1}',
+  ':no_entry_sign:': '\u{1f6ab}',
+  ':arrow_right_hook:': '\u21aa',
 };
 
 /** Drops terminal control characters (escape sequences in cluster text must not reach the terminal). */

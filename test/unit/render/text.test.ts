@@ -1,7 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { actions, codeSections, context, divider, fields, header, reply, section } from '../../../src/render/blocks.js';
 import { ACTION_IDS, deleteButton, parseServiceActionValue, serviceActionValue } from '../../../src/render/actions.js';
-import { mrkdwnToText, renderToText } from '../../../src/render/text.js';
+import { EMOJI, mrkdwnToText, renderToText } from '../../../src/render/text.js';
 
 describe('mrkdwnToText', () => {
   it.each([
@@ -101,4 +103,19 @@ describe('button values', () => {
       expect(parseServiceActionValue(value)).toBeUndefined();
     },
   );
+});
+
+describe('Slack emoji codes in the terminal', () => {
+  test('every :code: the renderers use is shown as its character, never as the code', () => {
+    const dir = join(import.meta.dirname, '../../../src/render');
+    const used = new Set(readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/:[a-z_]+:/g)].map((m) => m[0])));
+    // Not emoji: the mrkdwn patterns and separators that also match the pattern, if any, would show up here.
+    expect([...used].filter((code) => !(code in EMOJI))).toEqual([]);
+    expect(used.size).toBeGreaterThan(10);
+  });
+
+  test('the progress codes of a job show as ⏳, ❌, 🟢, ⚪', () => {
+    const text = renderToText(reply('in_channel', 'x', [section(':hourglass_flowing_sand: a\n:x: b\n:large_green_circle: c\n:white_circle: d')])).text;
+    expect(text).toBe('\u23f3 a\n\u274c b\n\u{1f7e2} c\n\u26aa d');
+  });
 });
