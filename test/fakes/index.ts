@@ -3,4 +3,3 @@
  * in-memory cluster and in-memory load balancers. Each passes its port's contract suite.
  */
 export { InMemoryClusterRegistry, fakeTarget, fakeWorld, type InMemoryTarget } from './in-memory-registry.js';
-export { InMemoryLatestChanges } from './in-memory-latest-changes.js';

@@ -1,6 +1,8 @@
 /**
- * The BullMQ queue adapter and the worker runtime on the real Redis (REDIS_URL), each test under its own
- * key prefix, removed afterwards. Processors here are trivial: what is tested is the queue's behaviour.
+ * What is particular to the BullMQ queue adapter and worker runtime, on the real Redis (REDIS_URL), each test
+ * under its own key prefix, removed afterwards: retention, a cancel that races with a worker, shutdown,
+ * stalled-job recovery, Redis unreachable. What every job backend does (queue, run, park, wake, retry,
+ * cancel, supersede) is in test/contract/job-backend.contract.ts, which this adapter passes too.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
@@ -84,48 +86,7 @@ async function jobState(q: BullmqLbJobQueue, id: string): Promise<LbJobSummary |
   return (await q.list('prod')).find((j) => j.id === id);
 }
 
-describe('enqueue', () => {
-  test('a double submission is one job; the second is reported as a duplicate', async () => {
-    const q = makeQueue();
-    const first = await q.enqueue(jobData('web'));
-    const second = await q.enqueue(jobData('web', { requester: { userId: 'U2', channelId: 'C1' } }));
-    expect(first).toEqual({ jobId: lbJobId('provision', 'prod', 'default', 'web'), duplicate: false });
-    expect(second).toEqual({ jobId: first.jobId, duplicate: true });
-    expect(await inspect.getJobCounts('waiting')).toEqual({ waiting: 1 });
-    const [listed] = await q.list('prod');
-    expect(listed).toMatchObject({ id: first.jobId, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', state: 'waiting', requesterId: 'U1' });
-    expect(listed?.createdAt).toBeInstanceOf(Date);
-  });
-
-  test('other operations and other clusters are other jobs; list shows only the cluster asked for', async () => {
-    const q = makeQueue();
-    await q.enqueue(jobData('web'));
-    await q.enqueue(jobData('web', { operation: 'delete' }));
-    await q.enqueue(jobData('web', { cluster: 'staging' }));
-    expect((await q.list('prod')).map((j) => j.id).sort()).toEqual(['delete.prod.default.web', 'provision.prod.default.web']);
-    expect((await q.list('staging')).map((j) => j.id)).toEqual(['provision.staging.default.web']);
-    expect(await q.list('nowhere')).toEqual([]);
-  });
-
-  test('a finished job kept for /svc jobs is replaced by a new submission', async () => {
-    const q = makeQueue();
-    const seen: string[] = [];
-    await makeWorker(async (ctx) => {
-      seen.push(ctx.data.requester.userId);
-      await ctx.saveState({ step: 'ready' });
-      return 'ok';
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    const done = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'completed' && j;
-    }, { what: 'the job to complete' });
-    expect(done).toMatchObject({ step: 'ready', finishedAt: expect.any(Date) });
-    expect(await q.enqueue(jobData('web', { requester: { userId: 'U2', channelId: 'C1' } }))).toEqual({ jobId, duplicate: false });
-    await waitFor(() => seen.length === 2, { what: 'the second job to run' });
-    expect(seen).toEqual(['U1', 'U2']);
-  });
-
+describe('retention', () => {
   test('retention: only `count` finished jobs are kept', async () => {
     const q = makeQueue({ retention: { count: 2, ageSeconds: 3600 } });
     let done = 0;
@@ -139,153 +100,7 @@ describe('enqueue', () => {
   });
 });
 
-describe('retries', () => {
-  test('transient errors are retried with backoff until the job succeeds', async () => {
-    const q = makeQueue({ attempts: 5 });
-    const tries: number[] = [];
-    await makeWorker((ctx) => {
-      tries.push(Date.now());
-      if (tries.length < 3) return Promise.reject(new Error('503 Service Unavailable'));
-      return Promise.resolve(ctx.attemptsMade);
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    const done = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'completed' && j;
-    }, { what: 'the job to complete' });
-    expect(tries).toHaveLength(3);
-    expect(done.attemptsMade).toBe(3); // two failed attempts and the one that completed
-    // base 20 ms: the first retry waits 10–20 ms, the second 20–40 ms (jitter keeps at least half).
-    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(10);
-    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(20);
-  });
-
-  test("the port's PermanentJobError fails the job at once, with its message", async () => {
-    const q = makeQueue({ attempts: 5 });
-    let runs = 0;
-    await makeWorker(() => {
-      runs++;
-      return Promise.reject(new PermanentJobError('403 Forbidden: cannot patch services'));
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    const failed = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'failed' && j;
-    }, { what: 'the job to fail' });
-    expect(runs).toBe(1);
-    expect(failed).toMatchObject({ failedReason: '403 Forbidden: cannot patch services', finishedAt: expect.any(Date) });
-  });
-
-  test('after the last attempt the job fails with the last error', async () => {
-    const q = makeQueue({ attempts: 2 });
-    let runs = 0;
-    await makeWorker(() => Promise.reject(new Error(`Throttling ${++runs}`)));
-    const { jobId } = await q.enqueue(jobData('web'));
-    const failed = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'failed' && j;
-    }, { what: 'the job to fail' });
-    expect(runs).toBe(2);
-    expect(failed.failedReason).toBe('Throttling 2');
-  });
-});
-
-describe('cancel', () => {
-  test('a waiting job is removed and shows as cancelled; again it is finished; an unknown id is not found', async () => {
-    const q = makeQueue();
-    const { jobId } = await q.enqueue(jobData('web'));
-    expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
-    expect(await inspect.getJob(jobId)).toBeUndefined();
-    expect(await jobState(q, jobId)).toMatchObject({ state: 'cancelled', failedReason: 'cancelled by U9', requesterId: 'U1', finishedAt: expect.any(Date) });
-    expect(await q.cancel(jobId, 'U9')).toBe('finished');
-    expect(await q.cancel('provision.prod.default.nope', 'U9')).toBe('not_found');
-    expect(await q.cancel('not a job id', 'U9')).toBe('not_found');
-  });
-
-  test('a cancelled job does not linger once the Service is submitted again', async () => {
-    const q = makeQueue();
-    const { jobId } = await q.enqueue(jobData('web'));
-    await q.cancel(jobId, 'U9');
-    expect(await q.enqueue(jobData('web'))).toEqual({ jobId, duplicate: false });
-    expect((await q.list('prod')).map((j) => j.state)).toEqual(['waiting']);
-  });
-
-  test('an active job is aborted through its signal on the worker holding it, fails as cancelled and is not retried', async () => {
-    const q = makeQueue({ attempts: 5 });
-    const started = deferred();
-    let runs = 0;
-    let abortReason: unknown;
-    const worker = await makeWorker(async ({ signal }) => {
-      runs++;
-      started.resolve();
-      await new Promise<void>((_, reject) => {
-        signal.addEventListener('abort', () => {
-          abortReason = jobStop(signal);
-          reject(new Error('aborted'));
-        });
-      });
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    await started.promise;
-    expect(await jobState(q, jobId)).toMatchObject({ state: 'active' });
-    expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
-    const cancelled = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'cancelled' && j;
-    }, { what: 'the job to stop' });
-    expect(cancelled.failedReason).toBe('cancelled by U9');
-    expect(abortReason).toEqual({ kind: 'cancelled', by: 'U9' });
-    expect(runs).toBe(1);
-    expect(worker.runningJobIds()).toEqual([]);
-    expect(await q.cancel(jobId, 'U9')).toBe('finished');
-  });
-
-  test('an active job that parks itself as it is cancelled runs once more, sees the cancel, and ends cancelled at once', async () => {
-    const q = makeQueue({ attempts: 5 });
-    const started = deferred();
-    const seen: unknown[] = [];
-    await makeWorker(async (ctx) => {
-      seen.push(jobStop(ctx.signal));
-      started.resolve();
-      if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
-      return ctx.park(Date.now() + 60_000);
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    await started.promise;
-    const t0 = Date.now();
-    expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
-    const cancelled = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'cancelled' && j;
-    }, { what: 'the job to end as cancelled' });
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(cancelled.failedReason).toBe('cancelled by U9');
-    // The second run started with the cancel already in its signal (and parked again: it fails anyway).
-    expect(seen).toEqual([undefined, { kind: 'cancelled', by: 'U9' }]);
-  });
-
-  test('a parked job is woken by its cancel and ended by its processor at once (not when its wait is over)', async () => {
-    const q = makeQueue();
-    const runs: unknown[] = [];
-    await makeWorker(async (ctx) => {
-      const stop = jobStop(ctx.signal);
-      runs.push(stop);
-      if (stop?.kind === 'cancelled') throw new PermanentJobError(`cancelled by ${stop.by}`);
-      return ctx.park(Date.now() + 60_000);
-    });
-    const { jobId } = await q.enqueue(jobData('web'));
-    await waitFor(async () => (await jobState(q, jobId))?.state === 'delayed', { what: 'the job to park' });
-    const t0 = Date.now();
-    expect(await q.cancel(jobId, 'U9')).toBe('cancelled');
-    const cancelled = await waitFor(async () => {
-      const j = await jobState(q, jobId);
-      return j?.state === 'cancelled' && j;
-    }, { what: 'the job to end as cancelled' });
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(cancelled).toMatchObject({ failedReason: 'cancelled by U9', finishedAt: expect.any(Date) });
-    expect(runs).toEqual([undefined, { kind: 'cancelled', by: 'U9' }]);
-  });
-
+describe('cancel (the rest of cancel is in the job backend contract)', () => {
   test('a job cancelled just before a worker takes it starts with its signal aborted and fails as cancelled', async () => {
     const q = makeQueue();
     const { jobId } = await q.enqueue(jobData('web'));

@@ -3,13 +3,14 @@
  * real pino logger writing to memory. Usage problems and typed errors become the user's message; anything
  * else becomes "Something went wrong (ref: ID)" with the details (and the same ID) only in the log.
  */
+import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
 import { Writable } from 'node:stream';
 import { makeCommandHandler, type CommandContext } from '../../handlers/command.js';
 import { BotError } from '../../src/domain/errors.js';
 import { makeOperations } from '../../src/domain/operations.js';
 import { createLogger } from '../../src/logger.js';
 import type { Reply } from '../../src/render/index.js';
-import { InMemoryLatestChanges, fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 import type { Command } from '../../src/domain/command.js';
 import type { CancelResult, JobCommands, JobsResult } from '../../src/domain/job-commands.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
@@ -380,7 +381,7 @@ describe('the requester passed to operations.run', () => {
       supersede: () => Promise.resolve(),
     };
     const handle = makeCommandHandler({
-      operations: makeOperations({ clusters: registry, lbJobs: { queue, changes: new InMemoryLatestChanges() } }),
+      operations: makeOperations({ clusters: registry, lbJobs: { queue, changes: createMemoryLatestChanges() } }),
       commandName: '/svc',
       logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });

@@ -2,13 +2,14 @@
  * The in-memory fakes pass the same contract suites as the real adapters (test/integration/adapters.contract.test.ts),
  * so unit tests written against them see what svcbot would see against a cluster.
  */
+import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
 import { BotError } from '../../src/domain/errors.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { clusterGatewayContract } from '../contract/cluster-gateway.contract.js';
 import { clusterRegistryContract } from '../contract/cluster-registry.contract.js';
 import { latestChangesContract } from '../contract/latest-changes.contract.js';
 import { loadBalancerGatewayContract } from '../contract/load-balancer-gateway.contract.js';
-import { InMemoryClusterRegistry, InMemoryLatestChanges, fakeTarget } from '../fakes/index.js';
+import { InMemoryClusterRegistry, fakeTarget } from '../fakes/index.js';
 
 const nothingToTearDown = () => Promise.resolve();
 
@@ -53,4 +54,4 @@ clusterRegistryContract('InMemoryClusterRegistry', (names) =>
   }),
 );
 
-latestChangesContract('InMemoryLatestChanges', () => Promise.resolve({ changes: new InMemoryLatestChanges(), teardown: nothingToTearDown }));
+latestChangesContract('memory', () => Promise.resolve({ changes: createMemoryLatestChanges(), teardown: nothingToTearDown }));

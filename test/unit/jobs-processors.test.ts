@@ -3,6 +3,7 @@
  * then finishes or parks; cancel ends the job with the message saying so, a worker stopping hands it back
  * untouched; a run repeated after success changes nothing and posts nothing again.
  */
+import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
 import type { LbJobContext, LbJobDeps } from '../../jobs/lb-job.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
@@ -20,7 +21,7 @@ import pino from 'pino';
 import type { ServiceView } from '../../src/domain/views.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { waitFor } from '../helpers/wait.js';
-import { InMemoryLatestChanges, fakeWorld } from '../fakes/index.js';
+import { fakeWorld } from '../fakes/index.js';
 
 function memoryOnce(): OnceGuard {
   const done = new Map<string, unknown>();
@@ -43,7 +44,7 @@ const noWatch: ServiceWatch = {
 
 function setup(resolves = true) {
   const world = fakeWorld(['prod']);
-  const changes = new InMemoryLatestChanges();
+  const changes = createMemoryLatestChanges();
   const posts: { channel: string; message: Message; threadTs?: string }[] = [];
   const updates: Message[] = [];
   const notifier: ChannelMessages = {

@@ -4,6 +4,7 @@
  * directly. The web side posts no message (the job posts its own progress message, once). Over the
  * in-memory cluster fakes and a recording fake of the LbJobQueue port.
  */
+import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
 import type { ServiceType } from '../../src/domain/command.js';
 import { BotError } from '../../src/domain/errors.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
@@ -14,7 +15,7 @@ import type { ChangeRecord } from '../../src/domain/changes.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../src/ports/queue.js';
 import type { ServiceRef } from '../../src/ports/service-watch.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
-import { InMemoryLatestChanges, fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const ALICE: Requester = { userId: 'U123ALICE', channelId: 'C42OPS' };
@@ -71,7 +72,7 @@ function setup() {
   const [prod, staging] = targets as [InMemoryTarget, InMemoryTarget];
   const calls: Call[] = [];
   const queue = new FakeLbJobQueue(calls);
-  const changes = new InMemoryLatestChanges();
+  const changes = createMemoryLatestChanges();
   const lbJobs: LbJobsDeps = { queue, changes };
   let ids = 0;
   const operations = makeOperations({ clusters: registry, now: () => NOW, newRequestId: () => `req-${++ids}`, lbJobs });
