@@ -10,7 +10,7 @@ import { jobStop, PermanentJobError, type JobProcessor, type JobWaker, type JobW
 import type { LbJobQueue, LbJobSummary } from '../../src/ports/queue.js';
 import { waitFor } from '../helpers/wait.js';
 
-export interface JobBackendUnderTest {
+interface JobBackendUnderTest {
   queue: LbJobQueue;
   waker: JobWaker;
   /** Starts a worker with `processor` (retry backoff a few ms). */
@@ -22,7 +22,7 @@ export interface JobBackendUnderTest {
 /** `attempts`: tries per job (the queue's setting). */
 export type MakeJobBackend = (options: { attempts?: number }) => Promise<JobBackendUnderTest>;
 
-export function jobData(name: string, overrides: Partial<LbJobData> = {}): LbJobData {
+function jobData(name: string, overrides: Partial<LbJobData> = {}): LbJobData {
   return {
     version: 1,
     operation: 'provision',
