@@ -23,6 +23,7 @@ import { createTextChat, type TextChat } from './adapters/console/text-chat.js';
 import { createClusterRegistry, endpointClients, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
 import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
+import { createMemoryJobs } from './adapters/memory/jobs.js';
 import { createRedisJobQueue, createRedisJobWorker } from './adapters/queue/index.js';
 import { createSlackChat, createSlackMessages } from './adapters/slack/index.js';
 import type { Config } from './config/index.js';
@@ -73,10 +74,12 @@ export interface AdapterOptions {
   /** How Kubernetes and ELB clients are made (default: the configured kubeconfig files and the AWS SDK's own chain). */
   clients?: ClusterClientFactories;
   /**
-   * `false`: no Redis at all; load-balancer changes are made directly and `/svc jobs|cancel` say jobs are
-   * not available (tests and benchmarks of the direct path).
+   * Where load-balancer jobs live: `redis` (REDIS_URL, under REDIS_PREFIX; the default and the only choice
+   * for `svcbot start|web|worker`), `memory` (in this process: the console without Redis), or `false`: no
+   * jobs at all; load-balancer changes are made directly and `/svc jobs|cancel` say jobs are not available
+   * (tests and benchmarks of the direct path).
    */
-  jobs?: boolean;
+  jobs?: 'redis' | 'memory' | false;
 }
 
 export interface RunningSvcbot {
@@ -85,42 +88,77 @@ export interface RunningSvcbot {
   stop(): Promise<void>;
 }
 
-/** The parts shared by every kind of adapters: clusters, the job queue, the worker's connections. */
-function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
+/** The job backend's parts a role needs: the web side's queue, the worker's guard, waker and runtime. */
+function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
   const { role } = options;
-  const registry = createClusterRegistry(config.clusters, options.clients);
-  const jobs = options.jobs !== false;
-  const redis = { redisUrl: config.redisUrl, prefix: config.redisPrefix, logger };
-  const queue = jobs && role !== 'worker' ? createRedisJobQueue(redis) : undefined;
   const log = logger.child({ role: 'worker' });
+  if (options.jobs === 'memory') {
+    const memory = createMemoryJobs({ logger: log, concurrency: config.jobs.concurrency, graceMs: config.jobs.shutdownGraceMs });
+    return {
+      jobs: role !== 'worker' ? { queue: memory.queue, changes: memory.changes } : undefined,
+      worker: role !== 'web' ? { once: memory.once, waker: memory.waker, changes: memory.changes, start: (processor: JobProcessor<LbJobData, LbJobResult>) => memory.start(processor) } : undefined,
+      close: () => memory.close(),
+    };
+  }
+  if (options.jobs === false) return { jobs: undefined, worker: undefined, close: () => Promise.resolve() };
+  const redis = { redisUrl: config.redisUrl, prefix: config.redisPrefix, logger };
+  const queue = role !== 'worker' ? createRedisJobQueue(redis) : undefined;
+  const graceMs = config.jobs.shutdownGraceMs;
   const redisWorker =
-    jobs && role !== 'web'
-      ? createRedisJobWorker({ ...redis, logger: log, concurrency: config.jobs.concurrency, lockTimeoutMs: config.jobs.lockTimeoutMs, graceMs: config.jobs.shutdownGraceMs })
+    role !== 'web'
+      ? createRedisJobWorker({
+          ...redis,
+          logger: log,
+          concurrency: config.jobs.concurrency,
+          lockTimeoutMs: config.jobs.lockTimeoutMs,
+          graceMs,
+          // The process must be gone within 10 s of SIGTERM: the grace, then a little to hand back and close.
+          closeTimeoutMs: Math.min(9000, graceMs + 2000),
+        })
       : undefined;
-  const watch = redisWorker ? createKubernetesServiceWatch({ kubeConfig: (name) => registry.kubeConfig(name), logger: log }) : undefined;
+  return {
+    jobs: queue ? { queue, changes: queue.changes } : undefined,
+    worker: redisWorker,
+    async close() {
+      await redisWorker?.close();
+      await queue?.close();
+    },
+  };
+}
+
+/** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver. */
+function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
+  const registry = createClusterRegistry(config.clusters, options.clients);
+  const backend = jobAdapters(config, logger, options);
+  const runtime = backend.worker;
+  const watch = runtime
+    ? createKubernetesServiceWatch({ kubeConfig: (name) => registry.kubeConfig(name), logger: logger.child({ role: 'worker' }) })
+    : undefined;
   const worker: WorkerAdapters | undefined =
-    redisWorker && watch
+    runtime && watch
       ? {
           watch,
           resolver: createHostnameResolver(config.dnsServers),
-          once: redisWorker.once,
-          waker: redisWorker.waker,
-          changes: redisWorker.changes,
-          start: (processor) => redisWorker.start(processor),
+          once: runtime.once,
+          waker: runtime.waker,
+          changes: runtime.changes,
+          start: (processor) => runtime.start(processor),
         }
       : undefined;
   return {
     clusters: registry,
-    ...(queue ? { jobs: { queue, changes: queue.changes } } : {}),
+    ...(backend.jobs ? { jobs: backend.jobs } : {}),
     ...(worker ? { worker } : {}),
     async close() {
-      await redisWorker?.close();
+      await backend.close();
       await watch?.close();
-      await queue?.close();
       registry.close();
     },
   };
 }
+
+/** Whether a Redis answers at a URL; removing a prefix's keys (the console's session, at its end). */
+export { redisAnswers, removeRedisKeys } from './adapters/queue/index.js';
 
 /** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {

@@ -10,12 +10,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { createConsoleAdapters, endpointClients, RunningSvcbot, startSvcbot } from '../app.js';
+import { randomBytes } from 'node:crypto';
+import type { createConsoleAdapters, endpointClients, redisAnswers, removeRedisKeys, RunningSvcbot, startSvcbot } from '../app.js';
 import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel } from '../config/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
-import { consoleLogLines } from './log-lines.js';
+import { chooseConsoleJobs, CONSOLE_JOBS_CHOICES, ConsoleJobsError, type ConsoleJobs, type ConsoleJobsChoice, type ConsoleJobsDeps } from './jobs-backend.js';
+import { openLogFile } from './log-file.js';
 import { runConsole } from './loop.js';
+import { findRedisServer, startPrivateRedis } from './private-redis.js';
 import { loadStartSandbox, startConsoleSandbox, type ConsoleSandbox, type StartSandbox } from './sandbox.js';
 
 export interface ConsoleIo {
@@ -40,12 +43,20 @@ export interface ConsoleDeps {
     createConsoleAdapters: typeof createConsoleAdapters;
     startSvcbot: typeof startSvcbot;
     endpointClients: typeof endpointClients;
+    redisAnswers: typeof redisAnswers;
+    removeRedisKeys: typeof removeRedisKeys;
   }>;
   /**
-   * Load-balancer jobs (Redis at REDIS_URL, under REDIS_PREFIX): the console queues them and runs a worker
-   * in-process, which prints the jobs' progress here. `false` runs without them (changes made directly).
+   * Where load-balancer jobs live (src/console/jobs-backend.ts) when `--jobs` does not say; the console
+   * runs their worker in-process and prints their progress here. Default `auto`.
    */
-  jobs?: boolean;
+  jobs?: ConsoleJobsChoice;
+  /** How the job backend is found and started (tests replace parts). */
+  jobsDeps?: Partial<ConsoleJobsDeps>;
+  /** The log file (default `~/.svcbot_console.log`; the terminal shows only replies). */
+  logFile?: string;
+  /** PATH, where `redis-server` is looked for. */
+  path?: string;
   /** Loads the sandbox (lazily: a console against real clusters never loads it). */
   loadSandbox: () => Promise<StartSandbox>;
   /** The home directory: the history file and `~/.kube/config` live there. */
@@ -66,25 +77,31 @@ export const defaultConsoleDeps: ConsoleDeps = {
   loadApp: () => import('../app.js'),
   loadSandbox: loadStartSandbox,
   homeDir: homedir(),
+  path: process.env.PATH,
 };
 
-export const CONSOLE_USAGE = `Usage: svcbot console [--sandbox | --no-sandbox] [--user NAME] [--verbose]
+export const CONSOLE_USAGE = `Usage: svcbot console [--sandbox | --no-sandbox] [--jobs WHERE] [--user NAME] [--verbose]
 
 Reads /svc commands in the terminal and runs them through the same handlers as the Slack app,
 printing each reply as text and its buttons as numbered choices (type the number to press one).
-Needs no Slack app and no Redis. Quit with exit, Ctrl-D or Ctrl-C twice.
+Needs no Slack app and no Redis; keeps nothing when it ends. Quit with exit, Ctrl-D or Ctrl-C twice.
+In a checkout: npm run console -- [options].
 
 Options:
   --sandbox      use a simulated cluster and AWS ELB API started in this process (the default
                  when no kubeconfig is configured and svcbot is not running in a pod)
   --no-sandbox   use the configured clusters (KUBECONFIG, or SVCBOT_CONFIG's clusters)
+  --jobs WHERE   where load-balancer jobs run: auto (the default: the Redis at REDIS_URL if it
+                 answers, else a redis-server of this session's own if one is installed, else this
+                 process), redis, redis-server, memory, or none (changes made at once)
   --user NAME    who you are in the replies (default: $USER)
-  --verbose      log to stderr at info level (default: warnings and errors only)
+  --verbose      log at debug level (the log goes to ~/.svcbot_console.log, not the terminal)
   -h, --help     show this help
 `;
 
 interface ConsoleArgs {
   sandbox: boolean | undefined;
+  jobs: ConsoleJobsChoice | undefined;
   user: string | undefined;
   verbose: boolean;
 }
@@ -99,6 +116,7 @@ export function parseConsoleArgs(argv: string[]): ConsoleArgs | 'help' {
       options: {
         sandbox: { type: 'boolean' },
         'no-sandbox': { type: 'boolean' },
+        jobs: { type: 'string' },
         user: { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -120,8 +138,13 @@ export function parseConsoleArgs(argv: string[]): ConsoleArgs | 'help' {
   if (user !== undefined && !/^[\w.@-]{1,80}$/.test(user)) {
     throw new ArgsError('--user: a name of letters, digits, ".", "_", "@" and "-" (like alice)');
   }
+  const jobs = values.jobs?.trim().toLowerCase();
+  if (jobs !== undefined && !(CONSOLE_JOBS_CHOICES as readonly string[]).includes(jobs)) {
+    throw new ArgsError(`--jobs: one of ${CONSOLE_JOBS_CHOICES.join(', ')}`);
+  }
   return {
     sandbox: values.sandbox ? true : values['no-sandbox'] ? false : undefined,
+    jobs: jobs as ConsoleJobsChoice | undefined,
     user,
     verbose: values.verbose === true,
   };
@@ -155,6 +178,10 @@ export function banner(opts: {
   clusters: readonly ClusterConfig[];
   /** A kubeconfig at ~/.kube/config the console is not using. */
   unusedKubeconfig?: string | undefined;
+  /** Where load-balancer jobs run (one line). */
+  jobs?: string;
+  /** The log file. */
+  logFile?: string;
 }): string {
   const cmd = opts.commandName;
   const lines = [`svcbot console: ${cmd} in your terminal, answered by the same handlers as in Slack.`, ''];
@@ -165,13 +192,18 @@ export function banner(opts: {
       '"alpine" (pods labelled app=alpine) to point Services at.',
     );
     if (opts.unusedKubeconfig) {
-      lines.push(`(For your own cluster: KUBECONFIG=${opts.unusedKubeconfig} svcbot console --no-sandbox)`);
+      lines.push(
+        `(For your own cluster: KUBECONFIG=${opts.unusedKubeconfig} svcbot console --no-sandbox;`,
+        ` in a checkout: KUBECONFIG=${opts.unusedKubeconfig} npm run console -- --no-sandbox)`,
+      );
     }
   } else {
     const [first, ...rest] = opts.clusters;
     lines.push(`Cluster: ${first ? describeCluster(first) : '?'}${rest.length ? `; also --cluster ${rest.map(describeCluster).join(', ')}` : ''}.`);
     lines.push('These are real clusters: what you create, change and delete here happens.');
   }
+  if (opts.jobs) lines.push(opts.jobs);
+  if (opts.logFile) lines.push(`svcbot's own log: ${opts.logFile}`);
   lines.push(
     '',
     'Try:',
@@ -231,20 +263,15 @@ export async function runConsoleCommand(
     return fail(
       2,
       `cluster "${config.clusters[0].name}" has no kubeconfig (KUBECONFIG is not set) and svcbot is not running in a pod.\n` +
-        (hasHomeKubeconfig ? `  Use yours: KUBECONFIG=${homeKubeconfig} svcbot console --no-sandbox\n` : '') +
-        '  Or try the simulated cluster: svcbot console --sandbox',
+        (hasHomeKubeconfig ? `  Use yours: KUBECONFIG=${homeKubeconfig} svcbot console --no-sandbox (in a checkout: npm run console -- --no-sandbox)\n` : '') +
+        '  Or try the simulated cluster: svcbot console --sandbox (in a checkout: npm run console -- --sandbox)',
     );
   }
 
-  const level: LogLevel = args.verbose
-    ? (['debug', 'trace'] as LogLevel[]).includes(config.logLevel)
-      ? config.logLevel
-      : 'info'
-    : 'warn';
-  // Verbose: the log as svcbot writes it. Otherwise one short line per warning or error (no JSON, no stack).
-  const logger: Logger = args.verbose
-    ? deps.createLogger({ level, pretty: isTty(io.stderr), destination: io.stderr })
-    : deps.createLogger({ level, destination: consoleLogLines(io.stderr) });
+  const level: LogLevel = args.verbose ? (config.logLevel === 'trace' ? 'trace' : 'debug') : 'info';
+  // The terminal shows replies only; svcbot's own log goes to a file (said in the banner).
+  const log = openLogFile(deps.logFile ?? join(deps.homeDir, '.svcbot_console.log'));
+  const logger: Logger = deps.createLogger({ level, destination: log.stream });
   const user = args.user ?? (env.USER || env.LOGNAME || env.USERNAME || osUser() || 'console');
   const terminal = isTty(io.stdin) && isTty(io.stdout);
 
@@ -256,19 +283,36 @@ export async function runConsoleCommand(
 
   let sandbox: ConsoleSandbox | undefined;
   let running: RunningSvcbot | undefined;
+  let jobs: ConsoleJobs | undefined;
   try {
-    let runConfig = config;
+    // A session's jobs end with it: quitting does not wait for them (their keys are removed anyway).
+    let runConfig: Config = { ...config, jobs: { ...config.jobs, shutdownGraceMs: 0 } };
     if (useSandbox) {
-      sandbox = await startConsoleSandbox(await deps.loadSandbox(), config, deps.sandboxOptions);
+      sandbox = await startConsoleSandbox(await deps.loadSandbox(), runConfig, deps.sandboxOptions);
       runConfig = sandbox.config;
       logger.info({ kubeApi: sandbox.kubeApi }, 'sandbox started');
     }
     const app = await deps.loadApp();
+    try {
+      jobs = await chooseConsoleJobs(runConfig, args.jobs ?? deps.jobs ?? 'auto', {
+        redisAnswers: app.redisAnswers,
+        removeRedisKeys: app.removeRedisKeys,
+        findRedisServer: () => findRedisServer(deps.path),
+        startPrivateRedis,
+        sessionId: () => randomBytes(4).toString('hex'),
+        ...deps.jobsDeps,
+      });
+    } catch (err) {
+      if (!(err instanceof ConsoleJobsError)) throw err;
+      return fail(1, `--jobs ${args.jobs ?? deps.jobs ?? ''}: ${err.message}`);
+    }
+    runConfig = jobs.config;
+    logger.info({ jobs: jobs.describe }, 'load-balancer jobs');
     let adapters: ReturnType<typeof createConsoleAdapters>;
     try {
       adapters = app.createConsoleAdapters(runConfig, logger, {
         role: 'both',
-        jobs: deps.jobs !== false,
+        jobs: jobs.jobs,
         write: (text) => void io.stdout.write(text),
         ...(sandbox ? { clients: app.endpointClients(sandbox.endpoints) } : {}),
       });
@@ -291,9 +335,12 @@ export async function runConsoleCommand(
         sandbox: useSandbox,
         clusters: runConfig.clusters,
         unusedKubeconfig: useSandbox && hasHomeKubeconfig && args.sandbox === undefined ? homeKubeconfig : undefined,
+        jobs: jobs.describe,
+        logFile: log.path,
       }),
     );
 
+    logger.debug({ user, sandbox: useSandbox, terminal, clusters: runConfig.clusters.map((c) => c.name) }, 'console started');
     const history = terminal ? (deps.history ?? historyFile(join(deps.homeDir, '.svcbot_history'))) : noHistoryFile;
     const me = { userId: user, channelId: CONSOLE_CHANNEL };
     await runConsole({
@@ -313,6 +360,8 @@ export async function runConsoleCommand(
     deps.signals.off('SIGTERM', onSignal);
     deps.signals.off('SIGINT', onSignal);
     await running?.stop();
+    await jobs?.close().catch((err: unknown) => logger.warn({ err }, 'could not remove the session\'s jobs'));
     await sandbox?.close();
+    await log.close();
   }
 }

@@ -88,7 +88,7 @@ export async function startBot(
   const clientsFor = (kubeconfigYaml: string) => endpointClients({ kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
   const adapters = createSlackAdapters(config, logger, {
     role: 'both',
-    jobs: opts.jobs !== false,
+    jobs: opts.jobs === false ? false : 'redis',
     clients: {
       createElbClient: clientsFor(sandbox.kubeconfigYaml).createElbClient!,
       loadKubeConfig: (cluster) => clientsFor(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml).loadKubeConfig!(cluster),

@@ -3,7 +3,7 @@
  * stdin/stdout streams the way a terminal would.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -47,8 +47,8 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ConsoleD
   const code = runConsoleCommand(argv, { stdin: s.input, stdout: s.output, stderr: stderr.stream }, env, {
     signals,
     homeDir: home,
-    // Without load-balancer jobs unless a test asks for them (they need Redis and a queue prefix of its own).
-    jobs: false,
+    // Without load-balancer jobs unless a test asks for them.
+    jobs: 'none',
     readFile: () => {
       throw new Error('no config file in this test');
     },
@@ -61,7 +61,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ConsoleD
     ...deps,
   });
   consoles.push({ signals, code });
-  return { s, code, stderr: stderr.text, signals, sandbox: () => started[0] };
+  return { s, code, stderr: stderr.text, signals, sandbox: () => started[0], log: () => readFileSync(join(home, '.svcbot_console.log'), 'utf8') };
 }
 
 describe('svcbot console against the sandbox', () => {
@@ -126,23 +126,60 @@ describe('svcbot console against the sandbox', () => {
     mkdirSync(kube);
     writeFileSync(join(kube, 'config'), 'apiVersion: v1\n');
     const c = run([]);
-    expect(await c.s.waitFor('svc> ')).toContain(`(For your own cluster: KUBECONFIG=${join(kube, 'config')} svcbot console --no-sandbox)`);
+    const banner = await c.s.waitFor('svc> ');
+    expect(banner).toContain(`(For your own cluster: KUBECONFIG=${join(kube, 'config')} svcbot console --no-sandbox;`);
+    expect(banner).toContain(`in a checkout: KUBECONFIG=${join(kube, 'config')} npm run console -- --no-sandbox)`);
     c.s.input.end();
     expect(await c.code).toBe(0);
   });
 });
 
-describe('svcbot console with load-balancer jobs (Redis, a key prefix of its own)', () => {
+describe('svcbot console with load-balancer jobs', () => {
+  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `svcbot-test-console-${Math.random().toString(36).slice(2, 10)}`;
+  const keysOf = async (pattern: string) => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      return await redis.keys(pattern);
+    } finally {
+      redis.disconnect();
+    }
+  };
   afterAll(async () => {
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}:*`);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   });
 
-  it('a job that fails (403 from the cluster) says so in its progress message; the terminal gets no JSON log line and no stack trace', async () => {
-    const c = run(['--user', 'alice'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { jobs: true });
+  it.each(['memory', 'redis'] as const)(
+    'the walkthrough with --jobs %s: lb with its progress and endpoint, delete with "no further charges"; the terminal shows only replies',
+    async (jobs) => {
+      const c = run(['--user', 'alice', '--jobs', jobs], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' });
+      const banner = await c.s.waitFor('svc> ');
+      expect(banner).toMatch(jobs === 'memory' ? /Load-balancer jobs: in this process/ : new RegExp(`Load-balancer jobs: Redis at .*, under keys ${prefix}-console-[0-9a-f]+:\\*, removed when you quit`));
+      expect(banner).toContain(`svcbot's own log: ${join(home, '.svcbot_console.log')}`);
+      c.s.type('/svc create alpine-service --selector app=alpine --port 8080:80');
+      await c.s.waitFor('svc> ');
+      c.s.type('/svc type alpine-service lb');
+      const ready = await c.s.waitFor('is reachable at');
+      expect(ready).toContain('\u23f3');
+      expect(ready).not.toContain(':hourglass_flowing_sand:');
+      await c.s.waitFor('\u{1f7e2} Ready');
+      c.s.type('/svc delete alpine-service');
+      await c.s.waitFor('no further charges');
+      c.s.type('exit');
+      expect(await c.code).toBe(0);
+      expect(c.s.text()).not.toMatch(/Stuck|\{"level"/);
+      expect(c.stderr()).toBe('');
+      expect(c.log()).toContain('"msg":"load-balancer job finished"');
+      // Nothing of the session is left in Redis.
+      expect(await keysOf(`${prefix}-console-*`)).toEqual([]);
+    },
+  );
+
+  it('a job that fails (403 from the cluster) says so in its progress message; the failure is in the log, not the terminal', async () => {
+    const c = run(['--user', 'alice', '--jobs', 'memory'], { JOB_PROGRESS_INTERVAL: '100ms' });
     await c.s.waitFor('svc> ');
     c.sandbox()!.faults.set({ deny: [{ verb: 'patch', resource: 'services' }] });
     c.s.type('create walled --selector app=alpine --port 80');
@@ -152,12 +189,37 @@ describe('svcbot console with load-balancer jobs (Redis, a key prefix of its own
     expect(stuck).toMatch(/Stuck at Service created: svcbot.s service account .* is not allowed to patch services/);
     c.s.type('exit');
     expect(await c.code).toBe(0);
-    const stderr = c.stderr();
-    expect(stderr).not.toContain('{"level"');
-    expect(stderr).not.toMatch(/\n\s+at /);
-    // What it does print of the failure: one short line.
-    expect(stderr).toMatch(/^svcbot: warning: load-balancer job failed \(svcbot's service account .* is not allowed to patch services/m);
-    for (const line of stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^svcbot: (warning|error): /);
+    expect(c.stderr()).toBe('');
+    expect(c.log()).toMatch(/"msg":"load-balancer job failed"/);
+  });
+
+  it('quitting with a job running returns at once, and the next session sees none of this one\'s jobs', async () => {
+    // A load balancer whose name takes a minute to resolve: the job is waiting when the user quits.
+    const slowDns = () => Promise.resolve((options: SandboxOptions) => startSandbox({ ...options, ...FAST, dnsDelayMs: 60_000 }));
+    const first = run(['--user', 'alice', '--jobs', 'redis'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { loadSandbox: slowDns });
+    await first.s.waitFor('svc> ');
+    first.s.type('create slow --selector app=alpine --port 80 --type lb');
+    await first.s.waitFor('to resolve');
+    const t0 = Date.now();
+    first.s.type('exit');
+    expect(await first.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(first.log()).not.toContain('still running');
+    expect(await keysOf(`${prefix}-console-*`)).toEqual([]);
+
+    const second = run(['--user', 'alice', '--jobs', 'redis'], { REDIS_PREFIX: prefix });
+    await second.s.waitFor('svc> ');
+    second.s.type('jobs');
+    const jobs = await second.s.waitFor('svc> ');
+    expect(jobs).not.toContain('slow');
+    second.s.type('exit');
+    expect(await second.code).toBe(0);
+  });
+
+  it('--jobs redis when no Redis answers: one line, exit 1', async () => {
+    const c = run(['--jobs', 'redis'], { REDIS_URL: 'redis://127.0.0.1:9' });
+    expect(await c.code).toBe(1);
+    expect(c.stderr()).toBe('svcbot console: --jobs redis: no Redis answers at 127.0.0.1:9 (REDIS_URL)\n');
   });
 });
 
@@ -214,7 +276,8 @@ describe('svcbot console arguments', () => {
   it('--help prints the usage', async () => {
     const c = run(['--help']);
     expect(await c.code).toBe(0);
-    expect(c.s.text()).toMatch(/^Usage: svcbot console \[--sandbox \| --no-sandbox\] \[--user NAME\] \[--verbose\]\n/);
+    expect(c.s.text()).toMatch(/^Usage: svcbot console \[--sandbox \| --no-sandbox\] \[--jobs WHERE\] \[--user NAME\] \[--verbose\]\n/);
+    expect(c.s.text()).toContain('Needs no Slack app and no Redis');
   });
 
   it.each<[string[], string]>([
@@ -235,7 +298,8 @@ describe('svcbot console arguments', () => {
     expect(c.stderr()).toContain('svcbot console: Invalid configuration (1 problem):\n  - LOG_LEVEL: must be one of');
   });
 
-  it('--verbose logs at info on stderr; by default only warnings', async () => {
+  it('svcbot\'s own log goes to ~/.svcbot_console.log (info; debug with --verbose), never to the terminal', async () => {
+    const levels = (log: string) => log.trim().split('\n').map((l) => (JSON.parse(l) as { level: number; msg: string }));
     const quiet = run([]);
     await quiet.s.waitFor('svc> ');
     quiet.s.type('list');
@@ -243,6 +307,9 @@ describe('svcbot console arguments', () => {
     quiet.s.input.end();
     expect(await quiet.code).toBe(0);
     expect(quiet.stderr()).toBe('');
+    const quietLog = levels(quiet.log());
+    expect(quietLog.map((l) => l.msg)).toEqual(expect.arrayContaining(['sandbox started', 'command']));
+    expect(quietLog.every((l) => l.level >= 30)).toBe(true);
 
     const verbose = run(['--verbose']);
     await verbose.s.waitFor('svc> ');
@@ -250,11 +317,7 @@ describe('svcbot console arguments', () => {
     await verbose.s.waitFor('svc> ');
     verbose.s.input.end();
     expect(await verbose.code).toBe(0);
-    const messages = verbose
-      .stderr()
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(messages).toEqual(expect.arrayContaining(['sandbox started', 'command']));
+    expect(verbose.stderr()).toBe('');
+    expect(levels(verbose.log()).some((l) => l.level < 30)).toBe(true);
   });
 });

@@ -32,6 +32,8 @@ export interface RedisJobWorkerOptions extends RedisJobsOptions {
   lockTimeoutMs: number;
   /** How long close() lets running steps finish before handing them back. */
   graceMs: number;
+  /** close() returns within this time whatever the processors do. */
+  closeTimeoutMs: number;
 }
 
 export interface RedisJobWorker {
@@ -72,7 +74,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
         stalled: { lockDurationMs: options.lockTimeoutMs, stalledIntervalMs: options.lockTimeoutMs },
         logger: options.logger,
         graceMs: options.graceMs,
-        closeTimeoutMs: 7000,
+        closeTimeoutMs: options.closeTimeoutMs,
       });
       return worker;
     },
@@ -82,4 +84,40 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
       redis.disconnect();
     },
   };
+}
+
+/** Whether a Redis answers PING at `url` within `timeoutMs` (no retries, nothing left open). */
+export async function redisAnswers(url: string, timeoutMs: number): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  redis.on('error', () => {
+    // The answer is the result; nothing to report.
+  });
+  try {
+    await redis.connect();
+    return (await Promise.race([redis.ping(), new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())])) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Removes every key under `${prefix}:` (a console session's, at its end). */
+export async function removeRedisKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200 });
+  redis.on('error', () => {
+    // Reported by the rejected command below.
+  });
+  let removed = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) removed += await redis.del(...keys);
+    } while (cursor !== '0');
+    return removed;
+  } finally {
+    redis.disconnect();
+  }
 }
