@@ -160,6 +160,9 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
 /** Whether a Redis answers at a URL; removing a prefix's keys (the console's session, at its end). */
 export { redisAnswers, removeRedisKeys } from './adapters/queue/index.js';
 
+/** The bot token, checked with Slack before svcbot starts. */
+export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js';
+
 /** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
   const common = commonAdapters(config, logger, options);

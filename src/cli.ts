@@ -9,8 +9,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Adapters, Role } from './app.js';
-import { ConfigError, loadConfig, slackSettingsProblems } from './config/index.js';
+import type { Adapters, Role, SlackTokenCheck } from './app.js';
+import { clusterAccessProblems, ConfigError, loadConfig, redisAddress, slackSettingsProblems } from './config/index.js';
 import type { Config } from './config/index.js';
 import { didYouMean } from './domain/suggest.js';
 import { createLogger } from './logger.js';
@@ -27,6 +27,8 @@ export interface CliIo {
 export interface AppModule {
   createSlackAdapters: (config: Config, logger: Logger, options: { role: Role }) => Adapters;
   startSvcbot: (config: Config, adapters: Adapters, role: Role) => Promise<{ stop(): Promise<void> }>;
+  checkSlackToken: (slack: Config['slack'], logger: Logger, opts: { signal?: AbortSignal }) => Promise<SlackTokenCheck>;
+  redisAnswers: (url: string, timeoutMs: number) => Promise<boolean>;
 }
 
 /** What `svcbot sandbox` runs (src/sandbox/main.ts). */
@@ -296,6 +298,11 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
     io.stderr.write(`svcbot ${name}: cannot connect to Slack:\n${slackProblems.map((p) => `  - ${p}\n`).join('')}`);
     return 2;
   }
+  const clusterProblems = clusterAccessProblems(config, env);
+  if (clusterProblems.length > 0) {
+    io.stderr.write(clusterProblems.map((p) => `svcbot ${name}: ${p}\n`).join(''));
+    return 2;
+  }
 
   const logger = deps.createLogger({
     level: config.logLevel,
@@ -331,8 +338,24 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
 
   try {
     const run = async (): Promise<number> => {
-      const { createSlackAdapters, startSvcbot } = await deps.loadApp();
+      const { createSlackAdapters, startSvcbot, checkSlackToken, redisAnswers } = await deps.loadApp();
+      // A token Slack refuses would let svcbot start, then fail every reply: say so now instead.
+      const stopping = new AbortController();
+      void firstSignal.then(() => stopping.abort());
+      const token = await checkSlackToken(config.slack, logger, { signal: stopping.signal });
+      if (!token.ok) {
+        if (stopping.signal.aborted) return 0;
+        io.stderr.write(`svcbot ${name}: ${token.problem}\n`);
+        return 2;
+      }
       const app = await startSvcbot(config, createSlackAdapters(config, logger, { role }), role);
+      if (!(await redisAnswers(config.redisUrl, 2000))) {
+        logger.error(
+          { redis: redisAddress(config.redisUrl) },
+          'Redis does not answer at %s (REDIS_URL): load-balancer changes, /svc jobs and the job worker need it; svcbot keeps trying',
+          redisAddress(config.redisUrl),
+        );
+      }
       await firstSignal;
       await app.stop();
       logger.info('stopped');

@@ -156,3 +156,24 @@ export function slackSettingsProblems(config: Config): string[] {
   }
   return problems;
 }
+
+/**
+ * What is missing to reach the configured clusters from `svcbot start|web|worker`: a cluster without a
+ * kubeconfig uses the in-cluster service account, which exists only when svcbot runs in a pod
+ * (`KUBERNETES_SERVICE_HOST` set). Empty = every cluster has a way in.
+ */
+export function clusterAccessProblems(config: Config, env: NodeJS.ProcessEnv): string[] {
+  if (env.KUBERNETES_SERVICE_HOST) return [];
+  return config.clusters
+    .filter((c) => c.kubeconfig === undefined)
+    .map(
+      (c) =>
+        `cluster "${c.name}" has no kubeconfig (set KUBECONFIG, or kubeconfig in SVCBOT_CONFIG) and svcbot is not running in a pod, so there is no in-cluster service account to use`,
+    );
+}
+
+/** `host:port` of a Redis URL, for messages (never its password). */
+export function redisAddress(url: string): string {
+  const parsed = URL.parse(url);
+  return parsed ? `${parsed.hostname}:${parsed.port || '6379'}` : 'REDIS_URL';
+}

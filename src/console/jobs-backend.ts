@@ -10,7 +10,7 @@
  * `svcbot console --jobs redis|redis-server|memory|none` picks one instead. Production (`svcbot
  * start|web|worker`) always uses the Redis at REDIS_URL and says so when it does not answer.
  */
-import type { Config } from '../config/index.js';
+import { redisAddress, type Config } from '../config/index.js';
 import type { PrivateRedis } from './private-redis.js';
 
 export const CONSOLE_JOBS_CHOICES = ['auto', 'redis', 'redis-server', 'memory', 'none'] as const;
@@ -39,12 +39,6 @@ export interface ConsoleJobsDeps {
 
 /** A job backend the console was told to use cannot be had. */
 export class ConsoleJobsError extends Error {}
-
-/** `host:port` of a Redis URL (never its password). */
-export function redisAddress(url: string): string {
-  const parsed = URL.parse(url);
-  return parsed ? `${parsed.hostname}:${parsed.port || '6379'}` : 'REDIS_URL';
-}
 
 export async function chooseConsoleJobs(config: Config, choice: ConsoleJobsChoice, deps: ConsoleJobsDeps): Promise<ConsoleJobs> {
   const nothing = () => Promise.resolve();

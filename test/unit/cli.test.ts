@@ -4,9 +4,10 @@ import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import { WAYS_TO_RUN } from '../../src/cli.js';
 import type { AppModule, CliDeps, CliIo, ConsoleModule, SandboxModule } from '../../src/cli.js';
-import type { Adapters } from '../../src/app.js';
+import type { Adapters, SlackTokenCheck } from '../../src/app.js';
 import type { Config } from '../../src/config/index.js';
 import type { Logger } from '../../src/logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 function capture() {
   let text = '';
@@ -43,7 +44,7 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): Partial<CliDeps> {
   };
 }
 
-const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-SECRET-1', SLACK_SIGNING_SECRET: 'SECRET-2' };
+const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-SECRET-1', SLACK_SIGNING_SECRET: 'SECRET-2', KUBECONFIG: '/etc/svcbot/kubeconfig' };
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 describe('svcbot help, version and usage errors', () => {
@@ -135,8 +136,10 @@ describe('svcbot sandbox', () => {
 });
 
 /** A fake app whose start and stop the test controls. */
-function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void> } = {}) {
-  const calls = { start: 0, stop: 0 };
+function fakeApp(
+  opts: { start?: () => Promise<void>; stop?: () => Promise<void>; token?: () => Promise<SlackTokenCheck>; redis?: boolean } = {},
+) {
+  const calls = { start: 0, stop: 0, tokenChecks: 0 };
   let config: Config | undefined;
   let logger: Logger | undefined;
   let role: string | undefined;
@@ -162,9 +165,70 @@ function fakeApp(opts: { start?: () => Promise<void>; stop?: () => Promise<void>
         },
       };
     },
+    checkSlackToken: () => {
+      calls.tokenChecks += 1;
+      return opts.token?.() ?? Promise.resolve({ ok: true, team: 'T', botUser: 'svcbot' });
+    },
+    redisAnswers: () => Promise.resolve(opts.redis ?? true),
   };
   return { module, calls, started, config: () => config!, logger: () => logger!, role: () => role };
 }
+
+describe('svcbot start checks what it needs before it listens', () => {
+  it('a bot token Slack refuses: one line, exit 2, nothing started', async () => {
+    const h = harness();
+    const app = fakeApp({ token: () => Promise.resolve({ ok: false, problem: 'Slack refused SLACK_BOT_TOKEN (invalid_auth): use the Bot User OAuth Token' }) });
+    expect(await main(['start'], h.io, slackEnv, fakeDeps({ loadApp: () => Promise.resolve(app.module) }))).toBe(2);
+    expect(h.stderr()).toBe('svcbot start: Slack refused SLACK_BOT_TOKEN (invalid_auth): use the Bot User OAuth Token\n');
+    expect(app.calls).toEqual({ start: 0, stop: 0, tokenChecks: 1 });
+  });
+
+  it('SIGTERM while Slack cannot be reached yet: exit 0, nothing started', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    let told: (check: SlackTokenCheck) => void = () => undefined;
+    const app = fakeApp({ token: () => new Promise((resolve) => (told = resolve)) });
+    const running = main(['worker'], h.io, slackEnv, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await waitFor(() => app.calls.tokenChecks === 1, { what: 'the token check' });
+    signals.emit('SIGTERM');
+    told({ ok: false, problem: "stopped before Slack's API answered" });
+    expect(await running).toBe(0);
+    expect(app.calls.start).toBe(0);
+  });
+
+  it.each(['start', 'web', 'worker'])('%s with no kubeconfig outside a pod: a configuration error in one line (exit 2)', async (command) => {
+    const h = harness();
+    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+    expect(await main([command], h.io, env, fakeDeps({ loadApp: never('the app') }))).toBe(2);
+    expect(h.stderr()).toBe(
+      `svcbot ${command}: cluster "kubernetes" has no kubeconfig (set KUBECONFIG, or kubeconfig in SVCBOT_CONFIG) and svcbot is not running in a pod, so there is no in-cluster service account to use\n`,
+    );
+  });
+
+  it('in a pod (KUBERNETES_SERVICE_HOST set) no kubeconfig is needed: the in-cluster service account', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main(['start'], h.io, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', KUBERNETES_SERVICE_HOST: '10.96.0.1' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+  });
+
+  it('Redis does not answer: it says so in one error line naming host:port (never the password), and runs on', async () => {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp({ redis: false });
+    const running = main(['start'], h.io, { ...slackEnv, REDIS_URL: 'redis://:hunter2@10.0.0.9:6390' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    await waitFor(() => h.stdout().includes('Redis does not answer'), { what: 'the Redis line' });
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    const line = h.stdout().split('\n').find((l) => l.includes('Redis does not answer')) ?? '';
+    expect(line).toContain('Redis does not answer at 10.0.0.9:6390 (REDIS_URL)');
+    expect(h.stdout()).not.toContain('hunter2');
+  });
+});
 
 describe('svcbot start', () => {
   it('starts the app with the configuration and a logger, and stops it once on SIGTERM (exit 0)', async () => {
@@ -177,7 +241,7 @@ describe('svcbot start', () => {
     app.logger().debug({ config: app.config() }, 'config');
     signals.emit('SIGTERM');
     expect(await running).toBe(0);
-    expect(app.calls).toEqual({ start: 1, stop: 1 });
+    expect(app.calls).toMatchObject({ start: 1, stop: 1 });
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
     // The logger writes JSON to stdout at the configured level, secrets redacted.
     const records = h
@@ -222,9 +286,10 @@ describe('svcbot start', () => {
     );
     await appLoaded;
     signals.emit('SIGTERM');
+    await waitFor(() => app.calls.start === 1, { what: 'the app to be starting' });
     finishStart();
-    expect(await running).toBe(0);
-    expect(app.calls).toEqual({ start: 1, stop: 1 });
+    expect([await running, h.stderr()]).toEqual([0, '']);
+    expect(app.calls).toMatchObject({ start: 1, stop: 1 });
   });
 
   it('a second signal while stopping exits 1 at once, without a second stop()', async () => {
@@ -406,14 +471,14 @@ describe('svcbot web and svcbot worker', () => {
     expect(app.role()).toBe(role);
     signals.emit('SIGTERM');
     expect(await running).toBe(0);
-    expect(app.calls).toEqual({ start: 1, stop: 1 });
+    expect(app.calls).toMatchObject({ start: 1, stop: 1 });
   });
 
   it('a worker needs only the bot token (it answers no Slack requests)', async () => {
     const h = harness();
     const signals = new EventEmitter();
     const app = fakeApp();
-    const running = main(['worker'], h.io, { SLACK_BOT_TOKEN: 'xoxb-SECRET-1' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
+    const running = main(['worker'], h.io, { SLACK_BOT_TOKEN: 'xoxb-SECRET-1', KUBECONFIG: '/etc/svcbot/kubeconfig' }, fakeDeps({ signals, loadApp: () => Promise.resolve(app.module) }));
     await app.started;
     signals.emit('SIGTERM');
     expect(await running).toBe(0);

@@ -2,8 +2,8 @@
  * Where the console's load-balancer jobs live: the Redis at REDIS_URL if it answers (under a prefix of the
  * session's own, removed at the end), else a redis-server of the session's own, else this process.
  */
-import { chooseConsoleJobs, ConsoleJobsError, redisAddress, type ConsoleJobsDeps } from '../../src/console/jobs-backend.js';
-import { loadConfig } from '../../src/config/index.js';
+import { chooseConsoleJobs, ConsoleJobsError, type ConsoleJobsDeps } from '../../src/console/jobs-backend.js';
+import { loadConfig, redisAddress } from '../../src/config/index.js';
 
 const config = loadConfig({ REDIS_URL: 'redis://:s3cret@10.0.0.5:6380/2', REDIS_PREFIX: 'svcbot' });
 

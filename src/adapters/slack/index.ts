@@ -44,3 +44,55 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
 export function createSlackMessages(slack: SlackConfig): Replies {
   return createSlackReplies(new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }));
 }
+
+export type SlackTokenCheck = { ok: true; team: string | undefined; botUser: string | undefined } | { ok: false; problem: string };
+
+/** Slack's answers that mean the token itself is wrong: trying again will not help. */
+const REFUSED = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'ekm_access_denied']);
+
+/**
+ * Checks the bot token with `auth.test` before svcbot starts: a token Slack refuses is a problem to report
+ * (svcbot would otherwise start, then crash or fail every reply); a Slack API that cannot be reached is
+ * tried again with backoff (1 s, 2 s … 30 s), each failed attempt logged in words, until it answers or
+ * `signal` aborts (then the check says so).
+ */
+export async function checkSlackToken(
+  slack: SlackConfig,
+  logger: Logger,
+  opts: { signal?: AbortSignal; sleep?: (ms: number) => Promise<void>; maxDelayMs?: number } = {},
+): Promise<SlackTokenCheck> {
+  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: silentSlackLogger });
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await client.auth.test();
+      return { ok: true, team: res.team, botUser: res.user };
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const refused = (err as { data?: { error?: unknown } }).data?.error;
+      if (code === 'slack_webapi_platform_error' && typeof refused === 'string' && REFUSED.has(refused)) {
+        return {
+          ok: false,
+          problem: `Slack refused SLACK_BOT_TOKEN (${refused}): use the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page, and reinstall the app if it was revoked`,
+        };
+      }
+      const why = typeof refused === 'string' ? refused : err instanceof Error ? err.message : String(err);
+      const delayMs = Math.min(opts.maxDelayMs ?? 30_000, 1000 * 2 ** (attempt - 1));
+      logger.warn({ attempt, slackApiUrl: slack.apiUrl }, `cannot reach Slack's API to check the bot token (${why}); trying again in ${Math.round(delayMs / 1000)} s`);
+      if (opts.signal?.aborted) return { ok: false, problem: "stopped before Slack's API answered" };
+      await Promise.race([sleep(delayMs), new Promise<void>((resolve) => opts.signal?.addEventListener('abort', () => resolve(), { once: true }))]);
+      if (opts.signal?.aborted) return { ok: false, problem: "stopped before Slack's API answered" };
+    }
+  }
+}
+
+/** The WebClient's own logger, silenced: checkSlackToken says what happened, once per attempt. */
+const silentSlackLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  setLevel: () => undefined,
+  getLevel: () => 'error' as never,
+  setName: () => undefined,
+};
