@@ -4,7 +4,7 @@
 # production dependencies and the compiled dist/ only.
 
 # ---- build -------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so they stay cached while only sources change.
 COPY package.json package-lock.json ./
@@ -14,7 +14,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime -----------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # A heap budget for V8. Without one, V8 sizes the heap from the machine's memory and lets it grow far past
 # what is live before it collects: bench/inflight measured a worker with 10,000 load-balancer jobs in

@@ -7,7 +7,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'test/*.js', '.dependency-cruiser.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'test/*.js', '.dependency-cruiser.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -26,5 +26,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
     },
   },
-  { files: ['*.js', 'test/*.js', '.dependency-cruiser.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.js', 'test/*.js', '.dependency-cruiser.mjs', 'scripts/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

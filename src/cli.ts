@@ -62,6 +62,8 @@ export interface CliDeps {
   readFile: (file: string) => string;
   /** How long `stop()` may take after SIGTERM/SIGINT before svcbot gives up and exits 1. */
   stopTimeoutMs: number;
+  /** The running Node.js (`process.version`): `svcbot start|web|worker` warn when it is past its support. */
+  nodeVersion: string;
 }
 
 export const defaultDeps: CliDeps = {
@@ -72,7 +74,21 @@ export const defaultDeps: CliDeps = {
   createLogger,
   readFile: (file) => readFileSync(file, 'utf8'),
   stopTimeoutMs: 10_000,
+  nodeVersion: process.version,
 };
+
+/**
+ * Node.js majors before this one are past their end of life (Node.js 20 since April 2026), and the AWS
+ * SDK warns about them.
+ */
+const OLDEST_SUPPORTED_NODE_MAJOR = 22;
+
+/**
+ * The AWS SDK prints a 9-line NodeVersionSupportWarning on Node.js < 22 when it builds its first client:
+ * in the console, before the banner, where nobody can act on it. Set to "true", this variable makes
+ * the SDK skip it; `svcbot start|web|worker` log one line about the Node.js version instead.
+ */
+const AWS_SDK_NODE_WARNING_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 
 interface Command {
   summary: string;
@@ -309,6 +325,9 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
     pretty: (io.stdout as { isTTY?: boolean }).isTTY === true,
     destination: io.stdout,
   });
+  if (Number(/^v?(\d+)/.exec(deps.nodeVersion)?.[1]) < OLDEST_SUPPORTED_NODE_MAJOR) {
+    logger.warn({ nodeVersion: deps.nodeVersion }, `Node.js ${deps.nodeVersion} is past its support (end of life); Node.js 24 (LTS) is recommended`);
+  }
 
   // Listen before starting, so a SIGTERM during start-up also stops the app (once it is up).
   let signalled: (signal: string) => void = () => {};
@@ -399,6 +418,9 @@ export async function main(
     }
     if (at === -1) throw new UsageError('missing command', usage());
     const name = argv[at] as string;
+    // Before any command loads its modules (and with them the AWS SDK). In production `env` is
+    // process.env, which the SDK reads; a value the user set stays.
+    env[AWS_SDK_NODE_WARNING_OFF] ??= 'true';
     return await findCommand(name).run(argv.slice(at + 1), ctx);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -40,6 +40,8 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): Partial<CliDeps> {
       throw Object.assign(new Error('no files in this test'), { code: 'ENOENT' });
     },
     stopTimeoutMs: 10_000,
+    // A supported Node.js, whatever runs the tests (an old one adds a warning to svcbot start's log).
+    nodeVersion: 'v24.11.1',
     ...overrides,
   };
 }
@@ -510,5 +512,81 @@ describe('svcbot web and svcbot worker', () => {
     expect(await main(['--help'], h.io, {}, fakeDeps())).toBe(0);
     expect(h.stdout()).toMatch(/\n {2}web +run the Slack side only/);
     expect(h.stdout()).toMatch(/\n {2}worker +run the load-balancer jobs only/);
+  });
+});
+
+describe('the Node.js version', () => {
+  const WARNING_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+  /** Deps whose every module loader records the variable as it stands when the module loads. */
+  function recordingDeps(env: NodeJS.ProcessEnv, seen: (string | undefined)[]) {
+    const sandbox: SandboxModule = { runSandboxCommand: () => Promise.resolve(0) };
+    const consoleModule: ConsoleModule = { runConsoleCommand: () => Promise.resolve(0) };
+    const app = fakeApp();
+    const signals = new EventEmitter();
+    const record = <T>(module: T) => () => {
+      seen.push(env[WARNING_OFF]);
+      return Promise.resolve(module);
+    };
+    void app.started.then(() => signals.emit('SIGTERM'));
+    return fakeDeps({ signals, loadSandbox: record(sandbox), loadConsole: record(consoleModule), loadApp: record(app.module) });
+  }
+
+  it.each([[['sandbox']], [['console']], [['help', 'console']], [['start']], [['worker']]])(
+    '%j: the AWS SDK is told not to print its Node.js version warning before the command loads',
+    async (argv) => {
+      const h = harness();
+      const env: NodeJS.ProcessEnv = { ...slackEnv };
+      const seen: (string | undefined)[] = [];
+      expect(await main(argv, h.io, env, recordingDeps(env, seen))).toBe(0);
+      expect(seen).toEqual(['true']);
+      expect(env[WARNING_OFF]).toBe('true');
+    },
+  );
+
+  it.each([['false'], ['true'], ['']])('a value the user set (%j) stays', async (value) => {
+    const h = harness();
+    const env: NodeJS.ProcessEnv = { [WARNING_OFF]: value };
+    const seen: (string | undefined)[] = [];
+    expect(await main(['console'], h.io, env, recordingDeps(env, seen))).toBe(0);
+    expect(seen).toEqual([value]);
+    expect(env[WARNING_OFF]).toBe(value);
+  });
+
+  /** The records svcbot COMMAND logs from start to stop, on Node.js NODE_VERSION. */
+  async function startLog(command: string, nodeVersion: string) {
+    const h = harness();
+    const signals = new EventEmitter();
+    const app = fakeApp();
+    const running = main([command], h.io, slackEnv, fakeDeps({ signals, nodeVersion, loadApp: () => Promise.resolve(app.module) }));
+    await app.started;
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+    return h
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; nodeVersion?: string });
+  }
+
+  it.each([
+    ['start', 'v20.20.2'],
+    ['web', 'v20.19.0'],
+    ['worker', 'v21.7.3'],
+  ])('svcbot %s on Node.js %s logs one warning at start-up: past its support, Node.js 24 recommended', async (command, nodeVersion) => {
+    const records = await startLog(command, nodeVersion);
+    const warnings = records.filter((r) => r.level === 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        nodeVersion,
+        msg: `Node.js ${nodeVersion} is past its support (end of life); Node.js 24 (LTS) is recommended`,
+      }),
+    ]);
+    expect(records[0]).toBe(warnings[0]);
+  });
+
+  it.each([['v22.0.0'], ['v24.11.1'], ['v25.2.0']])('svcbot start on Node.js %s logs no warning', async (nodeVersion) => {
+    const records = await startLog('start', nodeVersion);
+    expect(records.map((r) => r.msg)).toEqual(['stopping', 'stopped']);
   });
 });
