@@ -166,10 +166,14 @@ export async function runSandboxCommand(
   const exports = Object.entries(sandbox.info.env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
     .join('\n');
+  const { elbEndpoint, region } = sandbox.info;
   io.stderr.write(
-    `svcbot sandbox is ready (cluster "${sandbox.info.clusterName}", region ${sandbox.info.region}).\n` +
+    `svcbot sandbox is ready (cluster "${sandbox.info.clusterName}", region ${region}).\n` +
       `Point svcbot, kubectl and the aws CLI at it from another shell with:\n${exports}\n` +
-      `then e.g. \`kubectl get svc\` or \`aws elb describe-load-balancers\`. Ctrl-C stops it.\n`,
+      `then e.g. \`kubectl get svc\` or \`aws elb describe-load-balancers\`. Ctrl-C stops it.\n` +
+      `An aws CLI older than v2.13 (v1: 1.29) ignores AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING and would ask the real AWS;\n` +
+      `give it the endpoint on the command line instead:\n` +
+      `  aws elb describe-load-balancers --endpoint-url ${elbEndpoint} --region ${region}\n`,
   );
 
   await new Promise<void>((resolveStop) => {

@@ -44,8 +44,8 @@ export type Command =
   | { kind: 'delete'; name: string; scope: Scope }
   | { kind: 'list'; scope: Scope; allNamespaces: boolean; type?: ServiceType }
   | { kind: 'describe'; name: string; scope: Scope }
-  /** Load-balancer jobs (running and recent) in a scope. */
-  | { kind: 'jobs'; scope: Scope }
+  /** Load-balancer jobs (running and recent) of a cluster; with `-n`, of that namespace only. */
+  | { kind: 'jobs'; scope: Scope; onlyNamespace?: string }
   /** Cancel a load-balancer job by the ID `jobs` shows. */
   | { kind: 'cancel'; jobId: string };
 

@@ -9,7 +9,9 @@ import type { CancelOutcome, LbJobQueue, LbJobSummary } from '../ports/queue.js'
 
 export interface JobsResult {
   cluster: string;
-  /** The cluster's jobs, newest first (all namespaces). */
+  /** Only this namespace's jobs (`-n`); all namespaces when absent. */
+  namespace?: string;
+  /** The jobs, newest first. */
   jobs: LbJobSummary[];
   now: Date;
 }
@@ -34,7 +36,9 @@ export function makeJobCommands({ clusters, queue, now = () => new Date() }: Job
   return {
     async jobs(command: Extract<Command, { kind: 'jobs' }>): Promise<JobsResult> {
       const { cluster } = clusters.get(command.scope.cluster);
-      return { cluster: cluster.name, jobs: await queue.list(cluster.name), now: now() };
+      const namespace = command.onlyNamespace;
+      const jobs = (await queue.list(cluster.name)).filter((j) => namespace === undefined || j.namespace === namespace);
+      return { cluster: cluster.name, ...(namespace !== undefined ? { namespace } : {}), jobs, now: now() };
     },
 
     async cancel(command: Extract<Command, { kind: 'cancel' }>, by: string): Promise<CancelResult> {

@@ -62,7 +62,7 @@ export function outcomesTable(jobs: readonly LbJobSummary[], now: Date): string[
 
 export function renderJobs(result: JobsResult, options: JobsRenderOptions = {}): Reply {
   const commandName = options.commandName ?? '/svc';
-  const cluster = code(result.cluster);
+  const cluster = `${code(result.cluster)}${result.namespace !== undefined ? ` in namespace ${code(result.namespace)}` : ''}`;
   const unfinished = result.jobs.filter(isUnfinished);
   const finished = result.jobs.filter((j) => !isUnfinished(j));
   const hint = `${code(`${commandName} cancel JOB_ID`)} stops a job that has not finished (the cluster is left as it is).`;

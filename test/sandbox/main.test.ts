@@ -52,6 +52,9 @@ describe('svcbot sandbox', () => {
       DNS_SERVERS: info.dnsServer,
     });
 
+    // For an aws CLI that predates AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: the --endpoint-url form, with this sandbox's address.
+    expect(err.text()).toContain(`aws elb describe-load-balancers --endpoint-url ${String(info.elbEndpoint)} --region eu-central-1`);
+
     const kc = new k8s.KubeConfig();
     kc.loadFromString(await readFile(kubeconfig, 'utf8'));
     const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=alpine' });

@@ -301,7 +301,7 @@ describe('jobs and cancel, when svcbot runs with load-balancer jobs', () => {
   test('`jobs` goes to jobCommands.jobs with its scope, and the reply is its rendering (with the command name)', async () => {
     const { handle, jobsCalls, cancelCalls, runs, jobsResult } = jobsSetup({ commandName: '/lb' });
     const reply = await handle('jobs --cluster staging -n shop');
-    expect(jobsCalls).toEqual([{ kind: 'jobs', scope: { cluster: 'staging', namespace: 'shop' } }]);
+    expect(jobsCalls).toEqual([{ kind: 'jobs', scope: { cluster: 'staging', namespace: 'shop' }, onlyNamespace: 'shop' }]);
     expect(reply).toEqual(renderJobs(jobsResult, { commandName: '/lb' }));
     expect(reply.text).toContain('provision.staging.shop.web');
     expect(cancelCalls).toEqual([]);

@@ -166,6 +166,14 @@ describe('makeJobCommands', () => {
     expect(queue.calls).toEqual(['list prod', 'list staging']);
   });
 
+  test('jobs -n: only that namespace\'s jobs, and the reply says so', async () => {
+    const commands = makeJobCommands({ clusters, queue: stubQueue(JOBS, 'cancelled'), now: () => NOW });
+    const result = await commands.jobs({ kind: 'jobs', scope: { namespace: 'shop' }, onlyNamespace: 'shop' });
+    expect(result).toEqual({ cluster: 'prod', namespace: 'shop', jobs: [JOBS[2]], now: NOW });
+    expect(renderToText(renderJobs(result)).text).toContain('Load-balancer jobs on cluster `prod` in namespace `shop`:');
+    expect(renderToText(renderJobs({ ...result, jobs: [] })).text).toContain('No load-balancer jobs on cluster `prod` in namespace `shop`, running or recent.');
+  });
+
   test('cancel asks the queue, then reads the job as it stands on its own cluster', async () => {
     const queue = stubQueue(JOBS, 'cancelled');
     const commands = makeJobCommands({ clusters, queue, now: () => NOW });

@@ -371,9 +371,11 @@ function build(sub: SubcommandSpec, args: Args, commandName: string): Command {
       if (type !== undefined) command.type = type;
       return command;
     }
-    case 'jobs':
+    case 'jobs': {
       positionals(args, sub, commandName, []);
-      return { kind: 'jobs', scope: scopeOf(args) };
+      const scope = scopeOf(args);
+      return { kind: 'jobs', scope, ...(args.values.has('namespace') ? { onlyNamespace: scope.namespace } : {}) };
+    }
     case 'cancel': {
       const [id = ''] = positionals(args, sub, commandName, [
         `missing the ID of the job to cancel (${commandName} jobs lists them)`,

@@ -298,7 +298,8 @@ describe('type, delete, describe, list, jobs, cancel', () => {
     ['-A list', { kind: 'list', scope: DEFAULT, allNamespaces: true }],
     ['-n dev ls', { kind: 'list', scope: { namespace: 'dev' }, allNamespaces: false }],
     ['jobs', { kind: 'jobs', scope: DEFAULT }],
-    ['jobs -n x --cluster c', { kind: 'jobs', scope: { namespace: 'x', cluster: 'c' } }],
+    ['jobs -n x --cluster c', { kind: 'jobs', scope: { namespace: 'x', cluster: 'c' }, onlyNamespace: 'x' }],
+    ['jobs --namespace default', { kind: 'jobs', scope: DEFAULT, onlyNamespace: 'default' }],
     ['cancel 42', { kind: 'cancel', jobId: '42' }],
     ['cancel repeat:lb-web:1', { kind: 'cancel', jobId: 'repeat:lb-web:1' }],
   ])('%s', (text, expected) => {
