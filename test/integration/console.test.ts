@@ -216,6 +216,18 @@ describe('svcbot console with load-balancer jobs', () => {
     expect(await second.code).toBe(0);
   });
 
+  it('Ctrl-C (SIGINT) with a job waiting: the session ends and removes its keys', async () => {
+    const slowDns = () => Promise.resolve((options: SandboxOptions) => startSandbox({ ...options, ...FAST, dnsDelayMs: 60_000 }));
+    const c = run(['--user', 'alice', '--jobs', 'redis'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { loadSandbox: slowDns });
+    await c.s.waitFor('svc> ');
+    c.s.type('create waiting --selector app=alpine --port 80 --type lb');
+    await c.s.waitFor('to resolve');
+    expect((await keysOf(`${prefix}-console-*`)).length).toBeGreaterThan(0);
+    c.signals.emit('SIGINT');
+    expect(await c.code).toBe(0);
+    expect(await keysOf(`${prefix}-console-*`)).toEqual([]);
+  });
+
   it('--jobs redis when no Redis answers: one line, exit 1', async () => {
     const c = run(['--jobs', 'redis'], { REDIS_URL: 'redis://127.0.0.1:9' });
     expect(await c.code).toBe(1);
