@@ -19,6 +19,7 @@ export function toServiceView(cluster: string, svc: k8s.V1Service): ServiceView 
     namespace: meta.namespace ?? 'default',
     name: meta.name ?? '',
     uid: meta.uid ?? '',
+    resourceVersion: meta.resourceVersion ?? '',
     type,
     ports: (spec.ports ?? []).map((p) => ({
       ...(p.name ? { name: p.name } : {}),

@@ -22,6 +22,8 @@ export interface ServiceView {
   namespace: string;
   name: string;
   uid: string;
+  /** `metadata.resourceVersion`: changes with every change of the Service (opaque; compared for equality only). */
+  resourceVersion: string;
   type: ServiceViewType;
   /** `spec.clusterIP`: an address, `'None'` for a headless Service, absent before allocation / for ExternalName. */
   clusterIP?: string;

@@ -78,6 +78,7 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
           namespace: 'default',
           name: svcName,
           uid: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+          resourceVersion: expect.stringMatching(/^\S+$/) as unknown,
           type: 'ClusterIP',
           clusterIP: expect.stringMatching(IPV4) as unknown,
           ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }],
@@ -288,6 +289,15 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
 
       test('a missing Service is not_found', async () => {
         await expectBotError(gw.deleteService('default', 'no-such-service'), 'not_found', '`no-such-service`', '`default`', gw.name);
+      });
+
+      test('every change of a Service gives it a new resourceVersion; reading it does not', async () => {
+        const svcName = uniqueName('rv');
+        const created = await gw.createService(manifest(svcName));
+        expect((await gw.getService('default', svcName)).resourceVersion).toBe(created.resourceVersion);
+        const changed = await gw.setServiceType('default', svcName, 'NodePort');
+        expect(changed.resourceVersion).not.toBe(created.resourceVersion);
+        await gw.deleteService('default', svcName);
       });
 
       test('with a UID: that Service is deleted; one of the same name with another UID is left alone (conflict)', async () => {

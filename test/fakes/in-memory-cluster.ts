@@ -111,6 +111,8 @@ export class InMemoryCluster implements ClusterGateway {
   private readonly failures = new Map<Method, unknown[]>();
   private readonly usedNodePorts = new Set<number>();
   private nextClusterIP = 10;
+  /** The last resourceVersion given out: every change of a Service gets a new one. */
+  private version = 0;
   private nextNodePort = 30080;
   private readonly provision: ((service: ServiceView) => string | undefined) | undefined;
   private readonly now: () => Date;
@@ -232,6 +234,7 @@ export class InMemoryCluster implements ClusterGateway {
         namespace,
         name,
         uid: randomUUID(),
+        resourceVersion: String(++this.version),
         type,
         clusterIP: `10.100.${Math.floor(this.nextClusterIP / 250)}.${(this.nextClusterIP % 250) + 1}`,
         ports,
@@ -286,6 +289,7 @@ export class InMemoryCluster implements ClusterGateway {
       }
       svc.type = type;
       this.writes.push(`patch ${namespace}/${name} type=${type}`);
+      svc.resourceVersion = String(++this.version);
       if (type === 'LoadBalancer') this.ensureLoadBalancer(svc);
       else if (before === 'LoadBalancer') this.releaseLoadBalancer(svc);
       return clone(svc);
@@ -299,6 +303,7 @@ export class InMemoryCluster implements ClusterGateway {
         throw new BotError('conflict', `Service \`${name}\` in namespace \`${namespace}\` was changed by someone else meanwhile; try again.`);
       }
       this.writes.push(`delete ${namespace}/${name}`);
+      svc.resourceVersion = String(++this.version);
       if (svc.finalizers.length === 0) {
         this.forget(svc);
         return undefined;
@@ -422,6 +427,7 @@ export class InMemoryCluster implements ClusterGateway {
     if (!svc.finalizers.includes(LB_CLEANUP_FINALIZER)) svc.finalizers.push(LB_CLEANUP_FINALIZER);
     this.recordEvent(svc.namespace, svc.name, { type: 'Normal', reason: 'EnsuringLoadBalancer', message: 'Ensuring load balancer' });
     const hostname = this.provision?.(clone(svc));
+    svc.resourceVersion = String(++this.version);
     if (hostname !== undefined) {
       svc.loadBalancerHostnames = [hostname];
       this.recordEvent(svc.namespace, svc.name, { type: 'Normal', reason: 'EnsuredLoadBalancer', message: 'Ensured load balancer' });
@@ -432,6 +438,7 @@ export class InMemoryCluster implements ClusterGateway {
     this.recordEvent(svc.namespace, svc.name, { type: 'Normal', reason: 'DeletingLoadBalancer', message: 'Deleting load balancer' });
     svc.loadBalancerHostnames = [];
     svc.finalizers = svc.finalizers.filter((f) => f !== LB_CLEANUP_FINALIZER);
+    svc.resourceVersion = String(++this.version);
   }
 
   private forget(svc: ServiceView): void {

@@ -337,6 +337,7 @@ describe('type', () => {
       namespace: 'default',
       name: 'ext',
       uid: 'u-ext',
+      resourceVersion: '1',
       type: 'ExternalName',
       clusterIP: '',
       ports: [],

@@ -197,6 +197,7 @@ describe('type', () => {
       namespace: 'default',
       name: 'legacy-db',
       uid: 'u-1',
+      resourceVersion: '1',
       type: 'ExternalName',
       externalName: 'db.example.com',
       ports: [],

@@ -13,6 +13,7 @@ export function makeService(overrides: Partial<ServiceView> = {}): ServiceView {
     namespace: 'default',
     name: 'web',
     uid: '7d3c1a52-0000-4000-8000-000000000001',
+    resourceVersion: '100',
     type: 'ClusterIP',
     clusterIP: '10.96.0.10',
     ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }],
