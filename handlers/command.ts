@@ -10,7 +10,8 @@ import { BotError, UsageError } from '../src/domain/errors.js';
 import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
 import type { JobCommands } from '../src/domain/job-commands.js';
-import type { OperationResult, Operations } from '../src/domain/operations.js';
+import type { Operations } from '../src/domain/operations.js';
+import type { OperationResult } from '../src/domain/results.js';
 import { renderCancel, renderJobs } from '../src/render/jobs.js';
 import { renderQueued } from '../src/render/queued.js';
 import {

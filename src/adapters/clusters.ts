@@ -90,6 +90,7 @@ export function createClusterRegistry(
     targets.set(c.name, {
       cluster: createKubernetesGateway({ name: c.name, kubeConfig }),
       loadBalancers: createElbGateway(elb),
+      ...(c.region === undefined ? {} : { region: c.region }),
     });
   }
   const names = clusters.map((c) => c.name);

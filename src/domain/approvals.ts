@@ -95,6 +95,12 @@ export function estimateCost(region: string | undefined, prices: PriceTable, fal
   return { region: where, hourlyUsd, monthlyUsd: Math.round(hourlyUsd * 730 * 100) / 100 };
 }
 
+/** A port as a request shows it: `http=8080:80/TCP`. */
+export function portSummary(port: { name?: string; port: number; targetPort?: number | string; protocol: string }): string {
+  const target = port.targetPort === undefined || port.targetPort === port.port ? '' : `:${port.targetPort}`;
+  return `${port.name ? `${port.name}=` : ''}${port.port}${target}/${port.protocol}`;
+}
+
 /** An approval request's ID as people type it: 8 hex digits. */
 export function isApprovalId(text: string): boolean {
   return /^[0-9a-f]{8}$/.test(text);

@@ -47,6 +47,15 @@ export type Command =
   /** Load-balancer jobs (running and recent) of a cluster; with `-n`, of that namespace only. */
   | { kind: 'jobs'; scope: Scope; onlyNamespace?: string }
   /** Cancel a load-balancer job by the ID `jobs` shows. */
-  | { kind: 'cancel'; jobId: string };
+  | { kind: 'cancel'; jobId: string }
+  /** Approval requests still waiting (of one cluster with `--cluster`). */
+  | { kind: 'approvals'; cluster?: string }
+  /** Decide an approval request by the ID its message shows. */
+  | { kind: 'approve'; id: string }
+  | { kind: 'reject'; id: string; reason?: string }
+  /** The requester takes their own request back. */
+  | { kind: 'withdraw'; id: string }
+  /** The newest audit entries, of one Service or one user if asked. */
+  | { kind: 'audit'; limit: number; service?: string; user?: string };
 
 export type CommandKind = Command['kind'];

@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'already_exists'
   | 'invalid'
   | 'forbidden'
+  /** svcbot's own policy refuses it (not Kubernetes' RBAC): the message names the rule. */
+  | 'not_allowed'
+  /** An approved change whose Service changed after the request: nobody approved what it is now. */
+  | 'stale_request'
   | 'conflict'
   | 'cluster_unreachable'
   | 'unknown_cluster'

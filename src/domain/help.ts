@@ -202,6 +202,66 @@ function entries(cmd: string): SubcommandHelp[] {
       flags: [],
     },
     {
+      name: 'approvals',
+      aliases: aliases('approvals'),
+      usage: usage('approvals'),
+      summary: 'List the approval requests still waiting for a decision.',
+      details: [
+        'Changes that cost money or destroy something wait for a second person: by default creating a load balancer ' +
+          '(create or expose with --type loadbalancer, type … loadbalancer) and deleting a LoadBalancer or NodePort Service.',
+        'Each request shows its ID, what it would do, who asked and when it expires. Approvers decide with the ' +
+          `buttons on the request or with ${cmd} approve / ${cmd} reject; whoever asked can take it back with ${cmd} withdraw.`,
+      ],
+      examples: [`${cmd} approvals`, `${cmd} approvals --cluster prod-eu`],
+      flags: [{ ...CLUSTER, description: 'Only the requests for this cluster.' }],
+    },
+    {
+      name: 'approve',
+      aliases: aliases('approve'),
+      usage: usage('approve'),
+      summary: 'Approve a waiting request: the change runs at once, as the person who asked.',
+      details: [
+        `REQUEST: the request's ID (8 characters), as its message and ${cmd} approvals show it.`,
+        'Nobody approves their own request (four eyes) unless svcbot is set up to allow it; where approvers are ' +
+          'configured, only they may. If the Service changed since the request, nothing runs: ask again.',
+      ],
+      examples: [`${cmd} approve 3f9c2a1b`],
+      flags: [],
+    },
+    {
+      name: 'reject',
+      aliases: aliases('reject'),
+      usage: usage('reject'),
+      summary: 'Reject a waiting request, with a reason if you like; the person who asked is told.',
+      details: [`REQUEST: the request's ID. REASON: the rest of the line (at most 500 characters).`],
+      examples: [`${cmd} reject 3f9c2a1b`, `${cmd} reject 3f9c2a1b use the staging cluster for load tests`],
+      flags: [],
+    },
+    {
+      name: 'withdraw',
+      aliases: aliases('withdraw'),
+      usage: usage('withdraw'),
+      summary: 'Take back a request you made that is still waiting.',
+      details: ['Only the person who asked can withdraw a request.'],
+      examples: [`${cmd} withdraw 3f9c2a1b`],
+      flags: [],
+    },
+    {
+      name: 'audit',
+      aliases: aliases('audit'),
+      usage: usage('audit'),
+      summary: 'Show the newest audit entries: changes, approvals, refusals and job outcomes, with who and when.',
+      details: [
+        'N: how many entries (default 20, at most 200), newest first.',
+        '--user takes an @name or a Slack user ID.',
+      ],
+      examples: [`${cmd} audit`, `${cmd} audit 50 --service web`, `${cmd} audit --user @jane`],
+      flags: [
+        flagHelp('service', 'Only entries about Services of this name.'),
+        flagHelp('user', 'Only what this person did.'),
+      ],
+    },
+    {
       name: 'help',
       aliases: aliases('help'),
       usage: usage('help'),

@@ -32,6 +32,8 @@ export interface LbJobData {
   manifest?: ServiceManifest;
   /** retype: the new type. */
   targetType?: Exclude<ServiceType, 'LoadBalancer'>;
+  /** The Service's resourceVersion an approval was given for: the job acts only on that state. */
+  expectResourceVersion?: string;
   requester: LbJobRequester;
   /**
    * This request's own id (random): two submissions of the same change are two requests, of which one

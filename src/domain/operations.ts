@@ -1,52 +1,51 @@
 /**
  * What each `/svc` command does, over the ports only: the one place that decides, so the Slack transport
  * and the console run exactly the same logic. Returns result objects; rendering is elsewhere.
+ *
+ * It is also where the policy is enforced (src/domain/access.ts): every command is checked for the person
+ * it runs for, after the cluster is known and before anything is read or changed; a change the policy
+ * wants approved becomes an approval request instead (nothing changes until a second person approves,
+ * and then the approved request comes back here, checked again). Every change is recorded in the audit
+ * trail.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangeRecord } from './changes.js';
-import type { Command, Scope } from './command.js';
+import type { Command } from './command.js';
 import { BotError } from './errors.js';
 import { manifestYaml, serviceManifest } from './manifest.js';
 import { changeOf, lbJobId, type LbJobData, type LbOperation } from './lb-jobs.js';
+import type { Access, Acting } from './access.js';
+import type { ApprovalRequests } from './approval-requests.js';
+import { approvalNeeded, estimateCost, portSummary, type ApprovableCommand, type ApprovalRequest, type ChangeSummary, type PriceTable } from './approvals.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { LatestChanges } from '../ports/changes.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
 import type { LbJobQueue } from '../ports/queue.js';
-import type {
-  CreateResult,
-  DeleteResult,
-  DescribeResult,
-  DryRunResult,
-  ListResult,
-  TypeChangeResult,
-} from './views.js';
-
-export type OperationResult =
-  | { kind: 'help'; topic?: string }
-  | { kind: 'created'; result: CreateResult }
-  | { kind: 'dry-run'; result: DryRunResult }
-  | { kind: 'type-changed'; result: TypeChangeResult }
-  | { kind: 'deleted'; result: DeleteResult }
-  | { kind: 'list'; result: ListResult }
-  | { kind: 'describe'; result: DescribeResult }
-  | { kind: 'queued'; result: QueuedResult };
-
-/** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
-export interface QueuedResult {
-  jobId: string;
-  operation: LbOperation;
-  cluster: string;
-  namespace: string;
-  name: string;
-  /** The same change was already queued or running: nothing new was queued. */
-  duplicate: boolean;
-}
+import type { OperationResult } from './results.js';
+import type { DescribeResult } from './views.js';
 
 /** Who asked: the job mentions them and posts its progress in their channel. */
-export interface Requester {
-  userId: string;
+export interface Requester extends Acting {
   channelId?: string;
   /** The request's response_url (Slack keeps it valid for 30 minutes): reaches the user where svcbot is not a member. */
   responseUrl?: string;
+}
+
+/**
+ * Who may do what, what waits for approval, and the record of it all. Every svcbot has one (the policy's
+ * defaults when nothing is configured).
+ */
+export interface Governance {
+  access: Access;
+  audit: Pick<AuditTrail, 'record'>;
+  approvals: Pick<ApprovalRequests, 'request'>;
+  /** Classic ELB hourly prices by region (USD), for the cost shown on a request; `default` where a region is not listed. */
+  prices: { byRegion: PriceTable; defaultHourlyUsd: number };
+}
+
+export interface RunOptions {
+  /** The approved request this run carries out: no new approval is asked, and the Service must be as approved. */
+  approved?: ApprovalRequest;
 }
 
 /**
@@ -66,14 +65,84 @@ export interface OperationsDeps {
   /** A new request's id (default: a random UUID). */
   newRequestId?: () => string;
   lbJobs?: LbJobsDeps;
+  governance: Governance;
 }
 
-/** Commands handled outside this module (the load-balancer jobs issue adds them). */
-export type ServiceCommand = Exclude<Command, { kind: 'jobs' } | { kind: 'cancel' }>;
+/** The commands about Services; jobs, approvals and the audit log have their own modules. */
+export type ServiceCommand = Extract<Command, { kind: 'help' | 'create' | 'expose' | 'type' | 'delete' | 'list' | 'describe' }>;
+
+const SERVICE_COMMANDS: readonly string[] = ['help', 'create', 'expose', 'type', 'delete', 'list', 'describe'] satisfies readonly ServiceCommand['kind'][];
+
+export function isServiceCommand(command: Command): command is ServiceCommand {
+  return SERVICE_COMMANDS.includes(command.kind);
+}
 
 const MAX_EVENTS = 10;
 
-export function makeOperations({ clusters, now = () => new Date(), newRequestId = randomUUID, lbJobs }: OperationsDeps) {
+export function makeOperations({ clusters, now = () => new Date(), newRequestId = randomUUID, lbJobs, governance }: OperationsDeps) {
+  const { access, audit } = governance;
+
+  /** The policy's check, for the Service `name` (when there is one) in `namespace` (when there is one). */
+  function allow(requester: Requester, subcommand: string, cluster: string, namespace?: string, name?: string, approved?: ApprovalRequest): Promise<void> {
+    return access.check(
+      requester,
+      { subcommand, cluster, ...(namespace === undefined ? {} : { namespace }) },
+      { ...(name === undefined ? {} : { service: name }), ...(approved === undefined ? {} : { requestId: approved.id }) },
+    );
+  }
+
+  /** The audit entry of a change made (or queued); never fails the change. */
+  function recordChange(requester: Requester, at: { cluster: string; namespace: string; name: string }, result: string, extra: { jobId?: string; approved?: ApprovalRequest } = {}): Promise<void> {
+    return audit.record({
+      action: 'change',
+      userId: requester.userId,
+      ...(requester.commandText === undefined ? {} : { command: requester.commandText }),
+      cluster: at.cluster,
+      namespace: at.namespace,
+      service: at.name,
+      result,
+      ...(extra.jobId === undefined ? {} : { jobId: extra.jobId }),
+      ...(extra.approved === undefined ? {} : { requestId: extra.approved.id }),
+    });
+  }
+
+  /** A queued change's audit entry (a duplicate submission changed nothing: no entry). */
+  async function recordQueued(requester: Requester, result: OperationResult, approved?: ApprovalRequest): Promise<OperationResult> {
+    if (result.kind === 'queued' && !result.result.duplicate) {
+      const { jobId, cluster, namespace, name, operation } = result.result;
+      await recordChange(requester, { cluster, namespace, name }, `queued ${changeOf({ operation })} as job ${jobId}`, { jobId, ...(approved ? { approved } : {}) });
+    }
+    return result;
+  }
+
+  /**
+   * The Service must still be the one approved (its resourceVersion when the request was made):
+   * otherwise nobody approved what it is now.
+   */
+  function checkStillAsApproved(approved: ApprovalRequest | undefined, before: { resourceVersion: string }, name: string): void {
+    if (approved?.resourceVersion !== undefined && approved.resourceVersion !== before.resourceVersion) {
+      throw new BotError('stale_request', `Service \`${name}\` changed since the request — ask again. Nothing was changed.`);
+    }
+  }
+
+  /** A change that waits for approval: the request, made and posted (nothing changes now). */
+  async function requestApproval(
+    command: ApprovableCommand,
+    requester: Requester,
+    why: string,
+    change: ChangeSummary,
+    region: string | undefined,
+    resourceVersion?: string,
+  ): Promise<OperationResult> {
+    const createsLoadBalancer = change.toType === 'LoadBalancer' && change.fromType !== 'LoadBalancer';
+    const cost = createsLoadBalancer ? estimateCost(region, governance.prices.byRegion, governance.prices.defaultHourlyUsd) : undefined;
+    const request = await governance.approvals.request(
+      { command, change, why, ...(cost ? { cost } : {}), ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+      requester,
+    );
+    return { kind: 'approval-requested', request };
+  }
+
   /**
    * Records `change` as the Service's newest and tells its other unfinished jobs, which stand down when
    * they next run. Best effort where nothing is queued: with Redis unreachable a change made at once still
@@ -135,7 +204,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     namespace: string,
     name: string,
     requester: Requester,
-    extra: Pick<LbJobData, 'manifest' | 'targetType'> = {},
+    extra: Pick<LbJobData, 'manifest' | 'targetType' | 'expectResourceVersion'> = {},
   ): LbJobData {
     return {
       version: 1,
@@ -155,120 +224,149 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
   }
 
   async function create(
-    scope: Scope,
+    command: Extract<ApprovableCommand, { kind: 'create' | 'expose' }>,
     input: Parameters<typeof serviceManifest>[0],
-    dryRun: boolean,
     requester: Requester,
+    opts: RunOptions,
   ): Promise<OperationResult> {
-    const { cluster } = clusters.get(scope.cluster);
+    const { scope, dryRun } = command;
+    const target = clusters.get(scope.cluster);
+    const { cluster } = target;
     const manifest = serviceManifest(input);
+    const at = { cluster: cluster.name, namespace: scope.namespace, name: input.name };
     if (dryRun) {
       // A server-side dry run also catches what only the cluster knows (a taken name, a missing namespace).
       await cluster.createService(manifest, { dryRun: true });
       return { kind: 'dry-run', result: { manifestYaml: manifestYaml(manifest), scope, cluster: cluster.name } };
     }
-    if (lbJobs && manifest.spec.type === 'LoadBalancer') {
-      // A second submission while the first is in flight is that job, not a "name taken" error; otherwise
-      // validate as a direct create would (taken name, missing namespace), then let the job create it.
-      return enqueue(lbJobs, jobData('provision', cluster.name, scope.namespace, input.name, requester, { manifest }), () =>
+    const provision = lbJobs && manifest.spec.type === 'LoadBalancer' ? lbJobs : undefined;
+    // A second submission while the first is in flight is that job (not "name taken", not a new request).
+    if (provision && (await isUnfinished(provision, lbJobId('provision', cluster.name, scope.namespace, input.name), cluster.name))) {
+      return duplicate('provision', cluster.name, scope.namespace, input.name);
+    }
+    const why = opts.approved ? undefined : approvalNeeded(command, undefined, governance.access.policy.approval.needs);
+    if (why !== undefined) {
+      // Only what could be done is worth asking for: a taken name or a missing namespace is said now.
+      await cluster.createService(manifest, { dryRun: true });
+      const change: ChangeSummary = { kind: 'create', ...at, toType: input.type, ports: input.ports.map(portSummary) };
+      return requestApproval(command, requester, why, change, target.region);
+    }
+    if (provision) {
+      // Validate as a direct create would (taken name, missing namespace), then let the job create it.
+      const queued = await enqueue(provision, jobData('provision', cluster.name, scope.namespace, input.name, requester, { manifest }), () =>
         cluster.createService(manifest, { dryRun: true }),
       );
+      return recordQueued(requester, queued, opts.approved);
     }
     const service = await cluster.createService(manifest);
-    await directChange({ cluster: cluster.name, namespace: scope.namespace }, input.name, 'create', requester);
+    await directChange(at, input.name, 'create', requester);
+    await recordChange(requester, at, `created ${service.type} Service`, opts.approved ? { approved: opts.approved } : {});
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
   }
 
-  async function run(command: ServiceCommand, requester: Requester = { userId: '' }): Promise<OperationResult> {
+  async function changeType(command: Extract<ServiceCommand, { kind: 'type' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
+    const target = clusters.get(command.scope.cluster);
+    const { cluster } = target;
+    const { namespace } = command.scope;
+    const at = { cluster: cluster.name, namespace, name: command.name };
+    await allow(requester, 'type', cluster.name, namespace, command.name, opts.approved);
+    const before = await cluster.getService(namespace, command.name);
+    checkStillAsApproved(opts.approved, before, command.name);
+    if (before.type === 'ExternalName') {
+      throw new BotError('invalid', `\`${command.name}\` is an ExternalName Service; svcbot does not change its type.`);
+    }
+    const operation = !lbJobs ? undefined : command.type === 'LoadBalancer' ? 'provision' : before.type === 'LoadBalancer' ? 'retype' : undefined;
+    // Already of the type, but its job is still running: say so rather than "nothing changed".
+    if (lbJobs && operation && (await isUnfinished(lbJobs, lbJobId(operation, cluster.name, namespace, command.name), cluster.name))) {
+      return duplicate(operation, cluster.name, namespace, command.name);
+    }
+    const why = opts.approved ? undefined : approvalNeeded(command, before, governance.access.policy.approval.needs);
+    if (why !== undefined) {
+      const change: ChangeSummary = { kind: 'type', ...at, fromType: before.type, toType: command.type, ports: before.ports.map(portSummary) };
+      return requestApproval(command, requester, why, change, target.region, before.resourceVersion);
+    }
+    const expected = opts.approved?.resourceVersion;
+    if (lbJobs && before.type !== command.type) {
+      const pinned = expected === undefined ? {} : { expectResourceVersion: expected };
+      if (command.type === 'LoadBalancer') {
+        return recordQueued(requester, await enqueue(lbJobs, jobData('provision', cluster.name, namespace, command.name, requester, pinned)), opts.approved);
+      }
+      if (before.type === 'LoadBalancer') {
+        const data = jobData('retype', cluster.name, namespace, command.name, requester, { targetType: command.type, ...pinned });
+        return recordQueued(requester, await enqueue(lbJobs, data), opts.approved);
+      }
+    }
+    if (before.type === command.type) {
+      return { kind: 'type-changed', result: { before: before.type, service: before, nodes: await cluster.listNodes() } };
+    }
+    const service = await cluster.setServiceType(namespace, command.name, command.type, expected === undefined ? {} : { resourceVersion: expected });
+    await directChange(at, command.name, `type ${command.type.toLowerCase()}`, requester);
+    await recordChange(requester, at, `type ${before.type} → ${service.type}`, opts.approved ? { approved: opts.approved } : {});
+    return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
+  }
+
+  async function remove(command: Extract<ServiceCommand, { kind: 'delete' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
+    const target = clusters.get(command.scope.cluster);
+    const { cluster } = target;
+    const { namespace } = command.scope;
+    const at = { cluster: cluster.name, namespace, name: command.name };
+    await allow(requester, 'delete', cluster.name, namespace, command.name, opts.approved);
+    const before = await cluster.getService(namespace, command.name);
+    checkStillAsApproved(opts.approved, before, command.name);
+    if (lbJobs && before.type === 'LoadBalancer' && (await isUnfinished(lbJobs, lbJobId('delete', cluster.name, namespace, command.name), cluster.name))) {
+      return duplicate('delete', cluster.name, namespace, command.name);
+    }
+    const why = opts.approved ? undefined : approvalNeeded(command, before, governance.access.policy.approval.needs);
+    if (why !== undefined) {
+      const change: ChangeSummary = { kind: 'delete', ...at, fromType: before.type, ports: before.ports.map(portSummary) };
+      return requestApproval(command, requester, why, change, target.region, before.resourceVersion);
+    }
+    const expected = opts.approved?.resourceVersion;
+    if (lbJobs && before.type === 'LoadBalancer') {
+      const data = jobData('delete', cluster.name, namespace, command.name, requester, expected === undefined ? {} : { expectResourceVersion: expected });
+      return recordQueued(requester, await enqueue(lbJobs, data), opts.approved);
+    }
+    const after = await cluster.deleteService(namespace, command.name, expected === undefined ? {} : { resourceVersion: expected });
+    await directChange(at, command.name, 'delete', requester);
+    await recordChange(requester, at, `deleted ${before.type} Service`, opts.approved ? { approved: opts.approved } : {});
+    return { kind: 'deleted', result: { ...at, type: before.type, deleting: after !== undefined } };
+  }
+
+  /**
+   * Runs `command` for `requester`: checked against the policy first (refused: BotError `not_allowed`),
+   * then, for a change that needs approval, an approval request instead of the change.
+   */
+  async function run(command: ServiceCommand, requester: Requester, opts: RunOptions = {}): Promise<OperationResult> {
     switch (command.kind) {
       case 'help':
         return command.topic === undefined ? { kind: 'help' } : { kind: 'help', topic: command.topic };
 
-      case 'create':
-        return create(
-          command.scope,
-          {
-            name: command.name,
-            namespace: command.scope.namespace,
-            selector: command.selector,
-            ports: command.ports,
-            type: command.type,
-          },
-          command.dryRun,
-          requester,
-        );
+      case 'create': {
+        const { cluster } = clusters.get(command.scope.cluster);
+        await allow(requester, 'create', cluster.name, command.scope.namespace, command.name, opts.approved);
+        const input = { name: command.name, namespace: command.scope.namespace, selector: command.selector, ports: command.ports, type: command.type };
+        return create(command, input, requester, opts);
+      }
 
       case 'expose': {
         const { cluster } = clusters.get(command.scope.cluster);
+        const name = command.name ?? command.deployment;
+        await allow(requester, 'expose', cluster.name, command.scope.namespace, name, opts.approved);
         const selector = await cluster.getDeploymentSelector(command.scope.namespace, command.deployment);
-        return create(
-          command.scope,
-          {
-            name: command.name ?? command.deployment,
-            namespace: command.scope.namespace,
-            selector,
-            ports: command.ports,
-            type: command.type,
-          },
-          command.dryRun,
-          requester,
-        );
+        const input = { name, namespace: command.scope.namespace, selector, ports: command.ports, type: command.type };
+        return create(command, input, requester, opts);
       }
 
-      case 'type': {
-        const { cluster } = clusters.get(command.scope.cluster);
-        const before = await cluster.getService(command.scope.namespace, command.name);
-        if (before.type === 'ExternalName') {
-          throw new BotError('invalid', `\`${command.name}\` is an ExternalName Service; svcbot does not change its type.`);
-        }
-        if (lbJobs) {
-          const { namespace } = command.scope;
-          const operation = command.type === 'LoadBalancer' ? 'provision' : before.type === 'LoadBalancer' ? 'retype' : undefined;
-          // Already of the type, but its job is still running: say so rather than "nothing changed".
-          if (operation && before.type === command.type && (await isUnfinished(lbJobs, lbJobId(operation, cluster.name, namespace, command.name), cluster.name))) {
-            return duplicate(operation, cluster.name, namespace, command.name);
-          }
-        }
-        if (lbJobs && before.type !== command.type) {
-          const { namespace } = command.scope;
-          if (command.type === 'LoadBalancer') {
-            return enqueue(lbJobs, jobData('provision', cluster.name, namespace, command.name, requester));
-          }
-          if (before.type === 'LoadBalancer') {
-            return enqueue(lbJobs, jobData('retype', cluster.name, namespace, command.name, requester, { targetType: command.type }));
-          }
-        }
-        const service =
-          before.type === command.type ? before : await cluster.setServiceType(command.scope.namespace, command.name, command.type);
-        if (before.type !== command.type) {
-          await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, `type ${command.type.toLowerCase()}`, requester);
-        }
-        return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
-      }
+      case 'type':
+        return changeType(command, requester, opts);
 
-      case 'delete': {
-        const { cluster } = clusters.get(command.scope.cluster);
-        const before = await cluster.getService(command.scope.namespace, command.name);
-        if (lbJobs && before.type === 'LoadBalancer') {
-          return enqueue(lbJobs, jobData('delete', cluster.name, command.scope.namespace, command.name, requester));
-        }
-        const after = await cluster.deleteService(command.scope.namespace, command.name);
-        await directChange({ cluster: cluster.name, namespace: command.scope.namespace }, command.name, 'delete', requester);
-        return {
-          kind: 'deleted',
-          result: {
-            cluster: cluster.name,
-            namespace: command.scope.namespace,
-            name: command.name,
-            type: before.type,
-            deleting: after !== undefined,
-          },
-        };
-      }
+      case 'delete':
+        return remove(command, requester, opts);
 
       case 'list': {
         const { cluster } = clusters.get(command.scope.cluster);
         const namespace = command.allNamespaces ? null : command.scope.namespace;
+        await allow(requester, 'list', cluster.name, namespace ?? undefined);
         const services = (await cluster.listServices(namespace))
           .filter((s) => command.type === undefined || s.type === command.type)
           .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
@@ -278,6 +376,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
       case 'describe': {
         const { cluster, loadBalancers } = clusters.get(command.scope.cluster);
         const { namespace } = command.scope;
+        await allow(requester, 'describe', cluster.name, namespace, command.name);
         const service = await cluster.getService(namespace, command.name);
         const [nodes, endpoints, events] = await Promise.all([
           cluster.listNodes(),

@@ -3,6 +3,8 @@
  * exactly once, decided by the store (one atomic step in Redis), never read-then-written by the caller.
  */
 import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals.js';
+import type { BotError } from '../domain/errors.js';
+import type { OperationResult } from '../domain/results.js';
 import type { MessageRef } from './replies.js';
 
 export interface DecideOutcome {
@@ -30,4 +32,26 @@ export interface ApprovalStore {
   expireDue(now: number): Promise<ApprovalRequest[]>;
   /** Remembers the request's message (to update it in place when it is decided). */
   setMessage(id: string, message: MessageRef): Promise<void>;
+}
+
+/** How an approved request's change went. */
+export type ApprovedRun =
+  /** It ran: the result is what the command would have answered. */
+  | { kind: 'ran'; result: OperationResult }
+  /** It could not run (the Service changed since the request, the policy refuses it now, the cluster said no). */
+  | { kind: 'not-run'; error: BotError }
+  /** Something unexpected: the details are in svcbot's log under `ref`. */
+  | { kind: 'failed'; ref: string };
+
+/**
+ * Where approval requests are seen: the message approvers decide on (updated in place as the request
+ * moves), and what the requester is told. Slack and the console implement it over Replies.
+ */
+export interface ApprovalNotices {
+  /** Posts a new request where approvers see it. Throws BotError when it cannot be posted (svcbot not in the channel…). */
+  post(request: ApprovalRequest): Promise<MessageRef>;
+  /** Shows the request as it now stands in place of its message (decided: the buttons go). */
+  show(request: ApprovalRequest): Promise<void>;
+  /** Tells the requester how their request ended: approved (and how the change went), rejected (why) or expired. */
+  tell(request: ApprovalRequest, run?: ApprovedRun): Promise<void>;
 }

@@ -42,7 +42,8 @@ export interface AuditQuery {
   /** At most this many, newest first. */
   limit: number;
   service?: string;
-  userId?: string;
+  /** Entries by this user: their Slack user ID, or their name (lowercase, compared case-insensitively). */
+  user?: string;
 }
 
 export interface AuditLog {

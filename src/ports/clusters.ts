@@ -5,6 +5,8 @@ import type { LoadBalancerGateway } from './load-balancers.js';
 export interface ClusterTarget {
   cluster: ClusterGateway;
   loadBalancers: LoadBalancerGateway;
+  /** The AWS region of its load balancers, when configured (for cost estimates). */
+  region?: string;
 }
 
 export interface ClusterRegistry {

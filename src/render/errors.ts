@@ -18,6 +18,10 @@ function hint(code_: ErrorCode, commandName: string): string | undefined {
       return `Pick another name, or change the existing Service with ${command('type NAME TYPE')}.`;
     case 'forbidden':
       return 'svcbot\u2019s Kubernetes credentials do not allow this; ask whoever runs svcbot.';
+    case 'not_allowed':
+      return 'svcbot\u2019s policy decides who may do what where; ask whoever runs svcbot if you need this.';
+    case 'stale_request':
+      return `Look at the Service again (${command('describe NAME')}) and ask anew.`;
     case 'conflict':
       return 'Someone changed it at the same time; try again.';
     case 'cluster_unreachable':

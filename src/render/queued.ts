@@ -2,7 +2,7 @@
  * The reply to a load-balancer change handed to a job: queued (its progress message is in the channel,
  * or will be posted by the job), or already in progress. A pure function of a QueuedResult.
  */
-import type { QueuedResult } from '../domain/operations.js';
+import type { QueuedResult } from '../domain/results.js';
 import { context, reply, section, type Reply } from './blocks.js';
 import { code } from './mrkdwn.js';
 

@@ -10,7 +10,8 @@ import { BotError } from '../../src/domain/errors.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
-import { makeOperations, type LbJobsDeps, type OperationResult, type Requester, type ServiceCommand } from '../../src/domain/operations.js';
+import { isServiceCommand, makeOperations, type LbJobsDeps, type Requester, type ServiceCommand } from '../../src/domain/operations.js';
+import type { OperationResult } from '../../src/domain/results.js';
 import type { ChangeRecord } from '../../src/domain/changes.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../src/ports/queue.js';
 import type { ServiceRef } from '../../src/ports/service-watch.js';
@@ -63,7 +64,7 @@ class FakeLbJobQueue implements LbJobQueue {
 
 function command(text: string): ServiceCommand {
   const parsed = parseCommand(text);
-  if (parsed.kind === 'jobs' || parsed.kind === 'cancel') throw new Error(`not a service command: ${text}`);
+  if (!isServiceCommand(parsed)) throw new Error(`not a service command: ${text}`);
   return parsed;
 }
 

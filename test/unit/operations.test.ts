@@ -7,7 +7,8 @@ import type { ServiceType } from '../../src/domain/command.js';
 import { BotError } from '../../src/domain/errors.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
-import { makeOperations, type OperationResult, type ServiceCommand } from '../../src/domain/operations.js';
+import { isServiceCommand, makeOperations, type ServiceCommand } from '../../src/domain/operations.js';
+import type { OperationResult } from '../../src/domain/results.js';
 import type { DescribeResult } from '../../src/domain/views.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeTarget, fakeWorld, InMemoryClusterRegistry, type InMemoryTarget } from '../fakes/index.js';
@@ -17,7 +18,7 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 /** The command `text` parses to (the grammar has its own tests; here it only keeps the cases readable). */
 function command(text: string): ServiceCommand {
   const parsed = parseCommand(text);
-  if (parsed.kind === 'jobs' || parsed.kind === 'cancel') throw new Error(`not a service command: ${text}`);
+  if (!isServiceCommand(parsed)) throw new Error(`not a service command: ${text}`);
   return parsed;
 }
 

@@ -25,6 +25,9 @@ import {
   checkDeploymentName,
   checkJobId,
   checkNamespace,
+  checkRequestId,
+  MAX_REASON_LENGTH,
+  parseUserFilter,
   checkServiceName,
   isServiceName,
   parseSelector,
@@ -35,6 +38,10 @@ export interface ParseOptions {
   /** The slash command as registered in Slack, used in usage lines and tolerated as a first word. Default `/svc`. */
   commandName?: string;
 }
+
+/** How many audit entries `/svc audit` shows without N, and at most. */
+export const DEFAULT_AUDIT_ENTRIES = 20;
+export const MAX_AUDIT_ENTRIES = 200;
 
 /** Longer text than this is refused before any parsing (a real command is a few hundred characters). */
 export const MAX_COMMAND_LENGTH = 4000;
@@ -381,6 +388,53 @@ function build(sub: SubcommandSpec, args: Args, commandName: string): Command {
         `missing the ID of the job to cancel (${commandName} jobs lists them)`,
       ]);
       return { kind: 'cancel', jobId: checkJobId(id) };
+    }
+    case 'approvals': {
+      positionals(args, sub, commandName, []);
+      const cluster = single(args, 'cluster');
+      return cluster === undefined ? { kind: 'approvals' } : { kind: 'approvals', cluster: checkClusterName(cluster) };
+    }
+    case 'approve':
+    case 'withdraw': {
+      const [id = ''] = positionals(args, sub, commandName, [
+        `missing the ID of the request to ${sub.kind} (${commandName} approvals lists them)`,
+      ]);
+      return { kind: sub.kind, id: checkRequestId(id, commandName) };
+    }
+    case 'reject': {
+      const [id = '', ...words] = positionals(
+        args,
+        sub,
+        commandName,
+        [`missing the ID of the request to reject (${commandName} approvals lists them)`],
+        Number.POSITIVE_INFINITY,
+      );
+      const command: Command = { kind: 'reject', id: checkRequestId(id, commandName) };
+      const reason = words.join(' ').trim();
+      if (reason.length > MAX_REASON_LENGTH) {
+        throw new GrammarProblem(`the reason is too long (${reason.length} characters, at most ${MAX_REASON_LENGTH})`);
+      }
+      if (reason !== '') command.reason = reason;
+      return command;
+    }
+    case 'audit': {
+      const [count] = positionals(args, sub, commandName, [], 1);
+      let limit = DEFAULT_AUDIT_ENTRIES;
+      if (count !== undefined) {
+        if (!/^\d{1,4}$/.test(count) || Number(count) < 1 || Number(count) > MAX_AUDIT_ENTRIES) {
+          throw new GrammarProblem(
+            `${quote(count)} is not a number of entries: give one from 1 to ${MAX_AUDIT_ENTRIES}`,
+            isServiceName(count) ? `--service ${count}` : undefined,
+          );
+        }
+        limit = Number(count);
+      }
+      const command: Command = { kind: 'audit', limit };
+      const service = single(args, 'service');
+      if (service !== undefined) command.service = checkServiceName(service);
+      const user = single(args, 'user');
+      if (user !== undefined) command.user = parseUserFilter(user);
+      return command;
     }
   }
 }

@@ -26,6 +26,8 @@ export const FLAGS = {
   allNamespaces: { name: 'all-namespaces', short: 'A' },
   cluster: { name: 'cluster', value: 'CLUSTER' },
   dryRun: { name: 'dry-run' },
+  service: { name: 'service', value: 'SERVICE' },
+  user: { name: 'user', value: '@USER' },
   help: { name: 'help', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -90,6 +92,11 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   },
   { kind: 'jobs', aliases: [], syntax: '[-n NAMESPACE] [--cluster CLUSTER]', flags: ['namespace', 'cluster'] },
   { kind: 'cancel', aliases: [], syntax: 'JOB', flags: [] },
+  { kind: 'approvals', aliases: ['requests'], syntax: '[--cluster CLUSTER]', flags: ['cluster'] },
+  { kind: 'approve', aliases: [], syntax: 'REQUEST', flags: [] },
+  { kind: 'reject', aliases: ['deny'], syntax: 'REQUEST [REASON…]', flags: [] },
+  { kind: 'withdraw', aliases: [], syntax: 'REQUEST', flags: [] },
+  { kind: 'audit', aliases: ['log'], syntax: '[N] [--service NAME] [--user @USER]', flags: ['service', 'user'] },
   { kind: 'help', aliases: [], syntax: '[SUBCOMMAND]', flags: [] },
 ];
 

@@ -134,6 +134,31 @@ export function checkJobId(value: string): string {
   );
 }
 
+/** An approval request's ID: 8 hex digits (any case as typed; stored lowercase). */
+export function checkRequestId(value: string, commandName: string): string {
+  const id = value.toLowerCase();
+  if (/^[0-9a-f]{8}$/.test(id)) return id;
+  throw new GrammarProblem(
+    `${quote(value)} is not a request ID${slackNote(value)}: use the 8 characters the request shows (${commandName} approvals lists them)`,
+  );
+}
+
+/** Longest rejection reason kept (it is shown to the requester and kept in the audit log). */
+export const MAX_REASON_LENGTH = 500;
+
+/**
+ * Who `--user` means, as svcbot compares it: a Slack user ID (`U0123ABCD`), a mention (`<@U0123ABCD>` or
+ * `<@U0123ABCD|jane>`: the ID), or a name (`@jane` or `jane`: the name, lowercase, without the `@`).
+ */
+export function parseUserFilter(value: string): string {
+  const mentionMatch = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
+  if (mentionMatch) return mentionMatch[1]!;
+  if (/^[UW][A-Z0-9]{6,}$/.test(value)) return value;
+  const name = value.replace(/^@/, '').toLowerCase();
+  if (/^[a-z0-9][a-z0-9._-]{0,79}$/.test(name)) return name;
+  throw new GrammarProblem(`${quote(value)} is not a Slack user${slackNote(value)}: give their @name or user ID, e.g. --user @jane`);
+}
+
 /** Every spelling of a Service type svcbot accepts (case-insensitive), mapped to the canonical name. */
 export const SERVICE_TYPE_ALIASES: Readonly<Record<ServiceType, readonly string[]>> = {
   ClusterIP: ['clusterip', 'cluster-ip', 'cip'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { QueuedResult } from '../../../src/domain/operations.js';
+import type { QueuedResult } from '../../../src/domain/results.js';
 import { blockKitViolations, type Reply } from '../../../src/render/blocks.js';
 import { renderQueued } from '../../../src/render/queued.js';
 

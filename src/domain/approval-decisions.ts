@@ -1,0 +1,190 @@
+/**
+ * Deciding approval requests: approve, reject (with a reason) and withdraw, by command or button alike.
+ *
+ * Who may decide is checked at the moment of the decision (the policy's approvers, four eyes); the
+ * status then moves in the store's one atomic step, so of two approvers clicking at once, a double click,
+ * or a replayed click after the decision, exactly one call decides and the others are told who did and
+ * when. An approved request runs its command as the requester, once, through the same operations a typed
+ * command uses (policy checked again, and the Service must still be the one approved: its resourceVersion).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Acting } from './access.js';
+import type { Access } from './access.js';
+import { aboutRequest, type ApprovalRequests } from './approval-requests.js';
+import type { ApprovalRequest } from './approvals.js';
+import type { AuditTrail } from './audit-trail.js';
+import { BotError } from './errors.js';
+import type { Operations } from './operations.js';
+import type { OperationResult } from './results.js';
+import type { ApprovalNotices, ApprovalStore, ApprovedRun } from '../ports/approvals.js';
+import type { Logger } from '../ports/logger.js';
+
+export type DecisionResult =
+  /** This call decided it (and, when approved, ran its change: `run`). */
+  | { kind: 'decided'; request: ApprovalRequest; run?: ApprovedRun }
+  /** It was decided before (by someone else, a double click, expiry): nothing happened. */
+  | { kind: 'already'; request: ApprovalRequest }
+  /** The person may not decide it: nothing happened. */
+  | { kind: 'refused'; request: ApprovalRequest; reason: string };
+
+export interface ApprovalDecisionsDeps {
+  store: ApprovalStore;
+  requests: Pick<ApprovalRequests, 'expired'>;
+  notices: ApprovalNotices;
+  audit: Pick<AuditTrail, 'record'>;
+  access: Pick<Access, 'mayDecide'>;
+  operations: Pick<Operations, 'run'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ApprovalDecisions {
+  decide(id: string, verdict: 'approve' | 'reject', acting: Acting, reason?: string): Promise<DecisionResult>;
+  withdraw(id: string, acting: Acting): Promise<DecisionResult>;
+}
+
+function notFound(id: string): BotError {
+  return new BotError('not_found', `There is no approval request ${id}. Check the ID; \`approvals\` lists the requests still waiting.`);
+}
+
+function resultText(result: OperationResult): string {
+  switch (result.kind) {
+    case 'queued':
+      return result.result.duplicate ? `already in progress as job ${result.result.jobId}` : `queued as job ${result.result.jobId}`;
+    case 'created':
+      return `created ${result.result.service.type} Service`;
+    case 'type-changed':
+      return `type ${result.result.before} → ${result.result.service.type}`;
+    case 'deleted':
+      return 'deleted';
+    default:
+      return result.kind;
+  }
+}
+
+export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDecisions {
+  const { store, requests, notices, audit, access, operations, logger, now = Date.now } = deps;
+
+  /** The request, expired first if its time is up (so that nobody approves a request after its hour). */
+  async function current(id: string): Promise<{ request: ApprovalRequest; justExpired: boolean }> {
+    const request = await store.get(id);
+    if (request === undefined) throw notFound(id);
+    if (request.status !== 'pending' || request.expiresAt > now()) return { request, justExpired: false };
+    const outcome = await store.decide(id, { status: 'expired', at: now() });
+    if (outcome.request === undefined) throw notFound(id);
+    if (outcome.changed) await requests.expired(outcome.request);
+    return { request: outcome.request, justExpired: outcome.changed };
+  }
+
+  /** Best effort: the decision stands whatever Slack says about its message. */
+  async function show(request: ApprovalRequest): Promise<void> {
+    await notices.show(request).catch((err: unknown) => logger.warn({ err, requestId: request.id }, 'could not update a request\'s message'));
+  }
+
+  async function runApproved(request: ApprovalRequest): Promise<ApprovedRun> {
+    const { requester } = request;
+    try {
+      const result = await operations.run(
+        request.command,
+        {
+          userId: requester.userId,
+          channelId: requester.channelId,
+          ...(requester.responseUrl === undefined ? {} : { responseUrl: requester.responseUrl }),
+          commandText: request.commandText,
+        },
+        { approved: request },
+      );
+      return { kind: 'ran', result };
+    } catch (err) {
+      if (err instanceof BotError) {
+        await audit.record({
+          action: 'not-run',
+          userId: requester.userId,
+          command: request.commandText,
+          ...aboutRequest(request),
+          result: err.userMessage,
+        });
+        return { kind: 'not-run', error: err };
+      }
+      const ref = randomBytes(4).toString('hex');
+      logger.error({ err, ref, requestId: request.id }, 'unexpected error running an approved request');
+      await audit.record({
+        action: 'not-run',
+        userId: requester.userId,
+        command: request.commandText,
+        ...aboutRequest(request),
+        result: `something went wrong (ref: ${ref})`,
+      });
+      return { kind: 'failed', ref };
+    }
+  }
+
+  return {
+    async decide(id, verdict, acting, reason) {
+      const { request } = await current(id);
+      if (request.status !== 'pending') return { kind: 'already', request };
+      const may = await access.mayDecide(acting, request.requester.userId, aboutRequest(request));
+      if (!may.allowed) return { kind: 'refused', request, reason: may.reason };
+
+      const at = now();
+      const outcome = await store.decide(
+        id,
+        verdict === 'approve'
+          ? { status: 'approved', by: acting.userId, at }
+          : { status: 'rejected', by: acting.userId, at, ...(reason === undefined ? {} : { reason }) },
+      );
+      if (outcome.request === undefined) throw notFound(id);
+      if (!outcome.changed) return { kind: 'already', request: outcome.request };
+      const decided = outcome.request;
+      await audit.record({
+        action: verdict === 'approve' ? 'approved' : 'rejected',
+        userId: acting.userId,
+        ...(acting.commandText === undefined ? {} : { command: acting.commandText }),
+        ...aboutRequest(decided),
+        result:
+          verdict === 'approve'
+            ? `approved ${decided.requester.userId}'s request: ${decided.commandText}`
+            : `rejected ${decided.requester.userId}'s request${reason === undefined ? '' : `: ${reason}`}`,
+      });
+      await show(decided);
+      if (verdict === 'reject') {
+        await notices.tell(decided).catch((err: unknown) => logger.warn({ err, requestId: id }, 'could not tell the requester'));
+        return { kind: 'decided', request: decided };
+      }
+      const run = await runApproved(decided);
+      if (run.kind === 'ran') {
+        logger.info({ requestId: id, result: resultText(run.result) }, 'approved request ran');
+      }
+      await notices.tell(decided, run).catch((err: unknown) => logger.warn({ err, requestId: id }, 'could not tell the requester'));
+      return { kind: 'decided', request: decided, run };
+    },
+
+    async withdraw(id, acting) {
+      const { request } = await current(id);
+      if (request.status !== 'pending') return { kind: 'already', request };
+      if (request.requester.userId !== acting.userId) {
+        const reason = 'Only the person who asked can withdraw a request.';
+        await audit.record({
+          action: 'refused',
+          userId: acting.userId,
+          ...(acting.commandText === undefined ? {} : { command: acting.commandText }),
+          ...aboutRequest(request),
+          result: reason,
+        });
+        return { kind: 'refused', request, reason };
+      }
+      const outcome = await store.decide(id, { status: 'withdrawn', by: acting.userId, at: now() });
+      if (outcome.request === undefined) throw notFound(id);
+      if (!outcome.changed) return { kind: 'already', request: outcome.request };
+      await audit.record({
+        action: 'withdrawn',
+        userId: acting.userId,
+        ...(acting.commandText === undefined ? {} : { command: acting.commandText }),
+        ...aboutRequest(outcome.request),
+        result: 'withdrawn by the requester',
+      });
+      await show(outcome.request);
+      return { kind: 'decided', request: outcome.request };
+    },
+  };
+}

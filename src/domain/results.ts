@@ -1,0 +1,31 @@
+/**
+ * What an operation answers: result objects, rendered elsewhere (src/render), so that Slack, the console
+ * and an approved request's thread reply all say the same.
+ */
+import type { ApprovalRequest } from './approvals.js';
+import type { LbOperation } from './lb-jobs.js';
+import type { CreateResult, DeleteResult, DescribeResult, DryRunResult, ListResult, TypeChangeResult } from './views.js';
+
+export type OperationResult =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'created'; result: CreateResult }
+  | { kind: 'dry-run'; result: DryRunResult }
+  | { kind: 'type-changed'; result: TypeChangeResult }
+  | { kind: 'deleted'; result: DeleteResult }
+  | { kind: 'list'; result: ListResult }
+  | { kind: 'describe'; result: DescribeResult }
+  | { kind: 'queued'; result: QueuedResult }
+  /** The change waits for a second person's approval (nothing changed yet). */
+  | { kind: 'approval-requested'; request: ApprovalRequest };
+
+/** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
+export interface QueuedResult {
+  jobId: string;
+  operation: LbOperation;
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The same change was already queued or running: nothing new was queued. */
+  duplicate: boolean;
+}
+
