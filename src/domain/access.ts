@@ -56,7 +56,7 @@ export function makeAccess({ policy, directory, audit }: AccessDeps): Access {
         action: 'refused',
         userId: acting.userId,
         ...(acting.commandText === undefined ? {} : { command: acting.commandText }),
-        cluster: action.cluster,
+        ...(action.cluster === undefined ? {} : { cluster: action.cluster }),
         ...(action.namespace === undefined ? {} : { namespace: action.namespace }),
         ...(about.service === undefined ? {} : { service: about.service }),
         result: decision.reason,

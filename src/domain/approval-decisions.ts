@@ -32,7 +32,7 @@ export interface ApprovalDecisionsDeps {
   requests: Pick<ApprovalRequests, 'expired'>;
   notices: ApprovalNotices;
   audit: Pick<AuditTrail, 'record'>;
-  access: Pick<Access, 'mayDecide'>;
+  access: Pick<Access, 'check' | 'mayDecide'>;
   operations: Pick<Operations, 'run'>;
   logger: Logger;
   now?: () => number;
@@ -65,10 +65,15 @@ function resultText(result: OperationResult): string {
 export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDecisions {
   const { store, requests, notices, audit, access, operations, logger, now = Date.now } = deps;
 
-  /** The request, expired first if its time is up (so that nobody approves a request after its hour). */
-  async function current(id: string): Promise<{ request: ApprovalRequest; justExpired: boolean }> {
+  /**
+   * The request, expired first if its time is up (so that nobody approves a request after its hour), once
+   * the policy allows `verb` where the request would act (a rule may keep someone from deciding anything).
+   */
+  async function current(id: string, verb: 'approve' | 'reject' | 'withdraw', acting: Acting): Promise<{ request: ApprovalRequest; justExpired: boolean }> {
     const request = await store.get(id);
     if (request === undefined) throw notFound(id);
+    const { cluster, namespace, name } = request.change;
+    await access.check(acting, { subcommand: verb, cluster, namespace }, { service: name, requestId: id });
     if (request.status !== 'pending' || request.expiresAt > now()) return { request, justExpired: false };
     const outcome = await store.decide(id, { status: 'expired', at: now() });
     if (outcome.request === undefined) throw notFound(id);
@@ -121,7 +126,7 @@ export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDeci
 
   return {
     async decide(id, verdict, acting, reason) {
-      const { request } = await current(id);
+      const { request } = await current(id, verdict, acting);
       if (request.status !== 'pending') return { kind: 'already', request };
       const may = await access.mayDecide(acting, request.requester.userId, aboutRequest(request));
       if (!may.allowed) return { kind: 'refused', request, reason: may.reason };
@@ -160,7 +165,7 @@ export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDeci
     },
 
     async withdraw(id, acting) {
-      const { request } = await current(id);
+      const { request } = await current(id, 'withdraw', acting);
       if (request.status !== 'pending') return { kind: 'already', request };
       if (request.requester.userId !== acting.userId) {
         const reason = 'Only the person who asked can withdraw a request.';

@@ -80,7 +80,8 @@ export interface Actor {
 /** What they want to do. */
 export interface Action {
   subcommand: string;
-  cluster: string;
+  /** Absent for subcommands about no cluster (audit). */
+  cluster?: string;
   /** Absent for subcommands that act on no namespace (help, audit, approvals…). */
   namespace?: string;
 }
@@ -103,13 +104,14 @@ function appliesTo(rule: PolicyRule, actor: Actor, action: Action): boolean {
     const byChannel = actor.channelId !== undefined && (rule.channels?.includes(actor.channelId) ?? false);
     if (!byUser && !byGroup && !byChannel) return false;
   }
-  if (rule.clusters !== undefined && !rule.clusters.includes(action.cluster)) return false;
+  if (rule.clusters !== undefined && (action.cluster === undefined || !rule.clusters.includes(action.cluster))) return false;
   if (rule.namespaces !== undefined && (action.namespace === undefined || !rule.namespaces.includes(action.namespace))) return false;
   return true;
 }
 
 function where(action: Action): string {
-  return action.namespace === undefined ? `on cluster ${action.cluster}` : `in namespace ${action.namespace} on cluster ${action.cluster}`;
+  if (action.cluster === undefined) return '';
+  return action.namespace === undefined ? ` on cluster ${action.cluster}` : ` in namespace ${action.namespace} on cluster ${action.cluster}`;
 }
 
 /** May `actor` do `action`? */
@@ -118,7 +120,7 @@ export function authorize(policy: Policy, actor: Actor, action: Action): PolicyD
   const change = !isReadOnly(action.subcommand);
   const isProtected = change && action.namespace !== undefined && policy.protectedNamespaces.includes(action.namespace);
   if (rule?.effect === 'deny') {
-    return { allowed: false, rule: rule.name, reason: `\`${action.subcommand}\` ${where(action)} is refused by rule ${rule.name}.` };
+    return { allowed: false, rule: rule.name, reason: `\`${action.subcommand}\`${where(action)} is refused by rule ${rule.name}.` };
   }
   if (isProtected && !(rule?.namespaces?.includes(action.namespace ?? '') ?? false)) {
     return {
