@@ -10,7 +10,7 @@ export interface AnswerDeps {
 }
 
 /** Runs `text` for `to` and delivers the reply; a reply that cannot be delivered is logged (nobody else can be told). */
-export async function answer({ handle, replies, logger }: AnswerDeps, text: string, to: ReplyTarget): Promise<void> {
+export async function answer({ handle, replies, logger }: AnswerDeps, text: string, to: ReplyTarget & { viaButton?: boolean }): Promise<void> {
   const reply = await handle(text, to);
   try {
     await replies.respond(to, reply);

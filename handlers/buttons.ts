@@ -1,10 +1,11 @@
 /**
- * The buttons on svcbot's replies (`Describe`, `Delete`). A button press runs the same command as typing
- * it would, as the user who pressed it, through the same handler.
+ * The buttons on svcbot's messages (`Details`, `Delete`; `Approve`, `Reject`, `Withdraw` on approval
+ * requests). A button press runs the same command as typing it would, as the user who pressed it,
+ * through the same handler: the policy, who may decide and the atomic decision are the command's.
  */
 import { isClusterName, isNamespaceName, isServiceName } from '../src/domain/grammar/index.js';
 import type { ChatTransport } from '../src/ports/chat.js';
-import { ACTION_IDS, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
+import { ACTION_IDS, parseRequestActionValue, parseServiceActionValue, type ServiceRef } from '../src/render/index.js';
 import { answer, type AnswerDeps } from './answer.js';
 
 /**
@@ -29,6 +30,23 @@ export function registerButtons(chat: ChatTransport, deps: AnswerDeps): void {
         userId: press.userId,
         channelId: press.channelId,
         ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}),
+        viaButton: true,
+      });
+    });
+  }
+  for (const action of ['approve', 'reject', 'withdraw'] as const) {
+    chat.onButton(ACTION_IDS[action], async (press) => {
+      // The value is checked to be a request ID before it becomes part of a command line.
+      const id = parseRequestActionValue(press.value);
+      if (id === undefined || !press.channelId) {
+        deps.logger.warn({ action, user: press.userId }, 'ignored a button press without a valid value or channel');
+        return;
+      }
+      await answer(deps, `${action} ${id}`, {
+        userId: press.userId,
+        channelId: press.channelId,
+        ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}),
+        viaButton: true,
       });
     });
   }

@@ -7,11 +7,14 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../src/ports/logger.js';
 import type { Command } from '../src/domain/command.js';
 import { BotError, UsageError } from '../src/domain/errors.js';
+import { isGovernanceCommand, type GovernanceCommands, type GovernanceResult } from '../src/domain/governance-commands.js';
 import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
 import type { JobCommands } from '../src/domain/job-commands.js';
-import type { Operations } from '../src/domain/operations.js';
+import { isServiceCommand, type Operations, type Requester } from '../src/domain/operations.js';
 import type { OperationResult } from '../src/domain/results.js';
+import { renderApprovalRequested, renderDecision, renderPending } from '../src/render/approvals.js';
+import { renderAudit } from '../src/render/audit.js';
 import { renderCancel, renderJobs } from '../src/render/jobs.js';
 import { renderQueued } from '../src/render/queued.js';
 import {
@@ -33,14 +36,21 @@ export interface CommandContext {
   channelId?: string;
   /** The request's response_url: where a job can still reach the user when svcbot is not in the channel. */
   responseUrl?: string;
+  /** A button press, not typed: the audit trail says so. */
+  viaButton?: boolean;
 }
 
 export interface CommandHandlerDeps {
   operations: Operations;
   /** `/svc jobs` and `/svc cancel`; without them (no queue) those answer that jobs are not available. */
   jobCommands?: JobCommands;
+  /** `/svc approvals|approve|reject|withdraw|audit`. */
+  governance: GovernanceCommands;
+  /** Where approval requests are posted when not where the command came from (for the requester's answer). */
+  approvalChannel?: string;
   commandName: string;
   logger: Logger;
+  now?: () => Date;
 }
 
 export type CommandHandler = (text: string, ctx: CommandContext) => Promise<Reply>;
@@ -49,7 +59,8 @@ function errorRef(): string {
   return randomBytes(4).toString('hex');
 }
 
-function renderResult(result: OperationResult, ctx: CommandContext, commandName: string): Reply {
+/** The reply to an operation's result (also what an approved request's thread reply shows). */
+export function renderResult(result: OperationResult, ctx: Pick<CommandContext, 'userId'>, commandName: string, approvalChannel?: string): Reply {
   const requester = ctx.userId;
   switch (result.kind) {
     case 'help':
@@ -68,6 +79,19 @@ function renderResult(result: OperationResult, ctx: CommandContext, commandName:
       return renderDescribe(result.result);
     case 'queued':
       return renderQueued(result.result, { commandName });
+    case 'approval-requested':
+      return renderApprovalRequested(result.request, { commandName, ...(approvalChannel === undefined ? {} : { approvalChannel }) });
+  }
+}
+
+function renderGovernance(result: GovernanceResult, commandName: string, now: Date): Reply {
+  switch (result.kind) {
+    case 'approvals':
+      return renderPending(result.result, { commandName, now });
+    case 'decision':
+      return renderDecision(result.verb, result.result, { commandName, now });
+    case 'audit':
+      return renderAudit(result.result, { now });
   }
 }
 
@@ -84,26 +108,37 @@ function replyForError(err: unknown, deps: Pick<CommandHandlerDeps, 'logger' | '
   return renderError({ ref }, { commandName });
 }
 
+/** The command line as the audit trail records it: `/svc …` as typed, or the button's command marked as such. */
+function asTyped(text: string, commandName: string, viaButton: boolean): string {
+  const trimmed = text.trim();
+  const line = trimmed.toLowerCase().startsWith(`${commandName.toLowerCase()} `) ? trimmed : `${commandName} ${trimmed}`;
+  return viaButton ? `${line} (button)` : line;
+}
+
 export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
-  const { operations, jobCommands, commandName, logger } = deps;
+  const { operations, jobCommands, governance, approvalChannel, commandName, logger, now = () => new Date() } = deps;
   return async (text, ctx) => {
     const log = logger.child({ user: ctx.userId, ...(ctx.channelId ? { channel: ctx.channelId } : {}) });
     try {
       const command: Command = parseCommand(text, { commandName });
       log.info({ command: command.kind }, 'command');
+      const requester: Requester = {
+        userId: ctx.userId,
+        commandText: asTyped(text, commandName, ctx.viaButton === true),
+        ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
+        ...(ctx.responseUrl ? { responseUrl: ctx.responseUrl } : {}),
+      };
       if (command.kind === 'jobs' || command.kind === 'cancel') {
         if (!jobCommands) {
           throw new BotError('queue_unavailable', `\`${command.kind}\` works when svcbot runs with load-balancer jobs (Redis); this svcbot runs without them.`);
         }
-        if (command.kind === 'jobs') return renderJobs(await jobCommands.jobs(command), { commandName });
-        return renderCancel(await jobCommands.cancel(command, ctx.userId), { commandName });
+        if (command.kind === 'jobs') return renderJobs(await jobCommands.jobs(command, requester), { commandName });
+        return renderCancel(await jobCommands.cancel(command, requester), { commandName });
       }
-      const requester = {
-        userId: ctx.userId,
-        ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
-        ...(ctx.responseUrl ? { responseUrl: ctx.responseUrl } : {}),
-      };
-      return renderResult(await operations.run(command, requester), ctx, commandName);
+      if (isGovernanceCommand(command)) return renderGovernance(await governance.run(command, requester), commandName, now());
+      if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
+      const posted = approvalChannel !== undefined && approvalChannel !== ctx.channelId ? approvalChannel : undefined;
+      return renderResult(await operations.run(command, requester), ctx, commandName, posted);
     } catch (err) {
       return replyForError(err, deps, log);
     }
