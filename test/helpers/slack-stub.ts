@@ -1,7 +1,9 @@
 /**
  * A local stand-in for Slack: the Web API (`chat.postMessage`, `chat.postEphemeral`, `chat.update`,
- * `auth.test`, …) and `response_url` endpoints, recording every call. Tests point svcbot's
- * `SLACK_API_URL` at `apiUrl` and put `responseUrl(id)` into the slash-command payloads they send.
+ * `auth.test`, `usergroups.users.list`, `users.info`, …) and `response_url` endpoints, recording every
+ * call. Tests point svcbot's `SLACK_API_URL` at `apiUrl` and put `responseUrl(id)` into the
+ * slash-command payloads they send; `setUserGroup` and `setUserName` say who is in which user group
+ * and what users are called.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,10 @@ export interface SlackStub {
   waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** Answers matching calls differently (an error, a 429…) until removed. */
   override(fn: Override): () => void;
+  /** The members `usergroups.users.list` gives for `usergroup`; a group never set is `no_such_subteam`. */
+  setUserGroup(usergroup: string, members: readonly string[]): void;
+  /** What `users.info` says `userId` is called; unset, the name is the ID in lower case (`u1`), the real name `User U1`. */
+  setUserName(userId: string, names: { name?: string; real_name?: string }): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,8 @@ export async function startSlackStub(): Promise<SlackStub> {
   const calls: RecordedCall[] = [];
   const waiters: { predicate: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }[] = [];
   const overrides = new Set<Override>();
+  const userGroups = new Map<string, string[]>();
+  const userNames = new Map<string, { name?: string; real_name?: string }>();
   let ts = 1_700_000_000;
 
   const server = http.createServer((req, res) => {
@@ -99,6 +107,21 @@ export async function startSlackStub(): Promise<SlackStub> {
         case 'chat.postEphemeral':
           res.end(JSON.stringify({ ok: true, message_ts: `${ts}.000200` }));
           return;
+        case 'usergroups.users.list': {
+          const members = typeof body.usergroup === 'string' ? userGroups.get(body.usergroup) : undefined;
+          res.end(JSON.stringify(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
+          return;
+        }
+        case 'users.info': {
+          if (typeof body.user !== 'string' || body.user === '') {
+            res.end(JSON.stringify({ ok: false, error: 'user_not_found' }));
+            return;
+          }
+          const id = body.user;
+          const names = userNames.get(id) ?? {};
+          res.end(JSON.stringify({ ok: true, user: { id, name: names.name ?? id.toLowerCase(), real_name: names.real_name ?? `User ${id}` } }));
+          return;
+        }
         default:
           res.end(JSON.stringify({ ok: true }));
       }
@@ -132,6 +155,12 @@ export async function startSlackStub(): Promise<SlackStub> {
     override(fn) {
       overrides.add(fn);
       return () => overrides.delete(fn);
+    },
+    setUserGroup(usergroup, members) {
+      userGroups.set(usergroup, [...members]);
+    },
+    setUserName(userId, names) {
+      userNames.set(userId, { ...names });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,8 +1,9 @@
 /**
  * manifests/ stays true to the code: the ClusterRole grants exactly the (verb, resource) pairs the
- * Kubernetes adapter calls, the IAM policy exactly the ELB actions the ELB adapter sends.
+ * Kubernetes adapter calls, the IAM policy exactly the ELB actions the ELB adapter sends, the Slack app
+ * exactly the bot scopes of the Web API methods the Slack adapters call.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -46,6 +47,15 @@ test('the Deployment runs as non-root with a read-only root filesystem and probe
   expect(pod.containers[0]!.readinessProbe.httpGet.path).toBe('/healthz');
 });
 
+/** The bot scope each Web API method svcbot calls needs (none: any token may call it). */
+const SCOPE_OF: Record<string, string | undefined> = {
+  'auth.test': undefined,
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'usergroups.users.list': 'usergroups:read',
+  'users.info': 'users:read',
+};
+
 test('the Slack app manifest sends /svc and interactivity to /slack/events with the least scopes', () => {
   const app = parseAllDocuments(read('manifests/slack-app.yaml'))[0]!.toJS() as {
     features: { slash_commands: { command: string; url: string }[] };
@@ -55,5 +65,18 @@ test('the Slack app manifest sends /svc and interactivity to /slack/events with 
   expect(app.features.slash_commands[0]!.command).toBe('/svc');
   expect(new URL(app.features.slash_commands[0]!.url).pathname).toBe('/slack/events');
   expect(new URL(app.settings.interactivity.request_url).pathname).toBe('/slack/events');
-  expect(app.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+  const dir = 'src/adapters/slack';
+  const called = new Set(
+    readdirSync(resolve(root, dir))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...read(`${dir}/${f}`).matchAll(/client\.([a-z]+(?:\.[a-zA-Z]+)+)\(/g)].map((m) => m[1]!)),
+  );
+  expect(called).toContain('usergroups.users.list');
+  const unknown = [...called].filter((method) => !(method in SCOPE_OF));
+  expect(unknown).toEqual([]); // a new Web API method: add it, with its scope, to SCOPE_OF
+  // `commands` receives /svc; the rest is what the Web API calls need.
+  const needed = new Set(['commands', ...[...called].flatMap((method) => SCOPE_OF[method] ?? [])]);
+  const granted = [...app.oauth_config.scopes.bot].sort();
+  expect(granted).toEqual([...needed].sort());
+  expect(granted).toEqual(['chat:write', 'commands', 'usergroups:read', 'users:read']);
 });
