@@ -5,14 +5,17 @@
  *   listed wait for that one request.
  * - `nameOf`: `users.info` (scope `users:read`) gives the user's handle (`user.name`, as the port asks;
  *   `real_name` is a display name, neither unique nor always set), kept for `nameTtlMs` (1 hour).
- * Neither ever throws: a group Slack cannot list counts as holding nobody (an approval is then refused
- * with the reason, by the caller), a name that cannot be had is undefined. Each failure is logged once per
- * group or user per cache period: groups at warn level (the policy depends on them), names at debug.
+ * A group Slack cannot list fails closed: `groupsOf` throws BotError `slack_error` (marked transient),
+ * so whatever depended on the membership — an approval, a rule that names the group — is refused with
+ * the reason rather than decided on a guess (a deny rule must not lapse because Slack did not answer). A
+ * name that cannot be had is undefined. Each failure is logged once per group or user per cache period:
+ * groups at warn level (the policy depends on them), names at debug.
  * What Slack refused (`no_such_subteam`, `missing_scope`…) is remembered for the period like an answer;
  * what went wrong on the way (network, HTTP 5xx, rate limits, no answer within `timeoutMs`) is not, so
  * the next lookup asks again.
  */
 import type { WebClient } from '@slack/web-api';
+import { BotError } from '../../domain/errors.js';
 import type { Directory } from '../../ports/directory.js';
 import type { Logger } from '../../ports/logger.js';
 
@@ -153,7 +156,7 @@ export function createSlackDirectory(client: WebClient, options: SlackDirectoryO
     report: (usergroup, failure, forMs) =>
       logger.warn(
         { usergroup, ...(failure.slackError ? { slackError: failure.slackError } : {}) },
-        `cannot list the members of user group ${usergroup} (${failure.why}); nobody counts as in it ` +
+        `cannot list the members of user group ${usergroup} (${failure.why}); what depends on it is refused ` +
           (failure.remembered ? `for the next ${period(forMs)}` : 'until Slack answers'),
       ),
   });
@@ -175,6 +178,15 @@ export function createSlackDirectory(client: WebClient, options: SlackDirectoryO
     async groupsOf(userId, groups) {
       const asked = [...new Set(groups)];
       const members = await Promise.all(asked.map((group) => membersOf(group)));
+      const unknown = asked.filter((_, i) => members[i] === undefined);
+      if (unknown.length > 0) {
+        throw new BotError(
+          'slack_error',
+          `svcbot could not find out from Slack who is in user group ${unknown.join(', ')}, which its policy names, so it ` +
+            'did nothing. Try again in a minute; if it keeps failing, tell whoever runs svcbot (its log says why).',
+          { transient: true },
+        );
+      }
       return asked.filter((_, i) => members[i]?.has(userId) ?? false);
     },
     async nameOf(userId) {

@@ -1,7 +1,7 @@
 /**
  * The Directory over Slack's Web API, against the Slack stand-in with the real WebClient: user groups'
  * members and users' names, cached for a period (the clock is the test's), one request per group however
- * many ask at once, and never an exception: a group Slack cannot list holds nobody, said once per period.
+ * many ask at once; a group Slack cannot list fails closed (groupsOf throws), said once per period.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,26 +101,31 @@ test('concurrent lookups of one group share one request', async () => {
   expect(listed('S0OTHER')).toBe(1);
 });
 
-test('a group Slack does not know (no_such_subteam): nobody is in it; one warning per period, the refusal remembered for it', async () => {
+/** groupsOf's refusal when Slack cannot say who is in a group: fail closed, never a guess. */
+const CANNOT_TELL = (group: string) =>
+  expect.objectContaining({ code: 'slack_error', transient: true, userMessage: expect.stringContaining(`who is in user group ${group}, which its policy names`) });
+
+test('a group Slack does not know (no_such_subteam): groupsOf refuses; one warning per period, the refusal remembered for it', async () => {
   slack.setUserGroup('S0KNOWN', ['U1']);
   const { dir, warnings, clock } = directory();
-  expect(await dir.groupsOf('U1', ['S0NOSUCH', 'S0KNOWN'])).toEqual(['S0KNOWN']);
-  expect(await dir.groupsOf('U1', ['S0NOSUCH'])).toEqual([]);
+  await expect(dir.groupsOf('U1', ['S0NOSUCH', 'S0KNOWN'])).rejects.toEqual(CANNOT_TELL('S0NOSUCH'));
+  expect(await dir.groupsOf('U1', ['S0KNOWN'])).toEqual(['S0KNOWN']);
+  await expect(dir.groupsOf('U1', ['S0NOSUCH'])).rejects.toEqual(CANNOT_TELL('S0NOSUCH'));
   expect(listed('S0NOSUCH')).toBe(1);
   expect(warnings()).toEqual([
     expect.objectContaining({
       usergroup: 'S0NOSUCH',
       slackError: 'no_such_subteam',
-      msg: 'cannot list the members of user group S0NOSUCH (Slack answered no_such_subteam); nobody counts as in it for the next 5 minutes',
+      msg: 'cannot list the members of user group S0NOSUCH (Slack answered no_such_subteam); what depends on it is refused for the next 5 minutes',
     }),
   ]);
   clock.t += 5 * MINUTE;
-  expect(await dir.groupsOf('U1', ['S0NOSUCH'])).toEqual([]);
+  await expect(dir.groupsOf('U1', ['S0NOSUCH'])).rejects.toEqual(CANNOT_TELL('S0NOSUCH'));
   expect(listed('S0NOSUCH')).toBe(2);
   expect(warnings()).toHaveLength(2);
 });
 
-test('missing_scope: nobody is in the group, and the warning says which scope to add; one per group per period', async () => {
+test('missing_scope: groupsOf refuses, and the warning says which scope to add; one per group per period', async () => {
   slack.setUserGroup('S0SCOPE1', ['U1']);
   slack.setUserGroup('S0SCOPE2', ['U1']);
   const remove = slack.override((c) =>
@@ -130,32 +135,32 @@ test('missing_scope: nobody is in the group, and the warning says which scope to
   );
   try {
     const { dir, warnings, clock } = directory();
-    expect(await dir.groupsOf('U1', ['S0SCOPE1', 'S0SCOPE2'])).toEqual([]);
-    expect(await dir.groupsOf('U1', ['S0SCOPE1', 'S0SCOPE2'])).toEqual([]);
+    await expect(dir.groupsOf('U1', ['S0SCOPE1', 'S0SCOPE2'])).rejects.toEqual(CANNOT_TELL('S0SCOPE1, S0SCOPE2'));
+    await expect(dir.groupsOf('U1', ['S0SCOPE1', 'S0SCOPE2'])).rejects.toEqual(CANNOT_TELL('S0SCOPE1, S0SCOPE2'));
     expect(warnings().map((w) => w.msg)).toEqual(
       ['S0SCOPE1', 'S0SCOPE2'].map(
         (g) =>
-          `cannot list the members of user group ${g} (missing_scope: add usergroups:read to the Slack app's bot scopes and reinstall it); nobody counts as in it for the next 5 minutes`,
+          `cannot list the members of user group ${g} (missing_scope: add usergroups:read to the Slack app's bot scopes and reinstall it); what depends on it is refused for the next 5 minutes`,
       ),
     );
     clock.t += 5 * MINUTE;
-    await dir.groupsOf('U1', ['S0SCOPE1']);
+    await expect(dir.groupsOf('U1', ['S0SCOPE1'])).rejects.toEqual(CANNOT_TELL('S0SCOPE1'));
     expect(warnings()).toHaveLength(3);
   } finally {
     remove();
   }
 });
 
-test('Slack unreachable: not a member, one warning per period, and every lookup asks again', async () => {
+test('Slack unreachable: groupsOf refuses, one warning per period, and every lookup asks again', async () => {
   // Nothing listens on port 9 of loopback.
   const { dir, warnings, clock } = directory({ apiUrl: 'http://127.0.0.1:9/api/' });
-  expect(await dir.groupsOf('U1', ['S0NET'])).toEqual([]);
-  expect(await dir.groupsOf('U1', ['S0NET'])).toEqual([]);
+  await expect(dir.groupsOf('U1', ['S0NET'])).rejects.toEqual(CANNOT_TELL('S0NET'));
+  await expect(dir.groupsOf('U1', ['S0NET'])).rejects.toEqual(CANNOT_TELL('S0NET'));
   expect(warnings()).toEqual([
-    expect.objectContaining({ usergroup: 'S0NET', msg: expect.stringMatching(/^cannot list the members of user group S0NET \(Slack could not be reached: .+\); nobody counts as in it until Slack answers$/) }),
+    expect.objectContaining({ usergroup: 'S0NET', msg: expect.stringMatching(/^cannot list the members of user group S0NET \(Slack could not be reached: .+\); what depends on it is refused until Slack answers$/) }),
   ]);
   clock.t += 5 * MINUTE;
-  await dir.groupsOf('U1', ['S0NET']);
+  await expect(dir.groupsOf('U1', ['S0NET'])).rejects.toEqual(CANNOT_TELL('S0NET'));
   expect(warnings()).toHaveLength(2);
 });
 
@@ -165,11 +170,11 @@ test('an HTTP 503 or rate limiting is not remembered: the next lookup asks again
   const remove = slack.override((c) => (c.method === 'usergroups.users.list' && c.body.usergroup === 'S0FLAKY' ? refusals.shift() : undefined));
   try {
     const { dir, warnings } = directory();
-    expect(await dir.groupsOf('U1', ['S0FLAKY'])).toEqual([]);
-    expect(await dir.groupsOf('U1', ['S0FLAKY'])).toEqual([]);
+    await expect(dir.groupsOf('U1', ['S0FLAKY'])).rejects.toEqual(CANNOT_TELL('S0FLAKY'));
+    await expect(dir.groupsOf('U1', ['S0FLAKY'])).rejects.toEqual(CANNOT_TELL('S0FLAKY'));
     expect(await dir.groupsOf('U1', ['S0FLAKY'])).toEqual(['S0FLAKY']);
     expect(listed('S0FLAKY')).toBe(3);
-    expect(warnings()).toEqual([expect.objectContaining({ msg: 'cannot list the members of user group S0FLAKY (Slack answered HTTP 503); nobody counts as in it until Slack answers' })]);
+    expect(warnings()).toEqual([expect.objectContaining({ msg: 'cannot list the members of user group S0FLAKY (Slack answered HTTP 503); what depends on it is refused until Slack answers' })]);
   } finally {
     remove();
   }
@@ -204,17 +209,17 @@ test('Slack slow to answer: after timeoutMs the lookup gives up (a warning); the
   const held = await heldSlack();
   try {
     const { dir, warnings } = directory({ apiUrl: held.apiUrl, timeoutMs: 50 });
-    expect(await dir.groupsOf('U1', ['S0SLOW'])).toEqual([]);
-    expect(warnings()).toEqual([expect.objectContaining({ msg: 'cannot list the members of user group S0SLOW (Slack did not answer within 50 ms); nobody counts as in it until Slack answers' })]);
+    await expect(dir.groupsOf('U1', ['S0SLOW'])).rejects.toEqual(CANNOT_TELL('S0SLOW'));
+    expect(warnings()).toEqual([expect.objectContaining({ msg: 'cannot list the members of user group S0SLOW (Slack did not answer within 50 ms); what depends on it is refused until Slack answers' })]);
     // A second lookup while the first request is still out waits for that request, not a new one.
-    expect(await dir.groupsOf('U1', ['S0SLOW'])).toEqual([]);
+    await expect(dir.groupsOf('U1', ['S0SLOW'])).rejects.toEqual(CANNOT_TELL('S0SLOW'));
     expect(held.held).toHaveLength(1);
     expect(warnings()).toHaveLength(1);
     held.answer(['U1']);
     // Wait for the answer to land in the cache (poll with a deadline).
     const deadline = Date.now() + 5000;
     let groups: string[] = [];
-    while (Date.now() < deadline && (groups = await dir.groupsOf('U1', ['S0SLOW'])).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (Date.now() < deadline && (groups = await dir.groupsOf('U1', ['S0SLOW']).catch(() => [])).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(groups).toEqual(['S0SLOW']);
     expect(held.held).toHaveLength(0);
   } finally {
