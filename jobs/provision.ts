@@ -11,7 +11,7 @@
  */
 import { webScheme } from '../src/domain/endpoints.js';
 import { BotError } from '../src/domain/errors.js';
-import type { LbStep } from '../src/domain/lb-jobs.js';
+import { CHANGED_SINCE_APPROVED, type LbStep } from '../src/domain/lb-jobs.js';
 import type { LbEndpoint, LbOutcome } from '../src/domain/progress.js';
 import type { LoadBalancerView, ServiceView } from '../src/domain/views.js';
 import { renderEndpointMessage } from '../src/render/progress.js';
@@ -41,11 +41,19 @@ async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefi
 /** How a job ends when its Service was deleted (or replaced by another of the same name) meanwhile. */
 const SERVICE_GONE: StepOutcome = { kind: 'done', outcome: { kind: 'service-gone' } };
 
+/** How a job ends when its Service is no longer in the version the request was approved for. */
+const CHANGED_SINCE_REQUEST: StepOutcome = { kind: 'failed', reason: CHANGED_SINCE_APPROVED };
+
 /**
  * The job's Service, made a LoadBalancer, pinned by its UID: a later run acts only on that Service. A
  * Service that is gone, being deleted, or another one now (a new UID) ends the job as "deleted meanwhile",
  * creating nothing. A create job creates the Service only if it never tried before (the attempt is saved
  * first), so a takeover after a crash never re-creates a Service the user has deleted since.
+ *
+ * A job approved for the Service in one version (`expectResourceVersion`) pins it only in that version,
+ * and until the type is patched (a retry after a failed patch included) changes it only in that version:
+ * the patch carries it, so Kubernetes refuses a Service changed since. Otherwise the job ends failed,
+ * having changed nothing. A Service the job created itself was approved in no version: not checked.
  */
 async function ensureLoadBalancerService(run: StepRun): Promise<ServiceView | StepOutcome> {
   const { cluster } = run.target;
@@ -65,11 +73,23 @@ async function ensureLoadBalancerService(run: StepRun): Promise<ServiceView | St
     }
   }
   if (svc.deleting) return SERVICE_GONE;
+  const approved = run.state.createAttempted ? undefined : run.data.expectResourceVersion;
+  if (approved !== undefined && (pinned === undefined || svc.type !== 'LoadBalancer') && svc.resourceVersion !== approved) {
+    return CHANGED_SINCE_REQUEST;
+  }
   if (pinned === undefined) {
     run.state.serviceUid = svc.uid;
     await run.saveNow();
   }
-  if (svc.type !== 'LoadBalancer') svc = await cluster.setServiceType(namespace, name, 'LoadBalancer');
+  if (svc.type !== 'LoadBalancer') {
+    if (approved === undefined) return cluster.setServiceType(namespace, name, 'LoadBalancer');
+    try {
+      svc = await cluster.setServiceType(namespace, name, 'LoadBalancer', { resourceVersion: approved });
+    } catch (err) {
+      if (err instanceof BotError && err.code === 'conflict') return CHANGED_SINCE_REQUEST;
+      throw err;
+    }
+  }
   return svc;
 }
 

@@ -6,15 +6,23 @@
  *
  * The ELB's hostname is remembered in the job's state before the Service is changed, so a retried or
  * taken-over job can still find the ELB after the Service (and its status) is gone.
+ *
+ * A job approved for one version of the Service (`expectResourceVersion`) deletes or retypes it only in
+ * that version (a resourceVersion precondition / conditional patch): a Service changed since ends the job
+ * failed, the Service left as it is — then a conflict is not "ours is gone", as it is without one.
  */
 import { BotError } from '../src/domain/errors.js';
 import { loadBalancerNameFromHostname } from '../src/domain/load-balancer-names.js';
-import type { LbStep } from '../src/domain/lb-jobs.js';
+import { CHANGED_SINCE_APPROVED, type LbStep } from '../src/domain/lb-jobs.js';
 import type { LbOutcome } from '../src/domain/progress.js';
 import type { ServiceView } from '../src/domain/views.js';
 import { runLbJob, type LbJobContext, type LbJobDeps, type LbJobResult, type StepOutcome, type StepRun } from './lb-job.js';
 
 const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+
+function isConflict(err: unknown): boolean {
+  return err instanceof BotError && err.code === 'conflict';
+}
 
 function isNotFound(err: unknown): boolean {
   return err instanceof BotError && err.code === 'not_found' && /^No Service/.test(err.userMessage);
@@ -29,6 +37,9 @@ async function getServiceOrUndefined(run: StepRun): Promise<ServiceView | undefi
   }
 }
 
+/** How a job ends when its Service is no longer in the version the request was approved for. */
+const CHANGED_SINCE_REQUEST: StepOutcome = { kind: 'failed', reason: CHANGED_SINCE_APPROVED };
+
 async function teardownStep(run: StepRun): Promise<StepOutcome> {
   const { data, state } = run;
   const { cluster, loadBalancers } = run.target;
@@ -38,18 +49,29 @@ async function teardownStep(run: StepRun): Promise<StepOutcome> {
     // Only the Service this job first saw (pinned by its UID): one made again meanwhile is not its business.
     const ours = svc !== undefined && (state.serviceUid === undefined || svc.uid === state.serviceUid);
     if (svc && ours) {
+      // Approved for the Service in one version: while the change is still to be made, only in that version
+      // (compared here, and made conditional on it, so Kubernetes refuses a Service changed since).
+      const approved = data.expectResourceVersion;
+      const deleteDue = data.operation === 'delete' && !svc.deleting;
+      const retypeDue = data.operation === 'retype' && svc.type === 'LoadBalancer';
+      if (approved !== undefined && (deleteDue || retypeDue) && svc.resourceVersion !== approved) return CHANGED_SINCE_REQUEST;
       state.hostname ??= svc.loadBalancerHostnames[0];
       state.serviceUid = svc.uid;
       await run.saveNow(); // before the hostname is lost with the Service
       try {
-        if (data.operation === 'delete' && !svc.deleting) await cluster.deleteService(data.namespace, data.name, { uid: svc.uid });
-        if (data.operation === 'retype' && svc.type === 'LoadBalancer') {
+        if (deleteDue) {
+          await cluster.deleteService(data.namespace, data.name, { uid: svc.uid, ...(approved !== undefined ? { resourceVersion: approved } : {}) });
+        }
+        if (retypeDue) {
           if (!data.targetType) return { kind: 'failed', reason: 'the job does not say which type to change to' };
-          await cluster.setServiceType(data.namespace, data.name, data.targetType);
+          if (approved === undefined) await cluster.setServiceType(data.namespace, data.name, data.targetType);
+          else await cluster.setServiceType(data.namespace, data.name, data.targetType, { resourceVersion: approved });
         }
       } catch (err) {
+        // With an approved version, a conflict is a Service changed since (or replaced: its UID is checked too).
+        if (approved !== undefined && isConflict(err)) return CHANGED_SINCE_REQUEST;
         // Gone already, or replaced by another Service of the same name (the UID precondition): ours is gone.
-        if (!isNotFound(err) && !(err instanceof BotError && err.code === 'conflict' && data.operation === 'delete')) throw err;
+        if (!isNotFound(err) && !(isConflict(err) && data.operation === 'delete')) throw err;
       }
     }
     run.markDone('service');

@@ -44,6 +44,20 @@ function networkCode(err: unknown): string | undefined {
 }
 
 /**
+ * `conflict`: the object is not in the state a conditional write named (a stale resourceVersion, another
+ * UID), whether the API server said so (409) or svcbot saw it in what it read. Permanent: the same
+ * request can never succeed again; whoever asked decides what to do (read again, or ask the user again).
+ */
+export function changedMeanwhile(ctx: K8sErrorContext, cause?: unknown): BotError {
+  const where = ctx.namespace ? ` in namespace \`${ctx.namespace}\`` : '';
+  const what = ctx.name ? `Service \`${ctx.name}\`` : 'Services';
+  return new BotError('conflict', `${what}${where} was changed by someone else meanwhile; try again.`, {
+    ...(cause === undefined ? {} : { cause }),
+    transient: false,
+  });
+}
+
+/**
  * A BotError for every failure a user can act on, marked transient where trying again later can help
  * (5xx, 429, 408, network errors); anything else (a bug) is returned unchanged.
  */
@@ -77,7 +91,7 @@ export function mapKubernetesError(err: unknown, ctx: K8sErrorContext): unknown 
           { cause: err },
         );
       }
-      return new BotError('conflict', `${what}${where} was changed by someone else meanwhile; try again.`, { cause: err });
+      return changedMeanwhile(ctx, err);
     }
     if (code === 422 || code === 400) {
       const causes = body?.details?.causes ?? [];

@@ -4,7 +4,7 @@ import type { ServiceType } from '../domain/command.js';
 import { BotError } from '../domain/errors.js';
 import type { EventView, NodeView, PodEndpointView, ServiceView, ServiceViewType } from '../domain/views.js';
 import type { ClusterGateway } from '../ports/cluster.js';
-import { mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
+import { changedMeanwhile, mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
 
 const FIELD_MANAGER = 'svcbot';
 
@@ -67,8 +67,12 @@ function toEventView(ev: k8s.CoreV1Event): EventView {
   };
 }
 
-/** The fields that only make sense for some Service types, cleared when the type no longer allows them. */
-function typeChangePatch(current: k8s.V1Service, type: ServiceType): object {
+/**
+ * The fields that only make sense for some Service types, cleared when the type no longer allows them.
+ * `resourceVersion` (the version the patch is computed from) makes the patch conditional: the API server
+ * answers 409 instead of applying it to a Service changed meanwhile.
+ */
+function typeChangePatch(current: k8s.V1Service, type: ServiceType, resourceVersion: string | undefined): object {
   const ports = (current.spec?.ports ?? []).map((p) => {
     const port: Record<string, unknown> = { ...p };
     if (type === 'ClusterIP') delete port.nodePort;
@@ -84,8 +88,7 @@ function typeChangePatch(current: k8s.V1Service, type: ServiceType): object {
     spec.loadBalancerSourceRanges = null;
     spec.loadBalancerClass = null;
   }
-  // resourceVersion makes the patch conditional: a concurrent change answers 409 instead of being overwritten.
-  return { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec };
+  return { metadata: { resourceVersion }, spec };
 }
 
 export interface KubernetesGatewayOptions {
@@ -146,34 +149,41 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
       return items.map((s) => toServiceView(name, s));
     },
 
-    async setServiceType(namespace, svcName, type) {
+    async setServiceType(namespace, svcName, type, opts = {}) {
       const ctx = { verb: 'patch', resource: 'services', namespace, name: svcName };
-      // One retry on a conflict: someone changed the Service between our read and our patch.
+      const expected = opts.resourceVersion;
+      // Without an expected version, one retry on a conflict: someone changed the Service between our read
+      // and our patch. With one, none: only that version may be changed, and the API server enforces it.
       for (let attempt = 0; ; attempt++) {
         const current = await call({ ...ctx, verb: 'get' }, () => core.readNamespacedService({ namespace, name: svcName }));
+        if (expected !== undefined && current.metadata?.resourceVersion !== expected) throw changedMeanwhile({ cluster: name, ...ctx });
         if (current.spec?.type === type) return toServiceView(name, current);
         try {
           const patched = await call(ctx, () =>
             core.patchNamespacedService(
-              { namespace, name: svcName, body: typeChangePatch(current, type), fieldManager: FIELD_MANAGER },
+              { namespace, name: svcName, body: typeChangePatch(current, type, expected ?? current.metadata?.resourceVersion), fieldManager: FIELD_MANAGER },
               mergePatch,
             ),
           );
           return toServiceView(name, patched);
         } catch (err) {
-          if (attempt === 0 && err instanceof BotError && err.code === 'conflict') continue;
+          if (expected === undefined && attempt === 0 && err instanceof BotError && err.code === 'conflict') continue;
           throw err;
         }
       }
     },
 
     async deleteService(namespace, svcName, opts = {}) {
+      const preconditions = {
+        ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+        ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
+      };
       await call({ verb: 'delete', resource: 'services', namespace, name: svcName }, () =>
         core.deleteNamespacedService({
           namespace,
           name: svcName,
           propagationPolicy: 'Background',
-          ...(opts.uid !== undefined ? { body: { preconditions: { uid: opts.uid } } } : {}),
+          ...(Object.keys(preconditions).length > 0 ? { body: { preconditions } } : {}),
         }),
       );
       try {

@@ -32,7 +32,11 @@ export interface LbJobData {
   manifest?: ServiceManifest;
   /** retype: the new type. */
   targetType?: Exclude<ServiceType, 'LoadBalancer'>;
-  /** The Service's resourceVersion an approval was given for: the job acts only on that state. */
+  /**
+   * The Service's resourceVersion an approval was given for: the job acts only on that state. A job that
+   * finds the (existing) Service in another version before it has made its change ends failed, changing
+   * nothing; its change is made conditional on that version, so Kubernetes refuses it too.
+   */
   expectResourceVersion?: string;
   requester: LbJobRequester;
   /**
@@ -60,6 +64,9 @@ export function changeOf(data: Pick<LbJobData, 'operation' | 'targetType'>): str
       return 'delete';
   }
 }
+
+/** Why a job whose Service is no longer in the version its approval was given for ends (see expectResourceVersion). */
+export const CHANGED_SINCE_APPROVED = 'the Service changed since the request was approved — ask again';
 
 /** The steps a job's progress message shows, in order. */
 export const PROVISION_STEPS = ['service', 'allocated', 'in-service', 'dns', 'ready'] as const;

@@ -12,14 +12,22 @@ export interface ClusterGateway {
   getService(namespace: string, name: string): Promise<ServiceView>;
   /** `namespace` null lists every namespace. */
   listServices(namespace: string | null): Promise<ServiceView[]>;
-  /** Changes a Service's type in place (a patch, not delete-and-recreate). */
-  setServiceType(namespace: string, name: string, type: ServiceType): Promise<ServiceView>;
+  /**
+   * Changes a Service's type in place (a patch, not delete-and-recreate). Without `resourceVersion`, a
+   * change made by someone else between svcbot's read and its patch is read again and patched once more.
+   * With `resourceVersion`, only the Service in exactly that version is changed (the patch carries it, so
+   * the API server refuses a Service changed meanwhile): a Service in another version — even one that
+   * has the type already — is left alone and the call throws BotError `conflict` (permanent, never
+   * retried); one in that version with the type already is returned unchanged.
+   */
+  setServiceType(namespace: string, name: string, type: ServiceType, opts?: { resourceVersion?: string }): Promise<ServiceView>;
   /**
    * Deletes a Service; resolves with the Service as the API left it (maybe still held by finalizers). With
    * `uid`, only the Service with that UID: one of the same name with another UID (deleted and made again
-   * meanwhile) is left alone, and the call throws BotError `conflict`.
+   * meanwhile) is left alone, and the call throws BotError `conflict`. With `resourceVersion`, likewise
+   * only the Service in that version (the API server's delete preconditions check both).
    */
-  deleteService(namespace: string, name: string, opts?: { uid?: string }): Promise<ServiceView | undefined>;
+  deleteService(namespace: string, name: string, opts?: { uid?: string; resourceVersion?: string }): Promise<ServiceView | undefined>;
   listNodes(): Promise<NodeView[]>;
   /** The deployment's `spec.selector.matchLabels`. Throws `not_found`, or `invalid` for a selector svcbot can't copy. */
   getDeploymentSelector(namespace: string, name: string): Promise<Record<string, string>>;

@@ -257,6 +257,35 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
       test('a missing Service is not_found', async () => {
         await expectBotError(gw.setServiceType('default', 'no-such-service', 'NodePort'), 'not_found', '`no-such-service`', gw.name);
       });
+
+      test('with the current resourceVersion: changed', async () => {
+        const svcName = uniqueName('rvok');
+        const created = await gw.createService(manifest(svcName));
+        const changed = await gw.setServiceType('default', svcName, 'NodePort', { resourceVersion: created.resourceVersion });
+        expect(changed).toMatchObject({ type: 'NodePort', uid: created.uid });
+        expect(changed.resourceVersion).not.toBe(created.resourceVersion);
+        expect(await gw.getService('default', svcName)).toMatchObject({ type: 'NodePort', resourceVersion: changed.resourceVersion });
+      });
+
+      test('with a stale resourceVersion (changed in between): conflict, permanent, nothing changed', async () => {
+        const svcName = uniqueName('rvstale');
+        const created = await gw.createService(manifest(svcName));
+        const between = await gw.setServiceType('default', svcName, 'NodePort');
+        const err = await expectBotError(gw.setServiceType('default', svcName, 'LoadBalancer', { resourceVersion: created.resourceVersion }), 'conflict', `\`${svcName}\``);
+        expect(err.transient).toBe(false);
+        expect(await gw.getService('default', svcName)).toEqual(between);
+      });
+
+      test('with a resourceVersion, the type already: unchanged in that version, conflict in another', async () => {
+        const svcName = uniqueName('rvsame');
+        const created = await gw.createService(manifest(svcName, { type: 'NodePort' }));
+        expect(await gw.setServiceType('default', svcName, 'NodePort', { resourceVersion: created.resourceVersion })).toEqual(created);
+        // Changed away and back in between: the type is the same, the Service is not the one of that version.
+        await gw.setServiceType('default', svcName, 'ClusterIP');
+        const now = await gw.setServiceType('default', svcName, 'NodePort');
+        await expectBotError(gw.setServiceType('default', svcName, 'NodePort', { resourceVersion: created.resourceVersion }), 'conflict');
+        expect(await gw.getService('default', svcName)).toEqual(now);
+      });
     });
 
     describe('deleteService', () => {
@@ -308,6 +337,24 @@ export function clusterGatewayContract(name: string, setup: () => Promise<Cluste
         expect(second.uid).not.toBe(first.uid);
         await expectBotError(gw.deleteService('default', svcName, { uid: first.uid }), 'conflict');
         expect((await gw.getService('default', svcName)).uid).toBe(second.uid);
+        await gw.deleteService('default', svcName);
+      });
+
+      test('with the current resourceVersion (and UID): deleted', async () => {
+        const svcName = uniqueName('delrv');
+        const created = await gw.createService(manifest(svcName));
+        expect(await gw.deleteService('default', svcName, { uid: created.uid, resourceVersion: created.resourceVersion })).toBeUndefined();
+        await expectBotError(gw.getService('default', svcName), 'not_found');
+      });
+
+      test('with a stale resourceVersion (changed in between): conflict, permanent, the Service stays as it was', async () => {
+        const svcName = uniqueName('delstale');
+        const created = await gw.createService(manifest(svcName));
+        const between = await gw.setServiceType('default', svcName, 'NodePort');
+        const err = await expectBotError(gw.deleteService('default', svcName, { uid: created.uid, resourceVersion: created.resourceVersion }), 'conflict');
+        expect(err.transient).toBe(false);
+        await expectBotError(gw.deleteService('default', svcName, { resourceVersion: created.resourceVersion }), 'conflict');
+        expect(await gw.getService('default', svcName)).toEqual(between);
         await gw.deleteService('default', svcName);
       });
     });

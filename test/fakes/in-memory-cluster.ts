@@ -269,9 +269,10 @@ export class InMemoryCluster implements ClusterGateway {
     });
   }
 
-  setServiceType(namespace: string, name: string, type: ServiceType): Promise<ServiceView> {
+  setServiceType(namespace: string, name: string, type: ServiceType, opts: { resourceVersion?: string } = {}): Promise<ServiceView> {
     return this.op('setServiceType', () => {
       const svc = this.require(namespace, name);
+      if (opts.resourceVersion !== undefined && opts.resourceVersion !== svc.resourceVersion) throw this.changedMeanwhile(namespace, name);
       if (svc.type === type) return clone(svc);
       const before = svc.type;
       if (type === 'ClusterIP') {
@@ -296,11 +297,12 @@ export class InMemoryCluster implements ClusterGateway {
     });
   }
 
-  deleteService(namespace: string, name: string, opts: { uid?: string } = {}): Promise<ServiceView | undefined> {
+  deleteService(namespace: string, name: string, opts: { uid?: string; resourceVersion?: string } = {}): Promise<ServiceView | undefined> {
     return this.op('deleteService', () => {
       const svc = this.require(namespace, name);
-      if (opts.uid !== undefined && opts.uid !== svc.uid) {
-        throw new BotError('conflict', `Service \`${name}\` in namespace \`${namespace}\` was changed by someone else meanwhile; try again.`);
+      // The API server's delete preconditions: each one given must hold.
+      if ((opts.uid !== undefined && opts.uid !== svc.uid) || (opts.resourceVersion !== undefined && opts.resourceVersion !== svc.resourceVersion)) {
+        throw this.changedMeanwhile(namespace, name);
       }
       this.writes.push(`delete ${namespace}/${name}`);
       svc.resourceVersion = String(++this.version);
@@ -405,6 +407,11 @@ export class InMemoryCluster implements ClusterGateway {
     if (svc) return svc;
     if (!this.namespaces.has(namespace)) throw this.noNamespace(namespace);
     throw new BotError('not_found', `No Service \`${name}\` in namespace \`${namespace}\` on cluster \`${this.name}\`.`);
+  }
+
+  /** A conditional write (a UID or resourceVersion precondition) on a Service that is not in that state: permanent. */
+  private changedMeanwhile(namespace: string, name: string): BotError {
+    return new BotError('conflict', `Service \`${name}\` in namespace \`${namespace}\` was changed by someone else meanwhile; try again.`, { transient: false });
   }
 
   private noNamespace(namespace: string): BotError {

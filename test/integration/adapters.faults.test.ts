@@ -166,7 +166,7 @@ test('listServices reads every page of a long list', async () => {
   expect(all.filter((s) => s.namespace === 'kube-node-lease')).toHaveLength(520);
 });
 
-describe('setServiceType and concurrent changes', () => {
+describe('setServiceType, deleteService and concurrent changes', () => {
   /** A kubeconfig that calls `onRequest` just before each request leaves (client-node asks it for credentials then). */
   class WatchingKubeConfig extends k8s.KubeConfig {
     onRequest: (method: string, url: string) => void = () => {};
@@ -221,6 +221,48 @@ describe('setServiceType and concurrent changes', () => {
       await expectBotError(gateway.setServiceType('default', 'busy', 'LoadBalancer'), 'conflict', 'Service `busy` in namespace `default` was changed by someone else meanwhile; try again.');
       expect(n).toBe(2);
       expect(sandbox.cluster.getService('default', 'busy')?.spec.type).toBe('ClusterIP');
+    } finally {
+      registry.close();
+    }
+  });
+
+  test('with a resourceVersion, a change between the read and the patch: the API server refuses it (409), no retry', async () => {
+    const { kc, registry, gateway } = watchedGateway();
+    try {
+      const created = await gateway.createService(
+        serviceManifest({ name: 'pinned', namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' }),
+      );
+      const methods: string[] = [];
+      kc.onRequest = (method, url) => {
+        if (!url.includes('/services/pinned')) return;
+        methods.push(method);
+        // svcbot's read saw the expected version; the change lands just before its patch.
+        if (method === 'PATCH') touch('pinned', 'late');
+      };
+      const err = await expectBotError(gateway.setServiceType('default', 'pinned', 'LoadBalancer', { resourceVersion: created.resourceVersion }), 'conflict');
+      expect(err.transient).toBe(false);
+      expect(err.cause).toBeInstanceOf(k8s.ApiException);
+      expect(methods).toEqual(['GET', 'PATCH']);
+      const after = sandbox.cluster.getService('default', 'pinned');
+      expect(after?.spec.type).toBe('ClusterIP');
+      expect(after?.metadata.labels).toMatchObject({ touched: 'late' });
+    } finally {
+      registry.close();
+    }
+  });
+
+  test('delete with a resourceVersion: a change just before the DELETE is refused by the API server (409)', async () => {
+    const { kc, registry, gateway } = watchedGateway();
+    try {
+      const created = await gateway.createService(
+        serviceManifest({ name: 'pinned-del', namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' }),
+      );
+      kc.onRequest = (method, url) => {
+        if (method === 'DELETE' && url.includes('/services/pinned-del')) touch('pinned-del', 'late');
+      };
+      const err = await expectBotError(gateway.deleteService('default', 'pinned-del', { uid: created.uid, resourceVersion: created.resourceVersion }), 'conflict');
+      expect(err.cause).toBeInstanceOf(k8s.ApiException);
+      expect(sandbox.cluster.getService('default', 'pinned-del')?.metadata.uid).toBe(created.uid);
     } finally {
       registry.close();
     }

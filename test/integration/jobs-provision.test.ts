@@ -4,7 +4,7 @@
  */
 import type { Job } from 'bullmq';
 import type { LbJobResult } from '../../jobs/index.js';
-import type { LbJobData } from '../../src/domain/lb-jobs.js';
+import { CHANGED_SINCE_APPROVED, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { jobData, lbManifest, startJobsHarness, uniqueName, type JobsHarness } from './jobs-harness.js';
 
 let h: JobsHarness;
@@ -91,4 +91,37 @@ test('a second run of a finished job (retry/takeover) neither creates a second S
   expect(endpointPosts(name)).toHaveLength(1);
   expect(h.slack.calls.filter((c) => c.method === 'chat.postMessage' && !c.body.thread_ts && String(c.body.text).includes(`default/${name}`))).toHaveLength(1);
   expect(h.target.sandbox.cluster.listServices().filter((svc) => svc.metadata.name === name)).toHaveLength(1);
+});
+
+describe('approved for one version of the Service (expectResourceVersion)', () => {
+  test('the Service still in that version: patched to LoadBalancer in place, endpoint posted', async () => {
+    const name = uniqueName('approved');
+    const { cluster } = h.target.registry.get();
+    const before = await cluster.createService(lbManifest(name, 'ClusterIP'));
+    const { state, job } = await h.settle(await provision(name, { expectResourceVersion: before.resourceVersion }));
+    expect(state).toBe('completed');
+    expect(job.returnvalue.outcome.kind).toBe('ready');
+    const after = await cluster.getService('default', name);
+    expect(after).toMatchObject({ uid: before.uid, type: 'LoadBalancer' });
+    expect(endpointPosts(name)).toHaveLength(1);
+  });
+
+  test('changed since (someone labelled it): fails with "changed since approved", the Service keeps its type, no load balancer', async () => {
+    const name = uniqueName('stale');
+    const { cluster } = h.target.registry.get();
+    const before = await cluster.createService(lbManifest(name, 'ClusterIP'));
+    h.target.sandbox.cluster.updateService('default', name, (svc) => {
+      svc.metadata.labels = { ...svc.metadata.labels, touched: 'after-approval' };
+    });
+    const { state, job } = await h.settle(await provision(name, { expectResourceVersion: before.resourceVersion }));
+    expect(state).toBe('failed');
+    expect(job.failedReason).toBe(CHANGED_SINCE_APPROVED);
+    const svc = h.target.sandbox.cluster.getService('default', name);
+    expect(svc?.spec?.type).toBe('ClusterIP');
+    expect(svc?.metadata.labels).toMatchObject({ touched: 'after-approval' });
+    expect(h.target.sandbox.elb.list().some((lb) => lb.tags.get('kubernetes.io/service-name') === `default/${name}`)).toBe(false);
+    // No endpoint in the thread: the one reply there says why the job stopped.
+    expect(endpointPosts(name).map((c) => String(c.body.text))).toEqual([expect.stringContaining(CHANGED_SINCE_APPROVED)]);
+    expect(await h.finalProgress(name)).toContain(CHANGED_SINCE_APPROVED);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { jobData, lbManifest, startJobsHarness, uniqueName, type JobsHarness } from './jobs-harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { CHANGED_SINCE_APPROVED } from '../../src/domain/lb-jobs.js';
 
 let h: JobsHarness;
 beforeAll(async () => {
@@ -71,4 +72,37 @@ test('an ELB left behind (leakLoadBalancers) is reported as a possible orphan at
   const text = await h.finalProgress(name);
   expect(text).toContain('may be an orphan');
   expect(text).toContain(hostname.split('-')[0]!);
+});
+
+describe('approved for one version of the Service (expectResourceVersion)', () => {
+  test('delete, the Service still in that version: deleted, ELB gone', async () => {
+    const name = uniqueName('del-ok');
+    const hostname = await loadBalancerService(name);
+    const approved = h.target.sandbox.cluster.getService('default', name)?.metadata.resourceVersion;
+    const job = await h.enqueue(jobData('delete', h.target.sandbox.info.clusterName, name, { expectResourceVersion: approved }));
+    const { state, job: done } = await h.settle(job);
+    expect(state).toBe('completed');
+    expect(done.returnvalue.outcome).toEqual({ kind: 'deleted' });
+    expect(h.target.sandbox.cluster.getService('default', name)).toBeUndefined();
+    expect(h.target.sandbox.elb.list().some((lb) => lb.dnsName === hostname)).toBe(false);
+  });
+
+  test('delete, changed since (someone labelled it): fails with "changed since approved", the Service and its ELB stay', async () => {
+    const name = uniqueName('del-stale');
+    const hostname = await loadBalancerService(name);
+    const before = h.target.sandbox.cluster.getService('default', name);
+    h.target.sandbox.cluster.updateService('default', name, (svc) => {
+      svc.metadata.labels = { ...svc.metadata.labels, touched: 'after-approval' };
+    });
+    const job = await h.enqueue(jobData('delete', h.target.sandbox.info.clusterName, name, { expectResourceVersion: before?.metadata.resourceVersion }));
+    const { state, job: done } = await h.settle(job);
+    expect(state).toBe('failed');
+    expect(done.failedReason).toBe(CHANGED_SINCE_APPROVED);
+    const after = h.target.sandbox.cluster.getService('default', name);
+    expect(after?.metadata.uid).toBe(before?.metadata.uid);
+    expect(after?.metadata.deletionTimestamp).toBeUndefined();
+    expect(after?.spec?.type).toBe('LoadBalancer');
+    expect(h.target.sandbox.elb.list().some((lb) => lb.dnsName === hostname)).toBe(true);
+    expect(await h.finalProgress(name)).toContain(CHANGED_SINCE_APPROVED);
+  });
 });

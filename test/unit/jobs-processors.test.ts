@@ -10,7 +10,8 @@ import { createProgressBoard } from '../../jobs/progress-board.js';
 import { runProvision } from '../../jobs/provision.js';
 import { runTeardown } from '../../jobs/teardown.js';
 import { createWatchWakeups } from '../../jobs/wakeups.js';
-import type { LbJobData } from '../../src/domain/lb-jobs.js';
+import { BotError } from '../../src/domain/errors.js';
+import { CHANGED_SINCE_APPROVED, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { emptyState, type LbJobState } from '../../src/domain/progress.js';
 import { JobParked, PermanentJobError, TransientJobError, type JobStop, type OnceGuard } from '../../src/ports/jobs.js';
@@ -410,6 +411,116 @@ describe('a stale job never acts on a newer world', () => {
       const c = context(data('delete'), { state: { doneAt: {}, serviceUid: first.uid } });
       await expect(runTeardown(c.ctx, s.deps)).resolves.toEqual({ outcome: { kind: 'deleted' } });
       expect((await cluster.getService('default', 'web')).uid).toBe(second.uid);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('approved for one version of the Service (expectResourceVersion): the job acts only on that state', () => {
+  const lbManifest = { ...manifest, spec: { ...manifest.spec, type: 'LoadBalancer' as const } };
+
+  /** Someone else changes the Service (to NodePort) right after the job's next read of it, before the job writes. */
+  function changeRightAfterNextRead(cluster: ReturnType<typeof setup>['world']['targets'][number]['cluster']): void {
+    const read = cluster.getService.bind(cluster);
+    cluster.getService = async (namespace, name) => {
+      const seen = await read(namespace, name);
+      cluster.getService = read;
+      await cluster.setServiceType(namespace, name, 'NodePort');
+      return seen;
+    };
+  }
+
+  async function expectChangedSinceApproved(run: Promise<unknown>, s: ReturnType<typeof setup>): Promise<void> {
+    const err: unknown = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect(err).toMatchObject({ message: CHANGED_SINCE_APPROVED });
+    await s.deps.board.close();
+    expect(s.updates.at(-1)?.text).toMatch(/Stuck at \*(Service created|Service deleted|type changed)\*: the Service changed since the request was approved — ask again/);
+  }
+
+  test('provision: changed between the job\'s read and its patch: the conditional patch is refused, the job fails, the type stays', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.targets[0]!;
+      const approved = await cluster.createService(manifest);
+      changeRightAfterNextRead(cluster);
+      await expectChangedSinceApproved(runProvision(context(data('provision', { expectResourceVersion: approved.resourceVersion })).ctx, s.deps), s);
+      expect((await cluster.getService('default', 'web')).type).toBe('NodePort');
+      expect(cluster.writes.filter((w) => w.includes('LoadBalancer'))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('provision: a patch that failed (transient) is not retried on a Service changed since', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.targets[0]!;
+      const approved = await cluster.createService(manifest);
+      cluster.failNext('setServiceType', new BotError('cluster_unreachable', 'Cluster `prod` answered 503 — try again shortly.', { transient: true }));
+      const job = data('provision', { expectResourceVersion: approved.resourceVersion });
+      const first = context(job);
+      await expect(runProvision(first.ctx, s.deps)).rejects.toMatchObject({ code: 'cluster_unreachable' });
+      expect(first.state().serviceUid).toBe(approved.uid);
+      await cluster.setServiceType('default', 'web', 'NodePort'); // someone else, before the retry
+      await expectChangedSinceApproved(runProvision(context(job, { state: first.state() }).ctx, s.deps), s);
+      expect((await cluster.getService('default', 'web')).type).toBe('NodePort');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('provision: a Service the job created itself is not checked (no version of it was approved)', async () => {
+    const s = setup();
+    try {
+      const c = context(data('provision', { manifest, expectResourceVersion: 'of-something-else' }));
+      await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('delete: changed between the job\'s read and its delete: refused (not taken for "ours is gone"), the Service stays', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.targets[0]!;
+      const approved = await cluster.createService(lbManifest);
+      changeRightAfterNextRead(cluster);
+      await expectChangedSinceApproved(runTeardown(context(data('delete', { expectResourceVersion: approved.resourceVersion })).ctx, s.deps), s);
+      expect(await cluster.getService('default', 'web')).toMatchObject({ uid: approved.uid, type: 'NodePort', deleting: false });
+      expect(cluster.writes.filter((w) => w.startsWith('delete'))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('retype: changed since the approval: fails, the type stays', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.targets[0]!;
+      const approved = await cluster.createService(lbManifest);
+      await cluster.setServiceType('default', 'web', 'NodePort'); // someone else, since the approval
+      await cluster.setServiceType('default', 'web', 'LoadBalancer');
+      const job = data('retype', { targetType: 'ClusterIP', expectResourceVersion: approved.resourceVersion });
+      await expectChangedSinceApproved(runTeardown(context(job).ctx, s.deps), s);
+      expect((await cluster.getService('default', 'web')).type).toBe('LoadBalancer');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('retype: the Service still in that version: changed', async () => {
+    const s = setup();
+    try {
+      const { cluster } = s.world.targets[0]!;
+      const approved = await cluster.createService(lbManifest);
+      const job = data('retype', { targetType: 'ClusterIP', expectResourceVersion: approved.resourceVersion });
+      const c = context(job);
+      // Changed; the job then waits for AWS to remove the load balancer.
+      await expect(runTeardown(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+      expect(c.state().doneAt.service).toBeDefined();
+      expect((await cluster.getService('default', 'web')).type).toBe('ClusterIP');
     } finally {
       await s.close();
     }

@@ -101,9 +101,14 @@ describe('409 Conflict', () => {
     });
   });
 
-  test('a stale resourceVersion: conflict, try again', () => {
+  test('a stale resourceVersion: conflict, try again; permanent (the same conditional write can never succeed)', () => {
     const out = mapped(apiError(409, status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again')), { ...CREATE, verb: 'patch' });
-    expect(out).toMatchObject({ code: 'conflict', message: 'Service `web` in namespace `payments` was changed by someone else meanwhile; try again.' });
+    expect(out).toMatchObject({ code: 'conflict', message: 'Service `web` in namespace `payments` was changed by someone else meanwhile; try again.', transient: false });
+  });
+
+  test('a failed delete precondition: conflict, permanent', () => {
+    const body = status(409, 'Conflict', 'Operation cannot be fulfilled on services "web": Precondition failed: ResourceVersion in precondition: 41, ResourceVersion in object meta: 42');
+    expect(mapped(apiError(409, body), { ...CREATE, verb: 'delete' })).toMatchObject({ code: 'conflict', transient: false });
   });
 });
 
