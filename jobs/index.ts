@@ -38,6 +38,7 @@ export interface ProbeRates {
 export interface CreateLbJobDepsOptions {
   clusters: ClusterRegistry;
   watch: ServiceWatch;
+  audit: LbJobDeps['audit'];
   resolver: HostnameResolver;
   replies: ChannelMessages;
   /** Exactly-once side effects (the progress message, the endpoint message). */
@@ -75,6 +76,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     board,
     once: opts.once,
     changes: opts.changes,
+    audit: opts.audit,
     watchWakeups,
     probers,
     logger: opts.logger,

@@ -9,8 +9,9 @@
  * or a `SyncLoadBalancerFailed` Event ends the job with PermanentJobError after the message says why.
  */
 import { changeOf, lbJobId, requestIdOf, type LbJobData, type LbStep } from '../src/domain/lb-jobs.js';
-import { asLbJobState, currentStep, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
+import { asLbJobState, currentStep, outcomeSummary, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
 import type { EventView, ServiceView } from '../src/domain/views.js';
+import type { AuditTrail } from '../src/domain/audit-trail.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { ChangeRecord } from '../src/domain/changes.js';
 import type { LatestChanges } from '../src/ports/changes.js';
@@ -36,6 +37,8 @@ export interface LbJobDeps {
   /** The newest change of each Service: a job that is no longer the newest stands down (superseded). */
   changes: LatestChanges;
   watchWakeups: WatchWakeups;
+  /** Where every job's outcome is recorded (once per request, whoever finishes it). */
+  audit: Pick<AuditTrail, 'record'>;
   /** dns: resolving hostnames; elb: the ELB API (rate-limited by AWS); kube: Events from the API server. */
   probers: { dns: Prober; elb: Prober; kube: Prober };
   logger: Logger;
@@ -166,6 +169,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     // wait with it (the board sends it, and flushes what is pending when it closes).
     void show(outcome);
     await tellRequester(outcome);
+    await recordOutcome(outcome);
     log.info({ outcome: outcome.kind }, 'load-balancer job finished');
     return { outcome };
   };
@@ -183,6 +187,23 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
         return ref ?? null;
       })
       .catch((err: unknown) => log.warn({ err }, 'could not tell the requester how the job ended'));
+  };
+  /** The job's outcome in the audit trail, once (a job finished again after a takeover records nothing new). */
+  const recordOutcome = async (outcome: LbOutcome): Promise<void> => {
+    await deps.once
+      .run(onceKey(ctx, 'audit'), async () => {
+        await deps.audit.record({
+          action: 'job',
+          userId: data.requester.userId,
+          cluster: data.cluster,
+          namespace: data.namespace,
+          service: data.name,
+          result: `${changeOf(data)}: ${outcomeSummary(outcome)}`,
+          jobId: ctx.id,
+        });
+        return true;
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not record the job\'s outcome in the audit trail'));
   };
   const fail = async (outcome: LbOutcome, message: string): Promise<never> => {
     await finish(outcome);

@@ -48,6 +48,26 @@ export type LbOutcome =
   /** Provisioning: the Service was deleted (or replaced) while the job worked: nothing left to do. */
   | { kind: 'service-gone' };
 
+/** How a job ended, in a few plain words (the audit trail's result). */
+export function outcomeSummary(outcome: LbOutcome): string {
+  switch (outcome.kind) {
+    case 'ready':
+      return `ready at ${outcome.endpoints.map((e) => `${e.host}:${e.port}`).join(', ') || 'its load balancer'}`;
+    case 'deleted':
+      return 'load balancer deleted';
+    case 'failed':
+      return `failed at step ${outcome.stuckAt}: ${outcome.reason}${outcome.event ? ` (${outcome.event.reason}: ${outcome.event.message})` : ''}`;
+    case 'orphan':
+      return `gave up waiting: load balancer ${outcome.loadBalancer} may be left behind, still costing money`;
+    case 'cancelled':
+      return 'cancelled';
+    case 'superseded':
+      return `superseded by ${outcome.by.jobId ?? outcome.by.change}`;
+    case 'service-gone':
+      return 'the Service was deleted meanwhile';
+  }
+}
+
 type StepStatus = 'done' | 'running' | 'pending' | 'stuck';
 
 export interface StepView {
