@@ -1,11 +1,13 @@
 /**
- * The Redis ApprovalStore passes its port's contract on the real Redis, each test under a key prefix of
- * its own, every key removed afterwards; and the keys are laid out as the adapter says.
+ * The Redis ApprovalStore and AuditLog pass their ports' contracts on the real Redis, each test under a
+ * key prefix of its own, every key removed afterwards; and the keys are laid out as the adapters say.
  */
 import { Redis } from 'ioredis';
 import type { ApprovalRequest } from '../../src/domain/approvals.js';
 import { createRedisApprovalStore } from '../../src/adapters/redis/approvals.js';
+import { createRedisAuditLog } from '../../src/adapters/redis/audit.js';
 import { approvalStoreContract } from '../contract/approval-store.contract.js';
+import { auditLogContract } from '../contract/audit-log.contract.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -27,7 +29,14 @@ approvalStoreContract('Redis', ({ retentionMs }) => {
   return Promise.resolve({ store: store!, peers, teardown: () => cleanUp(prefix, clients) });
 });
 
-describe('Redis approval keys', () => {
+auditLogContract('Redis', async ({ maxEntries }) => {
+  const prefix = newPrefix();
+  const redis = new Redis(REDIS_URL);
+  const [, nodeSize] = (await redis.config('GET', 'stream-node-max-entries')) as [string, string];
+  return { log: createRedisAuditLog(redis, { prefix, maxEntries }), capSlack: Number(nodeSize), teardown: () => cleanUp(prefix, [redis]) };
+});
+
+describe('Redis approval and audit keys', () => {
   const prefix = newPrefix();
   const redis = new Redis(REDIS_URL);
   afterAll(() => cleanUp(prefix, [redis]));
@@ -58,5 +67,13 @@ describe('Redis approval keys', () => {
       expect(ttl).toBeLessThanOrEqual(3_600_000);
     }
     expect(await redis.exists(`${prefix}:approvals:{a}:pending`)).toBe(0);
+  });
+
+  test('the audit log is one stream, each entry one `entry` field holding its JSON', async () => {
+    const log = createRedisAuditLog(redis, { prefix, maxEntries: 10 });
+    await log.append({ at: 1, action: 'change', userId: 'U1', result: 'ok' });
+    expect(await redis.type(`${prefix}:audit`)).toBe('stream');
+    const [[, fields]] = (await redis.xrange(`${prefix}:audit`, '-', '+')) as [[string, string[]]];
+    expect(fields).toEqual(['entry', JSON.stringify({ at: 1, action: 'change', userId: 'U1', result: 'ok' })]);
   });
 });
