@@ -1,0 +1,185 @@
+/**
+ * ApprovalStore on Redis. Every key of the store carries the hash tag `{a}`, so that a Redis Cluster keeps
+ * them in one slot and each Lua script below touches one slot only:
+ *
+ * - `${prefix}:approvals:{a}:req:<id>` — a hash per request: `request` (the request as created, JSON,
+ *   exactly as given), `status`, and what happened since: `decidedBy`, `decidedAt`, `reason` and `message`
+ *   (a MessageRef as JSON). Those fields override the JSON's. Pending requests have no expiry; a decided
+ *   one expires `retentionMs` after its decision.
+ * - `${prefix}:approvals:{a}:pending` — a sorted set of the pending requests' ids, scored by `expiresAt`.
+ *
+ * The request stays a string that Lua never decodes: Redis's cjson would turn `[]` into `{}` and keep
+ * only 14 significant digits of a number. Each change (create, decide, expire, setMessage) is one script;
+ * nothing is read in JavaScript and then written.
+ *
+ * The sweep and the listing build a request's key from its id inside the script (the id is only known
+ * there), as BullMQ's scripts do: the keys share the `{a}` tag of the declared key, so they are local to
+ * the node that runs the script.
+ */
+import type { ApprovalDecision, ApprovalRequest, ApprovalStatus } from '../../domain/approvals.js';
+import { BotError } from '../../domain/errors.js';
+import type { ApprovalStore } from '../../ports/approvals.js';
+
+/** The Redis commands the store uses (an ioredis client fits). */
+export interface ApprovalsRedis {
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  hgetall(key: string): Promise<Record<string, string>>;
+}
+
+export interface RedisApprovalStoreOptions {
+  /** Key prefix (REDIS_PREFIX). */
+  prefix: string;
+  /** How long a decided request is kept after its decision. Default 7 days. */
+  retentionMs?: number;
+}
+
+/** Requests one sweep script expires at most (a call runs as many as it takes). */
+const SWEEP_BATCH = 100;
+/** Sweep scripts one expireDue call runs at most: SWEEP_BATCH × this many requests. */
+const SWEEP_ROUNDS = 100;
+
+/**
+ * KEYS[1] the request's key, KEYS[2] the pending set; ARGV[1] the id, ARGV[2] its expiresAt, ARGV[3] the
+ * request (JSON). Returns 1 when it kept the request, 0 when the id exists already.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'request', ARGV[3], 'status', 'pending')
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+`;
+
+/**
+ * KEYS[1] the request's key, KEYS[2] the pending set; ARGV[1] the id, ARGV[2] the retention (ms), ARGV[3…]
+ * the decision's fields and values (status, decidedAt, decidedBy?, reason?). If the request is pending:
+ * sets them, removes the id from the pending set, expires the key after the retention and returns
+ * {1, fields}. Otherwise returns {0, fields} as they are ({0} for an unknown id).
+ */
+const DECIDE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0} end
+if status ~= 'pending' then return {0, redis.call('HGETALL', KEYS[1])} end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {1, redis.call('HGETALL', KEYS[1])}
+`;
+
+/**
+ * KEYS[1] the pending set; ARGV[1] the requests' key prefix (`…:{a}:req:`), ARGV[2] now, ARGV[3] at most
+ * this many, ARGV[4] the retention (ms). Takes the ids due at `now` (expiresAt ≤ now, soonest first) out
+ * of the pending set, moves each request still pending to `expired` (decidedAt = now) with the retention,
+ * and returns {ids taken, {fields of each request expired}}: a request taken by one sweep is gone from the
+ * set for every other.
+ */
+const SWEEP = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local expired = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local key = ARGV[1] .. id
+  if redis.call('HGET', key, 'status') == 'pending' then
+    redis.call('HSET', key, 'status', 'expired', 'decidedAt', ARGV[2])
+    redis.call('PEXPIRE', key, ARGV[4])
+    expired[#expired + 1] = redis.call('HGETALL', key)
+  end
+end
+return {#ids, expired}
+`;
+
+/** KEYS[1] the request's key; ARGV[1] the message (JSON). Sets it if the request exists (1), else nothing (0). */
+const SET_MESSAGE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'message', ARGV[1])
+return 1
+`;
+
+/** KEYS[1] the pending set; ARGV[1] the requests' key prefix. The fields of every pending request. */
+const LIST_PENDING = `
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local fields = redis.call('HGETALL', ARGV[1] .. id)
+  if #fields > 0 then out[#out + 1] = fields end
+end
+return out
+`;
+
+/** A request from its hash's fields (HGETALL's object, or the flat list a script returns). */
+function fromFields(fields: Record<string, string> | string[]): ApprovalRequest | undefined {
+  const f = Array.isArray(fields) ? pairs(fields) : fields;
+  if (f.request === undefined) return undefined;
+  const request = JSON.parse(f.request) as ApprovalRequest;
+  if (f.status !== undefined) request.status = f.status as ApprovalStatus;
+  if (f.decidedBy !== undefined) request.decidedBy = f.decidedBy;
+  if (f.decidedAt !== undefined) request.decidedAt = Number(f.decidedAt);
+  if (f.reason !== undefined) request.reason = f.reason;
+  if (f.message !== undefined) request.message = JSON.parse(f.message) as ApprovalRequest['message'];
+  return request;
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+/** The hash fields a decision sets. */
+function decisionFields(decision: ApprovalDecision): string[] {
+  const fields = ['status', decision.status, 'decidedAt', String(decision.at)];
+  if (decision.status !== 'expired') fields.push('decidedBy', decision.by);
+  if ((decision.status === 'approved' || decision.status === 'rejected') && decision.reason !== undefined) fields.push('reason', decision.reason);
+  return fields;
+}
+
+/** Pending requests oldest first (by createdAt, then id). */
+const byAge = (a: ApprovalRequest, b: ApprovalRequest) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisApprovalStoreOptions): ApprovalStore {
+  const ttl = Math.max(1, Math.round(options.retentionMs ?? 7 * 24 * 3600_000));
+  const base = `${options.prefix}:approvals:{a}`;
+  const reqPrefix = `${base}:req:`;
+  const pending = `${base}:pending`;
+  const keyOf = (id: string) => `${reqPrefix}${id}`;
+
+  return {
+    async create(request) {
+      if (request.status !== 'pending') throw new BotError('invalid', `Approval request ${request.id} is ${request.status}: only a pending request can be created.`);
+      const created = await redis.eval(CREATE, 2, keyOf(request.id), pending, request.id, request.expiresAt, JSON.stringify(request));
+      if (Number(created) !== 1) throw new BotError('already_exists', `Approval request ${request.id} exists already.`);
+    },
+
+    async get(id) {
+      return fromFields(await redis.hgetall(keyOf(id)));
+    },
+
+    async listPending() {
+      const all = (await redis.eval(LIST_PENDING, 1, pending, reqPrefix)) as string[][];
+      return all
+        .map((fields) => fromFields(fields))
+        .filter((r): r is ApprovalRequest => r?.status === 'pending')
+        .sort(byAge);
+    },
+
+    async decide(id, decision) {
+      const [changed, fields] = (await redis.eval(DECIDE, 2, keyOf(id), pending, id, ttl, ...decisionFields(decision))) as [number, string[]?];
+      return { changed: changed === 1, request: fields ? fromFields(fields) : undefined };
+    },
+
+    async expireDue(now) {
+      const expired: ApprovalRequest[] = [];
+      for (let round = 0; round < SWEEP_ROUNDS; round++) {
+        const [taken, batch] = (await redis.eval(SWEEP, 1, pending, reqPrefix, now, SWEEP_BATCH, ttl)) as [number, string[][]];
+        for (const fields of batch) {
+          const request = fromFields(fields);
+          if (request) expired.push(request);
+        }
+        if (taken < SWEEP_BATCH) break;
+      }
+      return expired;
+    },
+
+    async setMessage(id, message) {
+      await redis.eval(SET_MESSAGE, 1, keyOf(id), JSON.stringify({ channel: message.channel, ts: message.ts }));
+    },
+  };
+}
