@@ -65,11 +65,24 @@ export function auditLogContract(label: string, make: MakeAuditLog): void {
       await appendAll(log, entries);
       const newestFirst = [...entries].reverse();
       expect(await log.recent({ limit: 100, service: 'api' })).toStrictEqual(newestFirst.filter((e) => e.service === 'api'));
-      expect(await log.recent({ limit: 100, userId: 'U2' })).toStrictEqual(newestFirst.filter((e) => e.userId === 'U2'));
-      expect(await log.recent({ limit: 100, service: 'db', userId: 'U1' })).toStrictEqual(newestFirst.filter((e) => e.service === 'db' && e.userId === 'U1'));
+      expect(await log.recent({ limit: 100, user: 'U2' })).toStrictEqual(newestFirst.filter((e) => e.userId === 'U2'));
+      expect(await log.recent({ limit: 100, service: 'db', user: 'U1' })).toStrictEqual(newestFirst.filter((e) => e.service === 'db' && e.userId === 'U1'));
       expect(await log.recent({ limit: 2, service: 'web' })).toStrictEqual(newestFirst.filter((e) => e.service === 'web').slice(0, 2));
-      expect(await log.recent({ limit: 5, userId: 'U3' })).toStrictEqual([entries[30]]);
+      expect(await log.recent({ limit: 5, user: 'U3' })).toStrictEqual([entries[30]]);
       expect(await log.recent({ limit: 5, service: 'nothing' })).toEqual([]);
+    });
+
+    test('--user matches a user ID exactly, or a user name whatever its case', async () => {
+      const log = await use();
+      const jane = entry(0, { userId: 'U0JANE', userName: 'Jane.Doe' });
+      const other = entry(1, { userId: 'U0BOB', userName: 'bob' });
+      const nameless = entry(2, { userId: 'U0ANON' });
+      await appendAll(log, [jane, other, nameless]);
+      expect(await log.recent({ limit: 10, user: 'jane.doe' })).toStrictEqual([jane]);
+      expect(await log.recent({ limit: 10, user: 'U0JANE' })).toStrictEqual([jane]);
+      expect(await log.recent({ limit: 10, user: 'u0jane' })).toEqual([]);
+      expect(await log.recent({ limit: 10, user: 'U0ANON' })).toStrictEqual([nameless]);
+      expect(await log.recent({ limit: 10, user: 'jane' })).toEqual([]);
     });
 
     test('a match under many newer entries that do not match is still found', async () => {
@@ -77,7 +90,7 @@ export function auditLogContract(label: string, make: MakeAuditLog): void {
       await log.append(entry(0, { service: 'rare', userId: 'U9' }));
       await appendAll(log, Array.from({ length: 1100 }, (_, i) => entry(i + 1)));
       expect(await log.recent({ limit: 10, service: 'rare' })).toStrictEqual([entry(0, { service: 'rare', userId: 'U9' })]);
-      expect(await log.recent({ limit: 10, userId: 'U9' })).toHaveLength(1);
+      expect(await log.recent({ limit: 10, user: 'U9' })).toHaveLength(1);
     });
 
     test('the log keeps about maxEntries: the newest ones', async () => {

@@ -3,6 +3,7 @@
  * exactly (the Redis stream keeps about as many). Entries go in and come out as copies,
  * through JSON as in Redis.
  */
+import { matchesAuditQuery } from '../../domain/audit-query.js';
 import type { AuditEntry, AuditLog } from '../../ports/audit.js';
 
 export interface MemoryAuditLogOptions {
@@ -23,11 +24,11 @@ export function createMemoryAuditLog(options: MemoryAuditLogOptions): AuditLog {
       return Promise.resolve();
     },
 
-    recent({ limit, service, userId }) {
+    recent({ limit, service, user }) {
       const found: AuditEntry[] = [];
       for (let i = entries.length - 1; i >= 0 && found.length < limit; i--) {
         const entry = entries[i]!;
-        if ((service === undefined || entry.service === service) && (userId === undefined || entry.userId === userId)) found.push(copy(entry));
+        if (matchesAuditQuery(entry, { ...(service === undefined ? {} : { service }), ...(user === undefined ? {} : { user }) })) found.push(copy(entry));
       }
       return Promise.resolve(found);
     },

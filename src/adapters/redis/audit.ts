@@ -5,6 +5,7 @@
  * stream-node-max-entries). `recent` reads newest first with XREVRANGE, a page at a time, until it has
  * found `limit` matching entries or has read as many entries as the stream holds.
  */
+import { matchesAuditQuery } from '../../domain/audit-query.js';
 import type { AuditEntry, AuditLog } from '../../ports/audit.js';
 
 /** The Redis commands the log uses (an ioredis client fits). */
@@ -39,9 +40,9 @@ export function createRedisAuditLog(redis: AuditRedis, options: RedisAuditLogOpt
       await redis.xadd(key, 'MAXLEN', '~', options.maxEntries, '*', 'entry', JSON.stringify(entry));
     },
 
-    async recent({ limit, service, userId }) {
+    async recent({ limit, service, user }) {
       const found: AuditEntry[] = [];
-      const filtered = service !== undefined || userId !== undefined;
+      const filtered = service !== undefined || user !== undefined;
       let end = '+';
       let scanned = 0;
       const want = Math.floor(limit);
@@ -50,7 +51,7 @@ export function createRedisAuditLog(redis: AuditRedis, options: RedisAuditLogOpt
         const page = await redis.xrevrange(key, end, '-', 'COUNT', count);
         for (const [, fields] of page) {
           const entry = entryOf(fields);
-          if (entry && (service === undefined || entry.service === service) && (userId === undefined || entry.userId === userId)) {
+          if (entry && matchesAuditQuery(entry, { ...(service === undefined ? {} : { service }), ...(user === undefined ? {} : { user }) })) {
             found.push(entry);
             if (found.length === want) break;
           }

@@ -1,0 +1,77 @@
+/**
+ * Approval requests and the audit log on Redis, as the composition root takes them: one connection of
+ * their own that fails fast (no offline queue, a deadline per call), so that a Redis that is down answers
+ * "svcbot cannot reach Redis" at once — a BotError marked transient — instead of leaving an approval
+ * hanging; ioredis reconnects in the background and the next call works once Redis is back.
+ */
+import { Redis } from 'ioredis';
+import { BotError } from '../../domain/errors.js';
+import type { ApprovalStore } from '../../ports/approvals.js';
+import type { AuditLog } from '../../ports/audit.js';
+import type { Logger } from '../../ports/logger.js';
+import { createRedisApprovalStore } from './approvals.js';
+import { createRedisAuditLog } from './audit.js';
+
+export interface RedisGovernanceOptions {
+  redisUrl: string;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  /** About this many audit entries are kept. */
+  maxAuditEntries: number;
+  logger: Logger;
+  /** The longest one call waits for Redis (ms). Default 2 s. */
+  callTimeoutMs?: number;
+}
+
+export interface RedisGovernance {
+  approvals: ApprovalStore;
+  audit: AuditLog;
+  close(): Promise<void>;
+}
+
+const UNAVAILABLE = 'svcbot cannot reach Redis, where it keeps approval requests and the audit log — try again shortly.';
+
+/** Every method of `target`, each failure that is not already a BotError turned into a transient `queue_unavailable`. */
+function failingFast<T extends object>(target: T, timeoutMs: number): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value !== 'function') continue;
+    wrapped[name] = async (...args: unknown[]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([(value as (...a: unknown[]) => Promise<unknown>).apply(target, args), deadline]);
+      } catch (err) {
+        if (err instanceof BotError) throw err;
+        throw new BotError('queue_unavailable', UNAVAILABLE, { cause: err, transient: true });
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+export function createRedisGovernance(options: RedisGovernanceOptions): RedisGovernance {
+  const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 500, lazyConnect: false });
+  let reported = false;
+  redis.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    options.logger.warn({ err }, 'approvals and audit: Redis connection error (reconnecting)');
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  const timeoutMs = options.callTimeoutMs ?? 2000;
+  return {
+    approvals: failingFast(createRedisApprovalStore(redis, { prefix: options.prefix }), timeoutMs),
+    audit: failingFast(createRedisAuditLog(redis, { prefix: options.prefix, maxEntries: options.maxAuditEntries }), timeoutMs),
+    async close() {
+      redis.disconnect();
+      await Promise.resolve();
+    },
+  };
+}
