@@ -1,9 +1,9 @@
 /**
  * What each setting accepts: one parser per kind of value (token, URL, port, duration, DNS server,
- * cluster name, …). A parser returns the value or a problem ("must …") that never echoes the input,
+ * cluster name, Slack ID, namespace, …). A parser returns the value or a problem ("must …") that never echoes the input,
  * so a secret cannot leak through a message; `undefined` means "not set" (missing, null or, for most,
  * empty), and `fieldWithDefault` turns that into the default the settings table states. `field` wraps
- * a parser as a zod schema for src/config/schema.ts.
+ * a parser as a zod schema for src/config/schema.ts and src/config/policy.ts.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -45,6 +45,10 @@ export function fieldWithDefault<T>(key: SettingKey, parse: (value: unknown) => 
     return r.ok ? ok(r.value ?? fallback) : r;
   });
 }
+
+/** zod params: a mapping or a list of the wrong type is "must be a mapping" / "must be a list". */
+export const mapping = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a mapping' : undefined) };
+export const list = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a list' : undefined) };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -232,8 +236,11 @@ export function clusterName(value: unknown): Parsed<string | undefined> {
   return optionalText(value, (s) => (isClusterName(s) ? undefined : CLUSTER_NAME_HELP));
 }
 
+/** An AWS region's name (also a key of the price table). */
+export const isRegion = (s: string) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s);
+
 export function region(value: unknown): Parsed<string | undefined> {
-  return optionalText(value, (s) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s) ? undefined : 'must be an AWS region like us-east-1'));
+  return optionalText(value, (s) => (isRegion(s) ? undefined : 'must be an AWS region like us-east-1'));
 }
 
 const LABEL_HELP =
@@ -251,4 +258,71 @@ export function requiredLabel(value: unknown): Parsed<string> {
 /** A kubeconfig context: any text. */
 export function context(value: unknown): Parsed<string | undefined> {
   return optionalText(value, () => undefined);
+}
+
+/** `true` or `false`, in any case; YAML booleans too. */
+export function boolean(value: unknown): Parsed<boolean | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (typeof value === 'boolean') return ok(value);
+  if (typeof value === 'string') {
+    const s = value.trim().toLowerCase();
+    if (s === '') return ok(undefined);
+    if (s === 'true' || s === 'false') return ok(s === 'true');
+  }
+  return bad('must be true or false');
+}
+
+/** One entry of a list: a non-empty string that `valid` accepts, trimmed. */
+function entry(valid: (s: string) => boolean, help: string) {
+  return (value: unknown): Parsed<string> => {
+    const s = typeof value === 'string' ? value.trim() : undefined;
+    return s !== undefined && s !== '' && valid(s) ? ok(s) : bad(help);
+  };
+}
+
+// Slack IDs: a letter saying what the ID is (U/W a user, S a user group, C/G a channel), then
+// uppercase letters and digits.
+const isUserId = (s: string) => /^[UW][A-Z0-9]{1,31}$/.test(s);
+/** A user group's ID, as opposed to a user's: approvers are either. */
+export const isGroupId = (s: string) => /^S[A-Z0-9]{1,31}$/.test(s);
+const isChannelId = (s: string) => /^[CG][A-Z0-9]{1,31}$/.test(s);
+
+export const slackUserId = entry(isUserId, 'must be a Slack user ID like U024BE7LH (U or W, then uppercase letters and digits; not a name)');
+export const slackGroupId = entry(isGroupId, 'must be a Slack user-group ID like S0614TZR7 (S, then uppercase letters and digits; not a @handle)');
+export const approverId = entry(
+  (s) => isUserId(s) || isGroupId(s),
+  'must be a Slack user ID like U024BE7LH or user-group ID like S0614TZR7 (U, W or S, then uppercase letters and digits; not a name)',
+);
+
+const CHANNEL_HELP = 'must be a Slack channel ID like C024BE91L (C or G, then uppercase letters and digits; not a #name)';
+export const slackChannelId = entry(isChannelId, CHANNEL_HELP);
+
+/** A channel ID setting: not set, or a channel ID. */
+export function channel(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (isChannelId(s) ? undefined : CHANNEL_HELP));
+}
+
+/** A Kubernetes namespace's name: a DNS label. */
+export const namespace = entry(
+  isLabel,
+  "must be a namespace name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+);
+
+const ruleNameEntry = entry(
+  (s) => /^[a-z0-9][a-z0-9-]{0,62}$/.test(s),
+  "must be 1-63 characters: lowercase letters, digits and '-', starting with a letter or digit (like ops-only)",
+);
+
+/** A policy rule's name: named in refusals ("refused by rule NAME"), and required. */
+export function ruleName(value: unknown): Parsed<string> {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return bad('is required');
+  return ruleNameEntry(value);
+}
+
+/** A word a rule names (a subcommand, a cluster): any text here; which words are known is checked with the rest of the policy. */
+export const word = (help: string) => entry(() => true, help);
+
+/** A price in US dollars an hour. */
+export function hourlyUsd(value: unknown): Parsed<number> {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? ok(value) : bad('must be a positive number of US dollars an hour, like 0.025');
 }

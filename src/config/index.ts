@@ -8,8 +8,9 @@
  * Secret values (Slack tokens, the signing secret, the Redis URL) are never echoed in messages.
  *
  * The parts: settings.ts (the settings table: env name, YAML key, default, secret), fields.ts (what
- * each setting accepts), schema.ts (the zod schema and the rules across clusters), yaml.ts (the file,
- * with line numbers), types.ts (`Config`). This file merges the sources and words the problems.
+ * each setting accepts), schema.ts (the zod schema and the rules across clusters), policy.ts (the
+ * policy, audit and cost settings and the rules across them), yaml.ts (the file, with line numbers),
+ * types.ts (`Config`). This file merges the sources and words the problems.
  */
 import { didYouMean } from '../domain/suggest.js';
 import { isPlainObject } from './fields.js';
@@ -103,13 +104,37 @@ function describeValue(v: unknown): string {
   return describeType(v);
 }
 
-const CONTAINERS = new Set(['slack', 'jobs', 'clusters', 'dnsServers']);
+/** Keys of mappings and lists: a value of the wrong type is described, not echoed. */
+const CONTAINERS = new Set([
+  'slack',
+  'jobs',
+  'clusters',
+  'dnsServers',
+  'policy',
+  'rules',
+  'protectedNamespaces',
+  'approval',
+  'approvers',
+  'needs',
+  'allow',
+  'deny',
+  'users',
+  'groups',
+  'channels',
+  'namespaces',
+  'audit',
+  'costs',
+  'elbHourlyUsd',
+]);
+
+/** Lists of mappings: an entry of the wrong type is described, not echoed (the entries of other lists are plain values). */
+const MAPPING_LISTS = new Set(['clusters', 'policy.rules']);
 
 /** " (got ...)": the value for plain settings, only its type for containers, nothing for secrets. */
 function gotSuffix(keys: readonly PropertyKey[], value: unknown): string {
   if (value === undefined) return '';
   const last = keys[keys.length - 1];
-  const leaf = (typeof last === 'string' && !CONTAINERS.has(last)) || (typeof last === 'number' && keys[0] === 'dnsServers');
+  const leaf = typeof last === 'string' ? !CONTAINERS.has(last) : typeof last === 'number' && !MAPPING_LISTS.has(formatPath(keys.slice(0, -1)));
   if (!leaf) return ` (got ${describeType(value)})`;
   if (typeof last === 'string' && SECRET_KEYS.has(keys.join('.'))) return '';
   return ` (got ${describeValue(value)})`;

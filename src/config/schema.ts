@@ -1,7 +1,8 @@
 /**
  * The configuration schema: the raw settings in their YAML shape (the environment already merged
  * in, see src/config/index.ts) -> zod, field by field with the parsers of src/config/fields.ts ->
- * the rules across clusters -> `toConfig`, which builds the `Config` the rest of svcbot sees.
+ * the rules across clusters and the policy's (src/config/policy.ts) -> `toConfig`, which builds the
+ * `Config` the rest of svcbot sees.
  * Unknown keys are problems (strict objects), so a typo in the YAML file does not go unnoticed.
  */
 import { z } from 'zod';
@@ -19,7 +20,9 @@ import {
   isLabel,
   isPlainObject,
   kubeconfig,
+  list,
   logLevel,
+  mapping,
   port,
   redisPrefix,
   redisUrl,
@@ -28,10 +31,8 @@ import {
   secretText,
   token,
 } from './fields.js';
+import { DEFAULT_PRICES, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
 import type { ClusterConfig, Config } from './types.js';
-
-const mapping = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a mapping' : undefined) };
-const list = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a list' : undefined) };
 
 const clusterEntrySchema = z.strictObject(
   {
@@ -86,17 +87,32 @@ const rawSchema = z.strictObject(
     clusterName: field(clusterName),
     awsRegion: field(region),
     clusters: z.array(clusterEntrySchema, list).min(1, 'must list at least one cluster (or leave it out for the default one)').optional(),
+    policy: policySchema.prefault(() => ({})),
+    audit: auditSchema.prefault(() => ({})),
+    costs: costsSchema.prefault(() => ({})),
   },
   mapping,
 );
 
+/** The mappings in the configuration, by where they are (`[]` for any entry of a list). */
+const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
+  '': rawSchema,
+  slack: slackSchema,
+  jobs: jobsSchema,
+  'clusters[]': clusterEntrySchema,
+  policy: policySchema,
+  'policy.rules[]': ruleSchema,
+  'policy.approval': approvalSchema,
+  'policy.approval.needs': needsSchema,
+  audit: auditSchema,
+  costs: costsSchema,
+};
+
 /** The keys a mapping at `keys` may hold (for "did you mean" on an unknown one). */
 export function knownKeys(keys: readonly PropertyKey[]): string[] {
-  if (keys.length === 0) return Object.keys(rawSchema.shape);
-  if (keys.length === 1 && keys[0] === 'slack') return Object.keys(slackSchema.shape);
-  if (keys.length === 1 && keys[0] === 'jobs') return Object.keys(jobsSchema.shape);
-  if (keys.length === 2 && keys[0] === 'clusters') return Object.keys(clusterEntrySchema.shape);
-  return [];
+  const where = keys.map((k) => (typeof k === 'number' ? '[]' : `.${String(k)}`)).join('').replace(/^\./, '');
+  const schema = MAPPINGS[where];
+  return schema ? Object.keys(schema.shape) : [];
 }
 
 const DEFAULT_CLUSTER_NAME = defaultValue('clusterName', clusterName);
@@ -197,8 +213,28 @@ function checkClusters(value: unknown, ctx: z.RefinementCtx): void {
   });
 }
 
+/**
+ * The names of the configured clusters, for the policy's rules; undefined when a cluster setting failed
+ * its own check (that problem is reported, and an "unknown cluster" in a rule would only follow from it).
+ */
+function clusterNames(value: Record<string, unknown>): string[] | undefined {
+  if (value.clusters === undefined) {
+    if (value.clusterName !== undefined && typeof value.clusterName !== 'string') return undefined;
+    return resolveClusters({ kubeconfig: undefined, clusterName: value.clusterName, awsRegion: undefined }).map((c) => c.name);
+  }
+  if (!Array.isArray(value.clusters)) return undefined;
+  const names = (value.clusters as unknown[]).map((c) => (isPlainObject(c) && typeof c.name === 'string' ? c.name : undefined));
+  return names.length > 0 && names.every((n) => n !== undefined) ? names : undefined;
+}
+
+/** The rules across settings: the clusters', then the policy's. */
+function checkAcross(value: unknown, ctx: z.RefinementCtx): void {
+  checkClusters(value, ctx);
+  if (isPlainObject(value)) checkPolicy(value.policy, clusterNames(value), ctx);
+}
+
 /** The configuration schema: raw settings (YAML shape, env already merged in) -> RawConfig. */
-export const configSchema = rawSchema.superRefine(checkClusters, { when: () => true });
+export const configSchema = rawSchema.superRefine(checkAcross, { when: () => true });
 
 /** The `Config` of valid raw settings (not yet frozen). */
 export function toConfig(raw: RawConfig, configFile: string | undefined): Config {
@@ -232,6 +268,9 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
     clusterName: raw.clusterName ?? DEFAULT_CLUSTER_NAME,
     awsRegion: raw.awsRegion,
     clusters: clusters as [ClusterConfig, ...ClusterConfig[]],
+    policy: toPolicy(raw.policy),
+    audit: { channel: raw.audit.channel, maxEntries: raw.audit.maxEntries },
+    costs: { elbHourlyUsd: { ...(raw.costs.elbHourlyUsd ?? DEFAULT_PRICES) } },
     configFile,
   };
 }

@@ -48,6 +48,18 @@ export const SETTINGS = Object.freeze([
   { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '500', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
   { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
   { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },
+  { env: 'SVCBOT_APPROVERS', yaml: 'policy.approval.approvers', default: '(anyone but the requester)', secret: false, list: true, meaning: 'Slack user and user-group IDs who may approve' },
+  { env: 'SVCBOT_APPROVAL_CHANNEL', yaml: 'policy.approval.channel', default: "(the command's channel)", secret: false, meaning: 'Channel ID approval requests are posted in' },
+  { env: 'SVCBOT_SELF_APPROVAL', yaml: 'policy.approval.selfApproval', default: 'false', secret: false, meaning: 'Whether requesters may approve their own requests' },
+  { env: 'SVCBOT_APPROVAL_TTL', yaml: 'policy.approval.ttl', default: '1h', secret: false, meaning: 'An approval request not decided within this long expires' },
+  { env: undefined, yaml: 'policy.approval.needs.createLoadBalancer', default: 'true', secret: false, meaning: 'Creating a load balancer needs approval' },
+  { env: undefined, yaml: 'policy.approval.needs.deleteLoadBalancer', default: 'true', secret: false, meaning: 'Deleting a LoadBalancer Service needs approval' },
+  { env: undefined, yaml: 'policy.approval.needs.deleteNodePort', default: 'true', secret: false, meaning: 'Deleting a NodePort Service needs approval' },
+  { env: 'SVCBOT_PROTECTED_NAMESPACES', yaml: 'policy.protectedNamespaces', default: '(kube-system, kube-public, kube-node-lease)', secret: false, list: true, meaning: 'Namespaces where svcbot makes no changes, added to the built-in ones' },
+  { env: undefined, yaml: 'policy.rules', default: '(none)', secret: false, meaning: 'Who may do what, where' },
+  { env: 'SVCBOT_AUDIT_CHANNEL', yaml: 'audit.channel', default: '(none)', secret: false, meaning: 'Channel ID audit log entries are posted in' },
+  { env: undefined, yaml: 'audit.maxEntries', default: '10000', secret: false, meaning: 'The audit log keeps at most this many entries' },
+  { env: undefined, yaml: 'costs.elbHourlyUsd', default: '(us-east-1: 0.025)', secret: false, meaning: 'USD an hour of a classic ELB, by region, for cost estimates' },
 ] as const satisfies readonly SettingInfo[]);
 
 /** A setting's dotted YAML key; the compiler checks the keys the schema names against the table. */

@@ -3,6 +3,8 @@
  * built by `loadConfig` (src/config/index.ts) from the settings in src/config/settings.ts. Types
  * only; what each setting accepts is in src/config/fields.ts, how they fit together in schema.ts.
  */
+import type { PriceTable } from '../domain/approvals.js';
+import type { Policy } from '../domain/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -71,6 +73,20 @@ interface JobsConfig {
   readonly elbCallsPerSecond: number;
 }
 
+/** The audit log of changes, approvals and refusals. */
+interface AuditConfig {
+  /** Channel ID each entry is also posted in; undefined = none. */
+  readonly channel: string | undefined;
+  /** The log keeps at most this many entries. */
+  readonly maxEntries: number;
+}
+
+/** What things cost, for the estimate in approval requests. */
+interface CostsConfig {
+  /** USD an hour of a classic ELB, by region; a region not listed is estimated at us-east-1's price. */
+  readonly elbHourlyUsd: PriceTable;
+}
+
 export interface Config {
   readonly slack: SlackConfig;
   readonly jobs: JobsConfig;
@@ -93,6 +109,10 @@ export interface Config {
   readonly awsRegion: string | undefined;
   /** Non-empty; the first is the default cluster. */
   readonly clusters: readonly [ClusterConfig, ...ClusterConfig[]];
+  /** Who may do what, what needs approval and who may approve (the built-in protected namespaces always included). */
+  readonly policy: Policy;
+  readonly audit: AuditConfig;
+  readonly costs: CostsConfig;
   /** The YAML file the configuration was read from, if any. */
   readonly configFile: string | undefined;
 }

@@ -33,6 +33,18 @@ describe('loadConfig defaults', () => {
       clusterName: 'kubernetes',
       awsRegion: undefined,
       clusters: [{ name: 'kubernetes', context: undefined, kubeconfig: undefined, region: undefined, clusterName: 'kubernetes' }],
+      policy: {
+        rules: [],
+        protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+        approval: {
+          needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true },
+          approvers: { users: [], groups: [] },
+          selfApproval: false,
+          ttlMs: 3_600_000,
+        },
+      },
+      audit: { channel: undefined, maxEntries: 10_000 },
+      costs: { elbHourlyUsd: { 'us-east-1': 0.025 } },
       configFile: undefined,
     });
   });

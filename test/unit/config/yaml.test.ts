@@ -30,6 +30,26 @@ jobs:
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
   elbCallsPerSecond: 10
+policy:
+  rules:
+    - name: no-deletes
+      deny: [delete]
+  protectedNamespaces: [payments]
+  approval:
+    approvers: [U024BE7LH, S0614TZR7]
+    channel: C024BE91L
+    selfApproval: true
+    ttl: 30m
+    needs:
+      createLoadBalancer: true
+      deleteLoadBalancer: true
+      deleteNodePort: false
+audit:
+  channel: G012AB3CD
+  maxEntries: 500
+costs:
+  elbHourlyUsd:
+    eu-west-1: 0.028
 `;
 
   it('reads every setting from the file', () => {
@@ -65,6 +85,19 @@ jobs:
       clusterName: 'shared',
       awsRegion: 'eu-west-1',
       clusters: [{ name: 'shared', context: undefined, kubeconfig: '/etc/kube/config', region: 'eu-west-1', clusterName: 'shared' }],
+      policy: {
+        rules: [{ name: 'no-deletes', effect: 'deny', subcommands: ['delete'] }],
+        protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'payments'],
+        approval: {
+          needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: false },
+          approvers: { users: ['U024BE7LH'], groups: ['S0614TZR7'] },
+          selfApproval: true,
+          ttlMs: 1_800_000,
+          channel: 'C024BE91L',
+        },
+      },
+      audit: { channel: 'G012AB3CD', maxEntries: 500 },
+      costs: { elbHourlyUsd: { 'eu-west-1': 0.028 } },
       configFile: '/etc/svcbot.yaml',
     });
   });
