@@ -16,20 +16,34 @@
  * `stop()` stops taking requests, hands running jobs back, then closes every adapter (`Adapters.close`).
  */
 import { createLbJobDeps, makeLbProcessor, type LbJobResult } from '../jobs/index.js';
+import { auditChannel, makeApprovalNotices } from '../handlers/approval-notices.js';
 import { registerButtons } from '../handlers/buttons.js';
 import { makeCommandHandler } from '../handlers/command.js';
 import { registerSlashCommand } from '../handlers/slash-command.js';
+import { createNoDirectory } from './adapters/console/no-directory.js';
 import { createTextChat, type TextChat } from './adapters/console/text-chat.js';
+import { createMemoryApprovalStore } from './adapters/memory/approvals.js';
+import { createMemoryAuditLog } from './adapters/memory/audit.js';
+import { createRedisGovernance } from './adapters/redis/index.js';
 import { createClusterRegistry, endpointClients, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
 import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createMemoryJobs } from './adapters/memory/jobs.js';
 import { createRedisJobQueue, createRedisJobWorker } from './adapters/queue/index.js';
-import { createSlackChat, createSlackMessages } from './adapters/slack/index.js';
+import { createSlackChat, createSlackDirectory, createSlackMessages } from './adapters/slack/index.js';
 import type { Config } from './config/index.js';
+import { makeAccess } from './domain/access.js';
+import { makeApprovalDecisions } from './domain/approval-decisions.js';
+import { makeApprovalRequests } from './domain/approval-requests.js';
+import { DEFAULT_ELB_HOURLY_USD } from './domain/approvals.js';
+import { makeAuditTrail, type AuditTrail } from './domain/audit-trail.js';
+import { makeGovernanceCommands } from './domain/governance-commands.js';
 import { makeJobCommands } from './domain/job-commands.js';
 import type { LbJobData } from './domain/lb-jobs.js';
 import { makeOperations } from './domain/operations.js';
+import type { ApprovalStore } from './ports/approvals.js';
+import type { AuditLog } from './ports/audit.js';
+import type { Directory } from './ports/directory.js';
 import type { LatestChanges } from './ports/changes.js';
 import type { ChatTransport } from './ports/chat.js';
 import type { ClusterRegistry } from './ports/clusters.js';
@@ -65,6 +79,8 @@ export interface Adapters {
   jobs?: { queue: LbJobQueue; changes: LatestChanges };
   /** What the job worker needs (worker side). */
   worker?: WorkerAdapters;
+  /** Approval requests and the audit log (Redis, or this process's memory), and who people are (Slack, or nobody in the console). */
+  governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
   /** Closes everything above. */
   close(): Promise<void>;
 }
@@ -126,10 +142,23 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
   };
 }
 
-/** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver. */
+/**
+ * Where approval requests and the audit log live: with the jobs, in Redis (every process of a deployment
+ * sees the same requests, and they survive restarts); in this process's memory when the jobs are (the
+ * console without Redis) or when there are no jobs (tests of the direct path).
+ */
+function governanceStores(config: Config, logger: Logger, options: AdapterOptions): { approvals: ApprovalStore; audit: AuditLog; close(): Promise<void> } {
+  if (options.jobs === 'memory' || options.jobs === false) {
+    return { approvals: createMemoryApprovalStore(), audit: createMemoryAuditLog({ maxEntries: config.audit.maxEntries }), close: () => Promise.resolve() };
+  }
+  return createRedisGovernance({ redisUrl: config.redisUrl, prefix: config.redisPrefix, maxAuditEntries: config.audit.maxEntries, logger });
+}
+
+/** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver, approvals and audit. */
 function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
   const registry = createClusterRegistry(config.clusters, options.clients);
   const backend = jobAdapters(config, logger, options);
+  const stores = governanceStores(config, logger, options);
   const runtime = backend.worker;
   const watch = runtime
     ? createKubernetesServiceWatch({ kubeConfig: (name) => registry.kubeConfig(name), logger: logger.child({ role: 'worker' }) })
@@ -149,7 +178,9 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
     clusters: registry,
     ...(backend.jobs ? { jobs: backend.jobs } : {}),
     ...(worker ? { worker } : {}),
+    stores,
     async close() {
+      await stores.close();
       await backend.close();
       await watch?.close();
       registry.close();
@@ -165,12 +196,13 @@ export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js
 
 /** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
-  const common = commonAdapters(config, logger, options);
+  const { stores, ...common } = commonAdapters(config, logger, options);
+  const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger) };
   if (options.role === 'worker') {
-    return { logger, replies: createSlackMessages(config.slack), ...common };
+    return { logger, replies: createSlackMessages(config.slack), governance, ...common };
   }
   const slack = createSlackChat({ slack: config.slack, port: config.port, logger });
-  return { logger, replies: slack.replies, chat: slack.transport, ...common };
+  return { logger, replies: slack.replies, chat: slack.transport, governance, ...common };
 }
 
 /** The console's adapters: its text chat instead of Slack, the rest as in production. */
@@ -180,17 +212,20 @@ export function createConsoleAdapters(
   options: AdapterOptions & { write: (text: string) => void },
 ): Adapters & { text: TextChat } {
   const text = createTextChat(options.write);
-  return { logger, replies: text.replies, chat: text.transport, text, ...commonAdapters(config, logger, options) };
+  const { stores, ...common } = commonAdapters(config, logger, options);
+  const governance = { approvals: stores.approvals, audit: stores.audit, directory: createNoDirectory() };
+  return { logger, replies: text.replies, chat: text.transport, text, governance, ...common };
 }
 
 /** Clients for a cluster at fixed addresses (the sandbox's kubeconfig YAML and ELB endpoint). */
 export { endpointClients };
 
 /** The load-balancer job worker: processors over the ports, on the adapters' worker runtime. */
-function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapters): { close(): Promise<void> } {
+function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapters, audit: AuditTrail): { close(): Promise<void> } {
   const log = adapters.logger.child({ role: 'worker' });
   const runtime = createLbJobDeps({
     clusters: adapters.clusters,
+    audit,
     watch: worker.watch,
     resolver: worker.resolver,
     replies: adapters.replies,
@@ -212,6 +247,59 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
   };
 }
 
+/** How often a process looks for approval requests whose time is up: a quarter of the TTL, at most every 15 s. */
+function sweepIntervalMs(ttlMs: number): number {
+  return Math.max(250, Math.min(15_000, Math.floor(ttlMs / 4)));
+}
+
+/**
+ * The policy, approvals and the audit trail over the adapters: built in every role (a worker records job
+ * outcomes and expires requests too), and a timer that expires requests whose time is up — in every
+ * process, each request expired once (the store decides).
+ */
+function startGovernance(config: Config, adapters: Adapters) {
+  const { logger, replies, governance } = adapters;
+  const log = logger.child({ component: 'approvals' });
+  const commandName = config.slack.command;
+  const { approval } = config.policy;
+  const audit = makeAuditTrail({
+    log: governance.audit,
+    directory: governance.directory,
+    logger: log,
+    ...(config.audit.channel === undefined ? {} : { onRecorded: auditChannel(replies, config.audit.channel) }),
+  });
+  const access = makeAccess({ policy: config.policy, directory: governance.directory, audit });
+  const notices = makeApprovalNotices({ replies, commandName, ...(approval.channel === undefined ? {} : { approvalChannel: approval.channel }) });
+  const requests = makeApprovalRequests({ store: governance.approvals, notices, audit, approval, logger: log });
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    requests
+      .expireDue()
+      .catch((err: unknown) => log.warn({ err }, 'could not expire approval requests; trying again at the next sweep'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, sweepIntervalMs(approval.ttlMs));
+  timer.unref();
+  return { audit, access, notices, requests, stop: () => clearInterval(timer) };
+}
+
+/** What startup says about the policy: who may approve, and the less safe settings, in words. */
+function logPolicy(config: Config, logger: Logger): void {
+  const { approval, rules, protectedNamespaces } = config.policy;
+  const { users, groups } = approval.approvers;
+  if (users.length === 0 && groups.length === 0) {
+    logger.warn('no approvers configured (SVCBOT_APPROVERS): any user but the requester may approve a request');
+  }
+  if (approval.selfApproval) logger.warn('self-approval is on (SVCBOT_SELF_APPROVAL): a requester may approve their own request');
+  logger.info(
+    { rules: rules.map((r) => r.name), protectedNamespaces, approvers: { users, groups }, ttlMs: approval.ttlMs, approvalChannel: approval.channel, auditChannel: config.audit.channel },
+    'policy',
+  );
+}
+
 /**
  * svcbot: registers the chat listeners (web side) and starts the job worker (worker side) over `adapters`,
  * which it owns from now on.
@@ -220,15 +308,23 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
   const { logger, clusters, replies, chat, jobs } = adapters;
   if (role !== 'web' && !adapters.worker && jobs) throw new Error(`svcbot ${role} needs the job worker's adapters`);
   if (role !== 'worker' && !chat) throw new Error(`svcbot ${role} needs a chat to answer`);
-  const worker = role !== 'web' && adapters.worker ? startJobWorker(config, adapters, adapters.worker) : undefined;
+  const gov = startGovernance(config, adapters);
+  const worker = role !== 'web' && adapters.worker ? startJobWorker(config, adapters, adapters.worker, gov.audit) : undefined;
 
   let port: number | undefined;
   if (role !== 'worker' && chat) {
+    logPolicy(config, logger);
     const commandName = config.slack.command;
-    const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}) });
+    const { access, audit, requests } = gov;
+    const prices = { byRegion: config.costs.elbHourlyUsd, defaultHourlyUsd: config.costs.elbHourlyUsd['us-east-1'] ?? DEFAULT_ELB_HOURLY_USD };
+    const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}), governance: { access, audit, approvals: requests, prices } });
+    const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations, logger });
+    const approvalChannel = config.policy.approval.channel;
     const handle = makeCommandHandler({
       operations,
-      ...(jobs ? { jobCommands: makeJobCommands({ clusters, queue: jobs.queue }) } : {}),
+      ...(jobs ? { jobCommands: makeJobCommands({ clusters, queue: jobs.queue, access, audit }) } : {}),
+      governance: makeGovernanceCommands({ clusters, access, requests, decisions, audit }),
+      ...(approvalChannel === undefined ? {} : { approvalChannel }),
       commandName,
       logger,
     });
@@ -250,6 +346,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     stop() {
       // Stop answering first, then hand running jobs back, then close the connections.
       stopping ??= (async () => {
+        gov.stop();
         await chat?.stop();
         await worker?.close();
         await adapters.close();

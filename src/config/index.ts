@@ -39,13 +39,36 @@ export class ConfigError extends Error {
  * Reads the configuration from `env` (and the YAML file named by `env.SVCBOT_CONFIG`).
  * Throws `ConfigError` listing every problem.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: ReadFile = readUtf8): Config {
+export interface LoadConfigOptions {
+  /**
+   * Defaults of this program over the settings table's, by YAML path (`policy.approval.selfApproval`):
+   * used where neither the file nor the environment says (the console allows self-approval).
+   */
+  defaults?: Readonly<Record<string, unknown>>;
+}
+
+/** Sets `value` at the dotted `path` of `raw` unless something is there already (or a parent is not a mapping). */
+function setDefault(raw: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let parent: Record<string, unknown> = raw;
+  for (const k of keys.slice(0, -1)) {
+    if (parent[k] === undefined || parent[k] === null) parent[k] = {};
+    const next: unknown = parent[k];
+    if (!isPlainObject(next)) return;
+    parent = next;
+  }
+  const leaf = keys[keys.length - 1] as string;
+  if (parent[leaf] === undefined) parent[leaf] = value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: ReadFile = readUtf8, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const configFile = env.SVCBOT_CONFIG?.trim() || undefined;
   const { data, source } = configFile ? readYaml(configFile, readFile, problems) : { data: {}, source: undefined };
 
-  // Merge: env over file. Remember which leaves came from the environment.
+  // Merge: env over file over this program's defaults. Remember which leaves came from the environment.
   const raw: Record<string, unknown> = structuredClone(data);
+  if (isPlainObject(raw)) for (const [path, value] of Object.entries(options.defaults ?? {})) setDefault(raw, path, value);
   const fromEnv = new Map<string, string>();
   for (const { env: name, path: keys, list } of ENV_SETTINGS) {
     const text = env[name];

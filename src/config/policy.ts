@@ -74,7 +74,7 @@ export const approvalSchema = z.strictObject(
     channel: field(channel),
     selfApproval: fieldWithDefault('policy.approval.selfApproval', boolean),
     // 1 minute to a week: time for a second person to see it, and not forever.
-    ttl: fieldWithDefault('policy.approval.ttl', duration(60_000, 7 * 24 * 3_600_000, '30m, 1h or 24h')),
+    ttl: fieldWithDefault('policy.approval.ttl', duration(1000, 7 * 24 * 3_600_000, '30m, 1h or 24h')),
     needs: needsSchema.prefault(() => ({})),
   },
   mapping,

@@ -25,6 +25,7 @@ import { createLbJobDeps, makeLbProcessor, type LbJobResult, type LbJobRuntime, 
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
 import { waitFor } from '../helpers/wait.js';
+import { testAuditTrail } from '../helpers/governance.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -104,8 +105,10 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
   const queue = new Queue<LbJobData, LbJobResult>(queueName, { connection: redis, prefix });
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const watch = createKubernetesServiceWatch({ kubeConfig: () => sandboxKubeConfig(sandbox), minBackoffMs: 20, maxBackoffMs: 200, logger });
+  const trail = testAuditTrail();
   const runtime = createLbJobDeps({
     clusters: target.registry,
+    audit: trail.audit,
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),

@@ -24,6 +24,7 @@ import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
 import { startSlackStub, type SlackStub } from '../helpers/slack-stub.js';
 import { waitFor } from '../helpers/wait.js';
+import { testAuditTrail } from '../helpers/governance.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUEUE = 'lb-jobs';
@@ -48,6 +49,7 @@ beforeAll(async () => {
   watch = createKubernetesServiceWatch({ kubeConfig: () => sandboxKubeConfig(sandbox), minBackoffMs: 20, maxBackoffMs: 200, logger });
   runtime = createLbJobDeps({
     clusters: target.registry,
+    audit: testAuditTrail().audit,
     watch,
     resolver: createHostnameResolver(loadConfig({ DNS_SERVERS: sandbox.info.dnsServer }).dnsServers, { timeoutMs: 500, tries: 1 }),
     replies: createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),

@@ -19,6 +19,7 @@ import type { Operations, Requester, ServiceCommand } from '../../src/domain/ope
 import type { CancelOutcome, LbJobQueue, LbJobSummary } from '../../src/ports/queue.js';
 import { renderCancel, renderJobs } from '../../src/render/jobs.js';
 import { renderQueued } from '../../src/render/queued.js';
+import { testGovernance } from '../helpers/governance.js';
 
 const CTX: CommandContext = { userId: 'U123ALICE', channelId: 'C42OPS' };
 
@@ -39,7 +40,9 @@ function setup(commandName = '/svc') {
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const handle = makeCommandHandler({ operations: makeOperations({ clusters: registry }), commandName, logger });
+  const gov = testGovernance();
+  const operations = makeOperations({ clusters: registry, governance: gov.governance });
+  const handle = makeCommandHandler({ operations, governance: gov.withOperations(operations, registry).commands, commandName, logger });
   return {
     prod,
     staging,
@@ -259,8 +262,8 @@ function recordingJobCommands() {
       jobsCalls.push(command);
       return state.failWith === undefined ? Promise.resolve(jobsResult) : Promise.reject(state.failWith);
     },
-    cancel: (command, by) => {
-      cancelCalls.push({ command, by });
+    cancel: (command, acting) => {
+      cancelCalls.push({ command, by: acting.userId });
       return state.failWith === undefined ? Promise.resolve(cancelResult) : Promise.reject(state.failWith);
     },
   };
@@ -281,6 +284,7 @@ function jobsSetup(opts: { commandName?: string; withJobs?: boolean } = {}) {
   const jobs = recordingJobCommands();
   const handle = makeCommandHandler({
     operations: ops.operations,
+    governance: testGovernance().withOperations(ops.operations, fakeWorld(['prod']).registry).commands,
     ...((opts.withJobs ?? true) ? { jobCommands: jobs.jobCommands } : {}),
     commandName,
     logger,
@@ -381,8 +385,11 @@ describe('the requester passed to operations.run', () => {
       cancel: (): Promise<CancelOutcome> => Promise.resolve('not_found'),
       supersede: () => Promise.resolve(),
     };
+    const gov = testGovernance();
+    const operations = makeOperations({ clusters: registry, lbJobs: { queue, changes: createMemoryLatestChanges() }, governance: gov.governance });
     const handle = makeCommandHandler({
-      operations: makeOperations({ clusters: registry, lbJobs: { queue, changes: createMemoryLatestChanges() } }),
+      operations,
+      governance: gov.withOperations(operations, registry).commands,
       commandName: '/svc',
       logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });

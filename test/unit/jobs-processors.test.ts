@@ -23,6 +23,7 @@ import type { ServiceView } from '../../src/domain/views.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeWorld } from '../fakes/index.js';
+import { testAuditTrail } from '../helpers/governance.js';
 
 function memoryOnce(): OnceGuard {
   const done = new Map<string, unknown>();
@@ -65,6 +66,7 @@ function setup(resolves = true) {
     kube: createProber({ name: 'kube', ratePerSecond: 100, wake }),
   };
   const board = createProgressBoard({ replies: notifier, minIntervalMs: 10, tickMs: 5 });
+  const trail = testAuditTrail();
   const deps: LbJobDeps = {
     clusters: world.registry,
     resolver: { resolve4: () => Promise.resolve(resolves ? ['10.0.0.1'] : []) },
@@ -73,6 +75,7 @@ function setup(resolves = true) {
     once: memoryOnce(),
     changes,
     watchWakeups: createWatchWakeups(noWatch, wake),
+    audit: trail.audit,
     probers,
     logger: pino({ level: 'silent' }),
   };

@@ -17,6 +17,7 @@ import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../
 import type { ServiceRef } from '../../src/ports/service-watch.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
+import { testGovernance } from '../helpers/governance.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const ALICE: Requester = { userId: 'U123ALICE', channelId: 'C42OPS' };
@@ -76,7 +77,7 @@ function setup() {
   const changes = createMemoryLatestChanges();
   const lbJobs: LbJobsDeps = { queue, changes };
   let ids = 0;
-  const operations = makeOperations({ clusters: registry, now: () => NOW, newRequestId: () => `req-${++ids}`, lbJobs });
+  const operations = makeOperations({ clusters: registry, now: () => NOW, newRequestId: () => `req-${++ids}`, lbJobs, governance: testGovernance().governance });
   return {
     prod,
     staging,

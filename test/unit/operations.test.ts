@@ -12,6 +12,9 @@ import type { OperationResult } from '../../src/domain/results.js';
 import type { DescribeResult } from '../../src/domain/views.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeTarget, fakeWorld, InMemoryClusterRegistry, type InMemoryTarget } from '../fakes/index.js';
+import { testGovernance } from '../helpers/governance.js';
+
+const USER = { userId: 'U0TEST' };
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 
@@ -24,9 +27,9 @@ function command(text: string): ServiceCommand {
 
 function setup(names: readonly string[] = ['prod', 'staging']) {
   const { registry, targets } = fakeWorld(names);
-  const operations = makeOperations({ clusters: registry, now: () => NOW });
+  const operations = makeOperations({ clusters: registry, now: () => NOW, governance: testGovernance().governance });
   const [prod, staging] = targets as [InMemoryTarget, InMemoryTarget | undefined];
-  return { registry, prod, staging, run: (text: string) => operations.run(command(text)) };
+  return { registry, prod, staging, run: (text: string) => operations.run(command(text), USER) };
 }
 
 /** Narrows a result to the expected kind (a wrong kind fails the test). */
@@ -277,7 +280,7 @@ describe('list', () => {
     const { registry, prod } = setup(['prod']);
     const reversed = (await (await seeded()).prod.cluster.listServices(null)).reverse();
     prod.cluster.listServices = () => Promise.resolve(reversed);
-    const { result } = as(await makeOperations({ clusters: registry, now: () => NOW }).run(command('list -A')), 'list');
+    const { result } = as(await makeOperations({ clusters: registry, now: () => NOW, governance: testGovernance().governance }).run(command('list -A'), USER), 'list');
     expect(result.services.map((s) => `${s.namespace}/${s.name}`)).toEqual(['default/alpha', 'default/zeta', 'shop/beta', 'shop/cart']);
   });
 
@@ -321,7 +324,7 @@ describe('describe', () => {
   test('a LoadBalancer Service still provisioning: no lookup, no error', async () => {
     const { registry, prod } = noProvisioning();
     await prod.cluster.createService(manifest('web', 'LoadBalancer'));
-    const { result } = as(await makeOperations({ clusters: registry, now: () => NOW }).run(command('describe web')), 'describe');
+    const { result } = as(await makeOperations({ clusters: registry, now: () => NOW, governance: testGovernance().governance }).run(command('describe web'), USER), 'describe');
     expect(result.service.loadBalancerHostnames).toEqual([]);
     expect(result).not.toHaveProperty('loadBalancer');
     expect(result).not.toHaveProperty('loadBalancerError');

@@ -5,6 +5,7 @@ import { blockKitViolations } from '../../src/render/blocks.js';
 import { activeTable, leftAsItIs, outcomesTable, renderCancel, renderJobs, stateLabel } from '../../src/render/jobs.js';
 import { renderToText } from '../../src/render/text.js';
 import { EVIL, NOW, everything, minutesAgo, slackConstructs } from './render/fixtures.js';
+import { testGovernance } from '../helpers/governance.js';
 
 function job(overrides: Partial<LbJobSummary> = {}): LbJobSummary {
   return {
@@ -157,18 +158,21 @@ describe('makeJobCommands', () => {
     };
   }
   const clusters = { get: (name?: string) => ({ cluster: { name: name ?? 'prod' } }) } as unknown as Parameters<typeof makeJobCommands>[0]['clusters'];
+  const { access, audit } = testGovernance();
+  const open = { access, audit };
+  const U2 = { userId: 'U2' };
 
   test('jobs lists the scope\'s cluster (the default one without --cluster)', async () => {
     const queue = stubQueue(JOBS, 'cancelled');
-    const commands = makeJobCommands({ clusters, queue, now: () => NOW });
-    expect(await commands.jobs({ kind: 'jobs', scope: { namespace: 'default' } })).toEqual({ cluster: 'prod', jobs: JOBS, now: NOW });
-    expect((await commands.jobs({ kind: 'jobs', scope: { namespace: 'default', cluster: 'staging' } })).jobs).toEqual([]);
+    const commands = makeJobCommands({ clusters, queue, ...open, now: () => NOW });
+    expect(await commands.jobs({ kind: 'jobs', scope: { namespace: 'default' } }, U2)).toEqual({ cluster: 'prod', jobs: JOBS, now: NOW });
+    expect((await commands.jobs({ kind: 'jobs', scope: { namespace: 'default', cluster: 'staging' } }, U2)).jobs).toEqual([]);
     expect(queue.calls).toEqual(['list prod', 'list staging']);
   });
 
   test('jobs -n: only that namespace\'s jobs, and the reply says so', async () => {
-    const commands = makeJobCommands({ clusters, queue: stubQueue(JOBS, 'cancelled'), now: () => NOW });
-    const result = await commands.jobs({ kind: 'jobs', scope: { namespace: 'shop' }, onlyNamespace: 'shop' });
+    const commands = makeJobCommands({ clusters, queue: stubQueue(JOBS, 'cancelled'), ...open, now: () => NOW });
+    const result = await commands.jobs({ kind: 'jobs', scope: { namespace: 'shop' }, onlyNamespace: 'shop' }, U2);
     expect(result).toEqual({ cluster: 'prod', namespace: 'shop', jobs: [JOBS[2]], now: NOW });
     expect(renderToText(renderJobs(result)).text).toContain('Load-balancer jobs on cluster `prod` in namespace `shop`:');
     expect(renderToText(renderJobs({ ...result, jobs: [] })).text).toContain('No load-balancer jobs on cluster `prod` in namespace `shop`, running or recent.');
@@ -176,15 +180,15 @@ describe('makeJobCommands', () => {
 
   test('cancel asks the queue, then reads the job as it stands on its own cluster', async () => {
     const queue = stubQueue(JOBS, 'cancelled');
-    const commands = makeJobCommands({ clusters, queue, now: () => NOW });
-    const result = await commands.cancel({ kind: 'cancel', jobId: 'provision.prod.default.web' }, 'U2');
+    const commands = makeJobCommands({ clusters, queue, ...open, now: () => NOW });
+    const result = await commands.cancel({ kind: 'cancel', jobId: 'provision.prod.default.web' }, U2);
     expect(result).toEqual({ jobId: 'provision.prod.default.web', outcome: 'cancelled', by: 'U2', job: JOBS[0], now: NOW });
     expect(queue.calls).toEqual(['cancel provision.prod.default.web U2', 'list prod']);
   });
 
   test('an unknown job is not looked up', async () => {
     const queue = stubQueue(JOBS, 'not_found');
-    const result = await makeJobCommands({ clusters, queue, now: () => NOW }).cancel({ kind: 'cancel', jobId: 'nope' }, 'U2');
+    const result = await makeJobCommands({ clusters, queue, ...open, now: () => NOW }).cancel({ kind: 'cancel', jobId: 'nope' }, U2);
     expect(result).toEqual({ jobId: 'nope', outcome: 'not_found', by: 'U2', now: NOW });
     expect(queue.calls).toEqual(['cancel nope U2']);
   });

@@ -9,7 +9,9 @@ import type { SlackConfig } from '../../config/index.js';
 import type { ChatTransport } from '../../ports/chat.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Replies } from '../../ports/replies.js';
+import type { Directory } from '../../ports/directory.js';
 import { createSlackApp } from './app.js';
+import { createSlackDirectory as directoryOver } from './directory.js';
 import { createSlackReplies } from './replies.js';
 import { createSlackTransport } from './transport.js';
 
@@ -43,6 +45,15 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
 /** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
 export function createSlackMessages(slack: SlackConfig): Replies {
   return createSlackReplies(new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }));
+}
+
+/**
+ * Who people are, as Slack knows them (user groups for the policy, names for the audit trail), over a
+ * Web API client of its own that does not retry for long: a policy decision must not wait minutes.
+ */
+export function createSlackDirectory(slack: SlackConfig, logger: Logger): Directory {
+  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 }, logger: silentSlackLogger });
+  return directoryOver(client, { logger });
 }
 
 export type SlackTokenCheck = { ok: true; team: string | undefined; botUser: string | undefined } | { ok: false; problem: string };

@@ -18,7 +18,7 @@ const APPROVER_HELP =
 const USER_HELP = 'must be a Slack user ID like U024BE7LH (U or W, then uppercase letters and digits; not a name)';
 const GROUP_HELP = 'must be a Slack user-group ID like S0614TZR7 (S, then uppercase letters and digits; not a @handle)';
 const CHANNEL_HELP = 'must be a Slack channel ID like C024BE91L (C or G, then uppercase letters and digits; not a #name)';
-const TTL_HELP = 'must be a duration like 30m, 1h or 24h, between 1m and 168h';
+const TTL_HELP = 'must be a duration like 30m, 1h or 24h, between 1s and 168h';
 const NAMESPACE_HELP =
   "must be a namespace name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 const RULE_NAME_HELP = "must be 1-63 characters: lowercase letters, digits and '-', starting with a letter or digit (like ops-only)";
@@ -106,7 +106,7 @@ describe('policy environment variables', () => {
     [{ SVCBOT_AUDIT_CHANNEL: 'D024BE91L' }, [`SVCBOT_AUDIT_CHANNEL: ${CHANNEL_HELP} (got "D024BE91L")`]],
     [{ SVCBOT_SELF_APPROVAL: 'yes' }, [`SVCBOT_SELF_APPROVAL: ${BOOLEAN_HELP} (got "yes")`]],
     [{ SVCBOT_SELF_APPROVAL: '1' }, [`SVCBOT_SELF_APPROVAL: ${BOOLEAN_HELP} (got "1")`]],
-    [{ SVCBOT_APPROVAL_TTL: '30s' }, [`SVCBOT_APPROVAL_TTL: ${TTL_HELP} (got "30s")`]],
+    [{ SVCBOT_APPROVAL_TTL: '500ms' }, [`SVCBOT_APPROVAL_TTL: ${TTL_HELP} (got "500ms")`]],
     [{ SVCBOT_APPROVAL_TTL: '169h' }, [`SVCBOT_APPROVAL_TTL: ${TTL_HELP} (got "169h")`]],
     [{ SVCBOT_APPROVAL_TTL: '7d' }, [`SVCBOT_APPROVAL_TTL: ${TTL_HELP} (got "7d")`]],
     [{ SVCBOT_APPROVAL_TTL: 'forever' }, [`SVCBOT_APPROVAL_TTL: ${TTL_HELP} (got "forever")`]],
@@ -343,7 +343,7 @@ describe('policy problems in the YAML file', () => {
     ['policy:\n  approval:\n    channel: 12\n', {}, ['@3: policy.approval.channel: must be a string (got 12)']],
     ['policy:\n  approval:\n    selfApproval: yes\n', {}, [`@3: policy.approval.selfApproval: ${BOOLEAN_HELP} (got "yes")`]],
     ['policy:\n  approval:\n    selfApproval: 1\n', {}, [`@3: policy.approval.selfApproval: ${BOOLEAN_HELP} (got 1)`]],
-    ['policy:\n  approval:\n    ttl: 10s\n', {}, [`@3: policy.approval.ttl: ${TTL_HELP} (got "10s")`]],
+    ['policy:\n  approval:\n    ttl: 0s\n', {}, [`@3: policy.approval.ttl: ${TTL_HELP} (got "0s")`]],
     ['policy:\n  approval:\n    ttl: 1000h\n', {}, [`@3: policy.approval.ttl: ${TTL_HELP} (got "1000h")`]],
     ['policy:\n  approval:\n    needs:\n      createLoadBalancer: sometimes\n', {}, [`@4: policy.approval.needs.createLoadBalancer: ${BOOLEAN_HELP} (got "sometimes")`]],
     ['policy:\n  approval:\n    needs: false\n', {}, ['@3: policy.approval.needs: must be a mapping (got a boolean)']],
