@@ -182,6 +182,8 @@ export function banner(opts: {
   jobs?: string;
   /** The log file. */
   logFile?: string;
+  /** Whether the user may approve their own requests (the console's default). */
+  selfApproval?: boolean;
 }): string {
   const cmd = opts.commandName;
   const lines = [`svcbot console: ${cmd} in your terminal, answered by the same handlers as in Slack.`, ''];
@@ -203,6 +205,14 @@ export function banner(opts: {
     lines.push('These are real clusters: what you create, change and delete here happens.');
   }
   if (opts.jobs) lines.push(opts.jobs);
+  if (opts.selfApproval !== undefined) {
+    lines.push(
+      opts.selfApproval
+        ? 'Approvals: you may approve your own requests here (the console is for one person; in Slack someone else must,'
+          + '\n  unless SVCBOT_SELF_APPROVAL=true). To see four eyes at work, type: as NAME (someone else), as me (you again).'
+        : 'Approvals: someone else must approve your requests (SVCBOT_SELF_APPROVAL=false): type as NAME to be someone else, as me to be you again.',
+    );
+  }
   if (opts.logFile) lines.push(`svcbot's own log: ${opts.logFile}`);
   lines.push(
     '',
@@ -217,6 +227,27 @@ export function banner(opts: {
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A name the console accepts for `as NAME`: a Slack user ID or a handle. */
+const ACTING_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
+
+/**
+ * The console's `as NAME` (act as someone else: another requester, an approver), `as me` (yourself again)
+ * and `as` (who am I?): changes `me.userId`; undefined for any other line.
+ */
+export function actAs(line: string, me: { userId: string }, yourself: string): string | undefined {
+  const m = /^as(?:\s+(\S+))?$/i.exec(line.trim());
+  if (!m) return undefined;
+  const name = m[1];
+  if (name === undefined) return `You are @${me.userId}${me.userId === yourself ? '' : ` (yourself: @${yourself}; type as me)`}.`;
+  if (name.toLowerCase() === 'me') {
+    me.userId = yourself;
+    return `You are @${yourself} again.`;
+  }
+  if (!ACTING_NAME.test(name)) return `"${name}" is not a name: use letters, digits, ".", "-" and "_" (e.g. as U0BOB or as bob).`;
+  me.userId = name;
+  return `You are now @${name}: commands and buttons act as them (as me: yourself again).`;
 }
 
 /**
@@ -250,7 +281,8 @@ export async function runConsoleCommand(
 
   let config: Config;
   try {
-    config = loadConfig(env, deps.readFile);
+    // The console is a one-person sandbox: its user may approve their own requests unless configured otherwise.
+    config = loadConfig(env, deps.readFile, { defaults: { 'policy.approval.selfApproval': true } });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return fail(2, err.message);
@@ -337,6 +369,7 @@ export async function runConsoleCommand(
         unusedKubeconfig: useSandbox && hasHomeKubeconfig && args.sandbox === undefined ? homeKubeconfig : undefined,
         jobs: jobs.describe,
         logFile: log.path,
+        selfApproval: runConfig.policy.approval.selfApproval,
       }),
     );
 
@@ -348,6 +381,7 @@ export async function runConsoleCommand(
       output: io.stdout,
       run: (line) => text.command(config.slack.command, line, me),
       press: (choice) => text.press(choice.actionId, choice.value, me),
+      consoleCommand: (line) => actAs(line, me, user),
       commandName: config.slack.command,
       terminal,
       color: terminal && !env.NO_COLOR,

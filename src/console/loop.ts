@@ -19,6 +19,11 @@ export interface ConsoleOptions {
   run: (line: string) => Promise<Reply[]>;
   /** Presses a button of the last reply; resolves with the replies (none if it did nothing). */
   press: (choice: TextChoice) => Promise<Reply[]>;
+  /**
+   * The console's own commands (e.g. `as NAME`): the text to print for a line it handles, or undefined
+   * for a `/svc` line. They leave the numbered choices as they are.
+   */
+  consoleCommand?: (line: string) => string | undefined;
   /** The slash command (default `/svc`): lines may start with it. */
   commandName?: string;
   /** Line editing, history keys and Ctrl-C handling (default: whether `output` is a TTY). */
@@ -211,7 +216,8 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
   let choices: TextChoice[] = [];
 
-  const show = (reply: Reply) => {
+  /** Prints a reply; resolves with its buttons. */
+  const show = (reply: Reply): TextChoice[] => {
     const text = renderToText(reply);
     const where = reply.responseType === 'in_channel' ? '(posted to the channel)' : '(only you)';
     let out = `${dim(where)}\n${text.text}\n`;
@@ -220,7 +226,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       out += dim(`(type ${range} to press a button)`) + '\n';
     }
     write(`${out}\n`);
-    choices = text.choices;
+    return text.choices;
   };
 
   /** Runs a line or a button and shows its replies (or `nothing`, if there are none); false when quitting. */
@@ -240,7 +246,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       ]);
       if (quitting) return false;
       if (replies?.length === 0 && nothing) write(`${nothing}\n\n`);
-      for (const reply of replies ?? []) show(reply);
+      // The buttons on offer are the last ones shown: an approval request's stay on offer under the
+      // "waiting for approval" answer that follows it.
+      let offered: TextChoice[] = [];
+      for (const reply of replies ?? []) {
+        const shown = show(reply);
+        if (shown.length > 0) offered = shown;
+      }
+      choices = offered;
       return true;
     } finally {
       busy = false;
@@ -287,7 +300,9 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       // A button's number means nothing in a later session: keep it out of the saved history.
       if (n === undefined) options.onCommandLine?.(line);
       if (QUIT_WORDS.has(word.toLowerCase())) break;
-      if (n !== undefined) await pick(n);
+      const handled = n === undefined ? options.consoleCommand?.(line) : undefined;
+      if (handled !== undefined) write(`${handled}\n\n`);
+      else if (n !== undefined) await pick(n);
       else if (!(await runAndShow(() => options.run(line)))) break;
     }
   } finally {

@@ -72,7 +72,7 @@ export function auditLogContract(label: string, make: MakeAuditLog): void {
       expect(await log.recent({ limit: 5, service: 'nothing' })).toEqual([]);
     });
 
-    test('--user matches a user ID exactly, or a user name whatever its case', async () => {
+    test('--user matches a user ID or a user name, whatever its case', async () => {
       const log = await use();
       const jane = entry(0, { userId: 'U0JANE', userName: 'Jane.Doe' });
       const other = entry(1, { userId: 'U0BOB', userName: 'bob' });
@@ -80,7 +80,7 @@ export function auditLogContract(label: string, make: MakeAuditLog): void {
       await appendAll(log, [jane, other, nameless]);
       expect(await log.recent({ limit: 10, user: 'jane.doe' })).toStrictEqual([jane]);
       expect(await log.recent({ limit: 10, user: 'U0JANE' })).toStrictEqual([jane]);
-      expect(await log.recent({ limit: 10, user: 'u0jane' })).toEqual([]);
+      expect(await log.recent({ limit: 10, user: 'u0jane' })).toStrictEqual([jane]);
       expect(await log.recent({ limit: 10, user: 'U0ANON' })).toStrictEqual([nameless]);
       expect(await log.recent({ limit: 10, user: 'jane' })).toEqual([]);
     });

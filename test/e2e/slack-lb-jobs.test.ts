@@ -30,7 +30,7 @@ async function closedPort(): Promise<number> {
 describe('jobs waiting for DNS (the hostname resolves only after a minute)', () => {
   let bot: BotUnderTest;
   beforeAll(async () => {
-    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 } });
+    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 }, approvals: false });
   });
   afterAll(() => bot.stop());
 
@@ -81,7 +81,7 @@ describe('jobs waiting for DNS (the hostname resolves only after a minute)', () 
 describe('type away from LoadBalancer', () => {
   let bot: BotUnderTest;
   beforeAll(async () => {
-    bot = await startBot();
+    bot = await startBot({ approvals: false });
   });
   afterAll(() => bot.stop());
 
@@ -124,7 +124,7 @@ describe('type away from LoadBalancer', () => {
 describe('a stale job never acts on a newer world (jobs parked waiting for DNS)', () => {
   let bot: BotUnderTest;
   beforeAll(async () => {
-    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 } });
+    bot = await startBot({ sandbox: { dnsDelayMs: 60_000 }, approvals: false });
   });
   afterAll(() => bot.stop());
 
@@ -196,7 +196,7 @@ describe('a stale job never acts on a newer world (jobs parked waiting for DNS)'
 describe('Redis unreachable', () => {
   let bot: BotUnderTest;
   beforeAll(async () => {
-    bot = await startBot({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    bot = await startBot({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }, approvals: false });
   });
   afterAll(() => bot.stop());
 

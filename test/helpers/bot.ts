@@ -28,6 +28,13 @@ const FAST_JOBS: Record<string, string> = {
   ELB_API_RATE: '50',
 };
 
+/** Nothing waits for approval (the settings' YAML paths). */
+const NO_APPROVALS = {
+  'policy.approval.needs.createLoadBalancer': false,
+  'policy.approval.needs.deleteLoadBalancer': false,
+  'policy.approval.needs.deleteNodePort': false,
+};
+
 export interface BotUnderTest {
   app: RunningSvcbot;
   sandbox: Sandbox;
@@ -54,6 +61,8 @@ export async function startBot(
     kubeconfigs?: Record<string, string>;
     /** `false` runs without load-balancer jobs (no Redis; changes made directly). */
     jobs?: false;
+    /** `false`: nothing waits for approval (tests of what changes do, not of approvals). Default: the policy's defaults. */
+    approvals?: false;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...opts.sandbox });
@@ -76,6 +85,7 @@ export async function startBot(
       ...opts.env,
     },
     () => opts.yaml ?? '',
+    opts.approvals === false ? { defaults: NO_APPROVALS } : {},
   );
   let logText = '';
   const destination = new Writable({

@@ -1,8 +1,10 @@
 /**
  * The console's chat: the ChatTransport and Replies ports over a terminal. svcbot registers its
  * listeners here exactly as on Slack; `command()` and `press()` deliver a typed line or a pressed button
- * to them and resolve with the answers they gave. What jobs post or update in a channel (progress, the
- * endpoint reply) is printed as text, as the console prints answers.
+ * to them and resolve with the answers they gave. What is posted or updated in a channel (a job's
+ * progress and endpoint, an approval request and its decision) is printed as text, as the console prints
+ * answers — except a message with buttons posted while a command runs (an approval request): that one
+ * is part of the command's answers, so that the console offers its buttons as numbered choices.
  */
 import type { ButtonPress, ChatTransport, CommandRequest } from '../../ports/chat.js';
 import type { MessageRef, Replies } from '../../ports/replies.js';
@@ -28,8 +30,10 @@ export interface TextChat {
 export function createTextChat(write: (text: string) => void): TextChat {
   const commands = new Map<string, (request: CommandRequest) => Promise<void>>();
   const buttons = new Map<string, (press: ButtonPress) => Promise<void>>();
-  /** Answers being collected, by the request's pretend response_url. */
+  /** Answers being collected, by the request's pretend response_url (a Map keeps them in the order they began). */
   const collecting = new Map<string, Reply[]>();
+  /** The answers of the command that began last and is still running, if any. */
+  const current = (): Reply[] | undefined => [...collecting.values()].at(-1);
   let requests = 0;
   let messages = 0;
   /** The text last shown of each message, so that an update that changes nothing prints nothing. */
@@ -72,7 +76,12 @@ export function createTextChat(write: (text: string) => void): TextChat {
         const ref: MessageRef = { channel, ts: `console.${messages}` };
         const text = textOf(message);
         shown.set(ref.ts, text);
-        print(opts.threadTs ? 'job, in the thread' : 'job', text);
+        const answers = current();
+        if (answers && !opts.threadTs && message.blocks.some((b) => b.type === 'actions')) {
+          answers.push({ responseType: 'in_channel', text: message.text, blocks: message.blocks });
+        } else {
+          print(opts.threadTs ? 'in the thread' : 'posted to the channel', text);
+        }
         return Promise.resolve(ref);
       },
       update(ref, message) {
@@ -80,7 +89,7 @@ export function createTextChat(write: (text: string) => void): TextChat {
         // Print only real changes (a coalesced update may repeat the last one).
         if (shown.get(ref.ts) !== text) {
           shown.set(ref.ts, text);
-          print('job progress', text);
+          print('updated', text);
         }
         return Promise.resolve();
       },

@@ -153,7 +153,7 @@ export const MAX_REASON_LENGTH = 500;
 export function parseUserFilter(value: string): string {
   const mentionMatch = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
   if (mentionMatch) return mentionMatch[1]!;
-  if (/^[UW][A-Z0-9]{6,}$/.test(value)) return value;
+  if (/^[UW][A-Z0-9]{2,}$/.test(value)) return value;
   const name = value.replace(/^@/, '').toLowerCase();
   if (/^[a-z0-9][a-z0-9._-]{0,79}$/.test(name)) return name;
   throw new GrammarProblem(`${quote(value)} is not a Slack user${slackNote(value)}: give their @name or user ID, e.g. --user @jane`);
