@@ -170,6 +170,29 @@ export function actions(buttons: readonly ButtonSpec[]): ActionsBlock {
 }
 
 /**
+ * mrkdwn lines (a list) as as many sections as they need, each within the section limit, at most
+ * `maxBlocks` of them; what does not fit is summarised by `more(n)` at the end of the last one.
+ */
+export function lineSections(lines: readonly string[], maxBlocks: number, more: (n: number) => string = (n) => moreLine(n)): SectionBlock[] {
+  const blocks: SectionBlock[] = [];
+  let i = 0;
+  while (i < lines.length && blocks.length < maxBlocks - 1) {
+    const chunk: string[] = [];
+    let length = 0;
+    for (; i < lines.length; i++) {
+      const line = cutMrkdwn(lines[i] ?? '', LIMITS.sectionText);
+      const added = (chunk.length > 0 ? 1 : 0) + line.length;
+      if (length + added > LIMITS.sectionText) break;
+      chunk.push(line);
+      length += added;
+    }
+    blocks.push(section(chunk));
+  }
+  if (i < lines.length) blocks.push(section(lines.slice(i), more));
+  return blocks;
+}
+
+/**
  * Preformatted text (raw, unescaped lines) as as many code-block sections as it needs, each within the
  * section limit, at most `maxBlocks` of them; what does not fit is summarised by `more(n)` in the last one.
  */

@@ -35,6 +35,23 @@ export function mention(userId: string | undefined): string | undefined {
   return userId !== undefined && SLACK_USER_ID.test(userId) ? `<@${userId}>` : undefined;
 }
 
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]+$/;
+
+/** `<#C123>` for a valid Slack channel ID, else undefined: the only place svcbot builds a channel link. */
+export function channelLink(channelId: string | undefined): string | undefined {
+  return channelId !== undefined && SLACK_CHANNEL_ID.test(channelId) ? `<#${channelId}>` : undefined;
+}
+
+/**
+ * Someone's free text (a rejection reason, a name) for a sentence: on one line, escaped, and shown as
+ * typed — in a code span when it holds a character Slack would turn into formatting (`*`, `_`, `~`, a
+ * backtick), since mrkdwn has no other way to show those literally.
+ */
+export function literal(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return /[*_~`]/.test(oneLine) ? code(oneLine) : escapeMrkdwn(oneLine);
+}
+
 /** `1 service`, `2 services`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : pluralForm}`;

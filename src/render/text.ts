@@ -36,6 +36,11 @@ export const EMOJI: Readonly<Record<string, string>> = {
   ':octagonal_sign:': '\u{1f6d1}',
   ':no_entry_sign:': '\u{1f6ab}',
   ':arrow_right_hook:': '\u21aa',
+  ':raised_hand:': '\u270b',
+  ':no_entry:': '\u26d4',
+  ':leftwards_arrow_with_curved_arrow:': '\u21a9',
+  ':wrench:': '\u{1f527}',
+  ':gear:': '\u2699',
 };
 
 /** Drops terminal control characters (escape sequences in cluster text must not reach the terminal). */

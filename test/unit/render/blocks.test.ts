@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LIMITS, actions, blockKitViolations, codeSections, context, fields, header, reply, section, type Block, type Reply } from '../../../src/render/blocks.js';
+import { LIMITS, actions, blockKitViolations, codeSections, context, fields, header, lineSections, reply, section, type Block, type Reply } from '../../../src/render/blocks.js';
 
 const long = 'word '.repeat(2000);
 
@@ -33,6 +33,24 @@ describe('builders keep within Block Kit limits', () => {
     const shown = blocks.flatMap((b) => b.text?.text.split('\n').filter((l) => l.startsWith('&lt;row&gt;')) ?? []).length;
     expect(blocks[4]?.text?.text).toContain(`… and ${2000 - shown} more rows`);
     expect(codeSections(lines.slice(0, 3), 5)).toHaveLength(1);
+  });
+
+  it('lineSections: whole lines packed into as many sections as needed, at most the number asked; the rest counted', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `• item ${i} ${'z'.repeat(60)}`);
+    const blocks = lineSections(lines, 6, (n) => `… and ${n} more items`);
+    expect(blocks).toHaveLength(6);
+    for (const b of blocks) expect(b.text?.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    const shownLines = blocks.flatMap((b) => b.text?.text.split('\n').filter((l) => l.startsWith('• item ')) ?? []);
+    // In order, none twice, none cut.
+    expect(shownLines).toEqual(lines.slice(0, shownLines.length));
+    expect(blocks[5]?.text?.text).toMatch(new RegExp(`\n… and ${2000 - shownLines.length} more items$`));
+    // The first sections are full: a section holds as many lines as fit.
+    expect(blocks[0]?.text?.text.length).toBeGreaterThan(LIMITS.sectionText - lines[0]!.length - 1);
+    expect(lineSections(lines.slice(0, 3), 6)).toEqual([section(lines.slice(0, 3))]);
+    expect(lineSections([], 6)).toEqual([]);
+    const huge = lineSections(['x'.repeat(10_000), 'after'], 6);
+    expect(blockKitViolations(reply('ephemeral', 'x', huge))).toEqual([]);
+    expect(huge.map((b) => b.text?.text)).toEqual([expect.stringMatching(/^x+…$/), 'after']);
   });
 
   it('reply: at most 50 blocks, the rest noted; fallback text within 4000 characters', () => {

@@ -1,5 +1,6 @@
 /** Builders of views and results for the rendering and endpoint tests. */
 import type { EventView, NodeView, ServiceView } from '../../../src/domain/views.js';
+import type { Message, Reply } from '../../../src/render/blocks.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
 
@@ -52,4 +53,23 @@ export function slackConstructs(serialised: string): string[] {
 /** Every string a reply carries (fallback text, block texts, button labels and values), for "X appears" checks. */
 export function everything(reply: { text: string; blocks: unknown[] }): string {
   return JSON.stringify(reply);
+}
+
+/** The mrkdwn a message's blocks show, block by block and context element by element. */
+export function blockLines(m: Pick<Message, 'blocks'>): string[] {
+  return m.blocks.flatMap((b) => {
+    if (b.type === 'section') return b.text ? [b.text.text] : [];
+    if (b.type === 'context') return b.elements.map((e) => e.text);
+    return [];
+  });
+}
+
+/** Every mrkdwn text a message carries (fallback and blocks), its code spans emptied: where Slack would format. */
+export function outsideCode(m: Message): string {
+  return [m.text, ...blockLines(m)].join('\n').replace(/`[^`\n]*`/g, '``');
+}
+
+/** A posted message as a Reply, for the checks and the console rendering that take one. */
+export function asReply(m: Message): Reply {
+  return { responseType: 'in_channel', ...m };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { code, codeBlock, cutMrkdwn, escapeMrkdwn, fitLines, mention, unescapeMrkdwn } from '../../../src/render/mrkdwn.js';
-import { humanDuration } from '../../../src/render/time.js';
+import { channelLink, code, codeBlock, cutMrkdwn, escapeMrkdwn, fitLines, literal, mention, unescapeMrkdwn } from '../../../src/render/mrkdwn.js';
+import { durationWords, humanDuration, utcClock, utcTime } from '../../../src/render/time.js';
 
 describe('escapeMrkdwn', () => {
   it.each([
@@ -44,6 +44,38 @@ describe('mention', () => {
     [undefined, undefined],
   ])('%s -> %s', (id, expected) => {
     expect(mention(id)).toBe(expected);
+  });
+});
+
+describe('channelLink', () => {
+  it.each([
+    ['C123ABC', '<#C123ABC>'],
+    ['G0PRIVATE', '<#G0PRIVATE>'],
+    ['c123', undefined],
+    ['C123>', undefined],
+    ['<!channel>', undefined],
+    ['U123ABC', undefined],
+    ['D123ABC', undefined],
+    ['console', undefined],
+    ['C', undefined],
+    [undefined, undefined],
+  ])('%s -> %s', (id, expected) => {
+    expect(channelLink(id)).toBe(expected);
+  });
+});
+
+describe('literal (free text shown as typed)', () => {
+  it.each([
+    ['use staging', 'use staging'],
+    ['a & b <!channel>', 'a &amp; b &lt;!channel&gt;'],
+    ['*bold* move', '`*bold* move`'],
+    ['_italic_', '`_italic_`'],
+    ['~struck~', '`~struck~`'],
+    ['a `tick` <@U123>', '`a \u02cbtick\u02cb &lt;@U123&gt;`'],
+    ['two\n  lines\n> quote', 'two lines &gt; quote'],
+    ['', ''],
+  ])('%j -> %j', (raw, expected) => {
+    expect(literal(raw)).toBe(expected);
   });
 });
 
@@ -101,5 +133,40 @@ describe('humanDuration (kubectl AGE)', () => {
     [9 * 365 * d, '9y'],
   ])('%i ms -> %s', (ms, expected) => {
     expect(humanDuration(ms)).toBe(expected);
+  });
+});
+
+describe('utcTime and durationWords (times in sentences)', () => {
+  const now = new Date('2025-06-01T12:00:00Z');
+  it.each([
+    ['2025-06-01T10:32:59Z', '10:32 UTC'],
+    ['2025-06-01T00:00:00Z', '00:00 UTC'],
+    ['2025-05-31T23:59:00Z', '2025-05-31 23:59 UTC'],
+    ['2025-06-02T01:05:00Z', '2025-06-02 01:05 UTC'],
+  ])('%s seen on 2025-06-01 -> %s', (at, expected) => {
+    expect(utcTime(new Date(at), now)).toBe(expected);
+    expect(utcTime(Date.parse(at), now)).toBe(expected);
+    expect(utcClock(Date.parse(at), now)).toBe(expected.replace(/ UTC$/, ''));
+  });
+
+  it('gives the date when there is no "now" to compare with, and says so of a time that is none', () => {
+    expect(utcTime(Date.parse('2025-06-01T10:32:00Z'))).toBe('2025-06-01 10:32 UTC');
+    expect(utcTime(Number.NaN, now)).toBe('(unknown time)');
+  });
+
+  const m = 60_000;
+  it.each([
+    [-5 * m, 'less than a minute'],
+    [59_999, 'less than a minute'],
+    [m, '1 min'],
+    [60 * m, '60 min'],
+    [119 * m + 59_000, '119 min'],
+    [120 * m, '2 h'],
+    [200 * m, '3 h 20 min'],
+    [47 * 60 * m, '47 h'],
+    [48 * 60 * m, '2 days'],
+    [10 * 24 * 60 * m + 5 * m, '10 days'],
+  ])('%i ms -> %s', (ms, expected) => {
+    expect(durationWords(ms)).toBe(expected);
   });
 });
