@@ -7,8 +7,7 @@ import type { ApprovalRequest } from '../src/domain/approvals.js';
 import type { ApprovalNotices } from '../src/ports/approvals.js';
 import type { AuditEntry } from '../src/ports/audit.js';
 import type { ChannelMessages } from '../src/ports/replies.js';
-import { renderApprovalOutcome, renderApprovalRequest } from '../src/render/approvals.js';
-import { renderAuditEntry } from '../src/render/audit.js';
+import { renderApprovalOutcome, renderApprovalRequest, renderAuditEntry } from '../src/render/index.js';
 import { BotError } from '../src/domain/errors.js';
 import { renderResult } from './command.js';
 

@@ -13,11 +13,13 @@ import { helpFor } from '../src/domain/help.js';
 import type { JobCommands } from '../src/domain/job-commands.js';
 import { isServiceCommand, type Operations, type Requester } from '../src/domain/operations.js';
 import type { OperationResult } from '../src/domain/results.js';
-import { renderApprovalRequested, renderDecision, renderPending } from '../src/render/approvals.js';
-import { renderAudit } from '../src/render/audit.js';
 import { renderCancel, renderJobs } from '../src/render/jobs.js';
 import { renderQueued } from '../src/render/queued.js';
 import {
+  renderApprovalRequested,
+  renderAudit,
+  renderDecision,
+  renderPending,
   renderCreated,
   renderDeleted,
   renderDescribe,

@@ -14,7 +14,7 @@ import type { ApprovalNotices, ApprovalStore } from '../ports/approvals.js';
 import type { Logger } from '../ports/logger.js';
 
 /** What an operation knows when a change needs approval. */
-export interface RequestDraft {
+interface RequestDraft {
   command: ApprovableCommand;
   change: ChangeSummary;
   why: string;
@@ -24,7 +24,7 @@ export interface RequestDraft {
 }
 
 /** Who asks, and where they can be answered. */
-export interface Asking extends Acting {
+interface Asking extends Acting {
   channelId?: string;
   responseUrl?: string;
 }

@@ -101,7 +101,3 @@ export function portSummary(port: { name?: string; port: number; targetPort?: nu
   return `${port.name ? `${port.name}=` : ''}${port.port}${target}/${port.protocol}`;
 }
 
-/** An approval request's ID as people type it: 8 hex digits. */
-export function isApprovalId(text: string): boolean {
-  return /^[0-9a-f]{8}$/.test(text);
-}

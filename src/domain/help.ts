@@ -4,6 +4,7 @@
  */
 import type { CommandKind, ServiceType } from './command.js';
 import { FLAGS, type FlagKey, findSubcommand, specOf, unknownSubcommand, usageLine } from './grammar/spec.js';
+import { DEFAULT_AUDIT_ENTRIES, MAX_AUDIT_ENTRIES } from './grammar/parse.js';
 import { SERVICE_TYPE_ALIASES } from './grammar/validate.js';
 
 export interface SubcommandHelp {
@@ -252,7 +253,7 @@ function entries(cmd: string): SubcommandHelp[] {
       usage: usage('audit'),
       summary: 'Show the newest audit entries: changes, approvals, refusals and job outcomes, with who and when.',
       details: [
-        'N: how many entries (default 20, at most 200), newest first.',
+        `N: how many entries (default ${DEFAULT_AUDIT_ENTRIES}, at most ${MAX_AUDIT_ENTRIES}), newest first.`,
         '--user takes an @name or a Slack user ID.',
       ],
       examples: [`${cmd} audit`, `${cmd} audit 50 --service web`, `${cmd} audit --user @jane`],

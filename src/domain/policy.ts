@@ -88,7 +88,7 @@ export interface Action {
 
 export type PolicyDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
 
-export function isReadOnly(subcommand: string): boolean {
+function isReadOnly(subcommand: string): boolean {
   return READ_ONLY_SUBCOMMANDS.includes(subcommand);
 }
 

@@ -20,7 +20,7 @@ import type { Directory } from '../../src/ports/directory.js';
 import type { Logger } from '../../src/ports/logger.js';
 
 /** A logger that drops everything. */
-export const quietLogger: Logger = {
+const quietLogger: Logger = {
   trace: () => undefined,
   debug: () => undefined,
   info: () => undefined,
@@ -31,7 +31,7 @@ export const quietLogger: Logger = {
 };
 
 /** The default policy with nothing waiting for approval: tests of what commands do, not of approvals. */
-export const NO_APPROVALS: Policy = {
+const NO_APPROVALS: Policy = {
   ...DEFAULT_POLICY,
   approval: { ...DEFAULT_POLICY.approval, needs: { createLoadBalancer: false, deleteLoadBalancer: false, deleteNodePort: false } },
 };
@@ -51,7 +51,7 @@ export interface NoticeLog {
 }
 
 /** Notices that record what they were asked to show (each request posted at `C-APPROVALS`/`ts-<id>`). */
-export function recordingNotices(): ApprovalNotices & { log: NoticeLog } {
+function recordingNotices(): ApprovalNotices & { log: NoticeLog } {
   const log: NoticeLog = { posted: [], shown: [], told: [] };
   return {
     log,

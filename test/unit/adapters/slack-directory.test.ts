@@ -102,7 +102,7 @@ test('concurrent lookups of one group share one request', async () => {
 });
 
 /** groupsOf's refusal when Slack cannot say who is in a group: fail closed, never a guess. */
-const CANNOT_TELL = (group: string) =>
+const CANNOT_TELL = (group: string): unknown =>
   expect.objectContaining({ code: 'slack_error', transient: true, userMessage: expect.stringContaining(`who is in user group ${group}, which its policy names`) });
 
 test('a group Slack does not know (no_such_subteam): groupsOf refuses; one warning per period, the refusal remembered for it', async () => {
