@@ -30,6 +30,28 @@ function allText(call: RecordedCall): string {
 
 const svc = (namespace: string, name: string) => bot.sandbox.cluster.getService(namespace, name);
 
+/** The approval request svcbot posted in the channel for request `id`, and its buttons. */
+async function approvalRequest(id: string): Promise<{ ts: string; buttons: { action_id: string; value: string }[] }> {
+  const post = await channelPost((t) => t.includes(id) && t.includes('Approval needed'));
+  const buttons = (post.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? []);
+  return { ts: String(post.ts), buttons };
+}
+
+/** `text` by alice waits for approval; bob approves it with the button. Resolves with the request ID. */
+async function requestAndApprove(text: string): Promise<string> {
+  const typed = await bot.command(text, { user_id: 'U1ALICE' });
+  const waiting = allText(await reply(typed.responseId));
+  const id = /request `([0-9a-f]{8})`/.exec(waiting)?.[1];
+  expect(id).toBeDefined();
+  const { ts, buttons } = await approvalRequest(id!);
+  const approve = buttons.find((b) => b.action_id === 'svc_approve');
+  expect(approve?.value).toBe(id);
+  await bot.press('svc_approve', approve!.value, { user_id: 'U2BOB', message_ts: ts });
+  return id!;
+}
+
 describe('transport', () => {
   test('acknowledges with an empty 200 before the work is done', async () => {
     const res = await bot.command('list');
@@ -104,13 +126,13 @@ describe('the classic alpine-service walkthrough', () => {
     expect(allText(r)).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
   });
 
-  test('type lb is queued as a job: its progress message is updated in place to ready, and one endpoint reply in its thread mentions the requester once; describe then shows the ELB', async () => {
+  test('type lb waits for approval; approved by someone else, it is queued as a job: its progress message is updated in place to ready, and one endpoint reply in its thread mentions the requester once; describe then shows the ELB', async () => {
     const jobId = `provision.${bot.sandbox.info.clusterName}.default.alpine-service`;
-    const typed = await bot.command('type alpine-service lb', { user_id: 'U1ALICE' });
-    const queued = await reply(typed.responseId);
-    expect(queued.body.response_type).toBe('ephemeral');
-    expect(allText(queued)).toContain(jobId);
-    expect(allText(queued)).toMatch(/its progress will be posted in this channel/);
+    const id = await requestAndApprove('type alpine-service lb');
+    // The request's thread says it was approved, and what came of it: the job.
+    const outcome = await bot.slack.waitForCall((c) => c.method === 'chat.postMessage' && c.body.thread_ts !== undefined && String(c.body.text).includes(id));
+    expect(allText(outcome)).toContain('<@U2BOB>');
+    expect(allText(outcome)).toContain(jobId);
 
     // The job posts its progress message in the channel when it starts, then updates it in place.
     await channelPost((t) => t.includes('Load balancer for') && t.includes('default/alpine-service'));
@@ -151,9 +173,10 @@ describe('the classic alpine-service walkthrough', () => {
     expect(text).toMatch(/EnsuredLoadBalancer/);
   });
 
-  test('delete of the LoadBalancer Service is a job: the Service and its ELB go, then "no further charges"', async () => {
-    const res = await bot.command('delete alpine-service');
-    expect(allText(await reply(res.responseId))).toContain(`delete.${bot.sandbox.info.clusterName}.default.alpine-service`);
+  test('delete of the LoadBalancer Service waits for approval, then is a job: the Service and its ELB go, then "no further charges"', async () => {
+    const id = await requestAndApprove('delete alpine-service');
+    const outcome = await bot.slack.waitForCall((c) => c.method === 'chat.postMessage' && c.body.thread_ts !== undefined && String(c.body.text).includes(id));
+    expect(allText(outcome)).toContain(`delete.${bot.sandbox.info.clusterName}.default.alpine-service`);
     await waitFor(
       () => bot.slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text).includes('default/alpine-service') && String(c.body.text).includes('no further charges')),
       { what: 'the teardown to finish', timeoutMs: 15_000 },

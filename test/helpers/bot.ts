@@ -11,7 +11,7 @@ import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
-import { postSigned, slashCommandBody } from './slack-request.js';
+import { blockActionsBody, postSigned, slashCommandBody } from './slack-request.js';
 import { startSlackStub, type SlackStub } from './slack-stub.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
@@ -28,8 +28,8 @@ const FAST_JOBS: Record<string, string> = {
   ELB_API_RATE: '50',
 };
 
-/** Nothing waits for approval (the settings' YAML paths). */
-const NO_APPROVALS = {
+/** Nothing waits for approval (the settings' YAML paths, for loadConfig's `defaults`). */
+export const NO_APPROVALS = {
   'policy.approval.needs.createLoadBalancer': false,
   'policy.approval.needs.deleteLoadBalancer': false,
   'policy.approval.needs.deleteNodePort': false,
@@ -45,6 +45,8 @@ export interface BotUnderTest {
   logs: () => string;
   /** Sends `/svc TEXT` as Slack would; resolves with the HTTP answer (the ack). */
   command(text: string, fields?: { user_id?: string; channel_id?: string; responseId?: string }): Promise<{ status: number; text: string; ms: number; responseId: string }>;
+  /** Presses a button as Slack would (a signed block_actions payload); resolves with the HTTP answer (the ack). */
+  press(actionId: string, value: string, fields: { user_id: string; channel_id?: string; message_ts?: string; responseId?: string }): Promise<{ status: number; text: string; ms: number; responseId: string }>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,18 @@ export async function startBot(
         response_url: slack.responseUrl(responseId),
         ...(fields.user_id ? { user_id: fields.user_id } : {}),
         ...(fields.channel_id ? { channel_id: fields.channel_id } : {}),
+      });
+      return { ...(await postSigned(eventsUrl, body, SIGNING_SECRET)), responseId };
+    },
+    async press(actionId, value, fields) {
+      const responseId = fields.responseId ?? `r${++responseCounter}`;
+      const body = blockActionsBody({
+        action_id: actionId,
+        value,
+        user_id: fields.user_id,
+        ...(fields.channel_id ? { channel_id: fields.channel_id } : {}),
+        ...(fields.message_ts ? { message_ts: fields.message_ts } : {}),
+        response_url: slack.responseUrl(responseId),
       });
       return { ...(await postSigned(eventsUrl, body, SIGNING_SECRET)), responseId };
     },

@@ -54,3 +54,31 @@ export async function postSigned(
   const text = await res.text();
   return { status: res.status, text, ms: performance.now() - started };
 }
+
+export interface ButtonPressFields {
+  action_id: string;
+  value: string;
+  user_id: string;
+  channel_id?: string;
+  /** The message the button is on. */
+  message_ts?: string;
+  response_url: string;
+}
+
+/** A `block_actions` interaction payload, form-encoded, as Slack sends a button press. */
+export function blockActionsBody(fields: ButtonPressFields): string {
+  const channel = fields.channel_id ?? 'C1';
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.user_id, username: fields.user_id.toLowerCase(), team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated',
+    container: { type: 'message', message_ts: fields.message_ts ?? '1.2', channel_id: channel, is_ephemeral: false },
+    trigger_id: '1.2.3',
+    team: { id: 'T1', domain: 'test' },
+    channel: { id: channel, name: 'ops' },
+    response_url: fields.response_url,
+    actions: [{ type: 'button', action_id: fields.action_id, block_id: 'b1', value: fields.value, text: { type: 'plain_text', text: 'x' }, action_ts: '1.3' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

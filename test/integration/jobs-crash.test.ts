@@ -26,6 +26,7 @@ import type { Reply } from '../../src/render/blocks.js';
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { DEFAULT_PREFIX } from '../../src/adapters/queue/keys.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { NO_APPROVALS } from '../helpers/bot.js';
 import { lbJobId } from '../../src/domain/lb-jobs.js';
 import type { LbJobState } from '../../src/domain/progress.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -84,7 +85,8 @@ async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persis
     JOB_TIMEOUT: '2m',
     LOG_LEVEL: 'debug',
   };
-  const config = loadConfig(env);
+  // Crashes of job workers are the subject here, not approvals: nothing waits for one.
+  const config = loadConfig(env, undefined, { defaults: NO_APPROVALS });
   let logText = '';
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -361,14 +361,14 @@ describe('the requester passed to operations.run', () => {
   test('the user and the channel the command came from', async () => {
     const { handle, runs } = jobsSetup();
     await handle('list -A');
-    expect(runs).toEqual([{ command: expect.objectContaining({ kind: 'list', allNamespaces: true }), requester: { userId: 'U123ALICE', channelId: 'C42OPS' } }]);
+    expect(runs).toEqual([{ command: expect.objectContaining({ kind: 'list', allNamespaces: true }), requester: { userId: 'U123ALICE', channelId: 'C42OPS', commandText: '/svc list -A' } }]);
   });
 
   test('without a channel, the user alone (no channelId at all)', async () => {
     const { handle, runs } = jobsSetup();
     await handle('describe web', { userId: 'U999' });
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.requester).toEqual({ userId: 'U999' });
+    expect(runs[0]!.requester).toEqual({ userId: 'U999', commandText: '/svc describe web' });
     expect(runs[0]!.requester).not.toHaveProperty('channelId');
   });
 

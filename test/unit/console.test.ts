@@ -138,7 +138,7 @@ describe('runConsole (line mode, as with piped input)', () => {
     s.type('1');
     const out = await s.waitFor('svc> ');
     expect(out).toContain('(Details)\n(only you)');
-    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }]);
+    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String), viaButton: true }]);
     s.type('exit');
     await done;
   });
@@ -338,7 +338,7 @@ describe('runConsole (terminal mode: keys)', () => {
 
 describe('tab completion', () => {
   it.each<[string, string[]]>([
-    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'help ', 'exit ', 'quit ']],
+    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'approvals ', 'approve ', 'reject ', 'withdraw ', 'audit ', 'help ', 'exit ', 'quit ']],
     ['de', ['describe ', 'delete ']],
     ['/svc cr', ['create ']],
     ['create web --s', ['--selector ']],

@@ -239,7 +239,7 @@ describe('delete', () => {
 
   test('a missing Service is not_found and nothing is deleted', async () => {
     const { run, prod } = setup();
-    await expectBotError(run('delete nope -n kube-system'), 'not_found', '`nope`', '`kube-system`');
+    await expectBotError(run('delete nope -n default'), 'not_found', '`nope`', '`default`');
     expect(prod.cluster.writes).toEqual([]);
   });
 });

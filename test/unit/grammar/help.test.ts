@@ -15,7 +15,7 @@ function entry(topic: string, commandName = '/svc'): SubcommandHelp {
 }
 
 describe('helpFor', () => {
-  test('the overview covers every subcommand, jobs and cancel included, in order', () => {
+  test('the overview covers every subcommand, jobs, approvals and audit included, in order', () => {
     expect(overview().map((e) => e.name)).toEqual([
       'create',
       'expose',
@@ -25,6 +25,11 @@ describe('helpFor', () => {
       'delete',
       'jobs',
       'cancel',
+      'approvals',
+      'approve',
+      'reject',
+      'withdraw',
+      'audit',
       'help',
     ]);
     expect(overview().map((e) => e.name)).toEqual(SUBCOMMANDS.map((s) => s.kind));
@@ -59,7 +64,7 @@ describe('helpFor', () => {
     expect(caught).toBeInstanceOf(UsageError);
     const err = caught as UsageError;
     expect(err.problem).toBe(
-      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, help`,
+      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help`,
     );
     expect(err.usage).toBe('/svc help [SUBCOMMAND]');
     expect(err.suggestion).toBe(suggestion);
@@ -76,6 +81,11 @@ describe('helpFor', () => {
       delete: ['rm', 'del'],
       jobs: [],
       cancel: [],
+      approvals: ['requests'],
+      approve: [],
+      reject: ['deny'],
+      withdraw: [],
+      audit: ['log'],
       help: [],
     });
   });
@@ -146,7 +156,7 @@ describe('usageOf', () => {
     ['delete', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['rm', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['cancel', '/svc cancel JOB'],
-    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|help … (/svc help SUBCOMMAND for details)'],
+    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|help … (/svc help SUBCOMMAND for details)'],
   ])('%s', (kind, usage) => {
     expect(usageOf(kind, '/svc')).toBe(usage);
   });

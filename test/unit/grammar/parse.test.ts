@@ -4,7 +4,7 @@ import { MAX_COMMAND_LENGTH, parseCommand } from '../../../src/domain/grammar/in
 
 /** The usage lines, spelled out here so that a change to them is a visible change to the tests. */
 const USAGE = {
-  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|help … (/svc help SUBCOMMAND for details)',
+  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|help … (/svc help SUBCOMMAND for details)',
   create:
     '/svc create NAME --selector KEY=VALUE[,KEY=VALUE…] --port [NAME=]PORT[:TARGETPORT][/PROTOCOL] [--port …] ' +
     '[--type clusterip|nodeport|loadbalancer] [-n NAMESPACE] [--cluster CLUSTER] [--dry-run]',
@@ -17,6 +17,11 @@ const USAGE = {
   delete: '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]',
   jobs: '/svc jobs [-n NAMESPACE] [--cluster CLUSTER]',
   cancel: '/svc cancel JOB',
+  approvals: '/svc approvals [--cluster CLUSTER]',
+  approve: '/svc approve REQUEST',
+  reject: '/svc reject REQUEST [REASON…]',
+  withdraw: '/svc withdraw REQUEST',
+  audit: '/svc audit [N] [--service NAME] [--user @USER]',
   help: '/svc help [SUBCOMMAND]',
 } as const;
 type UsageKey = keyof typeof USAGE;
@@ -205,7 +210,7 @@ describe('Slack text quirks', () => {
       '<!here> list',
       {
         problem:
-          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, help',
+          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help',
         usage: USAGE.overview,
         suggestion: undefined,
       },
@@ -307,6 +312,27 @@ describe('type, delete, describe, list, jobs, cancel', () => {
   });
 });
 
+describe('approvals, approve, reject, withdraw, audit', () => {
+  test.each<[string, Command]>([
+    ['approvals', { kind: 'approvals' }],
+    ['requests --cluster prod-eu', { kind: 'approvals', cluster: 'prod-eu' }],
+    ['approve 3f9c2a1b', { kind: 'approve', id: '3f9c2a1b' }],
+    ['approve 3F9C2A1B', { kind: 'approve', id: '3f9c2a1b' }],
+    ['withdraw 3f9c2a1b', { kind: 'withdraw', id: '3f9c2a1b' }],
+    ['reject 3f9c2a1b', { kind: 'reject', id: '3f9c2a1b' }],
+    ['reject 3f9c2a1b use   staging instead', { kind: 'reject', id: '3f9c2a1b', reason: 'use staging instead' }],
+    ['deny 3f9c2a1b "not now, <!channel> *really*"', { kind: 'reject', id: '3f9c2a1b', reason: 'not now, <!channel> *really*' }],
+    ['audit', { kind: 'audit', limit: 20 }],
+    ['audit 50 --service web', { kind: 'audit', limit: 50, service: 'web' }],
+    ['log --user @Jane.Doe', { kind: 'audit', limit: 20, user: 'jane.doe' }],
+    ['audit --user U0123ABCD', { kind: 'audit', limit: 20, user: 'U0123ABCD' }],
+    ['audit --user <@U0123ABCD|jane>', { kind: 'audit', limit: 20, user: 'U0123ABCD' }],
+    ['audit 200', { kind: 'audit', limit: 200 }],
+  ])('%s', (text, expected) => {
+    expect(parseCommand(text)).toStrictEqual(expected);
+  });
+});
+
 describe('help', () => {
   test.each<[string, Command]>([
     ['', { kind: 'help' }],
@@ -347,7 +373,7 @@ describe('help', () => {
   });
 });
 
-const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, help';
+const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help';
 const SERVICE_RULE = 'use lowercase letters, digits and "-", starting with a letter, at most 63 characters';
 
 /** [text, problem, usage, suggestion] */
@@ -695,5 +721,18 @@ describe('argument errors', () => {
       undefined,
     ],
     ['cancel 1 2', 'unexpected extra argument "2"', 'cancel', undefined],
+    // approvals
+    ['approve', 'missing the ID of the request to approve (/svc approvals lists them)', 'approve', undefined],
+    ['approve web', '"web" is not a request ID: use the 8 characters the request shows (/svc approvals lists them)', 'approve', undefined],
+    ['approve 3f9c2a1b 3f9c2a1c', 'unexpected extra argument "3f9c2a1c"', 'approve', undefined],
+    ['withdraw', 'missing the ID of the request to withdraw (/svc approvals lists them)', 'withdraw', undefined],
+    ['reject', 'missing the ID of the request to reject (/svc approvals lists them)', 'reject', undefined],
+    [`reject 3f9c2a1b ${'x'.repeat(501)}`, 'the reason is too long (501 characters, at most 500)', 'reject', undefined],
+    ['approvals -n x', '/svc approvals does not take -n', 'approvals', undefined],
+    ['audit 0', '"0" is not a number of entries: give one from 1 to 200', 'audit', undefined],
+    ['audit 201', '"201" is not a number of entries: give one from 1 to 200', 'audit', undefined],
+    ['audit web', '"web" is not a number of entries: give one from 1 to 200', 'audit', '--service web'],
+    ['audit --user "a b"', '"a b" is not a Slack user: give their @name or user ID, e.g. --user @jane', 'audit', undefined],
+    ['audit --service Web', `"Web" is not a valid Service name: ${SERVICE_RULE}`, 'audit', 'web'],
   ]);
 });
