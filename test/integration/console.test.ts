@@ -64,6 +64,16 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ConsoleD
   return { s, code, stderr: stderr.text, signals, sandbox: () => started[0], log: () => readFileSync(join(home, '.svcbot_console.log'), 'utf8') };
 }
 
+/** After a change that waits for approval: press Approve (choice 1) and confirm, as the console's own user may. */
+async function approveIt(s: { waitFor(marker: string): Promise<string>; type(line: string): void }): Promise<string> {
+  const request = await s.waitFor('svc> ');
+  expect(request).toMatch(/\[1\] Approve {3}\[2\] Reject {3}\[3\] Withdraw/);
+  s.type('1');
+  expect(await s.waitFor('[y/N] ')).toMatch(/It runs as soon as you confirm/);
+  s.type('y');
+  return request;
+}
+
 describe('svcbot console against the sandbox', () => {
   it('create, list, describe, press Delete and confirm, a usage error, exit: the same handlers as Slack', async () => {
     const c = run(['--user', 'alice']);
@@ -161,12 +171,17 @@ describe('svcbot console with load-balancer jobs', () => {
       expect(banner).toContain(`svcbot's own log: ${join(home, '.svcbot_console.log')}`);
       c.s.type('/svc create alpine-service --selector app=alpine --port 8080:80');
       await c.s.waitFor('svc> ');
+      expect(banner).toContain('Approvals: you may approve your own requests here');
       c.s.type('/svc type alpine-service lb');
+      const request = await approveIt(c.s);
+      expect(request).toContain('Approval needed');
+      expect(request).toContain('~$18.25/month');
       const ready = await c.s.waitFor('is reachable at');
       expect(ready).toContain('\u23f3');
       expect(ready).not.toContain(':hourglass_flowing_sand:');
       await c.s.waitFor('\u{1f7e2} Ready');
       c.s.type('/svc delete alpine-service');
+      await approveIt(c.s);
       await c.s.waitFor('no further charges');
       c.s.type('exit');
       expect(await c.code).toBe(0);
@@ -185,6 +200,7 @@ describe('svcbot console with load-balancer jobs', () => {
     c.s.type('create walled --selector app=alpine --port 80');
     await c.s.waitFor('svc> ');
     c.s.type('type walled lb');
+    await approveIt(c.s);
     const stuck = await c.s.waitFor('or remove it with');
     expect(stuck).toMatch(/Stuck at Service created: svcbot.s service account .* is not allowed to patch services/);
     c.s.type('exit');
@@ -199,6 +215,7 @@ describe('svcbot console with load-balancer jobs', () => {
     const first = run(['--user', 'alice', '--jobs', 'redis'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { loadSandbox: slowDns });
     await first.s.waitFor('svc> ');
     first.s.type('create slow --selector app=alpine --port 80 --type lb');
+    await approveIt(first.s);
     await first.s.waitFor('to resolve');
     const t0 = Date.now();
     first.s.type('exit');
@@ -221,6 +238,7 @@ describe('svcbot console with load-balancer jobs', () => {
     const c = run(['--user', 'alice', '--jobs', 'redis'], { REDIS_PREFIX: prefix, JOB_PROGRESS_INTERVAL: '100ms' }, { loadSandbox: slowDns });
     await c.s.waitFor('svc> ');
     c.s.type('create waiting --selector app=alpine --port 80 --type lb');
+    await approveIt(c.s);
     await c.s.waitFor('to resolve');
     expect((await keysOf(`${prefix}-console-*`)).length).toBeGreaterThan(0);
     c.signals.emit('SIGINT');
