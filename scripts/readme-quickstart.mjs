@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * The README's Quick start, run the way a newcomer runs it: `npm run console` (after `npm ci`, which CI
- * has done), then the walkthrough lines of README.md's "Try the classic walkthrough" block — first typed
- * one at a time, each after the reply to the one before (the load balancer to its "Ready", the deletion
- * to its "no further charges"), then piped all at once. Each session must end by itself with exit code 0,
+ * has done), then the walkthrough lines of README.md's "Try the classic walkthrough" block — the
+ * `svc> …` lines and the answers to confirmations (`Approve? [y/N] y`) — first typed one at a time, each
+ * after the prompt it answers (and a command after the load balancer's "Ready" or the deletion's "no
+ * further charges"), then piped all at once. Each session must end by itself with exit code 0,
  * without ":x: Stuck", a JSON log line or a stack trace in the terminal, and leave no key behind in Redis.
  *
  * `bash .ci/run` runs it after the tests. Plain JavaScript: it needs no build.
@@ -21,16 +22,21 @@ function walkthrough() {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const block = /Try the classic walkthrough:\n\n```text\n([\s\S]*?)```/.exec(readme);
   if (!block) throw new Error('README.md has no "Try the classic walkthrough" block');
-  const lines = block[1]
-    .split('\n')
-    .filter((l) => l.startsWith('svc> '))
-    .map((l) => l.slice('svc> '.length).trim());
+  const lines = [];
+  for (const l of block[1].split('\n')) {
+    if (l.startsWith('svc> ')) lines.push({ text: l.slice('svc> '.length).trim(), prompt: 'svc> ' });
+    const answer = /^\S.*\? \[y\/N\] (.*)$/.exec(l);
+    if (answer) lines.push({ text: answer[1].trim(), prompt: '[y/N] ' });
+  }
   if (lines.length === 0) throw new Error('the walkthrough block has no `svc> ` lines');
   return lines;
 }
 
-const isLoadBalancer = (line) => /\btype\s+\S+\s+(lb|loadbalancer)\b/i.test(line);
-const isDelete = (line) => /^(\/svc\s+)?(delete|rm)\b/.test(line);
+/** A line that is a command (not a button's number, not the answer to a confirmation). */
+const isCommand = (line) => line.prompt === 'svc> ' && !/^#?\d{1,3}$/.test(line.text);
+
+const isLoadBalancer = (text) => /\btype\s+\S+\s+(lb|loadbalancer)\b/i.test(text);
+const isDelete = (text) => /^(\/svc\s+)?(delete|rm)\b/.test(text);
 
 function startConsole() {
   const child = spawn('npm', ['run', '--silent', 'console'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -80,28 +86,38 @@ function checkSession(name, session, result) {
 
 async function typed(lines) {
   const session = startConsole();
-  await session.waitFor('svc> ');
-  let prompts = 1;
+  const seen = { 'svc> ': 0, '[y/N] ': 0 };
+  /** Waits for the next `prompt` (counting those already answered). */
+  const prompt = async (p) => {
+    seen[p] += 1;
+    await session.waitFor(p, seen[p]);
+  };
   let loadBalancer = false;
+  /** What a newcomer waits for before the next command: the load balancer ready, the deletion done. */
+  let awaiting;
   for (const line of lines) {
-    session.child.stdin.write(`${line}\n`);
-    prompts += 1;
-    await session.waitFor('svc> ', prompts);
-    // What a newcomer waits for before typing on: the load balancer ready, the deletion done.
-    if (isLoadBalancer(line)) {
+    await prompt(line.prompt);
+    if (isCommand(line) && awaiting) {
+      await session.waitFor(awaiting);
+      awaiting = undefined;
+    }
+    session.child.stdin.write(`${line.text}\n`);
+    if (isCommand(line) && isLoadBalancer(line.text)) {
       loadBalancer = true;
-      await session.waitFor('Ready:');
-    } else if (isDelete(line) && loadBalancer) {
-      await session.waitFor('no further charges');
+      awaiting = 'Ready:';
+    } else if (isCommand(line) && isDelete(line.text) && loadBalancer) {
+      awaiting = 'no further charges';
     }
   }
+  await prompt('svc> ');
+  if (awaiting) await session.waitFor(awaiting);
   session.child.stdin.write('exit\n');
   checkSession('typed, a line at a time', session, await session.exited);
 }
 
 async function piped(lines) {
   const session = startConsole();
-  session.child.stdin.end(`${lines.join('\n')}\n`);
+  session.child.stdin.end(`${lines.map((l) => l.text).join('\n')}\n`);
   const timer = setTimeout(() => session.child.kill('SIGKILL'), SESSION_TIMEOUT_MS);
   const result = await session.exited;
   clearTimeout(timer);
@@ -124,7 +140,7 @@ async function leftInRedis() {
 }
 
 const lines = walkthrough();
-process.stdout.write(`README walkthrough: ${lines.map((l) => `"${l}"`).join(', ')}\n`);
+process.stdout.write(`README walkthrough: ${lines.map((l) => `"${l.text}"`).join(', ')}\n`);
 await typed(lines);
 await piped(lines);
 const left = await leftInRedis();
