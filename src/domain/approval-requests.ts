@@ -119,7 +119,16 @@ export function makeApprovalRequests(deps: ApprovalRequestsDeps): ApprovalReques
         createdAt,
         expiresAt: createdAt + approval.ttlMs,
       };
-      await store.create(request);
+      // IDs are random: one already taken (a chance in billions) is drawn again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await store.create(request);
+          break;
+        } catch (err) {
+          if (!(err instanceof BotError && err.code === 'already_exists') || attempt >= 3) throw err;
+          request.id = newId();
+        }
+      }
       let message;
       try {
         message = await notices.post(request);

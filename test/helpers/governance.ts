@@ -75,6 +75,8 @@ export interface TestGovernanceOptions {
   directory?: Directory;
   now?: () => number;
   logger?: Logger;
+  /** A new request's ID (default: random). */
+  newId?: () => string;
 }
 
 /** Everything governance-related over memory, for unit tests; `entries()` reads the audit log back, oldest first. */
@@ -88,7 +90,7 @@ export function testGovernance(options: TestGovernanceOptions = {}) {
   const audit = makeAuditTrail({ log, directory, logger, now });
   const access = makeAccess({ policy, directory, audit });
   const notices = recordingNotices();
-  const requests = makeApprovalRequests({ store, notices, audit, approval: policy.approval, logger, now });
+  const requests = makeApprovalRequests({ store, notices, audit, approval: policy.approval, logger, now, ...(options.newId ? { newId: options.newId } : {}) });
   const governance: Governance = { access, audit, approvals: requests, prices: { byRegion: { 'us-east-1': 0.025 }, defaultHourlyUsd: 0.025 } };
   return {
     policy,

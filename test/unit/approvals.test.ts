@@ -332,3 +332,11 @@ describe('the policy, where the change is made', () => {
     expect(await run('audit --user U0BOB')).toMatchObject({ result: { entries: [expect.objectContaining({ userId: 'U0BOB' })] } });
   });
 });
+
+test('a request ID already taken is drawn again', async () => {
+  const ids = ['aaaaaaaa', 'aaaaaaaa', 'bbbbbbbb'];
+  const { request } = setup({ newId: () => ids.shift() ?? 'cccccccc' });
+  const first = await request(LB_CREATE);
+  const second = await request(LB_CREATE.replace('web', 'api'));
+  expect([first.id, second.id]).toEqual(['aaaaaaaa', 'bbbbbbbb']);
+});
