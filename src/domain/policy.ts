@@ -137,14 +137,14 @@ export function authorize(policy: Policy, actor: Actor, action: Action): PolicyD
 export function mayApprove(policy: Policy, approver: Actor, requesterId: string): PolicyDecision {
   const { approvers, selfApproval } = policy.approval;
   if (approver.userId === requesterId && !selfApproval) {
-    return { allowed: false, rule: 'four-eyes', reason: 'You asked for this change: someone else must approve it (four eyes).' };
+    return { allowed: false, rule: 'four-eyes', reason: 'You asked for this change: someone else must approve it (rule four-eyes).' };
   }
   const anyone = approvers.users.length === 0 && approvers.groups.length === 0;
   if (anyone) return { allowed: true, rule: 'default: anyone else may approve' };
   if (approvers.users.includes(approver.userId) || approvers.groups.some((g) => approver.groups.includes(g))) {
     return { allowed: true, rule: 'approvers' };
   }
-  return { allowed: false, rule: 'approvers', reason: 'Only the configured approvers may decide this request.' };
+  return { allowed: false, rule: 'approvers', reason: 'Only the configured approvers may decide this request (rule approvers).' };
 }
 
 /** The user groups the policy names anywhere: the only memberships svcbot needs to know. */

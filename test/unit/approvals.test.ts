@@ -175,7 +175,7 @@ describe('deciding', () => {
   test('four eyes: the requester may not approve (or reject) their own request; nothing changes, the refusal is recorded', async () => {
     const { request, decision, prod, gov } = setup();
     const req = await request(LB_CREATE);
-    expect(await decision(`approve ${req.id}`, ALICE)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('someone else must approve') });
+    expect(await decision(`approve ${req.id}`, ALICE)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('someone else must approve it (rule four-eyes)') });
     expect(await decision(`reject ${req.id}`, ALICE)).toMatchObject({ kind: 'refused' });
     expect(await gov.store.get(req.id)).toMatchObject({ status: 'pending' });
     expect(prod.cluster.writes).toEqual([]);
@@ -193,7 +193,7 @@ describe('deciding', () => {
     const directory = testDirectory({ S0SRE: ['U0DAVE'] });
     const { request, decision } = setup({ policy, directory });
     const first = await request(LB_CREATE);
-    expect(await decision(`approve ${first.id}`, BOB)).toMatchObject({ kind: 'refused', reason: 'Only the configured approvers may decide this request.' });
+    expect(await decision(`approve ${first.id}`, BOB)).toMatchObject({ kind: 'refused', reason: 'Only the configured approvers may decide this request (rule approvers).' });
     expect(await decision(`approve ${first.id}`, { userId: 'U0DAVE', channelId: 'C0OPS' })).toMatchObject({ kind: 'decided' });
     const second = await request('create api --selector app=alpine --port 80 --type lb');
     expect(await decision(`approve ${second.id}`, CAROL)).toMatchObject({ kind: 'decided' });
