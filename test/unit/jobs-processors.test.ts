@@ -82,7 +82,7 @@ function setup(resolves = true) {
   const close = async () => {
     await Promise.all([...Object.values(probers).map((p) => p.close()), board.close()]);
   };
-  return { world, deps, posts, updates, probers, changes, close };
+  return { world, deps, posts, updates, probers, changes, close, auditEntries: trail.entries };
 }
 
 function context(data: LbJobData, opts: { state?: LbJobState; stop?: JobStop } = {}) {
@@ -138,6 +138,18 @@ test('provision: creates the Service as LoadBalancer and finishes with one endpo
     const again = context(c.ctx.data, { state: c.state() });
     await expect(runProvision(again.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
     expect(s.posts.filter((p) => p.threadTs)).toHaveLength(1);
+    // The outcome is in the audit trail once, tied to the job, as the requester's.
+    expect(await s.auditEntries()).toEqual([
+      expect.objectContaining({
+        action: 'job',
+        userId: 'U123ABC',
+        cluster: 'prod',
+        namespace: 'default',
+        service: 'web',
+        jobId: 'provision.prod.default.web',
+        result: expect.stringMatching(/^type loadbalancer: ready at .+:80$/),
+      }),
+    ]);
     expect(s.posts.filter((p) => !p.threadTs)).toHaveLength(1); // the progress message, once
   } finally {
     await s.close();
