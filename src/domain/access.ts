@@ -1,6 +1,7 @@
 /**
  * The policy, applied: who the person acting is (their user groups, asked of the Directory only for the
- * groups the policy names) and whether they may do what they ask. Operations call it where the change is
+ * groups the question depends on: the rules' for a command, the approvers' for a decision) and whether
+ * they may do what they ask. Operations call it where the change is
  * made, so a slash command, a button and an approved request are checked alike. A refusal is recorded in
  * the audit trail and thrown as BotError `not_allowed` naming the rule.
  */
@@ -38,19 +39,24 @@ export interface Access {
 
 export function makeAccess({ policy, directory, audit }: AccessDeps): Access {
   const named = groupsNamed(policy);
+  // Each decision asks only for the groups it depends on: the rules' groups for a command, the approvers'
+  // groups for a decision. A group Slack cannot list then refuses what depends on it, and only that (an
+  // approvers' group that cannot be listed must not stop `/svc list`).
+  const ruleGroups = [...new Set(policy.rules.flatMap((r) => r.groups ?? []))];
+  const { approvers, selfApproval } = policy.approval;
 
-  async function actorOf(acting: Acting): Promise<Actor> {
-    // Only a policy that names groups needs to know them; a failure to ask Slack refuses (fail closed).
-    const groups = named.length === 0 ? [] : await directory.groupsOf(acting.userId, named);
+  async function actorIn(acting: Acting, asked: readonly string[]): Promise<Actor> {
+    // Only groups something depends on are asked of Slack; a failure to ask refuses (fail closed).
+    const groups = asked.length === 0 ? [] : await directory.groupsOf(acting.userId, asked);
     return { userId: acting.userId, groups, ...(acting.channelId === undefined ? {} : { channelId: acting.channelId }) };
   }
 
   return {
     policy,
-    actorOf,
+    actorOf: (acting) => actorIn(acting, named),
 
     async check(acting, action, about = {}) {
-      const decision = authorize(policy, await actorOf(acting), action);
+      const decision = authorize(policy, await actorIn(acting, ruleGroups), action);
       if (decision.allowed) return;
       await audit.record({
         action: 'refused',
@@ -66,7 +72,9 @@ export function makeAccess({ policy, directory, audit }: AccessDeps): Access {
     },
 
     async mayDecide(acting, requesterId, about) {
-      const decision = mayApprove(policy, await actorOf(acting), requesterId);
+      // A listed approver, or a requester refused by four eyes, is decided without their groups.
+      const byIdAlone = approvers.users.includes(acting.userId) || (acting.userId === requesterId && !selfApproval);
+      const decision = mayApprove(policy, await actorIn(acting, byIdAlone ? [] : approvers.groups), requesterId);
       if (!decision.allowed) {
         await audit.record({
           action: 'refused',

@@ -3,6 +3,7 @@
  * once, who may decide, the atomic decision, expiry, the state an approval was given for, the policy
  * checked where the change is made, and the audit entries each of these leaves.
  */
+import { BotError } from '../../src/domain/errors.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
 import { isGovernanceCommand, type GovernanceResult } from '../../src/domain/governance-commands.js';
@@ -287,6 +288,26 @@ describe('the policy, where the change is made', () => {
       ['refused', 'kube-system'],
       ['refused', 'kube-system'],
     ]);
+  });
+
+  test('a user group the Directory cannot list refuses only what depends on it: a rule naming it refuses, an approvers\' group only its members\' decisions', async () => {
+    const failing = {
+      groupsOf: () => Promise.reject(new BotError('slack_error', 'svcbot could not find out from Slack who is in user group S0SRE.', { transient: true })),
+      nameOf: () => Promise.resolve(undefined),
+    };
+    const approversOnly: Policy = { ...DEFAULT_POLICY, approval: { ...DEFAULT_POLICY.approval, approvers: { users: ['U0CAROL'], groups: ['S0SRE'] } } };
+    const { run, request, decision, prod } = setup({ policy: approversOnly, directory: failing });
+    expect((await run('list')).kind).toBe('list');
+    expect((await run('create web --selector app=alpine --port 80')).kind).toBe('created');
+    const req = await request(LB_CREATE.replace('web', 'lb1'));
+    await expectBotError(decision(`approve ${req.id}`, BOB), 'slack_error', 'S0SRE');
+    expect(await decision(`approve ${req.id}`, ALICE)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('rule four-eyes') });
+    expect(await decision(`approve ${req.id}`, CAROL)).toMatchObject({ kind: 'decided' });
+    expect(prod.cluster.writes).toEqual(['create default/web', 'create default/lb1']);
+
+    const ruleNamesIt: Policy = { ...DEFAULT_POLICY, rules: [{ name: 'sre-only', effect: 'allow', groups: ['S0SRE'] }] };
+    const withRule = setup({ policy: ruleNamesIt, directory: failing });
+    await expectBotError(withRule.run('list'), 'slack_error', 'S0SRE');
   });
 
   test('a deny rule refuses with its name, for commands and for decisions', async () => {
