@@ -57,6 +57,15 @@ export interface ApprovalRequests {
   expired(request: ApprovalRequest): Promise<void>;
 }
 
+/** `45 s`, `30 min`, `24 h`, `2 h 30 min`: how long a request could wait. */
+export function ttlWords(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+}
+
 function newApprovalId(): string {
   return randomBytes(4).toString('hex');
 }
@@ -88,7 +97,7 @@ export function makeApprovalRequests(deps: ApprovalRequestsDeps): ApprovalReques
       userId: request.requester.userId,
       command: request.commandText,
       ...aboutRequest(request),
-      result: `expired after ${Math.round((request.expiresAt - request.createdAt) / 60_000)} min without a decision`,
+      result: `expired after ${ttlWords(request.expiresAt - request.createdAt)} without a decision`,
     });
     // The message and the requester are told best effort: the request is expired whatever Slack says.
     await notices.show(request).catch((err: unknown) => logger.warn({ err, requestId: request.id }, 'could not update an expired request\'s message'));

@@ -104,7 +104,8 @@ function effectPlain(request: ApprovalRequest): string {
 function expiresWords(request: ApprovalRequest, now: Date): string {
   const left = request.expiresAt - now.getTime();
   const at = utcTime(request.expiresAt, now);
-  return left > 0 ? `in ${durationWords(left)}, at ${at}` : `now (it was due at ${at})`;
+  // Up to the minute: a request of an hour, shown at once, expires "in 60 min", not 59.
+  return left > 0 ? `in ${durationWords(Math.ceil(left / 60_000) * 60_000)}, at ${at}` : `now (it was due at ${at})`;
 }
 
 /** `5 min ago`, `just now`. */

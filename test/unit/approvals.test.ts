@@ -18,6 +18,7 @@ import type { LbJobQueue, LbJobSummary } from '../../src/ports/queue.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
 import { testDirectory, testGovernance, type TestGovernanceOptions } from '../helpers/governance.js';
+import { ttlWords } from '../../src/domain/approval-requests.js';
 
 const ALICE: Requester = { userId: 'U0ALICE', channelId: 'C0OPS', commandText: '/svc …' };
 const BOB: Requester = { userId: 'U0BOB', channelId: 'C0OPS' };
@@ -360,4 +361,15 @@ test('a request ID already taken is drawn again', async () => {
   const first = await request(LB_CREATE);
   const second = await request(LB_CREATE.replace('web', 'api'));
   expect([first.id, second.id]).toEqual(['aaaaaaaa', 'bbbbbbbb']);
+});
+
+test.each([
+  [1000, '1 s'],
+  [45_000, '45 s'],
+  [60_000, '1 min'],
+  [3_600_000, '60 min'],
+  [24 * 3_600_000, '24 h'],
+  [150 * 60_000, '2 h 30 min'],
+])('how long a request waited, in words: %i ms is %s', (ms, words) => {
+  expect(ttlWords(ms)).toBe(words);
 });

@@ -153,6 +153,13 @@ describe('renderApprovalRequest: pending', () => {
     expect(due.text).toContain('*Expires:* now (it was due at 11:59 UTC)');
   });
 
+  it('the time left is counted up to the minute: an hour\'s request shown a moment later expires in 60 min', () => {
+    const fresh = renderApprovalRequest(request({ expiresAt: NOW.getTime() + 60 * MIN - 5 }), { now: NOW });
+    expect(fresh.text).toContain('*Expires:* in 60 min');
+    const last = renderApprovalRequest(request({ expiresAt: NOW.getTime() + 30_000 }), { now: NOW });
+    expect(last.text).toContain('*Expires:* in 1 min');
+  });
+
   it('in the console, the three buttons are numbered choices that ask first', () => {
     const out = renderToText(asReply(m));
     expect(out.text).toContain('[1] Approve   [2] Reject   [3] Withdraw');
