@@ -255,7 +255,8 @@ function sweepIntervalMs(ttlMs: number): number {
 /**
  * The policy, approvals and the audit trail over the adapters: built in every role (a worker records job
  * outcomes and expires requests too), and a timer that expires requests whose time is up — in every
- * process, each request expired once (the store decides).
+ * process, each request expired once (the store decides) — and, where decisions are made (`resumeRunsWith`),
+ * carries out again the approved requests whose run was interrupted. One sweep at a time per process.
  */
 function startGovernance(config: Config, adapters: Adapters) {
   const { logger, replies, governance } = adapters;
@@ -271,19 +272,31 @@ function startGovernance(config: Config, adapters: Adapters) {
   const access = makeAccess({ policy: config.policy, directory: governance.directory, audit });
   const notices = makeApprovalNotices({ replies, commandName, ...(approval.channel === undefined ? {} : { approvalChannel: approval.channel }) });
   const requests = makeApprovalRequests({ store: governance.approvals, notices, audit, approval, logger: log });
+  let resume: (() => Promise<number>) | undefined;
+  async function sweep(): Promise<void> {
+    await requests.expireDue().catch((err: unknown) => log.warn({ err }, 'could not expire approval requests; trying again at the next sweep'));
+    await resume?.().catch((err: unknown) => log.warn({ err }, 'could not resume interrupted approved runs; trying again at the next sweep'));
+  }
   let sweeping = false;
   const timer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    requests
-      .expireDue()
-      .catch((err: unknown) => log.warn({ err }, 'could not expire approval requests; trying again at the next sweep'))
-      .finally(() => {
-        sweeping = false;
-      });
+    void sweep().finally(() => {
+      sweeping = false;
+    });
   }, sweepIntervalMs(approval.ttlMs));
   timer.unref();
-  return { audit, access, notices, requests, stop: () => clearInterval(timer) };
+  return {
+    audit,
+    access,
+    notices,
+    requests,
+    /** Each sweep also runs `task` (resuming interrupted approved runs), after the expiry. */
+    resumeRunsWith(task: () => Promise<number>) {
+      resume = task;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** What startup says about the policy: who may approve, and the less safe settings, in words. */
@@ -319,6 +332,9 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     const prices = { byRegion: config.costs.elbHourlyUsd, defaultHourlyUsd: config.costs.elbHourlyUsd['us-east-1'] ?? DEFAULT_ELB_HOURLY_USD };
     const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}), governance: { access, audit, approvals: requests, prices } });
     const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations, logger });
+    // Approved runs cut short by a dead process are resumed where decisions (and operations) are: the web
+    // side. A worker-only process does not; a deployment relies on its web processes for this.
+    gov.resumeRunsWith(() => decisions.resumeStalled());
     const approvalChannel = config.policy.approval.channel;
     const handle = makeCommandHandler({
       operations,

@@ -6,12 +6,18 @@
  * or a replayed click after the decision, exactly one call decides and the others are told who did and
  * when. An approved request runs its command as the requester, once, through the same operations a typed
  * command uses (policy checked again, and the Service must still be the one approved: its resourceVersion).
+ *
+ * The approval starts the run's lease in the store, and the run marks it over when it ends, however it
+ * ends. A run that never ended (its process died) is stalled once its lease lapses: `resumeStalled`, on
+ * every sweep, claims those (each by one process) and carries them out again on the same path. A change
+ * already made is refused by Kubernetes (it is conditional on the approved resourceVersion), so it is
+ * reported as not run, never made twice.
  */
 import { randomBytes } from 'node:crypto';
 import type { Acting } from './access.js';
 import type { Access } from './access.js';
 import { aboutRequest, type ApprovalRequests } from './approval-requests.js';
-import type { ApprovalRequest } from './approvals.js';
+import { DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from './approvals.js';
 import type { AuditTrail } from './audit-trail.js';
 import { BotError } from './errors.js';
 import type { Operations } from './operations.js';
@@ -36,11 +42,18 @@ export interface ApprovalDecisionsDeps {
   operations: Pick<Operations, 'run'>;
   logger: Logger;
   now?: () => number;
+  /** How long a resumed run may take before it counts as interrupted again. Default DEFAULT_RUN_LEASE_MS. */
+  runLeaseMs?: number;
 }
 
 export interface ApprovalDecisions {
   decide(id: string, verdict: 'approve' | 'reject', acting: Acting, reason?: string): Promise<DecisionResult>;
   withdraw(id: string, acting: Acting): Promise<DecisionResult>;
+  /**
+   * Carries out again the approved requests whose run was interrupted (its lease lapsed before it was
+   * over), each by one process however many sweep: run, marked over, the requester told. Resolves with how many.
+   */
+  resumeStalled(): Promise<number>;
 }
 
 function notFound(id: string): BotError {
@@ -63,7 +76,7 @@ function resultText(result: OperationResult): string {
 }
 
 export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDecisions {
-  const { store, requests, notices, audit, access, operations, logger, now = Date.now } = deps;
+  const { store, requests, notices, audit, access, operations, logger, now = Date.now, runLeaseMs = DEFAULT_RUN_LEASE_MS } = deps;
 
   /**
    * The request, expired first if its time is up (so that nobody approves a request after its hour), once
@@ -124,6 +137,30 @@ export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDeci
     }
   }
 
+  /**
+   * The one path of an approved request, just decided or resumed after an interrupted run: its change runs,
+   * the run is marked over (whatever came of it), and the requester is told how it went.
+   */
+  async function carryOut(request: ApprovalRequest, resumed: boolean): Promise<ApprovedRun> {
+    let run: ApprovedRun;
+    try {
+      run = await runApproved(request);
+    } finally {
+      // Should this fail, the run is resumed once its lease lapses: harmless, a change already made is refused.
+      await store
+        .finishRun(request.id)
+        .catch((err: unknown) => logger.warn({ err, requestId: request.id }, 'could not mark an approved request\'s run over; it will be resumed (a change already made is refused)'));
+    }
+    const about = { requestId: request.id, ...(resumed ? { resumed: true } : {}) };
+    if (run.kind === 'ran') {
+      logger.info({ ...about, result: resultText(run.result) }, resumed ? 'approved request ran, resumed after an interrupted run' : 'approved request ran');
+    } else if (resumed) {
+      logger.info({ ...about, outcome: run.kind, ...(run.kind === 'not-run' ? { code: run.error.code } : { ref: run.ref }) }, 'approved request resumed after an interrupted run: it did not run');
+    }
+    await notices.tell(request, run).catch((err: unknown) => logger.warn({ err, requestId: request.id }, 'could not tell the requester'));
+    return run;
+  }
+
   return {
     async decide(id, verdict, acting, reason) {
       const { request } = await current(id, verdict, acting);
@@ -156,11 +193,7 @@ export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDeci
         await notices.tell(decided).catch((err: unknown) => logger.warn({ err, requestId: id }, 'could not tell the requester'));
         return { kind: 'decided', request: decided };
       }
-      const run = await runApproved(decided);
-      if (run.kind === 'ran') {
-        logger.info({ requestId: id, result: resultText(run.result) }, 'approved request ran');
-      }
-      await notices.tell(decided, run).catch((err: unknown) => logger.warn({ err, requestId: id }, 'could not tell the requester'));
+      const run = await carryOut(decided, false);
       return { kind: 'decided', request: decided, run };
     },
 
@@ -190,6 +223,22 @@ export function makeApprovalDecisions(deps: ApprovalDecisionsDeps): ApprovalDeci
       });
       await show(outcome.request);
       return { kind: 'decided', request: outcome.request };
+    },
+
+    async resumeStalled() {
+      const stalled = await store.claimStalledRuns(now(), runLeaseMs);
+      await Promise.all(
+        stalled.map(async (request) => {
+          logger.warn(
+            { requestId: request.id, decidedBy: request.decidedBy, decidedAt: request.decidedAt },
+            'resuming an approved request after an interrupted run (the process running it stopped before it was over)',
+          );
+          // Its message may still show the buttons, if the process stopped before updating it.
+          await show(request);
+          await carryOut(request, true).catch((err: unknown) => logger.error({ err, requestId: request.id }, 'an approved request resumed after an interrupted run failed'));
+        }),
+      );
+      return stalled.length;
     },
   };
 }

@@ -61,6 +61,13 @@ export interface ApprovalRequest {
   message?: { channel: string; ts: string };
 }
 
+/**
+ * How long an approved request's change may take before it counts as interrupted (the process running it
+ * died) and another process runs it again: 2 minutes, far more than a change takes (it queues any slow
+ * load-balancer work as a job).
+ */
+export const DEFAULT_RUN_LEASE_MS = 2 * 60_000;
+
 /** The statuses a pending request can move to, and who may move it there. */
 export type ApprovalDecision = { status: 'approved' | 'rejected'; by: string; at: number; reason?: string } | { status: 'withdrawn'; by: string; at: number } | { status: 'expired'; at: number };
 

@@ -1,6 +1,11 @@
 /**
  * Where approval requests are kept: they survive restarts of every process, and each moves from pending
  * exactly once, decided by the store (one atomic step in Redis), never read-then-written by the caller.
+ *
+ * An approved request's change runs after the decision, and a process can die before it is over: so the
+ * approval starts the run's lease in the same step, and a run still unfinished when its lease lapses is
+ * handed to one caller (`claimStalledRuns`) to run again. Running again is safe: the change is conditional
+ * on the Service's resourceVersion the request was made for, so one already made is refused, not repeated.
  */
 import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals.js';
 import type { BotError } from '../domain/errors.js';
@@ -23,8 +28,19 @@ export interface ApprovalStore {
   /**
    * Moves a pending request to the decision's status, atomically: of concurrent calls (two approvers, a
    * double click, an expiry at the same moment) exactly one changes it; the others get it as decided.
+   * To `approved`, the same step starts its run: the request is running until `decidedAt` + the store's
+   * run lease (`runLeaseMs`, default DEFAULT_RUN_LEASE_MS), and stalled if not finished by then.
    */
   decide(id: string, decision: ApprovalDecision): Promise<DecideOutcome>;
+  /** The approved request's run is over, whatever came of it: it is never claimed again. Unknown or finished ids: nothing. */
+  finishRun(id: string): Promise<void>;
+  /**
+   * The approved requests whose run was never finished and whose lease has lapsed at `now`, each handed to
+   * exactly one caller however many processes claim at once: its lease is renewed to `now + leaseMs` in the
+   * same step (so it is stalled again only if this caller dies too). At most a bounded number per call;
+   * the rest at the next.
+   */
+  claimStalledRuns(now: number, leaseMs: number): Promise<ApprovalRequest[]>;
   /**
    * Expires the pending requests whose time is up at `now` and resolves with them — each expired request
    * to exactly one caller, however many processes sweep at once.

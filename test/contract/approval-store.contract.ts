@@ -4,7 +4,7 @@
  * Concurrent calls go through several stores over one backing (Redis: a connection each, as from several
  * processes), and the races run 50 times.
  */
-import type { ApprovalDecision, ApprovalRequest } from '../../src/domain/approvals.js';
+import { DEFAULT_RUN_LEASE_MS, type ApprovalDecision, type ApprovalRequest } from '../../src/domain/approvals.js';
 import type { ApprovalStore, DecideOutcome } from '../../src/ports/approvals.js';
 import { waitFor } from '../helpers/wait.js';
 import { expectBotError } from './expect-bot-error.js';
@@ -16,7 +16,7 @@ interface ApprovalStoreUnderTest {
   teardown(): Promise<void>;
 }
 
-export type MakeApprovalStore = (options: { retentionMs?: number }) => Promise<ApprovalStoreUnderTest>;
+export type MakeApprovalStore = (options: { retentionMs?: number; runLeaseMs?: number }) => Promise<ApprovalStoreUnderTest>;
 
 const T0 = 1_760_000_000_000;
 const HOUR = 3600_000;
@@ -50,7 +50,7 @@ export function approvalStoreContract(label: string, make: MakeApprovalStore): v
     let store: ApprovalStore;
     /** The store for the i-th of several concurrent callers. */
     let caller: (i: number) => ApprovalStore;
-    const use = async (options: { retentionMs?: number } = {}) => {
+    const use = async (options: { retentionMs?: number; runLeaseMs?: number } = {}) => {
       await under?.teardown();
       under = await make(options);
       store = under.store;
@@ -306,6 +306,128 @@ export function approvalStoreContract(label: string, make: MakeApprovalStore): v
       await waitFor(async () => (await store.get(idOf(1))) === undefined, { timeoutMs: 5000, what: 'the decided request to be forgotten (retention 50 ms)' });
       expect(await store.decide(idOf(1), approve('U3'))).toEqual({ changed: false, request: undefined });
       expect((await store.listPending()).map((r) => r.id)).toEqual([idOf(2)]);
+    });
+
+    describe('the run of an approved request', () => {
+      const LEASE = 60_000;
+
+      test('approving starts the run: it is stalled only once decidedAt + runLeaseMs has passed, then claimed as decided, its lease renewed', async () => {
+        await use({ runLeaseMs: LEASE });
+        await store.create(request(idOf(1)));
+        await store.setMessage(idOf(1), { channel: 'C9', ts: '1760000000.000100' });
+        const at = T0 + 1000;
+        const { request: approved } = await store.decide(idOf(1), approve('U2', at));
+        expect(await store.claimStalledRuns(at, 30_000)).toEqual([]);
+        expect(await caller(1).claimStalledRuns(at + LEASE - 1, 30_000)).toEqual([]);
+        expect(await caller(1).claimStalledRuns(at + LEASE, 30_000)).toStrictEqual([approved]);
+        // Renewed to now + 30 s: nobody else gets it before that lease lapses too.
+        expect(await caller(2).claimStalledRuns(at + LEASE, 30_000)).toEqual([]);
+        expect(await caller(2).claimStalledRuns(at + LEASE + 29_999, 30_000)).toEqual([]);
+        expect(await caller(2).claimStalledRuns(at + LEASE + 30_000, 30_000)).toStrictEqual([approved]);
+        expect(await store.get(idOf(1))).toStrictEqual(approved);
+      });
+
+      test(`the run's lease is ${DEFAULT_RUN_LEASE_MS / 60_000} minutes unless configured`, async () => {
+        await store.create(request(idOf(1)));
+        await store.decide(idOf(1), approve('U2', T0));
+        expect(await store.claimStalledRuns(T0 + DEFAULT_RUN_LEASE_MS - 1, 1000)).toEqual([]);
+        expect((await store.claimStalledRuns(T0 + DEFAULT_RUN_LEASE_MS, 1000)).map((r) => r.id)).toEqual([idOf(1)]);
+      });
+
+      test('a finished run is never claimed: finished before its lease lapsed, or after a claim', async () => {
+        await use({ runLeaseMs: LEASE });
+        await store.create(request(idOf(1)));
+        await store.create(request(idOf(2)));
+        await store.decide(idOf(1), approve('U2', T0));
+        await store.decide(idOf(2), approve('U2', T0));
+        await caller(1).finishRun(idOf(1));
+        expect((await store.claimStalledRuns(T0 + LEASE, 1000)).map((r) => r.id)).toEqual([idOf(2)]);
+        await caller(2).finishRun(idOf(2));
+        expect(await store.claimStalledRuns(T0 + 100 * HOUR, 1000)).toEqual([]);
+        expect((await store.get(idOf(1)))!.status).toBe('approved');
+        expect((await store.get(idOf(2)))!.status).toBe('approved');
+      });
+
+      test('finishRun of an unknown id, a finished run, or a pending request changes nothing; approved later, that request still runs', async () => {
+        await use({ runLeaseMs: LEASE });
+        await store.finishRun(idOf(9));
+        expect(await store.get(idOf(9))).toBeUndefined();
+        await store.create(request(idOf(1)));
+        await store.finishRun(idOf(1));
+        expect(await store.get(idOf(1))).toStrictEqual(request(idOf(1)));
+        expect((await store.listPending()).map((r) => r.id)).toEqual([idOf(1)]);
+        await store.decide(idOf(1), approve('U2', T0));
+        expect((await store.claimStalledRuns(T0 + LEASE, 1000)).map((r) => r.id)).toEqual([idOf(1)]);
+        await store.finishRun(idOf(1));
+        await store.finishRun(idOf(1));
+        expect(await store.claimStalledRuns(T0 + 100 * HOUR, 1000)).toEqual([]);
+      });
+
+      test('a request not approved is never claimed: pending, rejected, withdrawn, expired', async () => {
+        await use({ runLeaseMs: LEASE });
+        for (const n of [1, 2, 3, 4, 5]) await store.create(request(idOf(n), { expiresAt: n === 1 ? T0 + 1000 * HOUR : T0 + HOUR }));
+        await store.decide(idOf(2), { status: 'rejected', by: 'U2', at: T0, reason: 'no' });
+        await store.decide(idOf(3), { status: 'withdrawn', by: 'U1', at: T0 });
+        await store.decide(idOf(4), { status: 'expired', at: T0 });
+        expect((await store.expireDue(T0 + HOUR)).map((r) => r.id)).toEqual([idOf(5)]);
+        expect(await store.claimStalledRuns(T0 + 100 * HOUR, 1000)).toEqual([]);
+        expect((await store.listPending()).map((r) => r.id)).toEqual([idOf(1)]);
+      });
+
+      test(`several claimers at once: each stalled run is claimed exactly once; finished and unlapsed ones not at all (${RUNS} rounds)`, async () => {
+        await use({ runLeaseMs: LEASE });
+        for (let round = 0; round < RUNS; round++) {
+          const at = T0 + round * HOUR;
+          const now = at + LEASE;
+          const ids = Array.from({ length: 8 }, (_, i) => idOf(round * 100 + i + 1));
+          for (const id of ids) await store.create(request(id));
+          // 0–5 stalled (approved at `at` or a little before), 6 finished, 7 approved later: its lease has not lapsed.
+          for (const [i, id] of ids.entries()) await caller(i).decide(id, approve('U2', i === 7 ? at + 1 : at - (i % 3)));
+          await caller(round).finishRun(ids[6]!);
+          const claims = await Promise.all([0, 1, 2, 3].map((k) => caller(k + round).claimStalledRuns(now, LEASE)));
+          const claimed = claims.flat().map((r) => r.id);
+          expect([...claimed].sort()).toEqual(ids.slice(0, 6));
+          for (const r of claims.flat()) expect(r).toMatchObject({ status: 'approved', decidedBy: 'U2' });
+          for (const id of ids) await store.finishRun(id);
+        }
+        expect(await store.claimStalledRuns(T0 + 1000 * HOUR, LEASE)).toEqual([]);
+      });
+
+      test(`a claim racing finishRun: the run is claimed at most once, and never after both (${RUNS} runs)`, async () => {
+        await use({ runLeaseMs: LEASE });
+        for (let run = 0; run < RUNS; run++) {
+          const id = idOf(run + 1);
+          const at = T0 + run * HOUR;
+          await store.create(request(id));
+          await store.decide(id, approve('U2', at));
+          const finish = () => caller(run).finishRun(id);
+          const claim = () => caller(run + 1).claimStalledRuns(at + LEASE, LEASE);
+          let claimed: ApprovalRequest[];
+          if (run % 2 === 0) [, claimed] = await Promise.all([finish(), claim()]);
+          else [claimed] = await Promise.all([claim(), finish()]);
+          expect(claimed.length).toBeLessThanOrEqual(1);
+          expect(await store.claimStalledRuns(at + 100 * HOUR, LEASE)).toEqual([]);
+        }
+      });
+
+      test('more stalled runs than one claim takes at a time are all claimed, each once, by concurrent claimers', async () => {
+        await use({ runLeaseMs: LEASE });
+        const ids = Array.from({ length: 250 }, (_, i) => idOf(i + 1));
+        await Promise.all(ids.map((id, i) => caller(i).create(request(id))));
+        await Promise.all(ids.map((id, i) => caller(i).decide(id, approve('U2', T0 - (i % 7)))));
+        const claims = await Promise.all([0, 1, 2].map((i) => caller(i).claimStalledRuns(T0 + LEASE, LEASE)));
+        expect(claims.flatMap((claim) => claim.map((r) => r.id)).sort()).toEqual(ids);
+      });
+
+      test('an unfinished run is forgotten with its request, once the retention has passed', async () => {
+        await use({ retentionMs: 50, runLeaseMs: 1 });
+        await store.create(request(idOf(1)));
+        await store.create(request(idOf(2)));
+        await store.decide(idOf(1), approve('U2', T0));
+        await waitFor(async () => (await store.get(idOf(1))) === undefined, { timeoutMs: 5000, what: 'the approved request to be forgotten (retention 50 ms)' });
+        expect(await store.claimStalledRuns(T0 + HOUR, 1000)).toEqual([]);
+        expect((await store.listPending()).map((r) => r.id)).toEqual([idOf(2)]);
+      });
     });
   });
 }

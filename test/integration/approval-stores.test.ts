@@ -21,11 +21,13 @@ async function cleanUp(prefix: string, clients: Redis[]): Promise<void> {
   for (const client of clients) client.disconnect();
 }
 
-approvalStoreContract('Redis', ({ retentionMs }) => {
+approvalStoreContract('Redis', ({ retentionMs, runLeaseMs }) => {
   const prefix = newPrefix();
   // A connection per store, as separate processes have.
   const clients = Array.from({ length: 4 }, () => new Redis(REDIS_URL));
-  const [store, ...peers] = clients.map((redis) => createRedisApprovalStore(redis, { prefix, ...(retentionMs === undefined ? {} : { retentionMs }) }));
+  const [store, ...peers] = clients.map((redis) =>
+    createRedisApprovalStore(redis, { prefix, ...(retentionMs === undefined ? {} : { retentionMs }), ...(runLeaseMs === undefined ? {} : { runLeaseMs }) }),
+  );
   return Promise.resolve({ store: store!, peers, teardown: () => cleanUp(prefix, clients) });
 });
 
@@ -41,7 +43,7 @@ describe('Redis approval and audit keys', () => {
   const redis = new Redis(REDIS_URL);
   afterAll(() => cleanUp(prefix, [redis]));
 
-  test('requests and the pending set share the {a} hash tag; pending requests never expire, decided ones after the retention', async () => {
+  test('requests, the pending and the running set share the {a} hash tag; pending requests never expire, decided ones after the retention', async () => {
     const store = createRedisApprovalStore(redis, { prefix, retentionMs: 3_600_000 });
     const base: ApprovalRequest = {
       id: 'aaaaaaaa',
@@ -60,6 +62,8 @@ describe('Redis approval and audit keys', () => {
     expect(await redis.zrange(`${prefix}:approvals:{a}:pending`, 0, -1, 'WITHSCORES')).toEqual(['aaaaaaaa', '2', 'bbbbbbbb', '2']);
     expect(await redis.pttl(`${prefix}:approvals:{a}:req:aaaaaaaa`)).toBe(-1);
     await store.decide('aaaaaaaa', { status: 'approved', by: 'U2', at: 3 });
+    // The approval starts the run's lease (default 2 minutes from the decision); finishing the run ends it.
+    expect(await redis.zrange(`${prefix}:approvals:{a}:running`, 0, -1, 'WITHSCORES')).toEqual(['aaaaaaaa', String(3 + 120_000)]);
     await store.expireDue(2);
     for (const id of ['aaaaaaaa', 'bbbbbbbb']) {
       const ttl = await redis.pttl(`${prefix}:approvals:{a}:req:${id}`);
@@ -67,6 +71,15 @@ describe('Redis approval and audit keys', () => {
       expect(ttl).toBeLessThanOrEqual(3_600_000);
     }
     expect(await redis.exists(`${prefix}:approvals:{a}:pending`)).toBe(0);
+    await store.finishRun('aaaaaaaa');
+    expect(await redis.exists(`${prefix}:approvals:{a}:running`)).toBe(0);
+  });
+
+  test('a claim drops from the running set the runs whose request was forgotten after its retention', async () => {
+    const store = createRedisApprovalStore(redis, { prefix, runLeaseMs: 10 });
+    await redis.zadd(`${prefix}:approvals:{a}:running`, 5, 'cccccccc');
+    expect(await store.claimStalledRuns(100, 10)).toEqual([]);
+    expect(await redis.exists(`${prefix}:approvals:{a}:running`)).toBe(0);
   });
 
   test('the audit log is one stream, each entry one `entry` field holding its JSON', async () => {

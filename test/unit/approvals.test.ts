@@ -1,19 +1,21 @@
 /**
  * The policy and approvals in the domain, over the in-memory fakes: what needs approval and what runs at
- * once, who may decide, the atomic decision, expiry, the state an approval was given for, the policy
- * checked where the change is made, and the audit entries each of these leaves.
+ * once, who may decide, the atomic decision, expiry, the state an approval was given for, an approved
+ * run cut short by a dying process and resumed, the policy checked where the change is made, and the
+ * audit entries each of these leaves.
  */
 import { BotError } from '../../src/domain/errors.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { parseCommand } from '../../src/domain/grammar/index.js';
 import { isGovernanceCommand, type GovernanceResult } from '../../src/domain/governance-commands.js';
 import { makeJobCommands } from '../../src/domain/job-commands.js';
-import { isServiceCommand, makeOperations, type LbJobsDeps, type Requester } from '../../src/domain/operations.js';
+import { isServiceCommand, makeOperations, type LbJobsDeps, type Operations, type Requester } from '../../src/domain/operations.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy.js';
 import type { OperationResult } from '../../src/domain/results.js';
-import type { ApprovalRequest } from '../../src/domain/approvals.js';
+import { DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from '../../src/domain/approvals.js';
 import type { DecisionResult } from '../../src/domain/approval-decisions.js';
 import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { LbJobQueue, LbJobSummary } from '../../src/ports/queue.js';
 import { expectBotError } from '../contract/expect-bot-error.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
@@ -71,7 +73,7 @@ function setup(opts: TestGovernanceOptions & { jobs?: boolean } = {}) {
     if (result.kind !== 'decision') throw new Error(`expected a decision, got ${result.kind}`);
     return result.result;
   }
-  return { clock, prod, registry, gov, queue, decisions, run, request, decision };
+  return { clock, prod, registry, gov, queue, operations, decisions, run, request, decision };
 }
 
 const LB_CREATE = 'create web --selector app=alpine --port 8080:80 --type lb';
@@ -273,6 +275,162 @@ describe('expiry', () => {
     expect(await run('approvals --cluster staging')).toMatchObject({ result: { cluster: 'staging', requests: [expect.objectContaining({ id: api.id })] } });
     clock.t += DEFAULT_POLICY.approval.ttlMs;
     expect(await run('approvals')).toMatchObject({ result: { requests: [] } });
+  });
+});
+
+interface LogLine {
+  level: string;
+  fields?: Record<string, unknown>;
+  msg?: string;
+}
+
+/** A logger that keeps every line (children write to the same list). */
+function keepingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: string) =>
+    (first: unknown, msg?: unknown): void => {
+      lines.push(typeof first === 'string' ? { level, msg: first } : { level, fields: first as Record<string, unknown>, ...(typeof msg === 'string' ? { msg } : {}) });
+    };
+  const logger: Logger & { lines: LogLine[] } = {
+    lines,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/**
+ * The operations of a process that dies while it runs an approved request — before the change or just
+ * after it: `died` resolves then, and the run never ends (nothing after it happens in that process).
+ */
+function dyingProcess(operations: Pick<Operations, 'run'>, when: 'before the change' | 'after the change'): Pick<Operations, 'run'> & { died: Promise<void> } {
+  let die: () => void = () => undefined;
+  const died = new Promise<void>((resolve) => {
+    die = resolve;
+  });
+  return {
+    died,
+    async run(command, requester, opts) {
+      if (when === 'after the change') await operations.run(command, requester, opts);
+      die();
+      return new Promise<never>(() => undefined);
+    },
+  };
+}
+
+describe('an approved run cut short (its process died) is resumed', () => {
+  const LEASE = DEFAULT_RUN_LEASE_MS;
+
+  test('died before the change: after the lease, one process runs it — once; the requester is told once; all recorded; the log says it was resumed', async () => {
+    const logger = keepingLogger();
+    const { request, prod, gov, clock, registry, operations, decisions } = setup({ logger });
+    const req = await request(LB_CREATE);
+    const dead = dyingProcess(operations, 'before the change');
+    void gov.withOperations(dead, registry).decisions.decide(req.id, 'approve', BOB);
+    await dead.died;
+    expect(await gov.store.get(req.id)).toMatchObject({ status: 'approved', decidedBy: 'U0BOB' });
+    clock.t += LEASE - 1;
+    expect(await decisions.resumeStalled()).toBe(0);
+    expect(prod.cluster.writes).toEqual([]);
+    clock.t += 1;
+    // Two processes sweep at once: one of them resumes it.
+    const other = gov.withOperations(operations, registry).decisions;
+    const [mine, theirs] = await Promise.all([decisions.resumeStalled(), other.resumeStalled()]);
+    expect(mine + theirs).toBe(1);
+    expect(prod.cluster.writes).toEqual(['create default/web']);
+    expect((await prod.cluster.getService('default', 'web')).type).toBe('LoadBalancer');
+    expect(gov.notices.log.told).toEqual([{ request: expect.objectContaining({ id: req.id, status: 'approved' }), run: expect.objectContaining({ kind: 'ran', result: expect.objectContaining({ kind: 'created' }) }) }]);
+    expect((await gov.entries()).map((e) => [e.action, e.userId, e.requestId])).toEqual([
+      ['requested', 'U0ALICE', req.id],
+      ['approved', 'U0BOB', req.id],
+      ['change', 'U0ALICE', req.id],
+    ]);
+    expect(logger.lines).toContainEqual({ level: 'warn', fields: expect.objectContaining({ requestId: req.id }), msg: expect.stringContaining('resuming an approved request after an interrupted run') });
+    expect(logger.lines).toContainEqual({ level: 'info', fields: expect.objectContaining({ requestId: req.id, resumed: true }), msg: 'approved request ran, resumed after an interrupted run' });
+    // Its run is over: never resumed again.
+    clock.t += 10 * LEASE;
+    expect(await decisions.resumeStalled()).toBe(0);
+    expect(prod.cluster.writes).toEqual(['create default/web']);
+    expect(gov.notices.log.told).toHaveLength(1);
+  });
+
+  test('died right after the decision (approved in the store, nothing more): resumed, its message updated, the change made', async () => {
+    const { request, prod, gov, clock, decisions } = setup();
+    const req = await request(LB_CREATE);
+    await gov.store.decide(req.id, { status: 'approved', by: 'U0BOB', at: clock.t });
+    clock.t += LEASE;
+    expect(await decisions.resumeStalled()).toBe(1);
+    expect(prod.cluster.writes).toEqual(['create default/web']);
+    expect(gov.notices.log.shown.map((r) => [r.id, r.status])).toEqual([[req.id, 'approved']]);
+    expect(gov.notices.log.told.map((t) => t.run?.kind)).toEqual(['ran']);
+  });
+
+  test.each([
+    ['a type change', 'type web lb', 'patch default/web type=LoadBalancer', 'stale_request', 'changed since the request'],
+    ['a delete', 'delete web', 'delete default/web', 'not_found', 'web'],
+  ])('died just after %s: the resumed run is refused by the cluster, reported as not run, and nothing is done twice', async (_what, line, write, code, says) => {
+    const { request, run, prod, gov, clock, registry, operations, decisions } = setup();
+    await run('create web --selector app=alpine --port 80 --type nodeport');
+    const req = await request(line);
+    const dead = dyingProcess(operations, 'after the change');
+    void gov.withOperations(dead, registry).decisions.decide(req.id, 'approve', BOB);
+    await dead.died;
+    expect(prod.cluster.writes).toEqual(['create default/web', write]);
+    clock.t += LEASE;
+    expect(await decisions.resumeStalled()).toBe(1);
+    expect(prod.cluster.writes).toEqual(['create default/web', write]);
+    expect(gov.notices.log.told).toEqual([{ request: expect.objectContaining({ id: req.id }), run: { kind: 'not-run', error: expect.objectContaining({ code, userMessage: expect.stringContaining(says) }) } }]);
+    expect((await gov.entries()).map((e) => [e.action, e.requestId])).toEqual([
+      ['change', undefined],
+      ['requested', req.id],
+      ['approved', req.id],
+      ['change', req.id],
+      ['not-run', req.id],
+    ]);
+    clock.t += 10 * LEASE;
+    expect(await decisions.resumeStalled()).toBe(0);
+  });
+
+  test('died again while resuming: resumed once more after the new lease, and the change made once', async () => {
+    const { request, prod, gov, clock, registry, operations, decisions } = setup();
+    const req = await request(LB_CREATE);
+    const first = dyingProcess(operations, 'before the change');
+    void gov.withOperations(first, registry).decisions.decide(req.id, 'approve', BOB);
+    await first.died;
+    clock.t += LEASE;
+    const second = dyingProcess(operations, 'before the change');
+    void gov.withOperations(second, registry).decisions.resumeStalled();
+    await second.died;
+    clock.t += LEASE - 1;
+    expect(await decisions.resumeStalled()).toBe(0);
+    clock.t += 1;
+    expect(await decisions.resumeStalled()).toBe(1);
+    expect(prod.cluster.writes).toEqual(['create default/web']);
+    expect(gov.notices.log.told).toHaveLength(1);
+  });
+
+  test('a run that ended is never resumed: ran, not run, or failed unexpectedly', async () => {
+    const { request, run, prod, gov, clock, registry, decision, decisions } = setup();
+    const ran = await request(LB_CREATE);
+    expect(await decision(`approve ${ran.id}`, BOB)).toMatchObject({ run: { kind: 'ran' } });
+    await run('create api --selector app=alpine --port 80');
+    const notRun = await request('type api lb');
+    await prod.cluster.setServiceType('default', 'api', 'NodePort');
+    expect(await decision(`approve ${notRun.id}`, BOB)).toMatchObject({ run: { kind: 'not-run' } });
+    const failed = await request('create db --selector app=alpine --port 80 --type lb');
+    const broken = gov.withOperations({ run: () => Promise.reject(new Error('boom')) }, registry).decisions;
+    expect(await broken.decide(failed.id, 'approve', BOB)).toMatchObject({ run: { kind: 'failed' } });
+    const writes = [...prod.cluster.writes];
+    clock.t += 10 * DEFAULT_RUN_LEASE_MS;
+    expect(await decisions.resumeStalled()).toBe(0);
+    expect(prod.cluster.writes).toEqual(writes);
+    expect(gov.notices.log.told).toHaveLength(3);
   });
 });
 

@@ -4,20 +4,27 @@
  * atomic within the process; requests go in and come out as copies (through JSON, as in Redis). A decided request is forgotten
  * `retentionMs` after its decision; everything is forgotten with the process.
  */
-import type { ApprovalRequest } from '../../domain/approvals.js';
+import { DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from '../../domain/approvals.js';
 import { BotError } from '../../domain/errors.js';
 import type { ApprovalStore } from '../../ports/approvals.js';
 
 export interface MemoryApprovalStoreOptions {
   /** How long a decided request is kept after its decision. Default 7 days. */
   retentionMs?: number;
+  /** An approved request's run is stalled this long after its approval if not finished. Default DEFAULT_RUN_LEASE_MS. */
+  runLeaseMs?: number;
 }
 
 interface Kept {
   request: ApprovalRequest;
   /** When a decided request is forgotten (Date.now() time). */
   forgetAt?: number;
+  /** An approved request whose run is not over: when its lease lapses (the store's clock, as given). */
+  runUntil?: number;
 }
+
+/** Stalled runs one claimStalledRuns call hands out at most (the Redis store's bound). */
+const CLAIM_LIMIT = 10_000;
 
 /** A copy as the Redis store keeps it: through JSON (fields that are undefined are left out). */
 const copy = (request: ApprovalRequest): ApprovalRequest => JSON.parse(JSON.stringify(request)) as ApprovalRequest;
@@ -27,6 +34,7 @@ const byAge = (a: ApprovalRequest, b: ApprovalRequest) => a.createdAt - b.create
 
 export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = {}): ApprovalStore {
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const runLeaseMs = Math.max(1, Math.round(options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS));
   const requests = new Map<string, Kept>();
 
   /** Forgets the decided requests whose retention has passed. */
@@ -74,7 +82,24 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
       if (decision.status !== 'expired') changes.decidedBy = decision.by;
       if ((decision.status === 'approved' || decision.status === 'rejected') && decision.reason !== undefined) changes.reason = decision.reason;
       settle(kept, changes);
+      if (decision.status === 'approved') kept.runUntil = decision.at + runLeaseMs;
       return Promise.resolve({ changed: true, request: copy(kept.request) });
+    },
+
+    finishRun(id) {
+      const kept = current(id);
+      if (kept) delete kept.runUntil;
+      return Promise.resolve();
+    },
+
+    claimStalledRuns(now, leaseMs) {
+      prune();
+      const stalled = [...requests.values()]
+        .filter((k): k is Kept & { runUntil: number } => k.request.status === 'approved' && k.runUntil !== undefined && k.runUntil <= now)
+        .sort((a, b) => a.runUntil - b.runUntil || byAge(a.request, b.request))
+        .slice(0, CLAIM_LIMIT);
+      for (const kept of stalled) kept.runUntil = now + Math.max(1, Math.round(leaseMs));
+      return Promise.resolve(stalled.map((k) => copy(k.request)));
     },
 
     expireDue(now) {

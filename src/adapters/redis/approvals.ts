@@ -7,16 +7,20 @@
  *   (a MessageRef as JSON). Those fields override the JSON's. Pending requests have no expiry; a decided
  *   one expires `retentionMs` after its decision.
  * - `${prefix}:approvals:{a}:pending` — a sorted set of the pending requests' ids, scored by `expiresAt`.
+ * - `${prefix}:approvals:{a}:running` — a sorted set of the approved requests whose run is not over,
+ *   scored by when their lease lapses: added by the approval, renewed by a claim, removed when the run
+ *   is finished (or by a claim that finds the request gone: forgotten after its retention).
  *
  * The request stays a string that Lua never decodes: Redis's cjson would turn `[]` into `{}` and keep
- * only 14 significant digits of a number. Each change (create, decide, expire, setMessage) is one script;
- * nothing is read in JavaScript and then written.
+ * only 14 significant digits of a number. Each change (create, decide, expire, setMessage, finishRun,
+ * claim) is one script; nothing is read in JavaScript and then written.
  *
  * The sweep and the listing build a request's key from its id inside the script (the id is only known
  * there), as BullMQ's scripts do: the keys share the `{a}` tag of the declared key, so they are local to
  * the node that runs the script.
  */
 import type { ApprovalDecision, ApprovalRequest, ApprovalStatus } from '../../domain/approvals.js';
+import { DEFAULT_RUN_LEASE_MS } from '../../domain/approvals.js';
 import { BotError } from '../../domain/errors.js';
 import type { ApprovalStore } from '../../ports/approvals.js';
 
@@ -31,11 +35,13 @@ export interface RedisApprovalStoreOptions {
   prefix: string;
   /** How long a decided request is kept after its decision. Default 7 days. */
   retentionMs?: number;
+  /** An approved request's run is stalled this long after its approval if not finished. Default DEFAULT_RUN_LEASE_MS. */
+  runLeaseMs?: number;
 }
 
-/** Requests one sweep script expires at most (a call runs as many as it takes). */
+/** Requests one sweep (or claim) script takes at most (a call runs as many as it takes). */
 const SWEEP_BATCH = 100;
-/** Sweep scripts one expireDue call runs at most: SWEEP_BATCH × this many requests. */
+/** Scripts one expireDue (or claimStalledRuns) call runs at most: SWEEP_BATCH × this many requests. */
 const SWEEP_ROUNDS = 100;
 
 /**
@@ -50,19 +56,50 @@ return 1
 `;
 
 /**
- * KEYS[1] the request's key, KEYS[2] the pending set; ARGV[1] the id, ARGV[2] the retention (ms), ARGV[3…]
- * the decision's fields and values (status, decidedAt, decidedBy?, reason?). If the request is pending:
- * sets them, removes the id from the pending set, expires the key after the retention and returns
- * {1, fields}. Otherwise returns {0, fields} as they are ({0} for an unknown id).
+ * KEYS[1] the request's key, KEYS[2] the pending set, KEYS[3] the running set; ARGV[1] the id, ARGV[2] the
+ * retention (ms), ARGV[3] when the run's lease lapses (approved; '' for any other decision), ARGV[4…] the
+ * decision's fields and values (status, decidedAt, decidedBy?, reason?). If the request is pending: sets
+ * them, removes the id from the pending set, adds it to the running set when approved, expires the key
+ * after the retention and returns {1, fields}. Otherwise returns {0, fields} as they are ({0} for an
+ * unknown id).
  */
 const DECIDE = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {0} end
 if status ~= 'pending' then return {0, redis.call('HGETALL', KEYS[1])} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, redis.call('HGETALL', KEYS[1])}
+`;
+
+/** KEYS[1] the running set; ARGV[1] the id. The run is over: the id leaves the set (1), or was not in it (0). */
+const FINISH_RUN = `
+return redis.call('ZREM', KEYS[1], ARGV[1])
+`;
+
+/**
+ * KEYS[1] the running set; ARGV[1] the requests' key prefix, ARGV[2] now, ARGV[3] at most this many,
+ * ARGV[4] when the new lease lapses (> now; computed in JavaScript: Lua's numbers print with 14 digits).
+ * Takes the ids whose lease has lapsed at `now` (soonest first); each request still there and approved
+ * gets its lease renewed to ARGV[4] and is returned, any other id (its request forgotten after the
+ * retention) leaves the set. Returns {ids taken, {fields of each request claimed}}: a claimed id is not
+ * due at `now` any more, so no other claim gets it until its new lease lapses.
+ */
+const CLAIM_STALLED = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local claimed = {}
+for _, id in ipairs(ids) do
+  local key = ARGV[1] .. id
+  if redis.call('HGET', key, 'status') == 'approved' then
+    redis.call('ZADD', KEYS[1], ARGV[4], id)
+    claimed[#claimed + 1] = redis.call('HGETALL', key)
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return {#ids, claimed}
 `;
 
 /**
@@ -136,9 +173,11 @@ const byAge = (a: ApprovalRequest, b: ApprovalRequest) => a.createdAt - b.create
 
 export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisApprovalStoreOptions): ApprovalStore {
   const ttl = Math.max(1, Math.round(options.retentionMs ?? 7 * 24 * 3600_000));
+  const runLeaseMs = Math.max(1, Math.round(options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS));
   const base = `${options.prefix}:approvals:{a}`;
   const reqPrefix = `${base}:req:`;
   const pending = `${base}:pending`;
+  const running = `${base}:running`;
   const keyOf = (id: string) => `${reqPrefix}${id}`;
 
   return {
@@ -161,7 +200,8 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
     },
 
     async decide(id, decision) {
-      const [changed, fields] = (await redis.eval(DECIDE, 2, keyOf(id), pending, id, ttl, ...decisionFields(decision))) as [number, string[]?];
+      const runUntil = decision.status === 'approved' ? decision.at + runLeaseMs : '';
+      const [changed, fields] = (await redis.eval(DECIDE, 3, keyOf(id), pending, running, id, ttl, runUntil, ...decisionFields(decision))) as [number, string[]?];
       return { changed: changed === 1, request: fields ? fromFields(fields) : undefined };
     },
 
@@ -176,6 +216,25 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
         if (taken < SWEEP_BATCH) break;
       }
       return expired;
+    },
+
+    async finishRun(id) {
+      await redis.eval(FINISH_RUN, 1, running, id);
+    },
+
+    async claimStalledRuns(now, leaseMs) {
+      // A lease of at least 1 ms: a claimed run is not due again at `now`, so the next round takes the next ones.
+      const leaseEnd = now + Math.max(1, Math.round(leaseMs));
+      const claimed: ApprovalRequest[] = [];
+      for (let round = 0; round < SWEEP_ROUNDS; round++) {
+        const [taken, batch] = (await redis.eval(CLAIM_STALLED, 1, running, reqPrefix, now, SWEEP_BATCH, leaseEnd)) as [number, string[][]];
+        for (const fields of batch) {
+          const request = fromFields(fields);
+          if (request) claimed.push(request);
+        }
+        if (taken < SWEEP_BATCH) break;
+      }
+      return claimed;
     },
 
     async setMessage(id, message) {
