@@ -82,7 +82,11 @@ export function renderResult(result: OperationResult, ctx: Pick<CommandContext, 
     case 'queued':
       return renderQueued(result.result, { commandName });
     case 'approval-requested':
-      return renderApprovalRequested(result.request, { commandName, ...(approvalChannel === undefined ? {} : { approvalChannel }) });
+      return renderApprovalRequested(result.request, {
+        commandName,
+        ...(approvalChannel === undefined ? {} : { approvalChannel }),
+        ...(result.alreadyWaiting ? { alreadyWaiting: { askedBy: ctx.userId, now: new Date() } } : {}),
+      });
   }
 }
 

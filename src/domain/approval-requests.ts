@@ -48,8 +48,11 @@ export interface ApprovalRequestsDeps {
 }
 
 export interface ApprovalRequests {
-  /** Keeps, posts and records a new request; resolves with it as posted. */
-  request(draft: RequestDraft, asking: Asking): Promise<ApprovalRequest>;
+  /**
+   * Keeps, posts and records a new request; resolves with it as posted — or, when the same change is
+   * already waiting for approval, with that request (`alreadyWaiting`), and nothing new is made.
+   */
+  request(draft: RequestDraft, asking: Asking): Promise<{ request: ApprovalRequest; alreadyWaiting: boolean }>;
   pending(cluster?: string): Promise<PendingResult>;
   /** Expires every request whose time is up (each once, whichever process sweeps); resolves with how many. */
   expireDue(): Promise<number>;
@@ -131,7 +134,8 @@ export function makeApprovalRequests(deps: ApprovalRequestsDeps): ApprovalReques
       // IDs are random: one already taken (a chance in billions) is drawn again.
       for (let attempt = 1; ; attempt++) {
         try {
-          await store.create(request);
+          const created = await store.create(request);
+          if (!created.created) return { request: created.waiting, alreadyWaiting: true };
           break;
         } catch (err) {
           if (!(err instanceof BotError && err.code === 'already_exists') || attempt >= 3) throw err;
@@ -162,7 +166,7 @@ export function makeApprovalRequests(deps: ApprovalRequestsDeps): ApprovalReques
         ...aboutRequest(request),
         result: `waiting for approval: ${describeChange(request.change)} (${request.why})`,
       });
-      return request;
+      return { request, alreadyWaiting: false };
     },
 
     async pending(cluster) {

@@ -102,6 +102,14 @@ export function estimateCost(region: string | undefined, prices: PriceTable, fal
   return { region: where, hourlyUsd, monthlyUsd: Math.round(hourlyUsd * 730 * 100) / 100 };
 }
 
+/**
+ * What makes two requests the same change (a second `type web lb` while the first waits): the kind,
+ * where, and the type it leads to. Of pending requests, one per key.
+ */
+export function approvalChangeKey(change: Pick<ChangeSummary, 'kind' | 'cluster' | 'namespace' | 'name' | 'toType'>): string {
+  return `${change.kind}:${change.cluster}/${change.namespace}/${change.name}:${change.toType ?? ''}`;
+}
+
 /** A port as a request shows it: `http=8080:80/TCP`. */
 export function portSummary(port: { name?: string; port: number; targetPort?: number | string; protocol: string }): string {
   const target = port.targetPort === undefined || port.targetPort === port.port ? '' : `:${port.targetPort}`;

@@ -136,11 +136,11 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
   ): Promise<OperationResult> {
     const createsLoadBalancer = change.toType === 'LoadBalancer' && change.fromType !== 'LoadBalancer';
     const cost = createsLoadBalancer ? estimateCost(region, governance.prices.byRegion, governance.prices.defaultHourlyUsd) : undefined;
-    const request = await governance.approvals.request(
+    const { request, alreadyWaiting } = await governance.approvals.request(
       { command, change, why, ...(cost ? { cost } : {}), ...(resourceVersion === undefined ? {} : { resourceVersion }) },
       requester,
     );
-    return { kind: 'approval-requested', request };
+    return alreadyWaiting ? { kind: 'approval-requested', request, alreadyWaiting } : { kind: 'approval-requested', request };
   }
 
   /**

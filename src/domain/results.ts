@@ -15,8 +15,11 @@ export type OperationResult =
   | { kind: 'list'; result: ListResult }
   | { kind: 'describe'; result: DescribeResult }
   | { kind: 'queued'; result: QueuedResult }
-  /** The change waits for a second person's approval (nothing changed yet). */
-  | { kind: 'approval-requested'; request: ApprovalRequest };
+  /**
+   * The change waits for a second person's approval (nothing changed yet); `alreadyWaiting`: the same
+   * change was asked for before and still waits, as `request` (nothing new was made).
+   */
+  | { kind: 'approval-requested'; request: ApprovalRequest; alreadyWaiting?: true };
 
 /** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
 export interface QueuedResult {

@@ -12,6 +12,8 @@ import type { BotError } from '../domain/errors.js';
 import type { OperationResult } from '../domain/results.js';
 import type { MessageRef } from './replies.js';
 
+export type CreateOutcome = { created: true } | { created: false; waiting: ApprovalRequest };
+
 export interface DecideOutcome {
   /** True when this call moved the request from pending; false when it was already decided (or is unknown). */
   changed: boolean;
@@ -20,8 +22,13 @@ export interface DecideOutcome {
 }
 
 export interface ApprovalStore {
-  /** Keeps a new pending request. */
-  create(request: ApprovalRequest): Promise<void>;
+  /**
+   * Keeps a new pending request — unless a request for the same change (`approvalChangeKey`) is still
+   * waiting at the new one's `createdAt`: then nothing is kept and that request is the answer. Atomic: of
+   * concurrent creates of one change, one is kept and the others get it. Throws BotError
+   * `already_exists` for an ID taken already.
+   */
+  create(request: ApprovalRequest): Promise<CreateOutcome>;
   get(id: string): Promise<ApprovalRequest | undefined>;
   /** Pending requests, oldest first. */
   listPending(): Promise<ApprovalRequest[]>;

@@ -184,11 +184,25 @@ export interface RequestedRenderOptions {
   commandName?: string;
   /** Where approval requests are posted (the policy's channel), when it is not the channel asked in. */
   approvalChannel?: string;
+  /** The same change was asked for before and still waits as `request`: who asks now, and the time. */
+  alreadyWaiting?: { askedBy: string; now: Date };
+}
+
+/** The answer to someone asking again for a change that is already waiting for approval: nothing new was made. */
+function renderAlreadyWaiting(request: ApprovalRequest, again: { askedBy: string; now: Date }, commandName: string): Reply {
+  const yours = again.askedBy === request.requester.userId;
+  const asked = `${yours ? 'you asked' : `${who(request.requester.userId)} asked`} ${ago(request.createdAt, again.now)}`;
+  const head = `:hourglass_flowing_sand: This change is already waiting for approval: request ${code(request.id)} (${asked}): ${effect(request.change)}. Nothing new was made.`;
+  const hint = yours
+    ? `Approvers decide on that request; ${code(`${commandName} withdraw ${request.id}`)} takes it back.`
+    : `Approvers decide on that request; ${code(`${commandName} approvals`)} lists what is waiting.`;
+  return reply('ephemeral', `${head}\n${hint}`, [section(head), context(hint)]);
 }
 
 /** The answer to the requester: their change waits for approval, where, how to take it back, until when. */
 export function renderApprovalRequested(request: ApprovalRequest, options: RequestedRenderOptions = {}): Reply {
   const commandName = options.commandName ?? '/svc';
+  if (options.alreadyWaiting) return renderAlreadyWaiting(request, options.alreadyWaiting, commandName);
   const cost = request.cost ? `, about $${request.cost.monthlyUsd.toFixed(2)}/month` : '';
   const head = `:hourglass_flowing_sand: Waiting for approval (request ${code(request.id)}): ${effect(request.change)}${cost}.`;
   const posted = options.approvalChannel ?? request.message?.channel;

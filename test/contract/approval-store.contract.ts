@@ -31,7 +31,8 @@ function request(id: string, overrides: Partial<ApprovalRequest> = {}): Approval
     status: 'pending',
     commandText: '/svc type web loadbalancer -n shop',
     command: { kind: 'type', name: 'web', type: 'LoadBalancer', scope: { namespace: 'shop', cluster: 'prod' } },
-    change: { kind: 'type', cluster: 'prod', namespace: 'shop', name: 'web', fromType: 'ClusterIP', toType: 'LoadBalancer', ports: ['8080:80/TCP'] },
+    // One Service per request: requests for one change are one while they wait (a test of its own).
+    change: { kind: 'type', cluster: 'prod', namespace: 'shop', name: `web-${id}`, fromType: 'ClusterIP', toType: 'LoadBalancer', ports: ['8080:80/TCP'] },
     why: 'creates a load balancer',
     cost: { region: 'us-east-1', hourlyUsd: 0.025, monthlyUsd: 18.25 },
     requester: { userId: 'U1', channelId: 'C1', responseUrl: 'https://hooks.example.test/actions/T1/1/abc' },
@@ -107,6 +108,40 @@ export function approvalStoreContract(label: string, make: MakeApprovalStore): v
       await expectBotError(caller(1).create(request(idOf(1))), 'already_exists');
       expect((await store.get(first.id))!.status).toBe('approved');
       expect(await store.listPending()).toEqual([]);
+    });
+
+    test('a second request for a change already waiting is not kept: create answers with the one waiting', async () => {
+      const first = request(idOf(1));
+      const sameChange = { change: first.change };
+      expect(await store.create(first)).toStrictEqual({ created: true });
+      const again = await caller(1).create(request(idOf(2), { ...sameChange, requester: { userId: 'U7', channelId: 'C7' }, createdAt: T0 + 1000 }));
+      expect(again).toStrictEqual({ created: false, waiting: first });
+      expect(await store.get(idOf(2))).toBeUndefined();
+      expect((await store.listPending()).map((r) => r.id)).toEqual([idOf(1)]);
+      // Another change of the same Service, or the same change elsewhere, is another request.
+      expect(await store.create(request(idOf(3), { change: { ...first.change, toType: 'NodePort' } }))).toStrictEqual({ created: true });
+      expect(await store.create(request(idOf(4), { change: { ...first.change, namespace: 'other' } }))).toStrictEqual({ created: true });
+    });
+
+    test('once the waiting request is decided, or past its time, the same change may be asked for again', async () => {
+      const first = request(idOf(1));
+      await store.create(first);
+      await store.decide(first.id, { status: 'rejected', by: 'U2', at: T0 + 1000 });
+      expect(await store.create(request(idOf(2), { change: first.change, createdAt: T0 + 2000 }))).toStrictEqual({ created: true });
+      // Past its time (not swept yet): no longer waiting.
+      expect(await store.create(request(idOf(3), { change: first.change, createdAt: T0 + 2000 + HOUR }))).toStrictEqual({ created: true });
+      expect((await store.listPending()).map((r) => r.id).sort()).toEqual([idOf(2), idOf(3)]);
+    });
+
+    test(`concurrent requests for one change: exactly one is kept, the others get it (${RUNS} runs)`, async () => {
+      for (let round = 0; round < RUNS; round++) {
+        const change = { ...request(idOf(0)).change, name: `race-${round}` };
+        const ids = [1, 2, 3, 4].map((n) => idOf(round * 10 + n));
+        const outcomes = await Promise.all(ids.map((id, i) => caller(i).create(request(id, { change }))));
+        const kept = outcomes.flatMap((o, i) => (o.created ? [ids[i]!] : []));
+        expect(kept).toHaveLength(1);
+        for (const o of outcomes) if (!o.created) expect(o.waiting.id).toBe(kept[0]);
+      }
     });
 
     test('only a pending request can be created (invalid)', async () => {

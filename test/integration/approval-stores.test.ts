@@ -43,7 +43,7 @@ describe('Redis approval and audit keys', () => {
   const redis = new Redis(REDIS_URL);
   afterAll(() => cleanUp(prefix, [redis]));
 
-  test('requests, the pending and the running set share the {a} hash tag; pending requests never expire, decided ones after the retention', async () => {
+  test('requests, the pending and the running set and the open keys share the {a} hash tag; pending requests never expire, decided ones after the retention', async () => {
     const store = createRedisApprovalStore(redis, { prefix, retentionMs: 3_600_000 });
     const base: ApprovalRequest = {
       id: 'aaaaaaaa',
@@ -57,8 +57,13 @@ describe('Redis approval and audit keys', () => {
       expiresAt: 2,
     };
     await store.create(base);
-    await store.create({ ...base, id: 'bbbbbbbb' });
-    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual([`${prefix}:approvals:{a}:pending`, `${prefix}:approvals:{a}:req:aaaaaaaa`, `${prefix}:approvals:{a}:req:bbbbbbbb`]);
+    await store.create({ ...base, id: 'bbbbbbbb', change: { ...base.change, name: 'api' } });
+    // (The changes' open keys of these two lapsed within a millisecond: the next test looks at them.)
+    expect((await redis.keys(`${prefix}:*`)).filter((k) => !k.includes(':open:')).sort()).toEqual([
+      `${prefix}:approvals:{a}:pending`,
+      `${prefix}:approvals:{a}:req:aaaaaaaa`,
+      `${prefix}:approvals:{a}:req:bbbbbbbb`,
+    ]);
     expect(await redis.zrange(`${prefix}:approvals:{a}:pending`, 0, -1, 'WITHSCORES')).toEqual(['aaaaaaaa', '2', 'bbbbbbbb', '2']);
     expect(await redis.pttl(`${prefix}:approvals:{a}:req:aaaaaaaa`)).toBe(-1);
     await store.decide('aaaaaaaa', { status: 'approved', by: 'U2', at: 3 });
@@ -73,6 +78,26 @@ describe('Redis approval and audit keys', () => {
     expect(await redis.exists(`${prefix}:approvals:{a}:pending`)).toBe(0);
     await store.finishRun('aaaaaaaa');
     expect(await redis.exists(`${prefix}:approvals:{a}:running`)).toBe(0);
+  });
+
+  test("a change's open key says which request waits for it, under the {a} tag, and lives as long as that request can wait", async () => {
+    const store = createRedisApprovalStore(redis, { prefix });
+    await store.create({
+      id: 'dddddddd',
+      status: 'pending',
+      commandText: '/svc type web lb',
+      command: { kind: 'type', name: 'web', type: 'LoadBalancer', scope: { namespace: 'default' } },
+      change: { kind: 'type', cluster: 'prod', namespace: 'default', name: 'web', fromType: 'ClusterIP', toType: 'LoadBalancer', ports: [] },
+      why: 'creates a load balancer',
+      requester: { userId: 'U1', channelId: 'C1' },
+      createdAt: 1_000,
+      expiresAt: 1_000 + 3_600_000,
+    });
+    const open = `${prefix}:approvals:{a}:open:type:prod/default/web:LoadBalancer`;
+    expect(await redis.get(open)).toBe('dddddddd');
+    const ttl = await redis.pttl(open);
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
 
   test('a claim drops from the running set the runs whose request was forgotten after its retention', async () => {

@@ -130,6 +130,19 @@ describe('what waits for approval', () => {
     ]);
   });
 
+  test('the same change asked for again while it waits is that request: nothing new is posted or recorded', async () => {
+    const { run, gov, request } = setup();
+    const first = await request(LB_CREATE);
+    const again = await run(LB_CREATE, BOB);
+    expect(again).toMatchObject({ kind: 'approval-requested', alreadyWaiting: true, request: { id: first.id, requester: { userId: 'U0ALICE' } } });
+    expect(gov.notices.log.posted).toHaveLength(1);
+    expect((await gov.entries()).map((e) => e.action)).toEqual(['requested']);
+    // Once decided, the same change is a new request.
+    await gov.store.decide(first.id, { status: 'rejected', by: 'U0BOB', at: Date.now() });
+    const anew = await request(LB_CREATE);
+    expect(anew.id).not.toBe(first.id);
+  });
+
   test('a request for what cannot be done is not made: a taken name is said at once', async () => {
     const { run, gov } = setup();
     await run('create web --selector app=alpine --port 80');

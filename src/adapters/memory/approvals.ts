@@ -4,7 +4,7 @@
  * atomic within the process; requests go in and come out as copies (through JSON, as in Redis). A decided request is forgotten
  * `retentionMs` after its decision; everything is forgotten with the process.
  */
-import { DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from '../../domain/approvals.js';
+import { approvalChangeKey, DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from '../../domain/approvals.js';
 import { BotError } from '../../domain/errors.js';
 import type { ApprovalStore } from '../../ports/approvals.js';
 
@@ -59,8 +59,15 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
         return Promise.reject(new BotError('invalid', `Approval request ${request.id} is ${request.status}: only a pending request can be created.`));
       }
       if (current(request.id)) return Promise.reject(new BotError('already_exists', `Approval request ${request.id} exists already.`));
+      const key = approvalChangeKey(request.change);
+      for (const kept of requests.values()) {
+        const other = kept.request;
+        if (other.status === 'pending' && other.expiresAt > request.createdAt && approvalChangeKey(other.change) === key) {
+          return Promise.resolve({ created: false, waiting: copy(other) });
+        }
+      }
       requests.set(request.id, { request: copy(request) });
-      return Promise.resolve();
+      return Promise.resolve({ created: true });
     },
 
     get(id) {

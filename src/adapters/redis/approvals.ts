@@ -19,8 +19,7 @@
  * there), as BullMQ's scripts do: the keys share the `{a}` tag of the declared key, so they are local to
  * the node that runs the script.
  */
-import type { ApprovalDecision, ApprovalRequest, ApprovalStatus } from '../../domain/approvals.js';
-import { DEFAULT_RUN_LEASE_MS } from '../../domain/approvals.js';
+import { approvalChangeKey, DEFAULT_RUN_LEASE_MS, type ApprovalDecision, type ApprovalRequest, type ApprovalStatus } from '../../domain/approvals.js';
 import { BotError } from '../../domain/errors.js';
 import type { ApprovalStore } from '../../ports/approvals.js';
 
@@ -45,14 +44,25 @@ const SWEEP_BATCH = 100;
 const SWEEP_ROUNDS = 100;
 
 /**
- * KEYS[1] the request's key, KEYS[2] the pending set; ARGV[1] the id, ARGV[2] its expiresAt, ARGV[3] the
- * request (JSON). Returns 1 when it kept the request, 0 when the id exists already.
+ * KEYS[1] the request's key, KEYS[2] the pending set, KEYS[3] the change's open key (the id of the request
+ * waiting for that change); ARGV[1] the id, ARGV[2] its expiresAt, ARGV[3] the request (JSON), ARGV[4] its
+ * createdAt, ARGV[5] how long the open key lives (ms, an integer: computed in JavaScript, as Lua would
+ * print a large number in exponent form). Returns {1} when it kept the request, {0} when the id exists already, {2, id} when the
+ * request `id` for the same change is still pending and not past its time (then nothing is kept). The
+ * open key lapses with the request's time; a decided request leaves the pending set, so its open key
+ * no longer counts.
  */
 const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local open = redis.call('GET', KEYS[3])
+if open then
+  local due = redis.call('ZSCORE', KEYS[2], open)
+  if due and tonumber(due) > tonumber(ARGV[4]) then return {2, open} end
+end
 redis.call('HSET', KEYS[1], 'request', ARGV[3], 'status', 'pending')
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-return 1
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[5])
+return {1}
 `;
 
 /**
@@ -179,17 +189,26 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
   const pending = `${base}:pending`;
   const running = `${base}:running`;
   const keyOf = (id: string) => `${reqPrefix}${id}`;
+  const get = async (id: string): Promise<ApprovalRequest | undefined> => fromFields(await redis.hgetall(keyOf(id)));
 
   return {
     async create(request) {
       if (request.status !== 'pending') throw new BotError('invalid', `Approval request ${request.id} is ${request.status}: only a pending request can be created.`);
-      const created = await redis.eval(CREATE, 2, keyOf(request.id), pending, request.id, request.expiresAt, JSON.stringify(request));
-      if (Number(created) !== 1) throw new BotError('already_exists', `Approval request ${request.id} exists already.`);
+      const open = `${base}:open:${approvalChangeKey(request.change)}`;
+      // The open key lives as long as the request can wait (at most a month: no TTL is longer).
+      const openMs = Math.max(1, Math.min(Math.floor(request.expiresAt - request.createdAt), 31 * 24 * 3600_000));
+      // A request for the same change that is decided between the script and the read is no longer waiting: try again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [outcome, waitingId] = (await redis.eval(CREATE, 3, keyOf(request.id), pending, open, request.id, request.expiresAt, JSON.stringify(request), request.createdAt, openMs)) as [number, string?];
+        if (Number(outcome) === 1) return { created: true };
+        if (Number(outcome) === 0) throw new BotError('already_exists', `Approval request ${request.id} exists already.`);
+        const waiting = waitingId === undefined ? undefined : await get(waitingId);
+        if (waiting?.status === 'pending') return { created: false, waiting };
+      }
+      throw new BotError('conflict', 'The same change was asked for and decided several times at this moment; ask again.', { transient: true });
     },
 
-    async get(id) {
-      return fromFields(await redis.hgetall(keyOf(id)));
-    },
+    get,
 
     async listPending() {
       const all = (await redis.eval(LIST_PENDING, 1, pending, reqPrefix)) as string[][];

@@ -293,6 +293,19 @@ describe('renderApprovalRequested', () => {
     expect(r.text).toBe(blockLines(r).join('\n'));
   });
 
+  it('asked again while the same change waits: says which request, who asked and when; nothing new was made', () => {
+    const waiting = request({ createdAt: NOW.getTime() - 5 * MIN });
+    const mine = renderApprovalRequested(waiting, { alreadyWaiting: { askedBy: ALICE, now: NOW } });
+    expect(blockKitViolations(mine)).toEqual([]);
+    expect(mine.text).toContain('This change is already waiting for approval: request `3f9c2a1b` (you asked 5 min ago)');
+    expect(mine.text).toContain('Nothing new was made.');
+    expect(mine.text).toContain('`/svc withdraw 3f9c2a1b` takes it back');
+    const theirs = renderApprovalRequested(waiting, { alreadyWaiting: { askedBy: BOB, now: NOW } });
+    expect(theirs.text).toContain(`(<@${ALICE}> asked 5 min ago)`);
+    expect(theirs.text).not.toContain('withdraw');
+    expect(theirs.text).toContain('`/svc approvals` lists what is waiting');
+  });
+
   it('says "this channel" when the request was posted where it was asked', () => {
     for (const r of [renderApprovalRequested(request()), renderApprovalRequested(request(), { approvalChannel: 'C0DEV' })]) {
       expect(r.text).toContain('The request is posted in this channel, where approvers decide');
