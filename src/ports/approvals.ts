@@ -12,7 +12,7 @@ import type { BotError } from '../domain/errors.js';
 import type { OperationResult } from '../domain/results.js';
 import type { MessageRef } from './replies.js';
 
-export type CreateOutcome = { created: true } | { created: false; waiting: ApprovalRequest };
+type CreateOutcome = { created: true } | { created: false; waiting: ApprovalRequest };
 
 export interface DecideOutcome {
   /** True when this call moved the request from pending; false when it was already decided (or is unknown). */
