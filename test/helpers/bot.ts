@@ -2,6 +2,11 @@
  * svcbot wired as in production (createSlackAdapters + startSvcbot), against the sandbox and a local Slack
  * stand-in: what the end-to-end tests drive with signed HTTP requests. Job settings come the one way
  * svcbot takes options, through its configuration (short waits, a Redis key prefix of its own).
+ *
+ * Several bots can act as the processes of one deployment, or as one process and its restart: each may
+ * use a sandbox and a Slack stand-in it was given (`use`; then they are the giver's to close), run under
+ * another bot's Redis key prefix (`redisPrefix`), and leave the keys under it when it stops (`keepKeys`),
+ * for the next bot — the last one to stop removes them.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -40,8 +45,10 @@ export interface BotUnderTest {
   sandbox: Sandbox;
   slack: SlackStub;
   eventsUrl: string;
-  /** The Redis key prefix of this bot's load-balancer jobs (its own; removed by stop()). */
+  /** The Redis key prefix of everything this bot keeps in Redis: jobs, approval requests, the audit log (removed by stop() unless `keepKeys`). */
   queuePrefix: string;
+  /** The Redis it keeps them in (REDIS_URL). */
+  redisUrl: string;
   logs: () => string;
   /** Sends `/svc TEXT` as Slack would; resolves with the HTTP answer (the ack). */
   command(text: string, fields?: { user_id?: string; channel_id?: string; responseId?: string }): Promise<{ status: number; text: string; ms: number; responseId: string }>;
@@ -52,9 +59,26 @@ export interface BotUnderTest {
 
 let responseCounter = 0;
 
+/** A sandbox with the short delays of the end-to-end tests (what startBot starts unless given one). */
+export function startBotSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...options });
+}
+
+/** A new Redis key prefix of a test's own. */
+export function newRedisPrefix(): string {
+  return `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 export async function startBot(
   opts: {
+    /** Options of the sandbox startBot starts (not with `use.sandbox`). */
     sandbox?: SandboxOptions;
+    /** Runs on these instead of starting its own; stop() leaves them running (they are the caller's to close). */
+    use?: { sandbox?: Sandbox; slack?: SlackStub };
+    /** Runs under this Redis key prefix (another bot's: the same jobs, approval requests and audit log). Default: a new one. */
+    redisPrefix?: string;
+    /** `true`: stop() leaves the keys under the prefix, for a bot that runs on (or starts next) under it. */
+    keepKeys?: boolean;
     /** Settings over the test ones (environment variables, as svcbot reads them). */
     env?: Record<string, string>;
     /** An SVCBOT_CONFIG YAML file's content (e.g. a `clusters:` list). */
@@ -67,9 +91,9 @@ export async function startBot(
     approvals?: false;
   } = {},
 ): Promise<BotUnderTest> {
-  const sandbox = await startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...opts.sandbox });
-  const slack = await startSlackStub();
-  const queuePrefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
+  const sandbox = opts.use?.sandbox ?? (await startBotSandbox(opts.sandbox));
+  const slack = opts.use?.slack ?? (await startSlackStub());
+  const queuePrefix = opts.redisPrefix ?? newRedisPrefix();
   const config = loadConfig(
     {
       ...(opts.yaml ? { SVCBOT_CONFIG: '/virtual/svcbot.yaml' } : {}),
@@ -114,6 +138,7 @@ export async function startBot(
     slack,
     eventsUrl,
     queuePrefix,
+    redisUrl: config.redisUrl,
     logs: () => logText,
     async command(text, fields = {}) {
       const responseId = fields.responseId ?? `r${++responseCounter}`;
@@ -139,15 +164,18 @@ export async function startBot(
     },
     async stop() {
       await app.stop();
-      if (opts.jobs !== false) await removeQueue(config.redisUrl, queuePrefix);
-      await slack.close();
-      await sandbox.close();
+      if (opts.jobs !== false && opts.keepKeys !== true) await removeBotKeys(queuePrefix, config.redisUrl);
+      if (opts.use?.slack === undefined) await slack.close();
+      if (opts.use?.sandbox === undefined) await sandbox.close();
     },
   };
 }
 
-/** Removes this bot's queue and every key under its prefix (nothing else of the shared Redis). */
-async function removeQueue(redisUrl: string, prefix: string): Promise<void> {
+/**
+ * Removes the queue and every key under `prefix` (nothing else of the shared Redis): what stop() does,
+ * for a test whose bots all kept their keys (or did not get to stop).
+ */
+export async function removeBotKeys(prefix: string, redisUrl: string = REDIS_URL): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 1000, disconnectTimeout: 200 });
   redis.on('error', () => {
     // An unreachable Redis (the test pointed REDIS_URL at a closed port): nothing was made there.

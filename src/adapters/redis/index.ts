@@ -2,7 +2,9 @@
  * Approval requests and the audit log on Redis, as the composition root takes them: one connection of
  * their own that fails fast (no offline queue, a deadline per call), so that a Redis that is down answers
  * "svcbot cannot reach Redis" at once — a BotError marked transient — instead of leaving an approval
- * hanging; ioredis reconnects in the background and the next call works once Redis is back.
+ * hanging; ioredis reconnects in the background and the next call works once Redis is back. A call made
+ * while the connection is still being made (svcbot just started) waits for it, within the deadline, as
+ * the job queue's calls do.
  */
 import { Redis } from 'ioredis';
 import { BotError } from '../../domain/errors.js';
@@ -31,8 +33,36 @@ export interface RedisGovernance {
 
 const UNAVAILABLE = 'svcbot cannot reach Redis, where it keeps approval requests and the audit log — try again shortly.';
 
-/** Every method of `target`, each failure that is not already a BotError turned into a transient `queue_unavailable`. */
-function failingFast<T extends object>(target: T, timeoutMs: number): T {
+/**
+ * Resolves once `redis` is ready: at once when it is; when it is still connecting (just made), when it
+ * becomes ready. Rejects at once when its connection is known to be failing (closed, reconnecting), and
+ * as soon as the connection being made fails.
+ */
+function connected(redis: Redis, deadline: Promise<never>): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end') {
+    return Promise.reject(new Error(`the Redis connection is ${redis.status}`));
+  }
+  let onReady: () => void = () => undefined;
+  let onClose: () => void = () => undefined;
+  const settled = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    onClose = () => reject(new Error('the Redis connection failed'));
+    redis.once('ready', onReady);
+    redis.once('close', onClose);
+  });
+  return Promise.race([settled, deadline]).finally(() => {
+    redis.off('ready', onReady);
+    redis.off('close', onClose);
+  });
+}
+
+/**
+ * Every method of `target`, run once `redis` is ready (see `connected`), each failure that is not already
+ * a BotError turned into a transient `queue_unavailable`; waiting and the call together take at most
+ * `timeoutMs`.
+ */
+function failingFast<T extends object>(target: T, redis: Redis, timeoutMs: number): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function') continue;
@@ -42,6 +72,7 @@ function failingFast<T extends object>(target: T, timeoutMs: number): T {
         timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
+        await connected(redis, deadline);
         return await Promise.race([(value as (...a: unknown[]) => Promise<unknown>).apply(target, args), deadline]);
       } catch (err) {
         if (err instanceof BotError) throw err;
@@ -67,8 +98,8 @@ export function createRedisGovernance(options: RedisGovernanceOptions): RedisGov
   });
   const timeoutMs = options.callTimeoutMs ?? 2000;
   return {
-    approvals: failingFast(createRedisApprovalStore(redis, { prefix: options.prefix }), timeoutMs),
-    audit: failingFast(createRedisAuditLog(redis, { prefix: options.prefix, maxEntries: options.maxAuditEntries }), timeoutMs),
+    approvals: failingFast(createRedisApprovalStore(redis, { prefix: options.prefix }), redis, timeoutMs),
+    audit: failingFast(createRedisAuditLog(redis, { prefix: options.prefix, maxEntries: options.maxAuditEntries }), redis, timeoutMs),
     async close() {
       redis.disconnect();
       await Promise.resolve();
