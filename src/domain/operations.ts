@@ -264,14 +264,22 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
   }
 
-  async function changeType(command: Extract<ServiceCommand, { kind: 'type' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
+  /**
+   * What a change of an existing Service starts with: the policy allows it, the Service is read, and an
+   * approved request finds it as approved.
+   */
+  async function existingService(command: Extract<ServiceCommand, { kind: 'type' | 'delete' }>, requester: Requester, opts: RunOptions) {
     const target = clusters.get(command.scope.cluster);
     const { cluster } = target;
     const { namespace } = command.scope;
-    const at = { cluster: cluster.name, namespace, name: command.name };
-    await allow(requester, 'type', cluster.name, namespace, command.name, opts.approved);
+    await allow(requester, command.kind, cluster.name, namespace, command.name, opts.approved);
     const before = await cluster.getService(namespace, command.name);
     checkStillAsApproved(opts.approved, before, command.name);
+    return { target, cluster, namespace, before, at: { cluster: cluster.name, namespace, name: command.name } };
+  }
+
+  async function changeType(command: Extract<ServiceCommand, { kind: 'type' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
+    const { target, cluster, namespace, before, at } = await existingService(command, requester, opts);
     if (before.type === 'ExternalName') {
       throw new BotError('invalid', `\`${command.name}\` is an ExternalName Service; svcbot does not change its type.`);
     }
@@ -306,13 +314,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
   }
 
   async function remove(command: Extract<ServiceCommand, { kind: 'delete' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
-    const target = clusters.get(command.scope.cluster);
-    const { cluster } = target;
-    const { namespace } = command.scope;
-    const at = { cluster: cluster.name, namespace, name: command.name };
-    await allow(requester, 'delete', cluster.name, namespace, command.name, opts.approved);
-    const before = await cluster.getService(namespace, command.name);
-    checkStillAsApproved(opts.approved, before, command.name);
+    const { target, cluster, namespace, before, at } = await existingService(command, requester, opts);
     if (lbJobs && before.type === 'LoadBalancer' && (await isUnfinished(lbJobs, lbJobId('delete', cluster.name, namespace, command.name), cluster.name))) {
       return duplicate('delete', cluster.name, namespace, command.name);
     }

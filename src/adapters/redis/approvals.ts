@@ -191,6 +191,23 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
   const keyOf = (id: string) => `${reqPrefix}${id}`;
   const get = async (id: string): Promise<ApprovalRequest | undefined> => fromFields(await redis.hgetall(keyOf(id)));
 
+  /**
+   * Runs a batch script (SWEEP, CLAIM_STALLED: KEYS[1] the set, ARGV the request key prefix, now, the batch
+   * size and `last`) until a batch comes back short, at most SWEEP_ROUNDS times; the requests it handed out.
+   */
+  async function inBatches(script: string, set: string, now: number, last: number): Promise<ApprovalRequest[]> {
+    const out: ApprovalRequest[] = [];
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      const [taken, batch] = (await redis.eval(script, 1, set, reqPrefix, now, SWEEP_BATCH, last)) as [number, string[][]];
+      for (const fields of batch) {
+        const request = fromFields(fields);
+        if (request) out.push(request);
+      }
+      if (taken < SWEEP_BATCH) break;
+    }
+    return out;
+  }
+
   return {
     async create(request) {
       if (request.status !== 'pending') throw new BotError('invalid', `Approval request ${request.id} is ${request.status}: only a pending request can be created.`);
@@ -224,17 +241,8 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
       return { changed: changed === 1, request: fields ? fromFields(fields) : undefined };
     },
 
-    async expireDue(now) {
-      const expired: ApprovalRequest[] = [];
-      for (let round = 0; round < SWEEP_ROUNDS; round++) {
-        const [taken, batch] = (await redis.eval(SWEEP, 1, pending, reqPrefix, now, SWEEP_BATCH, ttl)) as [number, string[][]];
-        for (const fields of batch) {
-          const request = fromFields(fields);
-          if (request) expired.push(request);
-        }
-        if (taken < SWEEP_BATCH) break;
-      }
-      return expired;
+    expireDue(now) {
+      return inBatches(SWEEP, pending, now, ttl);
     },
 
     async finishRun(id) {
@@ -243,17 +251,7 @@ export function createRedisApprovalStore(redis: ApprovalsRedis, options: RedisAp
 
     async claimStalledRuns(now, leaseMs) {
       // A lease of at least 1 ms: a claimed run is not due again at `now`, so the next round takes the next ones.
-      const leaseEnd = now + Math.max(1, Math.round(leaseMs));
-      const claimed: ApprovalRequest[] = [];
-      for (let round = 0; round < SWEEP_ROUNDS; round++) {
-        const [taken, batch] = (await redis.eval(CLAIM_STALLED, 1, running, reqPrefix, now, SWEEP_BATCH, leaseEnd)) as [number, string[][]];
-        for (const fields of batch) {
-          const request = fromFields(fields);
-          if (request) claimed.push(request);
-        }
-        if (taken < SWEEP_BATCH) break;
-      }
-      return claimed;
+      return inBatches(CLAIM_STALLED, running, now, now + Math.max(1, Math.round(leaseMs)));
     },
 
     async setMessage(id, message) {
