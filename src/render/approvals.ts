@@ -338,6 +338,9 @@ export function renderApprovalOutcome(request: ApprovalRequest, run?: ApprovedRu
   return asMessage(reply('in_channel', line, [section(line)]));
 }
 
+/** How many waiting requests `/svc approvals` shows with their buttons (two blocks each). */
+const PENDING_WITH_BUTTONS = 10;
+
 /** `/svc approvals`: the requests still waiting, oldest first, each with what, who, age and expiry. */
 export function renderPending(result: PendingResult, options: Partial<ApprovalRenderOptions> = {}): Reply {
   const commandName = options.commandName ?? '/svc';
@@ -352,9 +355,19 @@ export function renderPending(result: PendingResult, options: Partial<ApprovalRe
     const cost = r.cost ? ` (~$${r.cost.monthlyUsd.toFixed(2)}/month)` : '';
     return `\u2022 ${code(r.id)} ${effect(r.change)}${cost} \u2014 ${who(r.requester.userId)}, ${ago(r.createdAt, now)}; expires ${expiresWords(r, now)}`;
   });
-  const hint = `${code(`${commandName} approve ID`)} or the buttons on the request; ${code(`${commandName} reject ID REASON`)} rejects with a reason.`;
+  const hint = `${code(`${commandName} approve ID`)} or the buttons; ${code(`${commandName} reject ID REASON`)} rejects with a reason.`;
   const more = (n: number): string => moreLine(n, n === 1 ? 'more request' : 'more requests');
-  const blocks: Block[] = [section(title), ...lineSections(lines, LIMITS.blocks - 2, more), context(hint)];
+  // The oldest requests each with their Approve and Reject buttons (named by ID: in the console they are
+  // numbered choices one after another); the rest as lines.
+  const withButtons = result.requests.slice(0, PENDING_WITH_BUTTONS).flatMap((r, i): Block[] => [
+    section(lines[i] ?? ''),
+    actions([
+      { ...approveButton(r.id, effectPlain(r)), label: `Approve ${r.id}` },
+      { ...rejectButton(r.id, commandName), label: `Reject ${r.id}` },
+    ]),
+  ]);
+  const rest = lines.slice(PENDING_WITH_BUTTONS);
+  const blocks: Block[] = [section(title), ...withButtons, ...(rest.length > 0 ? lineSections(rest, LIMITS.blocks - withButtons.length - 2, more) : []), context(hint)];
   const budget = LIMITS.fallbackText - title.length - hint.length - 2;
   return reply('ephemeral', [title, fitLines(lines, budget, more), hint].join('\n'), blocks);
 }

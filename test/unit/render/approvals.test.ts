@@ -495,13 +495,32 @@ describe('renderPending (/svc approvals)', () => {
     expect(blockKitViolations(r)).toEqual([]);
     expect(blockLines(r)).toEqual([
       '*2 approval requests waiting* for cluster `prod`:',
-      [
-        '\u2022 `3f9c2a1b` creates LoadBalancer Service `web` in namespace `default` on cluster `prod` (~$18.25/month) \u2014 <@U1ALICE>, 5 min ago; expires in 55 min, at 12:55 UTC',
-        '\u2022 `0badf00d` deletes the LoadBalancer Service `cart` in namespace `shop` on cluster `prod` \u2014 <@U2BOB>, 30 min ago; expires in 30 min, at 12:30 UTC',
-      ].join('\n'),
-      '`/lb approve ID` or the buttons on the request; `/lb reject ID REASON` rejects with a reason.',
+      '\u2022 `3f9c2a1b` creates LoadBalancer Service `web` in namespace `default` on cluster `prod` (~$18.25/month) \u2014 <@U1ALICE>, 5 min ago; expires in 55 min, at 12:55 UTC',
+      '\u2022 `0badf00d` deletes the LoadBalancer Service `cart` in namespace `shop` on cluster `prod` \u2014 <@U2BOB>, 30 min ago; expires in 30 min, at 12:30 UTC',
+      '`/lb approve ID` or the buttons; `/lb reject ID REASON` rejects with a reason.',
     ]);
     expect(r.text).toBe(blockLines(r).join('\n'));
+  });
+
+  it('each request carries its own Approve and Reject buttons, named by its ID', () => {
+    const del = request({ id: '0badf00d', change: DELETE_LB, cost: undefined });
+    const r = renderPending({ requests: [request(), del], now: NOW });
+    expect(buttons(asReply(r)).map((b) => [b.action_id, b.value, b.text.text])).toEqual([
+      ['svc_approve', '3f9c2a1b', 'Approve 3f9c2a1b'],
+      ['svc_reject', '3f9c2a1b', 'Reject 3f9c2a1b'],
+      ['svc_approve', '0badf00d', 'Approve 0badf00d'],
+      ['svc_reject', '0badf00d', 'Reject 0badf00d'],
+    ]);
+    // Approving from the list asks first, naming what it would do.
+    expect(JSON.stringify(buttons(asReply(r))[2])).toContain('Deletes the LoadBalancer Service shop/cart on cluster prod');
+  });
+
+  it('buttons for the oldest 10 only; the rest as lines', () => {
+    const requests = Array.from({ length: 12 }, (_, i) => request({ id: i.toString(16).padStart(8, '0') }));
+    const r = renderPending({ requests, now: NOW });
+    expect(buttons(asReply(r))).toHaveLength(20);
+    expect(buttons(asReply(r)).at(-1)?.value).toBe('00000009');
+    expect(blockLines(r).flatMap((l) => l.split('\n')).filter((l) => l.startsWith('\u2022 '))).toHaveLength(12);
   });
 
   it("uses the result's time unless told another", () => {
