@@ -1,10 +1,18 @@
 # syntax=docker/dockerfile:1
 # svcbot container image: `docker build -t svcbot .`
 # Two stages: the build stage compiles TypeScript with all dependencies; the runtime stage has
-# production dependencies and the compiled dist/ only.
+# production dependencies and the compiled product only (dist/src, dist/handlers, dist/jobs: not the
+# sandbox or the benchmarks, nor the libraries only they use, which are dev dependencies).
+#
+# The base: Node 24, the Active LTS line (security fixes until April 2028), Debian bookworm, pinned by
+# digest so that a rebuild gets the same bytes, never a re-tagged image. To move to a newer patch
+# release, take the digest of the multi-platform index:
+#   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
+# and replace NODE_IMAGE below (the tag stays for the reader; with a digest Docker uses the digest).
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # ---- build -------------------------------------------------------------------------------------
-FROM node:24-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Dependencies first, so they stay cached while only sources change.
 COPY package.json package-lock.json ./
@@ -14,7 +22,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime -----------------------------------------------------------------------------------
-FROM node:24-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # A heap budget for V8. Without one, V8 sizes the heap from the machine's memory and lets it grow far past
 # what is live before it collects: bench/inflight measured a worker with 10,000 load-balancer jobs in
@@ -24,7 +32,9 @@ ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/handlers ./dist/handlers
+COPY --from=build /app/dist/jobs ./dist/jobs
 # Files stay owned by root (read-only for the app); run as the image's `node` user, by number so
 # Kubernetes can verify `runAsNonRoot: true`.
 USER 1000:1000

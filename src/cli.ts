@@ -13,6 +13,7 @@ import type { Adapters, Role, SlackTokenCheck } from './app.js';
 import { clusterAccessProblems, ConfigError, loadConfig, redisAddress, slackSettingsProblems } from './config/index.js';
 import type { Config } from './config/index.js';
 import { didYouMean } from './domain/suggest.js';
+import { loadSandboxModule } from './sandbox-loader.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
@@ -68,7 +69,7 @@ export interface CliDeps {
 
 export const defaultDeps: CliDeps = {
   loadApp: () => import('./app.js'),
-  loadSandbox: () => import('../sandbox/main.js'),
+  loadSandbox: () => loadSandboxModule(() => import('../sandbox/main.js')),
   loadConsole: () => import('./console/command.js'),
   signals: process,
   createLogger,

@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from 'pino';
+import { maskSecrets } from './domain/secret-text.js';
 
 export type Logger = PinoLogger;
 
@@ -148,16 +149,21 @@ function loadPrettyFactory(): PrettyFactory | undefined {
   }
 }
 
+/**
+ * Every line, whatever logged it and under whichever key, with the secrets that `maskSecrets` knows by
+ * their shape masked: the second net under the key-based redaction (a token inside an error message
+ * or a URL has no key of its own).
+ */
 export function createLogger(opts: CreateLoggerOptions): Logger {
   const destination: DestinationStream = opts.destination ?? pino.destination({ dest: 1, sync: true });
   const prettyFactory = opts.pretty ? loadPrettyFactory() : undefined;
-  if (!prettyFactory) return pino(loggerOptions(opts.level), destination);
   // Formats each line synchronously before it reaches the destination (no worker thread, so
   // nothing is lost when the process exits right after logging).
-  const pretty = prettyFactory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  const pretty = prettyFactory?.({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   return pino(loggerOptions(opts.level), {
     write(line: string) {
-      destination.write(pretty(line));
+      const masked = maskSecrets(line);
+      destination.write(pretty ? pretty(masked) : masked);
     },
   });
 }

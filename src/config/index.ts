@@ -15,6 +15,7 @@
 import { didYouMean } from '../domain/suggest.js';
 import { isPlainObject } from './fields.js';
 import { configSchema, knownKeys, toConfig } from './schema.js';
+import { looksLikeSecret, maskSecrets } from '../domain/secret-text.js';
 import { ENV_SETTINGS, SECRET_KEYS } from './settings.js';
 import type { Config } from './types.js';
 import { describeType, lineOf, readUtf8, readYaml } from './yaml.js';
@@ -121,8 +122,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: ReadF
   }
 }
 
+/**
+ * A value echoed in a problem, unless it looks like a secret pasted into the wrong setting: a token's
+ * or key's characters are masked (its `xoxb-` kind stays, to say what went where), a value that is a
+ * secret as a whole (a signing secret's 32 hex digits) is not shown at all.
+ */
 function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  if (typeof v === 'string') {
+    const masked = maskSecrets(v);
+    if (masked === v && looksLikeSecret(v)) return 'a value shaped like a secret, not shown';
+    return JSON.stringify(masked.length > 80 ? `${masked.slice(0, 77)}...` : masked);
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return describeType(v);
 }

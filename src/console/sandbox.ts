@@ -5,10 +5,11 @@
  */
 import { parseDnsServer, type ClusterConfig, type Config } from '../config/index.js';
 import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
+import { loadSandboxModule } from '../sandbox-loader.js';
 
 export type StartSandbox = (options: SandboxOptions) => Promise<Sandbox>;
 
-export const loadStartSandbox = async (): Promise<StartSandbox> => (await import('../../sandbox/index.js')).startSandbox;
+export const loadStartSandbox = async (): Promise<StartSandbox> => (await loadSandboxModule(() => import('../../sandbox/index.js'))).startSandbox;
 
 /** Quick enough to watch a load balancer appear, slow enough to see it happen. */
 const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {

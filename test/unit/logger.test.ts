@@ -133,6 +133,21 @@ describe('createLogger redaction', () => {
     expect(out.text()).not.toMatch(/SECRET/);
     expect(out.records()[0]).toMatchObject({ requestId: 'r1', service: 'web', msg: 'hello' });
   });
+
+  it('masks secrets by their shape where no key names them: in messages, error texts and stacks', () => {
+    const out = memory();
+    const logger = createLogger({ level: 'info', destination: out.destination });
+    const bot = 'xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOp';
+    logger.warn({ url: `https://hooks.example/${bot}` }, `cannot reach ftp://${bot}`);
+    logger.error({ err: new Error('AWS said: AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY') }, 'failed');
+    const pretty = memory();
+    createLogger({ level: 'info', pretty: true, destination: pretty.destination }).info(`token ${bot}`);
+    expect(out.text() + pretty.text()).not.toMatch(/AbCdEfGh|IOSFODNN7|wJalrXUtnFEMI/);
+    const [warn, error] = out.records();
+    expect(warn).toMatchObject({ msg: 'cannot reach ftp://xoxb-[redacted]', url: 'https://hooks.example/xoxb-[redacted]' });
+    expect(error).toMatchObject({ err: { message: 'AWS said: AKIA[redacted] / [redacted]' } });
+    expect(pretty.text()).toContain('token xoxb-[redacted]');
+  });
 });
 
 describe('createLogger', () => {

@@ -127,6 +127,11 @@ describe('loadConfig reports each invalid environment variable', () => {
     [{ SLACK_SIGNING_SECRET: 'two words' }, 'SLACK_SIGNING_SECRET: must not contain spaces'],
     [{ SLACK_API_URL: 'ftp://slack.example/api/' }, 'SLACK_API_URL: must be an http:// or https:// URL (got "ftp://slack.example/api/")'],
     [{ SLACK_API_URL: 'slack.com/api' }, 'SLACK_API_URL: must be an http:// or https:// URL (got "slack.com/api")'],
+    // A secret pasted into the wrong setting is not echoed: its kind is, to say what went where.
+    [{ SLACK_API_URL: 'ftp://xoxb-1234567890-1234567890123-AbCdEfGhIjKl' }, 'SLACK_API_URL: must be an http:// or https:// URL (got "ftp://xoxb-[redacted]")'],
+    [{ SLACK_API_URL: 'xapp-1-A0123-1234567890123-abcdef0123456789' }, 'SLACK_API_URL: must be an http:// or https:// URL (got "xapp-[redacted]")'],
+    [{ SVCBOT_COMMAND: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, expect.stringMatching(/^SVCBOT_COMMAND: .*\(got "\[redacted\]"\)$/)],
+    [{ SVCBOT_COMMAND: '0123456789abcdef0123456789abcdef' }, expect.stringMatching(/^SVCBOT_COMMAND: .*\(got a value shaped like a secret, not shown\)$/)],
     [{ SLACK_API_URL: 'https://x/api/?a=1' }, 'SLACK_API_URL: must not have a query or fragment (got "https://x/api/?a=1")'],
     [
       { SVCBOT_COMMAND: '/Svc' },
