@@ -30,7 +30,7 @@
  * offered for deletion; nor is an unmanaged or an Ingress's one.
  */
 
-export type LoadBalancerKind = 'classic' | 'network' | 'application' | 'gateway';
+type LoadBalancerKind = 'classic' | 'network' | 'application' | 'gateway';
 
 /** One load balancer as a scan found it. */
 export interface ScannedLoadBalancer {
@@ -112,7 +112,7 @@ export interface ListedService {
 }
 
 /** A cluster svcbot manages, as its load balancers' tags name it. */
-export interface ManagedCluster {
+interface ManagedCluster {
   /** svcbot's name for it (what users type after `--cluster`). */
   name: string;
   /** `kubernetes.io/cluster/<awsName>`. */
@@ -135,7 +135,7 @@ export interface ClassifyContext {
   now: number;
 }
 
-export type OrphanReason = 'service-gone' | 'not-load-balancer' | 'recreated';
+type OrphanReason = 'service-gone' | 'not-load-balancer' | 'recreated';
 
 export type Verdict =
   | { status: 'orphan'; cluster: string; namespace: string; name: string; reason: OrphanReason; shared: boolean; idle: boolean }
@@ -149,7 +149,7 @@ export type Verdict =
   | { status: 'settling'; why: 'young' | 'job-running' };
 
 /** Nothing behind it in service, as far as the scan could tell (AWS Trusted Advisor's "idle"). */
-export function isIdle(lb: Pick<ScannedLoadBalancer, 'inService'>): boolean {
+function isIdle(lb: Pick<ScannedLoadBalancer, 'inService'>): boolean {
   return lb.inService === 0;
 }
 
