@@ -17,6 +17,14 @@ export const ACTION_IDS = {
   reject: 'svc_reject',
   /** Withdraw the approval request in the value (its requester only: the domain checks who pressed it). */
   withdraw: 'svc_withdraw',
+  /** Ask for approval to delete the orphaned load balancer whose key (ARN, or region/name) is the value. */
+  orphanDelete: 'svc_orphan_delete',
+  /** Leave the orphaned load balancer in the value out of reports for 7 days. */
+  orphanSnooze: 'svc_orphan_snooze',
+  /** Leave the orphaned load balancer in the value out of reports until un-ignored. */
+  orphanIgnore: 'svc_orphan_ignore',
+  /** The next page of an orphan report; the value is its query. */
+  orphansMore: 'svc_orphans_more',
 } as const;
 
 /** Which Service a button acts on. */

@@ -23,6 +23,7 @@ export interface TextReply {
 /** The Slack emoji codes svcbot's renderers use, as the characters they stand for (a test keeps this complete). */
 export const EMOJI: Readonly<Record<string, string>> = {
   ':warning:': '!',
+  ':new:': '\u{1f195}',
   ':white_check_mark:': '\u2713',
   ':boom:': '\u2717',
   ':hourglass:': '\u231b',
