@@ -152,6 +152,8 @@ function benchConfig(world: World): Config {
     CLUSTER_NAME: info.clusterName,
     AWS_REGION: info.region,
     LOG_LEVEL: 'silent',
+    // The load generator is one address standing in for Slack's many: up to 100 connections at once.
+    HTTP_MAX_CONNECTIONS_PER_CLIENT: '1024',
   });
 }
 

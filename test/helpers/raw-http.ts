@@ -18,7 +18,7 @@ export interface RawAnswer {
 
 export interface RawRequest {
   port: number;
-  /** The request line and headers, without the blank line that ends them (added here). */
+  /** The request line and headers, without the blank line that ends them (added here); sent as latin1. */
   head: string;
   /** Sent after the head (if any); with `chunked`, as chunks of at most 64 KiB. */
   body?: Buffer;
@@ -28,6 +28,8 @@ export interface RawRequest {
   localAddress?: string;
   /** Give up (and close) after this long. Default 20 s. */
   timeoutMs?: number;
+  /** Called once the head is written. */
+  onSent?: () => void;
 }
 
 const CHUNK = 64 * 1024;
@@ -56,7 +58,8 @@ export function rawRequest(req: RawRequest): Promise<RawAnswer> {
     socket.on('error', () => undefined);
     socket.on('close', finish);
     socket.on('connect', () => {
-      socket.write(`${req.head}\r\n\r\n`);
+      // Byte for byte (latin1), as HTTP/1.1 headers are: a character up to U+00FF is one byte.
+      socket.write(`${req.head}\r\n\r\n`, 'latin1', () => req.onSent?.());
       const body = req.body;
       if (!body) return;
       let offset = 0;
@@ -64,8 +67,8 @@ export function rawRequest(req: RawRequest): Promise<RawAnswer> {
         while (offset < body.length && !socket.destroyed && (req.stopOnAnswer === false || answeredMs === undefined)) {
           const slice = body.subarray(offset, Math.min(body.length, offset + CHUNK));
           offset += slice.length;
-          const framed = req.chunked ? Buffer.concat([Buffer.from(`${slice.length.toString(16)}\r\n`), slice, Buffer.from('\r\n')]) : slice;
-          const more = socket.write(framed, () => (written += slice.length));
+          if (req.chunked) socket.write(`${slice.length.toString(16)}\r\n`);
+          const more = socket.write(slice, () => (written += slice.length)) && (!req.chunked || socket.write('\r\n'));
           if (!more) {
             socket.once('drain', pump);
             return;

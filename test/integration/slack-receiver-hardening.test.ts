@@ -155,6 +155,7 @@ describe('signature headers', () => {
     ['hexadecimal', (ts: number) => `0x${ts.toString(16)}`],
     ['a form feed around it', (ts: number) => `\f${ts}\f`],
     ['a vertical tab before it', (ts: number) => `\v${ts}`],
+    ['no-break spaces around it', (ts: number) => `\u00a0${ts}\u00a0`],
     ['leading zeros past 12 digits', (ts: number) => `000${ts}`],
   ])('a timestamp header with %s is refused with 401', async (_what, spell) => {
     const h = await startReceiver();
@@ -177,6 +178,7 @@ describe('signature headers', () => {
   test.each([
     ['uppercase hex', (sig: string) => sig.toUpperCase().replace('V0=', 'v0=')],
     ['a form feed after it', (sig: string) => `${sig}\f`],
+    ['a no-break space after it', (sig: string) => `${sig}\u00a0`],
     ['a second value', (sig: string) => `${sig}, ${sig}`],
     ['another version', (sig: string) => sig.replace('v0=', 'v1=')],
     ['a hex digit short', (sig: string) => sig.slice(0, -1)],
@@ -442,20 +444,25 @@ describe('routes', () => {
 });
 
 describe('a flood of 256 concurrent 4 MB unsigned bodies (svcbot’s Slack chat in a child process)', () => {
+  const LOADER = fileURLToPath(new URL('../ts-loader.js', import.meta.url));
   let stub: SlackStub;
   let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+    for (const c of children) {
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = once(c, 'exit');
+        c.kill('SIGKILL');
+        await exited;
+      }
     }
     await stub?.close();
   });
 
-  function ask(message: 'memory' | 'reset-peak'): Promise<{ rss: number; peak: number; acked: number }> {
+  function ask(message: 'memory' | 'reset-peak'): Promise<{ rss: number; peak: number; acked: number; maxLagMs: number }> {
     const c = child!;
     return new Promise((resolve) => {
-      c.once('message', (m) => resolve(m as { rss: number; peak: number; acked: number }));
+      c.once('message', (m) => resolve(m as { rss: number; peak: number; acked: number; maxLagMs: number }));
       c.send(message);
     });
   }
@@ -480,7 +487,7 @@ describe('a flood of 256 concurrent 4 MB unsigned bodies (svcbot’s Slack chat 
 
   test('leaves RSS within +50 MB, and a signed command sent during it is acknowledged in < 100 ms', async () => {
     stub = await startSlackStub();
-    child = spawn(process.execPath, ['--import', fileURLToPath(new URL('../ts-loader.js', import.meta.url)), fileURLToPath(new URL('../helpers/receiver-process.ts', import.meta.url))], {
+    child = spawn(process.execPath, ['--import', LOADER, fileURLToPath(new URL('../helpers/receiver-process.ts', import.meta.url))], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         SLACK_BOT_TOKEN: 'xoxb-flood',
@@ -491,29 +498,40 @@ describe('a flood of 256 concurrent 4 MB unsigned bodies (svcbot’s Slack chat 
       },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
+    children.push(child);
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const { port } = JSON.parse(line.toString()) as { port: number };
     // Warm up (Bolt's auth.test, the JIT), so "before" is the process as it serves.
     for (let i = 0; i < 20; i++) expect((await legitCommand(port, 'warm')).status).toBe(200);
     const before = (await ask('reset-peak')).rss;
 
-    const ts = nowSeconds();
-    const fourMb = Buffer.alloc(4 * MB, 'x');
-    const fake = `X-Slack-Signature: v0=${'f'.repeat(64)}`;
-    const flood = Array.from({ length: 256 }, (_, i) => {
-      const kind = i % 3;
-      const head =
-        kind === 0
-          ? postHead(['Content-Type: application/x-www-form-urlencoded', `Content-Length: ${4 * MB}`])
-          : kind === 1
-            ? postHead(['Content-Type: application/x-www-form-urlencoded', `Content-Length: ${4 * MB}`, `X-Slack-Request-Timestamp: ${ts}`, fake])
-            : postHead(['Content-Type: application/x-www-form-urlencoded', 'Transfer-Encoding: chunked', `X-Slack-Request-Timestamp: ${ts}`, fake]);
-      return rawRequest({ port, head, body: fourMb, chunked: kind === 2, stopOnAnswer: false, timeoutMs: 30_000 });
+    const flooder = spawn(process.execPath, ['--import', LOADER, fileURLToPath(new URL('../helpers/flood-process.ts', import.meta.url))], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FLOOD_PORT: String(port), FLOOD_COUNT: '256', FLOOD_MB: '4' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    children.push(flooder);
+    const events: { event: string; statuses?: Record<string, number> }[] = [];
+    let pending = '';
+    flooder.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) events.push(JSON.parse(l) as { event: string });
+    });
+    const floodOver = () => events.some((e) => e.event === 'done') || flooder.exitCode !== null;
+    // Signed commands, one after another (10 ms apart), from the flood's start until it is over.
+    await waitFor(() => events.length > 0, { what: 'the flood to start' });
     const legit: { status: number | undefined; ms: number }[] = [];
-    for (let i = 0; i < 5; i++) legit.push(await legitCommand(port, `during ${i}`));
-    const answers = await Promise.all(flood);
-    const peakDuring = (await ask('memory')).peak;
+    while (!floodOver()) {
+      const sample = await legitCommand(port, `during ${legit.length}`);
+      if (!floodOver()) legit.push(sample);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(events.map((e) => e.event)).toEqual(['sending', 'started', 'done']);
+    const statuses = events[2]!.statuses!;
+    const { peak: peakDuring, maxLagMs } = await ask('memory');
+    // The receiver's event loop kept turning (it is what acks).
+    expect(maxLagMs).toBeLessThan(500);
     const after = await waitFor(
       async () => {
         const { rss } = await ask('memory');
@@ -522,17 +540,15 @@ describe('a flood of 256 concurrent 4 MB unsigned bodies (svcbot’s Slack chat 
       { what: 'RSS back within +50 MB', timeoutMs: 5000, intervalMs: 200 },
     ).catch(async () => (await ask('memory')).rss);
 
-    const statuses: Record<string, number> = {};
-    for (const a of answers) statuses[String(a.status)] = (statuses[String(a.status)] ?? 0) + 1;
     const ms = legit.map((l) => l.ms).sort((x, y) => x - y);
-    const figures = { beforeMb: before / MB, peakMb: peakDuring / MB, afterMb: after / MB, floodStatuses: statuses, legitAckMs: ms };
-    process.stdout.write(`flood figures: ${JSON.stringify(figures)}\n`);
 
-    expect(legit.map((l) => l.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(legit.length).toBeGreaterThanOrEqual(3);
+    expect(legit.every((l) => l.status === 200)).toBe(true);
     expect(after - before).toBeLessThan(50 * MB);
     expect(peakDuring - before).toBeLessThan(150 * MB);
-    expect(ms[2]).toBeLessThan(100);
-    expect(ms[4]).toBeLessThan(1000);
-    expect(answers.every((a) => a.status !== 200)).toBe(true);
+    // The median well under 100 ms; none near Slack's 3 s.
+    expect(ms[Math.floor(ms.length / 2)]).toBeLessThan(100);
+    expect(ms.at(-1)).toBeLessThan(1000);
+    expect(statuses['200']).toBeUndefined();
   }, 90_000);
 });
