@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { registerButtons } from '../handlers/buttons.js';
 import { createSlackAdapters, endpointClients, startSvcbot } from '../src/app.js';
 import { SLACK_EVENTS_PATH } from '../src/adapters/slack/app.js';
+import { createMemoryReplayGuard } from '../src/adapters/memory/replay-guard.js';
 import { createSlackChat } from '../src/adapters/slack/index.js';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { createLogger } from '../src/logger.js';
@@ -151,6 +152,8 @@ function benchConfig(world: World): Config {
     CLUSTER_NAME: info.clusterName,
     AWS_REGION: info.region,
     LOG_LEVEL: 'silent',
+    // The load generator is one address standing in for Slack's many: up to 100 connections at once.
+    HTTP_MAX_CONNECTIONS_PER_CLIENT: '1024',
   });
 }
 
@@ -173,7 +176,7 @@ async function startSvcbotTarget(world: World): Promise<Target> {
 async function startAckOnlySvcbot(world: World): Promise<Target> {
   const config = benchConfig(world);
   const logger = createLogger({ level: 'silent' });
-  const chat = createSlackChat({ slack: config.slack, port: 0, logger });
+  const chat = createSlackChat({ slack: config.slack, http: config.http, replayGuard: createMemoryReplayGuard(), port: 0, logger });
   chat.transport.onCommand(COMMAND, () => Promise.resolve());
   registerButtons(chat.transport, { handle: () => Promise.reject(new Error('no button is pressed in this benchmark')), replies: chat.replies, logger });
   const { port } = await chat.transport.start();

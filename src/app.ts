@@ -29,6 +29,8 @@ import { createClusterRegistry, endpointClients, type ClusterClientFactories } f
 import { createHostnameResolver } from './adapters/dns.js';
 import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createMemoryJobs } from './adapters/memory/jobs.js';
+import { createMemoryReplayGuard } from './adapters/memory/replay-guard.js';
+import { createRedisReplayGuard } from './adapters/redis/replay-guard.js';
 import { createRedisJobQueue, createRedisJobWorker } from './adapters/queue/index.js';
 import { createSlackChat, createSlackDirectory, createSlackMessages } from './adapters/slack/index.js';
 import type { Config } from './config/index.js';
@@ -50,6 +52,7 @@ import type { ClusterRegistry } from './ports/clusters.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from './ports/jobs.js';
 import type { Logger } from './ports/logger.js';
 import type { LbJobQueue } from './ports/queue.js';
+import type { ReplayGuard } from './ports/replay-guard.js';
 import type { Replies } from './ports/replies.js';
 import type { HostnameResolver } from './ports/resolver.js';
 import type { ServiceWatch } from './ports/service-watch.js';
@@ -201,8 +204,29 @@ export function createSlackAdapters(config: Config, logger: Logger, options: Ada
   if (options.role === 'worker') {
     return { logger, replies: createSlackMessages(config.slack), governance, ...common };
   }
-  const slack = createSlackChat({ slack: config.slack, port: config.port, logger });
-  return { logger, replies: slack.replies, chat: slack.transport, governance, ...common };
+  const replayGuard = slackReplayGuard(config, logger, options);
+  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger });
+  return {
+    logger,
+    replies: slack.replies,
+    chat: slack.transport,
+    governance,
+    ...common,
+    async close() {
+      await common.close();
+      await replayGuard.close();
+    },
+  };
+}
+
+/**
+ * Which signed Slack requests were taken already: in Redis with the jobs (every web replica sees every
+ * other's, under REDIS_PREFIX), in this process's memory without them (tests and benchmarks of the direct
+ * path) or in Socket Mode (no signatures there).
+ */
+function slackReplayGuard(config: Config, logger: Logger, options: AdapterOptions): ReplayGuard {
+  if (config.slack.socketMode || options.jobs === 'memory' || options.jobs === false) return createMemoryReplayGuard();
+  return createRedisReplayGuard({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger: logger.child({ component: 'replay-guard' }) });
 }
 
 /** The console's adapters: its text chat instead of Slack, the rest as in production. */

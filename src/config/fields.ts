@@ -136,6 +136,23 @@ function formatMs(ms: number): string {
   return `${ms}ms`;
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, kb: 1000, mib: 1024 * 1024, mb: 1000 * 1000 };
+
+/** A size in bytes like `256KiB`, `1MiB`, `500kB` or a bare number of bytes, between `min` and `max`. */
+export function byteSize(min: number, max: number) {
+  const help = `must be a size like 256KiB, 1MiB or 65536 (bytes), between ${min} and ${max} bytes`;
+  return (value: unknown): Parsed<number | undefined> => {
+    if (value === undefined || value === null) return ok(undefined);
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined) return bad(help);
+    if (text === '') return ok(undefined);
+    const m = /^(\d+)\s*(b|kib|kb|mib|mb)?$/i.exec(text);
+    if (!m) return bad(help);
+    const bytes = Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1);
+    return Number.isSafeInteger(bytes) && bytes >= min && bytes <= max ? ok(bytes) : bad(help);
+  };
+}
+
 /** A whole number from `min` to `max`. */
 export function integer(min: number, max: number) {
   const help = `must be a whole number from ${min} to ${max}`;

@@ -21,7 +21,7 @@ import type { Config } from './types.js';
 import { describeType, lineOf, readUtf8, readYaml } from './yaml.js';
 import type { ReadFile } from './yaml.js';
 
-export type { ClusterConfig, Config, DnsServer, LogLevel, SlackConfig } from './types.js';
+export type { ClusterConfig, Config, DnsServer, HttpConfig, LogLevel, SlackConfig } from './types.js';
 export { formatDnsServer, parseDnsServer } from './fields.js';
 
 export class ConfigError extends Error {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import {
   apiUrl,
+  byteSize,
   clusterName,
   command,
   context,
@@ -71,12 +72,26 @@ const jobsSchema = z.strictObject(
   mapping,
 );
 
+// Slack sends a whole request within a second or two, and payloads far under 1 MB.
+const httpSchema = z.strictObject(
+  {
+    bodyLimit: fieldWithDefault('http.bodyLimit', byteSize(4096, 16 * 1024 * 1024)),
+    headersTimeout: fieldWithDefault('http.headersTimeout', duration(500, 120_000, '2s, 5s or 10s')),
+    requestTimeout: fieldWithDefault('http.requestTimeout', duration(500, 300_000, '5s, 10s or 30s')),
+    keepAliveTimeout: fieldWithDefault('http.keepAliveTimeout', duration(100, 300_000, '1s, 5s or 60s')),
+    maxConnectionsPerClient: fieldWithDefault('http.maxConnectionsPerClient', integer(1, 100_000)),
+    maxUnverifiedBodies: fieldWithDefault('http.maxUnverifiedBodies', integer(1, 10_000)),
+  },
+  mapping,
+);
+
 type RawConfig = z.output<typeof rawSchema>;
 
 const rawSchema = z.strictObject(
   {
     slack: slackSchema.prefault(() => ({})),
     jobs: jobsSchema.prefault(() => ({})),
+    http: httpSchema.prefault(() => ({})),
     port: fieldWithDefault('port', port),
     redisUrl: fieldWithDefault('redisUrl', redisUrl),
     redisPrefix: fieldWithDefault('redisPrefix', redisPrefix),
@@ -99,6 +114,7 @@ const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
   '': rawSchema,
   slack: slackSchema,
   jobs: jobsSchema,
+  http: httpSchema,
   'clusters[]': clusterEntrySchema,
   policy: policySchema,
   'policy.rules[]': ruleSchema,
@@ -258,6 +274,15 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       shutdownGraceMs: raw.jobs.shutdownGrace,
       dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,
       elbCallsPerSecond: raw.jobs.elbCallsPerSecond,
+    },
+    http: {
+      bodyLimitBytes: raw.http.bodyLimit,
+      // A request's headers arrive within the request: the headers' deadline is never the later one.
+      headersTimeoutMs: Math.min(raw.http.headersTimeout, raw.http.requestTimeout),
+      requestTimeoutMs: raw.http.requestTimeout,
+      keepAliveTimeoutMs: raw.http.keepAliveTimeout,
+      maxConnectionsPerClient: raw.http.maxConnectionsPerClient,
+      maxUnverifiedBodies: raw.http.maxUnverifiedBodies,
     },
     port: raw.port,
     redisUrl: raw.redisUrl,

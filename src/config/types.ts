@@ -73,6 +73,25 @@ interface JobsConfig {
   readonly elbCallsPerSecond: number;
 }
 
+/**
+ * How the Slack HTTP receiver guards itself (HTTP mode): Slack sends small requests, whole, within a
+ * second or two; anything slower or bigger is refused before it costs memory or a connection for long.
+ */
+export interface HttpConfig {
+  /** The largest request body read (bytes); a larger one is answered 413 and its connection closed. */
+  readonly bodyLimitBytes: number;
+  /** A request's headers must have arrived within this long (ms), else 408 and the connection is closed. */
+  readonly headersTimeoutMs: number;
+  /** A whole request must have arrived within this long (ms), else 408 and the connection is closed. */
+  readonly requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long (ms). */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections one client address may hold; a connection beyond it is closed at once. */
+  readonly maxConnectionsPerClient: number;
+  /** Bodies read at once before their signature is checked; beyond it a request waits briefly, then gets 503. */
+  readonly maxUnverifiedBodies: number;
+}
+
 /** The audit log of changes, approvals and refusals. */
 interface AuditConfig {
   /** Channel ID each entry is also posted in; undefined = none. */
@@ -90,6 +109,8 @@ interface CostsConfig {
 export interface Config {
   readonly slack: SlackConfig;
   readonly jobs: JobsConfig;
+  /** The Slack HTTP receiver's limits (HTTP mode). */
+  readonly http: HttpConfig;
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
   readonly redisUrl: string;

@@ -79,9 +79,46 @@ describe('transport', () => {
     expect(svc('default', 'stale')).toBeUndefined();
   });
 
-  test('health endpoint answers', async () => {
+  test('refuses a request timestamped 10 minutes ahead with 401 and changes nothing', async () => {
+    const body = slashCommandBody({ text: 'create future --selector app=alpine --port 80', response_url: bot.slack.responseUrl('future') });
+    const timestamp = Math.floor(Date.now() / 1000) + 10 * 60;
+    const res = await postSigned(bot.eventsUrl, body, SIGNING_SECRET, { timestamp });
+    expect(res.status).toBe(401);
+    expect(svc('default', 'future')).toBeUndefined();
+  });
+
+  test('a replay of the same signed bytes is answered 200 and not run again (the replay guard is in Redis, under the prefix)', async () => {
+    const body = slashCommandBody({ text: 'create replayed --selector app=alpine --port 80', response_url: bot.slack.responseUrl('replayed') });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = slackSignature(SIGNING_SECRET, timestamp, body);
+    expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET, { timestamp, signature })).status).toBe(200);
+    await channelPost((t) => t.includes('replayed'));
+    expect(svc('default', 'replayed')).toBeDefined();
+    expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET, { timestamp, signature })).status).toBe(200);
+    expect(bot.logs()).toContain('ignored a replayed Slack request');
+    expect(bot.logs()).not.toContain(signature.slice(3));
+    // A later command's reply comes; the replay's never does.
+    await reply((await bot.command('list')).responseId);
+    expect(bot.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('replayed'))).toHaveLength(1);
+  });
+
+  test('refuses a signed JSON body shaped as a slash command with 415', async () => {
+    const fields = Object.fromEntries(new URLSearchParams(slashCommandBody({ text: 'create json --selector app=alpine --port 80', response_url: bot.slack.responseUrl('json') })));
+    const body = JSON.stringify(fields);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const res = await fetch(bot.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body) },
+      body,
+    });
+    expect(res.status).toBe(415);
+    expect(svc('default', 'json')).toBeUndefined();
+  });
+
+  test('health endpoint answers; other paths are 404', async () => {
     const res = await fetch(bot.eventsUrl.replace('/slack/events', '/healthz'));
     expect(res.status).toBe(200);
+    expect((await fetch(bot.eventsUrl.replace('/slack/events', '/metrics'))).status).toBe(404);
   });
 });
 

@@ -3,12 +3,14 @@
  * so unit tests written against them see what svcbot would see against a cluster.
  */
 import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
+import { createMemoryReplayGuard } from '../../src/adapters/memory/replay-guard.js';
 import { BotError } from '../../src/domain/errors.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
 import { clusterGatewayContract } from '../contract/cluster-gateway.contract.js';
 import { clusterRegistryContract } from '../contract/cluster-registry.contract.js';
 import { latestChangesContract } from '../contract/latest-changes.contract.js';
 import { loadBalancerGatewayContract } from '../contract/load-balancer-gateway.contract.js';
+import { replayGuardContract } from '../contract/replay-guard.contract.js';
 import { InMemoryClusterRegistry, fakeTarget } from '../fakes/index.js';
 
 const nothingToTearDown = () => Promise.resolve();
@@ -55,3 +57,5 @@ clusterRegistryContract('InMemoryClusterRegistry', (names) =>
 );
 
 latestChangesContract('memory', () => Promise.resolve({ changes: createMemoryLatestChanges(), teardown: nothingToTearDown }));
+
+replayGuardContract('memory', () => Promise.resolve({ guard: createMemoryReplayGuard(), teardown: nothingToTearDown }));

@@ -1,26 +1,33 @@
 /**
- * The Bolt app: HTTP mode (slash commands and interactivity at POST /slack/events, every request's
- * signature verified with the signing secret and a 5-minute window) or Socket Mode when an app token is
- * set. Web API calls go to the configured SLACK_API_URL.
+ * The Bolt app: HTTP mode (slash commands and interactivity at POST /slack/events, through svcbot's own
+ * receiver — src/adapters/slack/receiver.ts: signatures checked strictly, replays dropped, bodies capped,
+ * slow clients cut) or Socket Mode when an app token is set. Web API calls go to the configured SLACK_API_URL.
  */
-import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
+import type { HttpConfig, SlackConfig } from '../../config/index.js';
 import type { Logger } from '../../ports/logger.js';
-import type { SlackConfig } from '../../config/index.js';
+import type { ReplayGuard } from '../../ports/replay-guard.js';
 import { boltLogger } from './bolt-logger.js';
+import { createSlackReceiver, type HttpRoute } from './receiver.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackAppOptions {
   slack: SlackConfig;
+  /** The receiver's limits (HTTP mode). */
+  http: HttpConfig;
+  /** Which signed requests were taken already (HTTP mode). */
+  replayGuard: ReplayGuard;
   logger: Logger;
-  /** Extra HTTP routes (health, metrics) served next to Slack's endpoint in HTTP mode. */
-  customRoutes?: CustomRoute[];
+  /** Extra HTTP routes (health, metrics) served next to Slack's endpoint (in Socket Mode, by Bolt's own server). */
+  routes?: readonly HttpRoute[];
 }
 
-export function createSlackApp({ slack, logger, customRoutes = [] }: SlackAppOptions): App {
+export function createSlackApp({ slack, http, replayGuard, logger, routes = [] }: SlackAppOptions): App {
   const clientOptions = { slackApiUrl: slack.apiUrl };
   const log = boltLogger(logger);
   if (slack.socketMode) {
+    const customRoutes: CustomRoute[] = routes.map((r) => ({ path: r.path, method: [r.method], handler: (req, res) => r.handler(req, res) }));
     return new App({
       token: slack.botToken,
       appToken: slack.appToken,
@@ -30,14 +37,16 @@ export function createSlackApp({ slack, logger, customRoutes = [] }: SlackAppOpt
       customRoutes,
     });
   }
-  const receiver = new HTTPReceiver({
+  const receiver = createSlackReceiver({
     signingSecret: slack.signingSecret ?? '',
-    endpoints: SLACK_EVENTS_PATH,
+    eventsPath: SLACK_EVENTS_PATH,
+    routes,
+    limits: http,
+    replayGuard,
+    logger,
+    boltLogger: log,
     // Acknowledge first, work after: the HTTP answer goes out as soon as a listener calls ack().
-    processBeforeResponse: false,
-    customRoutes,
-    logger: log,
-    unhandledRequestTimeoutMillis: 2500,
+    unhandledRequestTimeoutMs: 2500,
   });
   return new App({ token: slack.botToken, receiver, clientOptions, logger: log });
 }

@@ -3,30 +3,38 @@
  * ChatTransport port, with the Replies port over the app's Web API client) for the web side, and just the
  * Replies port (a Web API client with the bot token) for a worker, which answers no requests.
  */
-import { type CustomRoute } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import type { SlackConfig } from '../../config/index.js';
+import type { HttpConfig, SlackConfig } from '../../config/index.js';
 import type { ChatTransport } from '../../ports/chat.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Replies } from '../../ports/replies.js';
 import type { Directory } from '../../ports/directory.js';
+import type { ReplayGuard } from '../../ports/replay-guard.js';
 import { createSlackApp } from './app.js';
+import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
 import { createSlackReplies } from './replies.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackChatOptions {
   slack: SlackConfig;
+  /** The HTTP receiver's limits (HTTP mode). */
+  http: HttpConfig;
+  /** Which signed requests were taken already (HTTP mode; shared by the web replicas through Redis). */
+  replayGuard: ReplayGuard;
   /** The HTTP port (HTTP mode; 0 = any free port). */
   port: number;
   logger: Logger;
 }
 
-/** Served next to Slack's endpoint in HTTP mode: the process answers HTTP. */
-const healthRoutes: CustomRoute[] = [
+/**
+ * The routes served next to Slack's endpoint, each on its own path (anything else is 404): the process
+ * answers HTTP. Readiness and metrics go here too.
+ */
+const routes: readonly HttpRoute[] = [
   {
     path: '/healthz',
-    method: ['GET'],
+    method: 'GET',
     handler: (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');
@@ -35,7 +43,7 @@ const healthRoutes: CustomRoute[] = [
 ];
 
 export function createSlackChat(options: SlackChatOptions): { transport: ChatTransport; replies: Replies } {
-  const app = createSlackApp({ slack: options.slack, logger: options.logger, customRoutes: healthRoutes });
+  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes });
   return {
     transport: createSlackTransport(app, { port: options.port, socketMode: options.slack.socketMode, logger: options.logger }),
     replies: createSlackReplies(app.client),

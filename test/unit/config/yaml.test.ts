@@ -30,6 +30,13 @@ jobs:
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
   elbCallsPerSecond: 10
+http:
+  bodyLimit: 256KiB
+  headersTimeout: 2s
+  requestTimeout: 4s
+  keepAliveTimeout: 1s
+  maxConnectionsPerClient: 10
+  maxUnverifiedBodies: 4
 policy:
   rules:
     - name: no-deletes
@@ -73,6 +80,7 @@ costs:
         dnsQueriesPerSecond: 1000,
         elbCallsPerSecond: 10,
       },
+      http: { bodyLimitBytes: 262_144, headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1000, maxConnectionsPerClient: 10, maxUnverifiedBodies: 4 },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
       redisPrefix: 'svcbot-staging',
