@@ -71,12 +71,22 @@ const jobsSchema = z.strictObject(
   mapping,
 );
 
+const kubeSchema = z.strictObject(
+  {
+    retryDeadline: fieldWithDefault('kube.retryDeadline', duration(0, 5 * 60_000, '0s, 10s or 30s')),
+    // Well within the 30 minutes of Slack's response_url, and a command should answer long before.
+    commandRetryBudget: fieldWithDefault('kube.commandRetryBudget', duration(0, 10 * 60_000, '0s, 25s or 1m')),
+  },
+  mapping,
+);
+
 type RawConfig = z.output<typeof rawSchema>;
 
 const rawSchema = z.strictObject(
   {
     slack: slackSchema.prefault(() => ({})),
     jobs: jobsSchema.prefault(() => ({})),
+    kube: kubeSchema.prefault(() => ({})),
     port: fieldWithDefault('port', port),
     redisUrl: fieldWithDefault('redisUrl', redisUrl),
     redisPrefix: fieldWithDefault('redisPrefix', redisPrefix),
@@ -99,6 +109,7 @@ const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
   '': rawSchema,
   slack: slackSchema,
   jobs: jobsSchema,
+  kube: kubeSchema,
   'clusters[]': clusterEntrySchema,
   policy: policySchema,
   'policy.rules[]': ruleSchema,
@@ -259,6 +270,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,
       elbCallsPerSecond: raw.jobs.elbCallsPerSecond,
     },
+    kube: { retryDeadlineMs: raw.kube.retryDeadline, commandRetryBudgetMs: raw.kube.commandRetryBudget },
     port: raw.port,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,

@@ -73,6 +73,14 @@ interface JobsConfig {
   readonly elbCallsPerSecond: number;
 }
 
+/** How svcbot copes with a Kubernetes API server answering transient errors (5xx, 429, resets, timeouts). */
+interface KubeRetryConfig {
+  /** One API call that is safe to repeat is retried, with jittered backoff, for at most this long (ms); 0 = never. */
+  readonly retryDeadlineMs: number;
+  /** All the retries of one command stop after this long in all (ms); the user is told after a few seconds. */
+  readonly commandRetryBudgetMs: number;
+}
+
 /** The audit log of changes, approvals and refusals. */
 interface AuditConfig {
   /** Channel ID each entry is also posted in; undefined = none. */
@@ -90,6 +98,7 @@ interface CostsConfig {
 export interface Config {
   readonly slack: SlackConfig;
   readonly jobs: JobsConfig;
+  readonly kube: KubeRetryConfig;
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
   readonly redisUrl: string;
