@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
         dnsQueriesPerSecond: 500,
         elbCallsPerSecond: 5,
       },
+      kube: { retryDeadlineMs: 10_000, commandRetryBudgetMs: 25_000 },
       port: 3000,
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'svcbot',

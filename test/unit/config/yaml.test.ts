@@ -30,6 +30,9 @@ jobs:
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
   elbCallsPerSecond: 10
+kube:
+  retryDeadline: 5s
+  commandRetryBudget: 40s
 policy:
   rules:
     - name: no-deletes
@@ -73,6 +76,7 @@ costs:
         dnsQueriesPerSecond: 1000,
         elbCallsPerSecond: 10,
       },
+      kube: { retryDeadlineMs: 5000, commandRetryBudgetMs: 40_000 },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
       redisPrefix: 'svcbot-staging',
