@@ -28,14 +28,25 @@ export const DEFAULT_RETRY: RetrySettings = Object.freeze({ callDeadlineMs: 10_0
 /** Time as the retries see it (a fake one in tests). */
 export interface RetryClock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or at once when `signal` is aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** In [0, 1): the jitter. */
   random(): number;
 }
 
 export const systemClock: RetryClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
   random: () => Math.random(),
 };
 
@@ -72,6 +83,8 @@ export interface RetryOptions<T> {
   clock?: RetryClock;
   /** The caller's own deadline (epoch ms), if sooner than the call's. */
   deadline?: number;
+  /** Once aborted, no retry starts and a wait ends (then the last error is thrown). */
+  signal?: AbortSignal;
   /** Told before each retry's wait: what failed, the number of the retry coming (1, 2, …) and the wait (ms). */
   onRetry?: (failure: TransientFailure, retry: number, waitMs: number) => void;
   /**
@@ -84,7 +97,7 @@ export interface RetryOptions<T> {
 
 /** Runs `attempt` until it succeeds, fails permanently, or the deadline leaves no room for another try. */
 export async function retryTransient<T>(attempt: () => Promise<T>, options: RetryOptions<T>): Promise<T> {
-  const { settings, clock = systemClock, onRetry, settleRepeat } = options;
+  const { settings, clock = systemClock, onRetry, settleRepeat, signal } = options;
   const deadline = Math.min(clock.now() + settings.callDeadlineMs, options.deadline ?? Infinity);
   for (let retry = 0; ; retry++) {
     try {
@@ -107,9 +120,10 @@ export async function retryTransient<T>(attempt: () => Promise<T>, options: Retr
       }
       const backoff = backoffDelay(retry + 1, { baseMs: settings.baseDelayMs, maxMs: settings.maxDelayMs }, () => clock.random());
       const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
-      if (clock.now() + delay > deadline) throw last;
+      if (clock.now() + delay > deadline || signal?.aborted) throw last;
       onRetry?.(failure, retry + 1, delay);
-      await clock.sleep(delay);
+      await clock.sleep(delay, signal);
+      if (signal?.aborted) throw last;
     }
   }
 }

@@ -168,6 +168,7 @@ export function createKubernetesGateway({ name, kubeConfig, retry = DEFAULT_RETR
         settings: retry,
         clock,
         ...(budget ? { deadline: budget.deadline } : {}),
+        ...(budget?.signal ? { signal: budget.signal } : {}),
         ...(budget?.onRetry ? { onRetry: (failure, n, waitMs) => budget.onRetry?.({ cluster: name, problem: failure.problem, retry: n, waitMs }) } : {}),
         ...(settleRepeat ? { settleRepeat } : {}),
       });

@@ -13,6 +13,8 @@ export interface RetryBudget {
   readonly deadline: number;
   /** Told before each retry's wait. */
   readonly onRetry?: (notice: RetryNotice) => void;
+  /** Once aborted (a job cancelled, superseded, or its worker stopping), no retry starts and a wait ends. */
+  readonly signal?: AbortSignal;
 }
 
 /** A call about to be tried again. */

@@ -4,7 +4,7 @@
  */
 import { jest } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
-import { retryAfterMs, retryTransient, transientFailure, type RetryClock, type RetrySettings } from '../../../src/adapters/kubernetes-retry.js';
+import { retryAfterMs, retryTransient, systemClock, transientFailure, type RetryClock, type RetrySettings } from '../../../src/adapters/kubernetes-retry.js';
 
 const SETTINGS: RetrySettings = { callDeadlineMs: 10_000, baseDelayMs: 100, maxDelayMs: 2000 };
 
@@ -129,6 +129,25 @@ describe('deadlines', () => {
     const fn = scripted<string>(api(503));
     await expect(retryTransient(fn, { settings: SETTINGS, clock, deadline: clock.now() + 500 })).rejects.toMatchObject({ code: 503 });
     expect(clock.sleeps).toEqual([75, 150]);
+  });
+
+  test('an aborted signal (a job cancelled, a worker stopping): no retry starts, a wait ends with the last error', async () => {
+    const stop = new AbortController();
+    const fn = scripted(api(500), api(502), 'ok');
+    await expect(retryTransient(fn, { settings: SETTINGS, clock: fakeClock(), signal: stop.signal, onRetry: () => stop.abort() })).rejects.toMatchObject({ code: 500 });
+    expect(fn).toHaveBeenCalledTimes(1);
+    const again = scripted(api(503), 'ok');
+    await expect(retryTransient(again, { settings: SETTINGS, clock: fakeClock(), signal: stop.signal })).rejects.toMatchObject({ code: 503 });
+    expect(again).toHaveBeenCalledTimes(1);
+  });
+
+  test('the system clock: an abort ends a long wait at once', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const waiting = systemClock.sleep(60_000, stop.signal);
+    stop.abort();
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test('callDeadlineMs 0: never retried', async () => {
