@@ -4,6 +4,7 @@
  * logged with a reference the user can quote ("something went wrong (ref: ID)"), never a stack trace.
  */
 import { randomBytes } from 'node:crypto';
+import type { RetryBudget } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { Command } from '../src/domain/command.js';
 import { BotError, UsageError } from '../src/domain/errors.js';
@@ -27,6 +28,7 @@ import {
   renderError,
   renderHelp,
   renderList,
+  renderStillTrying,
   renderTypeChanged,
   renderUsageError,
   type Reply,
@@ -40,6 +42,8 @@ export interface CommandContext {
   responseUrl?: string;
   /** A button press, not typed: the audit trail says so. */
   viaButton?: boolean;
+  /** Delivers an interim answer before the real one (the cluster keeps failing: "still trying…"). */
+  interim?: (reply: Reply) => void;
 }
 
 export interface CommandHandlerDeps {
@@ -53,6 +57,12 @@ export interface CommandHandlerDeps {
   commandName: string;
   logger: Logger;
   now?: () => Date;
+  /** How long one command keeps retrying a cluster's transient errors, in all (ms; default 25 s). */
+  retryBudgetMs?: number;
+  /** A user kept waiting by retries longer than this is told "still trying" (ms; default 2.5 s). */
+  stillTryingAfterMs?: number;
+  /** Milliseconds since the epoch, for the retry budget (default Date.now). */
+  clock?: () => number;
 }
 
 export type CommandHandler = (text: string, ctx: CommandContext) => Promise<Reply>;
@@ -121,8 +131,28 @@ function asTyped(text: string, commandName: string, viaButton: boolean): string 
   return viaButton ? `${line} (button)` : line;
 }
 
+const DEFAULT_RETRY_BUDGET_MS = 25_000;
+const DEFAULT_STILL_TRYING_AFTER_MS = 2500;
+
 export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
-  const { operations, jobCommands, governance, approvalChannel, commandName, logger, now = () => new Date() } = deps;
+  const { operations, jobCommands, governance, approvalChannel, commandName, logger, now = () => new Date(), clock = Date.now } = deps;
+  const { retryBudgetMs = DEFAULT_RETRY_BUDGET_MS, stillTryingAfterMs = DEFAULT_STILL_TRYING_AFTER_MS } = deps;
+
+  /** This command's patience with a failing cluster; the user hears of it once, when a retry keeps them waiting. */
+  function retryBudget(ctx: CommandContext, log: Logger): RetryBudget {
+    const started = clock();
+    let told = false;
+    return {
+      deadline: started + retryBudgetMs,
+      onRetry(notice) {
+        log.info({ cluster: notice.cluster, problem: notice.problem, retry: notice.retry, waitMs: notice.waitMs }, 'the cluster failed in transit; trying again');
+        if (told || !ctx.interim || clock() + notice.waitMs - started < stillTryingAfterMs) return;
+        told = true;
+        ctx.interim(renderStillTrying(notice));
+      },
+    };
+  }
+
   return async (text, ctx) => {
     const log = logger.child({ user: ctx.userId, ...(ctx.channelId ? { channel: ctx.channelId } : {}) });
     try {
@@ -144,7 +174,7 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
       if (isGovernanceCommand(command)) return renderGovernance(await governance.run(command, requester), commandName, now());
       if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
       const posted = approvalChannel !== undefined && approvalChannel !== ctx.channelId ? approvalChannel : undefined;
-      return renderResult(await operations.run(command, requester), ctx, commandName, posted);
+      return renderResult(await operations.run(command, requester, { budget: retryBudget(ctx, log) }), ctx, commandName, posted);
     } catch (err) {
       return replyForError(err, deps, log);
     }

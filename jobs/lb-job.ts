@@ -219,7 +219,9 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     ctx,
     data,
     state,
-    target: deps.clusters.get(data.cluster),
+    // The cluster's calls retry transient errors for their own per-call deadline, and not once the
+    // job's signal fires (cancel, supersede, the worker stopping: its steps must end within the grace).
+    target: deps.clusters.get(data.cluster, { deadline: Number.POSITIVE_INFINITY, signal: ctx.signal }),
     deps,
     log,
     now,

@@ -159,7 +159,7 @@ function governanceStores(config: Config, logger: Logger, options: AdapterOption
 
 /** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver, approvals and audit. */
 function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
-  const registry = createClusterRegistry(config.clusters, options.clients);
+  const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs });
   const backend = jobAdapters(config, logger, options);
   const stores = governanceStores(config, logger, options);
   const runtime = backend.worker;
@@ -367,6 +367,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       ...(approvalChannel === undefined ? {} : { approvalChannel }),
       commandName,
       logger,
+      retryBudgetMs: config.kube.commandRetryBudgetMs,
     });
     registerSlashCommand(chat, { commandName, handle, replies, logger });
     registerButtons(chat, { handle, replies, logger });

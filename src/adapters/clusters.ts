@@ -8,6 +8,7 @@ import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
 import { createElbGateway } from './elb.js';
 import { createKubernetesGateway } from './kubernetes.js';
 import { reuseConnections } from './kubernetes-connections.js';
+import { DEFAULT_RETRY, type RetrySettings } from './kubernetes-retry.js';
 
 /** Loads the kubeconfig a cluster names (or the in-cluster service account) and selects its context. */
 function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
@@ -76,7 +77,10 @@ export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
   { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClient }: ClusterClientFactories = {},
+  /** Retries of transient Kubernetes API failures, over DEFAULT_RETRY. */
+  retrySettings: Partial<RetrySettings> = {},
 ): ClusterRegistryHandle {
+  const retry: RetrySettings = { ...DEFAULT_RETRY, ...retrySettings };
   const elbClients: ElasticLoadBalancingClient[] = [];
   const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
@@ -88,7 +92,7 @@ export function createClusterRegistry(
     kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));
     targets.set(c.name, {
-      cluster: createKubernetesGateway({ name: c.name, kubeConfig }),
+      cluster: createKubernetesGateway({ name: c.name, kubeConfig, retry }),
       loadBalancers: createElbGateway(elb),
       ...(c.region === undefined ? {} : { region: c.region }),
     });
@@ -96,8 +100,12 @@ export function createClusterRegistry(
   const names = clusters.map((c) => c.name);
   return {
     names,
-    get(name) {
-      const target = targets.get(name ?? names[0] ?? '');
+    get(name, budget) {
+      const key = name ?? names[0] ?? '';
+      const target = targets.get(key);
+      const kubeConfig = kubeConfigs.get(key);
+      // A budget gets a gateway of its own (cheap: the clients share the kubeconfig's connections).
+      if (target && kubeConfig && budget) return { ...target, cluster: createKubernetesGateway({ name: key, kubeConfig, retry, budget }) };
       if (target) return target;
       const suggestion = name === undefined ? undefined : didYouMean(name, names);
       throw new BotError(

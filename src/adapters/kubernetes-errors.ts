@@ -31,7 +31,8 @@ function statusBody(body: unknown): StatusBody | undefined {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
-function networkCode(err: unknown): string | undefined {
+/** The network failure under `err` (ECONNRESET, ECONNREFUSED, ETIMEDOUT…), if it is one. */
+export function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;

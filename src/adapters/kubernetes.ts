@@ -3,8 +3,10 @@ import * as k8s from '@kubernetes/client-node';
 import type { ServiceType } from '../domain/command.js';
 import { BotError } from '../domain/errors.js';
 import type { EventView, NodeView, PodEndpointView, ServiceView, ServiceViewType } from '../domain/views.js';
-import type { ClusterGateway } from '../ports/cluster.js';
+import type { ServiceManifest } from '../domain/manifest.js';
+import type { ClusterGateway, RetryBudget } from '../ports/cluster.js';
 import { changedMeanwhile, mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
+import { DEFAULT_RETRY, retryTransient, systemClock, type RetryClock, type RetrySettings } from './kubernetes-retry.js';
 
 const FIELD_MANAGER = 'svcbot';
 
@@ -91,46 +93,118 @@ function typeChangePatch(current: k8s.V1Service, type: ServiceType, resourceVers
   return { metadata: { resourceVersion }, spec };
 }
 
+const sameRecord = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a?.[k] === b?.[k]);
+};
+
+const containsRecord = (outer: Record<string, string> | undefined, inner: Record<string, string> | undefined): boolean =>
+  Object.entries(inner ?? {}).every(([k, v]) => outer?.[k] === v);
+
+/**
+ * Is `existing` the Service `manifest` asked for: its labels and annotations, type, selector and ports
+ * (what svcbot sets; the API server adds the rest)? A create repeated after a failure in transit meets
+ * its own first attempt this way, and only this way tells it apart from someone else's Service.
+ */
+function isServiceAsAsked(existing: k8s.V1Service, manifest: ServiceManifest): boolean {
+  const spec = existing.spec ?? {};
+  const ports = spec.ports ?? [];
+  return (
+    containsRecord(existing.metadata?.labels, manifest.metadata.labels) &&
+    containsRecord(existing.metadata?.annotations, manifest.metadata.annotations) &&
+    spec.type === manifest.spec.type &&
+    sameRecord(spec.selector, manifest.spec.selector) &&
+    ports.length === manifest.spec.ports.length &&
+    manifest.spec.ports.every((want, i) => {
+      const got = ports[i];
+      return got !== undefined && (got.name ?? undefined) === want.name && got.port === want.port && (got.protocol ?? 'TCP') === want.protocol && String(got.targetPort ?? got.port) === String(want.targetPort);
+    })
+  );
+}
+
+const isStatus = (err: unknown, code: number, reason?: string): boolean => {
+  if (!(err instanceof k8s.ApiException) || err.code !== code) return false;
+  if (reason === undefined) return true;
+  const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+  return typeof body === 'object' && body !== null && (body as { reason?: unknown }).reason === reason;
+};
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface KubernetesGatewayOptions {
   /** Configured cluster name. */
   name: string;
   kubeConfig: k8s.KubeConfig;
+  /** Retries of transient failures (default: DEFAULT_RETRY). */
+  retry?: RetrySettings;
+  /** A caller's budget: no retry past its deadline, and its `onRetry` told of each. */
+  budget?: RetryBudget;
+  clock?: RetryClock;
 }
 
-export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayOptions): ClusterGateway {
+export function createKubernetesGateway({ name, kubeConfig, retry = DEFAULT_RETRY, budget, clock = systemClock }: KubernetesGatewayOptions): ClusterGateway {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   const discovery = kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-  async function call<T>(ctx: Omit<K8sErrorContext, 'cluster'>, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One API call, retried on transient failures (kubernetes-retry.ts). `settleRepeat`: what a permanent
+   * error after a retried attempt means (a write meeting its own earlier attempt); without it, reads.
+   */
+  async function call<T>(
+    ctx: Omit<K8sErrorContext, 'cluster'>,
+    fn: () => Promise<T>,
+    settleRepeat?: (err: unknown) => Promise<{ value: T } | undefined>,
+  ): Promise<T> {
     try {
-      return await fn();
+      return await retryTransient(fn, {
+        settings: retry,
+        clock,
+        ...(budget ? { deadline: budget.deadline } : {}),
+        ...(budget?.signal ? { signal: budget.signal } : {}),
+        ...(budget?.onRetry ? { onRetry: (failure, n, waitMs) => budget.onRetry?.({ cluster: name, problem: failure.problem, retry: n, waitMs }) } : {}),
+        ...(settleRepeat ? { settleRepeat } : {}),
+      });
     } catch (err) {
       throw mapKubernetesError(err, { cluster: name, ...ctx });
     }
   }
+
+  const readService = (namespace: string, svcName: string) => core.readNamespacedService({ namespace, name: svcName });
 
   return {
     name,
 
     async createService(manifest, opts = {}) {
       const { namespace, name: svcName } = manifest.metadata;
-      const created = await call({ verb: 'create', resource: 'services', namespace, name: svcName }, () =>
-        core.createNamespacedService({
-          namespace,
-          body: manifest,
-          fieldManager: FIELD_MANAGER,
-          ...(opts.dryRun ? { dryRun: 'All' } : {}),
-        }),
+      const created = await call(
+        { verb: 'create', resource: 'services', namespace, name: svcName },
+        () =>
+          core.createNamespacedService({
+            namespace,
+            body: manifest,
+            fieldManager: FIELD_MANAGER,
+            ...(opts.dryRun ? { dryRun: 'All' } : {}),
+          }),
+        // AlreadyExists after an attempt lost in transit: maybe our own. A dry run creates nothing, so its 409 is real.
+        async (err) => {
+          if (opts.dryRun || !isStatus(err, 409, 'AlreadyExists')) return undefined;
+          const existing = await readService(namespace, svcName);
+          return isServiceAsAsked(existing, manifest) ? { value: existing } : undefined;
+        },
       );
       return toServiceView(name, created);
     },
 
     async getService(namespace, svcName) {
-      const svc = await call({ verb: 'get', resource: 'services', namespace, name: svcName }, () =>
-        core.readNamespacedService({ namespace, name: svcName }),
-      );
+      const svc = await call({ verb: 'get', resource: 'services', namespace, name: svcName }, () => readService(namespace, svcName));
       return toServiceView(name, svc);
     },
 
@@ -155,15 +229,24 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
       // Without an expected version, one retry on a conflict: someone changed the Service between our read
       // and our patch. With one, none: only that version may be changed, and the API server enforces it.
       for (let attempt = 0; ; attempt++) {
-        const current = await call({ ...ctx, verb: 'get' }, () => core.readNamespacedService({ namespace, name: svcName }));
+        const current = await call({ ...ctx, verb: 'get' }, () => readService(namespace, svcName));
         if (expected !== undefined && current.metadata?.resourceVersion !== expected) throw changedMeanwhile({ cluster: name, ...ctx });
         if (current.spec?.type === type) return toServiceView(name, current);
         try {
-          const patched = await call(ctx, () =>
-            core.patchNamespacedService(
-              { namespace, name: svcName, body: typeChangePatch(current, type, expected ?? current.metadata?.resourceVersion), fieldManager: FIELD_MANAGER },
-              mergePatch,
-            ),
+          const patched = await call(
+            ctx,
+            () =>
+              core.patchNamespacedService(
+                { namespace, name: svcName, body: typeChangePatch(current, type, expected ?? current.metadata?.resourceVersion), fieldManager: FIELD_MANAGER },
+                mergePatch,
+              ),
+            // Conflict after an attempt lost in transit: our patch may have been applied (and changed the
+            // resourceVersion it was conditional on). Applied if the Service, same UID, now has the type.
+            async (err) => {
+              if (!isStatus(err, 409)) return undefined;
+              const now = await readService(namespace, svcName);
+              return now.metadata?.uid === current.metadata?.uid && now.spec?.type === type ? { value: now } : undefined;
+            },
           );
           return toServiceView(name, patched);
         } catch (err) {
@@ -178,19 +261,32 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
         ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
         ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
       };
-      await call({ verb: 'delete', resource: 'services', namespace, name: svcName }, () =>
-        core.deleteNamespacedService({
-          namespace,
-          name: svcName,
-          propagationPolicy: 'Background',
-          ...(Object.keys(preconditions).length > 0 ? { body: { preconditions } } : {}),
-        }),
+      const gone = Symbol('gone');
+      const deleted = await call(
+        { verb: 'delete', resource: 'services', namespace, name: svcName },
+        () =>
+          core.deleteNamespacedService({
+            namespace,
+            name: svcName,
+            propagationPolicy: 'Background',
+            ...(Object.keys(preconditions).length > 0 ? { body: { preconditions } } : {}),
+          }),
+        // After an attempt lost in transit: 404, our delete was done; 409 (a precondition), it may have
+        // been ours too — the Service we named (its UID, if given) now being deleted.
+        async (err): Promise<{ value: unknown } | undefined> => {
+          if (isStatus(err, 404)) return { value: gone };
+          if (!isStatus(err, 409)) return undefined;
+          const now = await readService(namespace, svcName);
+          const ours = opts.uid === undefined || now.metadata?.uid === opts.uid;
+          return ours && now.metadata?.deletionTimestamp ? { value: now } : undefined;
+        },
       );
+      if (deleted === gone) return undefined;
       try {
-        return toServiceView(name, await core.readNamespacedService({ namespace, name: svcName }));
+        return await call({ verb: 'get', resource: 'services', namespace, name: svcName }, async () => toServiceView(name, await readService(namespace, svcName)));
       } catch (err) {
-        if (err instanceof k8s.ApiException && err.code === 404) return undefined;
-        throw mapKubernetesError(err, { cluster: name, verb: 'get', resource: 'services', namespace, name: svcName });
+        if (err instanceof BotError && err.code === 'not_found') return undefined;
+        throw err;
       }
     },
 
@@ -246,9 +342,7 @@ export function createKubernetesGateway({ name, kubeConfig }: KubernetesGatewayO
       // Events outlive their object: those of an earlier Service with the same name must not show up
       // as this one's. Like `kubectl describe`, keep only the events about the current UID.
       const [service, events] = await Promise.all([
-        call({ verb: 'get', resource: 'services', namespace, name: svcName }, () =>
-          core.readNamespacedService({ namespace, name: svcName }),
-        ).catch((err: unknown) => {
+        call({ verb: 'get', resource: 'services', namespace, name: svcName }, () => readService(namespace, svcName)).catch((err: unknown) => {
           if (err instanceof BotError && err.code === 'not_found') return undefined;
           throw err;
         }),

@@ -85,6 +85,15 @@ const httpSchema = z.strictObject(
   mapping,
 );
 
+const kubeSchema = z.strictObject(
+  {
+    retryDeadline: fieldWithDefault('kube.retryDeadline', duration(0, 5 * 60_000, '0s, 10s or 30s')),
+    // Well within the 30 minutes of Slack's response_url, and a command should answer long before.
+    commandRetryBudget: fieldWithDefault('kube.commandRetryBudget', duration(0, 10 * 60_000, '0s, 25s or 1m')),
+  },
+  mapping,
+);
+
 type RawConfig = z.output<typeof rawSchema>;
 
 const rawSchema = z.strictObject(
@@ -92,6 +101,7 @@ const rawSchema = z.strictObject(
     slack: slackSchema.prefault(() => ({})),
     jobs: jobsSchema.prefault(() => ({})),
     http: httpSchema.prefault(() => ({})),
+    kube: kubeSchema.prefault(() => ({})),
     port: fieldWithDefault('port', port),
     redisUrl: fieldWithDefault('redisUrl', redisUrl),
     redisPrefix: fieldWithDefault('redisPrefix', redisPrefix),
@@ -115,6 +125,7 @@ const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
   slack: slackSchema,
   jobs: jobsSchema,
   http: httpSchema,
+  kube: kubeSchema,
   'clusters[]': clusterEntrySchema,
   policy: policySchema,
   'policy.rules[]': ruleSchema,
@@ -284,6 +295,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       maxConnectionsPerClient: raw.http.maxConnectionsPerClient,
       maxUnverifiedBodies: raw.http.maxUnverifiedBodies,
     },
+    kube: { retryDeadlineMs: raw.kube.retryDeadline, commandRetryBudgetMs: raw.kube.commandRetryBudget },
     port: raw.port,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,

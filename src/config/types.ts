@@ -92,6 +92,14 @@ export interface HttpConfig {
   readonly maxUnverifiedBodies: number;
 }
 
+/** How svcbot copes with a Kubernetes API server answering transient errors (5xx, 429, resets, timeouts). */
+interface KubeRetryConfig {
+  /** One API call that is safe to repeat is retried, with jittered backoff, for at most this long (ms); 0 = never. */
+  readonly retryDeadlineMs: number;
+  /** All the retries of one command stop after this long in all (ms); the user is told after a few seconds. */
+  readonly commandRetryBudgetMs: number;
+}
+
 /** The audit log of changes, approvals and refusals. */
 interface AuditConfig {
   /** Channel ID each entry is also posted in; undefined = none. */
@@ -111,6 +119,7 @@ export interface Config {
   readonly jobs: JobsConfig;
   /** The Slack HTTP receiver's limits (HTTP mode). */
   readonly http: HttpConfig;
+  readonly kube: KubeRetryConfig;
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
   readonly redisUrl: string;

@@ -19,6 +19,7 @@ import type { ApprovalRequests } from './approval-requests.js';
 import { approvalNeeded, estimateCost, portSummary, type ApprovableCommand, type ApprovalRequest, type ChangeSummary, type PriceTable } from './approvals.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { LatestChanges } from '../ports/changes.js';
+import type { RetryBudget } from '../ports/cluster.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
 import type { LbJobQueue } from '../ports/queue.js';
 import type { OperationResult } from './results.js';
@@ -46,6 +47,12 @@ export interface Governance {
 export interface RunOptions {
   /** The approved request this run carries out: no new approval is asked, and the Service must be as approved. */
   approved?: ApprovalRequest;
+  /**
+   * How long the caller waits while the cluster answers transient errors, and who hears of each retry
+   * (the command handler tells the user "still trying"). Reads after a change is made are not bound by
+   * it: once a change is made, its answer is worth the cluster's own per-call patience.
+   */
+  budget?: RetryBudget;
 }
 
 /**
@@ -230,7 +237,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     opts: RunOptions,
   ): Promise<OperationResult> {
     const { scope, dryRun } = command;
-    const target = clusters.get(scope.cluster);
+    const target = clusters.get(scope.cluster, opts.budget);
     const { cluster } = target;
     const manifest = serviceManifest(input);
     const at = { cluster: cluster.name, namespace: scope.namespace, name: input.name };
@@ -261,7 +268,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     const service = await cluster.createService(manifest);
     await directChange(at, input.name, 'create', requester);
     await recordChange(requester, at, `created ${service.type} Service`, opts.approved ? { approved: opts.approved } : {});
-    return { kind: 'created', result: { service, nodes: await cluster.listNodes() } };
+    return { kind: 'created', result: { service, nodes: await clusters.get(scope.cluster).cluster.listNodes() } };
   }
 
   /**
@@ -269,7 +276,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
    * approved request finds it as approved.
    */
   async function existingService(command: Extract<ServiceCommand, { kind: 'type' | 'delete' }>, requester: Requester, opts: RunOptions) {
-    const target = clusters.get(command.scope.cluster);
+    const target = clusters.get(command.scope.cluster, opts.budget);
     const { cluster } = target;
     const { namespace } = command.scope;
     await allow(requester, command.kind, cluster.name, namespace, command.name, opts.approved);
@@ -310,7 +317,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     const service = await cluster.setServiceType(namespace, command.name, command.type, expected === undefined ? {} : { resourceVersion: expected });
     await directChange(at, command.name, `type ${command.type.toLowerCase()}`, requester);
     await recordChange(requester, at, `type ${before.type} → ${service.type}`, opts.approved ? { approved: opts.approved } : {});
-    return { kind: 'type-changed', result: { before: before.type, service, nodes: await cluster.listNodes() } };
+    return { kind: 'type-changed', result: { before: before.type, service, nodes: await clusters.get(command.scope.cluster).cluster.listNodes() } };
   }
 
   async function remove(command: Extract<ServiceCommand, { kind: 'delete' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
@@ -344,14 +351,14 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
         return command.topic === undefined ? { kind: 'help' } : { kind: 'help', topic: command.topic };
 
       case 'create': {
-        const { cluster } = clusters.get(command.scope.cluster);
+        const { cluster } = clusters.get(command.scope.cluster, opts.budget);
         await allow(requester, 'create', cluster.name, command.scope.namespace, command.name, opts.approved);
         const input = { name: command.name, namespace: command.scope.namespace, selector: command.selector, ports: command.ports, type: command.type };
         return create(command, input, requester, opts);
       }
 
       case 'expose': {
-        const { cluster } = clusters.get(command.scope.cluster);
+        const { cluster } = clusters.get(command.scope.cluster, opts.budget);
         const name = command.name ?? command.deployment;
         await allow(requester, 'expose', cluster.name, command.scope.namespace, name, opts.approved);
         const selector = await cluster.getDeploymentSelector(command.scope.namespace, command.deployment);
@@ -366,7 +373,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
         return remove(command, requester, opts);
 
       case 'list': {
-        const { cluster } = clusters.get(command.scope.cluster);
+        const { cluster } = clusters.get(command.scope.cluster, opts.budget);
         const namespace = command.allNamespaces ? null : command.scope.namespace;
         await allow(requester, 'list', cluster.name, namespace ?? undefined);
         const services = (await cluster.listServices(namespace))
@@ -376,7 +383,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
       }
 
       case 'describe': {
-        const { cluster, loadBalancers } = clusters.get(command.scope.cluster);
+        const { cluster, loadBalancers } = clusters.get(command.scope.cluster, opts.budget);
         const { namespace } = command.scope;
         await allow(requester, 'describe', cluster.name, namespace, command.name);
         const service = await cluster.getService(namespace, command.name);

@@ -3,6 +3,32 @@ import type { ServiceType } from '../domain/command.js';
 import type { ServiceManifest } from '../domain/manifest.js';
 import type { EventView, NodeView, PodEndpointView, ServiceView } from '../domain/views.js';
 
+/**
+ * How long a caller (a command) is prepared to wait while a cluster answers with transient errors (5xx,
+ * throttling, resets), and who to tell meanwhile. A gateway retries the calls that are safe to repeat
+ * within its own per-call deadline; one obtained with a budget also stops retrying at the budget's end.
+ */
+export interface RetryBudget {
+  /** No retry starts that would end after this moment (epoch ms). */
+  readonly deadline: number;
+  /** Told before each retry's wait. */
+  readonly onRetry?: (notice: RetryNotice) => void;
+  /** Once aborted (a job cancelled, superseded, or its worker stopping), no retry starts and a wait ends. */
+  readonly signal?: AbortSignal;
+}
+
+/** A call about to be tried again. */
+export interface RetryNotice {
+  /** The configured cluster's name. */
+  readonly cluster: string;
+  /** What failed, as a user reads it: `HTTP 500`, `HTTP 429`, `ECONNRESET`. */
+  readonly problem: string;
+  /** The number of the retry coming in this call (1, 2, …). */
+  readonly retry: number;
+  /** How long until it is tried (ms). */
+  readonly waitMs: number;
+}
+
 export interface ClusterGateway {
   /** The configured cluster's name (what users type after `--cluster`). */
   readonly name: string;

@@ -1,5 +1,5 @@
 /** The configured clusters, each with its Kubernetes API and its AWS region's load balancers. */
-import type { ClusterGateway } from './cluster.js';
+import type { ClusterGateway, RetryBudget } from './cluster.js';
 import type { LoadBalancerGateway } from './load-balancers.js';
 
 export interface ClusterTarget {
@@ -12,6 +12,10 @@ export interface ClusterTarget {
 export interface ClusterRegistry {
   /** Configured cluster names; the first is the default. */
   readonly names: readonly string[];
-  /** The named cluster, or the default one. Throws BotError `unknown_cluster` for a name not configured. */
-  get(name?: string): ClusterTarget;
+  /**
+   * The named cluster, or the default one. Throws BotError `unknown_cluster` for a name not configured.
+   * With `budget`, the cluster's calls stop retrying transient errors at the budget's end and tell its
+   * `onRetry` before each retry.
+   */
+  get(name?: string, budget?: RetryBudget): ClusterTarget;
 }

@@ -1,5 +1,6 @@
 /** Error replies: usage problems, typed bot errors, and the opaque "something went wrong (ref: …)". */
 import { UsageError, type BotError, type ErrorCode } from '../domain/errors.js';
+import type { RetryNotice } from '../ports/cluster.js';
 import { context, reply, section, type Reply } from './blocks.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 
@@ -64,5 +65,12 @@ export function renderError(err: BotError | { ref: string }, options: ErrorRende
     return reply('ephemeral', advice ? `${message}\n${advice}` : message, blocks);
   }
   const message = `:boom: Something went wrong (ref: ${code(err.ref)}). The details are in svcbot\u2019s log under that reference.`;
+  return reply('ephemeral', message, [section(message)]);
+}
+
+/** The interim answer while a command retries a cluster's transient errors (the real answer follows). */
+export function renderStillTrying(notice: Pick<RetryNotice, 'cluster' | 'problem'>): Reply {
+  const what = /^HTTP \d+$/.test(notice.problem) ? `answering errors (${notice.problem})` : `not answering (${notice.problem})`;
+  const message = `:hourglass_flowing_sand: The cluster ${code(notice.cluster)} is ${escapeMrkdwn(what)}; still trying\u2026`;
   return reply('ephemeral', message, [section(message)]);
 }

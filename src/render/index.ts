@@ -7,7 +7,7 @@ export { ACTION_IDS, parseRequestActionValue, parseServiceActionValue, type Serv
 export { renderApprovalOutcome, renderApprovalRequest, renderApprovalRequested, renderDecision, renderPending } from './approvals.js';
 export { renderAudit, renderAuditEntry } from './audit.js';
 export { renderHelp } from './help.js';
-export { renderError, renderUsageError } from './errors.js';
+export { renderError, renderStillTrying, renderUsageError } from './errors.js';
 export { renderCreated, renderDeleted, renderDryRun, renderTypeChanged } from './changes.js';
 export { renderList } from './list.js';
 export { renderDescribe } from './describe.js';

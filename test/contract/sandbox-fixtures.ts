@@ -5,6 +5,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import { createClusterRegistry, type ClusterRegistryHandle } from '../../src/adapters/clusters.js';
+import type { RetrySettings } from '../../src/adapters/kubernetes-retry.js';
 import type { ClusterConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
@@ -48,12 +49,16 @@ export interface SandboxTarget {
 }
 
 /** A sandbox and a one-cluster registry of real adapters pointed at it (cluster name = the sandbox's). */
-export async function startSandboxTarget(options: SandboxOptions = {}): Promise<SandboxTarget> {
+export async function startSandboxTarget(options: SandboxOptions = {}, retry: Partial<RetrySettings> = {}): Promise<SandboxTarget> {
   const sandbox = await startSandbox({ ...FAST_SANDBOX, ...options });
-  const registry = createClusterRegistry([clusterConfig(sandbox.info.clusterName, sandbox.info.region)], {
-    loadKubeConfig: () => sandboxKubeConfig(sandbox),
-    createElbClient: () => sandboxElbClient(sandbox),
-  });
+  const registry = createClusterRegistry(
+    [clusterConfig(sandbox.info.clusterName, sandbox.info.region)],
+    {
+      loadKubeConfig: () => sandboxKubeConfig(sandbox),
+      createElbClient: () => sandboxElbClient(sandbox),
+    },
+    retry,
+  );
   return {
     sandbox,
     registry,

@@ -20,8 +20,11 @@ let sandbox: Sandbox;
 let cluster: ClusterGateway;
 let loadBalancers: LoadBalancerGateway;
 
+/** Transient failures are retried for at most this long per call (short: a failing call should fail fast here). */
+const RETRY = { callDeadlineMs: 600, baseDelayMs: 50, maxDelayMs: 200 };
+
 beforeAll(async () => {
-  target = await startSandboxTarget({ clusterName: 'faulty' });
+  target = await startSandboxTarget({ clusterName: 'faulty' }, RETRY);
   sandbox = target.sandbox;
   ({ cluster, loadBalancers } = target.registry.get());
 });
@@ -42,7 +45,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('Kubernetes API failures', () => {
-  test('kubeErrorEveryN: every call answers 500 -> cluster_unreachable naming the cluster and the status', async () => {
+  test('kubeErrorEveryN: every call answers 500, retried until its deadline -> cluster_unreachable naming the cluster and the status', async () => {
     sandbox.faults.set({ kubeErrorEveryN: 1 });
     const calls: [string, Promise<unknown>][] = [
       ['getService', cluster.getService('default', 'web')],
@@ -63,19 +66,33 @@ describe('Kubernetes API failures', () => {
     await expectBotError(cluster.getService('default', 'never'), 'not_found');
   });
 
-  test('the API server fails now and then: the next call works again', async () => {
+  test('the API server fails now and then (every other request): each call is retried and succeeds', async () => {
     sandbox.faults.set({ kubeErrorEveryN: 2 });
-    await expect(cluster.listNodes()).resolves.toHaveLength(3);
-    await expectBotError(cluster.listNodes(), 'cluster_unreachable', 'faulty');
-    await expect(cluster.listNodes()).resolves.toHaveLength(3);
+    for (let i = 0; i < 4; i++) await expect(cluster.listNodes()).resolves.toHaveLength(3);
+    const created = await cluster.createService({ ...lbManifest('retried'), spec: { ...lbManifest('retried').spec, type: 'ClusterIP' } });
+    await expect(cluster.setServiceType('default', 'retried', 'NodePort', { resourceVersion: created.resourceVersion })).resolves.toMatchObject({ type: 'NodePort' });
+    await cluster.deleteService('default', 'retried');
+    sandbox.faults.reset();
+    expect(sandbox.cluster.listServices().filter((s) => s.metadata.name === 'retried')).toEqual([]);
+  });
+
+  test('a 4xx is never retried: 404 at once, even with retries', async () => {
+    sandbox.faults.set({ kubeErrorEveryN: 0 });
+    const started = Date.now();
+    await expectBotError(cluster.getService('default', 'nowhere-to-be-found'), 'not_found');
+    expect(Date.now() - started).toBeLessThan(RETRY.callDeadlineMs);
   });
 
   test('an unreachable cluster (nothing listens on its port) is cluster_unreachable, naming the cluster', async () => {
     const port = await closedPort();
-    const registry = createClusterRegistry([clusterConfig('gone-east')], {
-      loadKubeConfig: () => sandboxKubeConfig(sandbox, `http://127.0.0.1:${port}`),
-      createElbClient: () => sandboxElbClient(sandbox),
-    });
+    const registry = createClusterRegistry(
+      [clusterConfig('gone-east')],
+      {
+        loadKubeConfig: () => sandboxKubeConfig(sandbox, `http://127.0.0.1:${port}`),
+        createElbClient: () => sandboxElbClient(sandbox),
+      },
+      RETRY,
+    );
     try {
       const gone = registry.get('gone-east').cluster;
       await expectBotError(gone.listServices('default'), 'cluster_unreachable', 'Cluster `gone-east` is unreachable', 'ECONNREFUSED');

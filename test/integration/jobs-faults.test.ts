@@ -63,6 +63,16 @@ test('apiserver 500s (kubeErrorEveryN) and ELB Throttling are retried until the 
   expect(h.target.sandbox.cluster.listServices().filter((s) => s.metadata.name === name)).toHaveLength(1);
 });
 
+test('apiserver 500s alone are retried within each call: the job completes without a failed attempt', async () => {
+  const name = uniqueName('flakycall');
+  h.target.sandbox.faults.set({ kubeErrorEveryN: 3 });
+  const { state, job } = await h.settle(await h.enqueue(jobData('provision', h.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) })), 15_000);
+  expect(state).toBe('completed');
+  // BullMQ counts the attempt that completed (parking is not an attempt): 1 = no attempt failed.
+  expect(job.attemptsMade).toBe(1);
+  expect(endpointPosts(name)).toHaveLength(1);
+});
+
 test('a permanent error (403 from RBAC) fails at once with the permission named, no retries', async () => {
   const name = uniqueName('denied');
   h.target.sandbox.faults.set({ deny: [{ verb: 'create', resource: 'services' }] });

@@ -407,3 +407,57 @@ describe('the requester passed to operations.run', () => {
     expect(prod.cluster.writes).toEqual([]);
   });
 });
+
+describe('a cluster that answers transient errors: the retry budget and the "still trying" notice', () => {
+  /** Operations whose run retries as a failing gateway would: it reports `waits` to the budget (moving the clock), then fails or answers. */
+  function retryingSetup(waits: number[], outcome: 'fail' | 'ok') {
+    let t = 1_000_000;
+    const budgets: { deadline: number }[] = [];
+    const operations: Operations = {
+      run: (_command, _requester, opts) => {
+        const budget = opts?.budget;
+        if (budget) budgets.push({ deadline: budget.deadline });
+        for (const [i, waitMs] of waits.entries()) {
+          budget?.onRetry?.({ cluster: 'prod', problem: 'HTTP 503', retry: i + 1, waitMs });
+          t += waitMs;
+        }
+        if (outcome === 'fail') return Promise.reject(new BotError('cluster_unreachable', 'Cluster `prod` answered 503 — try again shortly.', { transient: true }));
+        return Promise.resolve({ kind: 'help' } satisfies OperationResult);
+      },
+    };
+    const logger = createLogger({ level: 'silent' });
+    const handle = makeCommandHandler({
+      operations,
+      governance: testGovernance().withOperations(operations, fakeWorld(['prod']).registry).commands,
+      commandName: '/svc',
+      logger,
+      retryBudgetMs: 20_000,
+      stillTryingAfterMs: 2500,
+      clock: () => t,
+    });
+    const interims: Reply[] = [];
+    return { handle: (text: string) => handle(text, { ...CTX, interim: (r) => interims.push(r) }), interims, budgets, start: () => t };
+  }
+
+  test('the budget ends retryBudgetMs after the command started', async () => {
+    const s = retryingSetup([], 'ok');
+    const started = s.start();
+    await s.handle('list');
+    expect(s.budgets).toEqual([{ deadline: started + 20_000 }]);
+  });
+
+  test('retries that end within a moment: no notice', async () => {
+    const s = retryingSetup([100, 200, 400, 800], 'ok');
+    await s.handle('list');
+    expect(s.interims).toEqual([]);
+  });
+
+  test('a retry that keeps the user waiting past the moment: told once, naming the cluster and the problem; then the error', async () => {
+    const s = retryingSetup([100, 200, 400, 800, 1600, 2000, 2000], 'fail');
+    const final = await s.handle('list');
+    expect(s.interims.map((r) => r.text)).toEqual(['The cluster `prod` is answering errors (HTTP 503); still trying\u2026'].map((t) => `:hourglass_flowing_sand: ${t}`));
+    expect(s.interims[0]?.responseType).toBe('ephemeral');
+    expect(visible(final)).toContain('Cluster `prod` answered 503');
+    expect(visible(final)).not.toMatch(/\bat \S+ \(/);
+  });
+});

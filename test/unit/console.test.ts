@@ -70,8 +70,8 @@ describe('runConsole (line mode, as with piped input)', () => {
     s.type('exit');
     await done;
     expect(h.calls).toEqual([
-      ['/svc list', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }],
-      ['list -A', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String) }],
+      ['/svc list', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String), interim: expect.any(Function) }],
+      ['list -A', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String), interim: expect.any(Function) }],
     ]);
   });
 
@@ -138,7 +138,7 @@ describe('runConsole (line mode, as with piped input)', () => {
     s.type('1');
     const out = await s.waitFor('svc> ');
     expect(out).toContain('(Details)\n(only you)');
-    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String), viaButton: true }]);
+    expect(h.calls[1]).toEqual(['describe web -n default --cluster prod', { userId: 'alice', channelId: 'console', responseUrl: expect.any(String), viaButton: true, interim: expect.any(Function) }]);
     s.type('exit');
     await done;
   });

@@ -101,6 +101,12 @@ describe('Redis prefix, progress interval and shutdown grace', () => {
     [{ JOB_SHUTDOWN_GRACE: '8' }, 'jobs.shutdownGraceMs', 8000],
     [{ JOB_SHUTDOWN_GRACE: '8000ms' }, 'jobs.shutdownGraceMs', 8000],
     [{ JOB_SHUTDOWN_GRACE: '' }, 'jobs.shutdownGraceMs', 5000],
+    [{ KUBE_RETRY_DEADLINE: '0' }, 'kube.retryDeadlineMs', 0],
+    [{ KUBE_RETRY_DEADLINE: '30s' }, 'kube.retryDeadlineMs', 30_000],
+    [{ KUBE_RETRY_DEADLINE: '' }, 'kube.retryDeadlineMs', 10_000],
+    [{ COMMAND_RETRY_BUDGET: '0s' }, 'kube.commandRetryBudgetMs', 0],
+    [{ COMMAND_RETRY_BUDGET: '1m' }, 'kube.commandRetryBudgetMs', 60_000],
+    [{ COMMAND_RETRY_BUDGET: '' }, 'kube.commandRetryBudgetMs', 25_000],
   ];
   it.each(valid)('%j sets %s', (env, dotted, expected) => {
     expect(get(loadConfig(env, noFiles), dotted)).toEqual(expected);
@@ -125,6 +131,8 @@ describe('Redis prefix, progress interval and shutdown grace', () => {
     [{ JOB_SHUTDOWN_GRACE: '1m' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "1m")`],
     [{ JOB_SHUTDOWN_GRACE: '-1s' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "-1s")`],
     [{ JOB_SHUTDOWN_GRACE: 'later' }, `JOB_SHUTDOWN_GRACE: ${GRACE_HELP} (got "later")`],
+    [{ KUBE_RETRY_DEADLINE: '6m' }, 'KUBE_RETRY_DEADLINE: must be a duration like 0s, 10s or 30s, between 0s and 5m (got "6m")'],
+    [{ COMMAND_RETRY_BUDGET: '11m' }, 'COMMAND_RETRY_BUDGET: must be a duration like 0s, 25s or 1m, between 0s and 10m (got "11m")'],
   ];
   it.each(invalid)('refuses %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

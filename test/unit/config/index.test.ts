@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
         elbCallsPerSecond: 5,
       },
       http: { bodyLimitBytes: 1_048_576, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnectionsPerClient: 64, maxUnverifiedBodies: 16 },
+      kube: { retryDeadlineMs: 10_000, commandRetryBudgetMs: 25_000 },
       port: 3000,
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'svcbot',

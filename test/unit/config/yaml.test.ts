@@ -37,6 +37,9 @@ http:
   keepAliveTimeout: 1s
   maxConnectionsPerClient: 10
   maxUnverifiedBodies: 4
+kube:
+  retryDeadline: 5s
+  commandRetryBudget: 40s
 policy:
   rules:
     - name: no-deletes
@@ -81,6 +84,7 @@ costs:
         elbCallsPerSecond: 10,
       },
       http: { bodyLimitBytes: 262_144, headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1000, maxConnectionsPerClient: 10, maxUnverifiedBodies: 4 },
+      kube: { retryDeadlineMs: 5000, commandRetryBudgetMs: 40_000 },
       port: 8080,
       redisUrl: 'redis://redis:6379/1',
       redisPrefix: 'svcbot-staging',
