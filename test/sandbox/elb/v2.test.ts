@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -22,7 +23,9 @@ import {
   RegisterTargetsCommand,
   RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ElbStore } from '../../../sandbox/elb/store.js';
+import { createElbApiServer } from '../../../sandbox/elb/server.js';
+import { ElbStore } from '../../../sandbox/elb/store.js';
+import { Faults } from '../../../sandbox/faults.js';
 import type { ElbV2Store } from '../../../sandbox/elb/v2store.js';
 import { type ElbEndpoint, rawCall, rejectionOf, startElbEndpoint } from './helpers.js';
 
@@ -399,6 +402,21 @@ describe('ELBv2 Query API on the wire', () => {
     // The classic API still answers its own version on the same endpoint.
     const classic = await rawCall(s.endpoint, 'Action=DescribeLoadBalancers&Version=2012-06-01');
     expect(classic.text).toContain('xmlns="http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/"><DescribeLoadBalancersResult><LoadBalancerDescriptions/>');
+  });
+
+  it('keeps an ELBv2 store of its own when created without one', async () => {
+    const server = createElbApiServer(new ElbStore({ region: 'us-east-1', dnsDelayMs: 0, instanceWarmupMs: 0 }), new Faults(), { region: 'us-east-1' });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const created = await rawCall(endpoint, 'Action=CreateLoadBalancer&Version=2015-12-01&Name=solo&Type=network&Subnets.member.1=subnet-0a1b2c3d');
+      expect(created.status).toBe(200);
+      const listed = await rawCall(endpoint, 'Action=DescribeLoadBalancers&Version=2015-12-01');
+      expect(listed.text).toContain('<LoadBalancerName>solo</LoadBalancerName>');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
