@@ -105,11 +105,6 @@ export interface CreateTargetGroupInput {
   tags?: Record<string, string>;
 }
 
-export interface V2ChangeEvent {
-  type: 'created' | 'deleted';
-  lb: V2LoadBalancer;
-}
-
 /** Tags per ELBv2 resource (load balancer or target group), per the ELBv2 quotas. */
 const MAX_TAGS = 50;
 const MAX_NAME_LENGTH = 32;
@@ -218,7 +213,6 @@ export class ElbV2Store {
   private readonly byDnsName = new Map<string, string>();
   /** by ARN */
   private readonly tgs = new Map<string, TgRecord>();
-  private readonly listeners = new Set<(ev: V2ChangeEvent) => void>();
 
   constructor(opts: V2StoreOptions) {
     this.region = opts.region;
@@ -310,9 +304,7 @@ export class ElbV2Store {
     this.lbs.set(arn, record);
     this.lbNames.set(record.name, arn);
     this.byDnsName.set(record.dnsName.toLowerCase(), arn);
-    const lb = this.lbSnapshot(record);
-    this.emit({ type: 'created', lb });
-    return lb;
+    return this.lbSnapshot(record);
   }
 
   getLoadBalancer(arn: string): V2LoadBalancer | undefined {
@@ -341,7 +333,6 @@ export class ElbV2Store {
     this.lbNames.delete(record.name);
     this.byDnsName.delete(record.dnsName.toLowerCase());
     for (const tg of this.tgs.values()) tg.loadBalancerArns = tg.loadBalancerArns.filter((a) => a !== arn);
-    this.emit({ type: 'deleted', lb: this.lbSnapshot(record) });
     return true;
   }
 
@@ -522,21 +513,6 @@ export class ElbV2Store {
   }
 
   // -------------------------------------------------------------------------------------------------
-
-  /**
-   * Calls `listener` after a load balancer is created (not on an idempotent re-create) or deleted;
-   * returns the unsubscribe function.
-   */
-  onChange(listener: (ev: V2ChangeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  private emit(ev: V2ChangeEvent): void {
-    for (const listener of [...this.listeners]) listener(ev);
-  }
 
   private requireTargetGroup(arn: string): TgRecord {
     const record = this.tgs.get(arn);
