@@ -1,7 +1,8 @@
 /**
- * The sandbox: a simulated Kubernetes cluster (the real HTTP API), the AWS classic ELB Query API and a DNS
- * server for the load balancers' names, all on loopback, wired together by a simulated AWS cloud
- * controller. Start it in-process with `startSandbox()`, or from the CLI with `svcbot sandbox`.
+ * The sandbox: a simulated Kubernetes cluster (the real HTTP API), the AWS Elastic Load Balancing Query
+ * API (classic, and a subset of ELBv2 on the same endpoint) and a DNS server for the load balancers'
+ * names, all on loopback, wired together by a simulated AWS cloud controller. Start it in-process with
+ * `startSandbox()`, or from the CLI with `svcbot sandbox`.
  *
  * It is an independent implementation written from the Kubernetes and AWS documentation: nothing here
  * imports svcbot's own logic, so tests of svcbot against it can fail.
@@ -14,6 +15,7 @@ import { CloudController } from './cloud/controller.js';
 import { startDnsServer, elbDnsSource } from './dns/server.js';
 import { ElbStore } from './elb/store.js';
 import { createElbApiServer } from './elb/server.js';
+import { ElbV2Store } from './elb/v2store.js';
 import { Faults, type FaultSettings } from './faults.js';
 import { KubeCluster } from './kube/cluster.js';
 import { createKubeApiServer } from './kube/server.js';
@@ -22,6 +24,7 @@ import { sandboxKubeconfig } from './kubeconfig.js';
 export { Faults, type FaultSettings } from './faults.js';
 export { KubeCluster } from './kube/cluster.js';
 export { ElbStore } from './elb/store.js';
+export { ElbV2Store } from './elb/v2store.js';
 
 export interface SandboxOptions {
   /** Loopback address to listen on. */
@@ -41,7 +44,10 @@ export interface SandboxOptions {
   deprovisionDelayMs?: number;
   /** Delay from a load balancer's creation to its DNS name resolving. */
   dnsDelayMs?: number;
-  /** Delay from registration to a node being InService behind a load balancer. */
+  /**
+   * Delay from registration to a node being InService behind a classic load balancer, and to a target
+   * being `healthy` in an ELBv2 target group.
+   */
   instanceWarmupMs?: number;
   /** Where to write the kubeconfig; null writes none. */
   kubeconfigPath?: string | null;
@@ -67,6 +73,8 @@ export interface Sandbox {
   readonly faults: Faults;
   readonly cluster: KubeCluster;
   readonly elb: ElbStore;
+  /** ELBv2 load balancers and target groups (names apart from the classic ones, as on AWS). */
+  readonly elbv2: ElbV2Store;
   readonly controller: CloudController;
   close(): Promise<void>;
 }
@@ -96,6 +104,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dnsDelayMs: options.dnsDelayMs ?? sandboxDefaults.dnsDelayMs,
     instanceWarmupMs: options.instanceWarmupMs ?? sandboxDefaults.instanceWarmupMs,
   });
+  const elbv2 = new ElbV2Store({
+    region,
+    dnsDelayMs: options.dnsDelayMs ?? sandboxDefaults.dnsDelayMs,
+    targetWarmupMs: options.instanceWarmupMs ?? sandboxDefaults.instanceWarmupMs,
+  });
   const controller = new CloudController({
     cluster,
     elb,
@@ -106,14 +119,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   const kubeServer = createKubeApiServer(cluster, faults);
-  const elbServer = createElbApiServer(elb, faults, { region });
+  const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2 });
   const started: { close(): Promise<void> }[] = [];
   try {
     const kubePort = await listen(kubeServer, options.kubePort ?? 0, host);
     started.push({ close: () => closeServer(kubeServer) });
     const elbPort = await listen(elbServer, options.elbPort ?? 0, host);
     started.push({ close: () => closeServer(elbServer) });
-    const dns = await startDnsServer(elbDnsSource(elb), { host, port: options.dnsPort ?? 0 });
+    const dns = await startDnsServer(elbDnsSource(elb, elbv2), { host, port: options.dnsPort ?? 0 });
     started.push(dns);
     controller.start();
 
@@ -146,6 +159,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       cluster,
       elb,
+      elbv2,
       controller,
       close: () => {
         closing ??= (async () => {

@@ -9,8 +9,8 @@ export interface SandboxCommandIo {
 
 export const sandboxUsage = `Usage: svcbot sandbox [options]
 
-Runs a simulated Kubernetes cluster (the Kubernetes API), the AWS classic ELB API and a DNS server for the
-load balancers' names on loopback, in the foreground. Once ready it prints ONE JSON line on stdout with
+Runs a simulated Kubernetes cluster (the Kubernetes API), the AWS ELB API (classic, and an ELBv2 subset on
+the same endpoint) and a DNS server for the load balancers' names on loopback, in the foreground. Once ready it prints ONE JSON line on stdout with
 kubeconfig, kubeApi, elbEndpoint, dnsServer, region, clusterName and env (the environment variables that
 point svcbot at it). Stop it with Ctrl-C.
 
@@ -25,13 +25,13 @@ Options:
   --provision-delay MS       time to create a load balancer (default ${sandboxDefaults.provisionDelayMs})
   --deprovision-delay MS     time to delete a load balancer (default: the provisioning delay)
   --dns-delay MS             time for a new load balancer's name to resolve (default ${sandboxDefaults.dnsDelayMs})
-  --instance-warmup MS       time for a registered node to be InService (default ${sandboxDefaults.instanceWarmupMs})
+  --instance-warmup MS       time for a registered node to be InService, an ELBv2 target healthy (default ${sandboxDefaults.instanceWarmupMs})
 
 Fault knobs:
   --watch-drop-every S       drop every watch connection every S seconds
   --kube-error-every N       answer every Nth Kubernetes API request with a 500
   --kube-latency MS          add latency to every Kubernetes API request
-  --elb-throttle-rate N      answer ELB API requests over N per second with Throttling
+  --elb-throttle-rate N      answer ELB API requests (classic and v2) over N per second with Throttling
   --elb-latency MS           add latency to every ELB API call
   --fail-provisioning[=MSG]  fail every load balancer provisioning (Event SyncLoadBalancerFailed)
   --leak                     leave the ELB behind when its Service is deleted (an orphan)

@@ -117,15 +117,29 @@ function answer(msg: Buffer, source: DnsAnswerSource, now: number, ttl: number):
   );
 }
 
+/** What the DNS server needs of a load balancer store: `ElbStore` (classic) and `ElbV2Store` both fit. */
+interface LoadBalancerDnsIndex {
+  findByDnsName(host: string): { addresses: string[]; dnsVisibleAt: number } | undefined;
+}
+
 /**
- * Resolves the DNS names of an `ElbStore`'s load balancers (also with the `dualstack.` prefix AWS
- * publishes for classic ELBs), visible from their `dnsVisibleAt`.
+ * Resolves the DNS names of the load balancers of an `ElbStore` and of any further stores (the
+ * sandbox passes its `ElbV2Store`), also with the `dualstack.` prefix AWS publishes, visible from
+ * their `dnsVisibleAt`.
  */
-export function elbDnsSource(store: ElbStore): DnsAnswerSource {
+export function elbDnsSource(store: ElbStore, ...more: LoadBalancerDnsIndex[]): DnsAnswerSource {
+  const stores: LoadBalancerDnsIndex[] = [store, ...more];
+  const find = (host: string) => {
+    for (const s of stores) {
+      const lb = s.findByDnsName(host);
+      if (lb) return lb;
+    }
+    return undefined;
+  };
   return {
     lookup(name) {
       const host = name.toLowerCase().replace(/\.$/, '');
-      const lb = store.findByDnsName(host) ?? (host.startsWith('dualstack.') ? store.findByDnsName(host.slice(10)) : undefined);
+      const lb = find(host) ?? (host.startsWith('dualstack.') ? find(host.slice(10)) : undefined);
       return lb ? { addresses: lb.addresses, visibleAt: lb.dnsVisibleAt } : undefined;
     },
   };

@@ -1,11 +1,15 @@
 /**
- * The AWS Query protocol's two halves as the classic ELB API uses them: reading form-encoded request
- * parameters (`LoadBalancerNames.member.1=...`, `Listeners.member.1.Protocol=...`) and writing XML
- * responses (`<XResponse><XResult>...</XResult><ResponseMetadata>...`, `<ErrorResponse>`).
+ * The AWS Query protocol's two halves as both ELB APIs use them (classic 2012-06-01 and ELBv2
+ * 2015-12-01): reading form-encoded request parameters (`LoadBalancerNames.member.1=...`,
+ * `Listeners.member.1.Protocol=...`) and writing XML responses (`<XResponse><XResult>...</XResult>
+ * <ResponseMetadata>...`, `<ErrorResponse>`) in the API version's namespace.
  */
 import { type ElbError, senderError } from './store.js';
 
-const ELB_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
+/** XML namespace of the classic ELB API's answers. */
+export const ELB_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
+/** XML namespace of the ELBv2 API's answers. */
+export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 
 // ---------------------------------------------------------------------------------------------------
 // Request parameters
@@ -103,6 +107,26 @@ export class QueryParams {
   }
 }
 
+/**
+ * `Tags.member.N.Key/Value` as a record (both APIs' CreateLoadBalancer and AddTags); repeated keys are
+ * `DuplicateTagKeys`. With `required`, an absent or empty list is a `ValidationError`.
+ */
+export function tagParams(p: QueryParams, required: boolean): Record<string, string> {
+  const list = p.structList('Tags');
+  if (list === undefined || list.length === 0) {
+    if (!required) return {};
+    throw list === undefined ? notNull('Tags') : constraint('Tags', '[]', 'Member must have length greater than or equal to 1');
+  }
+  const tags: Record<string, string> = {};
+  for (const { path, fields } of list) {
+    const key = fields.get('Key');
+    if (key === undefined) throw notNull(`${path}.Key`);
+    if (Object.hasOwn(tags, key)) throw senderError('DuplicateTagKeys', `Tag key '${key}' was specified more than once.`);
+    tags[key] = fields.get('Value') ?? '';
+  }
+  return tags;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -140,20 +164,20 @@ export function members<T>(name: string, items: readonly T[], render: (item: T) 
   return node(name, ...items.map((item) => `<member>${render(item)}</member>`));
 }
 
-export function successXml(action: string, requestId: string, result: string): string {
+export function successXml(action: string, requestId: string, result: string, namespace = ELB_NAMESPACE): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<${action}Response xmlns="${ELB_NAMESPACE}">` +
+    `<${action}Response xmlns="${namespace}">` +
     node(`${action}Result`, result) +
     node('ResponseMetadata', leaf('RequestId', requestId)) +
     `</${action}Response>\n`
   );
 }
 
-export function errorXml(err: ElbError, requestId: string): string {
+export function errorXml(err: ElbError, requestId: string, namespace = ELB_NAMESPACE): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<ErrorResponse xmlns="${ELB_NAMESPACE}">` +
+    `<ErrorResponse xmlns="${namespace}">` +
     node('Error', leaf('Type', err.type), leaf('Code', err.code), leaf('Message', err.message)) +
     leaf('RequestId', requestId) +
     `</ErrorResponse>\n`

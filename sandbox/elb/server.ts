@@ -1,16 +1,32 @@
 /**
- * The sandbox's classic Elastic Load Balancing API: the AWS Query protocol (API version 2012-06-01)
- * over plain HTTP, so `@aws-sdk/client-elastic-load-balancing` and `aws elb ...` work against it when
- * pointed at its endpoint. Requests need not be signed. State lives in an `ElbStore`.
+ * The sandbox's Elastic Load Balancing endpoint: the AWS Query protocol over plain HTTP, for both APIs
+ * AWS serves on one endpoint (both sign as `elasticloadbalancing`): the classic API (2012-06-01, state
+ * in an `ElbStore`) and a subset of ELBv2 (2015-12-01, state in an `ElbV2Store`, actions in
+ * `v2api.ts`), told apart by the request's `Version`. So `@aws-sdk/client-elastic-load-balancing`,
+ * `@aws-sdk/client-elastic-load-balancing-v2`, `aws elb ...` and `aws elbv2 ...` work against it when
+ * pointed at its endpoint. Requests need not be signed.
  *
- * Fault knobs read on every request from `faults.settings`: `elbThrottleRatePerSecond` (requests over
- * that many in the last second answer 400 `Throttling`) and `elbLatencyMs` (added to every answer).
+ * Fault knobs read on every request from `faults.settings`, for both APIs (one window shared by them):
+ * `elbThrottleRatePerSecond` (requests over that many in the last second answer 400 `Throttling`, as
+ * both APIs do on AWS) and `elbLatencyMs` (added to every answer).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Faults } from '../faults.js';
-import { constraint, errorXml, leaf, members, node, notNull, QueryParams, successXml } from './query.js';
+import {
+  constraint,
+  ELB_NAMESPACE,
+  ELBV2_NAMESPACE,
+  errorXml,
+  leaf,
+  members,
+  node,
+  notNull,
+  QueryParams,
+  successXml,
+  tagParams,
+} from './query.js';
 import {
   ElbError,
   type ElbStore,
@@ -22,11 +38,18 @@ import {
   senderError,
   validateLoadBalancerName,
 } from './store.js';
+import { ELBV2_VERSION, handleV2 } from './v2api.js';
+import { ElbV2Store } from './v2store.js';
 
 export interface ElbApiServerOptions {
   region: string;
   /** Clock for the throttling window, epoch ms; defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * State of the ELBv2 API (requests with Version=2015-12-01). When absent, the server keeps its own
+   * (no DNS delay, no target warm-up, on the same clock).
+   */
+  v2?: ElbV2Store;
 }
 
 /** Account id the sandbox reports as owner (SourceSecurityGroup.OwnerAlias). */
@@ -40,6 +63,7 @@ type Handler = (p: QueryParams, store: ElbStore) => string;
 
 export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApiServerOptions): http.Server {
   const now = opts.now ?? Date.now;
+  const v2 = opts.v2 ?? new ElbV2Store({ region: opts.region, dnsDelayMs: 0, targetWarmupMs: 0, now });
   const admitted: number[] = [];
 
   /** Sliding one-second window; throttled requests do not count against the rate. */
@@ -56,19 +80,21 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
   return http.createServer((req, res) => {
     const requestId = randomUUID();
     const isThrottled = throttled();
+    // The API version decides the namespace of errors too, so it is read before anything can fail.
+    const params = new URLSearchParams(new URL(req.url ?? '/', 'http://localhost').search);
+    const namespace = () => (params.get('Version') === ELBV2_VERSION ? ELBV2_NAMESPACE : ELB_NAMESPACE);
     void readBody(req)
       .then(async (body) => {
+        if (body.length > 0) {
+          for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
+        }
         const latency = faults.settings.elbLatencyMs;
         if (latency > 0) await delay(latency);
         if (isThrottled) throw senderError('Throttling', 'Rate exceeded');
         if (req.method !== 'GET' && req.method !== 'POST') {
           throw senderError('InvalidAction', `HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
         }
-        const params = new URLSearchParams(new URL(req.url ?? '/', 'http://localhost').search);
-        if (body.length > 0) {
-          for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
-        }
-        return handle(new QueryParams(params), store, requestId);
+        return handle(new QueryParams(params), store, v2, requestId);
       })
       .then(
         (xml) => send(res, 200, requestId, xml),
@@ -77,7 +103,7 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
             err instanceof ElbError
               ? err
               : new ElbError('InternalFailure', `Internal error: ${err instanceof Error ? err.message : String(err)}`, 500, 'Receiver');
-          send(res, elbError.status, requestId, errorXml(elbError, requestId));
+          send(res, elbError.status, requestId, errorXml(elbError, requestId, namespace()));
         },
       );
   });
@@ -111,10 +137,17 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function handle(p: QueryParams, store: ElbStore, requestId: string): string {
+function handle(p: QueryParams, store: ElbStore, v2: ElbV2Store, requestId: string): string {
   const action = p.optional('Action');
   if (action === undefined || action === '') {
     throw senderError('MissingAction', 'The request must contain the parameter Action.');
+  }
+  if (p.optional('Version') === ELBV2_VERSION) {
+    const result = handleV2(action, p, v2);
+    if (result === undefined) {
+      throw senderError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    }
+    return successXml(action, requestId, result, ELBV2_NAMESPACE);
   }
   const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
   if (!handler) {
@@ -207,23 +240,6 @@ function requireExisting(store: ElbStore, names: string[]): LoadBalancer[] {
     if (!lb) throw loadBalancerNotFound(name);
     return lb;
   });
-}
-
-/** `Tags.member.N.Key/Value` as a record; repeated keys are `DuplicateTagKeys`. */
-function tagParams(p: QueryParams, required: boolean): Record<string, string> {
-  const list = p.structList('Tags');
-  if (list === undefined || list.length === 0) {
-    if (!required) return {};
-    throw list === undefined ? notNull('Tags') : constraint('Tags', '[]', 'Member must have length greater than or equal to 1');
-  }
-  const tags: Record<string, string> = {};
-  for (const { path, fields } of list) {
-    const key = fields.get('Key');
-    if (key === undefined) throw notNull(`${path}.Key`);
-    if (Object.hasOwn(tags, key)) throw senderError('DuplicateTagKeys', `Tag key '${key}' was specified more than once.`);
-    tags[key] = fields.get('Value') ?? '';
-  }
-  return tags;
 }
 
 function instanceParams(p: QueryParams, required: boolean): string[] {

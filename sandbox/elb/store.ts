@@ -125,7 +125,8 @@ const HOSTED_ZONE_IDS: Readonly<Record<string, string>> = {
 };
 const DEFAULT_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
 
-function hostedZoneIdFor(region: string): string {
+/** Route 53 hosted zone id of Classic (and Application) Load Balancers' DNS names in `region`. */
+export function hostedZoneIdFor(region: string): string {
   return HOSTED_ZONE_IDS[region] ?? DEFAULT_HOSTED_ZONE_ID;
 }
 
@@ -234,8 +235,11 @@ function sameListenerSet(a: Listener[], b: Listener[]): boolean {
   return a.length === b.length && a.every((x) => b.some((y) => sameListener(x, y)));
 }
 
-/** Validates tags as AddTags/CreateLoadBalancer do (keys 1–128 chars, no `aws:` prefix, values ≤ 256). */
-function validateTags(tags: Record<string, string>): void {
+/**
+ * Validates tags as AddTags/CreateLoadBalancer do (keys 1–128 chars, no `aws:` prefix, values ≤ 256);
+ * the ELBv2 API has the same rules (TagKey/TagValue of its model), only a larger quota per resource.
+ */
+export function validateTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags)) {
     if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
       throw senderError('ValidationError', `Tag key must be between 1 and ${MAX_TAG_KEY_LENGTH} characters long: '${key}'`);

@@ -1,13 +1,19 @@
 /**
  * The sandbox as a whole, through the real clients: a LoadBalancer Service gets a classic ELB (tags,
  * listeners, health check, instances) and a hostname that resolves after the DNS delay, and loses the ELB
- * when the Service is deleted or changes type; the cloud-controller fault knobs.
+ * when the Service is deleted or changes type; the cloud-controller fault knobs; the ELBv2 API on the
+ * same endpoint, with its load balancers' names in the same DNS server.
  */
 import {
   DescribeInstanceHealthCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
+import {
+  CreateLoadBalancerCommand,
+  DescribeLoadBalancersCommand as DescribeV2LoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type * as k8s from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
@@ -212,4 +218,27 @@ test('leakLoadBalancers: the Service goes, its ELB stays behind as an orphan', a
   await waitFor(() => serviceGone('leaky'), { what: 'the Service to go' });
   const orphan = await describeLb(elbNameFor(created.metadata!.uid!));
   expect(orphan?.LoadBalancerName).toBe(elbNameFor(created.metadata!.uid!));
+});
+
+test('the ELBv2 API answers on the ELB endpoint, and a new load balancer resolves in the sandbox DNS', async () => {
+  const v2 = new ElasticLoadBalancingV2Client({
+    region: sandbox.info.region,
+    endpoint: sandbox.info.elbEndpoint,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    maxAttempts: 1,
+  });
+  try {
+    const created = await v2.send(new CreateLoadBalancerCommand({ Name: 'v2-nlb', Type: 'network', Subnets: ['subnet-0a1b2c3d'] }));
+    const lb = created.LoadBalancers![0]!;
+    expect(lb.DNSName).toMatch(/^v2-nlb-[0-9a-f]{16}\.elb\.eu-west-1\.amazonaws\.com$/);
+    expect(sandbox.elbv2.getLoadBalancer(lb.LoadBalancerArn!)?.name).toBe('v2-nlb');
+    const addresses = await waitFor(() => clients.resolver.resolve4(lb.DNSName!), { what: 'the NLB name to resolve' });
+    expect(addresses.sort()).toEqual([...sandbox.elbv2.getLoadBalancer(lb.LoadBalancerArn!)!.addresses].sort());
+    const { LoadBalancers } = await v2.send(new DescribeV2LoadBalancersCommand({ Names: ['v2-nlb'] }));
+    expect(LoadBalancers?.[0]?.State?.Code).toBe('active');
+    // Classic and v2 names are apart: the classic API does not list it.
+    expect(await lbExists('v2-nlb')).toBe(false);
+  } finally {
+    v2.destroy();
+  }
 });

@@ -3,6 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import dnsPacket from 'dns-packet';
 import { type DnsAnswerSource, type DnsServer, elbDnsSource, startDnsServer } from '../../../sandbox/dns/server.js';
 import { ElbStore } from '../../../sandbox/elb/store.js';
+import { ElbV2Store } from '../../../sandbox/elb/v2store.js';
 
 const NAME = 'web-1234567890.us-east-1.elb.amazonaws.com';
 
@@ -149,6 +150,27 @@ describe('elbDnsSource', () => {
       store.delete('web');
       // A fresh resolver: c-ares may cache the positive answer for its TTL.
       expect(await errorCode(resolverFor(server).resolve4(lb.dnsName))).toBe('ENOTFOUND');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resolves ELBv2 load balancers too, from their dnsVisibleAt, until they are deleted', async () => {
+    const clock = { t: 50_000 };
+    const classic = new ElbStore({ region: 'us-east-1', dnsDelayMs: 0, instanceWarmupMs: 0, now: () => clock.t });
+    const v2 = new ElbV2Store({ region: 'us-east-1', dnsDelayMs: 2000, targetWarmupMs: 0, now: () => clock.t });
+    const server = await startDnsServer(elbDnsSource(classic, v2), { now: () => clock.t });
+    try {
+      const nlb = v2.createLoadBalancer({ name: 'web', type: 'network', subnets: ['subnet-0a1b2c3d'] });
+      const alb = v2.createLoadBalancer({ name: 'api', type: 'application', subnets: ['subnet-0a1b2c3d'] });
+      expect(await errorCode(resolverFor(server).resolve4(nlb.dnsName))).toBe('ENOTFOUND');
+      clock.t += 2000;
+      const resolver = resolverFor(server);
+      expect((await resolver.resolve4(nlb.dnsName)).sort()).toEqual([...nlb.addresses].sort());
+      expect((await resolver.resolve4(alb.dnsName)).sort()).toEqual([...alb.addresses].sort());
+      expect((await resolver.resolve4(`dualstack.${alb.dnsName}`)).sort()).toEqual([...alb.addresses].sort());
+      v2.deleteLoadBalancer(nlb.arn);
+      expect(await errorCode(resolverFor(server).resolve4(nlb.dnsName))).toBe('ENOTFOUND');
     } finally {
       await server.close();
     }

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
 import {
   AddTagsCommand,
   ConfigureHealthCheckCommand,
@@ -16,66 +14,33 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { Faults } from '../../../sandbox/faults.js';
-import { createElbApiServer } from '../../../sandbox/elb/server.js';
-import { ElbStore, REGISTRATION_IN_PROGRESS } from '../../../sandbox/elb/store.js';
+import { REGISTRATION_IN_PROGRESS } from '../../../sandbox/elb/store.js';
+import { type ElbEndpoint, rawCall, rejectionOf, startElbEndpoint } from './helpers.js';
 
 const NS = 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/';
 const tcp80 = { Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 30080 };
 
-interface Sandbox {
-  store: ElbStore;
-  faults: Faults;
-  clock: { t: number };
-  server: http.Server;
-  endpoint: string;
-  client: ElasticLoadBalancingClient;
-}
+type Sandbox = ElbEndpoint & { client: ElasticLoadBalancingClient };
 
 async function startSandbox(): Promise<Sandbox> {
-  const clock = { t: Date.UTC(2024, 0, 1, 12) };
-  const store = new ElbStore({ region: 'us-east-1', dnsDelayMs: 1000, instanceWarmupMs: 30_000, now: () => clock.t });
-  const faults = new Faults();
-  const server = createElbApiServer(store, faults, { region: 'us-east-1', now: () => clock.t });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = await startElbEndpoint();
   const client = new ElasticLoadBalancingClient({
     region: 'us-east-1',
-    endpoint,
+    endpoint: endpoint.endpoint,
     credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     maxAttempts: 1,
   });
-  return { store, faults, clock, server, endpoint, client };
+  return { ...endpoint, client };
 }
 
 async function stopSandbox(s: Sandbox): Promise<void> {
   s.client.destroy();
-  s.server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => s.server.close((err) => (err ? reject(err) : resolve())));
+  await s.close();
 }
 
 /** The SDK exception a call rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<ElasticLoadBalancingServiceException & { Code?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ElasticLoadBalancingServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function rawCall(endpoint: string, body: string, method = 'POST'): Promise<{ status: number; text: string; requestId: string | null }> {
-  const res =
-    method === 'GET'
-      ? await fetch(`${endpoint}/?${body}`)
-      : await fetch(endpoint, {
-          method,
-          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-          body,
-        });
-  return { status: res.status, text: await res.text(), requestId: res.headers.get('x-amzn-requestid') };
+function rejection(promise: Promise<unknown>) {
+  return rejectionOf(promise, ElasticLoadBalancingServiceException);
 }
 
 describe('ELB Query API through the AWS SDK', () => {
