@@ -47,7 +47,7 @@ export const SETTINGS = Object.freeze([
   { env: 'AWS_REGION', yaml: 'awsRegion', default: '(AWS SDK default)', secret: false, meaning: 'AWS region' },
   { env: 'JOB_TIMEOUT', yaml: 'jobs.timeout', default: '15m', secret: false, meaning: 'A load-balancer job gives up after this long (e.g. 900s, 15m, 1h)' },
   { env: 'JOB_CONCURRENCY', yaml: 'jobs.concurrency', default: '50', secret: false, meaning: 'Jobs one worker runs at once (waiting jobs hold no slot)' },
-  { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '30s', secret: false, meaning: "A crashed worker's jobs are taken over after about twice this" },
+  { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '10s', secret: false, meaning: "A crashed worker's running jobs are taken over within about twice this" },
   { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '2m', secret: false, meaning: 'A waiting job looks again after at most this long' },
   { env: 'JOB_PROGRESS_INTERVAL', yaml: 'jobs.progressInterval', default: '1s', secret: false, meaning: "Shortest time between two updates of one job's progress message" },
   { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },

@@ -67,7 +67,7 @@ interface World {
   logs(): string;
 }
 
-async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persistDir?: string } = {}): Promise<World> {
+async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persistDir?: string } = {}, options: { defaultLockTimeout?: boolean } = {}): Promise<World> {
   const tmp = await mkdtemp(join(tmpdir(), 'svcbot-crash-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   const sandbox = await startSandbox({ kubeconfigPath: join(tmp, 'kubeconfig'), ...sandboxOptions });
@@ -81,7 +81,7 @@ async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persis
     REDIS_URL: redis.url,
     SLACK_BOT_TOKEN: 'xoxb-crash-test',
     SLACK_API_URL: slack.apiUrl,
-    JOB_LOCK_TIMEOUT: '1s',
+    ...(options.defaultLockTimeout ? {} : { JOB_LOCK_TIMEOUT: '1s' }),
     JOB_TIMEOUT: '2m',
     LOG_LEVEL: 'debug',
   };
@@ -215,6 +215,41 @@ test('svcbot worker SIGKILLed mid-provisioning: a second worker takes the job ov
     expect(await second.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, { 'in-process (web side)': world.logs });
 }, TEST_TIMEOUT_MS);
+
+test('at the default JOB_LOCK_TIMEOUT, a worker already running takes over a SIGKILLed worker’s running job within 2 × JOB_LOCK_TIMEOUT (20 s)', async () => {
+  const world = await startWorld({ provisionDelayMs: 1500, dnsDelayMs: 1500, instanceWarmupMs: 200, faults: { elbLatencyMs: 3000 } }, {}, { defaultLockTimeout: true });
+  const { sandbox, slack, env } = world;
+  const jobId = lbJobId('provision', world.config.clusters[0].name, 'default', 'web');
+  expect(world.config.jobs.lockTimeoutMs).toBe(10_000);
+
+  await withOutputOnFailure(async () => {
+    const first = spawnSvcbot('worker-1', ['worker'], env);
+    await waitFor(() => first.output().includes('svcbot is running load-balancer jobs'), { what: 'the first worker to start' });
+    await world.web.handle('create web --selector app=alpine --port 80 --type lb', { userId: USER, channelId: CHANNEL });
+    await waitFor(async () => hostnameOf(sandbox, 'web') !== undefined && (await jobState(world, jobId)) === 'active', {
+      what: 'the first worker to run the job after the load balancer was allocated',
+      timeoutMs: 20_000,
+    });
+    // The second worker runs already, as in a deployment of several; the job stays with the first.
+    const second = spawnSvcbot('worker-2', ['worker'], env);
+    await waitFor(() => second.output().includes('svcbot is running load-balancer jobs'), { what: 'the second worker to start' });
+    await waitFor(async () => (await jobState(world, jobId)) === 'active' && hostnameOf(sandbox, 'web') !== undefined, { what: 'the job to be active on the first worker' });
+    expect(await first.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const killedAt = Date.now();
+    sandbox.faults.set({ elbLatencyMs: 0 });
+
+    await waitFor(async () => (await jobState(world, jobId)) === 'completed', { what: 'the job to complete on the second worker', timeoutMs: 30_000 });
+    const recoveredMs = Date.now() - killedAt;
+    if (process.env.SVCBOT_REPORT_FIGURES === '1') process.stderr.write(`recovery after SIGKILL at the defaults: ${recoveredMs} ms\n`);
+    // 2 × JOB_LOCK_TIMEOUT, and a little for the job's last steps.
+    expect(recoveredMs).toBeLessThan(25_000);
+    expect((await world.jobs.getJob(jobId))?.stalledCounter).toBe(1);
+    expect(resourcesOf(sandbox, 'web').services).toHaveLength(1);
+    expect(resourcesOf(sandbox, 'web').elbs).toHaveLength(1);
+    await waitFor(() => endpointMessages(slack, 'web').length === 1, { what: 'the endpoint message' });
+    expect(endpointMessages(slack, 'web')).toHaveLength(1);
+  }, { 'in-process (web side)': world.logs });
+}, 70_000);
 
 test('svcbot worker SIGKILLed mid-provisioning, then the user deletes the Service: the job, taken over later, stands down — nothing is made again, nothing announced', async () => {
   const world = await startWorld({ provisionDelayMs: 1500, dnsDelayMs: 1500, instanceWarmupMs: 200, faults: { elbLatencyMs: 3000 } });

@@ -8,12 +8,13 @@
  * worker's backoff strategy spaces transient failures exponentially with jitter (backoff.ts).
  *
  * Stalled-job recovery (a worker that dies, even by SIGKILL, loses its jobs to another worker):
- * - `lockDurationMs` (30 s): each active job has a lock in Redis; the worker renews all its locks in one
+ * - `lockDurationMs` (10 s): each active job has a lock in Redis; the worker renews all its locks in one
  *   batched call every lockDuration/2. A dead worker stops renewing.
- * - `stalledIntervalMs` (30 s): every worker runs the stalled check this often; a job whose lock has
- *   expired goes back to waiting and another worker takes it, resuming from the cluster's actual state
- *   (the processors are idempotent steps). Worst case before a dead worker's job resumes: about
- *   lockDuration + stalledInterval (60 s).
+ * - `stalledIntervalMs` (5 s): every worker runs the stalled check this often; the first check that
+ *   finds an active job marks it, the next one moves it back to waiting if its lock has expired, and
+ *   another worker takes it, resuming from the cluster's actual state (the processors are idempotent
+ *   steps). Worst case before a dead worker's job resumes: about lockDuration + 2 × stalledInterval
+ *   (20 s; see `stalledSettings` in index.ts, which derives both from JOB_LOCK_TIMEOUT).
  * - `maxStalledCount` (2): a job that stalls more often than this (it keeps killing its worker) fails
  *   instead of crash-looping through the fleet.
  *
@@ -49,7 +50,7 @@ interface StalledSettings {
   maxStalledCount: number;
 }
 
-const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2 };
+const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 10_000, stalledIntervalMs: 5_000, maxStalledCount: 2 };
 
 export interface StartLbWorkerOptions<D, R> {
   /** Redis, e.g. `{ url: config.redisUrl }`. */

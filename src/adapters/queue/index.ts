@@ -22,6 +22,18 @@ export interface RedisJobsOptions {
   logger: Logger;
 }
 
+/**
+ * BullMQ's stalled-job settings from JOB_LOCK_TIMEOUT (L): each running job's lock lasts L and is renewed
+ * every L/2; every worker runs the stalled check every L/2. A job whose worker died is moved back to
+ * waiting by the second check after its lock expired (the first marks it, the next moves it), and a live
+ * worker takes it at once: at most about L (the lock outliving its worker) + 2 × L/2 = **2 × L** after
+ * the death — 20 s at the default 10 s. A live worker loses a lock only if its event loop is blocked for
+ * more than L/2 (it renews every L/2); svcbot's loop is never blocked for more than a fraction of a second.
+ */
+export function stalledSettings(lockTimeoutMs: number): { lockDurationMs: number; stalledIntervalMs: number } {
+  return { lockDurationMs: lockTimeoutMs, stalledIntervalMs: Math.max(250, Math.round(lockTimeoutMs / 2)) };
+}
+
 export function createRedisJobQueue(options: RedisJobsOptions): BullmqLbJobQueue {
   return createBullmqLbJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, queueName: DEFAULT_QUEUE_NAME, logger: options.logger });
 }
@@ -70,8 +82,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
         prefix,
         processor,
         concurrency: options.concurrency,
-        // A crashed worker's jobs are taken over once their lock expires and the next stalled check runs.
-        stalled: { lockDurationMs: options.lockTimeoutMs, stalledIntervalMs: options.lockTimeoutMs },
+        stalled: stalledSettings(options.lockTimeoutMs),
         logger: options.logger,
         graceMs: options.graceMs,
         closeTimeoutMs: options.closeTimeoutMs,

@@ -17,7 +17,7 @@ describe('loadConfig defaults', () => {
       jobs: {
         timeoutMs: 900_000,
         concurrency: 50,
-        lockTimeoutMs: 30_000,
+        lockTimeoutMs: 10_000,
         recheckMs: 120_000,
         progressIntervalMs: 1000,
         shutdownGraceMs: 5000,
