@@ -4,6 +4,7 @@
  * a waker) into the processors' dependencies — one progress board, one Service-watch wake-up table and
  * three shared rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
  */
+import { isThrottled } from './errors.js';
 import type { LbJobData } from '../src/domain/lb-jobs.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { LatestChanges } from '../src/ports/changes.js';
@@ -64,7 +65,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
   const rates = opts.rates ?? {};
   const probers = {
     dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 500, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),
-    elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger }),
+    elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger, isThrottled }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
   };
   const board = createProgressBoard({ replies: opts.replies, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });

@@ -20,7 +20,7 @@ import { jobStop, PermanentJobError, TransientJobError, type JobContext, type On
 import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
-import { failureReason, isTransientJobError } from './errors.js';
+import { failureReason, isThrottled, isTransientJobError, throttledWaitMs } from './errors.js';
 import type { ProgressBoard } from './progress-board.js';
 import type { Prober } from './prober.js';
 import type { WatchWakeups } from './wakeups.js';
@@ -245,8 +245,23 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   let result: StepOutcome;
   try {
     result = await step(run);
+    if (state.throttledRuns !== undefined) {
+      state.throttledRuns = undefined;
+      dirty = true;
+    }
   } catch (err) {
     const stuckAt = currentStep(data.operation, state) ?? 'ready';
+    // AWS refusing for rate is no failure: the job waits as it waits for AWS, and runs again, until its
+    // deadline (never spending an attempt on it; the ELB clients slow down by themselves meanwhile).
+    if (isThrottled(err) && now() < deadline && !jobStop(ctx.signal)) {
+      state.throttledRuns = (state.throttledRuns ?? 0) + 1;
+      // Never longer than any park (JOB_RECHECK_INTERVAL).
+      const waitMs = Math.min(throttledWaitMs(state.throttledRuns, deps.random ?? Math.random), deps.maxParkMs ?? DEFAULT_MAX_PARK_MS);
+      log.info({ throttledRuns: state.throttledRuns, waitMs }, 'AWS is throttling; the job waits and runs again');
+      dirty = true;
+      await save().catch(() => undefined);
+      return ctx.park(Math.min(now() + waitMs, deadline));
+    }
     if (isTransientJobError(err) && !ctx.lastAttempt && now() < deadline) {
       log.warn({ err }, 'transient failure; the queue retries it with backoff');
       dirty = true;

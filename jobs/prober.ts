@@ -24,6 +24,12 @@ export interface ProberOptions {
   minIntervalMs?: number;
   /** Called with a job id whose check passed. */
   wake: (jobId: string) => void;
+  /**
+   * Whether a check's failure means the service refused for rate (AWS `Throttling`). Each such failure
+   * halves the prober's rate (down to a hundredth of `ratePerSecond`, at least 0.2/s); each passing or negative check wins
+   * back a twentieth of it, up to `ratePerSecond` — AIMD, as TCP and the AWS SDK's adaptive mode do.
+   */
+  isThrottled?: (err: unknown) => boolean;
   logger?: Logger;
   /** Clock (tests). */
   now?: () => number;
@@ -41,6 +47,8 @@ export interface Prober {
   readonly size: number;
   /** Checks run so far. */
   readonly probes: number;
+  /** Checks a second it runs now (below `ratePerSecond` while the service throttles). */
+  readonly rate: number;
   close(): Promise<void>;
 }
 
@@ -116,6 +124,9 @@ export function createProber(opts: ProberOptions): Prober {
   let probes = 0;
   let tokens = 1;
   let lastRefill = now();
+  const maxRate = opts.ratePerSecond;
+  const minRate = Math.min(maxRate, Math.max(0.2, maxRate / 100));
+  let rate = maxRate;
 
   function isLive(entry: Entry): boolean {
     return entries.get(entry.jobId) === entry;
@@ -128,6 +139,7 @@ export function createProber(opts: ProberOptions): Prober {
       .check()
       .then(
         (ok) => {
+          rate = Math.min(maxRate, rate + maxRate / 20);
           if (!isLive(entry)) return;
           if (ok) {
             entries.delete(entry.jobId);
@@ -138,6 +150,10 @@ export function createProber(opts: ProberOptions): Prober {
           due.push(entry);
         },
         (err: unknown) => {
+          if (opts.isThrottled?.(err)) {
+            rate = Math.max(minRate, rate / 2);
+            opts.logger?.debug({ prober: opts.name, rate }, 'throttled: the prober slows down');
+          }
           opts.logger?.debug({ err, jobId: entry.jobId, prober: opts.name }, 'probe failed; will retry');
           if (!isLive(entry)) return;
           entry.dueAt = now() + minIntervalMs;
@@ -166,7 +182,7 @@ export function createProber(opts: ProberOptions): Prober {
     timer = undefined;
     timerAt = Infinity;
     const t = now();
-    tokens = Math.min(Math.max(1, opts.ratePerSecond), tokens + ((t - lastRefill) / 1000) * opts.ratePerSecond);
+    tokens = Math.min(Math.max(1, rate), tokens + ((t - lastRefill) / 1000) * rate);
     lastRefill = t;
     while (tokens >= 1 && running < concurrency) {
       const entry = top();
@@ -193,7 +209,7 @@ export function createProber(opts: ProberOptions): Prober {
       return;
     }
     const t = now();
-    const tokenAt = tokens >= 1 ? t : lastRefill + ((1 - tokens) / opts.ratePerSecond) * 1000;
+    const tokenAt = tokens >= 1 ? t : lastRefill + ((1 - tokens) / rate) * 1000;
     const at = Math.max(dueAt, tokenAt, t);
     if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
@@ -220,6 +236,9 @@ export function createProber(opts: ProberOptions): Prober {
     },
     get probes() {
       return probes;
+    },
+    get rate() {
+      return rate;
     },
     async close() {
       closed = true;

@@ -50,8 +50,29 @@ export interface ClusterClientFactories {
   createElbClient?: (cluster: ClusterConfig) => ElasticLoadBalancingClient;
 }
 
-function defaultElbClient(cluster: ClusterConfig): ElasticLoadBalancingClient {
-  return new ElasticLoadBalancingClient(cluster.region ? { region: cluster.region } : {});
+/**
+ * How every ELB client of svcbot retries: the AWS SDK's adaptive mode, whose client-side rate limiter
+ * slows the client's calls down when AWS answers `Throttling` and speeds them up again when it stops,
+ * and retries throttled, 5xx and network failures with backoff. The clusters of one region share one
+ * client (the registry makes one per region and endpoint), so that their calls share AWS's per-account,
+ * per-region rate as AWS counts it. A call still throttled after these attempts fails with a throttled
+ * BotError, and a job waits for it (see jobs/lb-job.ts) instead of failing.
+ */
+const ELB_RETRY = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+
+/** One client per region for the clusters of one registry's factory (AWS limits the rate per account and region). */
+function perRegion(make: (region: string | undefined) => ElasticLoadBalancingClient): (cluster: ClusterConfig) => ElasticLoadBalancingClient {
+  const clients = new Map<string, ElasticLoadBalancingClient>();
+  return (cluster) => {
+    const key = cluster.region ?? '';
+    const client = clients.get(key) ?? make(cluster.region);
+    clients.set(key, client);
+    return client;
+  };
+}
+
+function defaultElbClients(): (cluster: ClusterConfig) => ElasticLoadBalancingClient {
+  return perRegion((region) => new ElasticLoadBalancingClient({ ...ELB_RETRY, ...(region ? { region } : {}) }));
 }
 
 /**
@@ -65,29 +86,33 @@ export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint
       kc.loadFromString(endpoints.kubeconfigYaml);
       return kc;
     },
-    createElbClient: (cluster) =>
-      new ElasticLoadBalancingClient({
-        region: cluster.region ?? endpoints.region,
-        endpoint: endpoints.elbEndpoint,
-        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-      }),
+    createElbClient: perRegion(
+      (region) =>
+        new ElasticLoadBalancingClient({
+          ...ELB_RETRY,
+          region: region ?? endpoints.region,
+          endpoint: endpoints.elbEndpoint,
+          credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+        }),
+    ),
   };
 }
 
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
-  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClient }: ClusterClientFactories = {},
+  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClients() }: ClusterClientFactories = {},
   /** Retries of transient Kubernetes API failures, over DEFAULT_RETRY. */
   retrySettings: Partial<RetrySettings> = {},
 ): ClusterRegistryHandle {
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...retrySettings };
-  const elbClients: ElasticLoadBalancingClient[] = [];
+  // The factories hand clusters of one region the same client: destroyed once.
+  const elbClients = new Set<ElasticLoadBalancingClient>();
   const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
   const kubeConfigs = new Map<string, k8s.KubeConfig>();
   for (const c of clusters) {
     const elb = createElbClient(c);
-    elbClients.push(elb);
+    elbClients.add(elb);
     const kubeConfig = load(c);
     kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));

@@ -13,7 +13,8 @@ import type { LoadBalancerGateway } from '../ports/load-balancers.js';
 const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
 
 const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
-const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalFailure']);
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
+const TRANSIENT = new Set([...THROTTLED, 'ServiceUnavailable', 'InternalFailure']);
 
 function errorName(err: unknown): string {
   const e = err as { name?: unknown; Code?: unknown };
@@ -38,7 +39,7 @@ function isTransientAwsError(err: unknown): boolean {
 function toAwsBotError(err: unknown, what: string): BotError {
   const name = errorName(err);
   const detail = name === 'Throttling' ? 'AWS is throttling svcbot (Rate exceeded) — try again shortly' : `${name || 'error'}: ${(err as Error).message}`;
-  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err, transient: isTransientAwsError(err) });
+  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err, transient: isTransientAwsError(err), throttled: THROTTLED.has(name) });
 }
 
 export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalancerGateway {

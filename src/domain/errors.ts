@@ -29,11 +29,18 @@ export interface BotErrorOptions {
    * fail at once on the others.
    */
   transient?: boolean;
+  /**
+   * The service refused for rate (AWS `Throttling`): slow down and try again — a job waits for it, as it
+   * waits for AWS, instead of spending one of its attempts. Implies transient.
+   */
+  throttled?: boolean;
 }
 
 export class BotError extends Error {
   /** See BotErrorOptions.transient. */
   readonly transient: boolean;
+  /** See BotErrorOptions.throttled. */
+  readonly throttled: boolean;
 
   constructor(
     readonly code: ErrorCode,
@@ -43,7 +50,8 @@ export class BotError extends Error {
   ) {
     super(userMessage, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.transient = options.transient ?? false;
+    this.throttled = options.throttled ?? false;
+    this.transient = (options.transient ?? false) || this.throttled;
   }
 }
 

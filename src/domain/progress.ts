@@ -26,6 +26,8 @@ export interface LbJobState {
   progress?: { channel: string; ts: string };
   /** Latest thing the job is waiting on, in words (e.g. "2 of 3 instances in service"). */
   waitingFor?: string;
+  /** Runs in a row that AWS throttled (the wait before the next one doubles with each). */
+  throttledRuns?: number;
 }
 
 export interface LbEndpoint {

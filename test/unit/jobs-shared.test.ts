@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
  * The pieces the load-balancer processors share, with fakes of the ports: the coalescing progress board,
  * the rate-limited prober (pacing), error classification, and the progress model and its rendering.
  */
-import { isTransientJobError } from '../../jobs/errors.js';
+import { isThrottled, isTransientJobError, throttledWaitMs } from '../../jobs/errors.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
 import { createWatchWakeups } from '../../jobs/wakeups.js';
@@ -174,6 +174,58 @@ describe('prober pacing', () => {
     expect(runs).toBeGreaterThanOrEqual(9);
     expect(runs).toBeLessThanOrEqual(11);
     await prober.close();
+  });
+});
+
+describe('prober under throttling (AIMD)', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('each throttled check halves the rate (to a hundredth, at least 0.2/s); each answered one wins a twentieth back', async () => {
+    jest.useFakeTimers();
+    const throttled = new BotError('aws_error', 'Rate exceeded', { throttled: true });
+    let throttling = true;
+    const prober = createProber({ name: 'elb', ratePerSecond: 20, minIntervalMs: 10, wake: () => undefined, isThrottled: (err) => err instanceof BotError && err.throttled });
+    let runs = 0;
+    prober.register('j', () => {
+      runs++;
+      return throttling ? Promise.reject(throttled) : Promise.resolve(false);
+    });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(prober.rate).toBe(0.2);
+    const whileThrottled = runs;
+    // At 0.2 a second (not 20): at most 2 more checks in the next 5 seconds.
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(runs - whileThrottled).toBeLessThanOrEqual(2);
+    throttling = false;
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(prober.rate).toBe(20);
+    await prober.close();
+  });
+
+  test('other failures leave the rate alone', async () => {
+    jest.useFakeTimers();
+    const prober = createProber({ name: 'elb', ratePerSecond: 20, minIntervalMs: 10, wake: () => undefined, isThrottled: (err) => err instanceof BotError && err.throttled });
+    prober.register('j', () => Promise.reject(new BotError('aws_error', 'boom', { transient: true })));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(prober.rate).toBe(20);
+    await prober.close();
+  });
+});
+
+describe('throttled jobs wait', () => {
+  test('a BotError marked throttled is throttled (and transient); nothing else is', () => {
+    expect(isThrottled(new BotError('aws_error', 'Rate exceeded', { throttled: true }))).toBe(true);
+    expect(new BotError('aws_error', 'Rate exceeded', { throttled: true }).transient).toBe(true);
+    expect(isThrottled(new BotError('aws_error', 'x', { transient: true }))).toBe(false);
+    expect(isThrottled(new Error('Throttling'))).toBe(false);
+  });
+
+  test('the wait doubles with each throttled run in a row, from 1-2 s to at most 30-60 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => throttledWaitMs(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect(throttledWaitMs(1, () => 0.999_999)).toBe(2000);
+    expect(throttledWaitMs(20, () => 0.999_999)).toBe(60_000);
   });
 });
 

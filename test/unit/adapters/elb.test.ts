@@ -140,6 +140,17 @@ describe('findForService', () => {
   });
 });
 
+test.each(['Throttling', 'ThrottlingException', 'RequestLimitExceeded'])('%s is marked throttled (a job waits for it instead of spending an attempt)', async (name) => {
+  const { client } = stubClient({ describe: awsError(name, 'Rate exceeded') });
+  const thrown: unknown = await createElbGateway(client).findForService(WEB).catch((e: unknown) => e);
+  expect(thrown).toMatchObject({ code: 'aws_error', transient: true, throttled: true });
+});
+
+test('other failures are not marked throttled', async () => {
+  const { client } = stubClient({ describe: awsError('ServiceUnavailable', 'x', 503) });
+  expect(await createElbGateway(client).findForService(WEB).catch((e: unknown) => e)).toMatchObject({ transient: true, throttled: false });
+});
+
 test.each<{ what: string; err: Error; transient: boolean }>([
   { what: 'Throttling', err: awsError('Throttling', 'Rate exceeded'), transient: true },
   { what: 'ServiceUnavailable', err: awsError('ServiceUnavailable', 'x', 503), transient: true },
