@@ -258,8 +258,10 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
       // Never longer than any park (JOB_RECHECK_INTERVAL).
       const waitMs = Math.min(throttledWaitMs(state.throttledRuns, deps.random ?? Math.random), deps.maxParkMs ?? DEFAULT_MAX_PARK_MS);
       log.info({ throttledRuns: state.throttledRuns, waitMs }, 'AWS is throttling; the job waits and runs again');
+      state.waitingFor = 'AWS is throttling svcbot; slowing down';
       dirty = true;
       await save().catch(() => undefined);
+      void show();
       return ctx.park(Math.min(now() + waitMs, deadline));
     }
     if (isTransientJobError(err) && !ctx.lastAttempt && now() < deadline) {

@@ -75,6 +75,8 @@ test('ELB Throttling that reaches the job (a client that does not retry it) make
     expect(settled.map(({ state, job }) => [state, job.attemptsMade])).toEqual(names.map(() => ['completed', 1]));
     const posts = (name: string) => patient.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts && String(c.body.text).includes(`default/${name}`) && String(c.body.text).includes('is reachable at'));
     expect(names.map((n) => posts(n).length)).toEqual([1, 1, 1]);
+    // While it waited, its progress message said why.
+    expect(patient.slack.calls.some((c) => (c.method === 'chat.update' || c.method === 'chat.postMessage') && JSON.stringify(c.body).includes('AWS is throttling svcbot; slowing down'))).toBe(true);
   } finally {
     await patient.close();
   }
