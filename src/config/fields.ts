@@ -5,6 +5,7 @@
  * empty), and `fieldWithDefault` turns that into the default the settings table states. `field` wraps
  * a parser as a zod schema for src/config/schema.ts and src/config/policy.ts.
  */
+import { CronExpressionParser } from 'cron-parser';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -342,4 +343,33 @@ export const word = (help: string) => entry(() => true, help);
 /** A price in US dollars an hour. */
 export function hourlyUsd(value: unknown): Parsed<number> {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? ok(value) : bad('must be a positive number of US dollars an hour, like 0.025');
+}
+
+/** One AWS region of a list (`ORPHAN_REGIONS`). */
+export const regionEntry = entry(isRegion, 'must be an AWS region like us-east-1');
+
+/** An IANA time zone the runtime knows (`Europe/Berlin`, `UTC`). */
+export function timeZone(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: s });
+      return undefined;
+    } catch {
+      return 'must be an IANA time zone like UTC, Europe/Berlin or America/New_York';
+    }
+  });
+}
+
+/** A five-field cron pattern (minute hour day-of-month month day-of-week), as BullMQ's job schedulers take. */
+export function cronPattern(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => {
+    const help = `must be a cron pattern of five fields: minute hour day-of-month month day-of-week, like "0 9 * * 1-5"`;
+    if (s.split(/\s+/).length !== 5) return help;
+    try {
+      CronExpressionParser.parse(s, { strict: false });
+      return undefined;
+    } catch {
+      return help;
+    }
+  });
 }

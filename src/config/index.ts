@@ -158,6 +158,11 @@ const CONTAINERS = new Set([
   'audit',
   'costs',
   'elbHourlyUsd',
+  'nlbHourlyUsd',
+  'albHourlyUsd',
+  'orphans',
+  'report',
+  'regions',
 ]);
 
 /** Lists of mappings: an entry of the wrong type is described, not echoed (the entries of other lists are plain values). */

@@ -6,6 +6,7 @@
  * the domain's `Policy` (src/domain/policy.ts).
  */
 import { z } from 'zod';
+import { regionPrices } from './orphans.js';
 import { DEFAULT_ELB_HOURLY_USD } from '../domain/approvals.js';
 import type { PriceTable } from '../domain/approvals.js';
 import { DEFAULT_PROTECTED_NAMESPACES } from '../domain/policy.js';
@@ -18,11 +19,9 @@ import {
   duration,
   field,
   fieldWithDefault,
-  hourlyUsd,
   integer,
   isGroupId,
   isPlainObject,
-  isRegion,
   list,
   mapping,
   namespace,
@@ -99,12 +98,9 @@ export const auditSchema = z.strictObject(
 
 export const costsSchema = z.strictObject(
   {
-    elbHourlyUsd: z
-      .record(z.string().refine(isRegion), field(hourlyUsd), {
-        error: (iss) =>
-          iss.code === 'invalid_type' ? 'must be a mapping' : iss.code === 'invalid_key' ? 'must be an AWS region like us-east-1' : undefined,
-      })
-      .optional(),
+    elbHourlyUsd: regionPrices,
+    nlbHourlyUsd: regionPrices,
+    albHourlyUsd: regionPrices,
   },
   mapping,
 );
@@ -194,3 +190,6 @@ export function toPolicy(raw: RawPolicy): Policy {
 
 /** Without `costs.elbHourlyUsd`: us-east-1's price (the estimate uses it for regions not listed, too). */
 export const DEFAULT_PRICES: PriceTable = { 'us-east-1': DEFAULT_ELB_HOURLY_USD };
+
+/** Without `costs.nlbHourlyUsd` / `costs.albHourlyUsd`: us-east-1's price of an NLB or ALB hour (capacity units extra). */
+export const DEFAULT_V2_PRICES: PriceTable = { 'us-east-1': 0.0225 };

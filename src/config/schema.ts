@@ -32,7 +32,8 @@ import {
   secretText,
   token,
 } from './fields.js';
-import { DEFAULT_PRICES, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
+import { orphansSchema } from './orphans.js';
+import { DEFAULT_PRICES, DEFAULT_V2_PRICES, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
 import type { ClusterConfig, Config } from './types.js';
 
 const clusterEntrySchema = z.strictObject(
@@ -115,6 +116,7 @@ const rawSchema = z.strictObject(
     policy: policySchema.prefault(() => ({})),
     audit: auditSchema.prefault(() => ({})),
     costs: costsSchema.prefault(() => ({})),
+    orphans: orphansSchema.prefault(() => ({})),
   },
   mapping,
 );
@@ -133,6 +135,7 @@ const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
   'policy.approval.needs': needsSchema,
   audit: auditSchema,
   costs: costsSchema,
+  orphans: orphansSchema,
 };
 
 /** The keys a mapping at `keys` may hold (for "did you mean" on an unknown one). */
@@ -307,7 +310,17 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
     clusters: clusters as [ClusterConfig, ...ClusterConfig[]],
     policy: toPolicy(raw.policy),
     audit: { channel: raw.audit.channel, maxEntries: raw.audit.maxEntries },
-    costs: { elbHourlyUsd: { ...(raw.costs.elbHourlyUsd ?? DEFAULT_PRICES) } },
+    costs: {
+      elbHourlyUsd: { ...(raw.costs.elbHourlyUsd ?? DEFAULT_PRICES) },
+      nlbHourlyUsd: { ...(raw.costs.nlbHourlyUsd ?? DEFAULT_V2_PRICES) },
+      albHourlyUsd: { ...(raw.costs.albHourlyUsd ?? DEFAULT_V2_PRICES) },
+    },
+    orphans: {
+      graceMs: raw.orphans.grace,
+      // Not set: every region svcbot knows of (AWS_REGION and the clusters').
+      regions: raw.orphans.regions ?? [...new Set([raw.awsRegion, ...clusters.map((c) => c.region)].filter((r): r is string => r !== undefined))],
+      report: { ...raw.orphans.report },
+    },
     configFile,
   };
 }

@@ -68,6 +68,14 @@ export const SETTINGS = Object.freeze([
   { env: 'SVCBOT_AUDIT_CHANNEL', yaml: 'audit.channel', default: '(none)', secret: false, meaning: 'Channel ID audit log entries are posted in' },
   { env: undefined, yaml: 'audit.maxEntries', default: '10000', secret: false, meaning: 'The audit log keeps at most this many entries' },
   { env: undefined, yaml: 'costs.elbHourlyUsd', default: '(us-east-1: 0.025)', secret: false, meaning: 'USD an hour of a classic ELB, by region, for cost estimates' },
+  { env: undefined, yaml: 'costs.nlbHourlyUsd', default: '(us-east-1: 0.0225)', secret: false, meaning: 'USD an hour of a Network Load Balancer, by region (capacity units extra), for the orphan report' },
+  { env: undefined, yaml: 'costs.albHourlyUsd', default: '(us-east-1: 0.0225)', secret: false, meaning: 'USD an hour of an Application Load Balancer, by region (capacity units extra), for the orphan report' },
+  { env: 'ORPHAN_GRACE', yaml: 'orphans.grace', default: '30m', secret: false, meaning: 'A load balancer younger than this is never called an orphan (being made or torn down); 0s turns it off' },
+  { env: 'ORPHAN_REGIONS', yaml: 'orphans.regions', default: "(AWS_REGION and the clusters' regions)", secret: false, list: true, meaning: 'AWS regions the orphan scan lists load balancers in' },
+  { env: 'ORPHAN_REPORT_CRON', yaml: 'orphans.report.cron', default: '0 9 * * 1-5', secret: false, meaning: 'When the scheduled orphan report is posted (cron: minute hour day-of-month month day-of-week)' },
+  { env: 'ORPHAN_REPORT_TZ', yaml: 'orphans.report.timeZone', default: 'UTC', secret: false, meaning: 'Time zone of ORPHAN_REPORT_CRON (IANA name, e.g. Europe/Berlin)' },
+  { env: 'ORPHAN_REPORT_CHANNEL', yaml: 'orphans.report.channel', default: '(none: no scheduled report)', secret: false, meaning: 'Channel ID the scheduled orphan report is posted in' },
+  { env: undefined, yaml: 'orphans.report.quietWhenNone', default: 'false', secret: false, meaning: 'With no orphans, the scheduled report posts nothing (instead of "no orphans")' },
 ] as const satisfies readonly SettingInfo[]);
 
 /** A setting's dotted YAML key; the compiler checks the keys the schema names against the table. */

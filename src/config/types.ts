@@ -108,10 +108,32 @@ interface AuditConfig {
   readonly maxEntries: number;
 }
 
-/** What things cost, for the estimate in approval requests. */
+/** What things cost, for the estimate in approval requests and the orphan report. */
 interface CostsConfig {
   /** USD an hour of a classic ELB, by region; a region not listed is estimated at us-east-1's price. */
   readonly elbHourlyUsd: PriceTable;
+  /** USD an hour of a Network Load Balancer, by region (capacity units extra). */
+  readonly nlbHourlyUsd: PriceTable;
+  /** USD an hour of an Application Load Balancer, by region (capacity units extra). */
+  readonly albHourlyUsd: PriceTable;
+}
+
+/** The orphan scan and its scheduled report. */
+interface OrphansConfig {
+  /** A load balancer younger than this (ms) is never called an orphan; 0 = no grace. */
+  readonly graceMs: number;
+  /** The AWS regions scanned. */
+  readonly regions: readonly string[];
+  readonly report: {
+    /** Cron pattern of the scheduled report (five fields). */
+    readonly cron: string;
+    /** IANA time zone of `cron`. */
+    readonly timeZone: string;
+    /** Channel ID it is posted in; undefined = no scheduled report. */
+    readonly channel: string | undefined;
+    /** With no orphans, post nothing. */
+    readonly quietWhenNone: boolean;
+  };
 }
 
 export interface Config {
@@ -143,6 +165,7 @@ export interface Config {
   readonly policy: Policy;
   readonly audit: AuditConfig;
   readonly costs: CostsConfig;
+  readonly orphans: OrphansConfig;
   /** The YAML file the configuration was read from, if any. */
   readonly configFile: string | undefined;
 }

@@ -40,7 +40,7 @@ describe('policy defaults', () => {
   it('keep no audit channel and 10,000 entries, and price a classic ELB at $0.025 an hour in us-east-1', () => {
     const config = loadConfig({}, noFiles);
     expect(config.audit).toEqual({ channel: undefined, maxEntries: 10_000 });
-    expect(config.costs).toEqual({ elbHourlyUsd: { 'us-east-1': 0.025 } });
+    expect(config.costs).toEqual({ elbHourlyUsd: { 'us-east-1': 0.025 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } });
   });
 
   it('are the same with an empty policy, audit and costs in the file', () => {
@@ -161,7 +161,7 @@ costs:
       },
     });
     expect(config.audit).toEqual({ channel: 'C0AUD17LOG', maxEntries: 100 });
-    expect(config.costs).toEqual({ elbHourlyUsd: { 'eu-west-1': 0.028, 'ap-southeast-2': 0.0336 } });
+    expect(config.costs).toEqual({ elbHourlyUsd: { 'eu-west-1': 0.028, 'ap-southeast-2': 0.0336 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } });
   });
 
   it('takes the price table as given: a region not listed is estimated at the default $0.025', () => {

@@ -1,0 +1,33 @@
+/**
+ * The orphan report's settings: how young a load balancer may be and still be left alone, which regions
+ * are scanned, when and where the scheduled report goes, and what each kind of load balancer costs.
+ */
+import { z } from 'zod';
+import { channel, cronPattern, duration, field, fieldWithDefault, boolean, hourlyUsd, isRegion, list, mapping, regionEntry, timeZone } from './fields.js';
+
+const reportSchema = z.strictObject(
+  {
+    cron: fieldWithDefault('orphans.report.cron', cronPattern),
+    timeZone: fieldWithDefault('orphans.report.timeZone', timeZone),
+    channel: field(channel),
+    quietWhenNone: fieldWithDefault('orphans.report.quietWhenNone', boolean),
+  },
+  mapping,
+);
+
+export const orphansSchema = z.strictObject(
+  {
+    // 0 turns the grace off; a week is longer than any load balancer takes to be made or deleted.
+    grace: fieldWithDefault('orphans.grace', duration(0, 7 * 24 * 3_600_000, '0s, 30m or 2h')),
+    regions: z.array(field(regionEntry), list).optional(),
+    report: reportSchema.prefault(() => ({})),
+  },
+  mapping,
+);
+
+/** A region → USD an hour table, as `costs.elbHourlyUsd` is. */
+export const regionPrices = z
+  .record(z.string().refine(isRegion), field(hourlyUsd), {
+    error: (iss) => (iss.code === 'invalid_type' ? 'must be a mapping' : iss.code === 'invalid_key' ? 'must be an AWS region like us-east-1' : undefined),
+  })
+  .optional();
