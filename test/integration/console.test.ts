@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { runConsoleCommand, type ConsoleDeps } from '../../src/console/command.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { screen, type Screen } from '../unit/console-screen.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FAST: SandboxOptions = { provisionDelayMs: 50, dnsDelayMs: 100, instanceWarmupMs: 50 };
 
@@ -217,6 +218,21 @@ describe('svcbot console with load-balancer jobs', () => {
     first.s.type('create slow --selector app=alpine --port 80 --type lb');
     await approveIt(first.s);
     await first.s.waitFor('to resolve');
+    // The progress message shows the wait a moment before the job has parked: quit once it has (it is
+    // in the queue's delayed set, not running).
+    await waitFor(
+      async () => {
+        const delayed = (await keysOf(`${prefix}-console-*`)).filter((k) => k.endsWith(':delayed'));
+        if (delayed.length === 0) return false;
+        const redis = new Redis(REDIS_URL);
+        try {
+          return (await Promise.all(delayed.map((k) => redis.zcard(k)))).some((n) => n > 0);
+        } finally {
+          redis.disconnect();
+        }
+      },
+      { what: 'the job to park waiting for DNS' },
+    );
     const t0 = Date.now();
     first.s.type('exit');
     expect(await first.code).toBe(0);
