@@ -6,6 +6,7 @@ import {
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { BotError } from '../domain/errors.js';
+import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
 import { loadBalancerNameFromHostname } from '../domain/load-balancer-names.js';
 import type { InstanceState, LoadBalancerView } from '../domain/views.js';
 import type { LoadBalancerGateway } from '../ports/load-balancers.js';
@@ -13,33 +14,11 @@ import type { LoadBalancerGateway } from '../ports/load-balancers.js';
 const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
 
 const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
-const TRANSIENT = new Set([...THROTTLED, 'ServiceUnavailable', 'InternalFailure']);
-
-function errorName(err: unknown): string {
-  const e = err as { name?: unknown; Code?: unknown };
-  return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : '';
-}
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-
-/** True for AWS failures worth retrying: throttling, 5xx and 429, network errors — never a bug. */
-function isTransientAwsError(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const code = (err as { code?: unknown })?.code;
-  return (
-    TRANSIENT.has(errorName(err)) ||
-    NETWORK_NAMES.has(errorName(err)) ||
-    (status !== undefined && (status >= 500 || status === 429)) ||
-    (typeof code === 'string' && NETWORK_CODES.has(code))
-  );
-}
 
 function toAwsBotError(err: unknown, what: string): BotError {
   const name = errorName(err);
   const detail = name === 'Throttling' ? 'AWS is throttling svcbot (Rate exceeded) — try again shortly' : `${name || 'error'}: ${(err as Error).message}`;
-  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err, transient: isTransientAwsError(err), throttled: THROTTLED.has(name) });
+  return new BotError('aws_error', `Could not ${what}: ${detail}.`, { cause: err, transient: isTransientAwsError(err), throttled: isThrottledAwsError(err) });
 }
 
 export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalancerGateway {

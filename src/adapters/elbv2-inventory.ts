@@ -15,16 +15,12 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
-  type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { BotError } from '../domain/errors.js';
 import type { ScannedLoadBalancer } from '../domain/orphans.js';
 import type { LoadBalancerInventory } from '../ports/load-balancer-inventory.js';
+import { errorName } from './aws-errors.js';
+import { PAGE_SIZE, allPages, hasClusterTag, mapLimited, scanError, tagsInBatches } from './aws-scan.js';
 
-const PAGE_SIZE = 400;
-const TAGS_PER_CALL = 20;
-const CLUSTER_TAG = /^kubernetes\.io\/cluster\/|^KubernetesCluster$|^elbv2\.k8s\.aws\/cluster$/;
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 const KINDS = { network: 'network', application: 'application', gateway: 'gateway' } as const;
 
 export interface V2InventoryOptions {
@@ -34,79 +30,8 @@ export interface V2InventoryOptions {
   concurrency?: number;
 }
 
-function errorName(err: unknown): string {
-  const e = err as { name?: unknown; Code?: unknown };
-  return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : '';
-}
-
-function awsError(err: unknown, region: string, what: string): BotError {
-  if (err instanceof BotError) return err;
-  const name = errorName(err) || 'error';
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return new BotError('aws_error', `could not ${what} in ${region} (${name}: ${(err as Error).message ?? String(err)})`, {
-    cause: err,
-    transient: status === undefined || status >= 500 || status === 429 || THROTTLED.has(name),
-    throttled: THROTTLED.has(name),
-  });
-}
-
-/** Runs `work` over `items`, at most `limit` at once, results in the items' order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
-
 export function createV2Inventory(options: V2InventoryOptions): LoadBalancerInventory {
   const concurrency = options.concurrency ?? 4;
-
-  async function describeAll(client: ElasticLoadBalancingV2Client, region: string, signal: AbortSignal | undefined): Promise<LoadBalancer[]> {
-    const all: LoadBalancer[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await client
-        .send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), signal ? { abortSignal: signal } : {})
-        .catch((err: unknown) => {
-          throw awsError(err, region, 'list the network and application load balancers');
-        });
-      all.push(...(page.LoadBalancers ?? []));
-      marker = page.NextMarker || undefined;
-    } while (marker);
-    return all;
-  }
-
-  async function tagsOf(client: ElasticLoadBalancingV2Client, region: string, arns: string[], signal: AbortSignal | undefined): Promise<Map<string, Record<string, string>>> {
-    let batch = arns;
-    for (;;) {
-      if (batch.length === 0) return new Map();
-      try {
-        const answer = await client.send(new DescribeTagsCommand({ ResourceArns: batch }), signal ? { abortSignal: signal } : {});
-        return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
-      } catch (err) {
-        if (errorName(err) !== 'LoadBalancerNotFoundException' && errorName(err) !== 'LoadBalancerNotFound') {
-          throw awsError(err, region, 'read the tags of the network and application load balancers');
-        }
-        // The message names the missing ARNs ("Load balancer 'arn:…' not found"); without it, halve.
-        const named = batch.filter((arn) => ((err as Error).message ?? '').includes(arn));
-        if (named.length > 0) {
-          batch = batch.filter((arn) => !named.includes(arn));
-          continue;
-        }
-        if (batch.length === 1) return new Map();
-        const half = Math.ceil(batch.length / 2);
-        const [a, b] = await Promise.all([tagsOf(client, region, batch.slice(0, half), signal), tagsOf(client, region, batch.slice(half), signal)]);
-        return new Map([...a, ...b]);
-      }
-    }
-  }
 
   /** Targets registered and healthy behind a load balancer (over all its target groups). */
   async function targetsOf(client: ElasticLoadBalancingV2Client, region: string, arn: string, signal: AbortSignal | undefined): Promise<{ registered: number; inService: number } | undefined> {
@@ -125,7 +50,7 @@ export function createV2Inventory(options: V2InventoryOptions): LoadBalancerInve
     } catch (err) {
       const name = errorName(err);
       if (name.startsWith('LoadBalancerNotFound') || name.startsWith('TargetGroupNotFound')) return undefined;
-      throw awsError(err, region, `read the targets of ${arn}`);
+      throw scanError(err, region, `read the targets of ${arn}`);
     }
   }
 
@@ -133,14 +58,33 @@ export function createV2Inventory(options: V2InventoryOptions): LoadBalancerInve
     async scan(region, scanOptions = {}) {
       const { signal } = scanOptions;
       const client = options.clientFor(region);
-      const described = await describeAll(client, region, signal);
-      const arns = described.map((lb) => lb.LoadBalancerArn ?? '');
-      const batches: string[][] = [];
-      for (let i = 0; i < arns.length; i += TAGS_PER_CALL) batches.push(arns.slice(i, i + TAGS_PER_CALL));
-      const tags = new Map((await mapLimited(batches, concurrency, (batch) => tagsOf(client, region, batch, signal))).flatMap((m) => [...m]));
+      const send = signal ? { abortSignal: signal } : {};
+      const described = await allPages(async (marker) => {
+        const page = await client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send).catch((err: unknown) => {
+          throw scanError(err, region, 'list the network and application load balancers');
+        });
+        return { items: page.LoadBalancers ?? [], next: page.NextMarker };
+      });
+      const tags = await tagsInBatches(
+        described.map((lb) => lb.LoadBalancerArn ?? ''),
+        {
+          async read(batch) {
+            const answer = await client.send(new DescribeTagsCommand({ ResourceArns: batch }), send);
+            return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
+          },
+          missing(err, batch) {
+            if (!errorName(err).startsWith('LoadBalancerNotFound')) return undefined;
+            // "Load balancer 'arn:…' not found", or several as '[arn, arn]'.
+            return batch.filter((arn) => ((err as Error).message ?? '').includes(arn));
+          },
+        },
+        concurrency,
+      ).catch((err: unknown) => {
+        throw scanError(err, region, 'read the tags of the network and application load balancers');
+      });
       const present = described.filter((lb) => tags.has(lb.LoadBalancerArn ?? ''));
       const targets = await mapLimited(present, concurrency, (lb) =>
-        Object.keys(tags.get(lb.LoadBalancerArn ?? '') ?? {}).some((k) => CLUSTER_TAG.test(k)) ? targetsOf(client, region, lb.LoadBalancerArn ?? '', signal) : Promise.resolve(undefined),
+        hasClusterTag(tags.get(lb.LoadBalancerArn ?? '')) ? targetsOf(client, region, lb.LoadBalancerArn ?? '', signal) : Promise.resolve(undefined),
       );
       return present.map((lb, i): ScannedLoadBalancer => {
         const arn = lb.LoadBalancerArn ?? '';

@@ -6,6 +6,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { countCalls } from '../helpers/aws-calls.js';
 import { createClassicInventory } from '../../src/adapters/elb-inventory.js';
 import { BotError } from '../../src/domain/errors.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
@@ -24,22 +25,14 @@ afterEach(() => {
 });
 
 /** A client of the sandbox's ELB API that counts the calls it makes, by command. */
-function countingClient(): { client: ElasticLoadBalancingClient; calls: Map<string, number> } {
+function countingClient(after?: (commandName: string) => void): { client: ElasticLoadBalancingClient; calls: Map<string, number> } {
   const client = new ElasticLoadBalancingClient({
     region: sandbox.info.region,
     endpoint: sandbox.info.elbEndpoint,
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
     maxAttempts: 1,
   });
-  const calls = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      calls.set(context.commandName ?? '?', (calls.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
-  return { client, calls };
+  return { client, calls: countCalls(client, after) };
 }
 
 function owned(service: string): Record<string, string> {
@@ -78,16 +71,10 @@ test('in service: asked only for a cluster’s load balancers with instances reg
 
 test('a load balancer deleted between the page and its tags: its batch is asked again without it', async () => {
   for (let i = 0; i < 40; i++) sandbox.elb.create({ name: `lb-${String(i).padStart(2, '0')}`, listeners: LISTENERS, availabilityZones: ZONES, tags: owned(`default/s${i}`) });
-  const { client, calls } = countingClient();
   // Delete one as soon as the first page is read.
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'DescribeLoadBalancersCommand') sandbox.elb.delete('lb-07');
-      return out;
-    },
-    { step: 'initialize' },
-  );
+  const { client, calls } = countingClient((command) => {
+    if (command === 'DescribeLoadBalancersCommand') sandbox.elb.delete('lb-07');
+  });
   const scanned = await createClassicInventory({ clientFor: () => client }).scan(sandbox.info.region);
   expect(scanned.map((lb) => lb.name)).toHaveLength(39);
   expect(scanned.map((lb) => lb.name)).not.toContain('lb-07');

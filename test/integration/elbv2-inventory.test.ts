@@ -4,6 +4,7 @@
  * and a load balancer deleted in the middle of a scan costs its batch nothing.
  */
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { countCalls } from '../helpers/aws-calls.js';
 import { combinedInventory, createV2Inventory } from '../../src/adapters/elbv2-inventory.js';
 import { createClassicInventory } from '../../src/adapters/elb-inventory.js';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
@@ -19,22 +20,14 @@ afterEach(() => {
   for (const lb of sandbox.elb.list()) sandbox.elb.delete(lb.name);
 });
 
-function countingClient(): { client: ElasticLoadBalancingV2Client; calls: Map<string, number> } {
+function countingClient(after?: (commandName: string) => void): { client: ElasticLoadBalancingV2Client; calls: Map<string, number> } {
   const client = new ElasticLoadBalancingV2Client({
     region: sandbox.info.region,
     endpoint: sandbox.info.elbEndpoint,
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
     maxAttempts: 1,
   });
-  const calls = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      calls.set(context.commandName ?? '?', (calls.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
-  return { client, calls };
+  return { client, calls: countCalls(client, after) };
 }
 
 const byController = (service: string) => ({ 'elbv2.k8s.aws/cluster': 'prod-eks', 'service.k8s.aws/stack': service });
@@ -69,15 +62,9 @@ test('healthy targets are in service; a target group behind it counts them all',
 
 test('a load balancer deleted between the page and its tags: its batch is asked again without it', async () => {
   const arns = Array.from({ length: 30 }, (_, i) => sandbox.elbv2.createLoadBalancer({ name: `k8s-x-${i}`, type: 'network', subnets: ['subnet-1'], tags: { team: 'x' } }).arn);
-  const { client, calls } = countingClient();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'DescribeLoadBalancersCommand') sandbox.elbv2.deleteLoadBalancer(arns[3]!);
-      return out;
-    },
-    { step: 'initialize' },
-  );
+  const { client, calls } = countingClient((command) => {
+    if (command === 'DescribeLoadBalancersCommand') sandbox.elbv2.deleteLoadBalancer(arns[3]!);
+  });
   const scanned = await createV2Inventory({ clientFor: () => client }).scan(sandbox.info.region);
   expect(scanned).toHaveLength(29);
   expect(scanned.map((lb) => lb.arn)).not.toContain(arns[3]);
