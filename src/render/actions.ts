@@ -35,22 +35,28 @@ export interface ServiceRef {
 }
 
 /** JSON, with `<`, `>` and `&` as \u escapes so that not even a button's hidden value holds Slack markup. */
+export function markupFreeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+/** What a button's JSON value holds, or undefined when it is too long for a button or not JSON. */
+export function parseButtonJson(value: string): unknown {
+  if (value.length > LIMITS.buttonValue) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Service's buttons' value: its reference, as markup-free JSON. */
 export function serviceActionValue(ref: ServiceRef): string {
-  return JSON.stringify({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name })
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026');
+  return markupFreeJson({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name });
 }
 
 /** The ServiceRef in a button's value, or undefined when the value is not one of ours. */
 export function parseServiceActionValue(value: string): ServiceRef | undefined {
-  if (value.length > LIMITS.buttonValue) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseButtonJson(value);
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { cluster, namespace, name } = parsed as Record<string, unknown>;
   if (typeof cluster !== 'string' || typeof namespace !== 'string' || typeof name !== 'string') return undefined;

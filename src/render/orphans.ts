@@ -6,8 +6,8 @@
  */
 import type { OrphanReport } from '../domain/orphan-report.js';
 import type { Verdict } from '../domain/orphans.js';
-import { ACTION_IDS } from './actions.js';
-import { LIMITS, actions, context, lineSections, reply, section, type Block, type ButtonSpec, type Reply } from './blocks.js';
+import { ACTION_IDS, markupFreeJson, parseButtonJson } from './actions.js';
+import { actions, context, lineSections, reply, section, type Block, type ButtonSpec, type Reply } from './blocks.js';
 import { code, escapeMrkdwn, plural } from './mrkdwn.js';
 import { humanDuration, utcTime } from './time.js';
 
@@ -52,11 +52,6 @@ function serviceWords(verdict: Verdict): string {
   return `Service ${code(`${verdict.namespace}/${verdict.name}`)} on cluster ${code(verdict.cluster)}`;
 }
 
-/** JSON with `<`, `>` and `&` as \u escapes, so that not even a button's hidden value holds Slack markup. */
-function markupFreeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
-
 /** The value of an orphan's buttons: its key (ARN, or region/name). */
 export function orphanKeyValue(key: string): string {
   return markupFreeJson(key);
@@ -64,13 +59,8 @@ export function orphanKeyValue(key: string): string {
 
 /** The key in an orphan button's value, or undefined when it is not one of ours. */
 export function parseOrphanKeyValue(value: string): string | undefined {
-  if (value.length > LIMITS.buttonValue) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === 'string' && parsed !== '' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseButtonJson(value);
+  return typeof parsed === 'string' && parsed !== '' ? parsed : undefined;
 }
 
 /** The value of a "Show more" button: the query of the next page, as JSON. */
@@ -80,13 +70,7 @@ export function orphanQueryValue(query: OrphanQuery): string {
 
 /** The query in a "Show more" button's value, or undefined when it is not one of ours. */
 export function parseOrphanQueryValue(value: string): OrphanQuery | undefined {
-  if (value.length > LIMITS.buttonValue) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseButtonJson(value);
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { c, r, a, p } = parsed as Record<string, unknown>;
   if (!Number.isSafeInteger(p) || (p as number) < 0) return undefined;
