@@ -20,7 +20,7 @@ import type { Directory } from '../../src/ports/directory.js';
 import type { Logger } from '../../src/ports/logger.js';
 
 /** A logger that drops everything. */
-const quietLogger: Logger = {
+export const quietLogger: Logger = {
   trace: () => undefined,
   debug: () => undefined,
   info: () => undefined,

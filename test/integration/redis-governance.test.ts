@@ -8,19 +8,9 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { BotError } from '../../src/domain/errors.js';
-import type { Logger } from '../../src/ports/logger.js';
+import { quietLogger as quiet } from '../helpers/governance.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const quiet: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  fatal: () => undefined,
-  child: () => quiet,
-};
 
 async function closedPort(): Promise<number> {
   const server = createServer();
