@@ -3,6 +3,7 @@
  * that mark. Transient failures are rethrown so the queue retries them with backoff; permanent ones end
  * the job at once (`PermanentJobError`, from the job port).
  */
+import { backoffDelay, type BackoffSettings } from '../src/domain/backoff.js';
 import { BotError } from '../src/domain/errors.js';
 import { PermanentJobError, TransientJobError } from '../src/ports/jobs.js';
 
@@ -20,14 +21,11 @@ export function isThrottled(err: unknown): boolean {
   return err instanceof BotError && err.throttled;
 }
 
-/**
- * How long a throttled job waits before it runs again: 2 s, doubling with each throttled run in a row,
- * at most 60 s, the second half of it at random (so that the jobs AWS throttled together do not come back
- * together).
- */
+/** How long a throttled job waits before it runs again: 1–2 s, doubling with each throttled run in a row, at most 30–60 s. */
+const THROTTLED_BACKOFF: BackoffSettings = { baseMs: 2000, maxMs: 60_000 };
+
 export function throttledWaitMs(runs: number, random: () => number = Math.random): number {
-  const nominal = Math.min(60_000, 2000 * 2 ** Math.min(Math.max(0, runs - 1), 10));
-  return Math.round(nominal / 2 + (random() * nominal) / 2);
+  return backoffDelay(runs, THROTTLED_BACKOFF, random);
 }
 
 /** The words to show a user for a failure. */

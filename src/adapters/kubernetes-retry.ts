@@ -12,7 +12,7 @@
  */
 import { ApiException } from '@kubernetes/client-node';
 import { networkCode } from './kubernetes-errors.js';
-import { backoffDelay } from './queue/backoff.js';
+import { backoffDelay } from '../domain/backoff.js';
 
 export interface RetrySettings {
   /** A call is not retried once this long has passed since it started (ms); 0 = never retried. */

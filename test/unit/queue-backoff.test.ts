@@ -1,6 +1,6 @@
 /** Retry delays (exponential, equal jitter, capped) and the queue's shared encodings. */
 import { cancelReason, parseCancelRecord, parseStopMessage, stepOf } from '../../src/adapters/queue/keys.js';
-import { DEFAULT_BACKOFF, backoffDelay } from '../../src/adapters/queue/backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay } from '../../src/domain/backoff.js';
 
 describe('backoffDelay', () => {
   const settings = { baseMs: 1000, maxMs: 60_000 };

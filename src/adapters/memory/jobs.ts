@@ -26,7 +26,7 @@ import {
 } from '../../ports/jobs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../ports/queue.js';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../queue/backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domain/backoff.js';
 import { cancelReason, stepOf } from '../queue/keys.js';
 import { createMemoryLatestChanges } from './latest-changes.js';
 

@@ -39,7 +39,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type { Logger } from '../../ports/logger.js';
 import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from './backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domain/backoff.js';
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
