@@ -3,7 +3,7 @@
  * are scanned, when and where the scheduled report goes, and what each kind of load balancer costs.
  */
 import { z } from 'zod';
-import { channel, cronPattern, duration, field, fieldWithDefault, boolean, hourlyUsd, isRegion, list, mapping, regionEntry, timeZone } from './fields.js';
+import { boolean, channel, cronPattern, duration, field, fieldWithDefault, list, mapping, regionEntry, timeZone } from './fields.js';
 
 const reportSchema = z.strictObject(
   {
@@ -24,10 +24,3 @@ export const orphansSchema = z.strictObject(
   },
   mapping,
 );
-
-/** A region → USD an hour table, as `costs.elbHourlyUsd` is. */
-export const regionPrices = z
-  .record(z.string().refine(isRegion), field(hourlyUsd), {
-    error: (iss) => (iss.code === 'invalid_type' ? 'must be a mapping' : iss.code === 'invalid_key' ? 'must be an AWS region like us-east-1' : undefined),
-  })
-  .optional();

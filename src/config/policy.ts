@@ -6,7 +6,6 @@
  * the domain's `Policy` (src/domain/policy.ts).
  */
 import { z } from 'zod';
-import { regionPrices } from './orphans.js';
 import { DEFAULT_ELB_HOURLY_USD } from '../domain/approvals.js';
 import type { PriceTable } from '../domain/approvals.js';
 import { DEFAULT_PROTECTED_NAMESPACES } from '../domain/policy.js';
@@ -19,9 +18,11 @@ import {
   duration,
   field,
   fieldWithDefault,
+  hourlyUsd,
   integer,
   isGroupId,
   isPlainObject,
+  isRegion,
   list,
   mapping,
   namespace,
@@ -95,6 +96,13 @@ export const auditSchema = z.strictObject(
   },
   mapping,
 );
+
+/** A region → USD an hour table of one kind of load balancer. */
+const regionPrices = z
+  .record(z.string().refine(isRegion), field(hourlyUsd), {
+    error: (iss) => (iss.code === 'invalid_type' ? 'must be a mapping' : iss.code === 'invalid_key' ? 'must be an AWS region like us-east-1' : undefined),
+  })
+  .optional();
 
 export const costsSchema = z.strictObject(
   {
