@@ -13,6 +13,11 @@ export function errorName(err: unknown): string {
   return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : '';
 }
 
+/** The classic ELB API says the load balancer does not exist (the SDK's name for it, or the API's code). */
+export function isClassicLoadBalancerNotFound(err: unknown): boolean {
+  return ['AccessPointNotFoundException', 'LoadBalancerNotFound'].includes(errorName(err));
+}
+
 /** AWS refused for rate. */
 export function isThrottledAwsError(err: unknown): boolean {
   return THROTTLED.has(errorName(err));

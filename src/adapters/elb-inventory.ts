@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import type { ScannedLoadBalancer } from '../domain/orphans.js';
 import type { LoadBalancerInventory } from '../ports/load-balancer-inventory.js';
-import { errorName } from './aws-errors.js';
+import { isClassicLoadBalancerNotFound } from './aws-errors.js';
 import { PAGE_SIZE, allPages, hasClusterTag, mapLimited, scanError, tagsInBatches } from './aws-scan.js';
 
 export interface ClassicInventoryOptions {
@@ -25,10 +25,6 @@ export interface ClassicInventoryOptions {
   clientFor(region: string): ElasticLoadBalancingClient;
   /** Tag and health calls in flight at once per scan. Default 4. */
   concurrency?: number;
-}
-
-function isNotFound(err: unknown): boolean {
-  return ['AccessPointNotFoundException', 'LoadBalancerNotFound'].includes(errorName(err));
 }
 
 export function createClassicInventory(options: ClassicInventoryOptions): LoadBalancerInventory {
@@ -39,7 +35,7 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
       const answer = await client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name }), signal ? { abortSignal: signal } : {});
       return (answer.InstanceStates ?? []).filter((s) => s.State === 'InService').length;
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isClassicLoadBalancerNotFound(err)) return undefined;
       throw scanError(err, region, `read the instance health of ${name}`);
     }
   }
@@ -63,7 +59,7 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
             return new Map((answer.TagDescriptions ?? []).map((d) => [d.LoadBalancerName ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
           },
           missing(err, batch) {
-            if (!isNotFound(err)) return undefined;
+            if (!isClassicLoadBalancerNotFound(err)) return undefined;
             // "There is no ACTIVE Load Balancer named 'x'"
             const named = /named '([^']+)'/.exec((err as Error).message ?? '')?.[1];
             return named !== undefined && batch.includes(named) ? [named] : [];

@@ -6,14 +6,12 @@ import {
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { BotError } from '../domain/errors.js';
-import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
+import { errorName, isClassicLoadBalancerNotFound, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
 import { loadBalancerNameFromHostname } from '../domain/load-balancer-names.js';
 import type { InstanceState, LoadBalancerView } from '../domain/views.js';
 import type { LoadBalancerGateway } from '../ports/load-balancers.js';
 
 const SERVICE_NAME_TAG = 'kubernetes.io/service-name';
-
-const NOT_FOUND = new Set(['AccessPointNotFoundException', 'LoadBalancerNotFound']);
 
 function toAwsBotError(err: unknown, what: string): BotError {
   const name = errorName(err);
@@ -68,7 +66,7 @@ export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalanc
         if (lb.CreatedTime) view.createdAt = lb.CreatedTime;
         return view;
       } catch (err) {
-        if (NOT_FOUND.has(errorName(err))) return undefined;
+        if (isClassicLoadBalancerNotFound(err)) return undefined;
         throw toAwsBotError(err, `describe load balancer ${lbName}`);
       }
     },
