@@ -1,7 +1,7 @@
 /**
  * The ELBv2 (API version 2015-12-01) actions of the sandbox's Elastic Load Balancing endpoint: the
- * subset svcbot needs to find load balancers, their tags and their targets' health, written from the
- * ELBv2 API reference. `server.ts` sends a request here when its `Version` is 2015-12-01; the classic
+ * subset svcbot needs to find load balancers, their tags, listeners and targets' health, and to delete
+ * them, written from the ELBv2 API reference. `server.ts` sends a request here when its `Version` is 2015-12-01; the classic
  * API answers every other request. Each handler returns the `<ActionResult>` content.
  */
 import { constraint, leaf, members, node, notNull, type QueryParams, tagParams } from './query.js';
@@ -10,10 +10,12 @@ import {
   type ElbV2Store,
   isLoadBalancerArn,
   isTargetGroupArn,
+  listenerNotFound,
   loadBalancerArnNotFound,
   loadBalancerNamesNotFound,
   targetGroupNotFound,
   type TargetHealthDescription,
+  type V2Listener,
   type V2LoadBalancer,
   type V2TargetGroup,
 } from './v2store.js';
@@ -78,6 +80,34 @@ function targetGroupXml(tg: V2TargetGroup): string {
   );
 }
 
+/**
+ * A listener as DescribeListeners and CreateListener answer it. A forward action names its target group
+ * twice, as AWS answers it: `TargetGroupArn`, and a `ForwardConfig` of that one group with weight 1.
+ */
+function listenerXml(l: V2Listener): string {
+  return (
+    leaf('ListenerArn', l.arn) +
+    leaf('LoadBalancerArn', l.loadBalancerArn) +
+    leaf('Port', l.port) +
+    leaf('Protocol', l.protocol) +
+    (l.certificates.length > 0 ? members('Certificates', l.certificates, (arn) => leaf('CertificateArn', arn)) : '') +
+    leaf('SslPolicy', l.sslPolicy) +
+    members(
+      'DefaultActions',
+      l.defaultActions,
+      (a) =>
+        leaf('Type', a.type) +
+        leaf('TargetGroupArn', a.targetGroupArn) +
+        leaf('Order', a.order) +
+        node(
+          'ForwardConfig',
+          members('TargetGroups', [a.targetGroupArn], (arn) => leaf('TargetGroupArn', arn) + leaf('Weight', 1)),
+          node('TargetGroupStickinessConfig', leaf('Enabled', false)),
+        ),
+    )
+  );
+}
+
 function targetHealthXml(t: TargetHealthDescription): string {
   return (
     node('Target', leaf('Id', t.id), leaf('Port', t.port)) +
@@ -127,6 +157,21 @@ function targetParams(p: QueryParams): { id: string; port?: number }[] | undefin
     if (rawPort === undefined || rawPort === '') return { id };
     if (!/^\d+$/.test(rawPort)) throw constraint(`${path}.Port`, rawPort, 'Member must be an integer');
     return { id, port: Number(rawPort) };
+  });
+}
+
+/** `DefaultActions.member.N.Type/TargetGroupArn/Order`. */
+function actionParams(p: QueryParams): { type: string; targetGroupArn?: string; order?: number }[] {
+  const list = p.structList('DefaultActions');
+  if (list === undefined) throw notNull('DefaultActions');
+  return list.map(({ path, fields }) => {
+    const type = fields.get('Type');
+    if (type === undefined || type === '') throw notNull(`${path}.Type`);
+    const targetGroupArn = fields.get('TargetGroupArn') || undefined;
+    if (targetGroupArn !== undefined) checkTargetGroupArn(targetGroupArn);
+    const rawOrder = fields.get('Order');
+    if (rawOrder !== undefined && !/^\d+$/.test(rawOrder)) throw constraint(`${path}.Order`, rawOrder, 'Member must be an integer');
+    return { type, ...(targetGroupArn === undefined ? {} : { targetGroupArn }), ...(rawOrder === undefined ? {} : { order: Number(rawOrder) }) };
   });
 }
 
@@ -207,6 +252,51 @@ const HANDLERS: Record<string, Handler> = {
   DeleteLoadBalancer(p, store) {
     store.deleteLoadBalancer(checkLoadBalancerArn(p.required('LoadBalancerArn')));
     return '';
+  },
+
+  CreateListener(p, store) {
+    const certificates = p.structList('Certificates')?.map(({ path, fields }) => {
+      const arn = fields.get('CertificateArn');
+      if (arn === undefined || arn === '') throw notNull(`${path}.CertificateArn`);
+      return arn;
+    });
+    const sslPolicy = p.optional('SslPolicy') || undefined;
+    const listener = store.createListener({
+      loadBalancerArn: checkLoadBalancerArn(p.required('LoadBalancerArn')),
+      protocol: p.optional('Protocol') || undefined,
+      port: p.optionalInt('Port'),
+      ...(certificates ? { certificates } : {}),
+      ...(sslPolicy ? { sslPolicy } : {}),
+      defaultActions: actionParams(p),
+    });
+    return members('Listeners', [listener], listenerXml);
+  },
+
+  DescribeListeners(p, store) {
+    const lbArn = p.optional('LoadBalancerArn') || undefined;
+    const arns = p.list('ListenerArns') ?? [];
+    if (lbArn !== undefined && arns.length > 0) {
+      throw senderError('ValidationError', 'Listener ARNs and a load balancer ARN cannot be specified at the same time');
+    }
+    let listeners: V2Listener[];
+    if (lbArn !== undefined) {
+      const found = store.listListeners(checkLoadBalancerArn(lbArn));
+      if (!found) throw loadBalancerArnNotFound(lbArn);
+      listeners = found;
+    } else if (arns.length > 0) {
+      listeners = [...new Set(arns)].map((arn) => {
+        const listener = store.getListener(arn);
+        if (!listener) throw listenerNotFound();
+        return listener;
+      });
+    } else {
+      throw senderError('ValidationError', 'You must specify either listener ARNs or a load balancer ARN');
+    }
+    // The marker's key orders the listeners: by load balancer, then by port.
+    const key = (l: V2Listener) => `${l.loadBalancerArn} ${String(l.port).padStart(5, '0')}`;
+    const sorted = listeners.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const { items, nextMarker } = page(p, 'listener', sorted, key);
+    return members('Listeners', items, listenerXml) + leaf('NextMarker', nextMarker);
   },
 
   DescribeTags(p, store) {

@@ -1,15 +1,17 @@
 /**
  * In-memory state of the sandbox's Elastic Load Balancing v2 resources (API version 2015-12-01):
- * Application and Network Load Balancers, target groups and their targets, and their tags.
+ * Application and Network Load Balancers, their listeners, target groups and their targets, and their
+ * tags.
  *
  * Written from the ELBv2 API reference, independently of svcbot's own logic. Load balancer names are
  * a namespace of their own, apart from the classic API's (`ElbStore`): the two are separate APIs on
  * AWS, and a classic and a v2 load balancer of one name can exist side by side (that is how a
  * Kubernetes Service switched from a Classic to a Network Load Balancer leaves its old one behind).
  *
- * Listeners are not simulated: a target group is put behind a load balancer with `attachTargetGroup`
- * (what CreateListener with a forward action does on AWS), and a target's health can be pinned with
- * `setTargetHealth` (what a failing or passing health check does).
+ * Listeners forward to one target group each (`forward` default actions only; no rules). A target group
+ * serves the load balancers whose listeners forward to it; tests can also put it behind a load balancer
+ * without a listener (`attachTargetGroup`), and pin a target's health (`setTargetHealth`, what a failing
+ * or passing health check does).
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { type ElbError, hostedZoneIdFor, loopbackAddressesFor, senderError, validateTags } from './store.js';
@@ -61,6 +63,25 @@ export interface V2TargetGroup {
   tags: Map<string, string>;
 }
 
+/** A listener's default action: the sandbox simulates `forward` to one target group. */
+export interface V2ListenerAction {
+  type: 'forward';
+  targetGroupArn: string;
+  order?: number;
+}
+
+export interface V2Listener {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: string;
+  /** Certificate ARNs (HTTPS and TLS listeners). */
+  certificates: string[];
+  /** HTTPS and TLS listeners only. */
+  sslPolicy?: string;
+  defaultActions: V2ListenerAction[];
+}
+
 export interface TargetHealthDescription {
   id: string;
   port: number;
@@ -105,10 +126,40 @@ export interface CreateTargetGroupInput {
   tags?: Record<string, string>;
 }
 
+export interface CreateListenerInput {
+  loadBalancerArn: string;
+  protocol?: string;
+  port?: number;
+  certificates?: string[];
+  sslPolicy?: string;
+  defaultActions: { type: string; targetGroupArn?: string; order?: number }[];
+}
+
 /** Tags per ELBv2 resource (load balancer or target group), per the ELBv2 quotas. */
 const MAX_TAGS = 50;
 const MAX_NAME_LENGTH = 32;
 const TG_PROTOCOLS: readonly string[] = ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP'];
+/** Listeners per load balancer, per the ELBv2 quotas. */
+const MAX_LISTENERS = 50;
+/** Listener protocols per load balancer type (CreateListener, "Protocol"). */
+const LISTENER_PROTOCOLS: Readonly<Record<LoadBalancerType, readonly string[]>> = {
+  application: ['HTTP', 'HTTPS'],
+  network: ['TCP', 'TLS', 'UDP', 'TCP_UDP'],
+};
+/**
+ * The target group protocols a listener may forward to, per the listener's protocol (Network Load
+ * Balancers: "TCP_UDP" target groups serve TCP and UDP listeners; a TLS listener may forward to TCP).
+ */
+const FORWARDS_TO: Readonly<Record<string, readonly string[]>> = {
+  HTTP: ['HTTP', 'HTTPS'],
+  HTTPS: ['HTTP', 'HTTPS'],
+  TCP: ['TCP', 'TCP_UDP'],
+  TLS: ['TCP', 'TLS'],
+  UDP: ['UDP', 'TCP_UDP'],
+  TCP_UDP: ['TCP_UDP'],
+};
+/** The security policy AWS gives an HTTPS or TLS listener created without one. */
+const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 const LB_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(app|net)\/([A-Za-z0-9-]+)\/([0-9a-f]{16})$/;
 const TG_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/([A-Za-z0-9-]+)\/([0-9a-f]{16})$/;
 
@@ -139,6 +190,10 @@ export function loadBalancerArnNotFound(arn: string): ElbError {
 
 export function loadBalancerNamesNotFound(names: string[]): ElbError {
   return senderError('LoadBalancerNotFound', `Load balancers '[${names.join(', ')}]' not found`);
+}
+
+export function listenerNotFound(): ElbError {
+  return senderError('ListenerNotFound', 'One or more listeners not found');
 }
 
 export function targetGroupNotFound(arnOrName?: string): ElbError {
@@ -193,7 +248,8 @@ interface TargetRecord {
 }
 
 interface TgRecord extends Omit<V2TargetGroup, 'tags' | 'loadBalancerArns'> {
-  loadBalancerArns: string[];
+  /** Load balancers it was put behind with `attachTargetGroup` (listeners forwarding to it count too). */
+  attachedTo: string[];
   tags: Map<string, string>;
   /** `id:port` -> target, in registration order */
   targets: Map<string, TargetRecord>;
@@ -213,6 +269,8 @@ export class ElbV2Store {
   private readonly byDnsName = new Map<string, string>();
   /** by ARN */
   private readonly tgs = new Map<string, TgRecord>();
+  /** by ARN */
+  private readonly listeners = new Map<string, V2Listener>();
 
   constructor(opts: V2StoreOptions) {
     this.region = opts.region;
@@ -323,8 +381,9 @@ export class ElbV2Store {
   }
 
   /**
-   * DeleteLoadBalancer: also takes it out of its target groups (its listeners go with it); the target
-   * groups themselves stay. Deleting an absent load balancer succeeds (returns false), as on AWS.
+   * DeleteLoadBalancer: at once (the next DescribeLoadBalancers no longer lists it), with its listeners,
+   * which takes it out of its target groups; the target groups themselves stay. Deleting an absent load
+   * balancer succeeds (returns false), as on AWS.
    */
   deleteLoadBalancer(arn: string): boolean {
     const record = this.lbs.get(arn);
@@ -332,8 +391,84 @@ export class ElbV2Store {
     this.lbs.delete(arn);
     this.lbNames.delete(record.name);
     this.byDnsName.delete(record.dnsName.toLowerCase());
-    for (const tg of this.tgs.values()) tg.loadBalancerArns = tg.loadBalancerArns.filter((a) => a !== arn);
+    for (const [listenerArn, listener] of this.listeners) if (listener.loadBalancerArn === arn) this.listeners.delete(listenerArn);
+    for (const tg of this.tgs.values()) tg.attachedTo = tg.attachedTo.filter((a) => a !== arn);
     return true;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Listeners
+
+  /**
+   * CreateListener with `forward` default actions. Idempotent as on AWS: the same port with the same
+   * settings returns the existing listener; the same port otherwise is `DuplicateListener`.
+   */
+  createListener(input: CreateListenerInput): V2Listener {
+    const lb = this.lbs.get(input.loadBalancerArn);
+    if (!lb) throw loadBalancerArnNotFound(input.loadBalancerArn);
+    const protocol = input.protocol?.toUpperCase();
+    if (protocol === undefined) throw validationError('A listener protocol must be specified');
+    const allowed = LISTENER_PROTOCOLS[lb.type];
+    if (!allowed.includes(protocol)) {
+      throw validationError(`Listener protocol '${protocol}' must be one of '${allowed.join(', ')}'`);
+    }
+    if (input.port === undefined) throw validationError('A listener port must be specified');
+    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) {
+      throw validationError(`Value '${input.port}' at 'port' failed to satisfy constraint: Member must have value between 1 and 65535`);
+    }
+    const secure = protocol === 'HTTPS' || protocol === 'TLS';
+    const certificates = [...new Set(input.certificates ?? [])];
+    if (secure && certificates.length === 0) throw senderError('CertificateNotFound', `A certificate must be specified for ${protocol} listeners`);
+    if (!secure && (certificates.length > 0 || input.sslPolicy !== undefined)) {
+      throw validationError(`Certificates and SSL policies are only for HTTPS and TLS listeners, not ${protocol}`);
+    }
+    if (input.defaultActions.length === 0) throw validationError('At least one default action must be specified');
+    const defaultActions = input.defaultActions.map((action): V2ListenerAction => {
+      if (action.type !== 'forward') {
+        throw validationError(`Action type '${action.type}' is not simulated by this sandbox; use forward`);
+      }
+      if (action.targetGroupArn === undefined) throw validationError('A target group ARN must be specified for a forward action');
+      const tg = this.requireTargetGroup(action.targetGroupArn);
+      if (!(FORWARDS_TO[protocol] ?? []).includes(tg.protocol)) {
+        throw senderError('IncompatibleProtocols', `The target group protocol '${tg.protocol}' is not compatible with the listener protocol '${protocol}'`);
+      }
+      const others = this.servedBy(tg).filter((arn) => arn !== lb.arn);
+      if (others.length > 0) {
+        throw senderError('TargetGroupAssociationLimit', `The following target groups cannot be associated with more than one load balancer: ${tg.arn}`);
+      }
+      return { type: 'forward', targetGroupArn: tg.arn, ...(action.order === undefined ? {} : { order: action.order }) };
+    });
+    const settings = { protocol, certificates, ...(secure ? { sslPolicy: input.sslPolicy ?? DEFAULT_SSL_POLICY } : {}), defaultActions };
+
+    const existing = [...this.listeners.values()].find((l) => l.loadBalancerArn === lb.arn && l.port === input.port);
+    if (existing) {
+      const { arn: _arn, loadBalancerArn: _lb, port: _port, ...current } = existing;
+      if (JSON.stringify(current) === JSON.stringify(settings)) return copyListener(existing);
+      throw senderError('DuplicateListener', `A listener already exists on port ${input.port} of load balancer '${lb.arn}'`);
+    }
+    if ([...this.listeners.values()].filter((l) => l.loadBalancerArn === lb.arn).length >= MAX_LISTENERS) {
+      throw senderError('TooManyListeners', `The quota for the number of listeners per load balancer (${MAX_LISTENERS}) has been reached`);
+    }
+    let arn: string;
+    do arn = `${lb.arn.replace(':loadbalancer/', ':listener/')}/${randomBytes(8).toString('hex')}`;
+    while (this.listeners.has(arn));
+    const listener: V2Listener = { arn, loadBalancerArn: lb.arn, port: input.port, ...settings };
+    this.listeners.set(arn, listener);
+    return copyListener(listener);
+  }
+
+  /** The listeners of a load balancer (undefined when it does not exist), by port. */
+  listListeners(loadBalancerArn: string): V2Listener[] | undefined {
+    if (!this.lbs.has(loadBalancerArn)) return undefined;
+    return [...this.listeners.values()]
+      .filter((l) => l.loadBalancerArn === loadBalancerArn)
+      .sort((a, b) => a.port - b.port)
+      .map(copyListener);
+  }
+
+  getListener(arn: string): V2Listener | undefined {
+    const listener = this.listeners.get(arn);
+    return listener ? copyListener(listener) : undefined;
   }
 
   /** The load balancer whose DNS name is `host` (case-insensitive, trailing dot tolerated). */
@@ -423,7 +558,7 @@ export class ElbV2Store {
       healthyThresholdCount: 5,
       unhealthyThresholdCount: 2,
       ...(httpCheck ? { healthCheckPath: input.healthCheckPath ?? '/', matcherHttpCode: '200' } : {}),
-      loadBalancerArns: [],
+      attachedTo: [],
       tags: new Map(Object.entries(tags)),
       targets: new Map(),
     };
@@ -442,13 +577,14 @@ export class ElbV2Store {
   }
 
   /**
-   * Puts a target group behind a load balancer, as a listener forwarding to it does on AWS (the
-   * sandbox has no listeners). From then on its targets report health instead of `unused`.
+   * Puts a target group behind a load balancer without a listener, as a listener forwarding to it
+   * does (CreateListener). From then on its targets report health instead of `unused`. Not an AWS
+   * action: a test helper.
    */
   attachTargetGroup(targetGroupArn: string, loadBalancerArn: string): void {
     const tg = this.requireTargetGroup(targetGroupArn);
     if (!this.lbs.has(loadBalancerArn)) throw loadBalancerArnNotFound(loadBalancerArn);
-    if (!tg.loadBalancerArns.includes(loadBalancerArn)) tg.loadBalancerArns.push(loadBalancerArn);
+    if (!tg.attachedTo.includes(loadBalancerArn)) tg.attachedTo.push(loadBalancerArn);
   }
 
   /** RegisterTargets: a target without a port gets the target group's. Re-registering keeps its time. */
@@ -501,7 +637,7 @@ export class ElbV2Store {
       if (!target) {
         return { ...base, state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' };
       }
-      if (tg.loadBalancerArns.length === 0) {
+      if (this.servedBy(tg).length === 0) {
         return { ...base, state: 'unused', reason: 'Target.NotInUse', description: 'Target group is not configured to receive traffic from the load balancer' };
       }
       if (target.pinned === 'unhealthy') {
@@ -513,6 +649,15 @@ export class ElbV2Store {
   }
 
   // -------------------------------------------------------------------------------------------------
+
+  /** The load balancers a target group serves: those it was attached to, then those whose listeners forward to it. */
+  private servedBy(tg: TgRecord): string[] {
+    const arns = [...tg.attachedTo];
+    for (const listener of this.listeners.values()) {
+      if (listener.defaultActions.some((a) => a.targetGroupArn === tg.arn) && !arns.includes(listener.loadBalancerArn)) arns.push(listener.loadBalancerArn);
+    }
+    return arns;
+  }
 
   private requireTargetGroup(arn: string): TgRecord {
     const record = this.tgs.get(arn);
@@ -570,9 +715,13 @@ export class ElbV2Store {
   }
 
   private tgSnapshot(r: TgRecord): V2TargetGroup {
-    const { targets: _targets, ...rest } = r;
-    return { ...rest, loadBalancerArns: [...r.loadBalancerArns], tags: new Map(r.tags) };
+    const { targets: _targets, attachedTo: _attachedTo, ...rest } = r;
+    return { ...rest, loadBalancerArns: this.servedBy(r), tags: new Map(r.tags) };
   }
+}
+
+function copyListener(l: V2Listener): V2Listener {
+  return { ...l, certificates: [...l.certificates], defaultActions: l.defaultActions.map((a) => ({ ...a })) };
 }
 
 function isLoadBalancerType(type: string): type is LoadBalancerType {

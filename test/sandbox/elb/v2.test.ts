@@ -9,15 +9,18 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import {
   AddTagsCommand,
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DeleteLoadBalancerCommand,
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ElasticLoadBalancingV2ServiceException,
+  paginateDescribeListeners,
   paginateDescribeLoadBalancers,
   paginateDescribeTargetGroups,
   RegisterTargetsCommand,
@@ -360,6 +363,141 @@ describe('ELBv2 Query API through the AWS SDK', () => {
     expect(unknown.name).toBe('TargetGroupNotFoundException');
   });
 
+  it('creates a listener forwarding to a target group, and describes it by load balancer and by ARN', async () => {
+    const lbArn = seedNlb(s, 'web');
+    const tg = s.store.createTargetGroup({ name: 'web-tcp-80', protocol: 'TCP', port: 30080, vpcId: VPC });
+    s.store.registerTargets(tg.arn, [{ id: 'i-0aaa' }]);
+    const created = await s.client.send(
+      new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] }),
+    );
+    const listener = created.Listeners?.[0];
+    expect(listener).toEqual({
+      ListenerArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:123456789012:listener\/net\/web\/[0-9a-f]{16}\/[0-9a-f]{16}$/),
+      LoadBalancerArn: lbArn,
+      Port: 80,
+      Protocol: 'TCP',
+      DefaultActions: [
+        {
+          Type: 'forward',
+          TargetGroupArn: tg.arn,
+          ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg.arn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+        },
+      ],
+    });
+    expect(listener!.ListenerArn).toContain(lbArn.split('/').slice(1).join('/'));
+
+    const byLb = await s.client.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }));
+    expect(byLb.Listeners).toEqual([listener]);
+    expect(byLb.NextMarker).toBeUndefined();
+    const byArn = await s.client.send(new DescribeListenersCommand({ ListenerArns: [listener!.ListenerArn!] }));
+    expect(byArn.Listeners).toEqual([listener]);
+
+    // The listener puts the target group behind the load balancer: its targets are checked, no longer unused.
+    const { TargetGroups } = await s.client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lbArn }));
+    expect(TargetGroups?.map((g) => [g.TargetGroupArn, g.LoadBalancerArns])).toEqual([[tg.arn, [lbArn]]]);
+    const health = await s.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.arn }));
+    expect(health.TargetHealthDescriptions?.[0]?.TargetHealth?.State).toBe('initial');
+
+    // The same listener again is the same listener (CreateListener is idempotent).
+    const again = await s.client.send(
+      new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] }),
+    );
+    expect(again.Listeners).toEqual([listener]);
+  });
+
+  it('answers HTTPS and TLS listeners with their certificates and security policy', async () => {
+    const albArn = s.store.createLoadBalancer({ name: 'api', subnets: ['subnet-0a1b2c3d'] }).arn;
+    const tg = s.store.createTargetGroup({ name: 'api-http', protocol: 'HTTP', port: 30080, vpcId: VPC });
+    const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/0e8a2c4b-1111-2222-3333-444455556666';
+    const { Listeners } = await s.client.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: albArn,
+        Protocol: 'HTTPS',
+        Port: 443,
+        Certificates: [{ CertificateArn: cert }],
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn, Order: 1 }],
+      }),
+    );
+    expect(Listeners?.[0]).toMatchObject({
+      ListenerArn: expect.stringContaining(':listener/app/api/'),
+      Protocol: 'HTTPS',
+      Port: 443,
+      Certificates: [{ CertificateArn: cert }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn, Order: 1 }],
+    });
+    const noCert = await rejection(
+      s.client.send(new CreateListenerCommand({ LoadBalancerArn: albArn, Protocol: 'HTTPS', Port: 8443, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] })),
+    );
+    expect(noCert.name).toBe('CertificateNotFoundException');
+  });
+
+  it('refuses listeners AWS refuses: a taken port, a wrong protocol, an unknown or incompatible target group', async () => {
+    const lbArn = seedNlb(s, 'web');
+    const tcp = s.store.createTargetGroup({ name: 'web-tcp', protocol: 'TCP', port: 30080, vpcId: VPC });
+    const udp = s.store.createTargetGroup({ name: 'web-udp', protocol: 'UDP', port: 30053, vpcId: VPC });
+    const forward = (arn: string) => [{ Type: 'forward' as const, TargetGroupArn: arn }];
+    await s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 80, DefaultActions: forward(tcp.arn) }));
+
+    const tcp2 = s.store.createTargetGroup({ name: 'web-tcp-2', protocol: 'TCP', port: 30081, vpcId: VPC });
+    const taken = await rejection(s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 80, DefaultActions: forward(tcp2.arn) })));
+    expect(taken.name).toBe('DuplicateListenerException');
+    const http = await rejection(s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: 81, DefaultActions: forward(tcp.arn) })));
+    expect(http.name).toBe('ValidationError');
+    expect(http.message).toBe("Listener protocol 'HTTP' must be one of 'TCP, TLS, UDP, TCP_UDP'");
+    const incompatible = await rejection(s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 82, DefaultActions: forward(udp.arn) })));
+    expect(incompatible.name).toBe('IncompatibleProtocolsException');
+    const unknownTg = await rejection(
+      s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 83, DefaultActions: forward(tcp.arn.replace(/[0-9a-f]{16}$/, '0000000000000000')) })),
+    );
+    expect(unknownTg.name).toBe('TargetGroupNotFoundException');
+    const other = seedNlb(s, 'other');
+    const shared = await rejection(s.client.send(new CreateListenerCommand({ LoadBalancerArn: other, Protocol: 'TCP', Port: 80, DefaultActions: forward(tcp.arn) })));
+    expect(shared.name).toBe('TargetGroupAssociationLimitException');
+    const redirect = await rejection(s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: 84, DefaultActions: [{ Type: 'redirect' }] })));
+    expect(redirect.name).toBe('ValidationError');
+    const noLb = await rejection(
+      s.client.send(new CreateListenerCommand({ LoadBalancerArn: lbArn.replace(/[0-9a-f]{16}$/, '0000000000000000'), Protocol: 'TCP', Port: 80, DefaultActions: forward(tcp.arn) })),
+    );
+    expect(noLb.name).toBe('LoadBalancerNotFoundException');
+    expect(s.store.listListeners(lbArn)?.map((l) => l.port)).toEqual([80]);
+  });
+
+  it('pages DescribeListeners by port with Marker and PageSize, and answers the errors AWS does', async () => {
+    const lbArn = seedNlb(s, 'web');
+    const tg = s.store.createTargetGroup({ name: 'web-tcp', protocol: 'TCP', port: 30080, vpcId: VPC });
+    for (const port of [8443, 80, 443]) s.store.createListener({ loadBalancerArn: lbArn, protocol: 'TCP', port, defaultActions: [{ type: 'forward', targetGroupArn: tg.arn }] });
+    const first = await s.client.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, PageSize: 2 }));
+    expect(first.Listeners?.map((l) => l.Port)).toEqual([80, 443]);
+    expect(first.NextMarker).toEqual(expect.any(String));
+    const pages: number[][] = [];
+    for await (const page of paginateDescribeListeners({ client: s.client }, { LoadBalancerArn: lbArn, PageSize: 2 })) {
+      pages.push((page.Listeners ?? []).map((l) => l.Port!));
+    }
+    expect(pages).toEqual([[80, 443], [8443]]);
+
+    const neither = await rejection(s.client.send(new DescribeListenersCommand({})));
+    expect(neither.name).toBe('ValidationError');
+    const unknown = await rejection(s.client.send(new DescribeListenersCommand({ ListenerArns: [`${lbArn.replace(':loadbalancer/', ':listener/')}/0000000000000000`] })));
+    expect(unknown.name).toBe('ListenerNotFoundException');
+    const tooBig = await rejection(s.client.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, PageSize: 401 })));
+    expect(tooBig.message).toContain('Member must have value less than or equal to 400');
+  });
+
+  it('deletes a load balancer with its listeners at once; its target groups stay, serving nothing', async () => {
+    const lbArn = seedNlb(s, 'web');
+    const tg = s.store.createTargetGroup({ name: 'web-tcp', protocol: 'TCP', port: 30080, vpcId: VPC });
+    const listener = s.store.createListener({ loadBalancerArn: lbArn, protocol: 'TCP', port: 80, defaultActions: [{ type: 'forward', targetGroupArn: tg.arn }] });
+    await s.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lbArn }));
+    const listed = await rejection(s.client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] })));
+    expect(listed.name).toBe('LoadBalancerNotFoundException');
+    const byLb = await rejection(s.client.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn })));
+    expect(byLb.name).toBe('LoadBalancerNotFoundException');
+    const byArn = await rejection(s.client.send(new DescribeListenersCommand({ ListenerArns: [listener.arn] })));
+    expect(byArn.name).toBe('ListenerNotFoundException');
+    expect(s.store.getTargetGroup(tg.arn)?.loadBalancerArns).toEqual([]);
+  });
+
   it('throttles v2 requests above elbThrottleRatePerSecond with 400 Throttling, like the classic API', async () => {
     s.faults.set({ elbThrottleRatePerSecond: 2 });
     await s.client.send(new DescribeLoadBalancersCommand({}));
@@ -402,6 +540,20 @@ describe('ELBv2 Query API on the wire', () => {
     // The classic API still answers its own version on the same endpoint.
     const classic = await rawCall(s.endpoint, 'Action=DescribeLoadBalancers&Version=2012-06-01');
     expect(classic.text).toContain('xmlns="http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/"><DescribeLoadBalancersResult><LoadBalancerDescriptions/>');
+  });
+
+  it('answers DescribeListeners as <Listeners><member> with the default actions as members', async () => {
+    const lbArn = seedNlb(s, 'wire');
+    const tg = s.store.createTargetGroup({ name: 'wire-tcp', protocol: 'TCP', port: 30080, vpcId: VPC });
+    const listener = s.store.createListener({ loadBalancerArn: lbArn, protocol: 'TCP', port: 80, defaultActions: [{ type: 'forward', targetGroupArn: tg.arn }] });
+    const res = await rawCall(s.endpoint, `Action=DescribeListeners&Version=2015-12-01&LoadBalancerArn=${encodeURIComponent(lbArn)}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(
+      `<DescribeListenersResponse xmlns="${NS}"><DescribeListenersResult><Listeners><member>` +
+        `<ListenerArn>${listener.arn}</ListenerArn><LoadBalancerArn>${lbArn}</LoadBalancerArn><Port>80</Port><Protocol>TCP</Protocol>` +
+        `<DefaultActions><member><Type>forward</Type><TargetGroupArn>${tg.arn}</TargetGroupArn>`,
+    );
+    expect(res.text).toContain('</member></Listeners></DescribeListenersResult>');
   });
 
   it('keeps an ELBv2 store of its own when created without one', async () => {
@@ -479,5 +631,31 @@ describeWithAwsCli('aws elbv2 against the sandbox', () => {
     });
     await aws('elbv2', 'delete-load-balancer', '--load-balancer-arn', arn);
     expect(await aws('elbv2', 'describe-load-balancers')).toEqual({ LoadBalancers: [] });
+  }, 120_000);
+  it('creates a listener with aws elbv2 create-listener and lists it with describe-listeners', async () => {
+    const lbArn = seedNlb(s, 'cli-listener');
+    const tg = (await aws('elbv2', 'create-target-group', '--name', 'cli-tcp', '--protocol', 'TCP', '--port', '30080', '--vpc-id', VPC)) as {
+      TargetGroups: { TargetGroupArn: string }[];
+    };
+    const tgArn = tg.TargetGroups[0]!.TargetGroupArn;
+    const created = (await aws('elbv2', 'create-listener', '--load-balancer-arn', lbArn, '--protocol', 'TCP', '--port', '80', '--default-actions', `Type=forward,TargetGroupArn=${tgArn}`)) as {
+      Listeners: { ListenerArn: string }[];
+    };
+    const listenerArn = created.Listeners[0]!.ListenerArn;
+    expect(await aws('elbv2', 'describe-listeners', '--load-balancer-arn', lbArn)).toEqual({
+      Listeners: [
+        {
+          ListenerArn: listenerArn,
+          LoadBalancerArn: lbArn,
+          Port: 80,
+          Protocol: 'TCP',
+          DefaultActions: [
+            { Type: 'forward', TargetGroupArn: tgArn, ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } } },
+          ],
+        },
+      ],
+    });
+    await aws('elbv2', 'delete-load-balancer', '--load-balancer-arn', lbArn);
+    expect(s.store.getListener(listenerArn)).toBeUndefined();
   }, 120_000);
 });
