@@ -2,6 +2,7 @@
  * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`, with the
  * newest-change records), and what a worker needs — its exactly-once guard, waker and newest-change
  * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`.
+ * Also the schedules port (scheduled tasks, once per tick across the processes), under `${prefix}:schedule-<name>:`.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -9,10 +10,12 @@ import type { LbJobData } from '../../domain/lb-jobs.js';
 import type { LatestChanges } from '../../ports/changes.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
 import type { Logger } from '../../ports/logger.js';
+import type { Schedules } from '../../ports/schedule.js';
 import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME, type BullmqLbJobQueue } from './bullmq-queue.js';
 import { startLbWorker } from './bullmq-worker.js';
 import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
+import { createBullmqSchedules } from './schedules.js';
 import { bullmqWaker } from './waker.js';
 
 export interface RedisJobsOptions {
@@ -95,6 +98,27 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
       redis.disconnect();
     },
   };
+}
+
+export interface RedisSchedulesOptions extends RedisJobsOptions {
+  /** A running tick's lock (JOB_LOCK_TIMEOUT); a crashed process's tick is run elsewhere after about twice this. */
+  lockTimeoutMs: number;
+  /** How long close() waits for a running tick before aborting it (and handing it back). */
+  graceMs: number;
+  /** close() returns within this time whatever the tasks do. */
+  closeTimeoutMs: number;
+}
+
+/** Scheduled tasks on Redis: once per tick across every process with the same prefix (see schedules.ts). */
+export function createRedisSchedules(options: RedisSchedulesOptions): Schedules {
+  return createBullmqSchedules({
+    redisUrl: options.redisUrl,
+    prefix: options.prefix,
+    logger: options.logger,
+    stalled: stalledSettings(options.lockTimeoutMs),
+    graceMs: options.graceMs,
+    closeTimeoutMs: options.closeTimeoutMs,
+  });
 }
 
 /** Whether a Redis answers PING at `url` within `timeoutMs` (no retries, nothing left open). */
