@@ -7,7 +7,7 @@
 import type { Logger } from '../../src/ports/logger.js';
 import type { Schedules, ScheduledTick } from '../../src/ports/schedule.js';
 
-export interface SchedulesSubject {
+interface SchedulesSubject {
   schedules: Schedules;
   teardown(): Promise<void>;
 }

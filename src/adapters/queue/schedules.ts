@@ -5,7 +5,8 @@
  *
  * Once per tick: the scheduler's job for a tick has the id `repeat:<name>:<tick ms>`, so every process
  * upserting the same schedule makes the same one job, and BullMQ gives a job to one worker; the job of
- * the next tick is added (once, in the same Lua step) when a worker takes this one. A tick is tried once
+ * the next tick is added when a worker takes this one (by a script that adds it only while this job is
+ * the scheduler's latest, so once). A tick is tried once
  * (a late report is no use): a failing run is logged and recorded as failed, and the next tick runs as
  * usual. A tick due while every process was down runs once when a worker is back (then the schedule goes
  * on from now: the ticks missed meanwhile are not made up); its `dueAt` says how late it is.
