@@ -176,6 +176,7 @@ test('with Redis unreachable, every() rejects and close() still returns promptly
   expect(Date.now() - closing).toBeLessThan(1000);
 });
 
+// BullMQ leaves its blocking-fetch watchdog timer (up to 6 s) behind here: jest may report it did not exit at once.
 test('with Redis gone after every(), close() still returns promptly', async () => {
   const redis = await startPrivateRedis();
   const prefix = newPrefix();

@@ -17,7 +17,9 @@
  *
  * A process dying mid-tick: the job's lock lapses and BullMQ's stalled-job check gives the tick to
  * another process, which runs it again. close() waits for a running tick (`graceMs`), then aborts its
- * signal; a run that then throws has its tick handed back (due now) for another process to run.
+ * signal; a run that then throws has its tick handed back (due now) for another process to run. Idle,
+ * it returns in milliseconds, Redis up or down. (With Redis down, BullMQ's watchdog of the worker's
+ * blocking fetch, a timer of up to 6 s, outlives the forced close; cli.ts exits explicitly anyway.)
  */
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
