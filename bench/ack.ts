@@ -178,7 +178,7 @@ async function startAckOnlySvcbot(world: World): Promise<Target> {
   const logger = createLogger({ level: 'silent' });
   const chat = createSlackChat({ slack: config.slack, http: config.http, replayGuard: createMemoryReplayGuard(), port: 0, logger });
   chat.transport.onCommand(COMMAND, () => Promise.resolve());
-  registerButtons(chat.transport, { handle: () => Promise.reject(new Error('no button is pressed in this benchmark')), replies: chat.replies, logger });
+  registerButtons(chat.transport, { handle: () => Promise.reject(new Error('no button is pressed in this benchmark')), replies: chat.replies, logger, commandName: '/svc' });
   const { port } = await chat.transport.start();
   return {
     name: 'ackOnly',

@@ -674,6 +674,7 @@ async function workerEnv(world: InflightWorld, redisUrl: string, dir: string, jo
     LOG_LEVEL: 'warn',
     AWS_REGION: world.region,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: world.elbEndpoint,
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: world.elbEndpoint,
     // The AWS SDK signs every request; the sandbox accepts any credentials.
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',

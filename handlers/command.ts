@@ -12,6 +12,9 @@ import { isGovernanceCommand, type GovernanceCommands, type GovernanceResult } f
 import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
 import type { JobCommands } from '../src/domain/job-commands.js';
+import { isOrphanCommand, type OrphanCommands, type OrphanResult } from '../src/domain/orphan-commands.js';
+import { renderIgnored, renderIgnoredList, renderLoadBalancerDeleted, renderSnoozed, renderUnignored } from '../src/render/orphan-actions.js';
+import { renderOrphanReport } from '../src/render/orphans.js';
 import { isServiceCommand, type Operations, type Requester } from '../src/domain/operations.js';
 import type { OperationResult } from '../src/domain/results.js';
 import { renderCancel, renderJobs } from '../src/render/jobs.js';
@@ -52,6 +55,8 @@ export interface CommandHandlerDeps {
   jobCommands?: JobCommands;
   /** `/svc approvals|approve|reject|withdraw|audit`. */
   governance: GovernanceCommands;
+  /** `/svc orphans` and `/svc orphan …`; without them (tests of other commands) those answer that they are not available. */
+  orphans?: OrphanCommands;
   /** Where approval requests are posted when not where the command came from (for the requester's answer). */
   approvalChannel?: string;
   commandName: string;
@@ -97,6 +102,25 @@ export function renderResult(result: OperationResult, ctx: Pick<CommandContext, 
         ...(approvalChannel === undefined ? {} : { approvalChannel }),
         ...(result.alreadyWaiting ? { alreadyWaiting: { askedBy: ctx.userId, now: new Date() } } : {}),
       });
+    case 'load-balancer-deleted':
+      return renderLoadBalancerDeleted(result.result, { requester });
+  }
+}
+
+function renderOrphans(result: OrphanResult, ctx: Pick<CommandContext, 'userId'>, commandName: string, now: Date, approvalChannel?: string): Reply {
+  switch (result.kind) {
+    case 'report':
+      return renderOrphanReport(result.report, { commandName, query: result.query });
+    case 'ignored-list':
+      return renderIgnoredList(result.entries, commandName, now);
+    case 'snoozed':
+      return renderSnoozed(result, now);
+    case 'ignored':
+      return renderIgnored(result, commandName, now);
+    case 'unignored':
+      return renderUnignored(result, commandName);
+    case 'operation':
+      return renderResult(result.result, ctx, commandName, approvalChannel);
   }
 }
 
@@ -135,7 +159,7 @@ const DEFAULT_RETRY_BUDGET_MS = 25_000;
 const DEFAULT_STILL_TRYING_AFTER_MS = 2500;
 
 export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
-  const { operations, jobCommands, governance, approvalChannel, commandName, logger, now = () => new Date(), clock = Date.now } = deps;
+  const { operations, jobCommands, governance, orphans, approvalChannel, commandName, logger, now = () => new Date(), clock = Date.now } = deps;
   const { retryBudgetMs = DEFAULT_RETRY_BUDGET_MS, stillTryingAfterMs = DEFAULT_STILL_TRYING_AFTER_MS } = deps;
 
   /** This command's patience with a failing cluster; the user hears of it once, when a retry keeps them waiting. */
@@ -172,8 +196,12 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
         return renderCancel(await jobCommands.cancel(command, requester), { commandName });
       }
       if (isGovernanceCommand(command)) return renderGovernance(await governance.run(command, requester), commandName, now());
-      if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
       const posted = approvalChannel !== undefined && approvalChannel !== ctx.channelId ? approvalChannel : undefined;
+      if (isOrphanCommand(command)) {
+        if (!orphans) throw new BotError('invalid', 'This svcbot does not report orphaned load balancers.');
+        return renderOrphans(await orphans.run(command, requester), ctx, commandName, now(), posted);
+      }
+      if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
       return renderResult(await operations.run(command, requester, { budget: retryBudget(ctx, log) }), ctx, commandName, posted);
     } catch (err) {
       return replyForError(err, deps, log);

@@ -145,6 +145,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       CLUSTER_NAME: clusterName,
       AWS_REGION: region,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: elbEndpoint,
+      // The same endpoint answers ELBv2 (NLB, ALB): the SDK's variable for that client has its own name.
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: elbEndpoint,
       // The AWS SDK signs every request; the sandbox accepts any credentials.
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',

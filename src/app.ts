@@ -24,6 +24,10 @@ import { createNoDirectory } from './adapters/console/no-directory.js';
 import { createTextChat, type TextChat } from './adapters/console/text-chat.js';
 import { createMemoryApprovalStore } from './adapters/memory/approvals.js';
 import { createMemoryAuditLog } from './adapters/memory/audit.js';
+import { createMemoryOrphanState } from './adapters/memory/orphan-state.js';
+import { createClassicInventory } from './adapters/elb-inventory.js';
+import { combinedInventory, createV2Inventory } from './adapters/elbv2-inventory.js';
+import { createOrphanTarget } from './adapters/orphan-target.js';
 import { createRedisGovernance } from './adapters/redis/index.js';
 import { createClusterRegistry, endpointClients, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
@@ -31,7 +35,10 @@ import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createMemoryJobs } from './adapters/memory/jobs.js';
 import { createMemoryReplayGuard } from './adapters/memory/replay-guard.js';
 import { createRedisReplayGuard } from './adapters/redis/replay-guard.js';
-import { createRedisJobQueue, createRedisJobWorker } from './adapters/queue/index.js';
+import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules } from './adapters/queue/index.js';
+import { createMemorySchedules } from './adapters/memory/schedules.js';
+import { postScheduledOrphanReport } from '../jobs/orphan-report.js';
+import type { Schedules } from './ports/schedule.js';
 import { createSlackChat, createSlackDirectory, createSlackMessages } from './adapters/slack/index.js';
 import type { Config } from './config/index.js';
 import { makeAccess } from './domain/access.js';
@@ -43,6 +50,12 @@ import { makeGovernanceCommands } from './domain/governance-commands.js';
 import { makeJobCommands } from './domain/job-commands.js';
 import type { LbJobData } from './domain/lb-jobs.js';
 import { makeOperations } from './domain/operations.js';
+import { approvedRunner } from './domain/approved-runner.js';
+import { makeOrphanCommands, type OrphanCommands, type OrphanTarget } from './domain/orphan-commands.js';
+import { DEFAULT_LOAD_BALANCER_PRICES, type LoadBalancerPrices } from './domain/orphan-report.js';
+import type { OrphanScanSources } from './domain/orphan-scan.js';
+import type { LoadBalancerInventory } from './ports/load-balancer-inventory.js';
+import type { OrphanStateStore } from './ports/orphan-state.js';
 import type { ApprovalStore } from './ports/approvals.js';
 import type { AuditLog } from './ports/audit.js';
 import type { Directory } from './ports/directory.js';
@@ -66,6 +79,8 @@ export interface WorkerAdapters {
   once: OnceGuard;
   waker: JobWaker;
   changes: LatestChanges;
+  /** Tasks on a cron schedule (the orphan report), once per tick across the deployment's workers. */
+  schedules: Schedules;
   /** Starts taking jobs with `processor`. */
   start(processor: JobProcessor<LbJobData, LbJobResult>): JobWorker;
 }
@@ -84,6 +99,8 @@ export interface Adapters {
   worker?: WorkerAdapters;
   /** Approval requests and the audit log (Redis, or this process's memory), and who people are (Slack, or nobody in the console). */
   governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
+  /** Every load balancer of a region (the orphan scan), acting on one, and what the team set aside (with the governance stores). */
+  orphans: { inventory: LoadBalancerInventory; target: OrphanTarget; state: OrphanStateStore };
   /** Closes everything above. */
   close(): Promise<void>;
 }
@@ -113,10 +130,14 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
   const log = logger.child({ role: 'worker' });
   if (options.jobs === 'memory') {
     const memory = createMemoryJobs({ logger: log, concurrency: config.jobs.concurrency, graceMs: config.jobs.shutdownGraceMs });
+    const schedules = createMemorySchedules({ logger: log, graceMs: config.jobs.shutdownGraceMs });
     return {
       jobs: role !== 'worker' ? { queue: memory.queue, changes: memory.changes } : undefined,
-      worker: role !== 'web' ? { once: memory.once, waker: memory.waker, changes: memory.changes, start: (processor: JobProcessor<LbJobData, LbJobResult>) => memory.start(processor) } : undefined,
-      close: () => memory.close(),
+      worker: role !== 'web' ? { once: memory.once, waker: memory.waker, changes: memory.changes, schedules, start: (processor: JobProcessor<LbJobData, LbJobResult>) => memory.start(processor) } : undefined,
+      async close() {
+        await schedules.close();
+        await memory.close();
+      },
     };
   }
   if (options.jobs === false) return { jobs: undefined, worker: undefined, close: () => Promise.resolve() };
@@ -135,11 +156,15 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
           closeTimeoutMs: Math.min(9000, graceMs + 2000),
         })
       : undefined;
+  const schedules =
+    role !== 'web'
+      ? createRedisSchedules({ ...redis, logger: log, lockTimeoutMs: config.jobs.lockTimeoutMs, graceMs, closeTimeoutMs: Math.min(9000, graceMs + 2000) })
+      : undefined;
   return {
     jobs: queue ? { queue, changes: queue.changes } : undefined,
-    worker: redisWorker,
+    worker: redisWorker && schedules ? { ...redisWorker, schedules } : undefined,
     async close() {
-      await redisWorker?.close();
+      await Promise.all([redisWorker?.close(), schedules?.close()]);
       await queue?.close();
     },
   };
@@ -150,9 +175,14 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
  * sees the same requests, and they survive restarts); in this process's memory when the jobs are (the
  * console without Redis) or when there are no jobs (tests of the direct path).
  */
-function governanceStores(config: Config, logger: Logger, options: AdapterOptions): { approvals: ApprovalStore; audit: AuditLog; close(): Promise<void> } {
+function governanceStores(config: Config, logger: Logger, options: AdapterOptions): { approvals: ApprovalStore; audit: AuditLog; orphans: OrphanStateStore; close(): Promise<void> } {
   if (options.jobs === 'memory' || options.jobs === false) {
-    return { approvals: createMemoryApprovalStore(), audit: createMemoryAuditLog({ maxEntries: config.audit.maxEntries }), close: () => Promise.resolve() };
+    return {
+      approvals: createMemoryApprovalStore(),
+      audit: createMemoryAuditLog({ maxEntries: config.audit.maxEntries }),
+      orphans: createMemoryOrphanState(),
+      close: () => Promise.resolve(),
+    };
   }
   return createRedisGovernance({ redisUrl: config.redisUrl, prefix: config.redisPrefix, maxAuditEntries: config.audit.maxEntries, logger });
 }
@@ -174,13 +204,24 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
           once: runtime.once,
           waker: runtime.waker,
           changes: runtime.changes,
+          schedules: runtime.schedules,
           start: (processor) => runtime.start(processor),
         }
       : undefined;
+  const inventory = combinedInventory(
+    createClassicInventory({ clientFor: (region) => registry.elbClient(region) }),
+    createV2Inventory({ clientFor: (region) => registry.elbV2Client(region) }),
+  );
+  const orphans = {
+    inventory,
+    target: createOrphanTarget({ classicClientFor: (region) => registry.elbClient(region), v2ClientFor: (region) => registry.elbV2Client(region) }),
+    state: stores.orphans,
+  };
   return {
     clusters: registry,
     ...(backend.jobs ? { jobs: backend.jobs } : {}),
     ...(worker ? { worker } : {}),
+    orphans,
     stores,
     async close() {
       await stores.close();
@@ -323,6 +364,51 @@ function startGovernance(config: Config, adapters: Adapters) {
   };
 }
 
+/** What each kind of load balancer costs an hour, by region (the configured tables over the defaults). */
+function loadBalancerPrices(config: Config): LoadBalancerPrices {
+  return {
+    classic: { ...DEFAULT_LOAD_BALANCER_PRICES.classic, ...config.costs.elbHourlyUsd },
+    network: { ...DEFAULT_LOAD_BALANCER_PRICES.network, ...config.costs.nlbHourlyUsd },
+    application: { ...DEFAULT_LOAD_BALANCER_PRICES.application, ...config.costs.albHourlyUsd },
+    gateway: DEFAULT_LOAD_BALANCER_PRICES.gateway,
+  };
+}
+
+/** What an orphan scan covers: the configured regions and clusters (by their AWS names), over the adapters. */
+function orphanSources(config: Config, adapters: Adapters): OrphanScanSources {
+  return {
+    regions: config.orphans.regions,
+    clusters: config.clusters.map((c) => ({ name: c.name, awsName: c.clusterName, region: c.region })),
+    registry: adapters.clusters,
+    inventory: adapters.orphans.inventory,
+    // Without jobs, no load balancer is being made by one.
+    jobs: adapters.jobs?.queue ?? { list: () => Promise.resolve([]) },
+    graceMs: config.orphans.graceMs,
+    now: Date.now,
+  };
+}
+
+/**
+ * The scheduled orphan report, where jobs are run: posted in ORPHAN_REPORT_CHANNEL at each tick of
+ * ORPHAN_REPORT_CRON, once per tick however many workers run. Without a channel there is none.
+ */
+async function scheduleOrphanReport(config: Config, adapters: Adapters, schedules: Schedules, orphans: OrphanCommands): Promise<void> {
+  const { report } = config.orphans;
+  const log = adapters.logger.child({ component: 'orphan-report' });
+  if (report.channel === undefined) {
+    log.info('no scheduled orphan report (ORPHAN_REPORT_CHANNEL is not set)');
+    return;
+  }
+  const channel = report.channel;
+  await schedules.every('orphan-report', { cron: report.cron, timeZone: report.timeZone }, async (tick) => {
+    await postScheduledOrphanReport(
+      { report: () => orphans.reportOf({}, { signal: tick.signal }), state: adapters.orphans.state, replies: adapters.replies, channel, quietWhenNone: report.quietWhenNone, commandName: config.slack.command, logger: log },
+      tick,
+    );
+  });
+  log.info({ cron: report.cron, timeZone: report.timeZone, channel }, 'scheduled orphan report');
+}
+
 /** What startup says about the policy: who may approve, and the less safe settings, in words. */
 function logPolicy(config: Config, logger: Logger): void {
   const { approval, rules, protectedNamespaces } = config.policy;
@@ -347,6 +433,18 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
   if (role !== 'worker' && !chat) throw new Error(`svcbot ${role} needs a chat to answer`);
   const gov = startGovernance(config, adapters);
   const worker = role !== 'web' && adapters.worker ? startJobWorker(config, adapters, adapters.worker, gov.audit) : undefined;
+  const orphans = makeOrphanCommands({
+    sources: orphanSources(config, adapters),
+    target: adapters.orphans.target,
+    state: adapters.orphans.state,
+    access: gov.access,
+    audit: gov.audit,
+    approvals: gov.requests,
+    needs: config.policy.approval.needs,
+    prices: loadBalancerPrices(config),
+    logger: logger.child({ component: 'orphans' }),
+  });
+  if (role !== 'web' && adapters.worker) await scheduleOrphanReport(config, adapters, adapters.worker.schedules, orphans);
 
   let port: number | undefined;
   if (role !== 'worker' && chat) {
@@ -355,7 +453,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     const { access, audit, requests } = gov;
     const prices = { byRegion: config.costs.elbHourlyUsd, defaultHourlyUsd: config.costs.elbHourlyUsd['us-east-1'] ?? DEFAULT_ELB_HOURLY_USD };
     const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}), governance: { access, audit, approvals: requests, prices } });
-    const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations, logger });
+    const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations: approvedRunner(operations, orphans), logger });
     // Approved runs cut short by a dead process are resumed where decisions (and operations) are: the web
     // side. A worker-only process does not; a deployment relies on its web processes for this.
     gov.resumeRunsWith(() => decisions.resumeStalled());
@@ -364,13 +462,14 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       operations,
       ...(jobs ? { jobCommands: makeJobCommands({ clusters, queue: jobs.queue, access, audit }) } : {}),
       governance: makeGovernanceCommands({ clusters, access, requests, decisions, audit }),
+      orphans,
       ...(approvalChannel === undefined ? {} : { approvalChannel }),
       commandName,
       logger,
       retryBudgetMs: config.kube.commandRetryBudgetMs,
     });
     registerSlashCommand(chat, { commandName, handle, replies, logger });
-    registerButtons(chat, { handle, replies, logger });
+    registerButtons(chat, { handle, replies, logger, commandName });
     ({ port } = await chat.start());
     logger.info(
       { port, role, socketMode: config.slack.socketMode, command: commandName, clusters: clusters.names },
@@ -389,7 +488,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       stopping ??= (async () => {
         gov.stop();
         await chat?.stop();
-        await worker?.close();
+        await Promise.all([worker?.close(), adapters.worker?.schedules.close()]);
         await adapters.close();
       })();
       return stopping;

@@ -64,7 +64,7 @@ export interface V2TargetGroup {
 }
 
 /** A listener's default action: the sandbox simulates `forward` to one target group. */
-export interface V2ListenerAction {
+interface V2ListenerAction {
   type: 'forward';
   targetGroupArn: string;
   order?: number;

@@ -1,5 +1,9 @@
-/** Builds the ClusterRegistry from configuration: one Kubernetes client and one ELB client per cluster. */
+/**
+ * Builds the ClusterRegistry from configuration: one Kubernetes client per cluster, and the ELB clients —
+ * classic and v2, one of each per region, shared by the clusters of that region and the orphan scan.
+ */
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/index.js';
 import { BotError } from '../domain/errors.js';
@@ -37,6 +41,10 @@ function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
 export interface ClusterRegistryHandle extends ClusterRegistry {
   /** The Kubernetes client configuration of a configured cluster (the Service watch shares it). */
   kubeConfig(name: string): k8s.KubeConfig;
+  /** The classic ELB client of a region: the one its clusters use, or a new one for a region without clusters. */
+  elbClient(region: string): ElasticLoadBalancingClient;
+  /** The ELBv2 client (NLB, ALB) of a region, made on first use. */
+  elbV2Client(region: string): ElasticLoadBalancingV2Client;
   close(): void;
 }
 
@@ -47,7 +55,9 @@ export interface ClusterClientFactories {
    * Makes a cluster's ELB client. The default takes the endpoint and credentials from the AWS SDK's own
    * standard chain (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING, AWS_PROFILE, IRSA…).
    */
-  createElbClient?: (cluster: ClusterConfig) => ElasticLoadBalancingClient;
+  createElbClient?: (where: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingClient;
+  /** Makes a region's ELBv2 client (the orphan scan's NLBs and ALBs), from the same chain by default. */
+  createElbV2Client?: (where: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingV2Client;
 }
 
 /**
@@ -61,8 +71,8 @@ export interface ClusterClientFactories {
 const ELB_RETRY = { retryMode: 'adaptive', maxAttempts: 5 } as const;
 
 /** One client per region for the clusters of one registry's factory (AWS limits the rate per account and region). */
-function perRegion(make: (region: string | undefined) => ElasticLoadBalancingClient): (cluster: ClusterConfig) => ElasticLoadBalancingClient {
-  const clients = new Map<string, ElasticLoadBalancingClient>();
+function perRegion<C>(make: (region: string | undefined) => C): (cluster: Pick<ClusterConfig, 'region'>) => C {
+  const clients = new Map<string, C>();
   return (cluster) => {
     const key = cluster.region ?? '';
     const client = clients.get(key) ?? make(cluster.region);
@@ -71,8 +81,12 @@ function perRegion(make: (region: string | undefined) => ElasticLoadBalancingCli
   };
 }
 
-function defaultElbClients(): (cluster: ClusterConfig) => ElasticLoadBalancingClient {
+function defaultElbClients(): (cluster: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingClient {
   return perRegion((region) => new ElasticLoadBalancingClient({ ...ELB_RETRY, ...(region ? { region } : {}) }));
+}
+
+function defaultElbV2Clients(): (cluster: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingV2Client {
+  return perRegion((region) => new ElasticLoadBalancingV2Client({ ...ELB_RETRY, ...(region ? { region } : {}) }));
 }
 
 /**
@@ -95,24 +109,36 @@ export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint
           credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
         }),
     ),
+    createElbV2Client: perRegion(
+      (region) =>
+        new ElasticLoadBalancingV2Client({
+          ...ELB_RETRY,
+          region: region ?? endpoints.region,
+          endpoint: endpoints.elbEndpoint,
+          credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+        }),
+    ),
   };
 }
 
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
-  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClients() }: ClusterClientFactories = {},
+  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClients(), createElbV2Client = defaultElbV2Clients() }: ClusterClientFactories = {},
   /** Retries of transient Kubernetes API failures, over DEFAULT_RETRY. */
   retrySettings: Partial<RetrySettings> = {},
 ): ClusterRegistryHandle {
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...retrySettings };
   // The factories hand clusters of one region the same client: destroyed once.
   const elbClients = new Set<ElasticLoadBalancingClient>();
+  const byRegion = new Map<string, ElasticLoadBalancingClient>();
+  const v2ByRegion = new Map<string, ElasticLoadBalancingV2Client>();
   const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
   const kubeConfigs = new Map<string, k8s.KubeConfig>();
   for (const c of clusters) {
     const elb = createElbClient(c);
     elbClients.add(elb);
+    if (c.region !== undefined && !byRegion.has(c.region)) byRegion.set(c.region, elb);
     const kubeConfig = load(c);
     kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));
@@ -145,8 +171,20 @@ export function createClusterRegistry(
       if (!kc) throw new Error(`no cluster ${name} configured`);
       return kc;
     },
+    elbClient(region) {
+      const client = byRegion.get(region) ?? createElbClient({ region });
+      byRegion.set(region, client);
+      elbClients.add(client);
+      return client;
+    },
+    elbV2Client(region) {
+      const client = v2ByRegion.get(region) ?? createElbV2Client({ region });
+      v2ByRegion.set(region, client);
+      return client;
+    },
     close() {
       for (const client of elbClients) client.destroy();
+      for (const client of v2ByRegion.values()) client.destroy();
       for (const close of closeConnections) close();
     },
   };

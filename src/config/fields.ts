@@ -5,6 +5,7 @@
  * empty), and `fieldWithDefault` turns that into the default the settings table states. `field` wraps
  * a parser as a zod schema for src/config/schema.ts and src/config/policy.ts.
  */
+import { isRegion } from '../domain/grammar/validate.js';
 import { CronExpressionParser } from 'cron-parser';
 import net from 'node:net';
 import path from 'node:path';
@@ -255,7 +256,6 @@ export function clusterName(value: unknown): Parsed<string | undefined> {
 }
 
 /** An AWS region's name (also a key of the price table). */
-export const isRegion = (s: string) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s);
 
 export function region(value: unknown): Parsed<string | undefined> {
   return optionalText(value, (s) => (isRegion(s) ? undefined : 'must be an AWS region like us-east-1'));
@@ -363,8 +363,9 @@ export function timeZone(value: unknown): Parsed<string | undefined> {
 /** A five-field cron pattern (minute hour day-of-month month day-of-week), as BullMQ's job schedulers take. */
 export function cronPattern(value: unknown): Parsed<string | undefined> {
   return optionalText(value, (s) => {
-    const help = `must be a cron pattern of five fields: minute hour day-of-month month day-of-week, like "0 9 * * 1-5"`;
-    if (s.split(/\s+/).length !== 5) return help;
+    const help = `must be a cron pattern of five fields: minute hour day-of-month month day-of-week, like "0 9 * * 1-5" (or six, seconds first)`;
+    const fields = s.trim().split(/\s+/).length;
+    if (fields !== 5 && fields !== 6) return help;
     try {
       CronExpressionParser.parse(s, { strict: false });
       return undefined;

@@ -11,6 +11,7 @@ import type { PriceTable } from '../domain/approvals.js';
 import { DEFAULT_PROTECTED_NAMESPACES } from '../domain/policy.js';
 import type { Policy, PolicyRule } from '../domain/policy.js';
 import { didYouMean } from '../domain/suggest.js';
+import { isRegion } from '../domain/grammar/validate.js';
 import {
   approverId,
   boolean,
@@ -22,7 +23,6 @@ import {
   integer,
   isGroupId,
   isPlainObject,
-  isRegion,
   list,
   mapping,
   namespace,
@@ -34,7 +34,7 @@ import {
 } from './fields.js';
 
 /** What a rule's allow or deny may name: the subcommands, `changes` (every one that is not read-only) and `*` (all). */
-const SUBCOMMANDS = ['help', 'create', 'expose', 'list', 'describe', 'type', 'delete', 'jobs', 'cancel', 'approvals', 'withdraw', 'approve', 'reject', 'audit'];
+const SUBCOMMANDS = ['help', 'create', 'expose', 'list', 'describe', 'type', 'delete', 'jobs', 'cancel', 'approvals', 'withdraw', 'approve', 'reject', 'audit', 'orphans', 'orphan'];
 const WORDS = [...SUBCOMMANDS, 'changes'];
 
 const subcommands = z

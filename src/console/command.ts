@@ -220,6 +220,7 @@ export function banner(opts: {
     `  ${cmd} create alpine-service --selector app=alpine --port 8080:80`,
     `  ${cmd} list`,
     `  ${cmd} type alpine-service loadbalancer${opts.sandbox ? '     (an ELB, reachable within seconds)' : ''}`,
+    `  ${cmd} orphans${opts.sandbox ? '                                (load balancers left behind: the sandbox starts with a few)' : ''}`,
     `  ${cmd} help`,
     '',
     `You are @${opts.user}. Lines may leave out ${cmd}; buttons come as numbered choices: type the`,

@@ -20,6 +20,29 @@ const CONSOLE_SANDBOX_OPTIONS: SandboxOptions = {
   instanceWarmupMs: 2000,
 };
 
+/**
+ * Load balancers the console's sandbox starts with, as a real account has them, for `orphans` to show: one
+ * left behind by a Service of the sandbox's cluster that is gone (as a cloud controller that missed the
+ * deletion leaves it), one of a cluster svcbot is not configured for (an NLB of the AWS Load Balancer
+ * Controller), and one with no cluster tag at all.
+ */
+function seedLoadBalancers(sandbox: Sandbox): void {
+  const zones = [`${sandbox.info.region}a`];
+  sandbox.elb.create({
+    name: 'a7f3c9e1d2b04c8e9f6a5b3c2d1e0f9a',
+    listeners: [{ protocol: 'TCP', loadBalancerPort: 80, instanceProtocol: 'TCP', instancePort: 31380 }],
+    availabilityZones: zones,
+    tags: { [`kubernetes.io/cluster/${sandbox.info.clusterName}`]: 'owned', 'kubernetes.io/service-name': 'default/old-web' },
+  });
+  sandbox.elbv2.createLoadBalancer({
+    name: 'k8s-shop-checkout-7f3a',
+    type: 'network',
+    subnets: ['subnet-1'],
+    tags: { 'elbv2.k8s.aws/cluster': 'old-prod', 'service.k8s.aws/stack': 'shop/checkout', 'service.k8s.aws/resource': 'LoadBalancer' },
+  });
+  sandbox.elb.create({ name: 'legacy-vpn', listeners: [{ protocol: 'TCP', loadBalancerPort: 1194, instanceProtocol: 'TCP', instancePort: 1194 }], availabilityZones: zones });
+}
+
 export interface ConsoleSandbox {
   /** The configuration with the sandbox as its only cluster. */
   config: Config;
@@ -34,6 +57,7 @@ export interface ConsoleSandbox {
 export async function startConsoleSandbox(start: StartSandbox, config: Config, options: SandboxOptions = {}): Promise<ConsoleSandbox> {
   const sandbox = await start({ ...CONSOLE_SANDBOX_OPTIONS, ...options });
   const { info } = sandbox;
+  seedLoadBalancers(sandbox);
   const cluster: ClusterConfig = {
     name: 'sandbox',
     context: undefined,
@@ -43,7 +67,15 @@ export async function startConsoleSandbox(start: StartSandbox, config: Config, o
   };
   const dns = parseDnsServer(info.dnsServer);
   return {
-    config: { ...config, clusters: [cluster], clusterName: info.clusterName, awsRegion: info.region, dnsServers: dns ? [dns] : [] },
+    config: {
+      ...config,
+      clusters: [cluster],
+      clusterName: info.clusterName,
+      awsRegion: info.region,
+      dnsServers: dns ? [dns] : [],
+      // The sandbox's one region; no grace: a load balancer left behind is an orphan at once, to look at.
+      orphans: { ...config.orphans, regions: [info.region], graceMs: 0 },
+    },
     endpoints: { kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: info.elbEndpoint, region: info.region },
     kubeApi: info.kubeApi,
     close: () => sandbox.close(),

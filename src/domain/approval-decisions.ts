@@ -17,10 +17,10 @@ import { randomBytes } from 'node:crypto';
 import type { Acting } from './access.js';
 import type { Access } from './access.js';
 import { aboutRequest, type ApprovalRequests } from './approval-requests.js';
-import { DEFAULT_RUN_LEASE_MS, type ApprovalRequest } from './approvals.js';
+import { DEFAULT_RUN_LEASE_MS, type ApprovableCommand, type ApprovalRequest } from './approvals.js';
 import type { AuditTrail } from './audit-trail.js';
 import { BotError } from './errors.js';
-import type { Operations } from './operations.js';
+import type { Requester } from './operations.js';
 import type { OperationResult } from './results.js';
 import type { ApprovalNotices, ApprovalStore, ApprovedRun } from '../ports/approvals.js';
 import type { Logger } from '../ports/logger.js';
@@ -39,11 +39,16 @@ export interface ApprovalDecisionsDeps {
   notices: ApprovalNotices;
   audit: Pick<AuditTrail, 'record'>;
   access: Pick<Access, 'check' | 'mayDecide'>;
-  operations: Pick<Operations, 'run'>;
+  /** Runs an approved command as its requester: a Service change through the operations, an orphan's deletion through the orphan commands. */
+  operations: ApprovedRunner;
   logger: Logger;
   now?: () => number;
   /** How long a resumed run may take before it counts as interrupted again. Default DEFAULT_RUN_LEASE_MS. */
   runLeaseMs?: number;
+}
+
+export interface ApprovedRunner {
+  run(command: ApprovableCommand, requester: Requester, options: { approved: ApprovalRequest }): Promise<OperationResult>;
 }
 
 export interface ApprovalDecisions {

@@ -88,6 +88,8 @@ function describeChange(change: ChangeSummary): string {
       return `type ${change.fromType ?? '?'} → ${change.toType ?? '?'} of ${what}`;
     case 'delete':
       return `delete ${change.fromType ?? ''} Service ${what}`;
+    case 'delete-load-balancer':
+      return `delete load balancer ${change.loadBalancer?.name ?? '?'} in ${change.loadBalancer?.region ?? '?'} (of Service ${what})`;
   }
 }
 

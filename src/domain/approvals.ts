@@ -12,14 +12,17 @@ import type { ApprovalNeeds } from './policy.js';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 /** The commands that can wait for approval. */
-export type ApprovableCommand = Extract<Command, { kind: 'create' } | { kind: 'expose' } | { kind: 'type' } | { kind: 'delete' }>;
+export type ApprovableCommand = Extract<Command, { kind: 'create' } | { kind: 'expose' } | { kind: 'type' } | { kind: 'delete' } | { kind: 'orphan' }>;
 
 /** What will happen, for the request message and the audit log. */
 export interface ChangeSummary {
-  kind: 'create' | 'type' | 'delete';
+  /** `delete-load-balancer`: an orphaned load balancer; cluster, namespace and name are the Service it belonged to. */
+  kind: 'create' | 'type' | 'delete' | 'delete-load-balancer';
   cluster: string;
   namespace: string;
   name: string;
+  /** The load balancer a `delete-load-balancer` deletes. */
+  loadBalancer?: { key: string; name: string; kind: string; region: string };
   /** The Service's type now (absent for a create). */
   fromType?: string;
   /** The type it will have (absent for a delete). */
@@ -87,6 +90,8 @@ export function approvalNeeded(command: ApprovableCommand, before: Pick<ServiceV
       if (before?.type === 'LoadBalancer' && needs.deleteLoadBalancer) return 'deletes a LoadBalancer Service (and its load balancer)';
       if (before?.type === 'NodePort' && needs.deleteNodePort) return 'deletes a NodePort Service';
       return undefined;
+    case 'orphan':
+      return command.action === 'delete' && needs.deleteLoadBalancer ? 'deletes a load balancer' : undefined;
   }
 }
 
@@ -106,7 +111,8 @@ export function estimateCost(region: string | undefined, prices: PriceTable, fal
  * What makes two requests the same change (a second `type web lb` while the first waits): the kind,
  * where, and the type it leads to. Of pending requests, one per key.
  */
-export function approvalChangeKey(change: Pick<ChangeSummary, 'kind' | 'cluster' | 'namespace' | 'name' | 'toType'>): string {
+export function approvalChangeKey(change: Pick<ChangeSummary, 'kind' | 'cluster' | 'namespace' | 'name' | 'toType' | 'loadBalancer'>): string {
+  if (change.loadBalancer !== undefined) return `${change.kind}:${change.loadBalancer.key}`;
   return `${change.kind}:${change.cluster}/${change.namespace}/${change.name}:${change.toType ?? ''}`;
 }
 

@@ -56,6 +56,16 @@ export type Command =
   /** The requester takes their own request back. */
   | { kind: 'withdraw'; id: string }
   /** The newest audit entries, of one Service or one user if asked. */
-  | { kind: 'audit'; limit: number; service?: string; user?: string };
+  | { kind: 'audit'; limit: number; service?: string; user?: string }
+  /** The orphaned load balancers of the configured regions (of one cluster or region if asked); `ignored`: the ignored ones. */
+  | { kind: 'orphans'; cluster?: string; region?: string; all: boolean; ignored: boolean; page: number }
+  /**
+   * Act on one orphaned load balancer, named by its key (the ARN of an NLB/ALB, REGION/NAME of a classic
+   * one, or REGION/NAME of any): delete it (through approval), snooze it for 7 days, ignore it (with a
+   * reason) or take it back into reports.
+   */
+  | { kind: 'orphan'; action: OrphanAction; key: string; reason?: string };
+
+export type OrphanAction = 'delete' | 'snooze' | 'ignore' | 'unignore';
 
 export type CommandKind = Command['kind'];

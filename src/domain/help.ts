@@ -263,6 +263,53 @@ function entries(cmd: string): SubcommandHelp[] {
       ],
     },
     {
+      name: 'orphans',
+      aliases: aliases('orphans'),
+      usage: usage('orphans'),
+      summary: 'Report the load balancers that outlived their Service or cluster, and what they cost.',
+      details: [
+        'svcbot lists every load balancer (classic, NLB, ALB) of the configured regions and judges each by its tags: ' +
+          'an orphan belongs to a configured cluster whose Service is gone, is no longer of type LoadBalancer, or was ' +
+          'recreated with another load balancer. Load balancers of clusters svcbot does not know are listed apart; ' +
+          'those with no cluster tag are only counted; those tagged `shared` are never offered for deletion.',
+        'Load balancers younger than the grace period (ORPHAN_GRACE, 30 min) or with a svcbot job running are left out: ' +
+          'they are being made or torn down. A region or cluster that cannot be reached is named, never judged.',
+        'Costs are estimates from list prices (configurable); traffic is billed on top. Idle load balancers (nothing ' +
+          'in service behind them) are listed with the Service they serve.',
+        `Each orphan has Delete (asks for approval), Snooze 7 days and Ignore buttons; ${cmd} orphan does the same by name.`,
+      ],
+      examples: [`${cmd} orphans`, `${cmd} orphans --cluster prod-eu`, `${cmd} orphans --region eu-west-1 --all`, `${cmd} orphans --ignored`],
+      flags: [
+        { ...CLUSTER, description: 'Only the load balancers of this cluster.' },
+        flagHelp('region', 'Only this AWS region (one of ORPHAN_REGIONS).'),
+        flagHelp('all', 'Also list the load balancers that are not orphans: Ingresses\', settling and unknown ones.'),
+        flagHelp('ignored', 'List the ignored load balancers instead, with who ignored them and why.'),
+        flagHelp('page', 'Show this page of a long report (the "Show more" button does it).'),
+      ],
+    },
+    {
+      name: 'orphan',
+      aliases: aliases('orphan'),
+      usage: usage('orphan'),
+      summary: 'Delete, snooze, ignore or un-ignore one orphaned load balancer.',
+      details: [
+        'LOADBALANCER: REGION/NAME (us-east-1/a1b2c3…), or the ARN of an NLB or ALB, as the report shows it.',
+        'delete: asks for approval; once approved, svcbot records the load balancer\'s full description in the audit ' +
+          'log (listeners, health check, instances or targets, tags, security groups) so that it could be recreated, ' +
+          'deletes it, and checks until AWS no longer lists it.',
+        'snooze: leaves it out of reports for 7 days. ignore REASON: leaves it out until un-ignored; the reason is kept ' +
+          `with your name. unignore: takes it back into reports (${cmd} orphans --ignored lists the ignored ones).`,
+        'Only orphans are acted on: never a load balancer in use, tagged `shared`, or without a cluster tag.',
+      ],
+      examples: [
+        `${cmd} orphan delete us-east-1/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6`,
+        `${cmd} orphan snooze us-east-1/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6`,
+        `${cmd} orphan ignore us-east-1/legacy-api kept for the March migration`,
+        `${cmd} orphan unignore us-east-1/legacy-api`,
+      ],
+      flags: [],
+    },
+    {
       name: 'help',
       aliases: aliases('help'),
       usage: usage('help'),

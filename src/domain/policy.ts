@@ -10,7 +10,7 @@
  */
 
 /** Subcommands that change nothing: everyone may run them unless a rule says otherwise. */
-export const READ_ONLY_SUBCOMMANDS: readonly string[] = ['help', 'list', 'describe', 'jobs', 'audit', 'approvals'];
+export const READ_ONLY_SUBCOMMANDS: readonly string[] = ['help', 'list', 'describe', 'jobs', 'audit', 'approvals', 'orphans'];
 
 /** Namespaces where changes are refused by default. */
 export const DEFAULT_PROTECTED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];

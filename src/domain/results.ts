@@ -19,7 +19,9 @@ export type OperationResult =
    * The change waits for a second person's approval (nothing changed yet); `alreadyWaiting`: the same
    * change was asked for before and still waits, as `request` (nothing new was made).
    */
-  | { kind: 'approval-requested'; request: ApprovalRequest; alreadyWaiting?: true };
+  | { kind: 'approval-requested'; request: ApprovalRequest; alreadyWaiting?: true }
+  /** An orphaned load balancer deleted (see src/domain/orphan-commands.ts). */
+  | { kind: 'load-balancer-deleted'; result: DeletedLoadBalancer };
 
 /** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
 export interface QueuedResult {
@@ -32,3 +34,17 @@ export interface QueuedResult {
   duplicate: boolean;
 }
 
+export interface DeletedLoadBalancer {
+  key: string;
+  name: string;
+  kind: 'classic' | 'network' | 'application' | 'gateway';
+  region: string;
+  service: { cluster: string; namespace: string; name: string };
+  monthlyUsd: number;
+  /** AWS no longer lists it: no further charges. False: it still did when svcbot stopped watching. */
+  gone: boolean;
+  /** It was gone before svcbot deleted it (someone else did, or an interrupted run had). */
+  alreadyGone: boolean;
+  /** The description kept in the audit log, in a few lines. */
+  summary: string[];
+}

@@ -36,6 +36,8 @@ export interface AuditEntry {
   /** Ties entries together: the approval request, the job. */
   requestId?: string;
   jobId?: string;
+  /** What was deleted, in full (a load balancer's description), so that it could be recreated. */
+  snapshot?: Record<string, unknown>;
 }
 
 export interface AuditQuery {

@@ -23,6 +23,8 @@ export const ACTION_IDS = {
   orphanSnooze: 'svc_orphan_snooze',
   /** Leave the orphaned load balancer in the value out of reports until un-ignored. */
   orphanIgnore: 'svc_orphan_ignore',
+  /** Take the ignored load balancer in the value back into reports. */
+  orphanUnignore: 'svc_orphan_unignore',
   /** The next page of an orphan report; the value is its query. */
   orphansMore: 'svc_orphans_more',
 } as const;

@@ -65,6 +65,8 @@ function effect(change: ChangeSummary): string {
       return `changes Service ${code(change.name)} ${where} from ${type(change.fromType)} to ${type(change.toType)}`;
     case 'delete':
       return `deletes the ${type(change.fromType)} Service ${code(change.name)} ${where}`;
+    case 'delete-load-balancer':
+      return `deletes the orphaned ${escapeMrkdwn(change.loadBalancer?.kind ?? '')} load balancer ${code(change.loadBalancer?.name ?? '?')} in ${code(change.loadBalancer?.region ?? '?')} (of Service ${code(`${change.namespace}/${change.name}`)} on cluster ${code(change.cluster)}, which no longer needs it)`;
   }
 }
 
@@ -95,8 +97,11 @@ function effectPlain(request: ApprovalRequest): string {
     case 'delete':
       what = `Deletes the ${change.fromType ?? ''} Service ${service}${change.fromType === 'LoadBalancer' ? ' and its load balancer' : ''}`;
       break;
+    case 'delete-load-balancer':
+      what = `Deletes the orphaned load balancer ${change.loadBalancer?.name ?? '?'} in ${change.loadBalancer?.region ?? '?'} (of ${service})`;
+      break;
   }
-  if (cost) notes.push(`about $${cost.monthlyUsd.toFixed(2)}/month`);
+  if (cost) notes.push(change.kind === 'delete-load-balancer' ? `saves about $${cost.monthlyUsd.toFixed(2)}/month` : `about $${cost.monthlyUsd.toFixed(2)}/month`);
   return `${what}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}.`;
 }
 
@@ -121,7 +126,7 @@ function factLines(request: ApprovalRequest, now: Date): string[] {
     `*What:* ${effect(request.change)}${portsWords(request.change.ports)}`,
     `*Why it needs approval:* ${escapeMrkdwn(request.why)}`,
   ];
-  if (request.cost) lines.push(`*Cost:* ${costWords(request.cost)}`);
+  if (request.cost) lines.push(`${request.change.kind === 'delete-load-balancer' ? '*Saves:*' : '*Cost:*'} ${costWords(request.cost)}`);
   if (request.status === 'pending') lines.push(`*Expires:* ${expiresWords(request, now)}`);
   return lines;
 }

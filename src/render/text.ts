@@ -24,6 +24,8 @@ export interface TextReply {
 export const EMOJI: Readonly<Record<string, string>> = {
   ':warning:': '!',
   ':new:': '\u{1f195}',
+  ':zzz:': '\u{1f4a4}',
+  ':see_no_evil:': '\u{1f648}',
   ':white_check_mark:': '\u2713',
   ':boom:': '\u2717',
   ':hourglass:': '\u231b',

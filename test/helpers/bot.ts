@@ -134,6 +134,7 @@ export async function startBot(
     jobs: opts.jobs === false ? false : 'redis',
     clients: {
       createElbClient: clientsFor(sandbox.kubeconfigYaml).createElbClient!,
+      createElbV2Client: clientsFor(sandbox.kubeconfigYaml).createElbV2Client!,
       loadKubeConfig: (cluster) => clientsFor(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml).loadKubeConfig!(cluster),
     },
   });

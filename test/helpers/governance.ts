@@ -3,6 +3,7 @@
  * and approval notices that record what would be posted. `governance()` builds what makeOperations,
  * makeJobCommands and the command handler take.
  */
+import { approvedRunner } from '../../src/domain/approved-runner.js';
 import { createMemoryApprovalStore } from '../../src/adapters/memory/approvals.js';
 import { createMemoryAuditLog } from '../../src/adapters/memory/audit.js';
 import { makeAccess } from '../../src/domain/access.js';
@@ -102,7 +103,7 @@ export function testGovernance(options: TestGovernanceOptions = {}) {
     governance,
     /** Decisions and the governance commands need the operations they run approved requests with. */
     withOperations(operations: Pick<Operations, 'run'>, clusters: Pick<ClusterRegistry, 'get'>) {
-      const decisions = makeApprovalDecisions({ store, requests, notices, audit, access, operations, logger, now });
+      const decisions = makeApprovalDecisions({ store, requests, notices, audit, access, operations: approvedRunner(operations), logger, now });
       return { decisions, commands: makeGovernanceCommands({ clusters, access, requests, decisions, audit }) };
     },
     async entries(): Promise<AuditEntry[]> {

@@ -49,6 +49,7 @@ describe('svcbot sandbox', () => {
       CLUSTER_NAME: 'demo',
       AWS_REGION: 'eu-central-1',
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: info.elbEndpoint,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: info.elbEndpoint,
       DNS_SERVERS: info.dnsServer,
     });
 

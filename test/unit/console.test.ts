@@ -41,7 +41,7 @@ async function start(s: Screen, handle: CommandHandler, options: Partial<Console
   const chat = createTextChat(() => undefined);
   const deps = { handle, replies: chat.replies, logger: pino({ level: 'silent' }) };
   registerSlashCommand(chat.transport, { ...deps, commandName: '/svc' });
-  registerButtons(chat.transport, deps);
+  registerButtons(chat.transport, { ...deps, commandName: '/svc' });
   const me = { userId: 'alice', channelId: 'console' };
   const done = runConsole({
     input: s.input,
@@ -338,7 +338,7 @@ describe('runConsole (terminal mode: keys)', () => {
 
 describe('tab completion', () => {
   it.each<[string, string[]]>([
-    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'approvals ', 'approve ', 'reject ', 'withdraw ', 'audit ', 'help ', 'exit ', 'quit ']],
+    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'approvals ', 'approve ', 'reject ', 'withdraw ', 'audit ', 'orphans ', 'orphan ', 'help ', 'exit ', 'quit ']],
     ['de', ['describe ', 'delete ']],
     ['/svc cr', ['create ']],
     ['create web --s', ['--selector ']],

@@ -29,11 +29,19 @@ test('the ClusterRole grants exactly what src/adapters/kubernetes.ts uses', () =
   expect([...granted].sort()).toEqual([...used].sort());
 });
 
-test('the IAM policy allows exactly the ELB actions src/adapters/elb.ts sends', () => {
+/** The ELB adapters: the Service load balancers' gateway, the orphan scan's inventories, the orphan target. */
+const ELB_ADAPTERS = ['src/adapters/elb.ts', 'src/adapters/elb-inventory.ts', 'src/adapters/elbv2-inventory.ts', 'src/adapters/orphan-target.ts'];
+
+test('the IAM policy allows exactly the ELB actions the ELB adapters send (classic and v2 share the IAM names)', () => {
   const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[] }[] };
   const allowed = policy.Statement.flatMap((s) => s.Action).sort();
-  const used = [...read('src/adapters/elb.ts').matchAll(/new (\w+)Command\(/g)].map((m) => `elasticloadbalancing:${m[1]}`);
-  expect(allowed).toEqual([...new Set(used)].sort());
+  // The commands each adapter imports from the two ELB SDKs (by their SDK names, whatever they are called there).
+  const used = ELB_ADAPTERS.flatMap((file) =>
+    [...read(file).matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-elastic-load-balancing(?:-v2)?'/g)].flatMap((m) =>
+      m[1]!.split(',').map((spec) => /^\s*(\w+)Command\b/.exec(spec)?.[1]).filter((name): name is string => name !== undefined),
+    ),
+  );
+  expect(allowed).toEqual([...new Set(used.map((name) => `elasticloadbalancing:${name}`))].sort());
 });
 
 test('the Deployment runs as non-root with a read-only root filesystem and probes /healthz', () => {

@@ -1,5 +1,5 @@
 /**
- * Approval requests and the audit log on Redis, as the composition root takes them: one connection of
+ * Approval requests, the audit log and the orphan report's state on Redis, as the composition root takes them: one connection of
  * their own that fails fast (no offline queue, a deadline per call), so that a Redis that is down answers
  * "svcbot cannot reach Redis" at once — a BotError marked transient — instead of leaving an approval
  * hanging; ioredis reconnects in the background and the next call works once Redis is back. A call made
@@ -13,6 +13,8 @@ import type { AuditLog } from '../../ports/audit.js';
 import type { Logger } from '../../ports/logger.js';
 import { createRedisApprovalStore } from './approvals.js';
 import { createRedisAuditLog } from './audit.js';
+import { createRedisOrphanState } from './orphan-state.js';
+import type { OrphanStateStore } from '../../ports/orphan-state.js';
 
 export interface RedisGovernanceOptions {
   redisUrl: string;
@@ -28,6 +30,8 @@ export interface RedisGovernanceOptions {
 export interface RedisGovernance {
   approvals: ApprovalStore;
   audit: AuditLog;
+  /** Snoozed and ignored orphaned load balancers, and what the last scheduled report listed. */
+  orphans: OrphanStateStore;
   close(): Promise<void>;
 }
 
@@ -100,6 +104,7 @@ export function createRedisGovernance(options: RedisGovernanceOptions): RedisGov
   return {
     approvals: failingFast(createRedisApprovalStore(redis, { prefix: options.prefix }), redis, timeoutMs),
     audit: failingFast(createRedisAuditLog(redis, { prefix: options.prefix, maxEntries: options.maxAuditEntries }), redis, timeoutMs),
+    orphans: failingFast(createRedisOrphanState(redis, { prefix: options.prefix }), redis, timeoutMs),
     async close() {
       redis.disconnect();
       await Promise.resolve();

@@ -7,6 +7,8 @@ export {
   isClusterName,
   isLabelKey,
   isLabelValue,
+  isLoadBalancerKey,
+  isRegion,
   isNamespaceName,
   isPortName,
   isServiceName,

@@ -2,7 +2,7 @@
  * `/svc …` text -> Command. Pure: no I/O, no configuration. Anything wrong with the text is a
  * UsageError naming the problem, with the usage line and, when there is one, a likely fix.
  */
-import type { Command, PortSpec, Scope, ServiceType } from '../command.js';
+import type { Command, OrphanAction, PortSpec, Scope, ServiceType } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkPorts, parsePort } from './ports.js';
 import { GrammarProblem, quote } from './problem.js';
@@ -24,7 +24,9 @@ import {
   checkClusterName,
   checkDeploymentName,
   checkJobId,
+  checkLoadBalancerKey,
   checkNamespace,
+  checkRegion,
   checkRequestId,
   MAX_REASON_LENGTH,
   parseUserFilter,
@@ -436,7 +438,72 @@ function build(sub: SubcommandSpec, args: Args, commandName: string): Command {
       if (user !== undefined) command.user = parseUserFilter(user);
       return command;
     }
+    case 'orphans':
+      positionals(args, sub, commandName, []);
+      return buildOrphans(args);
+    case 'orphan':
+      return buildOrphan(args, sub, commandName);
   }
+}
+
+const ORPHAN_ACTIONS: readonly OrphanAction[] = ['delete', 'snooze', 'ignore', 'unignore'];
+/** Pages of an orphan report a command may ask for (a report of 10,000 orphans has 1,000). */
+const MAX_ORPHAN_PAGE = 10_000;
+
+function buildOrphans(args: Args): Command {
+  const ignored = args.switches.get('ignored') ?? false;
+  const all = args.switches.get('all') ?? false;
+  const pageWord = single(args, 'page');
+  if (ignored && (all || pageWord !== undefined)) {
+    throw new GrammarProblem('--ignored lists the ignored load balancers: it takes neither --all nor --page');
+  }
+  let page = 0;
+  if (pageWord !== undefined) {
+    if (!/^\d{1,5}$/.test(pageWord) || Number(pageWord) < 1 || Number(pageWord) > MAX_ORPHAN_PAGE) {
+      throw new GrammarProblem(`${quote(pageWord)} is not a page number: give one from 1 to ${MAX_ORPHAN_PAGE}`);
+    }
+    page = Number(pageWord) - 1;
+  }
+  const cluster = single(args, 'cluster');
+  const region = single(args, 'region');
+  return {
+    kind: 'orphans',
+    all,
+    ignored,
+    page,
+    ...(cluster === undefined ? {} : { cluster: checkClusterName(cluster) }),
+    ...(region === undefined ? {} : { region: checkRegion(region) }),
+  };
+}
+
+function buildOrphan(args: Args, sub: SubcommandSpec, commandName: string): Command {
+  const [actionWord = '', key = '', ...words] = positionals(
+    args,
+    sub,
+    commandName,
+    [
+      `missing what to do: ${ORPHAN_ACTIONS.join(', ')} (then the load balancer, as ${commandName} orphans shows it)`,
+      `missing the load balancer: REGION/NAME or an NLB/ALB's ARN, as ${commandName} orphans shows it`,
+    ],
+    Number.POSITIVE_INFINITY,
+  );
+  const action = ORPHAN_ACTIONS.find((a) => a === actionWord.toLowerCase());
+  if (action === undefined) {
+    throw new GrammarProblem(`${quote(actionWord)} is not something to do with a load balancer: use one of ${ORPHAN_ACTIONS.join(', ')}`, didYouMean(actionWord.toLowerCase(), ORPHAN_ACTIONS));
+  }
+  const command: Command = { kind: 'orphan', action, key: checkLoadBalancerKey(key, commandName) };
+  const reason = words.join(' ').trim();
+  if (action !== 'ignore') {
+    if (words.length > 0) throw extraArgument(words[0]!, sub, commandName);
+    return command;
+  }
+  if (reason === '') {
+    throw new GrammarProblem(`missing the reason to ignore it (kept with your name, for whoever wonders later): ${commandName} orphan ignore ${key} REASON`);
+  }
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new GrammarProblem(`the reason is too long (${reason.length} characters, at most ${MAX_REASON_LENGTH})`);
+  }
+  return { ...command, reason };
 }
 
 function isCommandName(word: string, commandName: string): boolean {

@@ -28,6 +28,10 @@ export const FLAGS = {
   dryRun: { name: 'dry-run' },
   service: { name: 'service', value: 'SERVICE' },
   user: { name: 'user', value: '@USER' },
+  region: { name: 'region', value: 'REGION' },
+  all: { name: 'all' },
+  ignored: { name: 'ignored' },
+  page: { name: 'page', value: 'N' },
   help: { name: 'help', short: 'h' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -97,6 +101,13 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   { kind: 'reject', aliases: ['deny'], syntax: 'REQUEST [REASON…]', flags: [] },
   { kind: 'withdraw', aliases: [], syntax: 'REQUEST', flags: [] },
   { kind: 'audit', aliases: ['log'], syntax: '[N] [--service NAME] [--user @USER]', flags: ['service', 'user'] },
+  {
+    kind: 'orphans',
+    aliases: [],
+    syntax: '[--cluster CLUSTER] [--region REGION] [--all] [--ignored] [--page N]',
+    flags: ['cluster', 'region', 'all', 'ignored', 'page'],
+  },
+  { kind: 'orphan', aliases: [], syntax: 'delete|snooze|ignore|unignore LOADBALANCER [REASON…]', flags: [] },
   { kind: 'help', aliases: [], syntax: '[SUBCOMMAND]', flags: [] },
 ];
 

@@ -47,6 +47,10 @@ describe('orphan settings', () => {
     expect(loadConfig({ SVCBOT_CONFIG: '/etc/svcbot.yaml', KUBECONFIG: '/k' }, () => yaml).orphans.regions).toEqual(['us-east-1', 'eu-west-1']);
   });
 
+  it('takes six fields, seconds first (a report every few seconds, to try it)', () => {
+    expect(loadConfig({ ORPHAN_REPORT_CRON: '*/10 * * * * *', KUBECONFIG: '/k' }, () => '').orphans.report.cron).toBe('*/10 * * * * *');
+  });
+
   it('from the file, with the price table by kind', () => {
     const yaml = ['orphans:', '  grace: 2h', '  report:', '    quietWhenNone: true', 'costs:', '  nlbHourlyUsd:', '    eu-west-1: 0.0252'].join('\n');
     const config = loadConfig({ SVCBOT_CONFIG: '/etc/svcbot.yaml' }, () => yaml);
@@ -60,6 +64,7 @@ describe('orphan settings', () => {
     [{ ORPHAN_REGIONS: 'us-east-1,mars' }, /^ORPHAN_REGIONS: must be an AWS region like us-east-1 \(got "mars"\)$/],
     [{ ORPHAN_REPORT_CRON: '0 9 * *' }, /^ORPHAN_REPORT_CRON: must be a cron pattern of five fields/],
     [{ ORPHAN_REPORT_CRON: '0 25 * * *' }, /^ORPHAN_REPORT_CRON: must be a cron pattern of five fields/],
+    [{ ORPHAN_REPORT_CRON: '0 0 9 * * 1-5 2026' }, /^ORPHAN_REPORT_CRON: must be a cron pattern of five fields.*\(or six, seconds first\) \(got/],
     [{ ORPHAN_REPORT_TZ: 'Mars/Olympus' }, /^ORPHAN_REPORT_TZ: must be an IANA time zone/],
     [{ ORPHAN_REPORT_CHANNEL: '#ops' }, /^ORPHAN_REPORT_CHANNEL: must be a Slack channel ID/],
   ])('%j is refused, with the variable named', (env, problem) => {

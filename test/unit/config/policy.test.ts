@@ -295,7 +295,7 @@ describe('policy problems in the YAML file', () => {
       'policy:\n  rules:\n    - name: a\n      allow:\n        - list\n        - scale\n',
       {},
       [
-        "@6: policy.rules[0].allow[1]: unknown subcommand 'scale': one of help, create, expose, list, describe, type, delete, jobs, cancel, approvals, withdraw, approve, reject, audit, changes or '*'",
+        "@6: policy.rules[0].allow[1]: unknown subcommand 'scale': one of help, create, expose, list, describe, type, delete, jobs, cancel, approvals, withdraw, approve, reject, audit, orphans, orphan, changes or '*'",
       ],
     ],
     ['policy:\n  rules:\n    - name: a\n      allow: [list, "*"]\n', {}, ["@4: policy.rules[0].allow[1]: '*' stands for every subcommand: list it alone"]],

@@ -30,6 +30,8 @@ describe('helpFor', () => {
       'reject',
       'withdraw',
       'audit',
+      'orphans',
+      'orphan',
       'help',
     ]);
     expect(overview().map((e) => e.name)).toEqual(SUBCOMMANDS.map((s) => s.kind));
@@ -64,7 +66,7 @@ describe('helpFor', () => {
     expect(caught).toBeInstanceOf(UsageError);
     const err = caught as UsageError;
     expect(err.problem).toBe(
-      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help`,
+      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help`,
     );
     expect(err.usage).toBe('/svc help [SUBCOMMAND]');
     expect(err.suggestion).toBe(suggestion);
@@ -86,6 +88,8 @@ describe('helpFor', () => {
       reject: ['deny'],
       withdraw: [],
       audit: ['log'],
+      orphans: [],
+      orphan: [],
       help: [],
     });
   });
@@ -156,7 +160,7 @@ describe('usageOf', () => {
     ['delete', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['rm', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['cancel', '/svc cancel JOB'],
-    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|help … (/svc help SUBCOMMAND for details)'],
+    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|help … (/svc help SUBCOMMAND for details)'],
   ])('%s', (kind, usage) => {
     expect(usageOf(kind, '/svc')).toBe(usage);
   });

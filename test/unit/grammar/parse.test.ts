@@ -4,7 +4,7 @@ import { MAX_COMMAND_LENGTH, parseCommand } from '../../../src/domain/grammar/in
 
 /** The usage lines, spelled out here so that a change to them is a visible change to the tests. */
 const USAGE = {
-  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|help … (/svc help SUBCOMMAND for details)',
+  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|help … (/svc help SUBCOMMAND for details)',
   create:
     '/svc create NAME --selector KEY=VALUE[,KEY=VALUE…] --port [NAME=]PORT[:TARGETPORT][/PROTOCOL] [--port …] ' +
     '[--type clusterip|nodeport|loadbalancer] [-n NAMESPACE] [--cluster CLUSTER] [--dry-run]',
@@ -22,6 +22,8 @@ const USAGE = {
   reject: '/svc reject REQUEST [REASON…]',
   withdraw: '/svc withdraw REQUEST',
   audit: '/svc audit [N] [--service NAME] [--user @USER]',
+  orphans: '/svc orphans [--cluster CLUSTER] [--region REGION] [--all] [--ignored] [--page N]',
+  orphan: '/svc orphan delete|snooze|ignore|unignore LOADBALANCER [REASON…]',
   help: '/svc help [SUBCOMMAND]',
 } as const;
 type UsageKey = keyof typeof USAGE;
@@ -210,7 +212,7 @@ describe('Slack text quirks', () => {
       '<!here> list',
       {
         problem:
-          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help',
+          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help',
         usage: USAGE.overview,
         suggestion: undefined,
       },
@@ -373,7 +375,7 @@ describe('help', () => {
   });
 });
 
-const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, help';
+const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help';
 const SERVICE_RULE = 'use lowercase letters, digits and "-", starting with a letter, at most 63 characters';
 
 /** [text, problem, usage, suggestion] */
@@ -436,7 +438,7 @@ describe('flag errors', () => {
     ['create web --selector app=a --port 80 -x', 'unknown flag -x', 'create', undefined],
     ['expose deployment/a --port 80 -name web', 'unknown flag -name', 'expose', '--name'],
     ['list -a', 'unknown flag -a', 'list', '-A'],
-    ['list --all', 'unknown flag --all', 'list', '--all-namespaces'],
+    ['list --all', '/svc list does not take --all', 'list', '--all-namespaces'],
     ['list -nkube-system', 'unknown flag -nkube-system', 'list', '-n kube-system'],
     ['delete web --namespac=x', 'unknown flag --namespac', 'delete', '--namespace'],
     // flags of other subcommands
