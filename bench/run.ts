@@ -1,20 +1,23 @@
 /**
- * `npm run bench`: runs every benchmark (ack, then inflight) and prints a readable report, then one JSON
+ * `npm run bench`: runs every benchmark (ack, then inflight, then orphans) and prints a readable report, then one JSON
  * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
  * worked, never whether a speed target was met.
  *
  * Options (see bench/README.md):
- *   --only ack|inflight
+ *   --only ack|inflight|orphans
  *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
  *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
  *             --worker-output FILE
+ *   orphans:  --orphans-lbs 10000   --orphans-services 50000   --orphans-clusters 4   --orphans-latency 20
+ *             --orphans-rate 100   --orphans-concurrency default,2
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
 import { parseArgs } from 'node:util';
 import { formatAckReport, runAckBench, type AckBenchResult } from './ack.js';
 import { formatInflightReport, runInflightBench, type InflightBenchResult } from './inflight.js';
+import { formatOrphansReport, runOrphansBench, type OrphansBenchResult } from './orphans.js';
 import { killEverythingNow } from './proc.js';
 
 function positiveInts(text: string, what: string): number[] {
@@ -32,7 +35,7 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return value;
 }
 
-const BENCHMARKS = ['ack', 'inflight'] as const;
+const BENCHMARKS = ['ack', 'inflight', 'orphans'] as const;
 /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
 const interrupt = new AbortController();
 type BenchName = (typeof BENCHMARKS)[number];
@@ -54,6 +57,12 @@ async function main(): Promise<void> {
       'per-cluster': { type: 'string' },
       'worker-node-args': { type: 'string' },
       'worker-output': { type: 'string' },
+      'orphans-lbs': { type: 'string' },
+      'orphans-services': { type: 'string' },
+      'orphans-clusters': { type: 'string' },
+      'orphans-latency': { type: 'string' },
+      'orphans-rate': { type: 'string' },
+      'orphans-concurrency': { type: 'string' },
     },
   });
   const only = values.only;
@@ -71,6 +80,15 @@ async function main(): Promise<void> {
     workerNodeArgs: values['worker-node-args']?.split(/\s+/).filter((a) => a !== ''),
     workerOutput: values['worker-output'],
   };
+  const orphansOptions = {
+    loadBalancers: positiveInt(values['orphans-lbs'], '--orphans-lbs'),
+    services: positiveInt(values['orphans-services'], '--orphans-services'),
+    clusters: positiveInt(values['orphans-clusters'], '--orphans-clusters'),
+    latencyMs: positiveInt(values['orphans-latency'], '--orphans-latency'),
+    ratePerSecond: positiveInt(values['orphans-rate'], '--orphans-rate'),
+    // One scan per entry: a number, or `default` (the inventories' own).
+    concurrency: values['orphans-concurrency']?.split(',').map((v) => (v.trim() === 'default' ? undefined : positiveInt(v.trim(), '--orphans-concurrency'))),
+  };
   // One inflight run per DNS probe rate; none given = the worker's default.
   const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
 
@@ -82,13 +100,14 @@ async function main(): Promise<void> {
     err('interrupted: stopping what the benchmark started (Ctrl-C again to exit at once)');
     interrupt.abort();
     // ack runs on threads of this process only; nothing outlives the process.
-    if (!inflightRunning) process.exit(130);
+    if (!childrenRunning) process.exit(130);
   };
-  let inflightRunning = false;
+  // inflight and orphans start child processes: their own cleanup stops them.
+  let childrenRunning = false;
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const results: (AckBenchResult | InflightBenchResult)[] = [];
+  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
     const ack = await runAckBench({
@@ -106,7 +125,7 @@ async function main(): Promise<void> {
     for (const dnsProbeRate of dnsRates) {
       if (interrupt.signal.aborted) break;
       const tag = dnsProbeRate === undefined ? 'inflight' : `inflight DNS ${dnsProbeRate}/s`;
-      inflightRunning = true;
+      childrenRunning = true;
       try {
         const result = await runInflightBench({
           ...inflightOptions,
@@ -117,8 +136,22 @@ async function main(): Promise<void> {
         results.push(result);
         reports.push(formatInflightReport(result));
       } finally {
-        inflightRunning = false;
+        childrenRunning = false;
       }
+    }
+  }
+  if (runs('orphans') && !interrupt.signal.aborted) {
+    childrenRunning = true;
+    try {
+      const orphans = await runOrphansBench({
+        ...Object.fromEntries(Object.entries(orphansOptions).filter(([, v]) => v !== undefined)),
+        signal: interrupt.signal,
+        progress: (line) => err(`[orphans] ${line}`),
+      });
+      results.push(orphans);
+      reports.push(formatOrphansReport(orphans));
+    } finally {
+      childrenRunning = false;
     }
   }
   process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
