@@ -5,9 +5,9 @@
  */
 
 /** The largest page of `DescribeLoadBalancers` (both APIs) and of a Kubernetes list as svcbot asks for it. */
-export const ELB_PAGE = 400;
-export const TAGS_PER_CALL = 20;
-export const KUBE_PAGE = 500;
+const ELB_PAGE = 400;
+const TAGS_PER_CALL = 20;
+const KUBE_PAGE = 500;
 
 /** Calls the issue allows one API for `n` load balancers: ⌈n/400⌉ describe pages and ⌈n/20⌉ tag calls. */
 export function elbTargets(n: number): { describePages: number; tagCalls: number } {

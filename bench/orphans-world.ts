@@ -58,7 +58,7 @@ const ROLES: readonly [Role, number][] = [
 ];
 
 /** The report's verdict each role should get (`classify`'s status). */
-export const EXPECTED_STATUS: Readonly<Record<Role, string>> = {
+const EXPECTED_STATUS: Readonly<Record<Role, string>> = {
   'in-use': 'in-use',
   'in-use-idle': 'in-use',
   'service-gone': 'orphan',
@@ -103,13 +103,13 @@ export interface RequestCounts {
 }
 
 /** An ELB call as it reached the API (to be sent again by the baseline): its body, in arrival order. */
-export interface RecordedElbCall {
+interface RecordedElbCall {
   api: 'classic' | 'v2';
   action: string;
   body: string;
 }
 
-export interface WorldCluster {
+interface WorldCluster {
   name: string;
   /** `http://127.0.0.1:PORT` of its API server. */
   kubeApi: string;
@@ -151,7 +151,7 @@ function closeServer(server: http.Server): Promise<void> {
 
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
-export const clusterNameOf = (i: number) => `prod-${String.fromCharCode(97 + i)}`;
+const clusterNameOf = (i: number) => `prod-${String.fromCharCode(97 + i)}`;
 const NAMESPACES = 25;
 const LOST_CLUSTER = 'staging-old';
 
