@@ -32,8 +32,8 @@ function parsed(key: string): LoadBalancerKey {
 
 export function createLoadBalancerRemoval(options: LoadBalancerRemovalOptions): LoadBalancerRemoval {
   const now = options.now ?? Date.now;
-  const classic = createClassicRemoval({ clientFor: options.classicClientFor, now });
-  const v2 = createV2Removal({ clientFor: options.v2ClientFor, now, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const classic = createClassicRemoval({ clientFor: (region) => options.classicClientFor(region), now });
+  const v2 = createV2Removal({ clientFor: (region) => options.v2ClientFor(region), now, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   return {
     async describe(key, describeOptions = {}) {
       const k = parsed(key);

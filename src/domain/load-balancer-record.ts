@@ -46,7 +46,7 @@ interface RecordBase {
   describedAt: string;
 }
 
-export interface ClassicListenerRecord {
+interface ClassicListenerRecord {
   protocol: string;
   loadBalancerPort: number;
   instanceProtocol: string;
@@ -55,7 +55,7 @@ export interface ClassicListenerRecord {
   policyNames: string[];
 }
 
-export interface ClassicHealthCheckRecord {
+interface ClassicHealthCheckRecord {
   /** `TCP:30080`, `HTTP:80/healthz`… */
   target: string;
   intervalSeconds: number;
@@ -64,7 +64,7 @@ export interface ClassicHealthCheckRecord {
   unhealthyThreshold: number;
 }
 
-export interface ClassicInstanceRecord {
+interface ClassicInstanceRecord {
   instanceId: string;
   /** `InService`, `OutOfService`, `Unknown`. */
   state: string;
@@ -111,7 +111,7 @@ export interface V2ActionRecord {
   fixedResponse?: { statusCode: string; contentType?: string; messageBody?: string };
 }
 
-export interface V2ListenerRecord {
+interface V2ListenerRecord {
   arn: string;
   /** Absent on Gateway Load Balancers. */
   protocol?: string;
@@ -123,7 +123,7 @@ export interface V2ListenerRecord {
   defaultActions: V2ActionRecord[];
 }
 
-export interface V2HealthCheckRecord {
+interface V2HealthCheckRecord {
   enabled?: boolean;
   protocol?: string;
   /** A port number, or `traffic-port`. */
