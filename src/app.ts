@@ -28,6 +28,7 @@ import { createMemoryOrphanState } from './adapters/memory/orphan-state.js';
 import { createClassicInventory } from './adapters/elb-inventory.js';
 import { combinedInventory, createV2Inventory } from './adapters/elbv2-inventory.js';
 import { createOrphanTarget } from './adapters/orphan-target.js';
+import { createLoadBalancerRemoval } from './adapters/load-balancer-removal.js';
 import { createRedisGovernance } from './adapters/redis/index.js';
 import { createClusterRegistry, endpointClients, type ClusterClientFactories } from './adapters/clusters.js';
 import { createHostnameResolver } from './adapters/dns.js';
@@ -214,7 +215,10 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
   );
   const orphans = {
     inventory,
-    target: createOrphanTarget({ classicClientFor: (region) => registry.elbClient(region), v2ClientFor: (region) => registry.elbV2Client(region) }),
+    target: createOrphanTarget({
+      removal: createLoadBalancerRemoval({ classicClientFor: (region) => registry.elbClient(region), v2ClientFor: (region) => registry.elbV2Client(region) }),
+      v2ClientFor: (region) => registry.elbV2Client(region),
+    }),
     state: stores.orphans,
   };
   return {

@@ -7,6 +7,8 @@
  * person reads.
  */
 
+import type { ScannedLoadBalancer } from './orphans.js';
+
 /** What a key names: a classic load balancer by region and name, or an ELBv2 one by ARN. */
 export type LoadBalancerKey =
   | { api: 'classic'; key: string; region: string; name: string }
@@ -234,4 +236,21 @@ export function describeRecord(record: LoadBalancerRecord): string[] {
     ...(record.kind === 'classic' ? classicLines(record) : v2Lines(record)),
     tagsLine(record.tags),
   ];
+}
+
+/** The load balancer as a scan would have found it, from its record (what the orphan rules judge). */
+export function scannedOf(record: LoadBalancerRecord): ScannedLoadBalancer {
+  const behind = record.kind === 'classic' ? record.instances.map((i) => i.state === 'InService') : record.targetGroups.flatMap((g) => g.targets.map((t) => t.state === 'healthy'));
+  const createdAt = Date.parse(record.createdAt);
+  return {
+    region: record.region,
+    name: record.name,
+    ...(record.kind === 'classic' ? {} : { arn: record.arn }),
+    kind: record.kind,
+    dnsName: record.dnsName,
+    createdAt: Number.isNaN(createdAt) ? 0 : createdAt,
+    tags: record.tags,
+    registered: behind.length,
+    inService: behind.filter(Boolean).length,
+  };
 }

@@ -19,6 +19,7 @@ import { BotError } from './errors.js';
 import { buildReport, costOf, loadBalancerKey, type LoadBalancerPrices, type OrphanReport, type ReportFilter } from './orphan-report.js';
 import { scanForOrphans, type OrphanScanSources } from './orphan-scan.js';
 import { attribute, classify, deletable, type ClassifyContext, type ListedService, type ScannedLoadBalancer, type Verdict } from './orphans.js';
+import type { LoadBalancerRecord } from './load-balancer-record.js';
 import type { ApprovalNeeds } from './policy.js';
 import type { OperationResult } from './results.js';
 import type { Logger } from '../ports/logger.js';
@@ -36,8 +37,8 @@ export const SNOOZE_MS = 7 * 24 * 3_600_000;
 /** One load balancer, found by its key, as a scan would see it, with its full description for the record. */
 export interface FoundLoadBalancer {
   lb: ScannedLoadBalancer;
-  /** Everything needed to recreate it (JSON-able): goes into the audit log before it is deleted. */
-  record: Record<string, unknown>;
+  /** Everything needed to recreate it: goes into the audit log before it is deleted. */
+  record: LoadBalancerRecord;
   /** The record in a few lines, for people. */
   summary: string[];
 }

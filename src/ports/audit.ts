@@ -3,6 +3,8 @@
  * kept in a capped log (Redis: a stream trimmed to a configured length). What users did, not what they
  * typed secretly: an entry never holds a token, a secret or signing data.
  */
+import type { LoadBalancerRecord } from '../domain/load-balancer-record.js';
+
 export type AuditAction =
   /** A change made (or queued as a job) at once. */
   | 'change'
@@ -37,7 +39,7 @@ export interface AuditEntry {
   requestId?: string;
   jobId?: string;
   /** What was deleted, in full (a load balancer's description), so that it could be recreated. */
-  snapshot?: Record<string, unknown>;
+  snapshot?: LoadBalancerRecord;
 }
 
 export interface AuditQuery {

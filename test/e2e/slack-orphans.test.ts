@@ -121,10 +121,11 @@ describe('/svc orphans and its buttons', () => {
     const entries = (await audit()).filter((e) => e.requestId === id);
     const snapshot = entries.find((e) => e.snapshot !== undefined);
     expect(snapshot).toMatchObject({ userId: ALICE, cluster: 'sandbox', namespace: 'default', service: 'gone-web' });
-    const description = snapshot!.snapshot as { kind: string; description: { ListenerDescriptions: { Listener: { InstancePort: number } }[]; HealthCheck: { Target: string } }; tags: Record<string, string> };
-    expect(description.kind).toBe('classic');
-    expect(description.description.ListenerDescriptions[0]!.Listener.InstancePort).toBe(30080);
-    expect(description.description.HealthCheck.Target).toBeDefined();
+    const description = snapshot!.snapshot!;
+    if (description.kind !== 'classic') throw new Error(`a ${description.kind} load balancer's snapshot`);
+    expect(description.listeners).toEqual([{ protocol: 'TCP', loadBalancerPort: 80, instanceProtocol: 'TCP', instancePort: 30080, policyNames: [] }]);
+    expect(description.healthCheck?.target).toBeDefined();
+    expect(description.availabilityZones).toEqual(['us-east-1a']);
     expect(description.tags['kubernetes.io/service-name']).toBe('default/gone-web');
     // The description is recorded before the deletion.
     expect(entries.indexOf(snapshot!)).toBeLessThan(entries.findIndex((e) => e.result.includes('no further charges')));

@@ -5,6 +5,7 @@ import type { Command } from '../../../src/domain/command.js';
 import { BotError } from '../../../src/domain/errors.js';
 import { makeOrphanCommands, SNOOZE_MS, type FoundLoadBalancer, type OrphanResult, type OrphanTarget } from '../../../src/domain/orphan-commands.js';
 import { DEFAULT_LOAD_BALANCER_PRICES, loadBalancerKey } from '../../../src/domain/orphan-report.js';
+import type { LoadBalancerRecord } from '../../../src/domain/load-balancer-record.js';
 import { inTreeLoadBalancerName, type ScannedLoadBalancer } from '../../../src/domain/orphans.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/domain/policy.js';
 import type { OperationResult } from '../../../src/domain/results.js';
@@ -21,6 +22,28 @@ function classicLb(name: string, tags: Record<string, string>, overrides: Partia
 
 const owned = (service: string) => ({ 'kubernetes.io/cluster/prod-eks': 'owned', 'kubernetes.io/service-name': service });
 
+function recordOf(lb: ScannedLoadBalancer): LoadBalancerRecord {
+  return {
+    kind: 'classic',
+    key: loadBalancerKey(lb),
+    region: lb.region,
+    name: lb.name,
+    dnsName: lb.dnsName,
+    scheme: 'internet-facing',
+    createdAt: new Date(lb.createdAt).toISOString(),
+    securityGroups: [],
+    tags: { ...lb.tags },
+    describedAt: new Date(NOW).toISOString(),
+    availabilityZones: ['us-east-1a'],
+    subnets: [],
+    listeners: [{ protocol: 'TCP', loadBalancerPort: 80, instanceProtocol: 'TCP', instancePort: 30080, policyNames: [] }],
+    instances: [],
+    policies: { appCookieStickiness: [], lbCookieStickiness: [], other: [] },
+    backendServers: [],
+    attributes: { additional: {} },
+  };
+}
+
 /** AWS as a map of load balancers: found by key or region/name, deleted on request. */
 function fakeAws(lbs: ScannedLoadBalancer[]) {
   const live = new Map(lbs.map((lb) => [loadBalancerKey(lb), lb]));
@@ -31,7 +54,7 @@ function fakeAws(lbs: ScannedLoadBalancer[]) {
     find(key) {
       calls.push(`find ${key}`);
       const lb = byKey(key);
-      const found: FoundLoadBalancer | undefined = lb && { lb, record: { name: lb.name, listeners: [{ port: 80 }], tags: lb.tags }, summary: [`listener 80`, `${Object.keys(lb.tags).length} tags`] };
+      const found: FoundLoadBalancer | undefined = lb && { lb, record: recordOf(lb), summary: [`listener 80`, `${Object.keys(lb.tags).length} tags`] };
       return Promise.resolve(found);
     },
     delete(lb) {
@@ -198,7 +221,7 @@ describe('/svc orphan delete', () => {
     expect(waits).toEqual([1000, 1000]);
     const entries = await gov.entries();
     const snapshot = entries.find((e) => e.snapshot !== undefined);
-    expect(snapshot).toMatchObject({ userId: 'U-ALICE', requestId: asked.request.id, snapshot: { name: 'gone1', listeners: [{ port: 80 }] } });
+    expect(snapshot).toMatchObject({ userId: 'U-ALICE', requestId: asked.request.id, snapshot: { name: 'gone1', listeners: [{ loadBalancerPort: 80, instancePort: 30080 }] } });
     expect(snapshot!.result).toMatch(/^deleting orphaned load balancer gone1 .*listener 80/);
     // The description is recorded before the deletion is asked of AWS.
     expect(entries.indexOf(snapshot!)).toBeLessThan(entries.findIndex((e) => /no further charges/.test(e.result)));
