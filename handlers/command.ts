@@ -13,7 +13,7 @@ import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
 import type { JobCommands } from '../src/domain/job-commands.js';
 import { isOrphanCommand, type OrphanCommands, type OrphanResult } from '../src/domain/orphan-commands.js';
-import { renderIgnored, renderIgnoredList, renderLoadBalancerDeleted, renderSnoozed, renderUnignored } from '../src/render/orphan-actions.js';
+import { renderIgnored, renderIgnoredList, renderLoadBalancerDeleted, renderScanning, renderSnoozed, renderUnignored } from '../src/render/orphan-actions.js';
 import { renderOrphanReport } from '../src/render/orphans.js';
 import { isServiceCommand, type Operations, type Requester } from '../src/domain/operations.js';
 import type { OperationResult } from '../src/domain/results.js';
@@ -64,7 +64,7 @@ export interface CommandHandlerDeps {
   now?: () => Date;
   /** How long one command keeps retrying a cluster's transient errors, in all (ms; default 25 s). */
   retryBudgetMs?: number;
-  /** A user kept waiting by retries longer than this is told "still trying" (ms; default 2.5 s). */
+  /** A user kept waiting by retries (or a long orphan scan) longer than this is told so (ms; default 2.5 s). */
   stillTryingAfterMs?: number;
   /** Milliseconds since the epoch, for the retry budget (default Date.now). */
   clock?: () => number;
@@ -199,7 +199,13 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
       const posted = approvalChannel !== undefined && approvalChannel !== ctx.channelId ? approvalChannel : undefined;
       if (isOrphanCommand(command)) {
         if (!orphans) throw new BotError('invalid', 'This svcbot does not report orphaned load balancers.');
-        return renderOrphans(await orphans.run(command, requester), ctx, commandName, now(), posted);
+        // A scan can take minutes on a large account: the user hears that it runs, once it takes a while.
+        const scanning = command.kind === 'orphans' && !command.ignored && ctx.interim ? setTimeout(() => ctx.interim?.(renderScanning()), stillTryingAfterMs) : undefined;
+        try {
+          return renderOrphans(await orphans.run(command, requester), ctx, commandName, now(), posted);
+        } finally {
+          clearTimeout(scanning);
+        }
       }
       if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
       return renderResult(await operations.run(command, requester, { budget: retryBudget(ctx, log) }), ctx, commandName, posted);

@@ -18,6 +18,12 @@ function reasonText(reason: string): string {
   return literal(reason.length > MAX_REASON_SHOWN ? `${reason.slice(0, MAX_REASON_SHOWN)}…` : reason);
 }
 
+/** Said while a scan takes longer than a moment: the report follows in its own message. */
+export function renderScanning(): Reply {
+  const text = ':hourglass_flowing_sand: Scanning every load balancer of the configured regions and the Services of every cluster… the report follows here when it is done (a large account takes minutes).';
+  return reply('ephemeral', text, [section(text)]);
+}
+
 export function renderSnoozed(result: { key: string; name: string; until: number }, now: Date): Reply {
   const text = `:zzz: Load balancer ${code(result.name)} is left out of orphan reports until ${utcTime(result.until, now)} (7 days). It still costs money meanwhile.`;
   return reply('ephemeral', text, [section(text)]);

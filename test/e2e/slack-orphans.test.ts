@@ -160,6 +160,25 @@ describe('/svc orphans and its buttons', () => {
     await waitFor(() => bot.logs().includes('ignored a button press without a valid value or channel'));
   });
 
+  test('a long report comes in pages: "Show more" shows the next one, never a cut list', async () => {
+    const zone = [`${bot.sandbox.info.region}a`];
+    const names = Array.from({ length: 11 }, (_, i) => `a0page${String(i).padStart(2, '0')}`);
+    for (const name of names) bot.sandbox.elb.create({ name, listeners: [LISTENER], availabilityZones: zone, tags: owned(`paged/${name}`) });
+    try {
+      const first = await say('orphans --cluster sandbox');
+      const more = buttonsOf(first).find((b) => b.action_id === 'svc_orphans_more');
+      expect(more?.text.text).toMatch(/^Show more \(page 2 of 2\)$/);
+      const shownFirst = names.filter((n) => allText(first).includes(n));
+      const second = await press('svc_orphans_more', more!.value, BOB);
+      const shownSecond = names.filter((n) => allText(second).includes(n));
+      expect(String(second.body.text)).toMatch(/orphaned load balancers\* in cluster `sandbox`/);
+      expect(buttonsOf(second).some((b) => b.action_id === 'svc_orphans_more')).toBe(false);
+      expect([...shownFirst, ...shownSecond].sort()).toEqual(names);
+    } finally {
+      for (const name of names) bot.sandbox.elb.delete(name);
+    }
+  });
+
   test('an unreachable cluster is named, its load balancers not judged; a throttled ELB API slows the scan down, it still completes', async () => {
     bot.sandbox.faults.set({ deny: [{ verb: 'list', resource: 'services' }] });
     try {

@@ -3,12 +3,14 @@
  * real pino logger writing to memory. Usage problems and typed errors become the user's message; anything
  * else becomes "Something went wrong (ref: ID)" with the details (and the same ID) only in the log.
  */
+import { jest } from '@jest/globals';
 import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
 import { Writable } from 'node:stream';
 import { makeCommandHandler, type CommandContext } from '../../handlers/command.js';
 import { BotError } from '../../src/domain/errors.js';
 import { makeOperations } from '../../src/domain/operations.js';
 import type { OperationResult } from '../../src/domain/results.js';
+import type { OrphanResult } from '../../src/domain/orphan-commands.js';
 import { createLogger } from '../../src/logger.js';
 import type { Reply } from '../../src/render/index.js';
 import { fakeWorld, type InMemoryTarget } from '../fakes/index.js';
@@ -459,5 +461,46 @@ describe('a cluster that answers transient errors: the retry budget and the "sti
     expect(s.interims[0]?.responseType).toBe('ephemeral');
     expect(visible(final)).toContain('Cluster `prod` answered 503');
     expect(visible(final)).not.toMatch(/\bat \S+ \(/);
+  });
+});
+
+describe('a long orphan scan', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function orphanSetup() {
+    const { registry } = fakeWorld(['prod']);
+    const gov = testGovernance();
+    const operations = makeOperations({ clusters: registry, governance: gov.governance });
+    let finish: (() => void) | undefined;
+    const report = { scannedAt: 0, orphans: [], lostClusters: [], idle: [], others: [], unmanagedCount: 0, settlingCount: 0, snoozedCount: 0, ignoredCount: 0, missing: [], monthlyUsd: 0, soFarUsd: 0 };
+    const orphans = {
+      reportOf: () => Promise.reject(new Error('not asked')),
+      run: () => new Promise<OrphanResult>((resolve) => (finish = () => resolve({ kind: 'report', report, query: { page: 0 } }))),
+    };
+    const handle = makeCommandHandler({ operations, governance: gov.withOperations(operations, registry).commands, orphans, commandName: '/svc', logger: createLogger({ level: 'silent' }), stillTryingAfterMs: 10 });
+    const interims: Reply[] = [];
+    return { handle: (text: string) => handle(text, { ...CTX, interim: (r) => interims.push(r) }), interims, finish: () => finish?.() };
+  }
+
+  it('says that it scans once it takes a while, then answers with the report', async () => {
+    const s = orphanSetup();
+    const answer = s.handle('orphans');
+    await jest.advanceTimersByTimeAsync(9);
+    expect(s.interims).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(s.interims.map((r) => r.text)).toEqual([expect.stringMatching(/^:hourglass_flowing_sand: Scanning every load balancer/)]);
+    s.finish();
+    expect((await answer).text).toMatch(/No orphaned load balancers/);
+  });
+
+  it('a quick one says nothing before the report', async () => {
+    const s = orphanSetup();
+    const answer = s.handle('orphans');
+    await jest.advanceTimersByTimeAsync(5);
+    s.finish();
+    await answer;
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(s.interims).toEqual([]);
   });
 });
