@@ -1,6 +1,6 @@
 /**
  * manifests/ stays true to the code: the ClusterRole grants exactly the (verb, resource) pairs the
- * Kubernetes adapter calls, the IAM policy exactly the ELB actions the ELB adapter sends, the Slack app
+ * Kubernetes adapter calls, the IAM policy exactly the ELB actions the ELB adapters send, the Slack app
  * exactly the bot scopes of the Web API methods the Slack adapters call.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,8 +29,11 @@ test('the ClusterRole grants exactly what src/adapters/kubernetes.ts uses', () =
   expect([...granted].sort()).toEqual([...used].sort());
 });
 
-/** The ELB adapters: the Service load balancers' gateway, the orphan scan's inventories, the orphan target. */
-const ELB_ADAPTERS = ['src/adapters/elb.ts', 'src/adapters/elb-inventory.ts', 'src/adapters/elbv2-inventory.ts', 'src/adapters/orphan-target.ts'];
+/** Every adapter that talks to an ELB API: the Service load balancers' gateway, the orphan scan, the removal. */
+const ELB_ADAPTERS = readdirSync(resolve(root, 'src/adapters'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `src/adapters/${f}`)
+  .filter((file) => read(file).includes("from '@aws-sdk/client-elastic-load-balancing"));
 
 test('the IAM policy allows exactly the ELB actions the ELB adapters send (classic and v2 share the IAM names)', () => {
   const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[] }[] };
