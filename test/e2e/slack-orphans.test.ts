@@ -191,7 +191,10 @@ describe('/svc orphans and its buttons', () => {
     }
     bot.sandbox.faults.set({ elbThrottleRatePerSecond: 4 });
     try {
-      const text = allText(await say('orphans'));
+      // The scan may take long enough for "Scanning…" to come first: the report is the answer after it.
+      const res = await bot.command('orphans', { user_id: ALICE, channel_id: 'C1' });
+      const answer = await bot.slack.waitForCall((c) => c.method === 'response_url' && c.responseId === res.responseId && !String(c.body.text).startsWith(':hourglass_flowing_sand: Scanning'), 20_000);
+      const text = allText(answer);
       expect(text).not.toContain('Not in this report');
       expect(text).toContain('a0lost0classic');
     } finally {
