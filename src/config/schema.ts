@@ -319,6 +319,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       graceMs: raw.orphans.grace,
       // Not set: every region svcbot knows of (AWS_REGION and the clusters').
       regions: raw.orphans.regions ?? [...new Set([raw.awsRegion, ...clusters.map((c) => c.region)].filter((r): r is string => r !== undefined))],
+      scanRate: raw.orphans.scanRate,
       report: { ...raw.orphans.report },
     },
     configFile,

@@ -72,6 +72,7 @@ export const SETTINGS = Object.freeze([
   { env: undefined, yaml: 'costs.albHourlyUsd', default: '(us-east-1: 0.0225)', secret: false, meaning: 'USD an hour of an Application Load Balancer, by region (capacity units extra), for the orphan report' },
   { env: 'ORPHAN_GRACE', yaml: 'orphans.grace', default: '30m', secret: false, meaning: 'A load balancer younger than this is never called an orphan (being made or torn down); 0s turns it off' },
   { env: 'ORPHAN_REGIONS', yaml: 'orphans.regions', default: "(AWS_REGION and the clusters' regions)", secret: false, list: true, meaning: 'AWS regions the orphan scan lists load balancers in' },
+  { env: 'ORPHAN_SCAN_RATE', yaml: 'orphans.scanRate', default: '10', secret: false, meaning: 'ELB API calls/s the orphan scan makes per region, classic and v2 together (AWS throttles per account and region; 10/s leaves room for the rest of the account)' },
   { env: 'ORPHAN_REPORT_CRON', yaml: 'orphans.report.cron', default: '0 9 * * 1-5', secret: false, meaning: 'When the scheduled orphan report is posted (cron: minute hour day-of-month month day-of-week)' },
   { env: 'ORPHAN_REPORT_TZ', yaml: 'orphans.report.timeZone', default: 'UTC', secret: false, meaning: 'Time zone of ORPHAN_REPORT_CRON (IANA name, e.g. Europe/Berlin)' },
   { env: 'ORPHAN_REPORT_CHANNEL', yaml: 'orphans.report.channel', default: '(none: no scheduled report)', secret: false, meaning: 'Channel ID the scheduled orphan report is posted in' },

@@ -124,6 +124,8 @@ interface OrphansConfig {
   readonly graceMs: number;
   /** The AWS regions scanned. */
   readonly regions: readonly string[];
+  /** ELB API calls a second the scan makes per region, classic and v2 together. */
+  readonly scanRate: number;
   readonly report: {
     /** Cron pattern of the scheduled report (five fields). */
     readonly cron: string;

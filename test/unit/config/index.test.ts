@@ -47,7 +47,7 @@ describe('loadConfig defaults', () => {
       },
       audit: { channel: undefined, maxEntries: 10_000 },
       costs: { elbHourlyUsd: { 'us-east-1': 0.025 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } },
-      orphans: { graceMs: 1_800_000, regions: [], report: { cron: '0 9 * * 1-5', timeZone: 'UTC', channel: undefined, quietWhenNone: false } },
+      orphans: { graceMs: 1_800_000, regions: [], scanRate: 10, report: { cron: '0 9 * * 1-5', timeZone: 'UTC', channel: undefined, quietWhenNone: false } },
       configFile: undefined,
     });
   });

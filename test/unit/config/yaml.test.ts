@@ -110,7 +110,7 @@ costs:
       },
       audit: { channel: 'G012AB3CD', maxEntries: 500 },
       costs: { elbHourlyUsd: { 'eu-west-1': 0.028 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } },
-      orphans: { graceMs: 1_800_000, regions: ['eu-west-1'], report: { cron: '0 9 * * 1-5', timeZone: 'UTC', channel: undefined, quietWhenNone: false } },
+      orphans: { graceMs: 1_800_000, regions: ['eu-west-1'], scanRate: 10, report: { cron: '0 9 * * 1-5', timeZone: 'UTC', channel: undefined, quietWhenNone: false } },
       configFile: '/etc/svcbot.yaml',
     });
   });
