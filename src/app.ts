@@ -27,6 +27,7 @@ import { createMemoryAuditLog } from './adapters/memory/audit.js';
 import { createMemoryOrphanState } from './adapters/memory/orphan-state.js';
 import { createClassicInventory } from './adapters/elb-inventory.js';
 import { combinedInventory, createV2Inventory } from './adapters/elbv2-inventory.js';
+import { regionPacers } from './adapters/scan-pacer.js';
 import { createOrphanTarget } from './adapters/orphan-target.js';
 import { createLoadBalancerRemoval } from './adapters/load-balancer-removal.js';
 import { createRedisGovernance } from './adapters/redis/index.js';
@@ -209,9 +210,10 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
           start: (processor) => runtime.start(processor),
         }
       : undefined;
+  const pacerFor = regionPacers(config.orphans.scanRate);
   const inventory = combinedInventory(
-    createClassicInventory({ clientFor: (region) => registry.elbClient(region) }),
-    createV2Inventory({ clientFor: (region) => registry.elbV2Client(region) }),
+    createClassicInventory({ clientFor: (region) => registry.elbClient(region), pacerFor }),
+    createV2Inventory({ clientFor: (region) => registry.elbV2Client(region), pacerFor }),
   );
   const orphans = {
     inventory,

@@ -8,6 +8,7 @@
  * `DescribeTags` fails a whole batch when one load balancer in it is gone (deleted since the page was
  * read): the batch is asked again without it, so that the other 19 keep their tags; a load balancer
  * deleted during the scan is left out of it.
+ * Every call waits its turn at the region's pacer (`pacerFor`, shared with the ELBv2 inventory).
  */
 import {
   DescribeInstanceHealthCommand,
@@ -19,10 +20,13 @@ import type { ScannedLoadBalancer } from '../domain/orphans.js';
 import type { LoadBalancerInventory } from '../ports/load-balancer-inventory.js';
 import { isClassicLoadBalancerNotFound } from './aws-errors.js';
 import { PAGE_SIZE, allPages, hasClusterTag, mapLimited, scanError, tagsInBatches } from './aws-scan.js';
+import type { Pacer } from './scan-pacer.js';
 
 export interface ClassicInventoryOptions {
   /** The ELB client of a region (one per region, shared with the jobs: their retries and rate are one budget). */
   clientFor(region: string): ElasticLoadBalancingClient;
+  /** The pacer of a region's ELB calls, the same one the ELBv2 inventory's calls of that region wait at. */
+  pacerFor(region: string): Pacer;
   /** Tag and health calls in flight at once per scan. Default 4. */
   concurrency?: number;
 }
@@ -30,9 +34,9 @@ export interface ClassicInventoryOptions {
 export function createClassicInventory(options: ClassicInventoryOptions): LoadBalancerInventory {
   const concurrency = options.concurrency ?? 4;
 
-  async function inService(client: ElasticLoadBalancingClient, region: string, name: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+  async function inService(client: ElasticLoadBalancingClient, pacer: Pacer, region: string, name: string, signal: AbortSignal | undefined): Promise<number | undefined> {
     try {
-      const answer = await client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name }), signal ? { abortSignal: signal } : {});
+      const answer = await pacer.run(() => client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name }), signal ? { abortSignal: signal } : {}), signal);
       return (answer.InstanceStates ?? []).filter((s) => s.State === 'InService').length;
     } catch (err) {
       if (isClassicLoadBalancerNotFound(err)) return undefined;
@@ -44,18 +48,21 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
     async scan(region, scanOptions = {}) {
       const { signal } = scanOptions;
       const client = options.clientFor(region);
+      const pacer = options.pacerFor(region);
       const send = signal ? { abortSignal: signal } : {};
       const described = await allPages(async (marker) => {
-        const page = await client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send).catch((err: unknown) => {
-          throw scanError(err, region, 'list the classic load balancers');
-        });
+        const page = await pacer
+          .run(() => client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send), signal)
+          .catch((err: unknown) => {
+            throw scanError(err, region, 'list the classic load balancers');
+          });
         return { items: page.LoadBalancerDescriptions ?? [], next: page.NextMarker };
       });
       const tags = await tagsInBatches(
         described.map((d) => d.LoadBalancerName ?? ''),
         {
           async read(batch) {
-            const answer = await client.send(new DescribeTagsCommand({ LoadBalancerNames: batch }), send);
+            const answer = await pacer.run(() => client.send(new DescribeTagsCommand({ LoadBalancerNames: batch }), send), signal);
             return new Map((answer.TagDescriptions ?? []).map((d) => [d.LoadBalancerName ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
           },
           missing(err, batch) {
@@ -75,7 +82,7 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
         const name = d.LoadBalancerName ?? '';
         if (!hasClusterTag(tags.get(name))) return undefined;
         if ((d.Instances?.length ?? 0) === 0) return 0;
-        return inService(client, region, name, signal);
+        return inService(client, pacer, region, name, signal);
       });
       return present.map((d, i): ScannedLoadBalancer => {
         const name = d.LoadBalancerName ?? '';

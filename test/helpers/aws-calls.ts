@@ -1,6 +1,10 @@
-/** Counting an AWS SDK client's calls by command, for tests that hold the adapters to a number of calls. */
+/**
+ * Counting an AWS SDK client's calls by command, for tests that hold the adapters to a number of calls,
+ * and the calls that waited their turn at a scan pacer, for tests that hold them to pace every call.
+ */
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Pacer } from '../../src/adapters/scan-pacer.js';
 
 type Client = ElasticLoadBalancingClient | ElasticLoadBalancingV2Client;
 
@@ -21,4 +25,22 @@ export function countCalls(client: Client, after?: (commandName: string) => void
     { step: 'initialize' },
   );
   return calls;
+}
+
+/**
+ * A pacer for the inventories that lets every call start at once and counts the calls run through it,
+ * by region (`paced.get(region)`), so that a test can compare them with the calls the client made.
+ */
+export function countingPacer(): { pacerFor: (region: string) => Pacer; paced: Map<string, number> } {
+  const paced = new Map<string, number>();
+  return {
+    paced,
+    pacerFor: (region) => ({
+      rate: Infinity,
+      run(call) {
+        paced.set(region, (paced.get(region) ?? 0) + 1);
+        return call();
+      },
+    }),
+  };
 }

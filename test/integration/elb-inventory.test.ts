@@ -1,12 +1,13 @@
 /**
  * The classic ELB inventory against the sandbox's ELB API, through the real AWS SDK client: every load
  * balancer of the region with its tags and in-service count, in the fewest calls the API allows, and a
- * load balancer deleted in the middle of a scan costs its batch nothing.
+ * load balancer deleted in the middle of a scan costs its batch nothing; every call waits its turn at the
+ * region's pacer.
  */
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { countCalls } from '../helpers/aws-calls.js';
+import { countCalls, countingPacer } from '../helpers/aws-calls.js';
 import { createClassicInventory } from '../../src/adapters/elb-inventory.js';
 import { BotError } from '../../src/domain/errors.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
@@ -23,6 +24,8 @@ afterEach(() => {
   sandbox.faults.reset();
   for (const lb of sandbox.elb.list()) sandbox.elb.delete(lb.name);
 });
+
+const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
 
 /** A client of the sandbox's ELB API that counts the calls it makes, by command. */
 function countingClient(after?: (commandName: string) => void): { client: ElasticLoadBalancingClient; calls: Map<string, number> } {
@@ -43,7 +46,8 @@ test('every load balancer with its tags, in ceil(N/400) pages and ceil(N/20) tag
   const n = 850;
   for (let i = 0; i < n; i++) sandbox.elb.create({ name: `lb-${String(i).padStart(4, '0')}`, listeners: LISTENERS, availabilityZones: ZONES, tags: i % 2 === 0 ? owned(`default/s${i}`) : { team: 'x' } });
   const { client, calls } = countingClient();
-  const scanned = await createClassicInventory({ clientFor: () => client }).scan(sandbox.info.region);
+  const { pacerFor, paced } = countingPacer();
+  const scanned = await createClassicInventory({ clientFor: () => client, pacerFor }).scan(sandbox.info.region);
   expect(scanned).toHaveLength(n);
   expect(calls.get('DescribeLoadBalancersCommand')).toBe(Math.ceil(n / 400));
   expect(calls.get('DescribeTagsCommand')).toBe(Math.ceil(n / 20));
@@ -54,6 +58,7 @@ test('every load balancer with its tags, in ceil(N/400) pages and ceil(N/20) tag
   expect(first.dnsName).toMatch(/^lb-0000-\d+\.us-east-1\.elb\.amazonaws\.com$/);
   expect(first.createdAt).toBeGreaterThan(Date.now() - 60_000);
   expect(scanned.find((lb) => lb.name === 'lb-0001')).not.toHaveProperty('inService');
+  expect(paced.get('us-east-1')).toBe(total(calls));
 });
 
 test('in service: asked only for a cluster’s load balancers with instances registered', async () => {
@@ -62,11 +67,13 @@ test('in service: asked only for a cluster’s load balancers with instances reg
   sandbox.elb.create({ name: 'unmanaged', listeners: LISTENERS, availabilityZones: ZONES, tags: {} });
   sandbox.elb.registerInstances('unmanaged', ['i-1']);
   const { client, calls } = countingClient();
-  const scanned = await createClassicInventory({ clientFor: () => client }).scan(sandbox.info.region);
+  const { pacerFor, paced } = countingPacer();
+  const scanned = await createClassicInventory({ clientFor: () => client, pacerFor }).scan(sandbox.info.region);
   expect(scanned.find((lb) => lb.name === 'served')).toMatchObject({ registered: 2, inService: 2 });
   expect(scanned.find((lb) => lb.name === 'unmanaged')).toMatchObject({ registered: 1 });
   expect(scanned.find((lb) => lb.name === 'unmanaged')).not.toHaveProperty('inService');
   expect(calls.get('DescribeInstanceHealthCommand')).toBe(1);
+  expect(paced.get('us-east-1')).toBe(total(calls));
 });
 
 test('a load balancer deleted between the page and its tags: its batch is asked again without it', async () => {
@@ -75,11 +82,14 @@ test('a load balancer deleted between the page and its tags: its batch is asked 
   const { client, calls } = countingClient((command) => {
     if (command === 'DescribeLoadBalancersCommand') sandbox.elb.delete('lb-07');
   });
-  const scanned = await createClassicInventory({ clientFor: () => client }).scan(sandbox.info.region);
+  const { pacerFor, paced } = countingPacer();
+  const scanned = await createClassicInventory({ clientFor: () => client, pacerFor }).scan(sandbox.info.region);
   expect(scanned.map((lb) => lb.name)).toHaveLength(39);
   expect(scanned.map((lb) => lb.name)).not.toContain('lb-07');
   expect(scanned.find((lb) => lb.name === 'lb-08')?.tags).toEqual(owned('default/s8'));
   expect(calls.get('DescribeTagsCommand')).toBe(3);
+  // The batch asked again waited its turn too.
+  expect(paced.get('us-east-1')).toBe(total(calls));
 });
 
 test('a region it cannot reach: a BotError that says which region and why, marked transient', async () => {
@@ -89,7 +99,7 @@ test('a region it cannot reach: a BotError that says which region and why, marke
   const { port } = closed.address() as AddressInfo;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   const client = new ElasticLoadBalancingClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  const error = await createClassicInventory({ clientFor: () => client }).scan('eu-west-1').then(() => undefined, (e: unknown) => e);
+  const error = await createClassicInventory({ clientFor: () => client, pacerFor: countingPacer().pacerFor }).scan('eu-west-1').then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(BotError);
   expect((error as BotError).userMessage).toMatch(/^could not list the classic load balancers in eu-west-1 \(/);
   expect((error as BotError).transient).toBe(true);
