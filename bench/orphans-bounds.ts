@@ -4,7 +4,7 @@
  * under the sandbox's rate limit and latency (the lower bound its wall time is compared with).
  */
 
-/** The largest page of `DescribeLoadBalancers` (both APIs) and of a Kubernetes list as svcbot asks for it. */
+/** The largest page of `DescribeLoadBalancers` and `DescribeTargetGroups`, and of a Kubernetes list as svcbot asks for it. */
 const ELB_PAGE = 400;
 const TAGS_PER_CALL = 20;
 const KUBE_PAGE = 500;
@@ -12,6 +12,14 @@ const KUBE_PAGE = 500;
 /** Calls the issue allows one API for `n` load balancers: ⌈n/400⌉ describe pages and ⌈n/20⌉ tag calls. */
 export function elbTargets(n: number): { describePages: number; tagCalls: number } {
   return { describePages: Math.ceil(n / ELB_PAGE), tagCalls: Math.ceil(n / TAGS_PER_CALL) };
+}
+
+/**
+ * Pages of one unfiltered `DescribeTargetGroups` over `groups` target groups (400 a page, the largest):
+ * at least one, even with none.
+ */
+export function targetGroupPages(groups: number): number {
+  return Math.max(1, Math.ceil(groups / ELB_PAGE));
 }
 
 /**

@@ -4,8 +4,9 @@
  *
  * - `scan`: one orphan scan exactly as svcbot makes it — the real cluster registry (`createClusterRegistry`
  *   with `endpointClients`' ELB client factory), the classic and ELBv2 inventories over AWS SDK clients
- *   (adaptive retries, 5 attempts), `scanForOrphans`, `buildReport`, `renderOrphanReport` — and its
- *   verdicts tallied by status;
+ *   (adaptive retries, 5 attempts) with one pacer for both at `scanRate` calls a second (svcbot's
+ *   `ORPHAN_SCAN_RATE`), `scanForOrphans`, `buildReport`, `renderOrphanReport` — and its verdicts
+ *   tallied by status;
  * - `replay`: the baseline. It sends the ELB calls the scan made (their recorded bodies, raw HTTP) as
  *   fast as the rate limit allows and never faster: each API's describe pages one after another (each
  *   page needs the previous one's marker), then every other call of that API, as many in flight as
@@ -21,6 +22,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createClusterRegistry, endpointClients } from '../src/adapters/clusters.js';
 import { createClassicInventory } from '../src/adapters/elb-inventory.js';
 import { combinedInventory, createV2Inventory } from '../src/adapters/elbv2-inventory.js';
+import { regionPacers } from '../src/adapters/scan-pacer.js';
 import type { ClusterConfig } from '../src/config/types.js';
 import { buildReport, DEFAULT_LOAD_BALANCER_PRICES } from '../src/domain/orphan-report.js';
 import { scanForOrphans } from '../src/domain/orphan-scan.js';
@@ -41,6 +43,8 @@ export interface ScanConfig {
   graceMs: number;
   /** The inventories' `concurrency`; undefined = their default. */
   concurrency: number | undefined;
+  /** The scan's pace, ELB calls a second (both APIs together): svcbot's `ORPHAN_SCAN_RATE`. */
+  scanRate: number;
 }
 
 export interface ReplayConfig {
@@ -126,7 +130,8 @@ async function runScan(config: ScanConfig): Promise<ScanResult> {
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
   });
   const tuning = config.concurrency === undefined ? {} : { concurrency: config.concurrency };
-  const inventory = combinedInventory(createClassicInventory({ clientFor: () => classicClient, ...tuning }), createV2Inventory({ clientFor: () => v2Client, ...tuning }));
+  const pacerFor = regionPacers(config.scanRate);
+  const inventory = combinedInventory(createClassicInventory({ clientFor: () => classicClient, pacerFor, ...tuning }), createV2Inventory({ clientFor: () => v2Client, pacerFor, ...tuning }));
 
   const rssBeforeKb = Math.round(process.memoryUsage().rss / 1024);
   const heap = sampleHeap();

@@ -2,7 +2,9 @@
  * `bench/orphans`: one orphan scan over N load balancers (classic and ELBv2) of one region and S Services
  * of C clusters, against the sandbox with latency added to every call and the ELB API's rate limit
  * enforced. It reports the calls of each kind as the APIs received them, against the issue's targets
- * (⌈N/400⌉ describe pages and ⌈N/20⌉ tag calls per API, one list walk per cluster), the scan's wall time
+ * (⌈N/400⌉ describe pages and ⌈N/20⌉ tag calls per API, one list walk per cluster; for ELBv2 targets,
+ * the region's target groups in pages of 400 and one health call per target group behind a cluster's
+ * load balancer), the scan's wall time
  * against the least time those same calls can take (computed, and measured by a client that sends them
  * as fast as the limit allows), and the scan process's peak memory.
  *
@@ -16,7 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { elbTargets, kubeListPages, lowerBound, type LowerBound } from './orphans-bounds.js';
+import { elbTargets, kubeListPages, lowerBound, targetGroupPages, type LowerBound } from './orphans-bounds.js';
 import { startOrphansWorld, type OrphansWorld, type RequestCounts } from './orphans-world.js';
 import type { ReplayConfig, ReplayResult, ScanConfig, ScanResult } from './orphans-worker.js';
 import { removeTmpDir, spawnTracked, trackTmpDir } from './proc.js';
@@ -36,6 +38,8 @@ export interface OrphansBenchOptions {
   clusters?: number;
   latencyMs?: number;
   ratePerSecond?: number;
+  /** The scan's pace (svcbot's `ORPHAN_SCAN_RATE`), ELB calls a second; default a twentieth (at least 1) under `ratePerSecond`. */
+  scanRate?: number;
   /** One scan per entry; undefined = the inventories' default concurrency. */
   concurrency?: (number | undefined)[];
   signal?: AbortSignal;
@@ -71,7 +75,7 @@ interface OrphansRun {
 export interface OrphansBenchResult {
   bench: 'orphans';
   environment: { node: string; cpus: number; platform: string; loadAverage: [start: number, end: number] };
-  settings: { loadBalancers: number; services: number; clusters: number; latencyMs: number; ratePerSecond: number; graceMs: number; worldAgeDays: number; replayMarginMs: number };
+  settings: { loadBalancers: number; services: number; clusters: number; latencyMs: number; ratePerSecond: number; scanRate: number; graceMs: number; worldAgeDays: number; replayMarginMs: number };
   world: { classic: number; network: number; application: number; targetGroups: number; servicesPerCluster: Record<string, number>; expected: Record<string, number>; buildSeconds: number };
   runs: OrphansRun[];
 }
@@ -99,11 +103,16 @@ async function runChild<T>(config: ScanConfig | ReplayConfig, dir: string, signa
 function callLines(counts: RequestCounts, world: OrphansWorld, classicN: number, v2N: number): { lines: CallLine[]; otherKube: number; kubePages: number[] } {
   const classic = elbTargets(classicN);
   const v2 = elbTargets(v2N);
+  const groups = world.composition.targetGroups;
   const targets: Record<string, number> = {
     'classic DescribeLoadBalancers': classic.describePages,
     'classic DescribeTags': classic.tagCalls,
     'v2 DescribeLoadBalancers': v2.describePages,
     'v2 DescribeTags': v2.tagCalls,
+    // The region's target groups once (none asked for without a v2 load balancer); the world puts each
+    // target group behind one load balancer with a cluster tag, so each one's health is asked once.
+    'v2 DescribeTargetGroups': v2N > 0 ? targetGroupPages(groups) : 0,
+    'v2 DescribeTargetHealth': groups,
   };
   // Every kind the issue names, then whatever else arrived, in a fixed order.
   const order = ['classic DescribeLoadBalancers', 'classic DescribeTags', 'classic DescribeInstanceHealth', 'v2 DescribeLoadBalancers', 'v2 DescribeTags', 'v2 DescribeTargetGroups', 'v2 DescribeTargetHealth'];
@@ -130,12 +139,15 @@ function sameTally(a: Record<string, number>, b: Record<string, number>): boolea
 }
 
 export async function runOrphansBench(options: OrphansBenchOptions = {}): Promise<OrphansBenchResult> {
+  const ratePerSecond = options.ratePerSecond ?? 100;
   const settings = {
     loadBalancers: options.loadBalancers ?? 10_000,
     services: options.services ?? 50_000,
     clusters: options.clusters ?? 4,
     latencyMs: options.latencyMs ?? 20,
-    ratePerSecond: options.ratePerSecond ?? 100,
+    ratePerSecond,
+    // A little under the limit: the sandbox's window is strict, and a late timer can bunch two starts.
+    scanRate: options.scanRate ?? Math.max(1, ratePerSecond - Math.max(1, Math.round(ratePerSecond / 20))),
     graceMs: GRACE_MS,
     worldAgeDays: WORLD_AGE_MS / DAY_MS,
     replayMarginMs: REPLAY_MARGIN_MS,
@@ -161,7 +173,7 @@ export async function runOrphansBench(options: OrphansBenchOptions = {}): Promis
       await sleep(1100);
       world.resetCounts();
       progress(`scan (concurrency ${label}) …`);
-      const scan = await runChild<ScanResult>({ mode: 'scan', region: world.region, elbEndpoint: world.elbEndpoint, clusters: workerClusters, graceMs: GRACE_MS, concurrency }, dir, options.signal);
+      const scan = await runChild<ScanResult>({ mode: 'scan', region: world.region, elbEndpoint: world.elbEndpoint, clusters: workerClusters, graceMs: GRACE_MS, concurrency, scanRate: settings.scanRate }, dir, options.signal);
       const counts = world.counts();
       const callsFile = join(dir, 'calls.json');
       writeFileSync(callsFile, JSON.stringify(world.recorded()));
@@ -221,7 +233,7 @@ export function formatOrphansReport(r: OrphansBenchResult): string {
   const st = r.settings;
   out.push(
     `orphans: one scan of ${st.loadBalancers} load balancers (${r.world.classic} classic, ${r.world.network} network, ${r.world.application} application; ${r.world.targetGroups} target groups) and ${st.services} Services over ${st.clusters} clusters`,
-    `  sandbox: ${st.latencyMs} ms added to every ELB and Kubernetes call, ELB rate limit ${st.ratePerSecond} calls/s (one sliding 1-s window for both APIs), load balancers ${st.worldAgeDays} days old, grace ${st.graceMs / 60_000} min`,
+    `  sandbox: ${st.latencyMs} ms added to every ELB and Kubernetes call, ELB rate limit ${st.ratePerSecond} calls/s (one sliding 1-s window for both APIs), scan paced at ${st.scanRate} calls/s, load balancers ${st.worldAgeDays} days old, grace ${st.graceMs / 60_000} min`,
     `  node ${r.environment.node}, ${r.environment.cpus} CPUs (load average ${r.environment.loadAverage.join(' -> ')}); world built in ${r.world.buildSeconds} s`,
   );
   for (const run of r.runs) {

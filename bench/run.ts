@@ -10,7 +10,7 @@
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
  *             --worker-output FILE
  *   orphans:  --orphans-lbs 10000   --orphans-services 50000   --orphans-clusters 4   --orphans-latency 20
- *             --orphans-rate 100   --orphans-concurrency default,2
+ *             --orphans-rate 100   --orphans-scan-rate 95   --orphans-concurrency default,2
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       'orphans-clusters': { type: 'string' },
       'orphans-latency': { type: 'string' },
       'orphans-rate': { type: 'string' },
+      'orphans-scan-rate': { type: 'string' },
       'orphans-concurrency': { type: 'string' },
     },
   });
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     clusters: positiveInt(values['orphans-clusters'], '--orphans-clusters'),
     latencyMs: positiveInt(values['orphans-latency'], '--orphans-latency'),
     ratePerSecond: positiveInt(values['orphans-rate'], '--orphans-rate'),
+    scanRate: positiveInt(values['orphans-scan-rate'], '--orphans-scan-rate'),
     // One scan per entry: a number, or `default` (the inventories' own).
     concurrency: values['orphans-concurrency']?.split(',').map((v) => (v.trim() === 'default' ? undefined : positiveInt(v.trim(), '--orphans-concurrency'))),
   };

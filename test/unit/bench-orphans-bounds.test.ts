@@ -1,5 +1,5 @@
 /** The arithmetic of bench/orphans: the call targets and the lower bound a scan's wall time is held to. */
-import { elbTargets, kubeListPages, lowerBound } from '../../bench/orphans-bounds.js';
+import { elbTargets, kubeListPages, lowerBound, targetGroupPages } from '../../bench/orphans-bounds.js';
 
 test.each([
   [0, 0, 0],
@@ -10,6 +10,15 @@ test.each([
   [6001, 16, 301],
 ])('%i load balancers: %i describe pages, %i tag calls', (n, describePages, tagCalls) => {
   expect(elbTargets(n)).toEqual({ describePages, tagCalls });
+});
+
+test.each([
+  [0, 1],
+  [400, 1],
+  [401, 2],
+  [3054, 8],
+])('%i target groups: %i pages of the unfiltered DescribeTargetGroups (none still costs one)', (groups, pages) => {
+  expect(targetGroupPages(groups)).toBe(pages);
 });
 
 test.each([
