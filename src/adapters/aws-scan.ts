@@ -46,15 +46,24 @@ export async function allPages<T>(page: (marker: string | undefined) => Promise<
   return all;
 }
 
-/** Runs `work` over `items`, at most `limit` at once, results in the items' order. */
+/**
+ * Runs `work` over `items`, at most `limit` at once, results in the items' order. After a failure no
+ * further item is started: the scan has failed, and the calls left would only spend the region's pace.
+ */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
+      while (!failed && next < items.length) {
         const i = next++;
-        results[i] = await work(items[i]!);
+        try {
+          results[i] = await work(items[i]!);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
     }),
   );
