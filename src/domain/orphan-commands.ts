@@ -31,6 +31,9 @@ export function isOrphanCommand(command: Command): command is OrphanCommand {
   return command.kind === 'orphans' || command.kind === 'orphan';
 }
 
+/** How long a report's later pages may be read from it rather than from a new scan. */
+const REPORT_REUSE_MS = 10 * 60_000;
+
 /** How long Snooze leaves a load balancer out of reports. */
 export const SNOOZE_MS = 7 * 24 * 3_600_000;
 
@@ -122,6 +125,8 @@ function sameLoadBalancer(typed: string, entry: Pick<IgnoredOrphan, 'key' | 'nam
 export function makeOrphanCommands(deps: OrphanCommandsDeps) {
   const { sources, target, state, access, audit, approvals, needs, prices, logger, now = Date.now } = deps;
   const { goneTimeoutMs = 90_000, pollMs = 2000, wait: pause = wait } = deps;
+  /** The newest report of each question (cluster, region, all), for its later pages. */
+  const recentReports = new Map<string, OrphanReport>();
 
   /** The policy's check for an action on a load balancer of `verdict` (its Service's cluster and namespace when known). */
   function allow(acting: Acting, verdict: Verdict, name: string, approved?: ApprovalRequest): Promise<void> {
@@ -196,7 +201,13 @@ export function makeOrphanCommands(deps: OrphanCommandsDeps) {
       return { kind: 'ignored-list', entries: ignored, now: now() };
     }
     const filter = { ...(cluster === undefined ? {} : { cluster }), ...(command.region === undefined ? {} : { region: command.region }), ...(command.all ? { all: true } : {}) };
-    return { kind: 'report', report: await reportOf(filter), query: { ...filter, page: command.page } };
+    // "Show more" (a later page) reads the report this process made for the same question a moment ago, if
+    // any: a scan of a large account takes minutes, and the pages of one report should agree.
+    const key = JSON.stringify([filter.cluster, filter.region, filter.all]);
+    const recent = recentReports.get(key);
+    const report = command.page > 0 && recent !== undefined && now() - recent.scannedAt < REPORT_REUSE_MS ? recent : await reportOf(filter);
+    recentReports.set(key, report);
+    return { kind: 'report', report, query: { ...filter, page: command.page } };
   }
 
   /** Snooze or ignore: the load balancer must be an orphan (or of a lost cluster) the team may set aside. */

@@ -259,3 +259,19 @@ describe('/svc orphan delete', () => {
     expect(operation(await run({ kind: 'orphan', action: 'delete', key: 'us-east-1/gone1' }))).toMatchObject({ kind: 'load-balancer-deleted', result: { gone: false, alreadyGone: false } });
   });
 });
+
+describe('the pages of one report', () => {
+  it('"Show more" reads the report made a moment ago; a first page always scans anew', async () => {
+    const { run, aws } = await world(() => [classicLb('gone1', owned('default/gone'))]);
+    const first = await run({ ...report });
+    if (first.kind !== 'report') throw new Error(first.kind);
+    aws.live.set('us-east-1/gone2', classicLb('gone2', owned('default/gone2')));
+    const second = await run({ ...report, page: 1 });
+    if (second.kind !== 'report') throw new Error(second.kind);
+    expect(second.report).toBe(first.report);
+    expect(second.query.page).toBe(1);
+    const again = await run({ ...report });
+    if (again.kind !== 'report') throw new Error(again.kind);
+    expect(again.report.orphans.map((e) => e.lb.name)).toEqual(['gone1', 'gone2']);
+  });
+});
