@@ -3,7 +3,7 @@
  * it measures — wall time, peak memory — is its own and not the sandbox's. Two modes:
  *
  * - `scan`: one orphan scan exactly as svcbot makes it — the real cluster registry (`createClusterRegistry`
- *   with `endpointClients`' ELB client factory), the classic and ELBv2 inventories over AWS SDK clients
+ *   with `endpointClients`' ELB client factories), the classic and ELBv2 inventories over its clients
  *   (adaptive retries, 5 attempts) with one pacer for both at `scanRate` calls a second (svcbot's
  *   `ORPHAN_SCAN_RATE`), `scanForOrphans`, `buildReport`, `renderOrphanReport` — and its verdicts
  *   tallied by status;
@@ -17,7 +17,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as k8s from '@kubernetes/client-node';
 import { createClusterRegistry, endpointClients } from '../src/adapters/clusters.js';
 import { createClassicInventory } from '../src/adapters/elb-inventory.js';
@@ -120,18 +119,13 @@ async function runScan(config: ScanConfig): Promise<ScanResult> {
       return kc;
     },
   });
-  // The registry's own classic client (its factory makes one per region): the jobs' and the scan's calls share it.
-  const classicClient = factories.createElbClient!(clusterConfigs[0]!);
-  const v2Client = new ElasticLoadBalancingV2Client({
-    retryMode: 'adaptive',
-    maxAttempts: 5,
-    region: config.region,
-    endpoint: config.elbEndpoint,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  });
+  // The registry's own clients, one classic and one v2 per region, as src/app.ts builds the inventories.
   const tuning = config.concurrency === undefined ? {} : { concurrency: config.concurrency };
   const pacerFor = regionPacers(config.scanRate);
-  const inventory = combinedInventory(createClassicInventory({ clientFor: () => classicClient, pacerFor, ...tuning }), createV2Inventory({ clientFor: () => v2Client, pacerFor, ...tuning }));
+  const inventory = combinedInventory(
+    createClassicInventory({ clientFor: (region) => registry.elbClient(region), pacerFor, ...tuning }),
+    createV2Inventory({ clientFor: (region) => registry.elbV2Client(region), pacerFor, ...tuning }),
+  );
 
   const rssBeforeKb = Math.round(process.memoryUsage().rss / 1024);
   const heap = sampleHeap();
@@ -153,7 +147,6 @@ async function runScan(config: ScanConfig): Promise<ScanResult> {
   const rendered = performance.now();
   const heapPeakBytes = heap.stop();
   registry.close();
-  v2Client.destroy();
 
   const byKind: Record<string, number> = {};
   const byStatus: Record<string, number> = {};

@@ -42,6 +42,8 @@ export interface OrphansBenchOptions {
   scanRate?: number;
   /** One scan per entry; undefined = the inventories' default concurrency. */
   concurrency?: (number | undefined)[];
+  /** Node options of the scan's process (`--max-old-space-size=192`, as the container image sets it). */
+  workerNodeArgs?: string[];
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }
@@ -80,10 +82,10 @@ export interface OrphansBenchResult {
   runs: OrphansRun[];
 }
 
-async function runChild<T>(config: ScanConfig | ReplayConfig, dir: string, signal: AbortSignal | undefined): Promise<T> {
+async function runChild<T>(config: ScanConfig | ReplayConfig, dir: string, signal: AbortSignal | undefined, nodeArgs: readonly string[] = []): Promise<T> {
   const file = join(dir, `${config.mode}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawnTracked(process.execPath, [WORKER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked(process.execPath, [...nodeArgs, WORKER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -173,7 +175,7 @@ export async function runOrphansBench(options: OrphansBenchOptions = {}): Promis
       await sleep(1100);
       world.resetCounts();
       progress(`scan (concurrency ${label}) …`);
-      const scan = await runChild<ScanResult>({ mode: 'scan', region: world.region, elbEndpoint: world.elbEndpoint, clusters: workerClusters, graceMs: GRACE_MS, concurrency, scanRate: settings.scanRate }, dir, options.signal);
+      const scan = await runChild<ScanResult>({ mode: 'scan', region: world.region, elbEndpoint: world.elbEndpoint, clusters: workerClusters, graceMs: GRACE_MS, concurrency, scanRate: settings.scanRate }, dir, options.signal, options.workerNodeArgs);
       const counts = world.counts();
       const callsFile = join(dir, 'calls.json');
       writeFileSync(callsFile, JSON.stringify(world.recorded()));

@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     scanRate: positiveInt(values['orphans-scan-rate'], '--orphans-scan-rate'),
     // One scan per entry: a number, or `default` (the inventories' own).
     concurrency: values['orphans-concurrency']?.split(',').map((v) => (v.trim() === 'default' ? undefined : positiveInt(v.trim(), '--orphans-concurrency'))),
+    // The scan's process, as the worker's: e.g. --worker-node-args=--max-old-space-size=192 (the image's heap).
+    workerNodeArgs: values['worker-node-args']?.split(/\s+/).filter((a) => a !== ''),
   };
   // One inflight run per DNS probe rate; none given = the worker's default.
   const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
