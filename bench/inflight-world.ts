@@ -14,8 +14,6 @@
  * its lookups: when each name was first asked for, and first answered with addresses.
  */
 import { writeFile } from 'node:fs/promises';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startSandbox, type ElbStore, KubeCluster } from '../sandbox/index.js';
 import { CloudController } from '../sandbox/cloud/controller.js';
@@ -23,6 +21,7 @@ import { elbDnsSource, startDnsServer } from '../sandbox/dns/server.js';
 import { createKubeApiServer } from '../sandbox/kube/server.js';
 import { sandboxKubeconfig } from '../sandbox/kubeconfig.js';
 import { startSlackRecorder, type SlackRecorder } from './slack.js';
+import { listen, closeServer } from './servers.js';
 
 export interface InflightWorldOptions {
   clusters: number;
@@ -75,22 +74,7 @@ export interface InflightWorld {
 
 export const clusterNameOf = (i: number) => `bench-${i}`;
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 export async function startInflightWorld(opts: InflightWorldOptions): Promise<InflightWorld> {
   const closers: (() => Promise<void>)[] = [];

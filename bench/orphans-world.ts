@@ -20,11 +20,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Faults, KubeCluster, ElbStore, ElbV2Store } from '../sandbox/index.js';
 import { createElbApiServer } from '../sandbox/elb/server.js';
 import { createKubeApiServer } from '../sandbox/kube/server.js';
 import { sandboxKubeconfig } from '../sandbox/kubeconfig.js';
+import { listen, closeServer } from './servers.js';
 
 export interface OrphansWorldOptions {
   loadBalancers: number;
@@ -132,22 +132,7 @@ export interface OrphansWorld {
   close(): Promise<void>;
 }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 

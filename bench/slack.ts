@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './servers.js';
 
 /** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:<timestamp>:<body>`. */
 function slackSignature(signingSecret: string, timestamp: number, body: string): string {
@@ -100,13 +101,6 @@ function nextEvent() {
   };
 }
 
-/** Stops listening and drops the keep-alive connections. */
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 export async function startReplyStub(): Promise<ReplyStub> {
   const seen = new Set<string>();

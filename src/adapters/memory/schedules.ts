@@ -9,6 +9,7 @@
 import { checkSchedule, nextTick } from '../../domain/cron.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CronSchedule, ScheduledTask, Schedules } from '../../ports/schedule.js';
+import { withDeadline } from '../../domain/deadline.js';
 
 export interface MemorySchedulesOptions {
   logger: Logger;
@@ -98,21 +99,11 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Schedule
       const running = [...entries.values()].flatMap((e) => (e.running ? [e.running] : []));
       if (running.length === 0) return;
       const allDone = Promise.all(running.map((r) => r.done)).then(() => true);
-      if ((await within(allDone, graceMs)) === undefined) {
+      if ((await withDeadline(allDone, graceMs)) === undefined) {
         log.info({ schedules: [...entries.values()].filter((e) => e.running).map((e) => e.name) }, 'shutdown: aborting running scheduled tasks');
         for (const r of running) r.controller.abort(new Error('shutting down'));
-        if ((await within(allDone, abortWaitMs)) === undefined) log.warn('shutdown: scheduled tasks still running; left behind');
+        if ((await withDeadline(allDone, abortWaitMs)) === undefined) log.warn('shutdown: scheduled tasks still running; left behind');
       }
     },
   };
-}
-
-/** `promise`, or undefined after `ms` (the timer is cleared either way). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -43,6 +43,7 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domai
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
+import { withDeadline } from '../../domain/deadline.js';
 
 interface StalledSettings {
   lockDurationMs: number;
@@ -329,14 +330,4 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
       return closing;
     },
   };
-}
-
-/** `promise`, or undefined after `ms` (the timer is cleared either way). */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

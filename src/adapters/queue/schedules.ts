@@ -26,6 +26,7 @@ import { Redis } from 'ioredis';
 import { checkSchedule } from '../../domain/cron.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CronSchedule, ScheduledTask, Schedules } from '../../ports/schedule.js';
+import { withDeadline } from '../../domain/deadline.js';
 
 export interface BullmqSchedulesOptions {
   redisUrl: string;
@@ -206,14 +207,4 @@ export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedule
       return closing;
     },
   };
-}
-
-/** `promise`, or undefined after `ms` (the timer is cleared either way). */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
