@@ -22,6 +22,12 @@ export interface FaultSettings {
   kubeLatencyMs: number;
   /** ELB API requests per second above which requests answer `Throttling` (0 = unlimited). */
   elbThrottleRatePerSecond: number;
+  /**
+   * The next N requests of each named ELB action answer `Throttling` (`{ DescribeLoadBalancers: 2 }`), as
+   * AWS's per-action buckets do when one action is exhausted: a fault a test can count on, whatever the
+   * timing. Setting it again starts the count again.
+   */
+  elbThrottleNext: Readonly<Record<string, number>>;
   /** Extra latency added to every ELB API call, in ms. */
   elbLatencyMs: number;
   /** When set, the cloud controller fails to provision load balancers with this message. */
@@ -37,6 +43,7 @@ const defaultFaults: Readonly<FaultSettings> = Object.freeze({
   kubeErrorEveryN: 0,
   kubeLatencyMs: 0,
   elbThrottleRatePerSecond: 0,
+  elbThrottleNext: {},
   elbLatencyMs: 0,
   failProvisioning: null,
   leakLoadBalancers: false,

@@ -77,6 +77,22 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
     return false;
   };
 
+  /** How many of each action `elbThrottleNext` has throttled, for the setting as it was last set. */
+  let throttleNextOf = faults.settings.elbThrottleNext;
+  const throttledNext = new Map<string, number>();
+  const throttleNext = (action: string | null): boolean => {
+    const next = faults.settings.elbThrottleNext;
+    if (next !== throttleNextOf) {
+      throttleNextOf = next;
+      throttledNext.clear();
+    }
+    if (action === null || !Object.hasOwn(next, action)) return false;
+    const done = throttledNext.get(action) ?? 0;
+    if (done >= (next[action] ?? 0)) return false;
+    throttledNext.set(action, done + 1);
+    return true;
+  };
+
   return http.createServer((req, res) => {
     const requestId = randomUUID();
     const isThrottled = throttled();
@@ -90,7 +106,7 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
         }
         const latency = faults.settings.elbLatencyMs;
         if (latency > 0) await delay(latency);
-        if (isThrottled) throw senderError('Throttling', 'Rate exceeded');
+        if (isThrottled || throttleNext(params.get('Action'))) throw senderError('Throttling', 'Rate exceeded');
         if (req.method !== 'GET' && req.method !== 'POST') {
           throw senderError('InvalidAction', `HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
         }

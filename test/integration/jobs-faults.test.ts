@@ -64,10 +64,10 @@ test('apiserver 500s (kubeErrorEveryN) and ELB Throttling are retried until the 
 });
 
 test('ELB Throttling that reaches the job (a client that does not retry it) makes the job wait, never fail an attempt', async () => {
-  // The harness's ELB client makes one attempt a call: every Throttling reaches the job. A job's look at
-  // its load balancer is three calls at once, so the sandbox's strict window allows three a second: the
-  // prober's check that wakes the job fills it, and the job's own look right after is throttled.
-  const patient = await startJobsHarness({ sandbox: { provisionDelayMs: 100, dnsDelayMs: 200, instanceWarmupMs: 50, faults: { elbThrottleRatePerSecond: 3 } }, timeoutMs: 60_000, maxParkMs: 5000, attempts: 2 });
+  // The harness's ELB client makes one attempt a call: every Throttling reaches the job. The first ELB call
+  // of a provisioning is the job's own look at its new load balancer (DescribeLoadBalancers): the sandbox
+  // throttles the first two, whatever the timing, so the job is throttled twice in a row.
+  const patient = await startJobsHarness({ sandbox: { provisionDelayMs: 100, dnsDelayMs: 200, instanceWarmupMs: 50, faults: { elbThrottleNext: { DescribeLoadBalancers: 2 } } }, timeoutMs: 60_000, maxParkMs: 5000, attempts: 2 });
   try {
     const names = [uniqueName('throttled')];
     const jobs = await Promise.all(names.map((name) => patient.enqueue(jobData('provision', patient.target.sandbox.info.clusterName, name, { manifest: lbManifest(name) }))));

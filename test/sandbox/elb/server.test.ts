@@ -385,6 +385,19 @@ describe('ELB Query API through the AWS SDK', () => {
     for (let i = 0; i < 5; i++) await s.client.send(new DescribeLoadBalancersCommand({}));
   });
 
+  it('throttles the next N requests of an action with elbThrottleNext, and only that action', async () => {
+    s.faults.set({ elbThrottleNext: { DescribeLoadBalancers: 2 } });
+    await expect(rejection(s.client.send(new DescribeLoadBalancersCommand({})))).resolves.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
+    await expect(s.client.send(new DescribeTagsCommand({ LoadBalancerNames: [] }))).rejects.toMatchObject({ name: expect.not.stringMatching(/Throttling/) });
+    await expect(rejection(s.client.send(new DescribeLoadBalancersCommand({})))).resolves.toMatchObject({ name: 'Throttling' });
+    await expect(s.client.send(new DescribeLoadBalancersCommand({}))).resolves.toMatchObject({ LoadBalancerDescriptions: [] });
+    // Set again, it counts again.
+    s.faults.set({ elbThrottleNext: { DescribeLoadBalancers: 1 } });
+    await expect(rejection(s.client.send(new DescribeLoadBalancersCommand({})))).resolves.toMatchObject({ name: 'Throttling' });
+    await expect(s.client.send(new DescribeLoadBalancersCommand({}))).resolves.toMatchObject({ LoadBalancerDescriptions: [] });
+    s.faults.set({ elbThrottleNext: {} });
+  });
+
   it('adds elbLatencyMs to every call', async () => {
     s.faults.set({ elbLatencyMs: 200 });
     const started = performance.now();
