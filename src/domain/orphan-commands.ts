@@ -220,17 +220,17 @@ export function makeOrphanCommands(deps: OrphanCommandsDeps) {
     await allow(acting, judged.verdict, lb.name);
     const key = loadBalancerKey(lb);
     const about = judged.verdict.status === 'orphan' ? { cluster: judged.verdict.cluster, namespace: judged.verdict.namespace, service: judged.verdict.name } : {};
-    const command_ = acting.commandText === undefined ? {} : { command: acting.commandText };
+    const typed = acting.commandText === undefined ? {} : { command: acting.commandText };
     if (command.action === 'snooze') {
       const until = now() + SNOOZE_MS;
       await state.snooze(key, until);
-      await audit.record({ action: 'change', userId: acting.userId, ...command_, ...about, result: `snoozed orphaned load balancer ${lb.name} (${key}) for 7 days` });
+      await audit.record({ action: 'change', userId: acting.userId, ...typed, ...about, result: `snoozed orphaned load balancer ${lb.name} (${key}) for 7 days` });
       return { kind: 'snoozed', key, name: lb.name, until };
     }
     const entry: IgnoredOrphan = { key, name: lb.name, by: acting.userId, at: now(), reason: command.reason ?? '' };
     const outcome = await state.ignore(entry);
     if (outcome === 'ignored') {
-      await audit.record({ action: 'change', userId: acting.userId, ...command_, ...about, result: `ignored orphaned load balancer ${lb.name} (${key}): ${entry.reason}` });
+      await audit.record({ action: 'change', userId: acting.userId, ...typed, ...about, result: `ignored orphaned load balancer ${lb.name} (${key}): ${entry.reason}` });
       return { kind: 'ignored', entry, already: false };
     }
     const { ignored } = await state.setAside(now());
