@@ -7,6 +7,7 @@
  * It is an independent implementation written from the Kubernetes and AWS documentation: nothing here
  * imports svcbot's own logic, so tests of svcbot against it can fail.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
@@ -18,6 +19,7 @@ import { createElbApiServer } from './elb/server.js';
 import { ElbV2Store } from './elb/v2store.js';
 import { Faults, type FaultSettings } from './faults.js';
 import { KubeCluster } from './kube/cluster.js';
+import { RbacPolicy } from './kube/rbac.js';
 import { createKubeApiServer } from './kube/server.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
 
@@ -52,6 +54,13 @@ export interface SandboxOptions {
   /** Where to write the kubeconfig; null writes none. */
   kubeconfigPath?: string | null;
   faults?: Partial<FaultSettings>;
+  /**
+   * Enforce RBAC: `yaml` holds Role/ClusterRole/RoleBinding/ClusterRoleBinding documents (other kinds
+   * are ignored), and every request made with the sandbox's kubeconfig (`kubeconfigYaml`, the file)
+   * acts as the user `as` (e.g. `system:serviceaccount:svcbot:svcbot`). `adminKubeconfigYaml` (the
+   * file's `sandbox-admin` context) stays unrestricted, for setting up what a test needs.
+   */
+  rbac?: { yaml: string; as: string };
 }
 
 /** What `svcbot sandbox` prints once ready, as one JSON line. */
@@ -68,8 +77,10 @@ export interface SandboxInfo {
 
 export interface Sandbox {
   readonly info: SandboxInfo;
-  /** The kubeconfig, as YAML, whether or not it was written to a file. */
+  /** The kubeconfig, as YAML, whether or not it was written to a file (acts as `rbac.as` when RBAC is enforced). */
   readonly kubeconfigYaml: string;
+  /** A kubeconfig whose user is the sandbox's admin: never refused by RBAC (the `deny` fault knob still applies). */
+  readonly adminKubeconfigYaml: string;
   readonly faults: Faults;
   readonly cluster: KubeCluster;
   readonly elb: ElbStore;
@@ -118,7 +129,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
   });
 
-  const kubeServer = createKubeApiServer(cluster, faults);
+  // The restricted user's token: random, so only this sandbox's kubeconfig carries it.
+  const rbac = options.rbac ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, token: randomBytes(24).toString('base64url') } : undefined;
+  const kubeServer = createKubeApiServer(cluster, faults, rbac);
   const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2 });
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -134,7 +147,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const kubeApi = `http://${urlHost}:${kubePort}`;
     const elbEndpoint = `http://${urlHost}:${elbPort}`;
     const dnsServer = `${urlHost}:${dns.port}`;
-    const kubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName);
+    const restricted = rbac ? { user: rbac.as, token: rbac.token } : undefined;
+    const kubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName, { restricted });
+    const adminKubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName, { restricted, current: 'admin' });
     let kubeconfig: string | null = null;
     if (kubeconfigOption !== null) {
       kubeconfig = resolve(kubeconfigOption);
@@ -158,6 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return {
       info,
       kubeconfigYaml,
+      adminKubeconfigYaml,
       faults,
       cluster,
       elb,

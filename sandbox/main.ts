@@ -1,4 +1,5 @@
 /** `svcbot sandbox`: runs the sandbox in the foreground and prints one JSON line once it is ready. */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { sandboxDefaults, startSandbox, type SandboxOptions } from './index.js';
 
@@ -37,6 +38,11 @@ Fault knobs:
   --leak                     leave the ELB behind when its Service is deleted (an orphan)
   --deny VERB:RESOURCE[:NS]  refuse that permission with 403 Forbidden, as RBAC would
                              (repeatable; e.g. --deny create:services:default, --deny '*:nodes')
+
+Authorization:
+  --rbac FILE                enforce the Roles, ClusterRoles and bindings in FILE (YAML) for the kubeconfig's
+                             user, who acts as --as; the kubeconfig's context sandbox-admin is never refused
+  --as USER                  the user the kubeconfig acts as under --rbac (e.g. system:serviceaccount:svcbot:svcbot)
   -h, --help                 show this help
 `;
 
@@ -60,6 +66,8 @@ const options = {
   'fail-provisioning': { type: 'string' },
   leak: { type: 'boolean' },
   deny: { type: 'string', multiple: true },
+  rbac: { type: 'string' },
+  as: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -128,6 +136,16 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions | 'help' {
     },
   };
   if (values.kubeconfig !== undefined) result.kubeconfigPath = values.kubeconfig;
+  if (values.rbac !== undefined || values.as !== undefined) {
+    if (values.rbac === undefined || values.as === undefined) problems.push('--rbac and --as go together: the policy FILE and the user it applies to');
+    else {
+      try {
+        result.rbac = { yaml: readFileSync(values.rbac, 'utf8'), as: values.as };
+      } catch (err) {
+        problems.push(`--rbac: cannot read ${values.rbac}: ${(err as Error).message}`);
+      }
+    }
+  }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // Leave unset options out so the sandbox's defaults apply.
   return Object.fromEntries(Object.entries(result).filter(([, v]) => v !== undefined));

@@ -59,8 +59,8 @@ function qualifiedResource(gr: GroupResource): string {
 }
 
 function resourceDetails(gr: GroupResource, name: string): Status['details'] {
-  // The apiserver puts the resource (not the kind) in details.kind for these errors.
-  return { name, ...(gr.group ? { group: gr.group } : {}), kind: gr.resource };
+  // The apiserver puts the resource (not the kind) in details.kind for these errors; empty fields are omitted.
+  return { ...(name ? { name } : {}), ...(gr.group ? { group: gr.group } : {}), kind: gr.resource };
 }
 
 export function notFound(gr: GroupResource, name: string): KubeApiError {

@@ -13,6 +13,10 @@
  * Nth request (counted from the last knob change) with a 500 InternalError, and
  * `watchDropEverySeconds` ends every open watch every N seconds. `server.close()` ends open
  * watches and idle connections so it never hangs.
+ *
+ * Authorization: given a `KubeAuthorization`, requests bearing its token act as its user and are
+ * evaluated by RBAC (./rbac.ts); everything else is the sandbox's admin. The `deny` fault knob refuses
+ * for everyone. `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews` answers for the caller.
  */
 import http from 'node:http';
 import { parse as parseYaml } from 'yaml';
@@ -30,6 +34,7 @@ import {
 } from './errors.js';
 import { openApiResponse } from './openapi.js';
 import { apiVersionOf, type DeleteOptions, type PatchType, type ResourceDef } from './registry.js';
+import type { RbacPolicy } from './rbac.js';
 import { resourceFor } from './resources.js';
 import { toTable } from './tables.js';
 import type { KubeObject, WatchEvent } from './types.js';
@@ -240,24 +245,84 @@ function requestVerb(method: string, isWatch: boolean, name: string | undefined)
   }
 }
 
-/** Who the sandbox says is asking (it has no authentication: everyone is svcbot's service account). */
+/** Who the sandbox says is asking when it enforces no RBAC (it has no authentication then: everyone is svcbot's service account). */
 const SANDBOX_USER = 'system:serviceaccount:svcbot:svcbot';
 
-export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.Server {
-  /** The `deny` fault knob acts as the RBAC authorizer: a matching rule answers 403 Forbidden. */
-  const authorize = (verb: string, route: Route): void => {
+/** RBAC enforcement: requests bearing `token` act as `as`, under `policy`; every other request is the sandbox's admin. */
+export interface KubeAuthorization {
+  policy: RbacPolicy;
+  as: string;
+  token: string;
+}
+
+const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?: KubeAuthorization): http.Server {
+  /** The user a request acts as, when it is one RBAC restricts (undefined: the admin, who may do anything). */
+  const restrictedUser = (req: http.IncomingMessage): string | undefined =>
+    rbac && req.headers.authorization === `Bearer ${rbac.token}` ? rbac.as : undefined;
+
+  /**
+   * The authorizer: RBAC for the restricted user, then the `deny` fault knob for everyone. A refusal is
+   * the RBAC authorizer's 403 Forbidden: `services "web" is forbidden: User "…" cannot create resource
+   * "services" in API group "" in the namespace "default"`.
+   */
+  const authorize = (user: string | undefined, verb: string, route: Route): void => {
     const resource = route.subresource ? `${route.def.resource}/${route.subresource}` : route.def.resource;
-    const denied = faults.settings.deny.some(
-      (d) => (d.verb === '*' || d.verb === verb) && d.resource === resource && (d.namespace === undefined || d.namespace === route.namespace),
-    );
+    const rbacDenied =
+      user !== undefined &&
+      !rbac!.policy.authorize(user, {
+        verb,
+        group: route.def.group,
+        resource: route.def.resource,
+        ...(route.subresource ? { subresource: route.subresource } : {}),
+        ...(route.name ? { name: route.name } : {}),
+        ...(route.namespace ? { namespace: route.namespace } : {}),
+      }).allowed;
+    const denied =
+      rbacDenied ||
+      faults.settings.deny.some(
+        (d) => (d.verb === '*' || d.verb === verb) && d.resource === resource && (d.namespace === undefined || d.namespace === route.namespace),
+      );
     if (!denied) return;
-    // The RBAC authorizer's wording: `services "web" is forbidden: User "…" cannot create resource "services" in API group "" in the namespace "default"`.
     const scope = route.namespace ? `in the namespace "${route.namespace}"` : 'at the cluster scope';
     throw forbidden(
       { group: route.def.group, resource: route.def.resource },
       route.name ?? '',
-      `User "${SANDBOX_USER}" cannot ${verb} resource "${resource}" in API group "${route.def.group}" ${scope}`,
+      `User "${user ?? rbac?.as ?? SANDBOX_USER}" cannot ${verb} resource "${resource}" in API group "${route.def.group}" ${scope}`,
     );
+  };
+
+  /** `kubectl auth can-i`: a SelfSubjectAccessReview answered for the user who sends it. */
+  const selfSubjectAccessReview = async (req: http.IncomingMessage, res: http.ServerResponse, user: string | undefined): Promise<void> => {
+    if (req.method !== 'POST') throw methodNotAllowed();
+    const body = decodeObjectBody(req, await readBody(req));
+    if (!isPlainObject(body) || !isPlainObject(body.spec)) throw badRequest('SelfSubjectAccessReview: spec is required');
+    const spec = body.spec;
+    const str = (o: Record<string, unknown>, k: string): string => (typeof o[k] === 'string' ? o[k] : '');
+    let decision = { allowed: true, reason: '' };
+    if (user !== undefined && isPlainObject(spec.resourceAttributes)) {
+      const a = spec.resourceAttributes;
+      decision = rbac!.policy.authorize(user, {
+        verb: str(a, 'verb'),
+        group: str(a, 'group'),
+        resource: str(a, 'resource'),
+        subresource: str(a, 'subresource'),
+        name: str(a, 'name'),
+        namespace: str(a, 'namespace'),
+      });
+    } else if (user !== undefined && isPlainObject(spec.nonResourceAttributes)) {
+      decision = rbac!.policy.authorizePath(user, str(spec.nonResourceAttributes, 'verb'), str(spec.nonResourceAttributes, 'path'));
+    } else if (user !== undefined) {
+      throw new KubeApiError(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified', { kind: 'SelfSubjectAccessReview', group: 'authorization.k8s.io' });
+    }
+    sendJson(res, 201, {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
+    });
   };
 
   const watches = new Set<OpenWatch>();
@@ -294,11 +359,12 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
     const { def, name, subresource } = route;
     const namespace = route.namespace;
     const method = req.method ?? 'GET';
+    // The apiserver authorizes before it looks at what the request asks (an unknown subresource is a 403 first).
+    authorize(restrictedUser(req), requestVerb(method, route.legacyWatch || boolParam(url, 'watch'), name), route);
     if (subresource !== undefined && !(subresource === 'status' && def.hasStatus && name)) throw resourceNotFound();
     const table = wantsTable(req);
     const now = () => new Date();
     const isWatch = route.legacyWatch || boolParam(url, 'watch');
-    authorize(requestVerb(method, isWatch, name), route);
 
     if (method === 'GET' && isWatch) {
       if (!allowed(def, 'watch', undefined)) throw methodNotAllowed();
@@ -487,8 +553,17 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults): http.
       res.end('ok');
       return;
     }
+    const user = restrictedUser(req);
+    if (path === SSAR_PATH) {
+      await selfSubjectAccessReview(req, res, user);
+      return;
+    }
     const route = parseRoute(cluster, path);
     if (!route) {
+      const verb = req.method === 'HEAD' || req.method === undefined ? 'get' : req.method.toLowerCase();
+      if (user !== undefined && !rbac!.policy.authorizePath(user, verb, path).allowed) {
+        throw new KubeApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
+      }
       const doc = path.startsWith('/openapi/') ? openApiResponse(path) : discoveryResponse(path, { serverAddress: req.headers.host });
       if (doc) {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();

@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -85,6 +85,16 @@ describe('svcbot sandbox', () => {
       faults: { deny: [{ verb: 'create', resource: 'services', namespace: 'default' }, { verb: '*', resource: 'nodes' }] },
     });
     expect(() => parseSandboxArgs(['--deny', 'services'])).toThrow(/--deny: expected VERB:RESOURCE\[:NAMESPACE\]/);
+  });
+
+  test('--rbac FILE --as USER reads the policy; one without the other is a usage error', async () => {
+    const file = join(dir, 'rbac.yaml');
+    await writeFile(file, 'kind: ClusterRole\nmetadata: { name: r }\nrules: []\n');
+    expect(parseSandboxArgs(['--rbac', file, '--as', 'system:serviceaccount:svcbot:svcbot'])).toMatchObject({
+      rbac: { yaml: expect.stringContaining('kind: ClusterRole'), as: 'system:serviceaccount:svcbot:svcbot' },
+    });
+    expect(() => parseSandboxArgs(['--rbac', file])).toThrow(/--rbac and --as go together/);
+    expect(() => parseSandboxArgs(['--rbac', join(dir, 'missing.yaml'), '--as', 'u'])).toThrow(/--rbac: cannot read/);
   });
 
   test('lists every problem at once', () => {
