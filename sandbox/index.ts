@@ -15,7 +15,8 @@ import { resolve } from 'node:path';
 import { CloudController } from './cloud/controller.js';
 import { startDnsServer, elbDnsSource } from './dns/server.js';
 import { ElbStore } from './elb/store.js';
-import { createElbApiServer } from './elb/server.js';
+import { IamPolicy } from './elb/iam.js';
+import { createElbApiServer, SANDBOX_ADMIN_ACCESS_KEY_ID } from './elb/server.js';
 import { ElbV2Store } from './elb/v2store.js';
 import { Faults, type FaultSettings } from './faults.js';
 import { KubeCluster } from './kube/cluster.js';
@@ -61,7 +62,15 @@ export interface SandboxOptions {
    * file's `sandbox-admin` context) stays unrestricted, for setting up what a test needs.
    */
   rbac?: { yaml: string; as: string };
+  /**
+   * Enforce this IAM policy (JSON) on the ELB APIs: actions it does not allow answer `AccessDenied`.
+   * Requests signed with the access key `sandbox-admin` (`sandboxAdminCredentials`) are never refused.
+   */
+  iamPolicy?: string;
 }
+
+/** Credentials the IAM policy never refuses, for test setup (any other key is svcbot's, under the policy). */
+export const sandboxAdminCredentials = { accessKeyId: SANDBOX_ADMIN_ACCESS_KEY_ID, secretAccessKey: 'sandbox' } as const;
 
 /** What `svcbot sandbox` prints once ready, as one JSON line. */
 export interface SandboxInfo {
@@ -132,7 +141,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // The restricted user's token: random, so only this sandbox's kubeconfig carries it.
   const rbac = options.rbac ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, token: randomBytes(24).toString('base64url') } : undefined;
   const kubeServer = createKubeApiServer(cluster, faults, rbac);
-  const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2 });
+  const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
+  const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy } : {}) });
   const started: { close(): Promise<void> }[] = [];
   try {
     const kubePort = await listen(kubeServer, options.kubePort ?? 0, host);

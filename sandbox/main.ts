@@ -43,6 +43,8 @@ Authorization:
   --rbac FILE                enforce the Roles, ClusterRoles and bindings in FILE (YAML) for the kubeconfig's
                              user, who acts as --as; the kubeconfig's context sandbox-admin is never refused
   --as USER                  the user the kubeconfig acts as under --rbac (e.g. system:serviceaccount:svcbot:svcbot)
+  --iam-policy FILE          enforce the IAM policy (JSON) in FILE on the ELB APIs: actions it does not allow
+                             answer AccessDenied (requests signed with access key sandbox-admin never are)
   -h, --help                 show this help
 `;
 
@@ -68,6 +70,7 @@ const options = {
   deny: { type: 'string', multiple: true },
   rbac: { type: 'string' },
   as: { type: 'string' },
+  'iam-policy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -144,6 +147,14 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions | 'help' {
       } catch (err) {
         problems.push(`--rbac: cannot read ${values.rbac}: ${(err as Error).message}`);
       }
+    }
+  }
+  const iamFile = values['iam-policy'];
+  if (iamFile !== undefined) {
+    try {
+      result.iamPolicy = readFileSync(iamFile, 'utf8');
+    } catch (err) {
+      problems.push(`--iam-policy: cannot read ${iamFile}: ${(err as Error).message}`);
     }
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));

@@ -9,11 +9,14 @@
  * Fault knobs read on every request from `faults.settings`, for both APIs (one window shared by them):
  * `elbThrottleRatePerSecond` (requests over that many in the last second answer 400 `Throttling`, as
  * both APIs do on AWS) and `elbLatencyMs` (added to every answer).
+ *
+ * Given an IAM policy (./iam.ts), actions it does not allow answer 403 `AccessDenied`.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Faults } from '../faults.js';
+import type { IamPolicy } from './iam.js';
 import {
   constraint,
   ELB_NAMESPACE,
@@ -50,6 +53,27 @@ export interface ElbApiServerOptions {
    * (no DNS delay, no target warm-up, on the same clock).
    */
   v2?: ElbV2Store;
+  /**
+   * Enforce this IAM policy: actions it does not allow answer 403 `AccessDenied`, except for requests
+   * signed with the access key `SANDBOX_ADMIN_ACCESS_KEY_ID` (test setup, the sandbox's own tooling).
+   */
+  iamPolicy?: IamPolicy;
+}
+
+/** Access key id of requests the IAM policy never refuses. */
+export const SANDBOX_ADMIN_ACCESS_KEY_ID = 'sandbox-admin';
+
+/** The access key id a SigV4-signed request names (`Credential=AKID/date/region/service/aws4_request`). */
+function accessKeyOf(req: http.IncomingMessage): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/** The ARN a request acts on, as far as the sandbox tells it: a named load balancer, else `*`. */
+function resourceOf(params: URLSearchParams, region: string): string {
+  const arn = params.get('LoadBalancerArn') ?? params.get('LoadBalancerArns.member.1') ?? params.get('TargetGroupArn');
+  if (arn) return arn;
+  const name = params.get('LoadBalancerName') ?? params.get('LoadBalancerNames.member.1');
+  return name ? `arn:aws:elasticloadbalancing:${region}:${SANDBOX_ACCOUNT_ID}:loadbalancer/${name}` : '*';
 }
 
 /** Account id the sandbox reports as owner (SourceSecurityGroup.OwnerAlias). */
@@ -109,6 +133,11 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
         if (isThrottled || throttleNext(params.get('Action'))) throw senderError('Throttling', 'Rate exceeded');
         if (req.method !== 'GET' && req.method !== 'POST') {
           throw senderError('InvalidAction', `HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
+        }
+        const action = params.get('Action');
+        if (opts.iamPolicy && action && accessKeyOf(req) !== SANDBOX_ADMIN_ACCESS_KEY_ID) {
+          const denial = opts.iamPolicy.check(`elasticloadbalancing:${action}`, resourceOf(params, opts.region));
+          if (denial) throw senderError('AccessDenied', denial.message, 403);
         }
         return handle(new QueryParams(params), store, v2, requestId);
       })

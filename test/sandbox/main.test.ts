@@ -97,6 +97,13 @@ describe('svcbot sandbox', () => {
     expect(() => parseSandboxArgs(['--rbac', join(dir, 'missing.yaml'), '--as', 'u'])).toThrow(/--rbac: cannot read/);
   });
 
+  test('--iam-policy FILE reads the policy', async () => {
+    const file = join(dir, 'iam.json');
+    await writeFile(file, '{"Statement":[]}');
+    expect(parseSandboxArgs(['--iam-policy', file])).toMatchObject({ iamPolicy: '{"Statement":[]}' });
+    expect(() => parseSandboxArgs(['--iam-policy', join(dir, 'missing.json')])).toThrow(/--iam-policy: cannot read/);
+  });
+
   test('lists every problem at once', () => {
     expect(() => parseSandboxArgs(['--nodes', '0', '--dns-delay=-1x'])).toThrow(/--nodes.*\n--dns-delay/s);
   });
