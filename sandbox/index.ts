@@ -96,6 +96,12 @@ export interface Sandbox {
   /** ELBv2 load balancers and target groups (names apart from the classic ones, as on AWS). */
   readonly elbv2: ElbV2Store;
   readonly controller: CloudController;
+  /**
+   * Every request the enforced RBAC (`rbac`) or IAM policy (`iamPolicy`) refused, as its error message,
+   * oldest first: a test run under a policy asserts there are none. (The `deny` fault knob's refusals
+   * are not listed: they are what a test asked for.)
+   */
+  readonly refusals: readonly string[];
   close(): Promise<void>;
 }
 
@@ -139,10 +145,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   // The restricted user's token: random, so only this sandbox's kubeconfig carries it.
-  const rbac = options.rbac ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, token: randomBytes(24).toString('base64url') } : undefined;
+  const refusals: string[] = [];
+  const onRefusal = (message: string) => refusals.push(message);
+  const rbac = options.rbac
+    ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, token: randomBytes(24).toString('base64url'), onRefusal }
+    : undefined;
   const kubeServer = createKubeApiServer(cluster, faults, rbac);
   const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
-  const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy } : {}) });
+  const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
   const started: { close(): Promise<void> }[] = [];
   try {
     const kubePort = await listen(kubeServer, options.kubePort ?? 0, host);
@@ -184,6 +194,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       info,
       kubeconfigYaml,
       adminKubeconfigYaml,
+      refusals,
       faults,
       cluster,
       elb,

@@ -58,6 +58,8 @@ export interface ElbApiServerOptions {
    * signed with the access key `SANDBOX_ADMIN_ACCESS_KEY_ID` (test setup, the sandbox's own tooling).
    */
   iamPolicy?: IamPolicy;
+  /** Told of every request the IAM policy refused (the AccessDenied message). */
+  onRefusal?: (message: string) => void;
 }
 
 /** Access key id of requests the IAM policy never refuses. */
@@ -137,7 +139,10 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
         const action = params.get('Action');
         if (opts.iamPolicy && action && accessKeyOf(req) !== SANDBOX_ADMIN_ACCESS_KEY_ID) {
           const denial = opts.iamPolicy.check(`elasticloadbalancing:${action}`, resourceOf(params, opts.region));
-          if (denial) throw senderError('AccessDenied', denial.message, 403);
+          if (denial) {
+            opts.onRefusal?.(denial.message);
+            throw senderError('AccessDenied', denial.message, 403);
+          }
         }
         return handle(new QueryParams(params), store, v2, requestId);
       })

@@ -253,6 +253,8 @@ export interface KubeAuthorization {
   policy: RbacPolicy;
   as: string;
   token: string;
+  /** Told of every request RBAC refused (the Status message), for tests to find a missing grant. */
+  onRefusal?: (message: string) => void;
 }
 
 const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
@@ -286,11 +288,13 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
       );
     if (!denied) return;
     const scope = route.namespace ? `in the namespace "${route.namespace}"` : 'at the cluster scope';
-    throw forbidden(
+    const err = forbidden(
       { group: route.def.group, resource: route.def.resource },
       route.name ?? '',
       `User "${user ?? rbac?.as ?? SANDBOX_USER}" cannot ${verb} resource "${resource}" in API group "${route.def.group}" ${scope}`,
     );
+    if (rbacDenied) rbac!.onRefusal?.(err.message);
+    throw err;
   };
 
   /** `kubectl auth can-i`: a SelfSubjectAccessReview answered for the user who sends it. */
@@ -562,7 +566,9 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
     if (!route) {
       const verb = req.method === 'HEAD' || req.method === undefined ? 'get' : req.method.toLowerCase();
       if (user !== undefined && !rbac!.policy.authorizePath(user, verb, path).allowed) {
-        throw new KubeApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
+        const err = new KubeApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
+        rbac!.onRefusal?.(err.message);
+        throw err;
       }
       const doc = path.startsWith('/openapi/') ? openApiResponse(path) : discoveryResponse(path, { serverAddress: req.headers.host });
       if (doc) {

@@ -203,7 +203,7 @@ describe('the classic alpine-service walkthrough', () => {
     expect(text).toMatch(/TCP:\d+/); // health check target
     // The ready pods behind it: the two seeded alpine pods on target port 80.
     const kc = new k8s.KubeConfig();
-    kc.loadFromString(bot.sandbox.kubeconfigYaml);
+    kc.loadFromString(bot.sandbox.adminKubeconfigYaml);
     const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=alpine' });
     expect(pods.items).toHaveLength(2);
     for (const pod of pods.items) expect(text).toContain(`${pod.status?.podIP}:80`);
@@ -347,7 +347,7 @@ describe('the Kubernetes client sees what svcbot did', () => {
     await bot.command('create np-check --selector app=alpine --port web=8080:http --type nodeport');
     await channelPost((t) => t.includes('np-check'));
     const kc = new k8s.KubeConfig();
-    kc.loadFromString(bot.sandbox.kubeconfigYaml);
+    kc.loadFromString(bot.sandbox.adminKubeconfigYaml);
     const read = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: 'np-check', namespace: 'default' });
     expect(read.spec?.type).toBe('NodePort');
     expect(read.spec?.ports?.[0]).toMatchObject({ name: 'web', port: 8080, targetPort: 'http' });

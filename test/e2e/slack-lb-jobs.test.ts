@@ -165,7 +165,7 @@ describe('a stale job never acts on a newer world (jobs parked waiting for DNS)'
     await parkedAtDns('kubectl-web');
     const progressTs = progressPosts('kubectl-web')[0]!.ts!;
     const kc = new k8s.KubeConfig();
-    kc.loadFromString(bot.sandbox.kubeconfigYaml);
+    kc.loadFromString(bot.sandbox.adminKubeconfigYaml);
     await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'kubectl-web' });
 
     const ended = await waitFor(() => updatesOf(progressTs).find((t) => t.includes('deleted meanwhile')), { what: 'the job to end', timeoutMs: 10_000 });

@@ -10,6 +10,8 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { createSlackAdapters, endpointClients, startSvcbot, type RunningSvcbot } from '../../src/app.js';
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
@@ -65,9 +67,24 @@ export interface BotUnderTest {
 
 let responseCounter = 0;
 
-/** A sandbox with the short delays of the end-to-end tests (what startBot starts unless given one). */
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+/**
+ * manifests/'s RBAC and IAM policy, as the sandbox enforces them on svcbot: a call svcbot makes without a
+ * grant there fails the test that makes it.
+ */
+const MANIFEST_PERMISSIONS = {
+  rbac: { yaml: readFileSync(resolve(repoRoot, 'manifests/rbac.yaml'), 'utf8'), as: 'system:serviceaccount:svcbot:svcbot' },
+  iamPolicy: readFileSync(resolve(repoRoot, 'manifests/iam-policy.json'), 'utf8'),
+} satisfies SandboxOptions;
+
+/**
+ * A sandbox with the short delays of the end-to-end tests (what startBot starts unless given one),
+ * enforcing manifests/'s RBAC and IAM policy on svcbot's kubeconfig and ELB credentials. A test that
+ * needs another identity opts out explicitly (`{ rbac: undefined, iamPolicy: undefined }`).
+ */
 export function startBotSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...options });
+  return startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...MANIFEST_PERMISSIONS, ...options });
 }
 
 /** A new Redis key prefix of a test's own. */
@@ -95,9 +112,15 @@ export async function startBot(
     jobs?: false;
     /** `false`: nothing waits for approval (tests of what changes do, not of approvals). Default: the policy's defaults. */
     approvals?: false;
+    /**
+     * `true`: stop() accepts requests the sandbox's RBAC or IAM policy refused while this bot ran. By
+     * default it throws listing them: under manifests/'s permissions each one is a missing grant.
+     */
+    refusalsExpected?: true;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = opts.use?.sandbox ?? (await startBotSandbox(opts.sandbox));
+  const refusalsBefore = sandbox.refusals.length;
   const slack = opts.use?.slack ?? (await startSlackStub());
   const queuePrefix = opts.redisPrefix ?? newRedisPrefix();
   const config = loadConfig(
@@ -174,7 +197,11 @@ export async function startBot(
       await app.stop();
       if (opts.jobs !== false && opts.keepKeys !== true) await removeBotKeys(queuePrefix, config.redisUrl);
       if (opts.use?.slack === undefined) await slack.close();
+      const refused = sandbox.refusals.slice(refusalsBefore);
       if (opts.use?.sandbox === undefined) await sandbox.close();
+      if (refused.length > 0 && opts.refusalsExpected !== true) {
+        throw new Error(`the sandbox refused svcbot ${refused.length} request(s) under the enforced RBAC / IAM policy (a missing grant in manifests/?):\n${[...new Set(refused)].join('\n')}`);
+      }
     },
   };
 }

@@ -1,16 +1,20 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import { Resolver } from 'node:dns/promises';
-import type { Sandbox } from '../../sandbox/index.js';
+import { sandboxAdminCredentials, type Sandbox } from '../../sandbox/index.js';
 
-/** The real clients svcbot uses, pointed at a running sandbox. */
+/**
+ * The real clients svcbot uses, pointed at a running sandbox as its admin: what a test sets up "as
+ * kubectl would" (or an operator in the AWS console) is never refused by the RBAC and IAM policy the
+ * sandbox enforces on svcbot.
+ */
 export function sandboxClients(sandbox: Sandbox) {
   const kc = new k8s.KubeConfig();
-  kc.loadFromString(sandbox.kubeconfigYaml);
+  kc.loadFromString(sandbox.adminKubeconfigYaml);
   const elb = new ElasticLoadBalancingClient({
     region: sandbox.info.region,
     endpoint: sandbox.info.elbEndpoint,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    credentials: sandboxAdminCredentials,
     maxAttempts: 1,
   });
   const resolver = new Resolver({ timeout: 1000, tries: 1 });
