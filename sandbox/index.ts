@@ -7,7 +7,6 @@
  * It is an independent implementation written from the Kubernetes and AWS documentation: nothing here
  * imports svcbot's own logic, so tests of svcbot against it can fail.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
@@ -58,8 +57,9 @@ export interface SandboxOptions {
   /**
    * Enforce RBAC: `yaml` holds Role/ClusterRole/RoleBinding/ClusterRoleBinding documents (other kinds
    * are ignored), and every request made with the sandbox's kubeconfig (`kubeconfigYaml`, the file)
-   * acts as the user `as` (e.g. `system:serviceaccount:svcbot:svcbot`). `adminKubeconfigYaml` (the
-   * file's `sandbox-admin` context) stays unrestricted, for setting up what a test needs.
+   * acts as the user `as` (e.g. `system:serviceaccount:svcbot:svcbot`: its kubeconfig user impersonates
+   * it), as does any request impersonating it (`kubectl --as`). `adminKubeconfigYaml` (the file's
+   * `sandbox-admin` context) stays unrestricted, for setting up what a test needs.
    */
   rbac?: { yaml: string; as: string };
   /**
@@ -144,11 +144,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
   });
 
-  // The restricted user's token: random, so only this sandbox's kubeconfig carries it.
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);
   const rbac = options.rbac
-    ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, token: randomBytes(24).toString('base64url'), onRefusal }
+    ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, onRefusal }
     : undefined;
   const kubeServer = createKubeApiServer(cluster, faults, rbac);
   const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
@@ -167,7 +166,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const kubeApi = `http://${urlHost}:${kubePort}`;
     const elbEndpoint = `http://${urlHost}:${elbPort}`;
     const dnsServer = `${urlHost}:${dns.port}`;
-    const restricted = rbac ? { user: rbac.as, token: rbac.token } : undefined;
+    const restricted = rbac ? { user: rbac.as } : undefined;
     const kubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName, { restricted });
     const adminKubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName, { restricted, current: 'admin' });
     let kubeconfig: string | null = null;

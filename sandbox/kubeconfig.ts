@@ -5,16 +5,17 @@ const ADMIN_CONTEXT = 'sandbox-admin';
 
 /**
  * A kubeconfig for the sandbox's apiserver: plain HTTP on loopback. With `restricted`, its current
- * context's user presents a bearer token the apiserver maps to that RBAC-restricted user (what svcbot
- * runs as), and the context `sandbox-admin` is the admin (for test setup, `kubectl --context
- * sandbox-admin`); without, the one user needs no credentials and may do anything.
+ * context's user impersonates that RBAC-restricted user (`as:`, sent as `Impersonate-User` by kubectl
+ * and @kubernetes/client-node alike: what svcbot runs as), and the context `sandbox-admin` is the admin
+ * (for test setup, `kubectl --context sandbox-admin`); without, the one user needs no credentials and
+ * may do anything.
  * `insecure-skip-tls-verify` is there because @kubernetes/client-node refuses an `http://` server
  * without it (kubectl accepts both).
  */
 export function sandboxKubeconfig(
   server: string,
   contextName: string,
-  opts: { restricted?: { user: string; token: string }; current?: 'restricted' | 'admin' } = {},
+  opts: { restricted?: { user: string }; current?: 'restricted' | 'admin' } = {},
 ): string {
   const admin = { name: ADMIN_CONTEXT, context: { cluster: contextName, user: ADMIN_CONTEXT, namespace: 'default' } };
   const adminUser = { name: ADMIN_CONTEXT, user: {} };
@@ -33,7 +34,7 @@ export function sandboxKubeconfig(
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: contextName, cluster: { server, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: opts.restricted.user, user: { token: opts.restricted.token } }, adminUser],
+    users: [{ name: opts.restricted.user, user: { as: opts.restricted.user } }, adminUser],
     contexts: [{ name: contextName, context: { cluster: contextName, user: opts.restricted.user, namespace: 'default' } }, admin],
     'current-context': opts.current === 'admin' ? ADMIN_CONTEXT : contextName,
     preferences: {},

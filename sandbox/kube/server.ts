@@ -14,8 +14,8 @@
  * `watchDropEverySeconds` ends every open watch every N seconds. `server.close()` ends open
  * watches and idle connections so it never hangs.
  *
- * Authorization: given a `KubeAuthorization`, requests bearing its token act as its user and are
- * evaluated by RBAC (./rbac.ts); everything else is the sandbox's admin. The `deny` fault knob refuses
+ * Authorization: given a `KubeAuthorization`, requests impersonating a user (`Impersonate-User`) act as
+ * that user and are evaluated by RBAC (./rbac.ts); everything else is the sandbox's admin. The `deny` fault knob refuses
  * for everyone. `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews` answers for the caller.
  */
 import http from 'node:http';
@@ -248,11 +248,16 @@ function requestVerb(method: string, isWatch: boolean, name: string | undefined)
 /** Who the sandbox says is asking when it enforces no RBAC (it has no authentication then: everyone is svcbot's service account). */
 const SANDBOX_USER = 'system:serviceaccount:svcbot:svcbot';
 
-/** RBAC enforcement: requests bearing `token` act as `as`, under `policy`; every other request is the sandbox's admin. */
+/**
+ * RBAC enforcement: a request that impersonates a user (`Impersonate-User`, what a kubeconfig user's `as:`
+ * and `kubectl --as` send) acts as that user under `policy`; every other request is the sandbox's admin
+ * (system:masters, which may impersonate). Impersonation rather than a bearer token because kubectl does
+ * not send tokens over plain HTTP, and the sandbox serves plain HTTP.
+ */
 export interface KubeAuthorization {
   policy: RbacPolicy;
+  /** The user svcbot's kubeconfig acts as (named in the `deny` fault knob's refusals of other requests). */
   as: string;
-  token: string;
   /** Told of every request RBAC refused (the Status message), for tests to find a missing grant. */
   onRefusal?: (message: string) => void;
 }
@@ -261,8 +266,10 @@ const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
 export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?: KubeAuthorization): http.Server {
   /** The user a request acts as, when it is one RBAC restricts (undefined: the admin, who may do anything). */
-  const restrictedUser = (req: http.IncomingMessage): string | undefined =>
-    rbac && req.headers.authorization === `Bearer ${rbac.token}` ? rbac.as : undefined;
+  const restrictedUser = (req: http.IncomingMessage): string | undefined => {
+    const impersonated = req.headers['impersonate-user'];
+    return rbac && typeof impersonated === 'string' && impersonated !== '' ? impersonated : undefined;
+  };
 
   /**
    * The authorizer: RBAC for the restricted user, then the `deny` fault knob for everyone. A refusal is

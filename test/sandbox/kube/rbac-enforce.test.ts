@@ -1,7 +1,8 @@
 /**
  * RBAC enforced by the sandbox (`startSandbox({ rbac })`): the kubeconfig's user is refused what its
  * Roles and ClusterRoles do not grant, with the apiserver's 403 Status; the admin kubeconfig never is;
- * SelfSubjectAccessReview (`kubectl auth can-i`) answers for the caller.
+ * SelfSubjectAccessReview (`kubectl auth can-i`) answers for the caller. The kubeconfig's user
+ * impersonates the restricted one (`as:`), so kubectl and client-node act as it alike.
  */
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../../../sandbox/index.js';
@@ -199,8 +200,11 @@ test('SelfSubjectAccessReview answers for the caller, as kubectl auth can-i asks
 test('the admin kubeconfig is never refused by RBAC; discovery is open to the restricted user', async () => {
   await admin.createNamespacedService({ namespace: 'default', body: svc('by-admin') });
   await admin.deleteNamespacedService({ namespace: 'default', name: 'by-admin' });
-  const res = await fetch(`${sandbox.info.kubeApi}/api/v1`, { headers: { authorization: `Bearer ${kc.getCurrentUser()?.token ?? ''}` } });
+  const res = await fetch(`${sandbox.info.kubeApi}/api/v1`, { headers: { 'impersonate-user': USER } });
   expect(res.status).toBe(200);
+  const other = await fetch(`${sandbox.info.kubeApi}/metrics`, { headers: { 'impersonate-user': USER } });
+  expect(other.status).toBe(403);
+  expect(await other.json()).toMatchObject({ message: `forbidden: User "${USER}" cannot get path "/metrics"`, reason: 'Forbidden' });
 });
 
 test('a policy that cannot be read stops the sandbox from starting', async () => {
