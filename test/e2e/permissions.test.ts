@@ -1,5 +1,5 @@
 /**
- * svcbot under manifests/'s permissions: every end-to-end test's sandbox enforces manifests/rbac.yaml
+ * svcbot under manifests/'s permissions: every end-to-end test's sandbox enforces manifests/base/rbac.yaml
  * and manifests/iam-policy.json on svcbot (test/helpers/bot.ts), and a bot's stop() fails on any request
  * they refused. Here: that this catches a missing grant (the Service watch's `watch`, which a regex over
  * the adapter once missed), and that the shipped RBAC grants what `kubectl auth can-i` is asked for.
@@ -11,7 +11,7 @@ import { startBot, type BotUnderTest } from '../helpers/bot.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SERVICE_ACCOUNT = 'system:serviceaccount:svcbot:svcbot';
-const shippedRbac = readFileSync(resolve(import.meta.dirname, '../../manifests/rbac.yaml'), 'utf8');
+const shippedRbac = readFileSync(resolve(import.meta.dirname, '../../manifests/base/rbac.yaml'), 'utf8');
 
 test('a grant missing from the RBAC is a refusal, and the bot under test fails when it stops', async () => {
   const withoutWatch = shippedRbac.replace('"list", "watch",', '"list",');

@@ -3,7 +3,8 @@
  * enough is proven elsewhere, by running under them: the end-to-end tests' sandbox enforces both
  * (test/helpers/bot.ts). Here: the RBAC never grants what the issue rules out (a regex over the adapter
  * once missed the Service watch's `watch`), the IAM policy allows exactly the ELB actions the ELB
- * adapters send, the Slack app exactly the bot scopes of the Web API methods the Slack adapters call.
+ * adapters send, the Slack app exactly the bot scopes of the Web API methods the Slack adapters call (HTTP
+ * and Socket Mode variants). The install itself (the kustomize output) is checked in kustomize.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,7 +29,7 @@ interface RbacDoc {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-const rbacDocs = () => parseAllDocuments(read('manifests/rbac.yaml')).map((d) => d.toJS() as RbacDoc);
+const rbacDocs = () => parseAllDocuments(read('manifests/base/rbac.yaml')).map((d) => d.toJS() as RbacDoc);
 const rulesOf = (docs: RbacDoc[]) => docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((d) => d.rules ?? []);
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
@@ -103,17 +104,6 @@ test('the IAM policy names every action (no wildcards) and says why each stateme
   }
 });
 
-test('the Deployment runs as non-root with a read-only root filesystem and probes /healthz', () => {
-  const docs = parseAllDocuments(read('manifests/deployment.yaml')).map((d) => d.toJS() as Record<string, never>);
-  const deployment = docs.find((d) => d['kind'] === 'Deployment') as unknown as {
-    spec: { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { securityContext: Record<string, unknown>; readinessProbe: { httpGet: { path: string } } }[] } } };
-  };
-  const pod = deployment.spec.template.spec;
-  expect(pod.securityContext.runAsNonRoot).toBe(true);
-  expect(pod.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-  expect(pod.containers[0]!.readinessProbe.httpGet.path).toBe('/healthz');
-});
-
 /** The bot scope each Web API method svcbot calls needs (none: any token may call it). */
 const SCOPE_OF: Record<string, string | undefined> = {
   'auth.test': undefined,
@@ -123,15 +113,14 @@ const SCOPE_OF: Record<string, string | undefined> = {
   'users.info': 'users:read',
 };
 
-test('the Slack app manifest sends /svc and interactivity to /slack/events with the least scopes', () => {
-  const app = parseAllDocuments(read('manifests/slack-app.yaml'))[0]!.toJS() as {
-    features: { slash_commands: { command: string; url: string }[] };
-    oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean; request_url: string } };
-  };
-  expect(app.features.slash_commands[0]!.command).toBe('/svc');
-  expect(new URL(app.features.slash_commands[0]!.url).pathname).toBe('/slack/events');
-  expect(new URL(app.settings.interactivity.request_url).pathname).toBe('/slack/events');
+interface SlackAppManifest {
+  features: { slash_commands: { command: string; url?: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
+}
+
+/** The bot scopes svcbot needs: `commands` receives /svc; the rest is what the Web API calls need. */
+function neededScopes(): string[] {
   const dir = 'src/adapters/slack';
   const called = new Set(
     readdirSync(resolve(root, dir))
@@ -141,9 +130,29 @@ test('the Slack app manifest sends /svc and interactivity to /slack/events with 
   expect(called).toContain('usergroups.users.list');
   const unknown = [...called].filter((method) => !(method in SCOPE_OF));
   expect(unknown).toEqual([]); // a new Web API method: add it, with its scope, to SCOPE_OF
-  // `commands` receives /svc; the rest is what the Web API calls need.
-  const needed = new Set(['commands', ...[...called].flatMap((method) => SCOPE_OF[method] ?? [])]);
+  return [...new Set(['commands', ...[...called].flatMap((method) => SCOPE_OF[method] ?? [])])].sort();
+}
+
+const readSlackApp = (file: string) => parseAllDocuments(read(file))[0]!.toJS() as SlackAppManifest;
+
+test('the HTTP Slack app manifest sends /svc and interactivity to /slack/events with the least scopes', () => {
+  const app = readSlackApp('manifests/slack-app.yaml');
+  expect(app.settings.socket_mode_enabled).toBe(false);
+  expect(app.features.slash_commands[0]!.command).toBe('/svc');
+  expect(new URL(app.features.slash_commands[0]!.url!).pathname).toBe('/slack/events');
+  expect(app.settings.interactivity.is_enabled).toBe(true);
+  expect(new URL(app.settings.interactivity.request_url!).pathname).toBe('/slack/events');
   const granted = [...app.oauth_config.scopes.bot].sort();
-  expect(granted).toEqual([...needed].sort());
+  expect(granted).toEqual(neededScopes());
   expect(granted).toEqual(['chat:write', 'commands', 'usergroups:read', 'users:read']);
+});
+
+test('the Socket Mode Slack app manifest: no URLs, the same /svc, interactivity and least scopes', () => {
+  const app = readSlackApp('manifests/slack-app-socket-mode.yaml');
+  const http = readSlackApp('manifests/slack-app.yaml');
+  expect(app.settings.socket_mode_enabled).toBe(true);
+  expect(app.features.slash_commands.map((c) => c.url)).toEqual([undefined]);
+  expect(app.features.slash_commands[0]!.command).toBe(http.features.slash_commands[0]!.command);
+  expect(app.settings.interactivity).toEqual({ is_enabled: true });
+  expect([...app.oauth_config.scopes.bot].sort()).toEqual(neededScopes());
 });
