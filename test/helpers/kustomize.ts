@@ -5,7 +5,8 @@
  * silently ignored: a kustomization that grows a feature grows it here too.
  *
  * The subset: `resources` (YAML files and directories holding a kustomization), `namespace`,
- * `labels` (pairs on metadata.labels only: no includeSelectors/includeTemplates),
+ * `labels` (pairs on metadata.labels only: no includeSelectors/includeTemplates), `images` (newName,
+ * newTag, on the containers of workloads' pod templates),
  * `configMapGenerator` and `secretGenerator` (files and literals) with
  * `generatorOptions.disableNameSuffixHash: true`. Like kustomize, a file may only come from inside the
  * kustomization's own folder (its load restrictor), and a directory that contains the folder that
@@ -35,12 +36,13 @@ interface Kustomization {
   namespace?: string;
   labels?: { pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }[];
   resources?: string[];
+  images?: { name: string; newName?: string; newTag?: string }[];
   configMapGenerator?: Generator[];
   secretGenerator?: Generator[];
   generatorOptions?: { disableNameSuffixHash?: boolean };
 }
 
-const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'configMapGenerator', 'secretGenerator', 'generatorOptions']);
+const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'namespace', 'labels', 'images', 'resources', 'configMapGenerator', 'secretGenerator', 'generatorOptions']);
 
 /** Kinds without a namespace among those manifests/ may hold (kustomize's `namespace` leaves them alone). */
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass']);
@@ -122,6 +124,19 @@ function build(root: string, loading: readonly string[]): KubeObject[] {
       object.metadata.labels = { ...object.metadata.labels, ...pairs };
     }
   }
+  for (const image of k.images ?? []) for (const object of objects) setImage(object, image);
   return objects;
+}
+
+/** Kustomize's `images`: a container whose image is `name` (with or without a tag) gets newName:newTag. */
+function setImage(object: KubeObject, { name, newName, newTag }: { name: string; newName?: string; newTag?: string }): void {
+  const spec = object['spec'] as { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } } | undefined;
+  const pod = spec?.template?.spec;
+  for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
+    const m = /^([^:@]+(?::\d+\/[^:@]+)?)(?::([^@]+))?$/.exec(c.image ?? '');
+    if (!m || m[1] !== name) continue;
+    const tag = newTag ?? m[2];
+    c.image = `${newName ?? name}${tag === undefined ? '' : `:${tag}`}`;
+  }
 }
 

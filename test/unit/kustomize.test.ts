@@ -67,6 +67,7 @@ interface Probe {
 }
 interface Container {
   name: string;
+  image?: string;
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
@@ -161,6 +162,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     for (const [name, portName, port] of [['svcbot-web', 'http', 3000], ['svcbot-worker', 'health', 8081]] as const) {
       const pod = (find(objects, 'Deployment', name) as Workload).spec.template.spec;
       const c = pod.containers[0]!;
+      expect(c.image).toBe('svcbot:latest'); // images: in manifests/base/kustomization.yaml
       expect(c.ports).toContainEqual({ name: portName, containerPort: port });
       expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: portName });
       expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: portName });
@@ -309,6 +311,10 @@ test('the helper refuses what kustomize refuses (a file outside the folder, a cy
     expect(() => kustomize(resolve(dir, 'b'))).toThrow(/cycle detected/);
     write('d/kustomization.yaml', 'patches: []\n');
     expect(() => kustomize(resolve(dir, 'd'))).toThrow(/not supported by this helper: patches/);
+    write('f/d.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { template: { spec: { containers: [{ name: a, image: "svcbot" }, { name: b, image: "redis:7" }] } } }\n');
+    write('f/kustomization.yaml', 'resources: [d.yaml]\nimages: [{ name: svcbot, newName: 111122223333.dkr.ecr.us-east-1.amazonaws.com/svcbot, newTag: "0.1.0" }, { name: redis, newTag: "7.4" }]\n');
+    const containers = (kustomize(resolve(dir, 'f'))[0] as Workload).spec.template.spec.containers;
+    expect(containers.map((c) => c.image)).toEqual(['111122223333.dkr.ecr.us-east-1.amazonaws.com/svcbot:0.1.0', 'redis:7.4']);
     write('e/kustomization.yaml', 'configMapGenerator: [{ name: x, literals: [a=b] }]\n');
     expect(() => kustomize(resolve(dir, 'e'))).toThrow(/disableNameSuffixHash/);
   } finally {
