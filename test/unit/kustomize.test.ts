@@ -1,7 +1,8 @@
 /**
  * The install in manifests/: what `kubectl apply -k manifests/overlays/…` sends (rendered by
- * test/helpers/kustomize.ts, no kubectl needed) is valid Kubernetes (kubernetes-models' validators,
- * generated from the Kubernetes OpenAPI schemas), and safe and consistent with svcbot itself: non-root,
+ * test/helpers/kustomize.ts, no kubectl needed) is valid Kubernetes: kubernetes-models' validators
+ * (types, required fields, formats) and its TypeScript interfaces (no field the schema does not know,
+ * test/helpers/kube-typecheck.ts), both generated from the Kubernetes OpenAPI schemas; and it is safe and consistent with svcbot itself: non-root,
  * read-only, no capabilities, probes on the ports svcbot serves them on, a grace period longer than
  * svcbot's own shutdown limit, memory for the image's heap budget, Redis as BullMQ needs it.
  * The examples in manifests/examples/ validate the same way.
@@ -24,6 +25,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { loadConfig } from '../../src/config/index.js';
+import { typeErrors } from '../helpers/kube-typecheck.js';
 import { kustomize, type KubeObject } from '../helpers/kustomize.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -107,12 +109,27 @@ test('schema validation refuses what the API server would: a wrong type, a missi
   expect(() => validate({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toThrow(/add its kubernetes-models class/);
 });
 
+test('the strict field check finds a misspelled field at any depth, as the API server would refuse it', () => {
+  const web = structuredClone(find(rendered['in-cluster-redis'], 'Deployment', 'svcbot-web')) as Workload;
+  const container = web.spec.template.spec.containers[0] as Container & { readinesProbe?: unknown };
+  container.readinesProbe = container.readinessProbe;
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { ports: [{ port: 80, targetport: 8080 }] } };
+  const errors = typeErrors([web, svc], root);
+  expect(errors).toHaveLength(2);
+  expect(errors[0]).toMatch(/^Deployment\/svcbot-web: .*'"readinesProbe"' does not exist in type 'IContainer'/s);
+  expect(errors[1]).toMatch(/^Service\/x: .*'"targetport"' does not exist/s);
+});
+
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   const objects = rendered[overlay];
 
   test('every rendered object validates against the Kubernetes schemas', () => {
     expect(objects.length).toBeGreaterThan(10);
     for (const object of objects) expect(() => validate(object)).not.toThrow();
+  });
+
+  test('no rendered object has a field its schema does not know, nor a value of the wrong type', () => {
+    expect(typeErrors(objects, root)).toEqual([]);
   });
 
   test('everything namespaced is in the svcbot namespace, which enforces the restricted Pod Security profile', () => {
@@ -259,6 +276,7 @@ test('ElastiCache: no Redis in the cluster; the Secret template gives a TLS redi
   expect(objects.filter((o) => o.kind === 'StatefulSet' || o.metadata.name === 'svcbot-redis')).toEqual([]);
   const template = parseAllDocuments(readFileSync(resolve(root, 'manifests/overlays/elasticache/redis-secret.template.yaml'), 'utf8'))[0]!.toJS() as KubeObject & { stringData: Record<string, string> };
   expect(() => validate(template)).not.toThrow();
+  expect(typeErrors([template], root)).toEqual([]);
   expect(template.metadata).toMatchObject({ name: 'svcbot-redis', namespace: 'svcbot' });
   expect(new URL(template.stringData['REDIS_URL']!).protocol).toBe('rediss:');
 });
@@ -266,6 +284,7 @@ test('ElastiCache: no Redis in the cluster; the Secret template gives a TLS redi
 test('the Slack Secret template holds placeholders for exactly the tokens svcbot reads', () => {
   const template = parseAllDocuments(readFileSync(resolve(root, 'manifests/slack-secret.template.yaml'), 'utf8'))[0]!.toJS() as KubeObject & { stringData: Record<string, string> };
   expect(() => validate(template)).not.toThrow();
+  expect(typeErrors([template], root)).toEqual([]);
   expect(template.metadata).toMatchObject({ name: 'svcbot-slack', namespace: 'svcbot' });
   expect(Object.keys(template.stringData).sort()).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
   for (const value of Object.values(template.stringData)) expect(value).toMatch(/REPLACE/);
@@ -278,6 +297,7 @@ test('manifests/examples: the tutorial Services (ClusterIP 8080 → 80, NodePort
     .sort()
     .flatMap((f) => parseAllDocuments(readFileSync(resolve(dir, f), 'utf8')).map((d) => [f, d.toJS() as KubeObject] as const));
   for (const [, object] of objects) expect(() => validate(object)).not.toThrow();
+  expect(typeErrors(objects.map(([, o]) => o), root)).toEqual([]);
 
   type ServiceObject = KubeObject & { spec: { type: string; selector: Record<string, string>; ports: { port: number; targetPort: number }[] } };
   const services = Object.fromEntries(objects.filter(([, o]) => o.kind === 'Service').map(([f, o]) => [f, o as ServiceObject]));
