@@ -2,9 +2,10 @@
  * The install in manifests/: what `kubectl apply -k manifests/overlays/…` sends (rendered by
  * test/helpers/kustomize.ts, no kubectl needed) is valid Kubernetes: kubernetes-models' validators
  * (types, required fields, formats) and its TypeScript interfaces (no field the schema does not know,
- * test/helpers/kube-typecheck.ts), both generated from the Kubernetes OpenAPI schemas; and it is safe and consistent with svcbot itself: non-root,
- * read-only, no capabilities, probes on the ports svcbot serves them on, a grace period longer than
- * svcbot's own shutdown limit, memory for the image's heap budget, Redis as BullMQ needs it.
+ * test/helpers/kube-typecheck.ts), both generated from the Kubernetes OpenAPI schemas. And it is
+ * safe and consistent with svcbot itself: non-root, read-only, no capabilities, probes on the ports
+ * svcbot serves them on, a grace period longer than svcbot's own shutdown limit, memory for the
+ * image's heap budget, Redis as BullMQ needs it.
  * The examples in manifests/examples/ validate the same way.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
