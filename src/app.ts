@@ -41,7 +41,12 @@ import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules } from 
 import { createMemorySchedules } from './adapters/memory/schedules.js';
 import { postScheduledOrphanReport } from '../jobs/orphan-report.js';
 import type { Schedules } from './ports/schedule.js';
-import { createSlackChat, createSlackDirectory, createSlackMessages } from './adapters/slack/index.js';
+import { createSlackAuthCheck, createSlackChat, createSlackDirectory, createSlackMessages } from './adapters/slack/index.js';
+import { clusterApiCheck, createRedisProbe } from './adapters/health/checks.js';
+import { healthRoutes } from './adapters/health/routes.js';
+import { createHealthServer } from './adapters/health/server.js';
+import { makeReadiness } from './domain/readiness.js';
+import type { ProbeServer, ReadinessCheck } from './ports/health.js';
 import type { Config } from './config/index.js';
 import { makeAccess } from './domain/access.js';
 import { makeApprovalDecisions } from './domain/approval-decisions.js';
@@ -103,6 +108,8 @@ export interface Adapters {
   governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
   /** Every load balancer of a region (the orphan scan), acting on one, and what the team set aside (with the governance stores). */
   orphans: { inventory: LoadBalancerInventory; target: OrphanTarget; state: OrphanStateStore };
+  /** `svcbot worker`'s own server of /healthz, /readyz and /metrics (HEALTH_PORT); the web side serves them next to Slack's endpoint. */
+  probes?: ProbeServer;
   /** Closes everything above. */
   close(): Promise<void>;
 }
@@ -123,6 +130,8 @@ export interface AdapterOptions {
 export interface RunningSvcbot {
   /** The HTTP port Slack's requests arrive on (HTTP mode), or undefined in Socket Mode, as a worker, or in the console. */
   port: number | undefined;
+  /** The worker's probe port (HEALTH_PORT), when it serves one. */
+  healthPort?: number;
   stop(): Promise<void>;
 }
 
@@ -193,6 +202,9 @@ function governanceStores(config: Config, logger: Logger, options: AdapterOption
 function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
   const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs });
   const backend = jobAdapters(config, logger, options);
+  // Readiness: Redis (where the jobs and approvals are), then every configured cluster's API server.
+  const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(config.redisUrl);
+  const readinessChecks: ReadinessCheck[] = [...(redisProbe ? [redisProbe] : []), ...registry.names.map((name) => clusterApiCheck(name, registry.kubeConfig(name)))];
   const stores = governanceStores(config, logger, options);
   const runtime = backend.worker;
   const watch = runtime
@@ -229,10 +241,12 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
     ...(worker ? { worker } : {}),
     orphans,
     stores,
+    readinessChecks,
     async close() {
       await stores.close();
       await backend.close();
       await watch?.close();
+      redisProbe?.close();
       registry.close();
     },
   };
@@ -246,13 +260,16 @@ export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js
 
 /** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
-  const { stores, ...common } = commonAdapters(config, logger, options);
+  const { stores, readinessChecks, ...common } = commonAdapters(config, logger, options);
   const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger) };
+  const readiness = makeReadiness([...readinessChecks, createSlackAuthCheck(config.slack)]);
+  const routes = healthRoutes({ readiness });
   if (options.role === 'worker') {
-    return { logger, replies: createSlackMessages(config.slack), governance, ...common };
+    const probes = createHealthServer({ port: config.healthPort, routes });
+    return { logger, replies: createSlackMessages(config.slack), governance, probes, ...common };
   }
   const replayGuard = slackReplayGuard(config, logger, options);
-  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger });
+  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger, routes });
   return {
     logger,
     replies: slack.replies,
@@ -485,15 +502,18 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
   } else {
     logger.info({ role, clusters: clusters.names }, 'svcbot is running load-balancer jobs');
   }
+  const healthPort = role === 'worker' ? await adapters.probes?.start() : undefined;
+  if (healthPort !== undefined) logger.info({ healthPort }, 'serving /healthz, /readyz and /metrics on port %d', healthPort);
 
   let stopping: Promise<void> | undefined;
   return {
     port,
+    ...(healthPort === undefined ? {} : { healthPort }),
     stop() {
       // Stop answering first, then hand running jobs back, then close the connections.
       stopping ??= (async () => {
         gov.stop();
-        await chat?.stop();
+        await Promise.all([chat?.stop(), adapters.probes?.stop()]);
         await Promise.all([worker?.close(), adapters.worker?.schedules.close()]);
         await adapters.close();
       })();

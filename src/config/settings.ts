@@ -32,6 +32,7 @@ export const SETTINGS = Object.freeze([
   { env: 'SLACK_API_URL', yaml: 'slack.apiUrl', default: 'https://slack.com/api/', secret: false, meaning: 'Slack Web API base URL' },
   { env: 'SVCBOT_COMMAND', yaml: 'slack.command', default: '/svc', secret: false, meaning: 'Slash command name' },
   { env: 'PORT', yaml: 'port', default: '3000', secret: false, meaning: 'HTTP port' },
+  { env: 'HEALTH_PORT', yaml: 'healthPort', default: '8081', secret: false, meaning: '`svcbot worker`: port of /healthz, /readyz and /metrics (the web side serves them on PORT)' },
   { env: 'HTTP_BODY_LIMIT', yaml: 'http.bodyLimit', default: '1MiB', secret: false, meaning: 'Largest request body svcbot reads (413 beyond it); Slack sends far less' },
   { env: 'HTTP_HEADERS_TIMEOUT', yaml: 'http.headersTimeout', default: '5s', secret: false, meaning: "A request's headers must arrive within this long (408 after)" },
   { env: 'HTTP_REQUEST_TIMEOUT', yaml: 'http.requestTimeout', default: '10s', secret: false, meaning: 'A whole request must arrive within this long (408 after)' },

@@ -146,6 +146,8 @@ export interface Config {
   readonly kube: KubeRetryConfig;
   /** HTTP port for Slack's requests (0 = any free port, for tests). */
   readonly port: number;
+  /** `svcbot worker`'s port for /healthz, /readyz and /metrics (the web side serves them on `port`). */
+  readonly healthPort: number;
   readonly redisUrl: string;
   /**
    * The key prefix of everything svcbot keeps in Redis (the BullMQ queue and svcbot's own keys), so

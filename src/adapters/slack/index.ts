@@ -10,6 +10,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { Replies } from '../../ports/replies.js';
 import type { Directory } from '../../ports/directory.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
+import type { ReadinessCheck } from '../../ports/health.js';
 import { createSlackApp } from './app.js';
 import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
@@ -25,13 +26,12 @@ export interface SlackChatOptions {
   /** The HTTP port (HTTP mode; 0 = any free port). */
   port: number;
   logger: Logger;
+  /** The routes served next to Slack's endpoint: health, readiness, metrics (default: `/healthz` alone). */
+  routes?: readonly HttpRoute[];
 }
 
-/**
- * The routes served next to Slack's endpoint, each on its own path (anything else is 404): the process
- * answers HTTP. Readiness and metrics go here too.
- */
-const routes: readonly HttpRoute[] = [
+/** Without other routes: `/healthz` alone, next to Slack's endpoint (anything else is 404). */
+const HEALTHZ_ONLY: readonly HttpRoute[] = [
   {
     path: '/healthz',
     method: 'GET',
@@ -43,7 +43,7 @@ const routes: readonly HttpRoute[] = [
 ];
 
 export function createSlackChat(options: SlackChatOptions): { transport: ChatTransport; replies: Replies } {
-  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes });
+  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes: options.routes ?? HEALTHZ_ONLY });
   return {
     transport: createSlackTransport(app, { port: options.port, socketMode: options.slack.socketMode, logger: options.logger }),
     replies: createSlackReplies(app.client),
@@ -103,6 +103,49 @@ export async function checkSlackToken(
       if (opts.signal?.aborted) return { ok: false, problem: "stopped before Slack's API answered" };
     }
   }
+}
+
+/**
+ * Slack's verdict on the bot token, for the readiness probes: `auth.test`, asked at most once per `ttlMs`
+ * (default 5 minutes) whatever the probes' rate. A token Slack refused is not ready; a Slack API that does
+ * not answer leaves the last verdict standing (the token did not change), and is not ready only before
+ * any verdict.
+ */
+export function createSlackAuthCheck(slack: SlackConfig, opts: { ttlMs?: number; now?: () => number } = {}): ReadinessCheck {
+  const { ttlMs = 5 * 60_000, now = Date.now } = opts;
+  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, timeout: 5000, logger: silentSlackLogger });
+  let verdict: { at: number; problem: string | undefined } | undefined;
+  let asking: Promise<void> | undefined;
+
+  async function ask(): Promise<void> {
+    try {
+      await client.auth.test();
+      verdict = { at: now(), problem: undefined };
+    } catch (err) {
+      const refused = (err as { data?: { error?: unknown } }).data?.error;
+      if ((err as { code?: unknown }).code === 'slack_webapi_platform_error' && typeof refused === 'string' && REFUSED.has(refused)) {
+        verdict = { at: now(), problem: `Slack refused SLACK_BOT_TOKEN (${refused})` };
+        return;
+      }
+      if (verdict) return;
+      throw new Error(`Slack's API does not answer auth.test (${typeof refused === 'string' ? refused : err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
+  }
+
+  return {
+    name: 'slack',
+    async check() {
+      if (!verdict || now() - verdict.at >= ttlMs) {
+        asking ??= ask().finally(() => {
+          asking = undefined;
+        });
+        // With a verdict, it stands while the new one is asked for; without, this probe waits for the first.
+        if (!verdict) await asking;
+        else asking.catch(() => undefined);
+      }
+      if (verdict?.problem !== undefined) throw new Error(verdict.problem);
+    },
+  };
 }
 
 /** The WebClient's own logger, silenced: checkSlackToken says what happened, once per attempt. */

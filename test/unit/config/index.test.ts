@@ -27,6 +27,7 @@ describe('loadConfig defaults', () => {
       http: { bodyLimitBytes: 1_048_576, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnectionsPerClient: 64, maxUnverifiedBodies: 16 },
       kube: { retryDeadlineMs: 10_000, commandRetryBudgetMs: 25_000 },
       port: 3000,
+      healthPort: 8081,
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'svcbot',
       dnsServers: [],

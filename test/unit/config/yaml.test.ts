@@ -14,6 +14,7 @@ slack:
   apiUrl: http://127.0.0.1:9999/api
   command: /k8s
 port: 8080
+healthPort: 9090
 redisUrl: redis://redis:6379/1
 redisPrefix: svcbot-staging
 dnsServers: [10.0.0.2, "[fd00::2]:5353"]
@@ -86,6 +87,7 @@ costs:
       http: { bodyLimitBytes: 262_144, headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1000, maxConnectionsPerClient: 10, maxUnverifiedBodies: 4 },
       kube: { retryDeadlineMs: 5000, commandRetryBudgetMs: 40_000 },
       port: 8080,
+      healthPort: 9090,
       redisUrl: 'redis://redis:6379/1',
       redisPrefix: 'svcbot-staging',
       dnsServers: [
