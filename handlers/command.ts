@@ -8,6 +8,7 @@ import type { RetryBudget } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { Command } from '../src/domain/command.js';
 import { BotError, UsageError } from '../src/domain/errors.js';
+import type { Metrics } from '../src/ports/metrics.js';
 import { isGovernanceCommand, type GovernanceCommands, type GovernanceResult } from '../src/domain/governance-commands.js';
 import { parseCommand } from '../src/domain/grammar/index.js';
 import { helpFor } from '../src/domain/help.js';
@@ -68,6 +69,15 @@ export interface CommandHandlerDeps {
   stillTryingAfterMs?: number;
   /** Milliseconds since the epoch, for the retry budget (default Date.now). */
   clock?: () => number;
+  /** Where each command's subcommand and result are counted (default: nowhere). */
+  metrics?: Pick<Metrics, 'commandHandled'>;
+}
+
+/** A command's result as the metrics count it: `ok`, `usage_error`, a BotError's code, or `error` (a bug). */
+function resultOf(err: unknown): string {
+  if (err instanceof UsageError) return 'usage_error';
+  if (err instanceof BotError) return err.code;
+  return 'error';
 }
 
 export type CommandHandler = (text: string, ctx: CommandContext) => Promise<Reply>;
@@ -177,10 +187,21 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
     };
   }
 
+  const metrics = deps.metrics ?? { commandHandled: () => undefined };
   return async (text, ctx) => {
+    const seen = { subcommand: 'unknown', result: 'ok' };
+    try {
+      return await handle(text, ctx, seen);
+    } finally {
+      metrics.commandHandled(seen.subcommand, seen.result);
+    }
+  };
+
+  async function handle(text: string, ctx: CommandContext, seen: { subcommand: string; result: string }): Promise<Reply> {
     const log = logger.child({ user: ctx.userId, ...(ctx.channelId ? { channel: ctx.channelId } : {}) });
     try {
       const command: Command = parseCommand(text, { commandName });
+      seen.subcommand = command.kind;
       log.info({ command: command.kind }, 'command');
       const requester: Requester = {
         userId: ctx.userId,
@@ -210,7 +231,8 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
       if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');
       return renderResult(await operations.run(command, requester, { budget: retryBudget(ctx, log) }), ctx, commandName, posted);
     } catch (err) {
+      seen.result = resultOf(err);
       return replyForError(err, deps, log);
     }
-  };
+  }
 }

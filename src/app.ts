@@ -46,6 +46,9 @@ import { clusterApiCheck, createRedisProbe } from './adapters/health/checks.js';
 import { healthRoutes } from './adapters/health/routes.js';
 import { createHealthServer } from './adapters/health/server.js';
 import { makeReadiness } from './domain/readiness.js';
+import { createPrometheusMetrics } from './adapters/metrics/prometheus.js';
+import { noMetrics, type JobOutcome, type Metrics } from './ports/metrics.js';
+import { JobParked, PermanentJobError } from './ports/jobs.js';
 import type { ProbeServer, ReadinessCheck } from './ports/health.js';
 import type { Config } from './config/index.js';
 import { makeAccess } from './domain/access.js';
@@ -108,6 +111,8 @@ export interface Adapters {
   governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
   /** Every load balancer of a region (the orphan scan), acting on one, and what the team set aside (with the governance stores). */
   orphans: { inventory: LoadBalancerInventory; target: OrphanTarget; state: OrphanStateStore };
+  /** What this process counts (Prometheus on /metrics; nothing in the console). */
+  metrics: Metrics;
   /** `svcbot worker`'s own server of /healthz, /readyz and /metrics (HEALTH_PORT); the web side serves them next to Slack's endpoint. */
   probes?: ProbeServer;
   /** Closes everything above. */
@@ -199,8 +204,8 @@ function governanceStores(config: Config, logger: Logger, options: AdapterOption
 }
 
 /** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver, approvals and audit. */
-function commonAdapters(config: Config, logger: Logger, options: AdapterOptions) {
-  const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs });
+function commonAdapters(config: Config, logger: Logger, options: AdapterOptions, metrics: Metrics) {
+  const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs }, metrics);
   const backend = jobAdapters(config, logger, options);
   // Readiness: Redis (where the jobs and approvals are), then every configured cluster's API server.
   const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(config.redisUrl);
@@ -241,6 +246,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions)
     ...(worker ? { worker } : {}),
     orphans,
     stores,
+    metrics,
     readinessChecks,
     async close() {
       await stores.close();
@@ -260,16 +266,17 @@ export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js
 
 /** svcbot's adapters in production: Slack, the configured clusters and AWS, Redis. */
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
-  const { stores, readinessChecks, ...common } = commonAdapters(config, logger, options);
+  const metrics = createPrometheusMetrics();
+  const { stores, readinessChecks, ...common } = commonAdapters(config, logger, options, metrics);
   const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger) };
   const readiness = makeReadiness([...readinessChecks, createSlackAuthCheck(config.slack)]);
-  const routes = healthRoutes({ readiness });
+  const routes = healthRoutes({ readiness, metrics });
   if (options.role === 'worker') {
     const probes = createHealthServer({ port: config.healthPort, routes });
-    return { logger, replies: createSlackMessages(config.slack), governance, probes, ...common };
+    return { logger, replies: createSlackMessages(config.slack, metrics), governance, probes, ...common };
   }
   const replayGuard = slackReplayGuard(config, logger, options);
-  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger, routes });
+  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger, routes, metrics });
   return {
     logger,
     replies: slack.replies,
@@ -300,7 +307,7 @@ export function createConsoleAdapters(
   options: AdapterOptions & { write: (text: string) => void },
 ): Adapters & { text: TextChat } {
   const text = createTextChat(options.write);
-  const { stores, ...common } = commonAdapters(config, logger, options);
+  const { stores, ...common } = commonAdapters(config, logger, options, noMetrics);
   const governance = { approvals: stores.approvals, audit: stores.audit, directory: createNoDirectory() };
   return { logger, replies: text.replies, chat: text.transport, text, governance, ...common };
 }
@@ -326,12 +333,50 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
     maxParkMs: config.jobs.recheckMs,
     progressIntervalMs: config.jobs.progressIntervalMs,
   });
-  const running = worker.start(makeLbProcessor(runtime.deps));
+  const running = worker.start(meteredProcessor(makeLbProcessor(runtime.deps), adapters.metrics));
   return {
     async close() {
       await running.close();
       await runtime.close();
     },
+  };
+}
+
+/** How one run of a job ended, as the metrics count it. */
+function jobOutcome(err: unknown, signal: AbortSignal): JobOutcome {
+  if (err instanceof JobParked) return 'parked';
+  if (signal.aborted) return 'stopped';
+  if (err instanceof PermanentJobError) return 'failed';
+  return 'retried';
+}
+
+/**
+ * `processor`, counting each run's outcome (`svcbot_jobs_total`) and each step the run finished, timed from
+ * the previous step's end or the request (`svcbot_job_step_seconds`; the job's saved state has the times).
+ */
+function meteredProcessor(processor: JobProcessor<LbJobData, LbJobResult>, metrics: Metrics): JobProcessor<LbJobData, LbJobResult> {
+  return async (ctx) => {
+    const { operation } = ctx.data;
+    const doneAt = (state: unknown): Record<string, number> => ({ ...((state as { doneAt?: Record<string, number> } | undefined)?.doneAt ?? {}) });
+    let known = doneAt(ctx.savedState);
+    const saveState = (state: object) => {
+      const now = doneAt(state);
+      for (const [step, at] of Object.entries(now)) {
+        if (known[step] !== undefined) continue;
+        const before = Math.max(ctx.data.requestedAt, ...Object.values(known));
+        metrics.jobStep(operation, step, Math.max(0, at - before) / 1000);
+      }
+      known = now;
+      return ctx.saveState(state);
+    };
+    try {
+      const result = await processor({ ...ctx, saveState });
+      metrics.jobRun(operation, 'completed');
+      return result;
+    } catch (err) {
+      metrics.jobRun(operation, jobOutcome(err, ctx.signal));
+      throw err;
+    }
   };
 }
 
@@ -466,7 +511,9 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     needs: config.policy.approval.needs,
     prices: loadBalancerPrices(config),
     logger: logger.child({ component: 'orphans' }),
+    onFullReport: (report) => adapters.metrics.orphansFound(report.orphans.length + report.lostClusters.reduce((n, c) => n + c.entries.length, 0), report.monthlyUsd),
   });
+  adapters.metrics.observe('approvals_pending', async () => (await adapters.governance.approvals.listPending()).length);
   if (role !== 'web' && adapters.worker) await scheduleOrphanReport(config, adapters, adapters.worker.schedules, orphans);
 
   let port: number | undefined;
@@ -490,6 +537,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       commandName,
       logger,
       retryBudgetMs: config.kube.commandRetryBudgetMs,
+      metrics: adapters.metrics,
     });
     registerSlashCommand(chat, { commandName, handle, replies, logger });
     registerButtons(chat, { handle, replies, logger, commandName });

@@ -13,6 +13,8 @@ import { createElbGateway } from './elb.js';
 import { createKubernetesGateway } from './kubernetes.js';
 import { reuseConnections } from './kubernetes-connections.js';
 import { DEFAULT_RETRY, type RetrySettings } from './kubernetes-retry.js';
+import { meterAwsClient } from './aws-metrics.js';
+import type { Metrics } from '../ports/metrics.js';
 
 /** Loads the kubeconfig a cluster names (or the in-cluster service account) and selects its context. */
 function loadKubeConfig(cluster: ClusterConfig): k8s.KubeConfig {
@@ -123,11 +125,15 @@ export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint
 
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
-  { loadKubeConfig: load = loadKubeConfig, createElbClient = defaultElbClients(), createElbV2Client = defaultElbV2Clients() }: ClusterClientFactories = {},
+  { loadKubeConfig: load = loadKubeConfig, createElbClient: makeElbClient = defaultElbClients(), createElbV2Client: makeElbV2Client = defaultElbV2Clients() }: ClusterClientFactories = {},
   /** Retries of transient Kubernetes API failures, over DEFAULT_RETRY. */
   retrySettings: Partial<RetrySettings> = {},
+  /** Where Kubernetes and AWS requests are counted (default: nowhere). */
+  metrics: Pick<Metrics, 'kubernetesRequest' | 'awsRequest'> = { kubernetesRequest: () => undefined, awsRequest: () => undefined },
 ): ClusterRegistryHandle {
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...retrySettings };
+  const createElbClient = (where: Pick<ClusterConfig, 'region'>) => meterAwsClient(makeElbClient(where), 'elb', metrics);
+  const createElbV2Client = (where: Pick<ClusterConfig, 'region'>) => meterAwsClient(makeElbV2Client(where), 'elbv2', metrics);
   // The factories hand clusters of one region the same client: destroyed once.
   const elbClients = new Set<ElasticLoadBalancingClient>();
   const byRegion = new Map<string, ElasticLoadBalancingClient>();
@@ -143,7 +149,7 @@ export function createClusterRegistry(
     kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));
     targets.set(c.name, {
-      cluster: createKubernetesGateway({ name: c.name, kubeConfig, retry }),
+      cluster: createKubernetesGateway({ name: c.name, kubeConfig, retry, metrics }),
       loadBalancers: createElbGateway(elb),
       ...(c.region === undefined ? {} : { region: c.region }),
     });
@@ -156,7 +162,7 @@ export function createClusterRegistry(
       const target = targets.get(key);
       const kubeConfig = kubeConfigs.get(key);
       // A budget gets a gateway of its own (cheap: the clients share the kubeconfig's connections).
-      if (target && kubeConfig && budget) return { ...target, cluster: createKubernetesGateway({ name: key, kubeConfig, retry, budget }) };
+      if (target && kubeConfig && budget) return { ...target, cluster: createKubernetesGateway({ name: key, kubeConfig, retry, budget, metrics }) };
       if (target) return target;
       const suggestion = name === undefined ? undefined : didYouMean(name, names);
       throw new BotError(

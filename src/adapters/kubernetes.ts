@@ -5,7 +5,8 @@ import { BotError } from '../domain/errors.js';
 import type { EventView, NodeView, PodEndpointView, ServiceView, ServiceViewType } from '../domain/views.js';
 import type { ServiceManifest } from '../domain/manifest.js';
 import type { ClusterGateway, RetryBudget } from '../ports/cluster.js';
-import { changedMeanwhile, mapKubernetesError, type K8sErrorContext } from './kubernetes-errors.js';
+import { changedMeanwhile, mapKubernetesError, networkCode, type K8sErrorContext } from './kubernetes-errors.js';
+import type { Metrics } from '../ports/metrics.js';
 import { DEFAULT_RETRY, retryTransient, systemClock, type RetryClock, type RetrySettings } from './kubernetes-retry.js';
 
 const FIELD_MANAGER = 'svcbot';
@@ -146,9 +147,17 @@ export interface KubernetesGatewayOptions {
   /** A caller's budget: no retry past its deadline, and its `onRetry` told of each. */
   budget?: RetryBudget;
   clock?: RetryClock;
+  /** Where each request (each attempt) is counted by verb, resource and answer (default: nowhere). */
+  metrics?: Pick<Metrics, 'kubernetesRequest'>;
 }
 
-export function createKubernetesGateway({ name, kubeConfig, retry = DEFAULT_RETRY, budget, clock = systemClock }: KubernetesGatewayOptions): ClusterGateway {
+/** A request's answer as the metrics count it: `2xx`, the HTTP status, or the network failure (`ECONNRESET`). */
+function answerOf(err: unknown): string {
+  if (err instanceof k8s.ApiException) return String(err.code);
+  return networkCode(err) ?? 'error';
+}
+
+export function createKubernetesGateway({ name, kubeConfig, retry = DEFAULT_RETRY, budget, clock = systemClock, metrics }: KubernetesGatewayOptions): ClusterGateway {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   const discovery = kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
@@ -163,8 +172,20 @@ export function createKubernetesGateway({ name, kubeConfig, retry = DEFAULT_RETR
     fn: () => Promise<T>,
     settleRepeat?: (err: unknown) => Promise<{ value: T } | undefined>,
   ): Promise<T> {
+    const attempt = metrics
+      ? async () => {
+          try {
+            const value = await fn();
+            metrics.kubernetesRequest(ctx.verb, ctx.resource, '2xx');
+            return value;
+          } catch (err) {
+            metrics.kubernetesRequest(ctx.verb, ctx.resource, answerOf(err));
+            throw err;
+          }
+        }
+      : fn;
     try {
-      return await retryTransient(fn, {
+      return await retryTransient(attempt, {
         settings: retry,
         clock,
         ...(budget ? { deadline: budget.deadline } : {}),

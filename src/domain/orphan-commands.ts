@@ -82,6 +82,8 @@ export interface OrphanCommandsDeps {
   /** Between two looks (default 2 s). */
   pollMs?: number;
   wait?: (ms: number) => Promise<void>;
+  /** Told of each complete report (every region and cluster scanned): the metrics' orphan gauges. */
+  onFullReport?: (report: OrphanReport) => void;
 }
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -189,7 +191,9 @@ export function makeOrphanCommands(deps: OrphanCommandsDeps) {
       { ...options, onUnexpected: (err, part) => logger.error({ err, part }, 'orphan scan: unexpected error') },
     );
     const setAside = await state.setAside(now());
-    return buildReport(scan.scanned, scan.context, { prices, filter, setAside: { snoozedUntil: setAside.snoozedUntil, ignored: new Set(setAside.ignored.map((i) => i.key)) }, missing: scan.missing });
+    const built = buildReport(scan.scanned, scan.context, { prices, filter, setAside: { snoozedUntil: setAside.snoozedUntil, ignored: new Set(setAside.ignored.map((i) => i.key)) }, missing: scan.missing });
+    if (filter.region === undefined && filter.cluster === undefined && scan.missing.length === 0) deps.onFullReport?.(built);
+    return built;
   }
 
   async function report(command: Extract<OrphanCommand, { kind: 'orphans' }>, acting: Acting): Promise<OrphanResult> {

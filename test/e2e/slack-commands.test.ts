@@ -115,10 +115,11 @@ describe('transport', () => {
     expect(svc('default', 'json')).toBeUndefined();
   });
 
-  test('health endpoint answers; other paths are 404', async () => {
-    const res = await fetch(bot.eventsUrl.replace('/slack/events', '/healthz'));
-    expect(res.status).toBe(200);
-    expect((await fetch(bot.eventsUrl.replace('/slack/events', '/metrics'))).status).toBe(404);
+  test('health, readiness and metrics endpoints answer; other paths are 404', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      expect((await fetch(bot.eventsUrl.replace('/slack/events', path))).status).toBe(200);
+    }
+    expect((await fetch(bot.eventsUrl.replace('/slack/events', '/nothing'))).status).toBe(404);
   });
 });
 

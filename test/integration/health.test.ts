@@ -172,9 +172,54 @@ describe('svcbot worker', () => {
     await expect(get(`${url}/healthz`)).resolves.toMatchObject({ status: 200, body: '{"status":"ok"}' });
     await waitFor(async () => (await get(`${url}/readyz`)).status === 200, { what: "the worker's /readyz to answer 200", timeoutMs: 10_000, intervalMs: 100 });
     await expect(get(`${url}/nothing`)).resolves.toMatchObject({ status: 404 });
+    const metrics = await get(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('# TYPE svcbot_jobs_total counter');
     const stopping = Date.now();
     await app.stop();
     expect(Date.now() - stopping).toBeLessThan(5000);
     await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+  });
+});
+
+describe('/metrics', () => {
+  /** The sample of `series` (name and labels, as exposed) in `text`, or undefined. */
+  function sample(text: string, series: string): number | undefined {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  }
+
+  it('exposes commands, ack latency, Kubernetes, AWS and orphan series after commands through signed HTTP', async () => {
+    const b = await bot({ approvals: false });
+    expect((await b.command('list')).status).toBe(200);
+    expect((await b.command('bogus-subcommand')).status).toBe(200);
+    expect((await b.command('orphans')).status).toBe(200);
+    const text = await waitFor(async () => {
+      const r = await get(`${base(b)}/metrics`);
+      expect(r.status).toBe(200);
+      return sample(r.body, 'svcbot_commands_total{subcommand="orphans",result="ok"}') === 1 ? r.body : undefined;
+    }, { what: 'the orphans command to be counted', timeoutMs: 15_000, intervalMs: 200 });
+    expect(sample(text, 'svcbot_commands_total{subcommand="list",result="ok"}')).toBe(1);
+    expect(sample(text, 'svcbot_commands_total{subcommand="unknown",result="usage_error"}')).toBe(1);
+    expect(sample(text, 'svcbot_ack_seconds_count')).toBe(3);
+    expect(sample(text, 'svcbot_kubernetes_requests_total{verb="list",resource="services",code="2xx"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'svcbot_aws_requests_total{api="elb",action="DescribeLoadBalancers",code="OK"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'svcbot_orphans')).toBe(0);
+    expect(sample(text, 'svcbot_orphans_monthly_cost_usd')).toBe(0);
+    expect(sample(text, 'svcbot_approvals_pending')).toBe(0);
+    expect(text).toContain('# TYPE svcbot_ack_seconds histogram');
+    // No unbounded label values: no user, channel or request IDs.
+    expect(text).not.toMatch(/U[A-Z0-9]{6,}|C[A-Z0-9]{6,}/);
+  });
+
+  it("counts a load-balancer job's run and times its steps", async () => {
+    const b = await bot({ approvals: false });
+    expect((await b.command('create web --selector app=web --port 80 --type loadbalancer')).status).toBe(200);
+    const text = await waitFor(async () => {
+      const r = await get(`${base(b)}/metrics`);
+      return sample(r.body, 'svcbot_jobs_total{operation="provision",outcome="completed"}') === 1 ? r.body : undefined;
+    }, { what: 'the provisioning job to be counted', timeoutMs: 20_000, intervalMs: 200 });
+    expect(text).toMatch(/svcbot_job_step_seconds_count\{operation="provision",step="[a-z-]+"\} 1/);
+    expect(text).not.toContain('web');
   });
 });

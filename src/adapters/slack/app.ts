@@ -7,6 +7,7 @@ import { App, type CustomRoute } from '@slack/bolt';
 import type { HttpConfig, SlackConfig } from '../../config/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
+import type { Metrics } from '../../ports/metrics.js';
 import { boltLogger } from './bolt-logger.js';
 import { createSlackReceiver, type HttpRoute } from './receiver.js';
 
@@ -21,9 +22,11 @@ export interface SlackAppOptions {
   logger: Logger;
   /** Extra HTTP routes (health, metrics) served next to Slack's endpoint (in Socket Mode, by Bolt's own server). */
   routes?: readonly HttpRoute[];
+  /** Where the receiver measures acknowledgement latency (HTTP mode). */
+  metrics?: Pick<Metrics, 'acknowledged'>;
 }
 
-export function createSlackApp({ slack, http, replayGuard, logger, routes = [] }: SlackAppOptions): App {
+export function createSlackApp({ slack, http, replayGuard, logger, routes = [], metrics }: SlackAppOptions): App {
   const clientOptions = { slackApiUrl: slack.apiUrl };
   const log = boltLogger(logger);
   if (slack.socketMode) {
@@ -45,6 +48,7 @@ export function createSlackApp({ slack, http, replayGuard, logger, routes = [] }
     replayGuard,
     logger,
     boltLogger: log,
+    ...(metrics ? { metrics } : {}),
     // Acknowledge first, work after: the HTTP answer goes out as soon as a listener calls ack().
     unhandledRequestTimeoutMs: 2500,
   });

@@ -11,6 +11,8 @@ import type { Replies } from '../../ports/replies.js';
 import type { Directory } from '../../ports/directory.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
 import type { ReadinessCheck } from '../../ports/health.js';
+import type { Metrics } from '../../ports/metrics.js';
+import { meterSlackClient } from './metered.js';
 import { createSlackApp } from './app.js';
 import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
@@ -28,6 +30,8 @@ export interface SlackChatOptions {
   logger: Logger;
   /** The routes served next to Slack's endpoint: health, readiness, metrics (default: `/healthz` alone). */
   routes?: readonly HttpRoute[];
+  /** Where Slack calls and acknowledgement latency are counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /** Without other routes: `/healthz` alone, next to Slack's endpoint (anything else is 404). */
@@ -43,7 +47,9 @@ const HEALTHZ_ONLY: readonly HttpRoute[] = [
 ];
 
 export function createSlackChat(options: SlackChatOptions): { transport: ChatTransport; replies: Replies } {
-  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes: options.routes ?? HEALTHZ_ONLY });
+  const { metrics } = options;
+  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes: options.routes ?? HEALTHZ_ONLY, ...(metrics ? { metrics } : {}) });
+  if (metrics) meterSlackClient(app.client, metrics);
   return {
     transport: createSlackTransport(app, { port: options.port, socketMode: options.slack.socketMode, logger: options.logger }),
     replies: createSlackReplies(app.client),
@@ -51,8 +57,9 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
 }
 
 /** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
-export function createSlackMessages(slack: SlackConfig): Replies {
-  return createSlackReplies(new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }));
+export function createSlackMessages(slack: SlackConfig, metrics?: Metrics): Replies {
+  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
+  return createSlackReplies(metrics ? meterSlackClient(client, metrics) : client);
 }
 
 /**

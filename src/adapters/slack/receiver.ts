@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { HttpConfig } from '../../config/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
+import type { Metrics } from '../../ports/metrics.js';
 import { declaredLength, parseSlackBody, readBody, slackContentType, type SlackContentType } from './body.js';
 import { createTurns, limitConnectionsPerAddress } from './connection-limits.js';
 import { msLeftInWindow, signatureHeaders, signatureMatches } from './signature.js';
@@ -41,6 +42,8 @@ export interface SlackReceiverOptions {
   boltLogger: BoltLogger;
   /** A request no listener acknowledges within this long is answered 404 (ms). */
   unhandledRequestTimeoutMs: number;
+  /** Where the acknowledgement latency of each request handed to Bolt is measured (default: nowhere). */
+  metrics?: Pick<Metrics, 'acknowledged'>;
   /** How long a request waits for a turn to have its body read, before 503 (ms). Default 1000. */
   turnWaitMs?: number;
   now?: () => number;
@@ -78,7 +81,7 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
     res.end();
   }
 
-  async function slackRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function slackRequest(req: IncomingMessage, res: ServerResponse, arrivedAt: number): Promise<void> {
     const type = slackContentType(req.headers['content-type']);
     if (type === undefined) {
       log.debug({ contentType: req.headers['content-type'] }, 'refused a Slack request: not a content type Slack sends');
@@ -104,7 +107,7 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
       log.debug('refused a Slack request: wrong signature');
       return answer(res, 401, false);
     }
-    await dispatch(req, res, type, body, headers.headers);
+    await dispatch(req, res, type, body, headers.headers, arrivedAt);
   }
 
   /**
@@ -144,7 +147,7 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
     return answer(res, 401, false);
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, type: SlackContentType, raw: Buffer, signed: { timestamp: number; signature: string }): Promise<void> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, type: SlackContentType, raw: Buffer, signed: { timestamp: number; signature: string }, arrivedAt: number): Promise<void> {
     const parsed = parseSlackBody(type, raw);
     switch (parsed.kind) {
       case 'malformed':
@@ -166,6 +169,8 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
       return answer(res, 200, false);
     }
     const body = parsed.body;
+    // From the request's first byte to the last of its answer: what Slack's 3 seconds count.
+    res.once('finish', () => options.metrics?.acknowledged((performance.now() - arrivedAt) / 1000));
     const ack = new HTTPResponseAck({
       logger: boltLog,
       processBeforeResponse: false,
@@ -199,7 +204,7 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method === 'POST' && path === options.eventsPath) {
-      slackRequest(req, res).catch((err: unknown) => {
+      slackRequest(req, res, performance.now()).catch((err: unknown) => {
         log.error({ err }, 'the Slack receiver failed on a request');
         answer(res, 500, true);
       });

@@ -1,0 +1,50 @@
+/**
+ * What svcbot counts and measures, in its own words: the composition root hands one `Metrics` to the
+ * adapters, handlers and jobs that have something to report, and the Prometheus adapter
+ * (src/adapters/metrics/prometheus.ts) turns it into series; tests pass `noMetrics`. Every label value
+ * here is from a small, fixed set (a subcommand, an outcome, a verb, an error code) — never a Service
+ * name, a user, a job ID — so the number of series stays bounded.
+ */
+
+/** How one run of a load-balancer job ended. */
+export type JobOutcome = 'completed' | 'parked' | 'failed' | 'retried' | 'stopped';
+
+export interface Metrics {
+  /**
+   * A slash command or button press was handled: its subcommand (`create`, `list`… or `unknown`) and
+   * result (`ok`, `usage_error`, a BotError's code such as `forbidden`, or `error` for a bug).
+   */
+  commandHandled(subcommand: string, result: string): void;
+  /** Slack's request was acknowledged this long after it arrived (s). */
+  acknowledged(seconds: number): void;
+  /** One run of a job (`provision`, `teardown`) ended so. */
+  jobRun(operation: string, outcome: JobOutcome): void;
+  /** A step of a job (`service`, `load-balancer`, `dns`…) took this long, from the previous step's end (s). */
+  jobStep(operation: string, step: string, seconds: number): void;
+  /** One Kubernetes API request: its verb, resource and answer (`200`, `404`, `ECONNRESET`). */
+  kubernetesRequest(verb: string, resource: string, code: string): void;
+  /** One AWS API request: the API (`elb`, `elbv2`), the action and its answer (`OK`, `Throttling`…). */
+  awsRequest(api: string, action: string, code: string): void;
+  /** One Slack Web API call: its method (`chat.postMessage`) and result (`ok`, `rate_limited`, `platform_error`…). */
+  slackRequest(method: string, result: string): void;
+  /** Slack asked svcbot to wait this long before calling `method` again (s). */
+  slackRateLimited(method: string, seconds: number): void;
+  /** An orphan scan found `count` orphaned load balancers costing about `monthlyUsd` a month. */
+  orphansFound(count: number, monthlyUsd: number): void;
+  /** Gauges read when the metrics are scraped: parked jobs, pending approval requests (undefined: unknown now). */
+  observe(gauge: 'jobs_parked' | 'approvals_pending', read: () => Promise<number | undefined>): void;
+}
+
+/** Counts nothing: for tests and the console. */
+export const noMetrics: Metrics = {
+  commandHandled: () => undefined,
+  acknowledged: () => undefined,
+  jobRun: () => undefined,
+  jobStep: () => undefined,
+  kubernetesRequest: () => undefined,
+  awsRequest: () => undefined,
+  slackRequest: () => undefined,
+  slackRateLimited: () => undefined,
+  orphansFound: () => undefined,
+  observe: () => undefined,
+};
