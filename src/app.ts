@@ -45,6 +45,7 @@ import { createSlackAuthCheck, createSlackChat, createSlackDirectory, createSlac
 import { clusterApiCheck, createRedisProbe } from './adapters/health/checks.js';
 import { healthRoutes } from './adapters/health/routes.js';
 import { createHealthServer } from './adapters/health/server.js';
+import { checkAws, checkKubernetes, checkRedis } from './adapters/health/startup.js';
 import { makeReadiness } from './domain/readiness.js';
 import { createPrometheusMetrics } from './adapters/metrics/prometheus.js';
 import { noMetrics, type JobOutcome, type Metrics } from './ports/metrics.js';
@@ -111,6 +112,8 @@ export interface Adapters {
   governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
   /** Every load balancer of a region (the orphan scan), acting on one, and what the team set aside (with the governance stores). */
   orphans: { inventory: LoadBalancerInventory; target: OrphanTarget; state: OrphanStateStore };
+  /** Checks Redis's configuration, AWS credentials and Kubernetes permissions once, logging each problem found. */
+  startupChecks?: () => Promise<void>;
   /** What this process counts (Prometheus on /metrics; nothing in the console). */
   metrics: Metrics;
   /** `svcbot worker`'s own server of /healthz, /readyz and /metrics (HEALTH_PORT); the web side serves them next to Slack's endpoint. */
@@ -248,6 +251,20 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
     stores,
     metrics,
     readinessChecks,
+    startupChecks: async () => {
+      const log = logger.child({ component: 'startup-checks' });
+      const regions = [...new Set([...config.orphans.regions, ...config.clusters.flatMap((c) => (c.region === undefined ? [] : [c.region]))])];
+      await Promise.all([
+        // A Redis that does not answer is reported by whoever started svcbot (and by /readyz).
+        redisProbe?.check().then(
+          () => checkRedis(redisProbe.redis, log),
+          () => undefined,
+        ),
+        ...regions.map((region) => checkAws(region, registry.elbClient(region), log)),
+        ...registry.names.map((name) => checkKubernetes(name, registry.kubeConfig(name), log)),
+      ]);
+      log.debug('start-up checks done');
+    },
     async close() {
       await stores.close();
       await backend.close();
@@ -307,7 +324,7 @@ export function createConsoleAdapters(
   options: AdapterOptions & { write: (text: string) => void },
 ): Adapters & { text: TextChat } {
   const text = createTextChat(options.write);
-  const { stores, ...common } = commonAdapters(config, logger, options, noMetrics);
+  const { stores, startupChecks: _notInTheConsole, ...common } = commonAdapters(config, logger, options, noMetrics);
   const governance = { approvals: stores.approvals, audit: stores.audit, directory: createNoDirectory() };
   return { logger, replies: text.replies, chat: text.transport, text, governance, ...common };
 }
@@ -551,6 +568,8 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     logger.info({ role, clusters: clusters.names }, 'svcbot is running load-balancer jobs');
   }
   const healthPort = role === 'worker' ? await adapters.probes?.start() : undefined;
+  // In the background: start-up is not held up by a slow API; each problem is one log line.
+  void adapters.startupChecks?.().catch((err: unknown) => logger.warn({ err }, 'start-up checks failed'));
   if (healthPort !== undefined) logger.info({ healthPort }, 'serving /healthz, /readyz and /metrics on port %d', healthPort);
 
   let stopping: Promise<void> | undefined;

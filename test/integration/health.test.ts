@@ -223,3 +223,41 @@ describe('/metrics', () => {
     expect(text).not.toContain('web');
   });
 });
+
+describe('start-up checks', () => {
+  it("warn loudly about a Redis without persistence or with an evicting policy; the sandbox's AWS and Kubernetes pass or say they cannot check", async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    admin.disconnect();
+    const b = await bot({ env: { REDIS_URL: redis.url } });
+    const lines = () => b.logs().split('\n').filter((l) => l.includes('"component":"startup-checks"'));
+    await waitFor(() => lines().some((l) => l.includes('persistence is OFF')), { what: 'the persistence warning' });
+    await waitFor(() => lines().some((l) => l.includes('maxmemory-policy is allkeys-lru')), { what: 'the eviction warning' });
+    // Each problem once, as its own line.
+    expect(lines().filter((l) => l.includes('persistence is OFF'))).toHaveLength(1);
+    await waitFor(() => b.logs().includes('start-up checks done'), { what: 'the checks to end' });
+    // Today's sandbox serves no SelfSubjectAccessReview: one info line says so (with RBAC enforced, none).
+    expect(lines().filter((l) => l.includes("cannot check svcbot's permissions")).length).toBeLessThanOrEqual(1);
+    expect(b.logs()).not.toContain('AWS: DescribeLoadBalancers');
+    expect(b.logs()).not.toContain("svcbot's service account may not");
+  });
+
+  it('say nothing about a Redis with AOF and noeviction', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'svcbot-health-'));
+    const redis = await startPrivateRedis({ persistDir: dir });
+    cleanups.push(async () => {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const b = await bot({ env: { REDIS_URL: redis.url } });
+    await waitFor(() => b.logs().includes('start-up checks done'), { what: 'the checks to end' });
+    expect(b.logs()).not.toContain('persistence is OFF');
+    expect(b.logs()).not.toContain('maxmemory-policy is');
+  });
+});
