@@ -38,7 +38,8 @@ export interface SpawnWorkerOptions {
 export function spawnWorker(env: Record<string, string>, { nodeArgs = [], outputFile }: SpawnWorkerOptions = {}): WorkerProcess {
   const child: ChildProcess = spawnTracked(process.execPath, [...nodeArgs, CLI, 'worker'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    // Any free probe port: the benchmark may run several workers on this host.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;

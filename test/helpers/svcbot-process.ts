@@ -40,11 +40,14 @@ async function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<{
   return { code: child.exitCode, signal: child.signalCode };
 }
 
-/** Runs `svcbot ARGS…` with exactly `env` (and PATH) in the repository's root. */
+/**
+ * Runs `svcbot ARGS…` with exactly `env` (and PATH) in the repository's root. A worker's probe port is any
+ * free one (HEALTH_PORT=0) unless `env` says otherwise: several workers run side by side on this host.
+ */
 export function spawnSvcbot(name: string, args: readonly string[], env: Record<string, string>): SvcbotProcess {
   const child = spawn(process.execPath, ['--import', LOADER, CLI, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
