@@ -25,14 +25,12 @@ export interface Metrics {
   kubernetesRequest(verb: string, resource: string, code: string): void;
   /** One AWS API request: the API (`elb`, `elbv2`), the action and its answer (`OK`, `Throttling`…). */
   awsRequest(api: string, action: string, code: string): void;
-  /** One Slack Web API call: its method (`chat.postMessage`) and result (`ok`, `rate_limited`, `platform_error`…). */
-  slackRequest(method: string, result: string): void;
   /** Slack asked svcbot to wait this long before calling `method` again (s). */
   slackRateLimited(method: string, seconds: number): void;
   /** An orphan scan found `count` orphaned load balancers costing about `monthlyUsd` a month. */
   orphansFound(count: number, monthlyUsd: number): void;
-  /** Gauges read when the metrics are scraped: parked jobs, pending approval requests (undefined: unknown now). */
-  observe(gauge: 'jobs_parked' | 'approvals_pending', read: () => Promise<number | undefined>): void;
+  /** Gauges read when the metrics are scraped: pending approval requests (undefined: unknown now). */
+  observe(gauge: 'approvals_pending', read: () => Promise<number | undefined>): void;
 }
 
 /** Counts nothing: for tests and the console. */
@@ -43,7 +41,6 @@ export const noMetrics: Metrics = {
   jobStep: () => undefined,
   kubernetesRequest: () => undefined,
   awsRequest: () => undefined,
-  slackRequest: () => undefined,
   slackRateLimited: () => undefined,
   orphansFound: () => undefined,
   observe: () => undefined,

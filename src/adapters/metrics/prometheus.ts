@@ -40,13 +40,11 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
   });
   const kube = new Counter({ name: 'svcbot_kubernetes_requests_total', help: 'Kubernetes API requests (each attempt), by verb, resource and answer', labelNames: ['verb', 'resource', 'code'], registers });
   const aws = new Counter({ name: 'svcbot_aws_requests_total', help: 'AWS API requests (each attempt), by API, action and answer', labelNames: ['api', 'action', 'code'], registers });
-  const slack = new Counter({ name: 'svcbot_slack_requests_total', help: 'Slack Web API calls, by method and result', labelNames: ['method', 'result'], registers });
   const slackLimited = new Counter({ name: 'svcbot_slack_rate_limited_total', help: 'Slack Web API calls Slack asked to wait (HTTP 429), by method', labelNames: ['method'], registers });
   const slackWait = new Counter({ name: 'svcbot_slack_rate_limit_wait_seconds_total', help: 'Time Slack asked svcbot to wait before calling again', labelNames: ['method'], registers });
   const orphans = new Gauge({ name: 'svcbot_orphans', help: 'Orphaned load balancers the last orphan scan of this process found', registers });
   const orphanCost = new Gauge({ name: 'svcbot_orphans_monthly_cost_usd', help: 'Estimated monthly cost of the orphaned load balancers the last scan found (USD)', registers });
   const observed = {
-    jobs_parked: new Gauge({ name: 'svcbot_jobs_parked', help: 'Load-balancer jobs waiting (parked) for AWS, DNS or the cluster', registers }),
     approvals_pending: new Gauge({ name: 'svcbot_approvals_pending', help: 'Approval requests waiting for a decision', registers }),
   };
   const readers = new Map<keyof typeof observed, () => Promise<number | undefined>>();
@@ -58,7 +56,6 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
     jobStep: (operation, step, seconds) => steps.observe({ operation, step }, seconds),
     kubernetesRequest: (verb, resource, code) => kube.inc({ verb, resource, code }),
     awsRequest: (api, action, code) => aws.inc({ api, action, code }),
-    slackRequest: (method, result) => slack.inc({ method, result }),
     slackRateLimited(method, seconds) {
       slackLimited.inc({ method });
       slackWait.inc({ method }, seconds);
