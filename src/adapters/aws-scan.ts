@@ -6,6 +6,7 @@
  */
 import { BotError } from '../domain/errors.js';
 import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
+import type { Pacer } from './scan-pacer.js';
 
 /** The largest page `DescribeLoadBalancers` returns (both APIs). */
 export const PAGE_SIZE = 400;
@@ -32,6 +33,29 @@ export function scanError(err: unknown, region: string, what: string): BotError 
     transient: isTransientAwsError(err) || !answered,
     throttled: isThrottledAwsError(err),
   });
+}
+
+/** AWS tags (a `Key`/`Value` list) as a record. */
+export function tagRecord(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+/**
+ * Every item of a paged describe call of the scan of `region`, each page waiting its turn at the region's
+ * pacer; a page that fails is the scan's error, saying it could not `what`.
+ */
+export function pacedPages<T>(
+  pacer: Pacer,
+  signal: AbortSignal | undefined,
+  region: string,
+  what: string,
+  page: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
+  return allPages((marker) =>
+    pacer.run(() => page(marker), signal).catch((err: unknown) => {
+      throw scanError(err, region, what);
+    }),
+  );
 }
 
 /** Every item of a paged describe call: `page(marker)` answers a page and the next marker, if any. */

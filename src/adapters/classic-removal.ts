@@ -17,7 +17,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import type { ClassicAttributesRecord, ClassicLoadBalancerRecord, LoadBalancerKey } from '../domain/load-balancer-record.js';
 import { isClassicLoadBalancerNotFound } from './aws-errors.js';
-import { defined, type RemovalApi, removalError, tagRecord } from './removal-common.js';
+import { tagRecord } from './aws-scan.js';
+import { defined, type RemovalApi, removalError } from './removal-common.js';
 
 type ClassicKey = Extract<LoadBalancerKey, { api: 'classic' }>;
 

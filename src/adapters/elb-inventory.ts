@@ -19,7 +19,7 @@ import {
 import type { ScannedLoadBalancer } from '../domain/orphans.js';
 import type { LoadBalancerInventory } from '../ports/load-balancer-inventory.js';
 import { isClassicLoadBalancerNotFound } from './aws-errors.js';
-import { PAGE_SIZE, allPages, hasClusterTag, mapLimited, scanError, tagsInBatches } from './aws-scan.js';
+import { PAGE_SIZE, hasClusterTag, mapLimited, pacedPages, scanError, tagRecord, tagsInBatches } from './aws-scan.js';
 import type { Pacer } from './scan-pacer.js';
 
 export interface ClassicInventoryOptions {
@@ -50,12 +50,8 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
       const client = options.clientFor(region);
       const pacer = options.pacerFor(region);
       const send = signal ? { abortSignal: signal } : {};
-      const described = await allPages(async (marker) => {
-        const page = await pacer
-          .run(() => client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send), signal)
-          .catch((err: unknown) => {
-            throw scanError(err, region, 'list the classic load balancers');
-          });
+      const described = await pacedPages(pacer, signal, region, 'list the classic load balancers', async (marker) => {
+        const page = await client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
         return { items: page.LoadBalancerDescriptions ?? [], next: page.NextMarker };
       });
       const tags = await tagsInBatches(
@@ -63,7 +59,7 @@ export function createClassicInventory(options: ClassicInventoryOptions): LoadBa
         {
           async read(batch) {
             const answer = await pacer.run(() => client.send(new DescribeTagsCommand({ LoadBalancerNames: batch }), send), signal);
-            return new Map((answer.TagDescriptions ?? []).map((d) => [d.LoadBalancerName ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
+            return new Map((answer.TagDescriptions ?? []).map((d) => [d.LoadBalancerName ?? '', tagRecord(d.Tags)]));
           },
           missing(err, batch) {
             if (!isClassicLoadBalancerNotFound(err)) return undefined;

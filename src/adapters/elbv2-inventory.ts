@@ -26,7 +26,7 @@ import {
 import type { ScannedLoadBalancer } from '../domain/orphans.js';
 import type { LoadBalancerInventory } from '../ports/load-balancer-inventory.js';
 import { errorName } from './aws-errors.js';
-import { PAGE_SIZE, allPages, hasClusterTag, mapLimited, scanError, tagsInBatches } from './aws-scan.js';
+import { PAGE_SIZE, hasClusterTag, mapLimited, pacedPages, scanError, tagRecord, tagsInBatches } from './aws-scan.js';
 import type { Pacer } from './scan-pacer.js';
 
 const KINDS = { network: 'network', application: 'application', gateway: 'gateway' } as const;
@@ -54,21 +54,13 @@ export function createV2Inventory(options: V2InventoryOptions): LoadBalancerInve
       const client = options.clientFor(region);
       const pacer = options.pacerFor(region);
       const send = signal ? { abortSignal: signal } : {};
-      const described = await allPages(async (marker) => {
-        const page = await pacer
-          .run(() => client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send), signal)
-          .catch((err: unknown) => {
-            throw scanError(err, region, 'list the network and application load balancers');
-          });
+      const described = await pacedPages(pacer, signal, region, 'list the network and application load balancers', async (marker) => {
+        const page = await client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
         return { items: page.LoadBalancers ?? [], next: page.NextMarker };
       });
       if (described.length === 0) return [];
-      const groups = await allPages(async (marker) => {
-        const page = await pacer
-          .run(() => client.send(new DescribeTargetGroupsCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send), signal)
-          .catch((err: unknown) => {
-            throw scanError(err, region, 'list the target groups');
-          });
+      const groups = await pacedPages(pacer, signal, region, 'list the target groups', async (marker) => {
+        const page = await client.send(new DescribeTargetGroupsCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
         return { items: page.TargetGroups ?? [], next: page.NextMarker };
       });
       const tags = await tagsInBatches(
@@ -76,7 +68,7 @@ export function createV2Inventory(options: V2InventoryOptions): LoadBalancerInve
         {
           async read(batch) {
             const answer = await pacer.run(() => client.send(new DescribeTagsCommand({ ResourceArns: batch }), send), signal);
-            return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))]));
+            return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', tagRecord(d.Tags)]));
           },
           missing(err, batch) {
             if (!errorName(err).startsWith('LoadBalancerNotFound')) return undefined;

@@ -21,8 +21,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerKey, V2ActionRecord, V2LoadBalancerRecord, V2TargetGroupRecord, V2TargetRecord } from '../domain/load-balancer-record.js';
 import { errorName } from './aws-errors.js';
-import { PAGE_SIZE, allPages, mapLimited, tagsInBatches } from './aws-scan.js';
-import { defined, type RemovalApi, removalError, tagRecord } from './removal-common.js';
+import { PAGE_SIZE, allPages, mapLimited, tagRecord, tagsInBatches } from './aws-scan.js';
+import { defined, type RemovalApi, removalError } from './removal-common.js';
 
 type V2Key = Extract<LoadBalancerKey, { api: 'v2' }>;
 

@@ -25,8 +25,3 @@ export function removalError(err: unknown, key: LoadBalancerKey, what: string, s
 export function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
-
-/** AWS tags as a record. */
-export function tagRecord(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
-  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-}
