@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRoute } from '../slack/receiver.js';
+import { closeGracefully } from '../http-close.js';
 
 export interface HealthServer {
   /** Listens on `port` (0 = any free port); resolves with the port. */
@@ -38,15 +39,7 @@ export function createHealthServer({ port, routes }: { port: number; routes: rea
       const running = server;
       server = undefined;
       if (!running) return Promise.resolve();
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => running.closeAllConnections(), 500);
-        timer.unref();
-        running.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        running.closeIdleConnections();
-      });
+      return closeGracefully(running, 500);
     },
   };
 }

@@ -22,6 +22,7 @@ import type { Metrics } from '../../ports/metrics.js';
 import { declaredLength, parseSlackBody, readBody, slackContentType, type SlackContentType } from './body.js';
 import { createTurns, limitConnectionsPerAddress } from './connection-limits.js';
 import { msLeftInWindow, signatureHeaders, signatureMatches } from './signature.js';
+import { closeGracefully } from '../http-close.js';
 
 /** A route next to Slack's endpoint (health, readiness, metrics): answered without reading a body. */
 export interface HttpRoute {
@@ -249,16 +250,8 @@ export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
       const running = server;
       server = undefined;
       if (!running) return Promise.resolve();
-      return new Promise((resolve) => {
-        // In-flight requests get a moment to be answered; then every connection is closed.
-        const timer = setTimeout(() => running.closeAllConnections(), 1000);
-        timer.unref();
-        running.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        running.closeIdleConnections();
-      });
+      // In-flight requests get a moment to be answered; then every connection is closed.
+      return closeGracefully(running, 1000);
     },
   };
 }
