@@ -17,7 +17,7 @@ import type { AuditTrail } from './audit-trail.js';
 import type { Command } from './command.js';
 import { BotError } from './errors.js';
 import { buildReport, costOf, loadBalancerKey, type LoadBalancerPrices, type OrphanReport, type ReportFilter } from './orphan-report.js';
-import { scanForOrphans, type OrphanScanSources } from './orphan-scan.js';
+import { scanForOrphans, UNFINISHED_JOB_STATES, type OrphanScanSources } from './orphan-scan.js';
 import { attribute, classify, deletable, type ClassifyContext, type ListedService, type ScannedLoadBalancer, type Verdict } from './orphans.js';
 import type { LoadBalancerRecord } from './load-balancer-record.js';
 import type { ApprovalNeeds } from './policy.js';
@@ -158,7 +158,7 @@ export function makeOrphanCommands(deps: OrphanCommandsDeps) {
           if (!(err instanceof BotError && err.code === 'not_found')) throw err;
         }
         for (const job of await sources.jobs.list(cluster.name)) {
-          if (['waiting', 'active', 'delayed'].includes(job.state)) busy.add(`${job.cluster}/${job.namespace}/${job.name}`);
+          if (UNFINISHED_JOB_STATES.has(job.state)) busy.add(`${job.cluster}/${job.namespace}/${job.name}`);
         }
         services.set(cluster.name, listed);
       } catch (err) {

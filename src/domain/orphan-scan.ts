@@ -31,7 +31,8 @@ export interface OrphanScan {
   missing: MissingPart[];
 }
 
-const UNFINISHED = new Set(['waiting', 'active', 'delayed']);
+/** The job states of a load balancer still being made or torn down. */
+export const UNFINISHED_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'active', 'delayed']);
 
 /** What went wrong, in words fit for the report (a BotError's message; anything else, its class). */
 function problemOf(err: unknown): string {
@@ -61,7 +62,7 @@ export async function scanForOrphans(sources: OrphanScanSources, options: { sign
     try {
       const [listed, jobs] = await Promise.all([sources.registry.get(name).cluster.listServices(null), sources.jobs.list(name)]);
       services.set(name, new Map(listed.map((s) => [`${s.namespace}/${s.name}`, { type: s.type, uid: s.uid }])));
-      for (const job of jobs) if (UNFINISHED.has(job.state)) busy.add(`${job.cluster}/${job.namespace}/${job.name}`);
+      for (const job of jobs) if (UNFINISHED_JOB_STATES.has(job.state)) busy.add(`${job.cluster}/${job.namespace}/${job.name}`);
     } catch (err) {
       fail('cluster', name, err);
     }
