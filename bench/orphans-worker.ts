@@ -108,7 +108,7 @@ const tally = (map: Record<string, number>, key: string) => {
 };
 
 async function runScan(config: ScanConfig): Promise<ScanResult> {
-  const clusterConfigs: ClusterConfig[] = config.clusters.map((c) => ({ name: c.name, context: undefined, kubeconfig: undefined, region: config.region, clusterName: c.name }));
+  const clusterConfigs: ClusterConfig[] = config.clusters.map((c) => ({ name: c.name, context: undefined, kubeconfig: undefined, region: config.region, clusterName: c.name, namespaces: undefined }));
   const yamlOf = new Map(config.clusters.map((c) => [c.name, c.kubeconfigYaml]));
   const factories = endpointClients({ kubeconfigYaml: '', elbEndpoint: config.elbEndpoint, region: config.region });
   const registry = createClusterRegistry(clusterConfigs, {

@@ -216,7 +216,11 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
   const stores = governanceStores(config, logger, options);
   const runtime = backend.worker;
   const watch = runtime
-    ? createKubernetesServiceWatch({ kubeConfig: (name) => registry.kubeConfig(name), logger: logger.child({ role: 'worker' }) })
+    ? createKubernetesServiceWatch({
+        kubeConfig: (name) => registry.kubeConfig(name),
+        namespaces: (name) => config.clusters.find((c) => c.name === name)?.namespaces,
+        logger: logger.child({ role: 'worker' }),
+      })
     : undefined;
   const worker: WorkerAdapters | undefined =
     runtime && watch
@@ -261,7 +265,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
           () => undefined,
         ),
         ...regions.map((region) => checkAws(region, registry.elbClient(region), log)),
-        ...registry.names.map((name) => checkKubernetes(name, registry.kubeConfig(name), log)),
+        ...config.clusters.map((c) => checkKubernetes(c.name, registry.kubeConfig(c.name), log, c.namespaces)),
       ]);
       log.debug('start-up checks done');
     },
@@ -463,7 +467,7 @@ function loadBalancerPrices(config: Config): LoadBalancerPrices {
 function orphanSources(config: Config, adapters: Adapters): OrphanScanSources {
   return {
     regions: config.orphans.regions,
-    clusters: config.clusters.map((c) => ({ name: c.name, awsName: c.clusterName, region: c.region })),
+    clusters: config.clusters.map((c) => ({ name: c.name, awsName: c.clusterName, region: c.region, namespaces: c.namespaces })),
     registry: adapters.clusters,
     inventory: adapters.orphans.inventory,
     // Without jobs, no load balancer is being made by one.

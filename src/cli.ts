@@ -13,6 +13,7 @@ import type { Adapters, Role, SlackTokenCheck } from './app.js';
 import { clusterAccessProblems, ConfigError, loadConfig, redisAddress, slackSettingsProblems } from './config/index.js';
 import type { Config } from './config/index.js';
 import { didYouMean } from './domain/suggest.js';
+import { DEFAULT_SERVICE_ACCOUNT, rbacYaml } from './domain/kubernetes-access.js';
 import { loadSandboxModule } from './sandbox-loader.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -145,6 +146,53 @@ Options:
   -h, --help   show this help
 `;
 
+const RBAC_USAGE = `Usage: svcbot rbac [--cluster NAME] [--service-account NAMESPACE:NAME]
+
+Writes to stdout the Kubernetes RBAC that svcbot needs on a cluster, from its configuration
+(SVCBOT_CONFIG and the environment, as 'svcbot start' reads them): with the cluster's \`namespaces\`
+setting, a Role and RoleBinding in each of those namespaces and a ClusterRole that only lists nodes
+(a namespaced install); without it, one ClusterRole for every namespace (what manifests/ ships).
+Apply it with: svcbot rbac | kubectl apply -f -
+
+Options:
+  --cluster NAME                     the configured cluster to write it for (default: the first)
+  --service-account NAMESPACE:NAME   the service account svcbot runs as (default: ${DEFAULT_SERVICE_ACCOUNT.namespace}:${DEFAULT_SERVICE_ACCOUNT.name})
+  -h, --help                         show this help
+`;
+
+/** A service account as NAMESPACE:NAME, each a DNS label. */
+const SERVICE_ACCOUNT = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?):([a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?)$/;
+
+function runRbac(args: string[], { io, env, deps }: Context): number {
+  const { values } = parseOptions(args, { cluster: { type: 'string' }, 'service-account': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, RBAC_USAGE);
+  if (values.help) {
+    io.stdout.write(RBAC_USAGE);
+    return 0;
+  }
+  let account = DEFAULT_SERVICE_ACCOUNT;
+  if (values['service-account'] !== undefined) {
+    const match = SERVICE_ACCOUNT.exec(values['service-account']);
+    if (!match) throw new UsageError('--service-account must be NAMESPACE:NAME (e.g. svcbot:svcbot)', RBAC_USAGE);
+    account = { namespace: match[1] ?? '', name: match[3] ?? '' };
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env, deps.readFile);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`svcbot rbac: ${err.message}\n`);
+    return 2;
+  }
+  const cluster = values.cluster === undefined ? config.clusters[0] : config.clusters.find((c) => c.name === values.cluster);
+  if (cluster === undefined) {
+    const names = config.clusters.map((c) => c.name);
+    const suggestion = didYouMean(values.cluster ?? '', names);
+    throw new UsageError(`no cluster '${values.cluster ?? ''}' is configured (configured: ${names.join(', ')})${suggestion ? `\nDid you mean '${suggestion}'?` : ''}`, RBAC_USAGE);
+  }
+  io.stdout.write(rbacYaml(cluster.namespaces, account));
+  return 0;
+}
+
 const commands: Record<string, Command> = {
   start: {
     summary: 'run the bot against Slack, the clusters and Redis (web + worker)',
@@ -160,6 +208,11 @@ const commands: Record<string, Command> = {
     summary: 'run the load-balancer jobs only',
     usage: WORKER_USAGE,
     run: (args, ctx) => runStart(args, ctx, 'worker'),
+  },
+  rbac: {
+    summary: "write the Kubernetes RBAC svcbot needs (a namespaced install's Roles, from the configuration)",
+    usage: RBAC_USAGE,
+    run: (args, ctx) => Promise.resolve().then(() => runRbac(args, ctx)),
   },
   sandbox: {
     summary: 'run a simulated Kubernetes API + AWS ELB API + DNS on loopback',

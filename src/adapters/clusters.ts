@@ -8,6 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/index.js';
 import { BotError } from '../domain/errors.js';
 import { didYouMean } from '../domain/grammar/index.js';
+import { scopeToNamespaces } from '../domain/namespace-scope.js';
+import type { RetryBudget } from '../ports/cluster.js';
 import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
 import { createElbGateway } from './elb.js';
 import { createKubernetesGateway } from './kubernetes.js';
@@ -141,6 +143,10 @@ export function createClusterRegistry(
   const closeConnections: (() => void)[] = [];
   const targets = new Map<string, ClusterTarget>();
   const kubeConfigs = new Map<string, k8s.KubeConfig>();
+  const scopes = new Map(clusters.map((c) => [c.name, c.namespaces]));
+  // A namespaced install's gateway refuses other namespaces in words, before the API server says 403.
+  const gateway = (name: string, kubeConfig: k8s.KubeConfig, budget?: RetryBudget) =>
+    scopeToNamespaces(createKubernetesGateway({ name, kubeConfig, retry, metrics, ...(budget ? { budget } : {}) }), scopes.get(name));
   for (const c of clusters) {
     const elb = createElbClient(c);
     elbClients.add(elb);
@@ -149,7 +155,7 @@ export function createClusterRegistry(
     kubeConfigs.set(c.name, kubeConfig);
     closeConnections.push(reuseConnections(kubeConfig));
     targets.set(c.name, {
-      cluster: createKubernetesGateway({ name: c.name, kubeConfig, retry, metrics }),
+      cluster: gateway(c.name, kubeConfig),
       loadBalancers: createElbGateway(elb),
       ...(c.region === undefined ? {} : { region: c.region }),
     });
@@ -162,7 +168,7 @@ export function createClusterRegistry(
       const target = targets.get(key);
       const kubeConfig = kubeConfigs.get(key);
       // A budget gets a gateway of its own (cheap: the clients share the kubeconfig's connections).
-      if (target && kubeConfig && budget) return { ...target, cluster: createKubernetesGateway({ name: key, kubeConfig, retry, budget, metrics }) };
+      if (target && kubeConfig && budget) return { ...target, cluster: gateway(key, kubeConfig, budget) };
       if (target) return target;
       const suggestion = name === undefined ? undefined : didYouMean(name, names);
       throw new BotError(

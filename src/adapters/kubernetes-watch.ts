@@ -1,5 +1,6 @@
 /**
- * ServiceWatch over the Kubernetes watch API: one list + watch of every Service per cluster, kept in a
+ * ServiceWatch over the Kubernetes watch API: one list + watch of every Service per cluster (or, in a
+ * namespaced install, one per configured namespace: svcbot may not list or watch the others), kept in a
  * cache, telling subscribers about the Services they care about.
  *
  * It is a small informer written on client-node's `Watch` rather than `makeInformer`, because
@@ -22,6 +23,8 @@ import { toServiceView } from './kubernetes.js';
 export interface KubernetesServiceWatchOptions {
   /** The kubeconfig of each configured cluster, by name. */
   kubeConfig: (cluster: string) => k8s.KubeConfig;
+  /** The namespaces svcbot works in on a cluster (undefined: every namespace, one watch of them all). */
+  namespaces?: (cluster: string) => readonly string[] | undefined;
   logger?: Logger;
   /** Server-side timeout of one watch request (the server ends it; it is then resumed). Default 240. */
   watchTimeoutSeconds?: number;
@@ -39,6 +42,7 @@ interface WatchEvent {
   object?: k8s.V1Service & { code?: number };
 }
 
+/** One list + watch: of a cluster's Services in every namespace, or in one namespace. */
 class ClusterServiceWatch {
   readonly cache = new Map<string, ServiceView>();
   readonly listeners = new Map<string, Set<ServiceChangeListener>>();
@@ -59,8 +63,10 @@ class ClusterServiceWatch {
 
   constructor(
     private readonly cluster: string,
+    /** Undefined: every namespace. */
+    private readonly namespace: string | undefined,
     kc: k8s.KubeConfig,
-    private readonly opts: Required<Omit<KubernetesServiceWatchOptions, 'kubeConfig' | 'logger'>> & { logger: Logger | undefined },
+    private readonly opts: Required<Omit<KubernetesServiceWatchOptions, 'kubeConfig' | 'logger' | 'namespaces'>> & { logger: Logger | undefined },
   ) {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.watch = new k8s.Watch(kc);
@@ -98,7 +104,7 @@ class ClusterServiceWatch {
     this.stats.failures += 1;
     const base = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** (this.failures - 1));
     const delay = base / 2 + Math.random() * (base / 2);
-    this.opts.logger?.warn({ err, cluster: this.cluster, retryInMs: Math.round(delay) }, 'service watch failed; re-listing');
+    this.opts.logger?.warn({ err, cluster: this.cluster, namespace: this.namespace, retryInMs: Math.round(delay) }, 'service watch failed; re-listing');
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.relist(), delay);
   }
@@ -109,7 +115,7 @@ class ClusterServiceWatch {
     const generation = ++this.generation;
     let list: k8s.V1ServiceList;
     try {
-      list = await this.core.listServiceForAllNamespaces({});
+      list = await (this.namespace === undefined ? this.core.listServiceForAllNamespaces({}) : this.core.listNamespacedService({ namespace: this.namespace }));
     } catch (err) {
       if (generation === this.generation) this.scheduleRetry(err);
       return;
@@ -140,7 +146,7 @@ class ClusterServiceWatch {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (generation !== this.generation) return;
-      this.opts.logger?.warn({ cluster: this.cluster }, 'service watch silent too long; re-listing');
+      this.opts.logger?.warn({ cluster: this.cluster, namespace: this.namespace }, 'service watch silent too long; re-listing');
       void this.relist();
     }, this.opts.idleTimeoutMs);
   }
@@ -183,7 +189,7 @@ class ClusterServiceWatch {
     };
     try {
       const abort = await this.watch.watch(
-        '/api/v1/services',
+        this.namespace === undefined ? '/api/v1/services' : `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services`,
         { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.opts.watchTimeoutSeconds },
         onEvent,
         onDone,
@@ -230,18 +236,29 @@ export function createKubernetesServiceWatch(options: KubernetesServiceWatchOpti
     maxBackoffMs: options.maxBackoffMs ?? 10_000,
     logger: options.logger,
   };
-  const clusters = new Map<string, ClusterServiceWatch>();
-  const clusterWatch = (name: string) => {
-    let w = clusters.get(name);
-    if (!w) {
-      w = new ClusterServiceWatch(name, options.kubeConfig(name), opts);
-      clusters.set(name, w);
+  /** The watches of each cluster started so far: one (every namespace) or one per configured namespace. */
+  const clusters = new Map<string, Map<string, ClusterServiceWatch>>();
+  const ALL = '';
+  const watchesOf = (name: string) => {
+    let watches = clusters.get(name);
+    if (!watches) {
+      const kc = options.kubeConfig(name);
+      const namespaces = options.namespaces?.(name);
+      watches = new Map((namespaces ?? [undefined]).map((n) => [n ?? ALL, new ClusterServiceWatch(name, n, kc, opts)]));
+      clusters.set(name, watches);
     }
-    return w;
+    return watches;
+  };
+  /** The watch that sees a Service of `ref.namespace`; none outside a namespaced install's namespaces. */
+  const watchOf = (ref: Pick<ServiceRef, 'cluster' | 'namespace'>) => {
+    const watches = watchesOf(ref.cluster);
+    return watches.get(ALL) ?? watches.get(ref.namespace);
   };
   return {
     subscribe(ref, listener) {
-      const w = clusterWatch(ref.cluster);
+      const w = watchOf(ref);
+      // Outside the namespaces svcbot works in: nothing to watch (the job's own reads say why).
+      if (!w) return () => undefined;
       const k = key(ref.namespace, ref.name);
       let set = w.listeners.get(k);
       if (!set) {
@@ -256,16 +273,19 @@ export function createKubernetesServiceWatch(options: KubernetesServiceWatchOpti
       };
     },
     get(ref) {
-      return clusters.get(ref.cluster)?.cache.get(key(ref.namespace, ref.name));
+      if (!clusters.has(ref.cluster)) return undefined;
+      return watchOf(ref)?.cache.get(key(ref.namespace, ref.name));
     },
-    ready(cluster) {
-      return clusterWatch(cluster).ready();
+    async ready(cluster) {
+      await Promise.all([...watchesOf(cluster).values()].map((w) => w.ready()));
     },
     stats(cluster) {
-      return { ...(clusters.get(cluster)?.stats ?? { lists: 0, watches: 0, gone: 0, failures: 0 }) };
+      const total = { lists: 0, watches: 0, gone: 0, failures: 0 };
+      for (const w of clusters.get(cluster)?.values() ?? []) for (const k of Object.keys(total) as (keyof ServiceWatchStats)[]) total[k] += w.stats[k];
+      return total;
     },
     async close() {
-      for (const w of clusters.values()) w.close();
+      for (const watches of clusters.values()) for (const w of watches.values()) w.close();
       clusters.clear();
       await Promise.resolve();
     },

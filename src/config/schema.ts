@@ -24,6 +24,7 @@ import {
   list,
   logLevel,
   mapping,
+  namespace,
   port,
   redisPrefix,
   redisUrl,
@@ -36,6 +37,9 @@ import { orphansSchema } from './orphans.js';
 import { DEFAULT_PRICES, DEFAULT_V2_PRICES, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
 import type { ClusterConfig, Config } from './types.js';
 
+/** An empty list would be a cluster svcbot may do nothing in: a mistake worth saying. */
+const NO_NAMESPACES = 'must list at least one namespace (or leave it out: every namespace)';
+
 const clusterEntrySchema = z.strictObject(
   {
     name: field(requiredLabel),
@@ -43,6 +47,7 @@ const clusterEntrySchema = z.strictObject(
     kubeconfig: field(kubeconfig),
     region: field(region),
     clusterName: field(clusterName),
+    namespaces: z.array(field(namespace), list).min(1, NO_NAMESPACES).optional(),
   },
   mapping,
 );
@@ -113,6 +118,8 @@ const rawSchema = z.strictObject(
     // Without a default here: each cluster entry inherits the top-level value, set or not.
     clusterName: field(clusterName),
     awsRegion: field(region),
+    // The default of every cluster entry without its own.
+    namespaces: z.array(field(namespace), list).min(1, NO_NAMESPACES).optional(),
     clusters: z.array(clusterEntrySchema, list).min(1, 'must list at least one cluster (or leave it out for the default one)').optional(),
     policy: policySchema.prefault(() => ({})),
     audit: auditSchema.prefault(() => ({})),
@@ -153,6 +160,7 @@ function resolveClusters(raw: {
   kubeconfig: string | undefined;
   clusterName: string | undefined;
   awsRegion: string | undefined;
+  namespaces?: readonly string[] | undefined;
   clusters?: readonly Partial<Record<keyof ClusterConfig, unknown>>[] | undefined;
 }): ClusterConfig[] {
   const topClusterName = raw.clusterName ?? DEFAULT_CLUSTER_NAME;
@@ -164,6 +172,7 @@ function resolveClusters(raw: {
         kubeconfig: raw.kubeconfig,
         region: raw.awsRegion,
         clusterName: topClusterName,
+        namespaces: namespacesOf(raw.namespaces),
       },
     ];
   }
@@ -174,7 +183,15 @@ function resolveClusters(raw: {
     kubeconfig: str(c.kubeconfig) ?? raw.kubeconfig,
     region: str(c.region) ?? raw.awsRegion,
     clusterName: str(c.clusterName) ?? topClusterName,
+    namespaces: namespacesOf(c.namespaces) ?? namespacesOf(raw.namespaces),
   }));
+}
+
+/** A namespaces setting as the cluster keeps it: sorted, each once; undefined for every namespace. */
+function namespacesOf(value: unknown): readonly string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const names = value.filter((v): v is string => typeof v === 'string');
+  return names.length === 0 ? undefined : [...new Set(names)].sort();
 }
 
 const CROSS = { crossCheck: true };

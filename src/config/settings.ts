@@ -56,6 +56,7 @@ export const SETTINGS = Object.freeze([
   { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
   { env: 'KUBE_RETRY_DEADLINE', yaml: 'kube.retryDeadline', default: '10s', secret: false, meaning: 'A Kubernetes API call answered by a transient error (5xx, 429, reset) is retried for at most this long' },
   { env: 'COMMAND_RETRY_BUDGET', yaml: 'kube.commandRetryBudget', default: '25s', secret: false, meaning: "A command stops retrying the cluster's transient errors after this long in all" },
+  { env: 'SVCBOT_NAMESPACES', yaml: 'namespaces', default: '(every namespace)', secret: false, list: true, meaning: "Namespaces svcbot works in (a namespaced install: `svcbot rbac` writes Roles for them instead of a ClusterRole); a cluster's own `namespaces` overrides it" },
   { env: undefined, yaml: 'clusters', default: '(one, from the above)', secret: false, meaning: 'Several clusters' },
   { env: 'SVCBOT_APPROVERS', yaml: 'policy.approval.approvers', default: '(anyone but the requester)', secret: false, list: true, meaning: 'Slack user and user-group IDs who may approve' },
   { env: 'SVCBOT_APPROVAL_CHANNEL', yaml: 'policy.approval.channel', default: "(the command's channel)", secret: false, meaning: 'Channel ID approval requests are posted in' },

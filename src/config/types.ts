@@ -27,6 +27,11 @@ export interface ClusterConfig {
   readonly region: string | undefined;
   /** The cluster's name in AWS tags: `kubernetes.io/cluster/<clusterName>`. */
   readonly clusterName: string;
+  /**
+   * The namespaces svcbot works in on this cluster (a namespaced install: Roles in these namespaces,
+   * no cluster-wide Service access), sorted; undefined = every namespace.
+   */
+  readonly namespaces: readonly string[] | undefined;
 }
 
 export interface SlackConfig {

@@ -64,6 +64,7 @@ export async function startConsoleSandbox(start: StartSandbox, config: Config, o
     kubeconfig: undefined,
     region: info.region,
     clusterName: info.clusterName,
+    namespaces: undefined,
   };
   const dns = parseDnsServer(info.dnsServer);
   return {

@@ -22,6 +22,7 @@ import { attribute, classify, deletable, type ClassifyContext, type ListedServic
 import type { LoadBalancerRecord } from './load-balancer-record.js';
 import type { ApprovalNeeds } from './policy.js';
 import type { OperationResult } from './results.js';
+import { inScope } from './namespace-scope.js';
 import type { Logger } from '../ports/logger.js';
 import type { IgnoredOrphan, OrphanStateStore } from '../ports/orphan-state.js';
 
@@ -106,6 +107,8 @@ function notActionable(verdict: Verdict, name: string, forDelete: boolean): stri
       return `Load balancer \`${name}\` belongs to Ingress \`${verdict.stack}\` on cluster \`${verdict.cluster}\`: it is not a Service's orphan.`;
     case 'cluster-only':
       return `Load balancer \`${name}\` is tagged for cluster \`${verdict.cluster}\` but names no Service: svcbot does not judge it.`;
+    case 'other-namespace':
+      return `Load balancer \`${name}\` belongs to a Service in namespace \`${verdict.namespace}\` of cluster \`${verdict.cluster}\`, where svcbot does not work: svcbot cannot see that Service, so it does not judge it.`;
     case 'unknown':
       return `Cluster \`${verdict.cluster}\` could not be read, so svcbot cannot tell whether \`${name}\` is an orphan. Nothing was changed; try again.`;
     case 'settling':
@@ -148,7 +151,7 @@ export function makeOrphanCommands(deps: OrphanCommandsDeps) {
     const busy = new Set<string>();
     const who = attribute(lb.tags);
     const cluster = who.owner === 'none' ? undefined : sources.clusters.find((c) => c.awsName === who.cluster && (c.region === undefined || c.region === lb.region));
-    if (cluster && who.owner === 'service') {
+    if (cluster && who.owner === 'service' && inScope(cluster.namespaces, who.namespace)) {
       try {
         const listed = new Map<string, ListedService>();
         try {

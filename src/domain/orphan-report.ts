@@ -178,6 +178,7 @@ export function buildReport(
       case 'ingress':
       case 'cluster-only':
       case 'unknown':
+      case 'other-namespace':
         if (filter.all) report.others.push(entry);
         break;
     }

@@ -16,7 +16,7 @@ export interface OrphanScanSources {
   /** The AWS regions to scan (`ORPHAN_REGIONS`). */
   regions: readonly string[];
   /** svcbot's clusters with their AWS names, for attribution. */
-  clusters: readonly { name: string; awsName: string; region: string | undefined }[];
+  clusters: readonly { name: string; awsName: string; region: string | undefined; namespaces?: readonly string[] | undefined }[];
   registry: ClusterRegistry;
   inventory: LoadBalancerInventory;
   /** Unfinished jobs: their Services' load balancers are being made or torn down. */

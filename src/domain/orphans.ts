@@ -29,6 +29,7 @@
  * A `shared` cluster tag means the load balancer is not the cluster's to delete: reported, never
  * offered for deletion; nor is an unmanaged or an Ingress's one.
  */
+import { inScope } from './namespace-scope.js';
 
 type LoadBalancerKind = 'classic' | 'network' | 'application' | 'gateway';
 
@@ -119,6 +120,8 @@ interface ManagedCluster {
   awsName: string;
   /** Its load balancers' region; undefined = any. */
   region: string | undefined;
+  /** The namespaces svcbot works in there (a namespaced install); undefined = every namespace. */
+  namespaces?: readonly string[] | undefined;
 }
 
 export interface ClassifyContext {
@@ -146,6 +149,8 @@ export type Verdict =
   | { status: 'cluster-only'; cluster: string; idle: boolean }
   | { status: 'in-use'; cluster: string; namespace: string; name: string; idle: boolean }
   | { status: 'unknown'; cluster: string }
+  /** A Service's, in a namespace a namespaced install does not work in: svcbot cannot see it, so it does not judge. */
+  | { status: 'other-namespace'; cluster: string; namespace: string }
   | { status: 'settling'; why: 'young' | 'job-running' };
 
 /** Nothing behind it in service, as far as the scan could tell (AWS Trusted Advisor's "idle"). */
@@ -164,6 +169,7 @@ export function classify(lb: ScannedLoadBalancer, ctx: ClassifyContext): Verdict
   if (!cluster) return { status: 'lost-cluster', awsCluster: who.cluster, shared: who.shared };
   if (who.owner === 'ingress') return { status: 'ingress', cluster: cluster.name, stack: who.stack, idle: isIdle(lb) };
   if (ctx.graceMs > 0 && ctx.now - lb.createdAt < ctx.graceMs) return { status: 'settling', why: 'young' };
+  if (who.owner === 'service' && !inScope(cluster.namespaces, who.namespace)) return { status: 'other-namespace', cluster: cluster.name, namespace: who.namespace };
   const services = ctx.services.get(cluster.name);
   if (!services) return { status: 'unknown', cluster: cluster.name };
   if (who.owner === 'cluster') return { status: 'cluster-only', cluster: cluster.name, idle: isIdle(lb) };

@@ -184,6 +184,8 @@ function otherWords(verdict: Verdict): string {
       return `tagged for cluster ${code(verdict.cluster)} but names no Service: not svcbot's to judge`;
     case 'unknown':
       return `cluster ${code(verdict.cluster)} could not be listed`;
+    case 'other-namespace':
+      return `a Service's in namespace ${code(verdict.namespace)} of cluster ${code(verdict.cluster)}, where svcbot does not work: not svcbot's to judge`;
     case 'settling':
       return verdict.why === 'young' ? 'within the grace period' : 'its Service has a svcbot job running';
     default:

@@ -18,7 +18,7 @@ const FAST_SANDBOX: SandboxOptions = {
 };
 
 export function clusterConfig(name: string, region = 'us-east-1'): ClusterConfig {
-  return { name, context: undefined, kubeconfig: undefined, region, clusterName: name };
+  return { name, context: undefined, kubeconfig: undefined, region, clusterName: name, namespaces: undefined };
 }
 
 export function sandboxKubeConfig(sandbox: Sandbox, server?: string): k8s.KubeConfig {

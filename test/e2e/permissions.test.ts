@@ -1,5 +1,5 @@
 /**
- * svcbot under manifests/'s permissions: every end-to-end test's sandbox enforces manifests/base/rbac.yaml
+ * svcbot under manifests/'s permissions: every end-to-end test's sandbox enforces manifests/rbac/cluster-wide/rbac.yaml
  * and manifests/iam-policy.json on svcbot (test/helpers/bot.ts), and a bot's stop() fails on any request
  * they refused. Here: that this catches a missing grant (the Service watch's `watch`, which a regex over
  * the adapter once missed), and that the shipped RBAC grants what `kubectl auth can-i` is asked for.
@@ -11,10 +11,10 @@ import { startBot, type BotUnderTest } from '../helpers/bot.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SERVICE_ACCOUNT = 'system:serviceaccount:svcbot:svcbot';
-const shippedRbac = readFileSync(resolve(import.meta.dirname, '../../manifests/base/rbac.yaml'), 'utf8');
+const shippedRbac = readFileSync(resolve(import.meta.dirname, '../../manifests/rbac/cluster-wide/rbac.yaml'), 'utf8');
 
 test('a grant missing from the RBAC is a refusal, and the bot under test fails when it stops', async () => {
-  const withoutWatch = shippedRbac.replace('"list", "watch",', '"list",');
+  const withoutWatch = shippedRbac.replace('list, watch,', 'list,');
   expect(withoutWatch).not.toBe(shippedRbac);
   const bot = await startBot({ sandbox: { rbac: { yaml: withoutWatch, as: SERVICE_ACCOUNT } }, approvals: false });
   // A load balancer's job waits on the worker's Service watch.

@@ -74,7 +74,7 @@ const repoRoot = resolve(import.meta.dirname, '../..');
  * grant there fails the test that makes it.
  */
 const MANIFEST_PERMISSIONS = {
-  rbac: { yaml: readFileSync(resolve(repoRoot, 'manifests/base/rbac.yaml'), 'utf8'), as: 'system:serviceaccount:svcbot:svcbot' },
+  rbac: { yaml: readFileSync(resolve(repoRoot, 'manifests/rbac/cluster-wide/rbac.yaml'), 'utf8'), as: 'system:serviceaccount:svcbot:svcbot' },
   iamPolicy: readFileSync(resolve(repoRoot, 'manifests/iam-policy.json'), 'utf8'),
 } satisfies SandboxOptions;
 

@@ -590,3 +590,49 @@ describe('the Node.js version', () => {
     expect(records.map((r) => r.msg)).toEqual(['stopping', 'stopped']);
   });
 });
+
+describe('svcbot rbac', () => {
+  const configFile = ['kubeconfig: /k', 'clusters:', '  - name: shared', '    context: a', '    clusterName: shared', '    namespaces: [team-b, team-a]', '  - name: own', '    context: b', '    clusterName: own', ''].join('\n');
+  const deps = () => fakeDeps({ readFile: () => configFile });
+  const env = { SVCBOT_CONFIG: '/etc/svcbot/config.yaml' };
+
+  it("writes a Role and RoleBinding in each of the first cluster's namespaces, and a ClusterRole for nodes only", async () => {
+    const h = harness();
+    expect(await main(['rbac'], h.io, env, deps())).toBe(0);
+    const kinds = [...h.stdout().matchAll(/^kind: (\w+)\n(?:metadata:\n {2}name: ([\w-]+)\n(?: {2}namespace: ([\w-]+)\n)?)?/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(kinds).toEqual([
+      ['ClusterRole', 'svcbot-nodes', undefined],
+      ['ClusterRoleBinding', 'svcbot-nodes', undefined],
+      ['Role', 'svcbot', 'team-a'],
+      ['RoleBinding', 'svcbot', 'team-a'],
+      ['Role', 'svcbot', 'team-b'],
+      ['RoleBinding', 'svcbot', 'team-b'],
+    ]);
+    expect(h.stderr()).toBe('');
+  });
+
+  it('writes the cluster-wide RBAC for a cluster without namespaces, bound to the service account given', async () => {
+    const h = harness();
+    expect(await main(['rbac', '--cluster', 'own', '--service-account', 'ops:bot'], h.io, env, deps())).toBe(0);
+    expect(h.stdout()).toContain('kind: ClusterRole\nmetadata:\n  name: bot\n');
+    expect(h.stdout()).toContain('subjects:\n  - kind: ServiceAccount\n    name: bot\n    namespace: ops\n');
+    expect(h.stdout()).not.toContain('kind: Role\n');
+  });
+
+  it.each([
+    [['rbac', '--cluster', 'owm'], "no cluster 'owm' is configured (configured: shared, own)\nDid you mean 'own'?"],
+    [['rbac', '--service-account', 'svcbot'], '--service-account must be NAMESPACE:NAME'],
+    [['rbac', '--namespace', 'x'], "unknown option '--namespace'"],
+  ])('%j is a usage error (exit 2)', async (argv, message) => {
+    const h = harness();
+    expect(await main(argv, h.io, env, deps())).toBe(2);
+    expect(h.stderr()).toContain(message);
+    expect(h.stdout()).toBe('');
+  });
+
+  it('says what is wrong with the configuration', async () => {
+    const h = harness();
+    expect(await main(['rbac'], h.io, { SVCBOT_NAMESPACES: 'Team_A' }, fakeDeps())).toBe(2);
+    expect(h.stderr()).toMatch(/^svcbot rbac: [^]*SVCBOT_NAMESPACES: must be a namespace name/);
+  });
+});

@@ -26,6 +26,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { loadConfig } from '../../src/config/index.js';
+import { rbacYaml } from '../../src/domain/kubernetes-access.js';
 import { typeErrors } from '../helpers/kube-typecheck.js';
 import { kustomize, type KubeObject } from '../helpers/kustomize.js';
 
@@ -252,6 +253,17 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(redisPeer.ipBlock?.cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
     }
   });
+});
+
+test('a namespaced install: the RBAC `svcbot rbac` writes validates, and binds the service account the overlays run svcbot as', () => {
+  const objects = parseAllDocuments(rbacYaml(['team-a', 'team-b'])).map((d) => d.toJS() as KubeObject);
+  expect(objects.map((o) => o.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding']);
+  for (const object of objects) expect(() => validate(object)).not.toThrow();
+  expect(typeErrors(objects, root)).toEqual([]);
+  const account = find(kustomize(resolve(root, 'manifests/overlays/in-cluster-redis')), 'ServiceAccount', 'svcbot');
+  for (const binding of objects.filter((o) => o.kind.endsWith('Binding'))) {
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+  }
 });
 
 test('in-cluster Redis: AOF persistence on a volume, noeviction, reached through its Service at the REDIS_URL svcbot gets', () => {

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { rbacYaml } from '../../src/domain/kubernetes-access.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -29,11 +30,39 @@ interface RbacDoc {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-const rbacDocs = () => parseAllDocuments(read('manifests/base/rbac.yaml')).map((d) => d.toJS() as RbacDoc);
+const SHIPPED_RBAC = 'manifests/rbac/cluster-wide/rbac.yaml';
+const docsOf = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS() as RbacDoc);
 const rulesOf = (docs: RbacDoc[]) => docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((d) => d.rules ?? []);
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
-describe('the RBAC grants nothing the issue rules out', () => {
+test(`${SHIPPED_RBAC} is what \`svcbot rbac\` writes for every namespace (regenerate it, do not edit it)`, () => {
+  expect(read(SHIPPED_RBAC)).toBe(rbacYaml(undefined));
+});
+
+describe('a namespaced install (`svcbot rbac` with namespaces)', () => {
+  const docs = docsOf(rbacYaml(['team-a', 'team-b']));
+
+  test('Services, Events, EndpointSlices and Deployments are granted by a Role in each listed namespace, and nowhere else', () => {
+    const roles = docs.filter((d) => d.kind === 'Role');
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(['team-a', 'team-b']);
+    for (const role of roles) expect(role.rules!.map((r) => r.resources![0]).sort()).toEqual(['deployments', 'endpointslices', 'events', 'services']);
+    const bindings = docs.filter((d) => d.kind === 'RoleBinding');
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef])).toEqual([
+      ['team-a', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'svcbot' }],
+      ['team-b', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'svcbot' }],
+    ]);
+  });
+
+  test('cluster-wide, it may only list nodes (which have no namespace)', () => {
+    const clusterRoles = docs.filter((d) => d.kind === 'ClusterRole');
+    expect(clusterRoles.map((r) => [r.metadata.name, r.rules])).toEqual([['svcbot-nodes', [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]]]);
+  });
+});
+
+describe.each([
+  ['as shipped (every namespace)', () => docsOf(read(SHIPPED_RBAC))],
+  ['of a namespaced install', () => docsOf(rbacYaml(['team-a', 'team-b']))],
+])('the RBAC %s grants nothing the issue rules out', (_, rbacDocs) => {
   test('it binds its roles to the service account svcbot/svcbot, which the end-to-end tests run as', () => {
     const docs = rbacDocs();
     const bindings = docs.filter((d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding');

@@ -5,21 +5,36 @@
  *   without it a Redis restart was measured to lose an in-flight job silently, leaving a billed ELB and a
  *   progress message stuck. Managed Redis may refuse CONFIG: then it is said once, at info level.
  * - AWS: one cheap `DescribeLoadBalancers` (PageSize 1) per region: credentials and the basic grant.
- * - Kubernetes: a SelfSubjectAccessReview for each verb svcbot uses, per cluster.
+ * - Kubernetes: a SelfSubjectAccessReview for each verb svcbot uses (src/domain/kubernetes-access.ts), per
+ *   cluster: in every namespace, or in each configured namespace of a namespaced install.
  */
 import { DescribeLoadBalancersCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../ports/logger.js';
+import { KUBERNETES_PERMISSIONS } from '../../domain/kubernetes-access.js';
 
-/** Every verb svcbot's code uses, on what (src/adapters/kubernetes.ts and kubernetes-watch.ts). */
-const KUBERNETES_PERMISSIONS: readonly { verb: string; resource: string; group: string }[] = [
-  ...['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'services', group: '' })),
-  { verb: 'list', resource: 'nodes', group: '' },
-  { verb: 'list', resource: 'events', group: '' },
-  { verb: 'get', resource: 'deployments', group: 'apps' },
-  { verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io' },
-];
+/** One question for SelfSubjectAccessReview: a verb on a resource, in a namespace or everywhere. */
+interface AccessQuestion {
+  verb: string;
+  resource: string;
+  group: string;
+  namespace?: string;
+}
+
+/** What to ask: each verb of KUBERNETES_PERMISSIONS, in every namespace or in each of `namespaces`. */
+function questions(namespaces: readonly string[] | undefined): AccessQuestion[] {
+  return KUBERNETES_PERMISSIONS.flatMap((p) =>
+    p.verbs.flatMap((verb) => {
+      const base = { verb, resource: p.resource, group: p.group };
+      return p.scope === 'cluster' || namespaces === undefined ? [base] : namespaces.map((namespace) => ({ ...base, namespace }));
+    }),
+  );
+}
+
+function describeQuestion(q: AccessQuestion): string {
+  return `${q.verb} ${q.group ? `${q.resource}.${q.group}` : q.resource}${q.namespace === undefined ? '' : ` in namespace ${q.namespace}`}`;
+}
 
 /** A `CONFIG GET` reply's value (ioredis: `[name, value]`). */
 async function configValue(redis: Redis, name: string): Promise<string | undefined> {
@@ -60,13 +75,16 @@ export async function checkAws(region: string, client: ElasticLoadBalancingClien
   }
 }
 
-export async function checkKubernetes(cluster: string, kubeConfig: k8s.KubeConfig, logger: Logger): Promise<void> {
+/** `namespaces`: a namespaced install's (the permissions are asked for in each); undefined: every namespace. */
+export async function checkKubernetes(cluster: string, kubeConfig: k8s.KubeConfig, logger: Logger, namespaces?: readonly string[]): Promise<void> {
   const authz = kubeConfig.makeApiClient(k8s.AuthorizationV1Api);
   const missing: string[] = [];
-  for (const p of KUBERNETES_PERMISSIONS) {
+  for (const q of questions(namespaces)) {
     try {
-      const review = await authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: p.verb, resource: p.resource, group: p.group } } } });
-      if (review.status?.allowed !== true) missing.push(`${p.verb} ${p.group ? `${p.resource}.${p.group}` : p.resource}`);
+      const { verb, resource, group } = q;
+      const resourceAttributes = { verb, resource, group, ...(q.namespace === undefined ? {} : { namespace: q.namespace }) };
+      const review = await authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } } });
+      if (review.status?.allowed !== true) missing.push(describeQuestion(q));
     } catch (err) {
       if (err instanceof k8s.ApiException && err.code === 404) {
         logger.info({ cluster }, `cluster ${cluster}: cannot check svcbot's permissions (the API server does not serve SelfSubjectAccessReview)`);
@@ -76,5 +94,5 @@ export async function checkKubernetes(cluster: string, kubeConfig: k8s.KubeConfi
       return;
     }
   }
-  for (const m of missing) logger.error({ cluster, permission: m }, `cluster ${cluster}: svcbot's service account may not ${m}; grant it (see manifests/) or those commands fail with 403`);
+  for (const m of missing) logger.error({ cluster, permission: m }, `cluster ${cluster}: svcbot's service account may not ${m}; grant it (\`svcbot rbac\` writes it) or those commands fail with 403`);
 }

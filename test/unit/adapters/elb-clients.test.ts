@@ -2,7 +2,7 @@ import { endpointClients } from '../../../src/adapters/clusters.js';
 import type { ClusterConfig } from '../../../src/config/index.js';
 
 function cluster(name: string, region: string | undefined): ClusterConfig {
-  return { name, context: undefined, kubeconfig: undefined, region, clusterName: name };
+  return { name, context: undefined, kubeconfig: undefined, region, clusterName: name, namespaces: undefined };
 }
 
 describe('ELB clients', () => {

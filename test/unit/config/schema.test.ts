@@ -43,6 +43,35 @@ clusters:
     ]);
   });
 
+  it('namespaces (a namespaced install): SVCBOT_NAMESPACES or the top-level list for every cluster, a cluster\'s own list over it; sorted, each once', () => {
+    const yaml = `kubeconfig: /k
+namespaces: [shop, web, shop]
+clusters:
+  - name: a
+    context: a
+    clusterName: a
+  - name: b
+    context: b
+    clusterName: b
+    namespaces: [payments]
+`;
+    expect(load(yaml).clusters.map((c) => [c.name, c.namespaces])).toEqual([
+      ['a', ['shop', 'web']],
+      ['b', ['payments']],
+    ]);
+    expect(load(yaml, { SVCBOT_NAMESPACES: 'team-b, team-a' }).clusters.map((c) => c.namespaces)).toEqual([['team-a', 'team-b'], ['payments']]);
+    expect(loadConfig({ KUBECONFIG: '/k', SVCBOT_NAMESPACES: 'team-a' }, files({})).clusters[0].namespaces).toEqual(['team-a']);
+    expect(loadConfig({ KUBECONFIG: '/k' }, files({})).clusters[0].namespaces).toBeUndefined();
+  });
+
+  it.each([
+    ['namespaces: []\n', '/c.yaml:2: namespaces: must list at least one namespace (or leave it out: every namespace)'],
+    ['clusters:\n  - name: a\n    kubeconfig: /k\n    namespaces: []\n', '/c.yaml:5: clusters[0].namespaces: must list at least one namespace (or leave it out: every namespace)'],
+    ['namespaces: [Team_A]\n', expect.stringMatching(/^\/c\.yaml:2: namespaces\[0\]: must be a namespace name/)],
+  ])('namespaces %j is a problem', (yaml, problem) => {
+    expect(problems(`kubeconfig: /k\n${yaml}`)).toEqual([problem]);
+  });
+
   const cases: [yaml: string, env: NodeJS.ProcessEnv, expected: string[]][] = [
     ['clusters: []\n', {}, ['/c.yaml:1: clusters: must list at least one cluster (or leave it out for the default one)']],
     ['clusters: prod\n', {}, ['/c.yaml:1: clusters: must be a list (got a string)']],
