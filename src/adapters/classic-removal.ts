@@ -15,7 +15,8 @@ import {
   type LoadBalancerAttributes,
   type LoadBalancerDescription,
 } from '@aws-sdk/client-elastic-load-balancing';
-import type { ClassicAttributesRecord, ClassicLoadBalancerRecord, LoadBalancerKey } from '../domain/load-balancer-record.js';
+import type { LoadBalancerKey } from '../domain/grammar/load-balancer-key.js';
+import type { ClassicAttributesRecord, ClassicLoadBalancerRecord } from '../domain/load-balancer-record.js';
 import { isClassicLoadBalancerNotFound } from './aws-errors.js';
 import { tagRecord } from './aws-scan.js';
 import { defined, type RemovalApi, removalError } from './removal-common.js';

@@ -19,7 +19,8 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LoadBalancerKey, V2ActionRecord, V2LoadBalancerRecord, V2TargetGroupRecord, V2TargetRecord } from '../domain/load-balancer-record.js';
+import type { LoadBalancerKey } from '../domain/grammar/load-balancer-key.js';
+import type { V2ActionRecord, V2LoadBalancerRecord, V2TargetGroupRecord, V2TargetRecord } from '../domain/load-balancer-record.js';
 import { errorName } from './aws-errors.js';
 import { PAGE_SIZE, allPages, mapLimited, tagRecord, tagsInBatches } from './aws-scan.js';
 import { defined, type RemovalApi, removalError } from './removal-common.js';

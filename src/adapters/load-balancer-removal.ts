@@ -6,7 +6,7 @@
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BotError } from '../domain/errors.js';
-import { type LoadBalancerKey, parseLoadBalancerKey } from '../domain/load-balancer-record.js';
+import { type LoadBalancerKey, parseLoadBalancerKey } from '../domain/grammar/load-balancer-key.js';
 import type { LoadBalancerRemoval } from '../ports/load-balancer-removal.js';
 import { createClassicRemoval } from './classic-removal.js';
 import { createV2Removal } from './elbv2-removal.js';

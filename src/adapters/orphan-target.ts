@@ -6,7 +6,8 @@
  * (load-balancer-removal.ts); this adds the lookup by name and what the orphan rules judge.
  */
 import { DescribeLoadBalancersCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describeRecord, parseLoadBalancerKey, scannedOf } from '../domain/load-balancer-record.js';
+import { parseLoadBalancerKey } from '../domain/grammar/load-balancer-key.js';
+import { describeRecord, scannedOf } from '../domain/load-balancer-record.js';
 import type { OrphanTarget } from '../domain/orphan-commands.js';
 import { loadBalancerKey } from '../domain/orphan-report.js';
 import type { LoadBalancerRemoval } from '../ports/load-balancer-removal.js';

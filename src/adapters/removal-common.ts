@@ -3,7 +3,8 @@
  * (load-balancer-removal.ts) for its kind of key, their errors as BotErrors that name the region, and
  * records without `undefined` members (they are stored as JSON text, and read back equal).
  */
-import type { LoadBalancerKey, LoadBalancerRecord } from '../domain/load-balancer-record.js';
+import type { LoadBalancerKey } from '../domain/grammar/load-balancer-key.js';
+import type { LoadBalancerRecord } from '../domain/load-balancer-record.js';
 import { scanError } from './aws-scan.js';
 
 /** One API's half of LoadBalancerRemoval, for keys already parsed. */

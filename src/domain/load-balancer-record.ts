@@ -2,34 +2,11 @@
  * A load balancer's full description as svcbot takes it before deleting it: what the audit log keeps so
  * that a person could recreate it by hand (listeners, health checks, what is behind it, tags, network
  * placement). Plain JSON — strings, numbers, booleans, arrays and objects, times as ISO 8601 — since the
- * audit log stores it as text. Also: which API a load balancer key names (orphan-report.ts
- * `loadBalancerKey`: the ARN for ELBv2, `region/name` for classic), and the few lines of a record a
- * person reads.
+ * audit log stores it as text. Also the few lines of a record a person reads. (Which API a load
+ * balancer key names: grammar/load-balancer-key.ts.)
  */
 
 import type { ScannedLoadBalancer } from './orphans.js';
-
-/** What a key names: a classic load balancer by region and name, or an ELBv2 one by ARN. */
-export type LoadBalancerKey =
-  | { api: 'classic'; key: string; region: string; name: string }
-  | { api: 'v2'; key: string; region: string; name: string; arn: string };
-
-/**
- * `arn:PARTITION:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app|net|gwy/NAME/ID` (the ELBv2 ARN
- * format); the region is the ARN's fourth `:` field.
- */
-const V2_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:loadbalancer\/(?:app|net|gwy)\/([A-Za-z0-9-]{1,32})\/[0-9a-f]{16}$/;
-/** `REGION/NAME`; a name is 1–32 letters, digits and hyphens, not starting or ending with a hyphen (both APIs). */
-const CLASSIC_KEY = /^([a-z]{2}(?:-[a-z]+)+-\d+)\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?)$/;
-
-/** The load balancer `key` names, or undefined when it is neither an ELBv2 load balancer ARN nor `region/name`. */
-export function parseLoadBalancerKey(key: string): LoadBalancerKey | undefined {
-  const arn = V2_ARN.exec(key);
-  if (arn) return { api: 'v2', key, region: arn[1]!, name: arn[2]!, arn: key };
-  const classic = CLASSIC_KEY.exec(key);
-  if (classic) return { api: 'classic', key, region: classic[1]!, name: classic[2]! };
-  return undefined;
-}
 
 interface RecordBase {
   /** svcbot's key for it: the ARN (ELBv2) or `region/name` (classic). */

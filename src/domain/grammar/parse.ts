@@ -19,12 +19,12 @@ import {
   usageLine,
 } from './spec.js';
 import { didYouMean } from '../suggest.js';
+import { checkLoadBalancerKey } from './load-balancer-key.js';
 import { normalizeSlackText, tokenize } from './tokenize.js';
 import {
   checkClusterName,
   checkDeploymentName,
   checkJobId,
-  checkLoadBalancerKey,
   checkNamespace,
   checkRegion,
   checkRequestId,

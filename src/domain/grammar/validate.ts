@@ -152,31 +152,6 @@ export function checkRegion(value: string): string {
   throw new GrammarProblem(`${quote(value)} is not an AWS region${slackNote(value)}: give one like us-east-1`);
 }
 
-/** A load balancer's name: 1 to 32 letters, digits and "-", not starting or ending with "-" (classic and v2 alike). */
-const LOAD_BALANCER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
-const LOAD_BALANCER_ARN = /^arn:aws(?:-[a-z]+)*:elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:loadbalancer\/(?:net|app|gwy)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
-
-/**
- * How a command names one load balancer: the ARN of an NLB, ALB or GWLB, or REGION/NAME (a classic load
- * balancer's key, and a shorter way to name any). The check is strict: the key ends up in AWS calls.
- */
-export function isLoadBalancerKey(value: string): boolean {
-  if (LOAD_BALANCER_ARN.test(value)) return true;
-  const slash = value.indexOf('/');
-  return slash > 0 && isRegion(value.slice(0, slash)) && LOAD_BALANCER_NAME.test(value.slice(slash + 1));
-}
-
-export function checkLoadBalancerKey(value: string, commandName: string): string {
-  if (LOAD_BALANCER_ARN.test(value)) return value;
-  const slash = value.indexOf('/');
-  if (slash > 0 && isRegion(value.slice(0, slash).toLowerCase()) && LOAD_BALANCER_NAME.test(value.slice(slash + 1))) {
-    return `${value.slice(0, slash).toLowerCase()}/${value.slice(slash + 1)}`;
-  }
-  throw new GrammarProblem(
-    `${quote(value)} is not a load balancer${slackNote(value)}: give REGION/NAME (us-east-1/a1b2c3…) or an NLB/ALB's ARN, as ${commandName} orphans shows them`,
-  );
-}
-
 /** Longest rejection reason kept (it is shown to the requester and kept in the audit log). */
 export const MAX_REASON_LENGTH = 500;
 

@@ -1,32 +1,7 @@
-/** Load balancer keys (which API, which region) and the human summary of a load balancer's record. */
-import { describeRecord, parseLoadBalancerKey, type ClassicLoadBalancerRecord, type V2LoadBalancerRecord } from '../../../src/domain/load-balancer-record.js';
+/** The human summary of a load balancer's record (its key's grammar: test/unit/grammar/load-balancer-key.test.ts). */
+import { describeRecord, type ClassicLoadBalancerRecord, type V2LoadBalancerRecord } from '../../../src/domain/load-balancer-record.js';
 
 const NLB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/k8s-web/0123456789abcdef';
-
-test.each([
-  [NLB_ARN, { api: 'v2', key: NLB_ARN, region: 'eu-west-1', name: 'k8s-web', arn: NLB_ARN }],
-  ['arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:loadbalancer/app/api/fedcba9876543210', { api: 'v2', region: 'cn-north-1', name: 'api' }],
-  ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/gw/fedcba9876543210', { api: 'v2', region: 'us-east-1', name: 'gw' }],
-  ['us-gov-west-1/a0123456789abcdef0123456789abcde', { api: 'classic', key: 'us-gov-west-1/a0123456789abcdef0123456789abcde', region: 'us-gov-west-1', name: 'a0123456789abcdef0123456789abcde' }],
-  ['us-east-1/w', { api: 'classic', region: 'us-east-1', name: 'w' }],
-])('%s names a load balancer', (key, expected) => {
-  expect(parseLoadBalancerKey(key)).toMatchObject(expected);
-});
-
-test.each([
-  '',
-  'web',
-  'us-east-1/',
-  'us-east-1/web-',
-  'us-east-1/a0123456789abcdef0123456789abcdef0',
-  'US-EAST-1/web',
-  'us-east-1/we_b',
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/web/0123456789abcdef/0123456789abcdef',
-  'arn:aws:ec2:us-east-1:123456789012:loadbalancer/net/web/0123456789abcdef',
-])('%j names no load balancer', (key) => {
-  expect(parseLoadBalancerKey(key)).toBeUndefined();
-});
 
 const base = { region: 'us-east-1', dnsName: 'x.elb.amazonaws.com', scheme: 'internal', createdAt: '2025-01-02T03:04:05.000Z', securityGroups: [], describedAt: '2025-05-01T00:00:00.000Z' };
 
