@@ -243,7 +243,6 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
     inventory,
     target: createOrphanTarget({
       removal: createLoadBalancerRemoval({ classicClientFor: (region) => registry.elbClient(region), v2ClientFor: (region) => registry.elbV2Client(region) }),
-      v2ClientFor: (region) => registry.elbV2Client(region),
     }),
     state: stores.orphans,
   };

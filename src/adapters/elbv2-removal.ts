@@ -1,7 +1,7 @@
 /**
  * The ELBv2 half of LoadBalancerRemoval (Network, Application and Gateway Load Balancers), over
  * `@aws-sdk/client-elastic-load-balancing-v2`: a load balancer's record from `DescribeLoadBalancers` by
- * ARN, then at once its tags, its listeners (`DescribeListeners`, every page) and its target groups
+ * ARN (or by name, whose answer carries the ARN), then at once its tags, its listeners (`DescribeListeners`, every page) and its target groups
  * (`DescribeTargetGroups` by load balancer, every page); then each group's targets and their health
  * (`DescribeTargetHealth`, a few groups at once) and the groups' tags (`DescribeTags`, 20 a call).
  * `DeleteLoadBalancer` by ARN (AWS deletes its listeners with it; its target groups stay). Listener
@@ -89,8 +89,28 @@ function targetGroupRecord(g: TargetGroup, tags: Record<string, string>, targets
   });
 }
 
-export function createV2Removal(options: V2RemovalOptions): RemovalApi<V2Key> {
+export interface V2Removal extends RemovalApi<V2Key> {
+  /** The record of the load balancer named `name` in `region` (keyed by its ARN), or undefined when there is none. */
+  describeByName(region: string, name: string, signal: AbortSignal | undefined): Promise<V2LoadBalancerRecord | undefined>;
+}
+
+export function createV2Removal(options: V2RemovalOptions): V2Removal {
   const concurrency = options.concurrency ?? 4;
+
+  /**
+   * The ELBv2 load balancer named `name` in `region` as DescribeLoadBalancers by name answers it (with
+   * its ARN), or undefined when AWS lists none by that name.
+   */
+  async function describedByName(region: string, name: string, signal: AbortSignal | undefined): Promise<(LoadBalancer & { LoadBalancerArn: string }) | undefined> {
+    try {
+      const answer = await options.clientFor(region).send(new DescribeLoadBalancersCommand({ Names: [name] }), signal ? { abortSignal: signal } : {});
+      const lb = answer.LoadBalancers?.find((l) => l.LoadBalancerName === name);
+      return lb?.LoadBalancerArn ? { ...lb, LoadBalancerArn: lb.LoadBalancerArn } : undefined;
+    } catch (err) {
+      if (isLoadBalancerNotFound(err)) return undefined;
+      throw removalError(err, { region, name }, 'look for the load balancer', signal);
+    }
+  }
 
   /** It as DescribeLoadBalancers answers, or undefined when AWS does not list it. */
   async function described(key: V2Key, signal: AbortSignal | undefined): Promise<LoadBalancer | undefined> {
@@ -123,81 +143,91 @@ export function createV2Removal(options: V2RemovalOptions): RemovalApi<V2Key> {
     }
   }
 
+  /** The full record of `lb`, as DescribeLoadBalancers answered it, or undefined when it was deleted meanwhile. */
+  async function recordOf(key: V2Key, lb: LoadBalancer, signal: AbortSignal | undefined): Promise<V2LoadBalancerRecord | undefined> {
+    const client = options.clientFor(key.region);
+    const send = signal ? { abortSignal: signal } : {};
+    try {
+      const [tags, listeners, groups] = await Promise.all([
+        client.send(new DescribeTagsCommand({ ResourceArns: [key.arn] }), send),
+        allPages(async (marker) => {
+          const page = await client.send(new DescribeListenersCommand({ LoadBalancerArn: key.arn, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
+          return { items: page.Listeners ?? [], next: page.NextMarker };
+        }),
+        allPages(async (marker) => {
+          const page = await client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: key.arn, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
+          return { items: page.TargetGroups ?? [], next: page.NextMarker };
+        }),
+      ]);
+      const groupArns = groups.map((g) => g.TargetGroupArn ?? '');
+      const [targets, groupTags] = await Promise.all([
+        mapLimited(groupArns, concurrency, (arn) => targetsOf(client, arn, send)),
+        tagsInBatches(
+          groupArns,
+          {
+            async read(batch) {
+              const answer = await client.send(new DescribeTagsCommand({ ResourceArns: batch }), send);
+              return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', tagRecord(d.Tags)]));
+            },
+            // A group deleted meanwhile fails its whole batch, without saying which: halved until found.
+            missing: (err) => (isTargetGroupNotFound(err) ? [] : undefined),
+          },
+          concurrency,
+        ),
+      ]);
+      const record: V2LoadBalancerRecord = defined({
+        kind: KINDS[lb.Type ?? 'application'],
+        key: key.key,
+        arn: key.arn,
+        region: key.region,
+        name: lb.LoadBalancerName ?? key.name,
+        dnsName: lb.DNSName ?? '',
+        scheme: lb.Scheme ?? '',
+        createdAt: lb.CreatedTime?.toISOString() ?? '',
+        state: lb.State?.Code,
+        vpcId: lb.VpcId,
+        ipAddressType: lb.IpAddressType,
+        availabilityZones: (lb.AvailabilityZones ?? []).map((z) =>
+          defined({
+            zoneName: z.ZoneName ?? '',
+            subnetId: z.SubnetId,
+            addresses: (z.LoadBalancerAddresses ?? []).map((a) => defined({ ipAddress: a.IpAddress, allocationId: a.AllocationId, privateIPv4Address: a.PrivateIPv4Address })),
+          }),
+        ),
+        securityGroups: lb.SecurityGroups ?? [],
+        tags: tagRecord(tags.TagDescriptions?.[0]?.Tags),
+        listeners: listeners.map((l) =>
+          defined({
+            arn: l.ListenerArn ?? '',
+            protocol: l.Protocol,
+            port: l.Port,
+            sslPolicy: l.SslPolicy,
+            certificates: (l.Certificates ?? []).map((c) => c.CertificateArn ?? ''),
+            alpnPolicy: l.AlpnPolicy ?? [],
+            defaultActions: (l.DefaultActions ?? []).map(actionRecord),
+          }),
+        ),
+        targetGroups: groups.map((g, i) => targetGroupRecord(g, groupTags.get(groupArns[i]!) ?? {}, targets[i] ?? [])),
+        describedAt: new Date(options.now()).toISOString(),
+      });
+      return record;
+    } catch (err) {
+      // Deleted between the calls: gone, as if it had never been found.
+      if (isLoadBalancerNotFound(err)) return undefined;
+      throw removalError(err, key, 'describe the load balancer', signal);
+    }
+  }
+
   return {
     async describe(key, signal) {
       const lb = await described(key, signal);
-      if (!lb) return undefined;
-      const client = options.clientFor(key.region);
-      const send = signal ? { abortSignal: signal } : {};
-      try {
-        const [tags, listeners, groups] = await Promise.all([
-          client.send(new DescribeTagsCommand({ ResourceArns: [key.arn] }), send),
-          allPages(async (marker) => {
-            const page = await client.send(new DescribeListenersCommand({ LoadBalancerArn: key.arn, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
-            return { items: page.Listeners ?? [], next: page.NextMarker };
-          }),
-          allPages(async (marker) => {
-            const page = await client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: key.arn, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), send);
-            return { items: page.TargetGroups ?? [], next: page.NextMarker };
-          }),
-        ]);
-        const groupArns = groups.map((g) => g.TargetGroupArn ?? '');
-        const [targets, groupTags] = await Promise.all([
-          mapLimited(groupArns, concurrency, (arn) => targetsOf(client, arn, send)),
-          tagsInBatches(
-            groupArns,
-            {
-              async read(batch) {
-                const answer = await client.send(new DescribeTagsCommand({ ResourceArns: batch }), send);
-                return new Map((answer.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', tagRecord(d.Tags)]));
-              },
-              // A group deleted meanwhile fails its whole batch, without saying which: halved until found.
-              missing: (err) => (isTargetGroupNotFound(err) ? [] : undefined),
-            },
-            concurrency,
-          ),
-        ]);
-        const record: V2LoadBalancerRecord = defined({
-          kind: KINDS[lb.Type ?? 'application'],
-          key: key.key,
-          arn: key.arn,
-          region: key.region,
-          name: lb.LoadBalancerName ?? key.name,
-          dnsName: lb.DNSName ?? '',
-          scheme: lb.Scheme ?? '',
-          createdAt: lb.CreatedTime?.toISOString() ?? '',
-          state: lb.State?.Code,
-          vpcId: lb.VpcId,
-          ipAddressType: lb.IpAddressType,
-          availabilityZones: (lb.AvailabilityZones ?? []).map((z) =>
-            defined({
-              zoneName: z.ZoneName ?? '',
-              subnetId: z.SubnetId,
-              addresses: (z.LoadBalancerAddresses ?? []).map((a) => defined({ ipAddress: a.IpAddress, allocationId: a.AllocationId, privateIPv4Address: a.PrivateIPv4Address })),
-            }),
-          ),
-          securityGroups: lb.SecurityGroups ?? [],
-          tags: tagRecord(tags.TagDescriptions?.[0]?.Tags),
-          listeners: listeners.map((l) =>
-            defined({
-              arn: l.ListenerArn ?? '',
-              protocol: l.Protocol,
-              port: l.Port,
-              sslPolicy: l.SslPolicy,
-              certificates: (l.Certificates ?? []).map((c) => c.CertificateArn ?? ''),
-              alpnPolicy: l.AlpnPolicy ?? [],
-              defaultActions: (l.DefaultActions ?? []).map(actionRecord),
-            }),
-          ),
-          targetGroups: groups.map((g, i) => targetGroupRecord(g, groupTags.get(groupArns[i]!) ?? {}, targets[i] ?? [])),
-          describedAt: new Date(options.now()).toISOString(),
-        });
-        return record;
-      } catch (err) {
-        // Deleted between the calls: gone, as if it had never been found.
-        if (isLoadBalancerNotFound(err)) return undefined;
-        throw removalError(err, key, 'describe the load balancer', signal);
-      }
+      return lb && recordOf(key, lb, signal);
+    },
+
+    async describeByName(region, name, signal) {
+      // One DescribeLoadBalancers, by name: its answer carries the ARN the rest of the record is read by.
+      const lb = await describedByName(region, name, signal);
+      return lb && recordOf({ api: 'v2', key: lb.LoadBalancerArn, arn: lb.LoadBalancerArn, region, name: lb.LoadBalancerName ?? name }, lb, signal);
     },
 
     async delete(key) {

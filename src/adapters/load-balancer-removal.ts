@@ -39,6 +39,7 @@ export function createLoadBalancerRemoval(options: LoadBalancerRemovalOptions): 
       const k = parsed(key);
       return k.api === 'v2' ? v2.describe(k, describeOptions.signal) : classic.describe(k, describeOptions.signal);
     },
+    describeV2ByName: (region, name, describeOptions = {}) => v2.describeByName(region, name, describeOptions.signal),
     async delete(key) {
       const k = parsed(key);
       return k.api === 'v2' ? v2.delete(k) : classic.delete(k);

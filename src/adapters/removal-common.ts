@@ -18,7 +18,7 @@ export interface RemovalApi<K extends LoadBalancerKey> {
  * An AWS failure of `what` on the load balancer `key` names, as scanError words it (transient,
  * throttled). A call given up because its signal aborted is not AWS's failure: rethrown as it is.
  */
-export function removalError(err: unknown, key: LoadBalancerKey, what: string, signal?: AbortSignal): unknown {
+export function removalError(err: unknown, key: Pick<LoadBalancerKey, 'region' | 'name'>, what: string, signal?: AbortSignal): unknown {
   return signal?.aborted ? err : scanError(err, key.region, `${what} ${key.name}`);
 }
 

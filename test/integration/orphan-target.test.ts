@@ -8,15 +8,21 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { createLoadBalancerRemoval } from '../../src/adapters/load-balancer-removal.js';
 import { createOrphanTarget } from '../../src/adapters/orphan-target.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { countCalls } from '../helpers/aws-calls.js';
 
 let sandbox: Sandbox;
 let target: ReturnType<typeof createOrphanTarget>;
+/** The calls each API's client made, by command name (they only grow: a test compares before and after). */
+let classicCalls: Map<string, number>;
+let v2Calls: Map<string, number>;
 beforeAll(async () => {
   sandbox = await startSandbox({ kubeconfigPath: null, nodes: 1, instanceWarmupMs: 0, dnsDelayMs: 0, provisionDelayMs: 0 });
   const common = { region: sandbox.info.region, endpoint: sandbox.info.elbEndpoint, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 };
   const classic = new ElasticLoadBalancingClient(common);
   const v2 = new ElasticLoadBalancingV2Client(common);
-  target = createOrphanTarget({ removal: createLoadBalancerRemoval({ classicClientFor: () => classic, v2ClientFor: () => v2 }), v2ClientFor: () => v2 });
+  classicCalls = countCalls(classic);
+  v2Calls = countCalls(v2);
+  target = createOrphanTarget({ removal: createLoadBalancerRemoval({ classicClientFor: () => classic, v2ClientFor: () => v2 }) });
 });
 afterAll(() => sandbox.close());
 
@@ -47,4 +53,24 @@ test('an NLB by its ARN and by REGION/NAME alike; deleted, it is no longer liste
 
 test('a name no load balancer has, in either API: undefined', async () => {
   expect(await target.find('us-east-1/nothing-here')).toBeUndefined();
+});
+
+/** The calls made by `run`, by API and command name (commands not called are absent). */
+async function callsDuring(run: () => Promise<unknown>): Promise<{ classic: Record<string, number>; v2: Record<string, number> }> {
+  const before = { classic: new Map(classicCalls), v2: new Map(v2Calls) };
+  await run();
+  const since = (now: Map<string, number>, then: Map<string, number>): Record<string, number> =>
+    Object.fromEntries([...now].map(([name, n]): [string, number] => [name, n - (then.get(name) ?? 0)]).filter(([, n]) => n !== 0));
+  return { classic: since(classicCalls, before.classic), v2: since(v2Calls, before.v2) };
+}
+
+test('an NLB by REGION/NAME costs one ELBv2 DescribeLoadBalancers (by name: its answer has the ARN), as by its ARN', async () => {
+  const { arn } = sandbox.elbv2.createLoadBalancer({ name: 'k8s-default-count-0a1b', type: 'network', subnets: ['subnet-1'], tags });
+  const byName = await callsDuring(() => target.find('us-east-1/k8s-default-count-0a1b'));
+  // The classic API is asked first (REGION/NAME names a classic load balancer as well): once, not found.
+  expect(byName.classic).toEqual({ DescribeLoadBalancersCommand: 1 });
+  expect(byName.v2.DescribeLoadBalancersCommand).toBe(1);
+  const byArn = await callsDuring(() => target.find(arn));
+  expect(byArn.classic).toEqual({});
+  expect(byArn.v2).toEqual(byName.v2);
 });
