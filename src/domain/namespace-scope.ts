@@ -25,48 +25,24 @@ export function inScope(namespaces: readonly string[] | undefined, namespace: st
 /** `gateway` limited to `namespaces`; the gateway itself when undefined (every namespace). */
 export function scopeToNamespaces(gateway: ClusterGateway, namespaces: readonly string[] | undefined): ClusterGateway {
   if (namespaces === undefined) return gateway;
-  const check = (namespace: string): void => {
-    if (!namespaces.includes(namespace)) throw namespaceNotManaged(gateway.name, namespace, namespaces);
-  };
+  /** The refusal (rejected, as the port's calls fail) for a namespace not among them; undefined for one that is. */
+  const refused = (namespace: string): Promise<never> | undefined =>
+    namespaces.includes(namespace) ? undefined : Promise.reject(namespaceNotManaged(gateway.name, namespace, namespaces));
   return {
     name: gateway.name,
-    createService(manifest, opts) {
-      check(manifest.metadata.namespace);
-      return gateway.createService(manifest, opts);
-    },
-    getService(namespace, name) {
-      check(namespace);
-      return gateway.getService(namespace, name);
-    },
+    createService: (manifest, opts) => refused(manifest.metadata.namespace) ?? gateway.createService(manifest, opts),
+    getService: (namespace, name) => refused(namespace) ?? gateway.getService(namespace, name),
     async listServices(namespace) {
-      if (namespace !== null) {
-        check(namespace);
-        return gateway.listServices(namespace);
-      }
+      if (namespace !== null) return refused(namespace) ?? gateway.listServices(namespace);
       // "Every namespace" is every namespace svcbot may read: one list each (it may not list them all at once).
       const lists = await Promise.all(namespaces.map((n) => gateway.listServices(n)));
       return lists.flat();
     },
-    setServiceType(namespace, name, type, opts) {
-      check(namespace);
-      return gateway.setServiceType(namespace, name, type, opts);
-    },
-    deleteService(namespace, name, opts) {
-      check(namespace);
-      return gateway.deleteService(namespace, name, opts);
-    },
+    setServiceType: (namespace, name, type, opts) => refused(namespace) ?? gateway.setServiceType(namespace, name, type, opts),
+    deleteService: (namespace, name, opts) => refused(namespace) ?? gateway.deleteService(namespace, name, opts),
     listNodes: () => gateway.listNodes(),
-    getDeploymentSelector(namespace, name) {
-      check(namespace);
-      return gateway.getDeploymentSelector(namespace, name);
-    },
-    listServiceEndpoints(namespace, name) {
-      check(namespace);
-      return gateway.listServiceEndpoints(namespace, name);
-    },
-    listServiceEvents(namespace, name) {
-      check(namespace);
-      return gateway.listServiceEvents(namespace, name);
-    },
+    getDeploymentSelector: (namespace, name) => refused(namespace) ?? gateway.getDeploymentSelector(namespace, name),
+    listServiceEndpoints: (namespace, name) => refused(namespace) ?? gateway.listServiceEndpoints(namespace, name),
+    listServiceEvents: (namespace, name) => refused(namespace) ?? gateway.listServiceEvents(namespace, name),
   };
 }

@@ -5,6 +5,8 @@
 import { createKubernetesServiceWatch, type KubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import type { ServiceView } from '../../src/domain/views.js';
 import { sandboxKubeConfig, startSandboxTarget, type SandboxTarget } from '../contract/sandbox-fixtures.js';
+import { rbacYaml } from '../../src/domain/kubernetes-access.js';
+import { sandboxClients } from '../helpers/sandbox-clients.js';
 import { waitFor } from '../helpers/wait.js';
 import { lbManifest, uniqueName } from './jobs-harness.js';
 
@@ -89,4 +91,42 @@ test('apiserver 500s while re-listing: retried with backoff until the watch is b
   await target.registry.get().cluster.createService(lbManifest(name, 'ClusterIP'));
   await waitFor(() => f.seen.some((s) => s?.name === name), { what: 'the Service despite 500s', timeoutMs: 8000 });
   f.stop();
+});
+
+describe('a namespaced install: one list + watch per configured namespace, under Roles in those namespaces only', () => {
+  let scoped: SandboxTarget;
+  let namespacedWatch: KubernetesServiceWatch;
+  beforeAll(async () => {
+    scoped = await startSandboxTarget({ provisionDelayMs: 50, rbac: { yaml: rbacYaml(['team-a', 'team-b']), as: 'system:serviceaccount:svcbot:svcbot' } });
+    const admin = sandboxClients(scoped.sandbox);
+    for (const name of ['team-a', 'team-b', 'team-c']) await admin.core.createNamespace({ body: { metadata: { name } } });
+    namespacedWatch = createKubernetesServiceWatch({
+      kubeConfig: () => sandboxKubeConfig(scoped.sandbox),
+      namespaces: () => ['team-a', 'team-b'],
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+    });
+  });
+  afterAll(async () => {
+    await namespacedWatch.close();
+    await scoped.close();
+  });
+
+  test('changes in each namespace are seen; a Service elsewhere is not watched; nothing is refused', async () => {
+    const name = scoped.sandbox.info.clusterName;
+    await namespacedWatch.ready(name);
+    expect(namespacedWatch.stats(name)).toMatchObject({ lists: 2, watches: 2, failures: 0 });
+    const seen: string[] = [];
+    const stops = ['team-a', 'team-b', 'team-c'].map((namespace) => namespacedWatch.subscribe({ cluster: name, namespace, name: 'web' }, (svc) => seen.push(`${namespace}:${svc?.type ?? 'gone'}`)));
+    const admin = sandboxClients(scoped.sandbox);
+    for (const namespace of ['team-a', 'team-b', 'team-c']) {
+      await admin.core.createNamespacedService({ namespace, body: { metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80 }] } } });
+    }
+    await waitFor(() => seen.includes('team-a:NodePort') && seen.includes('team-b:NodePort'), { what: 'both namespaces through their watches' });
+    expect(namespacedWatch.get({ cluster: name, namespace: 'team-b', name: 'web' })?.type).toBe('NodePort');
+    expect(namespacedWatch.get({ cluster: name, namespace: 'team-c', name: 'web' })).toBeUndefined();
+    expect(seen.filter((s) => s.startsWith('team-c'))).toEqual([]);
+    for (const stop of stops) stop();
+    expect(scoped.sandbox.refusals).toEqual([]);
+  });
 });

@@ -103,6 +103,18 @@ describe('classify', () => {
     expect(deletable(verdict)).toBe(false);
   });
 
+  it("a namespaced install: a Service's load balancer in another namespace is not svcbot's to judge, listed or not", () => {
+    const clusters = [{ name: 'prod', awsName: 'prod-eks', region: 'us-east-1', namespaces: ['web', 'api'] }];
+    const gone = lb({ tags: { 'kubernetes.io/cluster/prod-eks': 'owned', 'kubernetes.io/service-name': 'shop/gone' } });
+    const verdict = classify(gone, context({ clusters }));
+    expect(verdict).toEqual({ status: 'other-namespace', cluster: 'prod', namespace: 'shop' });
+    expect(deletable(verdict)).toBe(false);
+    expect(classify(gone, context({ clusters, services: new Map() }))).toEqual({ status: 'other-namespace', cluster: 'prod', namespace: 'shop' });
+    // In a configured namespace, judged as ever.
+    const ours = lb({ tags: { 'kubernetes.io/cluster/prod-eks': 'owned', 'kubernetes.io/service-name': 'web/gone' } });
+    expect(classify(ours, context({ clusters }))).toMatchObject({ status: 'orphan', namespace: 'web', reason: 'service-gone' });
+  });
+
   it('a cluster svcbot is not configured for: lost cluster', () => {
     expect(classify(lb({ tags: { 'kubernetes.io/cluster/old-prod': 'owned', 'kubernetes.io/service-name': 'shop/web' } }), context())).toEqual({ status: 'lost-cluster', awsCluster: 'old-prod', shared: false });
   });
