@@ -39,9 +39,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // stop() fails on any request the sandbox refused: under the generated Roles there must be none.
-  await bot?.stop();
-  await sandbox?.close();
+  try {
+    // stop() fails on any request the sandbox refused: under the generated Roles there must be none.
+    await bot?.stop();
+  } finally {
+    await sandbox?.close();
+  }
 });
 
 async function say(text: string): Promise<RecordedCall> {
