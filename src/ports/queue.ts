@@ -32,6 +32,17 @@ export interface LbJobSummary {
   attemptsMade?: number;
 }
 
+/**
+ * How many unfinished jobs are in each state, across every cluster (for the metrics): `parked` are the
+ * jobs waiting with no worker slot — for DNS, AWS or a recheck, or out a retry's backoff (the queue keeps
+ * both as delayed jobs). Finished jobs are not counted (svcbot_jobs_total counts how runs end).
+ */
+export interface LbJobCounts {
+  waiting: number;
+  active: number;
+  parked: number;
+}
+
 export type CancelOutcome = 'cancelled' | 'not_found' | 'finished';
 
 export interface LbJobQueue {
@@ -57,4 +68,6 @@ export interface LbJobQueue {
    * `by` is the Slack user ID of whoever cancelled it.
    */
   cancel(jobId: string, by: string): Promise<CancelOutcome>;
+  /** How many jobs are in each state now: a cheap count (no job is read), for a scrape of the metrics. */
+  counts(): Promise<LbJobCounts>;
 }

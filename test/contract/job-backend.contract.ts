@@ -136,6 +136,38 @@ export function jobBackendContract(label: string, make: MakeJobBackend): void {
       expect(seen[1]).toEqual({ step: 'dns', doneAt: {} });
     });
 
+    test('counts: unfinished jobs by state across clusters — waiting, active, parked; finished or cancelled ones not counted', async () => {
+      const { queue, start } = await use({ attempts: 1 });
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 0, parked: 0 });
+      await queue.enqueue(jobData('waits'));
+      await queue.enqueue(jobData('waits', { cluster: 'staging' }));
+      const cancelled = await queue.enqueue(jobData('cancelled'));
+      await queue.cancel(cancelled.jobId, 'U2');
+      expect(await queue.counts()).toEqual({ waiting: 2, active: 0, parked: 0 });
+      await queue.cancel('provision.prod.default.waits', 'U2');
+      await queue.cancel('provision.staging.default.waits', 'U2');
+
+      const running = deferred();
+      const release = deferred();
+      await start(async (ctx) => {
+        if (ctx.data.name === 'parks') return ctx.park(Date.now() + 60_000);
+        if (ctx.data.name === 'fails') throw new PermanentJobError('no');
+        if (ctx.data.name === 'runs') {
+          running.resolve();
+          await release.promise;
+        }
+        return 'ok';
+      });
+      for (const name of ['parks', 'fails', 'runs', 'completes']) await queue.enqueue(jobData(name));
+      await running.promise;
+      await until('provision.prod.default.parks', 'delayed');
+      await until('provision.prod.default.fails', 'failed');
+      await until('provision.prod.default.completes', 'completed');
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 1, parked: 1 });
+      release.resolve();
+      await until('provision.prod.default.runs', 'completed');
+    });
+
     test('cancel: a waiting job is removed and listed as cancelled; again it is finished; an unknown id is not found', async () => {
       const { queue } = await use();
       const { jobId } = await queue.enqueue(jobData('web'));

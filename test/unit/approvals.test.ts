@@ -38,6 +38,7 @@ function keepingQueue(): LbJobQueue & { enqueued: LbJobData[] } {
     list: () => Promise.resolve([] as LbJobSummary[]),
     cancel: () => Promise.resolve('not_found' as const),
     supersede: () => Promise.resolve(),
+    counts: () => Promise.reject(new Error('not used')),
   };
 }
 

@@ -386,6 +386,7 @@ describe('the requester passed to operations.run', () => {
       list: () => Promise.resolve([]),
       cancel: (): Promise<CancelOutcome> => Promise.resolve('not_found'),
       supersede: () => Promise.resolve(),
+      counts: () => Promise.reject(new Error('not used')),
     };
     const gov = testGovernance();
     const operations = makeOperations({ clusters: registry, lbJobs: { queue, changes: createMemoryLatestChanges() }, governance: gov.governance });

@@ -61,6 +61,10 @@ class FakeLbJobQueue implements LbJobQueue {
     this.calls.push(`supersede ${ref.cluster}/${ref.namespace}/${ref.name} by ${by.jobId ?? by.change}`);
     return this.supersedeError === undefined ? Promise.resolve() : Promise.reject(this.supersedeError);
   }
+
+  counts(): Promise<never> {
+    return Promise.reject(new Error("counts() is not the operations' business"));
+  }
 }
 
 function command(text: string): ServiceCommand {

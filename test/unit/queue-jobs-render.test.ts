@@ -155,6 +155,7 @@ describe('makeJobCommands', () => {
         return Promise.resolve(outcome);
       },
       supersede: () => Promise.reject(new Error('not used')),
+      counts: () => Promise.reject(new Error('not used')),
     };
   }
   const clusters = { get: (name?: string) => ({ cluster: { name: name ?? 'prod' } }) } as unknown as Parameters<typeof makeJobCommands>[0]['clusters'];

@@ -263,6 +263,14 @@ export function createMemoryJobs(options: MemoryJobsOptions): MemoryJobs {
       }
       return Promise.resolve('cancelled');
     },
+    counts() {
+      const counts = { waiting: 0, active: 0, parked: 0 };
+      for (const job of jobs.values()) {
+        if (job.state === 'delayed') counts.parked += 1;
+        else if (job.state === 'waiting' || job.state === 'active') counts[job.state] += 1;
+      }
+      return Promise.resolve(counts);
+    },
     supersede(ref, by) {
       for (const operation of OPERATIONS) {
         const job = jobs.get(lbJobId(operation, ref.cluster, ref.namespace, ref.name));

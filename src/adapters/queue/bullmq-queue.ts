@@ -313,6 +313,14 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       });
     },
 
+    counts() {
+      return guard('count jobs', async () => {
+        // One round trip: BullMQ counts each state's list or sorted set (LLEN/ZCARD), reading no job.
+        const n = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+        return { waiting: (n.waiting ?? 0) + (n.prioritized ?? 0), active: n.active ?? 0, parked: n.delayed ?? 0 };
+      });
+    },
+
     async close() {
       if (closing) return;
       closing = true;
