@@ -288,8 +288,8 @@ export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js
 export function createSlackAdapters(config: Config, logger: Logger, options: AdapterOptions): Adapters {
   const metrics = createPrometheusMetrics();
   const { stores, readinessChecks, ...common } = commonAdapters(config, logger, options, metrics);
-  const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger) };
-  const readiness = makeReadiness([...readinessChecks, createSlackAuthCheck(config.slack)]);
+  const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger, metrics) };
+  const readiness = makeReadiness([...readinessChecks, createSlackAuthCheck(config.slack, { metrics })]);
   const routes = healthRoutes({ readiness, metrics });
   if (options.role === 'worker') {
     const probes = createHealthServer({ port: config.healthPort, routes });
@@ -534,6 +534,8 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     onFullReport: (report) => adapters.metrics.orphansFound(report.orphans.length + report.lostClusters.reduce((n, c) => n + c.entries.length, 0), report.monthlyUsd),
   });
   adapters.metrics.observe('approvals_pending', async () => (await adapters.governance.approvals.listPending()).length);
+  // The queue's counts, where there is one to ask (every process with it sees the same jobs).
+  if (jobs) adapters.metrics.observe('jobs', () => jobs.queue.counts());
   if (role !== 'web' && adapters.worker) await scheduleOrphanReport(config, adapters, adapters.worker.schedules, orphans);
 
   let port: number | undefined;

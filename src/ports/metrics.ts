@@ -5,6 +5,7 @@
  * here is from a small, fixed set (a subcommand, an outcome, a verb, an error code) — never a Service
  * name, a user, a job ID — so the number of series stays bounded.
  */
+import type { LbJobCounts } from './queue.js';
 
 /** How one run of a load-balancer job ended. */
 export type JobOutcome = 'completed' | 'parked' | 'failed' | 'retried' | 'stopped';
@@ -25,12 +26,26 @@ export interface Metrics {
   kubernetesRequest(verb: string, resource: string, code: string): void;
   /** One AWS API request: the API (`elb`, `elbv2`), the action and its answer (`OK`, `Throttling`…). */
   awsRequest(api: string, action: string, code: string): void;
+  /**
+   * One HTTP request to Slack's Web API (each attempt): its method (`chat.postMessage`… or `unknown`) and
+   * answer (`ok`, one of Slack's error codes such as `channel_not_found`, `error` for any other,
+   * `rate_limited`, `http_4xx`, `http_5xx`, `timeout`, `network`).
+   */
+  slackRequest(method: string, result: string): void;
   /** Slack asked svcbot to wait this long before calling `method` again (s). */
   slackRateLimited(method: string, seconds: number): void;
   /** An orphan scan found `count` orphaned load balancers costing about `monthlyUsd` a month. */
   orphansFound(count: number, monthlyUsd: number): void;
-  /** Gauges read when the metrics are scraped: pending approval requests (undefined: unknown now). */
-  observe(gauge: 'approvals_pending', read: () => Promise<number | undefined>): void;
+  /** Gauges read when the metrics are scraped (undefined: unknown now, e.g. Redis down): see `Observed`. */
+  observe<G extends keyof Observed>(gauge: G, read: () => Promise<Observed[G] | undefined>): void;
+}
+
+/** What each gauge read at scrape time gives. */
+export interface Observed {
+  /** Approval requests waiting for a decision. */
+  approvals_pending: number;
+  /** Load-balancer jobs in the queue, by state (one read gives them all). */
+  jobs: LbJobCounts;
 }
 
 /** Counts nothing: for tests and the console. */
@@ -41,6 +56,7 @@ export const noMetrics: Metrics = {
   jobStep: () => undefined,
   kubernetesRequest: () => undefined,
   awsRequest: () => undefined,
+  slackRequest: () => undefined,
   slackRateLimited: () => undefined,
   orphansFound: () => undefined,
   observe: () => undefined,

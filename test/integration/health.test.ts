@@ -175,6 +175,8 @@ describe('svcbot worker', () => {
     const metrics = await get(`${url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('# TYPE svcbot_jobs_total counter');
+    // The readiness check's auth.test went through a metered client, as the worker's replies do.
+    expect(metrics.body).toMatch(/^svcbot_slack_requests_total\{method="auth\.test",result="ok"\} [1-9]/m);
     const stopping = Date.now();
     await app.stop();
     expect(Date.now() - stopping).toBeLessThan(5000);
@@ -221,6 +223,29 @@ describe('/metrics', () => {
     }, { what: 'the provisioning job to be counted', timeoutMs: 20_000, intervalMs: 200 });
     expect(text).toMatch(/svcbot_job_step_seconds_count\{operation="provision",step="[a-z-]+"\} 1/);
     expect(text).not.toContain('web');
+  });
+
+  it("counts Slack Web API calls by method and result (a refused one by Slack's error code), and a job parked waiting for DNS", async () => {
+    // The audit channel's posts are refused (channel_not_found); the job's progress messages are not.
+    const b = await bot({ approvals: false, sandbox: { dnsDelayMs: 60_000 }, env: { SVCBOT_AUDIT_CHANNEL: 'CAUDIT01' } });
+    b.slack.override((call) => (call.method === 'chat.postMessage' && call.body.channel === 'CAUDIT01' ? { body: { ok: false, error: 'channel_not_found' } } : undefined));
+    const before = (await get(`${base(b)}/metrics`)).body;
+    expect(sample(before, 'svcbot_jobs_parked')).toBe(0);
+    expect(sample(before, 'svcbot_jobs{state="waiting"}')).toBe(0);
+    expect((await b.command('create slow-web --selector app=alpine --port 8080:80 --type lb')).status).toBe(200);
+    // The job makes the Service, then parks until its hostname resolves (a minute here).
+    const text = await waitFor(async () => {
+      const r = await get(`${base(b)}/metrics`);
+      const refused = sample(r.body, 'svcbot_slack_requests_total{method="chat.postMessage",result="channel_not_found"}') ?? 0;
+      return sample(r.body, 'svcbot_jobs_parked') === 1 && refused >= 1 ? r.body : undefined;
+    }, { what: 'the parked job and the refused audit post to be counted', timeoutMs: 20_000, intervalMs: 200 });
+    expect(sample(text, 'svcbot_jobs{state="parked"}')).toBe(1);
+    expect(sample(text, 'svcbot_slack_requests_total{method="chat.postMessage",result="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(b.slack.calls.some((c) => c.method === 'chat.postMessage' && c.body.channel !== 'CAUDIT01')).toBe(true);
+    // Bounded label values only: methods and results from fixed sets, no channel or user IDs.
+    const methods = new Set([...text.matchAll(/^svcbot_slack_requests_total\{method="([^"]+)",result="([^"]+)"\}/gm)].map((m) => `${m[1]} ${m[2]}`));
+    for (const series of methods) expect(series).toMatch(/^(auth\.test|chat\.postMessage|chat\.update|users\.info|usergroups\.users\.list|unknown) [a-z_0-9]+$/);
+    expect(text).not.toContain('CAUDIT01');
   });
 });
 

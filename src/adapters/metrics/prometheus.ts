@@ -4,7 +4,7 @@
  * conventions: `svcbot_` prefix, `_total` counters, base units (`_seconds`, `_usd`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metrics } from '../../ports/metrics.js';
+import type { Metrics, Observed } from '../../ports/metrics.js';
 import type { MetricsScrape } from '../health/routes.js';
 
 /** A gauge read at scrape time gives up after this long (the scrape answers without it). */
@@ -18,6 +18,8 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
     clearTimeout(timer);
   }
 }
+
+const JOB_STATES = ['waiting', 'active', 'parked'] as const satisfies readonly (keyof Observed['jobs'])[];
 
 export function createPrometheusMetrics(): Metrics & MetricsScrape {
   const registers = [new Registry()];
@@ -40,14 +42,36 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
   });
   const kube = new Counter({ name: 'svcbot_kubernetes_requests_total', help: 'Kubernetes API requests (each attempt), by verb, resource and answer', labelNames: ['verb', 'resource', 'code'], registers });
   const aws = new Counter({ name: 'svcbot_aws_requests_total', help: 'AWS API requests (each attempt), by API, action and answer', labelNames: ['api', 'action', 'code'], registers });
+  const slackRequests = new Counter({
+    name: 'svcbot_slack_requests_total',
+    help: "Slack Web API requests (each attempt), by method and answer (ok, Slack's error code, rate_limited, http_5xx, network…)",
+    labelNames: ['method', 'result'],
+    registers,
+  });
   const slackLimited = new Counter({ name: 'svcbot_slack_rate_limited_total', help: 'Slack Web API calls Slack asked to wait (HTTP 429), by method', labelNames: ['method'], registers });
   const slackWait = new Counter({ name: 'svcbot_slack_rate_limit_wait_seconds_total', help: 'Time Slack asked svcbot to wait before calling again', labelNames: ['method'], registers });
   const orphans = new Gauge({ name: 'svcbot_orphans', help: 'Orphaned load balancers the last orphan scan of this process found', registers });
   const orphanCost = new Gauge({ name: 'svcbot_orphans_monthly_cost_usd', help: 'Estimated monthly cost of the orphaned load balancers the last scan found (USD)', registers });
-  const observed = {
-    approvals_pending: new Gauge({ name: 'svcbot_approvals_pending', help: 'Approval requests waiting for a decision', registers }),
+  const approvalsPending = new Gauge({ name: 'svcbot_approvals_pending', help: 'Approval requests waiting for a decision', registers });
+  const jobsByState = new Gauge({ name: 'svcbot_jobs', help: 'Unfinished load-balancer jobs in the queue, by state (parked: waiting for DNS, AWS or a retry)', labelNames: ['state'], registers });
+  const jobsParked = new Gauge({ name: 'svcbot_jobs_parked', help: 'Load-balancer jobs parked (waiting for DNS, AWS or a retry, holding no worker slot)', registers });
+  /**
+   * How each observed value is set on its gauges, and cleared when it is unknown now: no sample rather than
+   * a wrong one (`remove()`: an unlabelled gauge's `reset()` would expose 0).
+   */
+  const setters: { [G in keyof Observed]: (value: Observed[G] | undefined) => void } = {
+    approvals_pending: (value) => (value === undefined ? approvalsPending.remove() : approvalsPending.set(value)),
+    jobs(counts) {
+      if (counts === undefined) {
+        jobsByState.reset();
+        jobsParked.remove();
+        return;
+      }
+      for (const state of JOB_STATES) jobsByState.set({ state }, counts[state]);
+      jobsParked.set(counts.parked);
+    },
   };
-  const readers = new Map<keyof typeof observed, () => Promise<number | undefined>>();
+  const readers = new Map<keyof Observed, () => Promise<void>>();
 
   return {
     commandHandled: (subcommand, result) => commands.inc({ subcommand, result }),
@@ -56,6 +80,7 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
     jobStep: (operation, step, seconds) => steps.observe({ operation, step }, seconds),
     kubernetesRequest: (verb, resource, code) => kube.inc({ verb, resource, code }),
     awsRequest: (api, action, code) => aws.inc({ api, action, code }),
+    slackRequest: (method, result) => slackRequests.inc({ method, result }),
     slackRateLimited(method, seconds) {
       slackLimited.inc({ method });
       slackWait.inc({ method }, seconds);
@@ -65,20 +90,11 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
       orphanCost.set(monthlyUsd);
     },
     observe(gauge, read) {
-      readers.set(gauge, read);
+      const set = setters[gauge];
+      readers.set(gauge, async () => set(await within(read().catch(() => undefined), OBSERVE_TIMEOUT_MS)));
     },
     async scrape() {
-      await Promise.all(
-        [...readers].map(async ([gauge, read]) => {
-          const value = await within(
-            read().catch(() => undefined),
-            OBSERVE_TIMEOUT_MS,
-          );
-          // Unknown now (Redis down): no sample rather than a wrong one.
-          if (value === undefined) observed[gauge].reset();
-          else observed[gauge].set(value);
-        }),
-      );
+      await Promise.all([...readers.values()].map((update) => update()));
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };

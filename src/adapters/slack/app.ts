@@ -9,6 +9,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { boltLogger } from './bolt-logger.js';
+import { meteredSlackFetch } from './metered.js';
 import { createSlackReceiver, type HttpRoute } from './receiver.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -22,12 +23,13 @@ export interface SlackAppOptions {
   logger: Logger;
   /** Extra HTTP routes (health, metrics) served next to Slack's endpoint (in Socket Mode, by Bolt's own server). */
   routes?: readonly HttpRoute[];
-  /** Where the receiver measures acknowledgement latency (HTTP mode). */
-  metrics?: Pick<Metrics, 'acknowledged'>;
+  /** Where the receiver measures acknowledgement latency (HTTP mode) and the app's client counts its Web API calls. */
+  metrics?: Pick<Metrics, 'acknowledged' | 'slackRequest'>;
 }
 
 export function createSlackApp({ slack, http, replayGuard, logger, routes = [], metrics }: SlackAppOptions): App {
-  const clientOptions = { slackApiUrl: slack.apiUrl };
+  // Every WebClient Bolt builds from these (its own, and any per workspace) counts its calls.
+  const clientOptions = { slackApiUrl: slack.apiUrl, ...(metrics ? { fetch: meteredSlackFetch(slack.apiUrl, metrics) } : {}) };
   const log = boltLogger(logger);
   if (slack.socketMode) {
     const customRoutes: CustomRoute[] = routes.map((r) => ({ path: r.path, method: [r.method], handler: (req, res) => r.handler(req, res) }));

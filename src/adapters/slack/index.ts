@@ -3,7 +3,7 @@
  * ChatTransport port, with the Replies port over the app's Web API client) for the web side, and just the
  * Replies port (a Web API client with the bot token) for a worker, which answers no requests.
  */
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { HttpConfig, SlackConfig } from '../../config/index.js';
 import type { ChatTransport } from '../../ports/chat.js';
 import type { Logger } from '../../ports/logger.js';
@@ -12,7 +12,7 @@ import type { Directory } from '../../ports/directory.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
 import type { ReadinessCheck } from '../../ports/health.js';
 import type { Metrics } from '../../ports/metrics.js';
-import { meterSlackClient } from './metered.js';
+import { meteredSlackFetch, meterSlackClient } from './metered.js';
 import { createSlackApp } from './app.js';
 import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
@@ -49,6 +49,7 @@ const HEALTHZ_ONLY: readonly HttpRoute[] = [
 export function createSlackChat(options: SlackChatOptions): { transport: ChatTransport; replies: Replies } {
   const { metrics } = options;
   const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes: options.routes ?? HEALTHZ_ONLY, ...(metrics ? { metrics } : {}) });
+  // The app's client counts its calls through the fetch Bolt was given (createSlackApp); the waits, here.
   if (metrics) meterSlackClient(app.client, metrics);
   return {
     transport: createSlackTransport(app, { port: options.port, socketMode: options.slack.socketMode, logger: options.logger }),
@@ -56,18 +57,26 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
   };
 }
 
+/**
+ * A Web API client with the bot token on the configured API URL; with `metrics`, it counts each call
+ * (`svcbot_slack_requests_total`) and each wait Slack asks for.
+ */
+function botClient(slack: SlackConfig, metrics: Metrics | undefined, options: Omit<WebClientOptions, 'slackApiUrl' | 'fetch'> = {}): WebClient {
+  const client = new WebClient(slack.botToken, { ...options, slackApiUrl: slack.apiUrl, ...(metrics ? { fetch: meteredSlackFetch(slack.apiUrl, metrics) } : {}) });
+  return metrics ? meterSlackClient(client, metrics) : client;
+}
+
 /** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
 export function createSlackMessages(slack: SlackConfig, metrics?: Metrics): Replies {
-  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
-  return createSlackReplies(metrics ? meterSlackClient(client, metrics) : client);
+  return createSlackReplies(botClient(slack, metrics));
 }
 
 /**
  * Who people are, as Slack knows them (user groups for the policy, names for the audit trail), over a
  * Web API client of its own that does not retry for long: a policy decision must not wait minutes.
  */
-export function createSlackDirectory(slack: SlackConfig, logger: Logger): Directory {
-  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 }, logger: silentSlackLogger });
+export function createSlackDirectory(slack: SlackConfig, logger: Logger, metrics?: Metrics): Directory {
+  const client = botClient(slack, metrics, { retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 }, logger: silentSlackLogger });
   return directoryOver(client, { logger });
 }
 
@@ -87,7 +96,8 @@ export async function checkSlackToken(
   logger: Logger,
   opts: { signal?: AbortSignal; sleep?: (ms: number) => Promise<void>; maxDelayMs?: number } = {},
 ): Promise<SlackTokenCheck> {
-  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: silentSlackLogger });
+  // Not counted: it runs before svcbot (and its metrics) start, once.
+  const client = botClient(slack, undefined, { retryConfig: { retries: 0 }, logger: silentSlackLogger });
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
   for (let attempt = 1; ; attempt++) {
     try {
@@ -118,9 +128,9 @@ export async function checkSlackToken(
  * not answer leaves the last verdict standing (the token did not change), and is not ready only before
  * any verdict.
  */
-export function createSlackAuthCheck(slack: SlackConfig, opts: { ttlMs?: number; now?: () => number } = {}): ReadinessCheck {
+export function createSlackAuthCheck(slack: SlackConfig, opts: { ttlMs?: number; now?: () => number; metrics?: Metrics } = {}): ReadinessCheck {
   const { ttlMs = 5 * 60_000, now = Date.now } = opts;
-  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, timeout: 5000, logger: silentSlackLogger });
+  const client = botClient(slack, opts.metrics, { retryConfig: { retries: 0 }, timeout: 5000, logger: silentSlackLogger });
   let verdict: { at: number; problem: string | undefined } | undefined;
   let asking: Promise<void> | undefined;
 
