@@ -20,9 +20,11 @@ import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { blockActionsBody, postSigned, slashCommandBody } from './slack-request.js';
 import { startSlackStub, type SlackStub } from './slack-stub.js';
+import { startSlackSocketStub, type SlackSocketStub } from './slack-socket-stub.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 export const BOT_TOKEN = 'xoxb-e2e-token';
+export const APP_TOKEN = 'xapp-1-A1-e2e-token';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Job settings for tests: short waits, a fast progress message, a short shutdown grace. */
@@ -52,6 +54,9 @@ export interface BotUnderTest {
   app: RunningSvcbot;
   sandbox: Sandbox;
   slack: SlackStub;
+  /** Socket Mode's stand-in (`socketMode: true`), over `slack`: how a test sends commands and button presses then. */
+  socket: SlackSocketStub | undefined;
+  /** Slack's HTTP endpoint (HTTP mode; in Socket Mode the port serves the probes alone). */
   eventsUrl: string;
   /** The Redis key prefix of everything this bot keeps in Redis: jobs, approval requests, the audit log (removed by stop() unless `keepKeys`). */
   queuePrefix: string;
@@ -117,17 +122,23 @@ export async function startBot(
      * default it throws listing them: under manifests/'s permissions each one is a missing grant.
      */
     refusalsExpected?: true;
+    /**
+     * `true`: Socket Mode (SLACK_APP_TOKEN, no signing secret) over a Socket Mode stand-in it starts on the
+     * Slack stand-in (closed by stop()); commands and button presses go through `socket`.
+     */
+    socketMode?: true;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = opts.use?.sandbox ?? (await startBotSandbox(opts.sandbox));
   const refusalsBefore = sandbox.refusals.length;
   const slack = opts.use?.slack ?? (await startSlackStub());
+  const socket = opts.socketMode ? await startSlackSocketStub(slack) : undefined;
   const queuePrefix = opts.redisPrefix ?? newRedisPrefix();
   const config = loadConfig(
     {
       ...(opts.yaml ? { SVCBOT_CONFIG: '/virtual/svcbot.yaml' } : {}),
       SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      ...(opts.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
       SLACK_API_URL: slack.apiUrl,
       PORT: '0',
       CLUSTER_NAME: sandbox.info.clusterName,
@@ -167,6 +178,7 @@ export async function startBot(
     app,
     sandbox,
     slack,
+    socket,
     eventsUrl,
     queuePrefix,
     redisUrl: config.redisUrl,
@@ -196,6 +208,7 @@ export async function startBot(
     async stop() {
       await app.stop();
       if (opts.jobs !== false && opts.keepKeys !== true) await removeBotKeys(queuePrefix, config.redisUrl);
+      await socket?.close();
       if (opts.use?.slack === undefined) await slack.close();
       const refused = sandbox.refusals.slice(refusalsBefore);
       if (opts.use?.sandbox === undefined) await sandbox.close();
