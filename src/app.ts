@@ -116,7 +116,7 @@ export interface Adapters {
   startupChecks?: () => Promise<void>;
   /** What this process counts (Prometheus on /metrics; nothing in the console). */
   metrics: Metrics;
-  /** `svcbot worker`'s own server of /healthz, /readyz and /metrics (HEALTH_PORT); the web side serves them next to Slack's endpoint. */
+  /** `svcbot worker`'s own server of /healthz, /readyz and /metrics (HEALTH_PORT); the web side serves them on PORT (its chat's). */
   probes?: ProbeServer;
   /** Closes everything above. */
   close(): Promise<void>;
@@ -136,7 +136,10 @@ export interface AdapterOptions {
 }
 
 export interface RunningSvcbot {
-  /** The HTTP port Slack's requests arrive on (HTTP mode), or undefined in Socket Mode, as a worker, or in the console. */
+  /**
+   * The web port: where Slack's requests arrive and the probes are served (HTTP mode), or the probes alone
+   * (Socket Mode); undefined as a worker or in the console.
+   */
   port: number | undefined;
   /** The worker's probe port (HEALTH_PORT), when it serves one. */
   healthPort?: number;
@@ -569,6 +572,8 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       'svcbot is listening for %s',
       commandName,
     );
+    // In Socket Mode, PORT has the probes alone (Slack's requests come over the socket).
+    if (config.slack.socketMode && port !== undefined) logger.info({ port }, 'serving /healthz, /readyz and /metrics on port %d', port);
   } else {
     logger.info({ role, clusters: clusters.names }, 'svcbot is running load-balancer jobs');
   }

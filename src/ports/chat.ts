@@ -30,7 +30,10 @@ export interface ChatTransport {
   onCommand(command: string, listener: (request: CommandRequest) => Promise<void>): void;
   /** Runs `listener` for every press of a button with `actionId`, after acknowledging it. */
   onButton(actionId: string, listener: (press: ButtonPress) => Promise<void>): void;
-  /** Starts taking requests; resolves with the HTTP port they arrive on, if there is one. */
+  /**
+   * Starts taking requests; resolves with the web port, if there is one: where Slack's requests arrive and
+   * the probes are served (HTTP mode), or the probes alone (Socket Mode).
+   */
   start(): Promise<{ port?: number }>;
   /** Stops taking requests (those being answered finish on their own). */
   stop(): Promise<void>;

@@ -1,7 +1,8 @@
 /**
- * The worker's own small HTTP server (`svcbot worker` answers no Slack requests, so it has no receiver):
- * the health routes on HEALTH_PORT, nothing else (404). It reads no request bodies, cuts slow clients, and
- * closes promptly on stop: idle connections at once, busy ones after a moment.
+ * A small HTTP server of the health routes alone, for a process without Slack's HTTP receiver: `svcbot
+ * worker` (on HEALTH_PORT) and the web side in Socket Mode (on PORT); anything else is 404. It reads no
+ * request bodies, cuts slow clients, and closes promptly on stop: idle connections at once, busy ones
+ * after a moment.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

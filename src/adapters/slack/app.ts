@@ -3,7 +3,7 @@
  * receiver — src/adapters/slack/receiver.ts: signatures checked strictly, replays dropped, bodies capped,
  * slow clients cut) or Socket Mode when an app token is set. Web API calls go to the configured SLACK_API_URL.
  */
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { HttpConfig, SlackConfig } from '../../config/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
@@ -21,26 +21,27 @@ export interface SlackAppOptions {
   /** Which signed requests were taken already (HTTP mode). */
   replayGuard: ReplayGuard;
   logger: Logger;
-  /** Extra HTTP routes (health, metrics) served next to Slack's endpoint (in Socket Mode, by Bolt's own server). */
+  /** Extra HTTP routes (health, metrics) served next to Slack's endpoint (HTTP mode; in Socket Mode the transport's health server serves them). */
   routes?: readonly HttpRoute[];
   /** Where the receiver measures acknowledgement latency (HTTP mode) and the app's client counts its Web API calls. */
   metrics?: Pick<Metrics, 'acknowledged' | 'slackRequest'>;
 }
 
-export function createSlackApp({ slack, http, replayGuard, logger, routes = [], metrics }: SlackAppOptions): App {
+/** The Bolt app, and in Socket Mode its receiver (whose client says when the socket is closed). */
+export interface SlackApp {
+  app: App;
+  socket?: SocketModeReceiver;
+}
+
+export function createSlackApp({ slack, http, replayGuard, logger, routes = [], metrics }: SlackAppOptions): SlackApp {
   // Every WebClient Bolt builds from these (its own, and any per workspace) counts its calls.
   const clientOptions = { slackApiUrl: slack.apiUrl, ...(metrics ? { fetch: meteredSlackFetch(slack.apiUrl, metrics) } : {}) };
   const log = boltLogger(logger);
   if (slack.socketMode) {
-    const customRoutes: CustomRoute[] = routes.map((r) => ({ path: r.path, method: [r.method], handler: (req, res) => r.handler(req, res) }));
-    return new App({
-      token: slack.botToken,
-      appToken: slack.appToken,
-      socketMode: true,
-      clientOptions,
-      logger: log,
-      customRoutes,
-    });
+    // No customRoutes: Bolt would serve them on its own port (3000), not PORT; the transport's health
+    // server serves them on PORT. A copy of the options: the Socket Mode client sets its own retries in them.
+    const socket = new SocketModeReceiver({ appToken: slack.appToken ?? '', logger: log, installerOptions: { clientOptions: { ...clientOptions } } });
+    return { app: new App({ token: slack.botToken, receiver: socket, clientOptions, logger: log }), socket };
   }
   const receiver = createSlackReceiver({
     signingSecret: slack.signingSecret ?? '',
@@ -54,5 +55,5 @@ export function createSlackApp({ slack, http, replayGuard, logger, routes = [], 
     // Acknowledge first, work after: the HTTP answer goes out as soon as a listener calls ack().
     unhandledRequestTimeoutMs: 2500,
   });
-  return new App({ token: slack.botToken, receiver, clientOptions, logger: log });
+  return { app: new App({ token: slack.botToken, receiver, clientOptions, logger: log }) };
 }

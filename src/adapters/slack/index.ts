@@ -14,6 +14,7 @@ import type { ReadinessCheck } from '../../ports/health.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { meteredSlackFetch, meterSlackClient } from './metered.js';
 import { createSlackApp } from './app.js';
+import { createHealthServer } from '../health/server.js';
 import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
 import { createSlackReplies } from './replies.js';
@@ -25,10 +26,10 @@ export interface SlackChatOptions {
   http: HttpConfig;
   /** Which signed requests were taken already (HTTP mode; shared by the web replicas through Redis). */
   replayGuard: ReplayGuard;
-  /** The HTTP port (HTTP mode; 0 = any free port). */
+  /** The web port (0 = any free port): Slack's requests and the routes (HTTP mode), or the routes alone (Socket Mode). */
   port: number;
   logger: Logger;
-  /** The routes served next to Slack's endpoint: health, readiness, metrics (default: `/healthz` alone). */
+  /** The routes served on the web port (next to Slack's endpoint in HTTP mode): health, readiness, metrics (default: `/healthz` alone). */
   routes?: readonly HttpRoute[];
   /** Where Slack calls and acknowledgement latency are counted (default: nowhere). */
   metrics?: Metrics;
@@ -48,11 +49,14 @@ const HEALTHZ_ONLY: readonly HttpRoute[] = [
 
 export function createSlackChat(options: SlackChatOptions): { transport: ChatTransport; replies: Replies } {
   const { metrics } = options;
-  const app = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes: options.routes ?? HEALTHZ_ONLY, ...(metrics ? { metrics } : {}) });
+  const routes = options.routes ?? HEALTHZ_ONLY;
+  const { app, socket } = createSlackApp({ slack: options.slack, http: options.http, replayGuard: options.replayGuard, logger: options.logger, routes, ...(metrics ? { metrics } : {}) });
   // The app's client counts its calls through the fetch Bolt was given (createSlackApp); the waits, here.
   if (metrics) meterSlackClient(app.client, metrics);
+  // Socket Mode: no HTTP receiver, so the routes get a server of their own on the web port (what the probes ask).
+  const socketMode = socket ? { receiver: socket, probes: createHealthServer({ port: options.port, routes }) } : undefined;
   return {
-    transport: createSlackTransport(app, { port: options.port, socketMode: options.slack.socketMode, logger: options.logger }),
+    transport: createSlackTransport(app, { port: options.port, ...(socketMode ? { socketMode } : {}), logger: options.logger }),
     replies: createSlackReplies(app.client),
   };
 }

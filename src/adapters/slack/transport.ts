@@ -1,18 +1,51 @@
 /**
  * The ChatTransport port over a Bolt app: slash commands and button presses (`block_actions`) are
  * acknowledged at once, then handed to svcbot's listeners. Bolt verifies each request's signature (HTTP
- * mode) before any of this runs.
+ * mode) before any of this runs. In Socket Mode, where Slack's requests come over the socket, the probe
+ * routes are served on the web port by svcbot's own health server, started before the socket and closed
+ * after it.
  */
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App, BlockButtonAction, SocketModeReceiver } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatTransport } from '../../ports/chat.js';
 import type { Logger } from '../../ports/logger.js';
+import type { ProbeServer } from '../../ports/health.js';
 
 /** Lets the event loop read the requests already waiting (and ack them) before a listener starts working. */
 const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createSlackTransport(app: App, { port, socketMode, logger }: { port: number; socketMode: boolean; logger: Logger }): ChatTransport {
+/** Socket Mode: Bolt's receiver, and the server of the probe routes on the web port. */
+export interface SocketModeParts {
+  receiver: SocketModeReceiver;
+  probes: ProbeServer;
+}
+
+/** How long stop waits for Slack's side of the close handshake (the Socket Mode client itself would wait 30 s). */
+const SOCKET_CLOSE_WAIT_MS = 2000;
+
+/**
+ * Stops Bolt's Socket Mode receiver and resolves once its socket is closed (the receiver's own stop sends
+ * the close frame but does not wait for the handshake); after SOCKET_CLOSE_WAIT_MS without Slack's answer,
+ * the socket is cut (the client's second disconnect does that): svcbot must be gone within seconds of
+ * SIGTERM, and a peer that does not answer has nothing more to say.
+ */
+async function stopSocket(app: App, receiver: SocketModeReceiver, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<boolean>((resolve) => {
+    receiver.client.once('disconnected', () => resolve(true));
+    timer = setTimeout(() => resolve(false), SOCKET_CLOSE_WAIT_MS);
+    timer.unref();
+  });
+  await app.stop();
+  const done = await closed;
+  clearTimeout(timer);
+  if (done) return;
+  logger.warn({ waitedMs: SOCKET_CLOSE_WAIT_MS }, 'Slack did not finish closing the Socket Mode connection; cutting it');
+  await receiver.client.disconnect();
+}
+
+export function createSlackTransport(app: App, { port, socketMode, logger }: { port: number; socketMode?: SocketModeParts; logger: Logger }): ChatTransport {
   return {
     onCommand(command, listener) {
       app.command(command, async ({ ack, command: body }) => {
@@ -39,12 +72,30 @@ export function createSlackTransport(app: App, { port, socketMode, logger }: { p
       });
     },
     async start() {
+      if (socketMode) {
+        // The probes first: a pod that is still connecting to Slack is alive (and says whether it is ready).
+        const probesPort = await socketMode.probes.start();
+        try {
+          await app.start();
+        } catch (err) {
+          await socketMode.probes.stop();
+          throw err;
+        }
+        logger.debug({ port: probesPort }, 'Slack Socket Mode connected; /healthz, /readyz and /metrics served on the web port');
+        return { port: probesPort };
+      }
       const started: unknown = await app.start(port);
-      if (socketMode) return {};
       const address = (started as Server).address() as AddressInfo;
       logger.debug({ port: address.port }, 'Slack HTTP receiver listening');
       return { port: address.port };
     },
-    stop: () => app.stop().then(() => undefined),
+    async stop() {
+      if (!socketMode) {
+        await app.stop();
+        return;
+      }
+      await stopSocket(app, socketMode.receiver, logger);
+      await socketMode.probes.stop();
+    },
   };
 }
