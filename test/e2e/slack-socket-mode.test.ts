@@ -5,13 +5,26 @@
  * Kubernetes probes ask), by svcbot's own server; stop() closing the socket and that server.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { APP_TOKEN, BOT_TOKEN, startBot, type BotUnderTest } from '../helpers/bot.js';
+import { createServer } from 'node:net';
+import { APP_TOKEN, BOT_TOKEN, startBot, startBotSandbox, type BotUnderTest } from '../helpers/bot.js';
 import type { SlackSocketStub } from '../helpers/slack-socket-stub.js';
-import type { RecordedCall } from '../helpers/slack-stub.js';
+import { startSlackStub, type RecordedCall } from '../helpers/slack-stub.js';
 
 async function get(url: string): Promise<{ status: number; body: string; contentType: string | null }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') };
+}
+
+/** Listens on `port` (0: any free one) and closes again; resolves with the port, or rejects when it is taken. */
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
+    });
+  });
 }
 
 const base = (b: BotUnderTest) => `http://127.0.0.1:${b.app.port}`;
@@ -154,5 +167,20 @@ test("in Socket Mode, stop() waits for Slack's side of the close handshake 2 s a
     await expect(get(`${base(bot)}/healthz`)).rejects.toThrow();
   } finally {
     await bot.stop();
+  }
+});
+
+test('in Socket Mode, an app token Slack refuses fails the start, and PORT is left free', async () => {
+  const sandbox = await startBotSandbox();
+  const slack = await startSlackStub();
+  // Ahead of the Socket Mode stand-in's own answer.
+  slack.override((c) => (c.method === 'apps.connections.open' ? { body: { ok: false, error: 'invalid_auth' } } : undefined));
+  try {
+    const port = await listenOnce(0);
+    await expect(startBot({ socketMode: true, jobs: false, use: { sandbox, slack }, env: { PORT: String(port) } })).rejects.toThrow(/invalid_auth/);
+    await expect(listenOnce(port)).resolves.toBe(port);
+  } finally {
+    await slack.close();
+    await sandbox.close();
   }
 });

@@ -172,7 +172,10 @@ export async function startBot(
       loadKubeConfig: (cluster) => clientsFor(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml).loadKubeConfig!(cluster),
     },
   });
-  const app = await startSvcbot(config, adapters, 'both');
+  const app = await startSvcbot(config, adapters, 'both').catch(async (err: unknown) => {
+    await socket?.close();
+    throw err;
+  });
   const eventsUrl = `http://127.0.0.1:${app.port}/slack/events`;
   return {
     app,
