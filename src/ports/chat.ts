@@ -35,6 +35,6 @@ export interface ChatTransport {
    * the probes are served (HTTP mode), or the probes alone (Socket Mode).
    */
   start(): Promise<{ port?: number }>;
-  /** Stops taking requests (those being answered finish on their own). */
+  /** Stops taking requests, then waits (bounded) for the listeners of requests already acknowledged to finish. */
   stop(): Promise<void>;
 }

@@ -17,20 +17,22 @@ export interface SlashCommandFields {
   trigger_id?: string;
 }
 
+/** A slash command's fields as Slack sends them, but for the text and response_url (HTTP form or Socket Mode payload). */
+export const SLASH_COMMAND_DEFAULTS = {
+  token: 'deprecated-verification-token',
+  team_id: 'T1',
+  team_domain: 'test',
+  channel_id: 'C1',
+  channel_name: 'ops',
+  user_id: 'U1',
+  user_name: 'alice',
+  command: '/svc',
+  api_app_id: 'A1',
+  trigger_id: '1.2.3',
+} as const;
+
 export function slashCommandBody(fields: SlashCommandFields): string {
-  return new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T1',
-    team_domain: 'test',
-    channel_id: 'C1',
-    channel_name: 'ops',
-    user_id: 'U1',
-    user_name: 'alice',
-    command: '/svc',
-    api_app_id: 'A1',
-    trigger_id: '1.2.3',
-    ...fields,
-  }).toString();
+  return new URLSearchParams({ ...SLASH_COMMAND_DEFAULTS, ...fields }).toString();
 }
 
 /** POSTs a signed body to svcbot's Slack endpoint; `timestamp`/`signature` can be forged for negative tests. */

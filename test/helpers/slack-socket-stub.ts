@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SlackStub } from './slack-stub.js';
+import { SLASH_COMMAND_DEFAULTS } from './slack-request.js';
 
 interface SocketAck {
   envelope_id: string;
@@ -175,20 +176,7 @@ export async function startSlackSocketStub(slack: SlackStub, opts: { pingInterva
       for (const socket of sockets) socket.send(message);
     },
     slashCommand(fields, timeoutMs = 10_000) {
-      const payload = {
-        token: 'deprecated-verification-token',
-        team_id: 'T1',
-        team_domain: 'test',
-        channel_id: 'C1',
-        channel_name: 'ops',
-        user_id: 'U1',
-        user_name: 'alice',
-        command: '/svc',
-        api_app_id: 'A1',
-        is_enterprise_install: 'false',
-        trigger_id: '1.2.3',
-        ...fields,
-      };
+      const payload = { ...SLASH_COMMAND_DEFAULTS, is_enterprise_install: 'false', ...fields };
       return deliver({ envelope_id: randomUUID(), type: 'slash_commands', payload, accepts_response_payload: true }, timeoutMs);
     },
     pressButton(fields, timeoutMs = 10_000) {

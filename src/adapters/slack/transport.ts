@@ -45,7 +45,35 @@ async function stopSocket(app: App, receiver: SocketModeReceiver, logger: Logger
   await receiver.client.disconnect();
 }
 
+/**
+ * How long stop waits for the commands and button presses already acknowledged to finish (their replies
+ * posted): Slack was told "received", so dropping them on SIGTERM would lose a command silently. Within
+ * svcbot's own 10 s bound on stopping.
+ */
+const IN_FLIGHT_WAIT_MS = 5000;
+
 export function createSlackTransport(app: App, { port, socketMode, logger }: { port: number; socketMode?: SocketModeParts; logger: Logger }): ChatTransport {
+  /** Listeners running for requests already acknowledged. */
+  const inFlight = new Set<Promise<void>>();
+  const tracked = async (run: Promise<void>): Promise<void> => {
+    inFlight.add(run);
+    try {
+      await run;
+    } finally {
+      inFlight.delete(run);
+    }
+  };
+  /** Waits (bounded) for the acknowledged requests' listeners to finish, once no new request can arrive. */
+  async function finishInFlight(): Promise<void> {
+    if (inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled([...inFlight]).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), IN_FLIGHT_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) logger.warn({ running: inFlight.size, waitedMs: IN_FLIGHT_WAIT_MS }, 'stopping with acknowledged Slack requests still running');
+  }
   return {
     onCommand(command, listener) {
       app.command(command, async ({ ack, command: body }) => {
@@ -53,22 +81,24 @@ export function createSlackTransport(app: App, { port, socketMode, logger }: { p
         // Without this, everything up to the command's first I/O (parsing, rendering, building API
         // requests) runs straight after the ack, ahead of the requests already waiting to be read, and
         // delays their acks (bench/ack measures it).
-        await giveWay();
-        await listener({ text: body.text, userId: body.user_id, channelId: body.channel_id, responseUrl: body.response_url });
+        await tracked(giveWay().then(() => listener({ text: body.text, userId: body.user_id, channelId: body.channel_id, responseUrl: body.response_url })));
       });
     },
     onButton(actionId, listener) {
       app.action<BlockButtonAction>(actionId, async ({ ack, body, action }) => {
         await ack();
-        await giveWay();
         const channelId = body.channel?.id;
-        await listener({
-          actionId,
-          value: action.value ?? '',
-          userId: body.user.id,
-          ...(channelId ? { channelId } : {}),
-          responseUrl: body.response_url,
-        });
+        await tracked(
+          giveWay().then(() =>
+            listener({
+              actionId,
+              value: action.value ?? '',
+              userId: body.user.id,
+              ...(channelId ? { channelId } : {}),
+              responseUrl: body.response_url,
+            }),
+          ),
+        );
       });
     },
     async start() {
@@ -92,9 +122,11 @@ export function createSlackTransport(app: App, { port, socketMode, logger }: { p
     async stop() {
       if (!socketMode) {
         await app.stop();
+        await finishInFlight();
         return;
       }
       await stopSocket(app, socketMode.receiver, logger);
+      await finishInFlight();
       await socketMode.probes.stop();
     },
   };
