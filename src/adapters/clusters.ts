@@ -158,6 +158,7 @@ export function createClusterRegistry(
       cluster: gateway(c.name, kubeConfig),
       loadBalancers: createElbGateway(elb),
       ...(c.region === undefined ? {} : { region: c.region }),
+      ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
     });
   }
   const names = clusters.map((c) => c.name);

@@ -9,11 +9,11 @@ import type { ClusterGateway } from '../ports/cluster.js';
 import { BotError } from './errors.js';
 
 /** The refusal for a namespace outside the cluster's configured ones. */
-function namespaceNotManaged(cluster: string, namespace: string, namespaces: readonly string[]): BotError {
+function namespaceNotManaged(cluster: string, namespace: string, namespaces: readonly string[], change: boolean): BotError {
   return new BotError(
     'not_allowed',
     `svcbot works only in ${namespaces.length === 1 ? 'namespace' : 'namespaces'} ${namespaces.map((n) => `\`${n}\``).join(', ')} on cluster \`${cluster}\`, not in \`${namespace}\`.` +
-      ' Nothing was changed. (An admin adds a namespace to the `namespaces` setting and re-applies the RBAC that `svcbot rbac` writes.)',
+      `${change ? ' Nothing was changed.' : ''} (An admin adds a namespace to the \`namespaces\` setting and re-applies the RBAC that \`svcbot rbac\` writes.)`,
   );
 }
 
@@ -26,11 +26,11 @@ export function inScope(namespaces: readonly string[] | undefined, namespace: st
 export function scopeToNamespaces(gateway: ClusterGateway, namespaces: readonly string[] | undefined): ClusterGateway {
   if (namespaces === undefined) return gateway;
   /** The refusal (rejected, as the port's calls fail) for a namespace not among them; undefined for one that is. */
-  const refused = (namespace: string): Promise<never> | undefined =>
-    namespaces.includes(namespace) ? undefined : Promise.reject(namespaceNotManaged(gateway.name, namespace, namespaces));
+  const refused = (namespace: string, change = false): Promise<never> | undefined =>
+    namespaces.includes(namespace) ? undefined : Promise.reject(namespaceNotManaged(gateway.name, namespace, namespaces, change));
   return {
     name: gateway.name,
-    createService: (manifest, opts) => refused(manifest.metadata.namespace) ?? gateway.createService(manifest, opts),
+    createService: (manifest, opts) => refused(manifest.metadata.namespace, true) ?? gateway.createService(manifest, opts),
     getService: (namespace, name) => refused(namespace) ?? gateway.getService(namespace, name),
     async listServices(namespace) {
       if (namespace !== null) return refused(namespace) ?? gateway.listServices(namespace);
@@ -38,8 +38,8 @@ export function scopeToNamespaces(gateway: ClusterGateway, namespaces: readonly 
       const lists = await Promise.all(namespaces.map((n) => gateway.listServices(n)));
       return lists.flat();
     },
-    setServiceType: (namespace, name, type, opts) => refused(namespace) ?? gateway.setServiceType(namespace, name, type, opts),
-    deleteService: (namespace, name, opts) => refused(namespace) ?? gateway.deleteService(namespace, name, opts),
+    setServiceType: (namespace, name, type, opts) => refused(namespace, true) ?? gateway.setServiceType(namespace, name, type, opts),
+    deleteService: (namespace, name, opts) => refused(namespace, true) ?? gateway.deleteService(namespace, name, opts),
     listNodes: () => gateway.listNodes(),
     getDeploymentSelector: (namespace, name) => refused(namespace) ?? gateway.getDeploymentSelector(namespace, name),
     listServiceEndpoints: (namespace, name) => refused(namespace) ?? gateway.listServiceEndpoints(namespace, name),

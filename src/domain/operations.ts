@@ -373,13 +373,13 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
         return remove(command, requester, opts);
 
       case 'list': {
-        const { cluster } = clusters.get(command.scope.cluster, opts.budget);
+        const { cluster, namespaces } = clusters.get(command.scope.cluster, opts.budget);
         const namespace = command.allNamespaces ? null : command.scope.namespace;
         await allow(requester, 'list', cluster.name, namespace ?? undefined);
         const services = (await cluster.listServices(namespace))
           .filter((s) => command.type === undefined || s.type === command.type)
           .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-        return { kind: 'list', result: { cluster: cluster.name, namespace, services, now: now() } };
+        return { kind: 'list', result: { cluster: cluster.name, namespace, ...(namespace === null && namespaces ? { namespaces } : {}), services, now: now() } };
       }
 
       case 'describe': {

@@ -140,6 +140,8 @@ export interface ListResult {
   cluster: string;
   /** The namespace listed, or null for all namespaces. */
   namespace: string | null;
+  /** With `namespace` null on a namespaced install: the namespaces svcbot works in, which were listed. */
+  namespaces?: readonly string[];
   services: ServiceView[];
   now: Date;
 }

@@ -7,6 +7,8 @@ export interface ClusterTarget {
   loadBalancers: LoadBalancerGateway;
   /** The AWS region of its load balancers, when configured (for cost estimates). */
   region?: string;
+  /** A namespaced install's namespaces (the only ones `cluster` works in); absent: every namespace. */
+  namespaces?: readonly string[];
 }
 
 export interface ClusterRegistry {

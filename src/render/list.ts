@@ -56,7 +56,12 @@ export function serviceTable(result: ListResult): string[] {
 }
 
 export function renderList(result: ListResult, options: ListRenderOptions = {}): Reply {
-  const place = result.namespace === null ? 'in all namespaces' : `in namespace ${code(result.namespace)}`;
+  const place =
+    result.namespace !== null
+      ? `in namespace ${code(result.namespace)}`
+      : result.namespaces
+        ? `in svcbot's namespaces (${result.namespaces.map(code).join(', ')})`
+        : 'in all namespaces';
   const cluster = `on cluster ${code(result.cluster)}`;
   if (result.services.length === 0) {
     const text = `No Services ${place} ${cluster}.`;

@@ -64,6 +64,7 @@ test('create, list (every namespace = the configured ones), describe and delete 
   await change('create web -n team-a --selector app=alpine --port 8080:80', 'web.team-a.svc.cluster.local');
   expect(sandbox.cluster.getService('team-a', 'web')?.spec.type).toBe('ClusterIP');
   const list = allText(await say('list -A'));
+  expect(list).toContain("1 Service in svcbot's namespaces (`team-a`, `team-b`) on cluster `sandbox`");
   expect(list).toContain('web');
   expect(list).not.toContain('theirs');
   expect(list).not.toContain('kubernetes');

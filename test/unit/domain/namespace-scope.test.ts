@@ -29,24 +29,26 @@ test('"every namespace" lists the configured ones, one list each', async () => {
 test('every call about another namespace is refused in words, and reaches nothing', async () => {
   const cluster = await seeded();
   const scoped = scopeToNamespaces(cluster, ['team-a', 'team-b']);
-  const calls: [string, () => Promise<unknown>][] = [
-    ['createService', () => scoped.createService(spec('other', 'new'))],
-    ['getService', () => scoped.getService('other', 'o1')],
-    ['listServices', () => scoped.listServices('other')],
-    ['setServiceType', () => scoped.setServiceType('other', 'o1', 'NodePort')],
-    ['deleteService', () => scoped.deleteService('other', 'o1')],
-    ['getDeploymentSelector', () => scoped.getDeploymentSelector('other', 'd')],
-    ['listServiceEndpoints', () => scoped.listServiceEndpoints('other', 'o1')],
-    ['listServiceEvents', () => scoped.listServiceEvents('other', 'o1')],
+  // [call, a change (its refusal says nothing was changed)]
+  const calls: [string, () => Promise<unknown>, boolean][] = [
+    ['createService', () => scoped.createService(spec('other', 'new')), true],
+    ['getService', () => scoped.getService('other', 'o1'), false],
+    ['listServices', () => scoped.listServices('other'), false],
+    ['setServiceType', () => scoped.setServiceType('other', 'o1', 'NodePort'), true],
+    ['deleteService', () => scoped.deleteService('other', 'o1'), true],
+    ['getDeploymentSelector', () => scoped.getDeploymentSelector('other', 'd'), false],
+    ['listServiceEndpoints', () => scoped.listServiceEndpoints('other', 'o1'), false],
+    ['listServiceEvents', () => scoped.listServiceEvents('other', 'o1'), false],
   ];
-  for (const [what, call] of calls) {
+  for (const [what, call, change] of calls) {
     const err = await call().then(
       () => undefined,
       (e: unknown) => e,
     );
     expect([what, err]).toEqual([what, expect.any(BotError)]);
     expect((err as BotError).code).toBe('not_allowed');
-    expect((err as BotError).userMessage).toMatch(/^svcbot works only in namespaces `team-a`, `team-b` on cluster `prod`, not in `other`\. Nothing was changed\./);
+    expect((err as BotError).userMessage).toMatch(/^svcbot works only in namespaces `team-a`, `team-b` on cluster `prod`, not in `other`\. /);
+    expect([what, (err as BotError).userMessage.includes('Nothing was changed.')]).toEqual([what, change]);
   }
   expect((await cluster.getService('other', 'o1')).type).toBe('ClusterIP');
   await expect(cluster.getService('other', 'new')).rejects.toMatchObject({ code: 'not_found' });

@@ -56,6 +56,12 @@ describe('renderList', () => {
     expect(renderList({ cluster: 'prod', namespace: null, services: [], now: NOW }).text).toBe('No Services in all namespaces on cluster `prod`.');
   });
 
+  it("a namespaced install's every namespace is svcbot's namespaces, named", () => {
+    expect(renderList({ cluster: 'prod', namespace: null, namespaces: ['team-a', 'team-b'], services: [], now: NOW }).text).toBe(
+      "No Services in svcbot's namespaces (`team-a`, `team-b`) on cluster `prod`.",
+    );
+  });
+
   it('300 services stay within Block Kit limits; the console still gets the whole table', () => {
     const many = Array.from({ length: 300 }, (_, i) =>
       makeService({ name: `service-${String(i).padStart(3, '0')}`, type: 'LoadBalancer', loadBalancerHostnames: [`a${i}abcdef0123456789-1234567890.us-east-1.elb.amazonaws.com`], ports: [{ port: 80, targetPort: 8080, protocol: 'TCP', nodePort: 30000 + i }] }),
