@@ -1,16 +1,17 @@
 /**
- * `npm run bench`: runs every benchmark (ack, then inflight, then orphans) and prints a readable report, then one JSON
+ * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns) and prints a readable report, then one JSON
  * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
  * worked, never whether a speed target was met.
  *
  * Options (see bench/README.md):
- *   --only ack|inflight|orphans
+ *   --only ack|inflight|orphans|dns
  *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
  *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
  *             --worker-output FILE
  *   orphans:  --orphans-lbs 10000   --orphans-services 50000   --orphans-clusters 4   --orphans-latency 20
  *             --orphans-rate 100   --orphans-scan-rate 95   --orphans-concurrency default,2
+ *   dns:      --dns-waiting 100,500,1000,2500,5000   --dns-rate 500   --dns-samples 1000
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { formatAckReport, runAckBench, type AckBenchResult } from './ack.js';
 import { formatInflightReport, runInflightBench, type InflightBenchResult } from './inflight.js';
 import { formatOrphansReport, runOrphansBench, type OrphansBenchResult } from './orphans.js';
+import { formatDnsReport, runDnsBench, type DnsBenchResult } from './dns.js';
 import { killEverythingNow } from './proc.js';
 
 function positiveInts(text: string, what: string): number[] {
@@ -35,7 +37,7 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return value;
 }
 
-const BENCHMARKS = ['ack', 'inflight', 'orphans'] as const;
+const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns'] as const;
 /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
 const interrupt = new AbortController();
 type BenchName = (typeof BENCHMARKS)[number];
@@ -64,6 +66,9 @@ async function main(): Promise<void> {
       'orphans-rate': { type: 'string' },
       'orphans-scan-rate': { type: 'string' },
       'orphans-concurrency': { type: 'string' },
+      'dns-waiting': { type: 'string' },
+      'dns-rate': { type: 'string' },
+      'dns-samples': { type: 'string' },
     },
   });
   const only = values.only;
@@ -93,6 +98,11 @@ async function main(): Promise<void> {
     // The scan's process, as the worker's: e.g. --worker-node-args=--max-old-space-size=192 (the image's heap).
     workerNodeArgs: values['worker-node-args']?.split(/\s+/).filter((a) => a !== ''),
   };
+  const dnsOptions = {
+    ...(values['dns-waiting'] ? { waiting: positiveInts(values['dns-waiting'], '--dns-waiting') } : {}),
+    ...(values['dns-rate'] ? { ratePerSecond: positiveInt(values['dns-rate'], '--dns-rate') } : {}),
+    ...(values['dns-samples'] ? { samples: positiveInt(values['dns-samples'], '--dns-samples') } : {}),
+  };
   // One inflight run per DNS probe rate; none given = the worker's default.
   const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
 
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult)[] = [];
+  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
     const ack = await runAckBench({
@@ -157,6 +167,11 @@ async function main(): Promise<void> {
     } finally {
       childrenRunning = false;
     }
+  }
+  if (runs('dns') && !interrupt.signal.aborted) {
+    const dns = await runDnsBench({ ...dnsOptions, signal: interrupt.signal, progress: (line) => err(`[dns] ${line}`) });
+    results.push(dns);
+    reports.push(formatDnsReport(dns));
   }
   process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
 }

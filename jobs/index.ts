@@ -64,7 +64,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
   const wake = wakeSoon(opts.waker, opts.logger);
   const rates = opts.rates ?? {};
   const probers = {
-    dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 500, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),
+    dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 600, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),
     elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger, isThrottled }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
   };

@@ -52,7 +52,7 @@ export const SETTINGS = Object.freeze([
   { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '2m', secret: false, meaning: 'A waiting job looks again after at most this long' },
   { env: 'JOB_PROGRESS_INTERVAL', yaml: 'jobs.progressInterval', default: '1s', secret: false, meaning: "Shortest time between two updates of one job's progress message" },
   { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },
-  { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '500', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
+  { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '600', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
   { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
   { env: 'KUBE_RETRY_DEADLINE', yaml: 'kube.retryDeadline', default: '10s', secret: false, meaning: 'A Kubernetes API call answered by a transient error (5xx, 429, reset) is retried for at most this long' },
   { env: 'COMMAND_RETRY_BUDGET', yaml: 'kube.commandRetryBudget', default: '25s', secret: false, meaning: "A command stops retrying the cluster's transient errors after this long in all" },

@@ -21,7 +21,7 @@ describe('loadConfig defaults', () => {
         recheckMs: 120_000,
         progressIntervalMs: 1000,
         shutdownGraceMs: 5000,
-        dnsQueriesPerSecond: 500,
+        dnsQueriesPerSecond: 600,
         elbCallsPerSecond: 5,
       },
       http: { bodyLimitBytes: 1_048_576, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnectionsPerClient: 64, maxUnverifiedBodies: 16 },
