@@ -392,7 +392,7 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
     // Submissions at a steady rate, through the web side's queue adapter.
     progress(`submitting ${n} jobs at ${arrivalRate}/s (${(submitMs / 1000).toFixed(0)} s); the first name resolves ${(dnsDelayMs / 1000).toFixed(0)} s after its load balancer is created`);
     mark('submitting');
-    const queue = createBullmqLbJobQueue({ redisUrl: redis.url, timeoutMs: 10_000 });
+    const queue = createBullmqLbJobQueue({ redis: { url: redis.url }, timeoutMs: 10_000 });
     const submittedAt = new Array<number>(n).fill(Number.NaN);
     let submitErrors = 0;
     let firstSubmitError: string | undefined;

@@ -37,7 +37,8 @@ import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createMemoryJobs } from './adapters/memory/jobs.js';
 import { createMemoryReplayGuard } from './adapters/memory/replay-guard.js';
 import { createRedisReplayGuard } from './adapters/redis/replay-guard.js';
-import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules } from './adapters/queue/index.js';
+import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules, redisAnswers as redisTargetAnswers, removeRedisKeys as removeTargetKeys } from './adapters/queue/index.js';
+import { redisTargetOf } from './adapters/redis/connection.js';
 import { createMemorySchedules } from './adapters/memory/schedules.js';
 import { postScheduledOrphanReport } from '../jobs/orphan-report.js';
 import type { Schedules } from './ports/schedule.js';
@@ -163,7 +164,7 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
     };
   }
   if (options.jobs === false) return { jobs: undefined, worker: undefined, close: () => Promise.resolve() };
-  const redis = { redisUrl: config.redisUrl, prefix: config.redisPrefix, logger };
+  const redis = { redis: redisTargetOf(config), prefix: config.redisPrefix, logger };
   const queue = role !== 'worker' ? createRedisJobQueue(redis) : undefined;
   const graceMs = config.jobs.shutdownGraceMs;
   const redisWorker =
@@ -206,7 +207,7 @@ function governanceStores(config: Config, logger: Logger, options: AdapterOption
       close: () => Promise.resolve(),
     };
   }
-  return createRedisGovernance({ redisUrl: config.redisUrl, prefix: config.redisPrefix, maxAuditEntries: config.audit.maxEntries, logger });
+  return createRedisGovernance({ redis: redisTargetOf(config), prefix: config.redisPrefix, maxAuditEntries: config.audit.maxEntries, logger });
 }
 
 /** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver, approvals and audit. */
@@ -214,7 +215,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
   const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs }, metrics);
   const backend = jobAdapters(config, logger, options);
   // Readiness: Redis (where the jobs and approvals are), then every configured cluster's API server.
-  const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(config.redisUrl);
+  const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(redisTargetOf(config));
   const readinessChecks: ReadinessCheck[] = [...(redisProbe ? [redisProbe] : []), ...registry.names.map((name) => clusterApiCheck(name, registry.kubeConfig(name)))];
   const stores = governanceStores(config, logger, options);
   const runtime = backend.worker;
@@ -281,8 +282,14 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
   };
 }
 
-/** Whether a Redis answers at a URL; removing a prefix's keys (the console's session, at its end). */
-export { redisAnswers, removeRedisKeys } from './adapters/queue/index.js';
+/** Whether the configured Redis (one, a cluster or the master behind Sentinels) answers PING within `timeoutMs`. */
+export function configuredRedisAnswers(config: Config, timeoutMs: number): Promise<boolean> {
+  return redisTargetAnswers(redisTargetOf(config), timeoutMs);
+}
+
+/** Whether a Redis answers at a URL; removing a prefix's keys (the console's session, at its end: the console uses REDIS_URL). */
+export const redisAnswers = (url: string, timeoutMs: number): Promise<boolean> => redisTargetAnswers({ url }, timeoutMs);
+export const removeRedisKeys = (url: string, prefix: string): Promise<number> => removeTargetKeys({ url }, prefix);
 
 /** The bot token, checked with Slack before svcbot starts. */
 export { checkSlackToken, type SlackTokenCheck } from './adapters/slack/index.js';
@@ -320,7 +327,7 @@ export function createSlackAdapters(config: Config, logger: Logger, options: Ada
  */
 function slackReplayGuard(config: Config, logger: Logger, options: AdapterOptions): ReplayGuard {
   if (config.slack.socketMode || options.jobs === 'memory' || options.jobs === false) return createMemoryReplayGuard();
-  return createRedisReplayGuard({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger: logger.child({ component: 'replay-guard' }) });
+  return createRedisReplayGuard({ redis: redisTargetOf(config), prefix: config.redisPrefix, logger: logger.child({ component: 'replay-guard' }) });
 }
 
 /** The console's adapters: its text chat instead of Slack, the rest as in production. */

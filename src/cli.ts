@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Adapters, Role, SlackTokenCheck } from './app.js';
-import { clusterAccessProblems, ConfigError, loadConfig, redisAddress, slackSettingsProblems } from './config/index.js';
+import { clusterAccessProblems, ConfigError, loadConfig, redisDescription, slackSettingsProblems } from './config/index.js';
 import type { Config } from './config/index.js';
 import { didYouMean } from './domain/suggest.js';
 import { DEFAULT_SERVICE_ACCOUNT, rbacYaml } from './domain/kubernetes-access.js';
@@ -30,7 +30,7 @@ export interface AppModule {
   createSlackAdapters: (config: Config, logger: Logger, options: { role: Role }) => Adapters;
   startSvcbot: (config: Config, adapters: Adapters, role: Role) => Promise<{ stop(): Promise<void> }>;
   checkSlackToken: (slack: Config['slack'], logger: Logger, opts: { signal?: AbortSignal }) => Promise<SlackTokenCheck>;
-  redisAnswers: (url: string, timeoutMs: number) => Promise<boolean>;
+  configuredRedisAnswers: (config: Config, timeoutMs: number) => Promise<boolean>;
 }
 
 /** What `svcbot sandbox` runs (src/sandbox/main.ts). */
@@ -411,7 +411,7 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
 
   try {
     const run = async (): Promise<number> => {
-      const { createSlackAdapters, startSvcbot, checkSlackToken, redisAnswers } = await deps.loadApp();
+      const { createSlackAdapters, startSvcbot, checkSlackToken, configuredRedisAnswers } = await deps.loadApp();
       // A token Slack refuses would let svcbot start, then fail every reply: say so now instead.
       const stopping = new AbortController();
       void firstSignal.then(() => stopping.abort());
@@ -422,11 +422,11 @@ async function runStart(args: string[], { io, env, deps }: Context, role: Role):
         return 2;
       }
       const app = await startSvcbot(config, createSlackAdapters(config, logger, { role }), role);
-      if (!(await redisAnswers(config.redisUrl, 2000))) {
+      if (!(await configuredRedisAnswers(config, 2000))) {
         logger.error(
-          { redis: redisAddress(config.redisUrl) },
-          'Redis does not answer at %s (REDIS_URL): load-balancer changes, /svc jobs and the job worker need it; svcbot keeps trying',
-          redisAddress(config.redisUrl),
+          { redis: redisDescription(config) },
+          'Redis does not answer at %s: load-balancer changes, /svc jobs and the job worker need it; svcbot keeps trying',
+          redisDescription(config),
         );
       }
       await firstSignal;

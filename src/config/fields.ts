@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultText } from './settings.js';
 import type { SettingKey } from './settings.js';
-import type { DnsServer, LogLevel } from './types.js';
+import type { DnsServer, LogLevel, RedisNode } from './types.js';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -177,6 +177,21 @@ export function redisUrl(value: unknown): Parsed<string | undefined> {
     }
     return undefined;
   });
+}
+
+const REDIS_NODE_HELP = 'must be host:port, like 10.0.0.5:6379 or redis-0.redis:6379 ([v6]:port for an IPv6 address)';
+
+/** One `host:port` of `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS`. */
+export const redisNodeEntry = field((value): Parsed<RedisNode> => {
+  if (typeof value !== 'string') return bad(REDIS_NODE_HELP);
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  return match && port >= 1 && port <= 65535 ? ok({ host: (match[1] ?? match[2])!, port }) : bad(REDIS_NODE_HELP);
+});
+
+/** A Redis master's name at its Sentinels. */
+export function redisSentinelName(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/^[A-Za-z0-9._-]{1,128}$/.test(s) ? undefined : "must be 1-128 letters, digits, '-', '_' or '.'"));
 }
 
 // ':' separates the parts of a key (BullMQ's `<prefix>:<queue>:…` included), '{…}' is a Redis

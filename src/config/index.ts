@@ -235,6 +235,14 @@ export function clusterAccessProblems(config: Config, env: NodeJS.ProcessEnv): s
     );
 }
 
+/** Which Redis svcbot uses, for messages (never a password): the cluster, the Sentinels' master, or REDIS_URL's `host:port`. */
+export function redisDescription(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>): string {
+  const nodes = (list: Config['redisClusterNodes']) => list.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
+  if (config.redisClusterNodes.length > 0) return `the Redis Cluster ${nodes(config.redisClusterNodes)} (REDIS_CLUSTER_NODES)`;
+  if (config.redisSentinels.length > 0) return `the master "${config.redisSentinelName}" of the Sentinels ${nodes(config.redisSentinels)} (REDIS_SENTINELS)`;
+  return `${redisAddress(config.redisUrl)} (REDIS_URL)`;
+}
+
 /** `host:port` of a Redis URL, for messages (never its password). */
 export function redisAddress(url: string): string {
   const parsed = URL.parse(url);

@@ -9,6 +9,12 @@ import type { Policy } from '../domain/policy.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** A DNS server svcbot queries to check that a load balancer's hostname resolves. */
+/** A Redis Cluster seed node or a Sentinel. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface DnsServer {
   /** An IPv4 or IPv6 address (IPv6 without brackets). */
   readonly host: string;
@@ -153,7 +159,14 @@ export interface Config {
   readonly port: number;
   /** `svcbot worker`'s port for /healthz, /readyz and /metrics (the web side serves them on `port`). */
   readonly healthPort: number;
+  /** The one Redis; not used when `redisClusterNodes` or `redisSentinels` are set. */
   readonly redisUrl: string;
+  /** A Redis Cluster's seed nodes (empty = no cluster). */
+  readonly redisClusterNodes: readonly RedisNode[];
+  /** Sentinels that name the master (empty = no Sentinel). */
+  readonly redisSentinels: readonly RedisNode[];
+  /** The master's name at the Sentinels. */
+  readonly redisSentinelName: string;
   /**
    * The key prefix of everything svcbot keeps in Redis (the BullMQ queue and svcbot's own keys), so
    * that two installs, or test runs, can share one Redis.

@@ -51,7 +51,8 @@ export async function chooseConsoleJobs(config: Config, choice: ConsoleJobsChoic
       const prefix = `${config.redisPrefix}-console-${deps.sessionId()}`;
       return {
         jobs: 'redis',
-        config: { ...config, redisPrefix: prefix },
+        // The console's jobs run on REDIS_URL, a single Redis, whatever the cluster or Sentinel settings say.
+        config: { ...config, redisPrefix: prefix, redisClusterNodes: [], redisSentinels: [] },
         describe: `Load-balancer jobs: Redis at ${address}, under keys ${prefix}:*, removed when you quit.`,
         close: () => deps.removeRedisKeys(config.redisUrl, prefix).then(() => undefined),
       };
@@ -64,7 +65,7 @@ export async function chooseConsoleJobs(config: Config, choice: ConsoleJobsChoic
       const redis = await deps.startPrivateRedis(binary);
       return {
         jobs: 'redis',
-        config: { ...config, redisUrl: redis.url },
+        config: { ...config, redisUrl: redis.url, redisClusterNodes: [], redisSentinels: [] },
         describe: `Load-balancer jobs: a redis-server of this session's own (${redisAddress(redis.url)}), stopped when you quit.`,
         close: () => redis.stop(),
       };

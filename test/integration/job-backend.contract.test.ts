@@ -13,7 +13,7 @@ const logger = pino({ level: 'silent' });
 
 jobBackendContract('BullMQ on Redis', ({ attempts }) => {
   const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
-  const queue = createBullmqLbJobQueue({ redisUrl: REDIS_URL, prefix, queueName: QUEUE, logger, ...(attempts !== undefined ? { attempts } : {}) });
+  const queue = createBullmqLbJobQueue({ redis: { url: REDIS_URL }, prefix, queueName: QUEUE, logger, ...(attempts !== undefined ? { attempts } : {}) });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const wakeQueue = new Queue(QUEUE, { connection: redis, prefix });
   let worker: LbWorker | undefined;

@@ -73,7 +73,7 @@ async function expectUnavailable(call: Promise<unknown>): Promise<void> {
 
 test('while Redis is down enqueue/list/cancel fail fast with queue_unavailable; queue and worker reconnect when it is back', async () => {
   const url = `redis://127.0.0.1:${port}`;
-  const queue: BullmqLbJobQueue = createBullmqLbJobQueue({ redisUrl: url, prefix: 'svcbot-test-restart', logger, timeoutMs: 2000 });
+  const queue: BullmqLbJobQueue = createBullmqLbJobQueue({ redis: { url: url }, prefix: 'svcbot-test-restart', logger, timeoutMs: 2000 });
   const done: string[] = [];
   const worker: LbWorker = startLbWorker({ connection: { url }, prefix: 'svcbot-test-restart', logger, processor: (ctx) => Promise.resolve(done.push(ctx.id)) });
   try {
@@ -104,7 +104,7 @@ test('while Redis is down enqueue/list/cancel fail fast with queue_unavailable; 
 
 test('a queue created while Redis is down answers queue_unavailable at once, not after hanging', async () => {
   const deadPort = await freePort();
-  const queue = createBullmqLbJobQueue({ redisUrl: `redis://127.0.0.1:${deadPort}`, logger, timeoutMs: 500 });
+  const queue = createBullmqLbJobQueue({ redis: { url: `redis://127.0.0.1:${deadPort}` }, logger, timeoutMs: 500 });
   try {
     await expectUnavailable(queue.enqueue(jobData('x')));
     await expectUnavailable(queue.list('prod'));
@@ -116,7 +116,7 @@ test('a queue created while Redis is down answers queue_unavailable at once, not
 test('a cancel whose pub/sub message was missed (subscriber disconnected) is found in the records when the worker resubscribes', async () => {
   const url = `redis://127.0.0.1:${port}`;
   const prefix = 'svcbot-test-resubscribe';
-  const queue = createBullmqLbJobQueue({ redisUrl: url, prefix, logger });
+  const queue = createBullmqLbJobQueue({ redis: { url: url }, prefix, logger });
   let abortReason: unknown;
   let started = false;
   const worker = startLbWorker({

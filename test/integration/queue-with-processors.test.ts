@@ -62,7 +62,7 @@ beforeAll(async () => {
     maxParkMs: 5000,
     progressIntervalMs: 1000,
   });
-  queue = createBullmqLbJobQueue({ redisUrl: REDIS_URL, queueName: QUEUE, prefix, logger });
+  queue = createBullmqLbJobQueue({ redis: { url: REDIS_URL }, queueName: QUEUE, prefix, logger });
   worker = startLbWorker({ connection: { url: REDIS_URL }, queueName: QUEUE, prefix, logger, processor: makeLbProcessor(runtime.deps), concurrency: 20 });
   await worker.ready;
 });

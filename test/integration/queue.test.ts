@@ -56,7 +56,7 @@ function jobData(name: string, overrides: Partial<LbJobData> = {}): LbJobData {
 }
 
 function makeQueue(options: Partial<BullmqLbJobQueueOptions> = {}): BullmqLbJobQueue {
-  const q = createBullmqLbJobQueue({ redisUrl: REDIS_URL, queueName: QUEUE, prefix, logger, ...options });
+  const q = createBullmqLbJobQueue({ redis: { url: REDIS_URL }, queueName: QUEUE, prefix, logger, ...options });
   toClose.push(q);
   return q;
 }

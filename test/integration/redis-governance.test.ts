@@ -22,7 +22,7 @@ async function closedPort(): Promise<number> {
 
 test('calls made at once after start-up wait for the connection instead of failing', async () => {
   const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
-  const governance = createRedisGovernance({ redisUrl: REDIS_URL, prefix, maxAuditEntries: 100, logger: quiet });
+  const governance = createRedisGovernance({ redis: { url: REDIS_URL }, prefix, maxAuditEntries: 100, logger: quiet });
   try {
     // The same tick as the connection was made: it cannot be ready yet.
     const entry = { at: 1, action: 'change' as const, userId: 'U1', result: 'made at start-up' };
@@ -39,7 +39,7 @@ test('calls made at once after start-up wait for the connection instead of faili
 
 test('a Redis that is down: "cannot reach Redis" (transient) at once, at start-up and while it reconnects', async () => {
   // A deadline far longer than the answers may take: the connection's failure, not the deadline, ends the calls.
-  const governance = createRedisGovernance({ redisUrl: `redis://127.0.0.1:${await closedPort()}`, prefix: 'unused', maxAuditEntries: 100, logger: quiet, callTimeoutMs: 5000 });
+  const governance = createRedisGovernance({ redis: { url: `redis://127.0.0.1:${await closedPort()}` }, prefix: 'unused', maxAuditEntries: 100, logger: quiet, callTimeoutMs: 5000 });
   try {
     const started = Date.now();
     const first = await governance.approvals.listPending().catch((err: unknown) => err);

@@ -22,12 +22,12 @@ async function removeKeys(prefix: string): Promise<void> {
 
 replayGuardContract('Redis', () => {
   const prefix = newRedisPrefix();
-  return Promise.resolve({ guard: createRedisReplayGuard({ redisUrl: REDIS_URL, prefix, logger }), teardown: () => removeKeys(prefix) });
+  return Promise.resolve({ guard: createRedisReplayGuard({ redis: { url: REDIS_URL }, prefix, logger }), teardown: () => removeKeys(prefix) });
 });
 
 test('keeps one key per claim under REDIS_PREFIX, named by a hash of the signature', async () => {
   const prefix = newRedisPrefix();
-  const guard = createRedisReplayGuard({ redisUrl: REDIS_URL, prefix, logger });
+  const guard = createRedisReplayGuard({ redis: { url: REDIS_URL }, prefix, logger });
   const signature = `v0=${'e'.repeat(64)}`;
   expect(await guard.firstSeen(signature, 60_000)).toBe(true);
   const redis = new Redis(REDIS_URL);
@@ -48,7 +48,7 @@ test('with Redis not answering, a replay to this process is still refused (by me
   await new Promise<void>((resolve) => free.close(() => resolve()));
   const warnings: string[] = [];
   const capturing = { ...logger, warn: (...args: unknown[]) => void warnings.push(String(args.at(-1))), child: () => capturing } as unknown as typeof logger;
-  const guard = createRedisReplayGuard({ redisUrl: `redis://127.0.0.1:${port}`, prefix: 'unused', logger: capturing, callTimeoutMs: 200 });
+  const guard = createRedisReplayGuard({ redis: { url: `redis://127.0.0.1:${port}` }, prefix: 'unused', logger: capturing, callTimeoutMs: 200 });
   expect(await guard.firstSeen('v0=fff', 60_000)).toBe(true);
   expect(await guard.firstSeen('v0=fff', 60_000)).toBe(false);
   expect(await guard.firstSeen('v0=ggg', 60_000)).toBe(true);

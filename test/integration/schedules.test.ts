@@ -20,7 +20,7 @@ const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`
 const EVERY_SECOND = { cron: '* * * * * *', timeZone: 'UTC' };
 
 function redisSchedules(prefix: string, logger: Logger, graceMs = 5000): Schedules {
-  return createRedisSchedules({ redisUrl: REDIS_URL, prefix, logger, lockTimeoutMs: 2000, graceMs, closeTimeoutMs: graceMs + 2000 });
+  return createRedisSchedules({ redis: { url: REDIS_URL }, prefix, logger, lockTimeoutMs: 2000, graceMs, closeTimeoutMs: graceMs + 2000 });
 }
 
 async function removeKeys(prefix: string): Promise<void> {
@@ -167,7 +167,7 @@ describe('Schedules on Redis, several processes', () => {
 
 test('with Redis unreachable, every() rejects and close() still returns promptly', async () => {
   // Nothing listens on port 1 of the loopback.
-  const schedules = createRedisSchedules({ redisUrl: 'redis://127.0.0.1:1', prefix: newPrefix(), logger: quietLogger, lockTimeoutMs: 2000, graceMs: 5000, closeTimeoutMs: 7000 });
+  const schedules = createRedisSchedules({ redis: { url: 'redis://127.0.0.1:1' }, prefix: newPrefix(), logger: quietLogger, lockTimeoutMs: 2000, graceMs: 5000, closeTimeoutMs: 7000 });
   const started = Date.now();
   await expect(schedules.every('report', EVERY_SECOND, () => Promise.resolve())).rejects.toThrow(/schedule "report": could not store it/);
   expect(Date.now() - started).toBeLessThan(6000);
@@ -180,7 +180,7 @@ test('with Redis unreachable, every() rejects and close() still returns promptly
 test('with Redis gone after every(), close() still returns promptly', async () => {
   const redis = await startPrivateRedis();
   const prefix = newPrefix();
-  const options = { redisUrl: redis.url, prefix, logger: quietLogger, lockTimeoutMs: 2000, graceMs: 5000, closeTimeoutMs: 7000 };
+  const options = { redis: { url: redis.url }, prefix, logger: quietLogger, lockTimeoutMs: 2000, graceMs: 5000, closeTimeoutMs: 7000 };
   try {
     const first = createRedisSchedules(options);
     const log = new TickLog();

@@ -253,8 +253,8 @@ describe('replays', () => {
 
     test('a burst of 10 identical copies split across them executes exactly once, and the claim expires with the window', async () => {
       const logger = createLogger({ level: 'silent' });
-      const a = createRedisReplayGuard({ redisUrl: REDIS_URL, prefix, logger });
-      const b = createRedisReplayGuard({ redisUrl: REDIS_URL, prefix, logger });
+      const a = createRedisReplayGuard({ redis: { url: REDIS_URL }, prefix, logger });
+      const b = createRedisReplayGuard({ redis: { url: REDIS_URL }, prefix, logger });
       guards.push(a, b);
       const [one, two] = [await startReceiver({ guard: a }), await startReceiver({ guard: b })];
       const ts = nowSeconds();

@@ -171,7 +171,7 @@ function fakeApp(
       calls.tokenChecks += 1;
       return opts.token?.() ?? Promise.resolve({ ok: true, team: 'T', botUser: 'svcbot' });
     },
-    redisAnswers: () => Promise.resolve(opts.redis ?? true),
+    configuredRedisAnswers: () => Promise.resolve(opts.redis ?? true),
   };
   return { module, calls, started, config: () => config!, logger: () => logger!, role: () => role };
 }

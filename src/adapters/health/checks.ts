@@ -4,23 +4,23 @@
  * server answers `GET /version` (cheap, and allowed to every authenticated caller).
  */
 import * as k8s from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
 import type { ReadinessCheck } from '../../ports/health.js';
 
 /** A Redis connection for the probes (and the start-up checks), with the check over it. */
 export interface RedisProbe extends ReadinessCheck {
   /** The connection: the start-up checks read Redis's configuration over it. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   close(): void;
 }
 
 /** The connection's state now (a function, so that a read after an await is not narrowed away). */
-const statusOf = (redis: Redis): string => redis.status;
+const statusOf = (redis: RedisConnection): string => redis.status;
 
 const FIRST_CONNECTION = new Set(['wait', 'connecting', 'connect']);
 
-export function createRedisProbe(redisUrl: string): RedisProbe {
-  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, disconnectTimeout: 200 });
+export function createRedisProbe(target: RedisTarget): RedisProbe {
+  const redis = connectRedis(target, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, disconnectTimeout: 200 });
   redis.on('error', () => {
     // The probe's answer says it; the job queue's connections log Redis's errors already.
   });

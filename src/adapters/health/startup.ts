@@ -10,7 +10,7 @@
  */
 import { DescribeLoadBalancersCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../redis/connection.js';
 import type { Logger } from '../../ports/logger.js';
 import { KUBERNETES_PERMISSIONS } from '../../domain/kubernetes-access.js';
 

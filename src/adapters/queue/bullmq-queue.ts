@@ -12,7 +12,6 @@
  * progress message); the cancel record makes sure whichever worker runs it next sees the cancel.
  */
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import { BotError } from '../../domain/errors.js';
 import { lbJobId, parseLbJobId, requestIdOf, type LbJobData, type LbOperation } from '../../domain/lb-jobs.js';
 import type { Logger } from '../../ports/logger.js';
@@ -30,6 +29,7 @@ import {
   type StopMessage,
 } from './keys.js';
 import { createRedisLatestChanges } from './latest-changes.js';
+import { bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
 
 export const DEFAULT_QUEUE_NAME = 'lb-jobs';
 
@@ -43,9 +43,12 @@ interface Retention {
 const DEFAULT_RETENTION: Retention = { ageSeconds: 24 * 60 * 60, count: 1000 };
 
 export interface BullmqLbJobQueueOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   queueName?: string;
-  /** BullMQ key prefix; all of the queue's keys start with `${prefix}:${queueName}:`. */
+  /**
+   * BullMQ key prefix; all of the queue's keys start with `${prefix}:${queueName}:` (`${prefix}:{${queueName}}:`
+   * on a Redis Cluster: see connection.ts).
+   */
   prefix?: string;
   retention?: Partial<Retention>;
   /** Tries per job for transient errors (the worker's backoff strategy spaces them). */
@@ -74,7 +77,7 @@ function queueUnavailable(cause?: unknown): BotError {
 }
 
 export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): BullmqLbJobQueue {
-  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const queueName = bullmqQueueName(options.redis, options.queueName ?? DEFAULT_QUEUE_NAME);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
   const timeoutMs = options.timeoutMs ?? 2000;
@@ -83,7 +86,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
 
   // No offline queue: while Redis is down, commands fail at once instead of piling up; a per-command
   // timeout covers a Redis that accepts connections but does not answer.
-  const redis = new Redis(options.redisUrl, {
+  const redis = connectRedis(options.redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,

@@ -36,13 +36,13 @@
  * With Redis unreachable close() still returns and leaves no timer or reconnecting connection behind.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from '../../ports/logger.js';
 import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domain/backoff.js';
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
+import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
 import { withDeadline } from '../../domain/deadline.js';
 
 interface StalledSettings {
@@ -54,8 +54,8 @@ interface StalledSettings {
 const DEFAULT_STALLED: StalledSettings = { lockDurationMs: 10_000, stalledIntervalMs: 5_000, maxStalledCount: 2 };
 
 export interface StartLbWorkerOptions<D, R> {
-  /** Redis, e.g. `{ url: config.redisUrl }`. */
-  connection: { url: string };
+  /** Redis, e.g. `{ url: config.redisUrl }` (see redis/connection.ts). */
+  connection: RedisTarget;
   queueName?: string;
   prefix?: string;
   processor: JobProcessor<D, R>;
@@ -109,7 +109,7 @@ function contextFor<D>(job: Job<D>, token: string | undefined, entry: Running): 
 }
 
 export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWorker {
-  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const queueName = bullmqQueueName(options.connection, options.queueName ?? DEFAULT_QUEUE_NAME);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const stalled: StalledSettings = { ...DEFAULT_STALLED, ...options.stalled };
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -212,8 +212,10 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     }
   }
 
+  // BullMQ makes the worker's connections from options on one Redis; a Cluster client it is given (closed at the end).
+  const workerConnection = bullmqConnection(options.connection, { disconnectTimeout: 500 });
   const worker = new Worker<D, R>(queueName, processJob, {
-    connection: { url: options.connection.url, maxRetriesPerRequest: null, disconnectTimeout: 500 },
+    connection: workerConnection.connection,
     prefix,
     concurrency: options.concurrency ?? 10,
     lockDuration: stalled.lockDurationMs,
@@ -243,7 +245,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
 
   // Cancel records are read on a connection of our own (BullMQ's are internal); cancel requests from
   // any process arrive by pub/sub on another (a subscribed connection can't run commands).
-  const commands = new Redis(options.connection.url, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  const commands = connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   commands.on('error', () => {
     // Reported by the worker's 'error' handler; reconnects by itself.
   });
@@ -252,7 +254,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
   handBack.on('error', () => {
     // As above.
   });
-  const subscriber = new Redis(options.connection.url, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  const subscriber = connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   subscriber.on('error', () => {
     // The worker's own 'error' handler reports Redis being down; the subscriber reconnects by itself.
   });
@@ -325,6 +327,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
           await withDeadline(client.quit().catch(() => undefined), 250);
           client.disconnect();
         }
+        workerConnection.close();
         log.info({ ms: Date.now() - started }, 'worker closed');
       })();
       return closing;

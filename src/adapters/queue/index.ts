@@ -1,11 +1,12 @@
 /**
  * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`, with the
  * newest-change records), and what a worker needs — its exactly-once guard, waker and newest-change
- * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`.
+ * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`
+ * (`${prefix}:{${DEFAULT_QUEUE_NAME}}:` on a Redis Cluster, one slot: see redis/connection.ts).
  * Also the schedules port (scheduled tasks, once per tick across the processes), under `${prefix}:schedule-<name>:`.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { LbJobData } from '../../domain/lb-jobs.js';
 import type { LatestChanges } from '../../ports/changes.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
@@ -17,9 +18,10 @@ import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
 import { createBullmqSchedules } from './schedules.js';
 import { bullmqWaker } from './waker.js';
+import { bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
 
 export interface RedisJobsOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   /** Key prefix of everything the queue keeps (REDIS_PREFIX). */
   prefix: string;
   logger: Logger;
@@ -38,7 +40,7 @@ export function stalledSettings(lockTimeoutMs: number): { lockDurationMs: number
 }
 
 export function createRedisJobQueue(options: RedisJobsOptions): BullmqLbJobQueue {
-  return createBullmqLbJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, queueName: DEFAULT_QUEUE_NAME, logger: options.logger });
+  return createBullmqLbJobQueue({ redis: options.redis, prefix: options.prefix, queueName: DEFAULT_QUEUE_NAME, logger: options.logger });
 }
 
 export interface RedisJobWorkerOptions extends RedisJobsOptions {
@@ -62,25 +64,26 @@ export interface RedisJobWorker {
 }
 
 export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWorker {
-  const { redisUrl, prefix } = options;
+  const { prefix } = options;
+  const queueName = bullmqQueueName(options.redis, DEFAULT_QUEUE_NAME);
   // The exactly-once keys and the waker's promotions; retries forever, like the worker's own connections.
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  const redis = connectRedis(options.redis, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   redis.on('error', () => {
     // The worker runtime logs Redis connection problems; this connection recovers by itself.
   });
-  const wakeQueue = new Queue(DEFAULT_QUEUE_NAME, { connection: redis, prefix });
+  const wakeQueue = new Queue(queueName, { connection: redis, prefix });
   wakeQueue.on('error', () => {
     // As above.
   });
   let worker: JobWorker | undefined;
   return {
-    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${DEFAULT_QUEUE_NAME}` }),
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
     waker: bullmqWaker(wakeQueue),
     changes: createRedisLatestChanges(redis, { prefix }),
     start(processor) {
       if (worker) throw new Error('the job worker is already started');
       worker = startLbWorker({
-        connection: { url: redisUrl },
+        connection: options.redis,
         queueName: DEFAULT_QUEUE_NAME,
         prefix,
         processor,
@@ -112,7 +115,7 @@ export interface RedisSchedulesOptions extends RedisJobsOptions {
 /** Scheduled tasks on Redis: once per tick across every process with the same prefix (see schedules.ts). */
 export function createRedisSchedules(options: RedisSchedulesOptions): Schedules {
   return createBullmqSchedules({
-    redisUrl: options.redisUrl,
+    redis: options.redis,
     prefix: options.prefix,
     logger: options.logger,
     stalled: stalledSettings(options.lockTimeoutMs),
@@ -121,9 +124,9 @@ export function createRedisSchedules(options: RedisSchedulesOptions): Schedules 
   });
 }
 
-/** Whether a Redis answers PING at `url` within `timeoutMs` (no retries, nothing left open). */
-export async function redisAnswers(url: string, timeoutMs: number): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+/** Whether Redis answers PING at `target` within `timeoutMs` (no retries, nothing left open). */
+export async function redisAnswers(target: RedisTarget, timeoutMs: number): Promise<boolean> {
+  const redis = connectRedis(target, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   redis.on('error', () => {
     // The answer is the result; nothing to report.
   });
@@ -137,22 +140,32 @@ export async function redisAnswers(url: string, timeoutMs: number): Promise<bool
   }
 }
 
-/** Removes every key under `${prefix}:` (a console session's, at its end). */
-export async function removeRedisKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200 });
+/** Removes every key under `${prefix}:` (a console session's, at its end), on every master of a cluster. */
+export async function removeRedisKeys(target: RedisTarget, prefix: string): Promise<number> {
+  const redis = connectRedis(target, { maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200 });
   redis.on('error', () => {
     // Reported by the rejected command below.
   });
   let removed = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) removed += await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const node of await nodesToScan(redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        cursor = next;
+        // One key at a time on a cluster: a DEL of keys in several slots fails (CROSSSLOT).
+        if (keys.length > 0) removed += redis.isCluster ? (await Promise.all(keys.map((k) => redis.del(k)))).reduce((a, b) => a + b, 0) : await redis.del(...keys);
+      } while (cursor !== '0');
+    }
     return removed;
   } finally {
     redis.disconnect();
   }
+}
+
+/** The servers whose keys SCAN walks: the one Redis, or each master of a cluster. */
+async function nodesToScan(redis: RedisConnection): Promise<Pick<RedisConnection, 'scan'>[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  await new Promise<void>((resolve, reject) => (redis.status === 'ready' ? resolve() : redis.once('ready', resolve).once('error', reject)));
+  return redis.nodes('master');
 }

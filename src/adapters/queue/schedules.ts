@@ -22,14 +22,14 @@
  * blocking fetch, a timer of up to 6 s, outlives the forced close; cli.ts exits explicitly anyway.)
  */
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { checkSchedule } from '../../domain/cron.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CronSchedule, ScheduledTask, Schedules } from '../../ports/schedule.js';
 import { withDeadline } from '../../domain/deadline.js';
+import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
 
 export interface BullmqSchedulesOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   /** BullMQ key prefix (REDIS_PREFIX), as the job queue's. */
   prefix: string;
   logger: Logger;
@@ -45,7 +45,7 @@ export interface BullmqSchedulesOptions {
   keepFinished?: number;
 }
 
-/** The BullMQ queue of schedule `name`. */
+/** The BullMQ queue of schedule `name` (in a hash tag on a Redis Cluster: see redis/connection.ts). */
 export function scheduleQueueName(name: string): string {
   return `schedule-${name}`;
 }
@@ -61,7 +61,10 @@ interface RunningTick {
 }
 
 export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedules {
-  const { redisUrl, prefix } = options;
+  const { prefix } = options;
+  const queueNameOf = (name: string) => bullmqQueueName(options.redis, scheduleQueueName(name));
+  // The workers' connections to close after the workers (a Cluster client each on a Redis Cluster).
+  const workerConnections: (() => void)[] = [];
   const log = options.logger.child({ component: 'schedules' });
   const graceMs = options.graceMs ?? 5000;
   const closeTimeoutMs = options.closeTimeoutMs ?? graceMs + 2000;
@@ -77,7 +80,7 @@ export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedule
   let closing: Promise<void> | undefined;
 
   // For the schedulers (upserts); the workers have connections of their own. Connects on first use.
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, disconnectTimeout: 500 });
+  const redis = connectRedis(options.redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, disconnectTimeout: 500 });
   let lastErrorLogged = 0;
   const logError = (what: string) => (err: Error) => {
     // ioredis and BullMQ report every failed reconnection attempt; log at most one every 10 s.
@@ -137,8 +140,10 @@ export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedule
         notifyIfIdle();
       }
     };
-    const worker = new Worker(scheduleQueueName(name), processTick, {
-      connection: { url: redisUrl, maxRetriesPerRequest: null, disconnectTimeout: 500 },
+    const connection = bullmqConnection(options.redis, { disconnectTimeout: 500 });
+    workerConnections.push(() => connection.close());
+    const worker = new Worker(queueNameOf(name), processTick, {
+      connection: connection.connection,
       prefix,
       // Ticks of one schedule run one at a time in a process (the next one may run in another).
       concurrency: 1,
@@ -162,7 +167,7 @@ export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedule
       let entry = registered.get(name);
       const isNew = entry === undefined;
       if (!entry) {
-        const queue = new Queue(scheduleQueueName(name), { connection: redis, prefix });
+        const queue = new Queue(queueNameOf(name), { connection: redis, prefix });
         queue.on('error', () => {
           // Reported through the connection's own 'error' event above.
         });
@@ -200,6 +205,7 @@ export function createBullmqSchedules(options: BullmqSchedulesOptions): Schedule
           }
         }
         await withDeadline(Promise.all(workers.map((w) => w.close(true).catch(() => undefined))), Math.max(100, left() - 300));
+        for (const close of workerConnections.splice(0)) close();
         await withDeadline(Promise.all([...registered.values()].map((e) => e.queue.close().catch(() => undefined))), 250);
         if (redis.status === 'ready') await withDeadline(redis.quit().catch(() => undefined), 250);
         redis.disconnect();

@@ -6,7 +6,6 @@
  * while the connection is still being made (svcbot just started) waits for it, within the deadline, as
  * the job queue's calls do.
  */
-import { Redis } from 'ioredis';
 import { BotError } from '../../domain/errors.js';
 import type { ApprovalStore } from '../../ports/approvals.js';
 import type { AuditLog } from '../../ports/audit.js';
@@ -15,9 +14,10 @@ import { createRedisApprovalStore } from './approvals.js';
 import { createRedisAuditLog } from './audit.js';
 import { createRedisOrphanState } from './orphan-state.js';
 import type { OrphanStateStore } from '../../ports/orphan-state.js';
+import { connectRedis, type RedisConnection, type RedisTarget } from './connection.js';
 
 export interface RedisGovernanceOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   /** REDIS_PREFIX. */
   prefix: string;
   /** About this many audit entries are kept. */
@@ -42,7 +42,7 @@ const UNAVAILABLE = 'svcbot cannot reach Redis, where it keeps approval requests
  * becomes ready. Rejects at once when its connection is known to be failing (closed, reconnecting), and
  * as soon as the connection being made fails.
  */
-function connected(redis: Redis, deadline: Promise<never>): Promise<void> {
+function connected(redis: RedisConnection, deadline: Promise<never>): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   if (redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end') {
     return Promise.reject(new Error(`the Redis connection is ${redis.status}`));
@@ -66,7 +66,7 @@ function connected(redis: Redis, deadline: Promise<never>): Promise<void> {
  * a BotError turned into a transient `queue_unavailable`; waiting and the call together take at most
  * `timeoutMs`.
  */
-function failingFast<T extends object>(target: T, redis: Redis, timeoutMs: number): T {
+function failingFast<T extends object>(target: T, redis: RedisConnection, timeoutMs: number): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function') continue;
@@ -90,7 +90,7 @@ function failingFast<T extends object>(target: T, redis: Redis, timeoutMs: numbe
 }
 
 export function createRedisGovernance(options: RedisGovernanceOptions): RedisGovernance {
-  const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 500, lazyConnect: false });
+  const redis = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 500, lazyConnect: false });
   let reported = false;
   redis.on('error', (err: Error) => {
     if (reported) return;

@@ -8,7 +8,7 @@
  * - `${prefix}:orphans:{o}:reported` — the keys the last scheduled report listed (JSON), swapped with
  *   `SET … GET` in one step.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.js';
 import type { IgnoredOrphan, OrphanStateStore } from '../../ports/orphan-state.js';
 
 function parseIgnored(json: string): IgnoredOrphan | undefined {
@@ -21,7 +21,7 @@ function parseIgnored(json: string): IgnoredOrphan | undefined {
   }
 }
 
-export function createRedisOrphanState(redis: Redis, options: { prefix: string }): OrphanStateStore {
+export function createRedisOrphanState(redis: RedisConnection, options: { prefix: string }): OrphanStateStore {
   const base = `${options.prefix}:orphans:{o}`;
   const snoozedKey = `${base}:snoozed`;
   const ignoredKey = `${base}:ignored`;

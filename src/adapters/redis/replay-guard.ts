@@ -8,13 +8,13 @@
  * Redis is down.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Logger } from '../../ports/logger.js';
 import type { ReplayGuard } from '../../ports/replay-guard.js';
 import { createMemoryReplayGuard } from '../memory/replay-guard.js';
+import { connectRedis, type RedisTarget } from './connection.js';
 
 export interface RedisReplayGuardOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   /** REDIS_PREFIX. */
   prefix: string;
   logger: Logger;
@@ -28,7 +28,7 @@ function replayKey(prefix: string, key: string): string {
 }
 
 export function createRedisReplayGuard(options: RedisReplayGuardOptions): ReplayGuard {
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, disconnectTimeout: 500, commandTimeout: options.callTimeoutMs ?? 500 });
+  const redis = connectRedis(options.redis, { maxRetriesPerRequest: 1, disconnectTimeout: 500, commandTimeout: options.callTimeoutMs ?? 500 });
   const memory = createMemoryReplayGuard();
   let degraded = false;
   redis.on('error', () => {

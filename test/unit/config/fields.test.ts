@@ -171,3 +171,31 @@ describe('Redis prefix, progress interval and shutdown grace', () => {
     expect(problemsOf({ SVCBOT_CONFIG: '/c.yaml', ...env }, files({ '/c.yaml': yaml }))).toEqual([problem]);
   });
 });
+
+describe('Redis Cluster and Sentinel', () => {
+  const NODE_HELP = 'must be host:port, like 10.0.0.5:6379 or redis-0.redis:6379 ([v6]:port for an IPv6 address)';
+
+  it('default to none (one Redis at REDIS_URL) and the master name mymaster', () => {
+    const config = loadConfig({}, noFiles);
+    expect([config.redisClusterNodes, config.redisSentinels, config.redisSentinelName]).toEqual([[], [], 'mymaster']);
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000, 127.0.0.1:7001' }, 'redisClusterNodes', [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }]],
+    [{ REDIS_CLUSTER_NODES: 'redis-0.redis.svc:6379' }, 'redisClusterNodes', [{ host: 'redis-0.redis.svc', port: 6379 }]],
+    [{ REDIS_SENTINELS: '[fd00::1]:26379,10.0.0.9:26379' }, 'redisSentinels', [{ host: 'fd00::1', port: 26379 }, { host: '10.0.0.9', port: 26379 }]],
+    [{ REDIS_SENTINEL_NAME: 'svcbot-master' }, 'redisSentinelName', 'svcbot-master'],
+  ])('%j sets %s', (env, dotted, expected) => {
+    expect(get(loadConfig(env, noFiles), dotted)).toEqual(expected);
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, `REDIS_CLUSTER_NODES: ${NODE_HELP} (got "127.0.0.1")`],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:0' }, `REDIS_CLUSTER_NODES: ${NODE_HELP} (got "127.0.0.1:0")`],
+    [{ REDIS_CLUSTER_NODES: 'redis://a:6379' }, `REDIS_CLUSTER_NODES: ${NODE_HELP} (got "redis://a:6379")`],
+    [{ REDIS_SENTINELS: 'fd00::1:26379' }, `REDIS_SENTINELS: ${NODE_HELP} (got "fd00::1:26379")`],
+    [{ REDIS_SENTINEL_NAME: 'my master' }, `REDIS_SENTINEL_NAME: must be 1-128 letters, digits, '-', '_' or '.' (got "my master")`],
+  ])('%j: %s', (env, problem) => {
+    expect(problemsOf(env, noFiles)).toEqual([problem]);
+  });
+});

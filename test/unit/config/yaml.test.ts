@@ -17,6 +17,9 @@ port: 8080
 healthPort: 9090
 redisUrl: redis://redis:6379/1
 redisPrefix: svcbot-staging
+redisClusterNodes: [10.0.0.5:6379, "redis-1.redis:7000"]
+redisSentinels: ["[fd00::7]:26379"]
+redisSentinelName: svcbot-master
 dnsServers: [10.0.0.2, "[fd00::2]:5353"]
 logLevel: debug
 kubeconfig: /etc/kube/config
@@ -90,6 +93,9 @@ costs:
       healthPort: 9090,
       redisUrl: 'redis://redis:6379/1',
       redisPrefix: 'svcbot-staging',
+      redisClusterNodes: [{ host: '10.0.0.5', port: 6379 }, { host: 'redis-1.redis', port: 7000 }],
+      redisSentinels: [{ host: 'fd00::7', port: 26379 }],
+      redisSentinelName: 'svcbot-master',
       dnsServers: [
         { host: '10.0.0.2', port: 53 },
         { host: 'fd00::2', port: 5353 },
