@@ -1,0 +1,87 @@
+/**
+ * The BullMQ job backend and the schedules pass their contracts on a real local Redis Cluster (3 masters +
+ * 3 replicas, started once for this file), as they do on one Redis (job-backend.contract.test.ts,
+ * schedules.test.ts): the queue's name in a hash tag keeps every key of a queue, svcbot's own beside
+ * BullMQ's, in one slot, so no script fails with CROSSSLOT.
+ */
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
+import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { createRedisSchedules } from '../../src/adapters/queue/index.js';
+import { bullmqWaker } from '../../src/adapters/queue/waker.js';
+import { bullmqQueueName, type RedisTarget } from '../../src/adapters/redis/connection.js';
+import { jobBackendContract } from '../contract/job-backend.contract.js';
+import { schedulesContract } from '../contract/schedules.contract.js';
+import { startRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
+
+const QUEUE = 'lb-jobs';
+const logger = pino({ level: 'silent' });
+const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
+
+let cluster: LocalRedisCluster;
+let target: RedisTarget;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  target = { clusterNodes: cluster.nodes };
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+jobBackendContract('BullMQ on a Redis Cluster', ({ attempts }) => {
+  const prefix = newPrefix();
+  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, timeoutMs: 5000, ...(attempts !== undefined ? { attempts } : {}) });
+  const admin = cluster.client({ maxRetriesPerRequest: null });
+  const wakeQueue = new Queue(bullmqQueueName(target, QUEUE), { connection: admin, prefix });
+  let worker: LbWorker | undefined;
+  return Promise.resolve({
+    queue,
+    waker: bullmqWaker(wakeQueue),
+    async start(processor) {
+      worker = startLbWorker({ connection: target, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, graceMs: 100 });
+      await worker.ready;
+      return worker;
+    },
+    async teardown() {
+      await worker?.close();
+      await queue.close();
+      await wakeQueue.obliterate({ force: true });
+      await wakeQueue.close();
+      admin.disconnect();
+      await cluster.removeKeys(prefix);
+    },
+  });
+});
+
+schedulesContract('Redis Cluster', ({ logger: log, graceMs }) => {
+  const prefix = newPrefix();
+  const schedules = createRedisSchedules({ redis: target, prefix, logger: log, lockTimeoutMs: 2000, graceMs, closeTimeoutMs: graceMs + 2000 });
+  return Promise.resolve({
+    schedules,
+    teardown: async () => {
+      await schedules.close();
+      await cluster.removeKeys(prefix);
+    },
+  });
+});
+
+test("on a cluster every key of the job queue, BullMQ's and svcbot's own, is in the slot of the queue's hash tag", async () => {
+  const prefix = newPrefix();
+  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, timeoutMs: 5000 });
+  const admin = cluster.client();
+  await new Promise((resolve) => admin.once('ready', resolve));
+  try {
+    const data = { version: 1 as const, operation: 'provision' as const, cluster: 'prod', namespace: 'default', name: 'web', requester: { userId: 'U1', channelId: 'C1' }, requestedAt: Date.now() };
+    const { jobId } = await queue.enqueue(data);
+    expect(await queue.cancel(jobId, 'U2')).toBe('cancelled');
+    const keys: string[] = [];
+    for (const master of admin.nodes('master')) keys.push(...(await master.keys(`${prefix}:*`)));
+    const queueKeys = keys.filter((k) => !k.includes(':latest-change:'));
+    expect(queueKeys).toEqual(expect.arrayContaining([`${prefix}:{${QUEUE}}:meta`, `${prefix}:{${QUEUE}}:svcbot:cancelled`]));
+    const slots = new Set(await Promise.all(queueKeys.map(async (k) => Number(await admin.cluster('KEYSLOT', k)))));
+    expect(slots.size).toBe(1);
+  } finally {
+    await queue.close();
+    admin.disconnect();
+    await cluster.removeKeys(prefix);
+  }
+});
