@@ -1,0 +1,118 @@
+/**
+ * svcbot behind Redis Sentinel: a private redis-server and a Sentinel monitoring it (started once for this
+ * file); the connection factory finds the master through the Sentinel, and the job backend passes its
+ * contract there (BullMQ given Sentinel options), as do the governance stores and the replay guard.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
+import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
+import { bullmqWaker } from '../../src/adapters/queue/waker.js';
+import { connectRedis, type RedisTarget } from '../../src/adapters/redis/connection.js';
+import { createRedisGovernance } from '../../src/adapters/redis/index.js';
+import { createRedisReplayGuard } from '../../src/adapters/redis/replay-guard.js';
+import { jobBackendContract } from '../contract/job-backend.contract.js';
+import { quietLogger } from '../helpers/governance.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const QUEUE = 'lb-jobs';
+const MASTER = 'svcbot-test-master';
+const logger = pino({ level: 'silent' });
+const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
+
+let master: PrivateRedis;
+let sentinel: ChildProcess | undefined;
+let dir: string;
+let target: RedisTarget;
+
+beforeAll(async () => {
+  master = await startPrivateRedis();
+  dir = await mkdtemp(join(tmpdir(), 'svcbot-sentinel-'));
+  const port = await freePort();
+  const conf = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its configuration file, so it gets one of its own in a temporary directory.
+  await writeFile(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${MASTER} 127.0.0.1 ${master.port} 1\n`);
+  const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  sentinel = child;
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`redis sentinel exited: ${out}`);
+      return out.includes(`+monitor master ${MASTER}`);
+    },
+    { what: 'the Sentinel to monitor the master', timeoutMs: 5000, intervalMs: 10 },
+  );
+  target = { sentinels: [{ host: '127.0.0.1', port }], sentinelName: MASTER };
+});
+
+afterAll(async () => {
+  if (sentinel && sentinel.exitCode === null) {
+    const exited = once(sentinel, 'exit');
+    sentinel.kill('SIGTERM');
+    await exited;
+  }
+  await master?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('the connection factory reaches the master the Sentinel names', async () => {
+  const redis = connectRedis(target, { maxRetriesPerRequest: 1 });
+  try {
+    const prefix = newPrefix();
+    await redis.set(`${prefix}:probe`, 'via sentinel');
+    // It is the private master's key: the Sentinel led there.
+    const direct = connectRedis({ url: master.url });
+    expect(await direct.get(`${prefix}:probe`)).toBe('via sentinel');
+    await direct.del(`${prefix}:probe`);
+    direct.disconnect();
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test('the governance stores and the replay guard work behind Sentinel', async () => {
+  const prefix = newPrefix();
+  const governance = createRedisGovernance({ redis: target, prefix, maxAuditEntries: 100, logger: quietLogger, callTimeoutMs: 5000 });
+  const guard = createRedisReplayGuard({ redis: target, prefix, logger: quietLogger, callTimeoutMs: 5000 });
+  try {
+    await governance.audit.append({ at: 1, action: 'change', userId: 'U1', result: 'ok' });
+    expect(await governance.audit.recent({ limit: 10 })).toEqual([{ at: 1, action: 'change', userId: 'U1', result: 'ok' }]);
+    expect(await guard.firstSeen('request-1', 60_000)).toBe(true);
+    expect(await guard.firstSeen('request-1', 60_000)).toBe(false);
+  } finally {
+    await governance.close();
+    await guard.close();
+  }
+});
+
+jobBackendContract('BullMQ behind Redis Sentinel', ({ attempts }) => {
+  const prefix = newPrefix();
+  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, ...(attempts !== undefined ? { attempts } : {}) });
+  const admin = connectRedis(target, { maxRetriesPerRequest: null });
+  const wakeQueue = new Queue(QUEUE, { connection: admin, prefix });
+  let worker: LbWorker | undefined;
+  return Promise.resolve({
+    queue,
+    waker: bullmqWaker(wakeQueue),
+    async start(processor) {
+      worker = startLbWorker({ connection: target, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, graceMs: 100 });
+      await worker.ready;
+      return worker;
+    },
+    async teardown() {
+      await worker?.close();
+      await queue.close();
+      await wakeQueue.obliterate({ force: true });
+      await wakeQueue.close();
+      admin.disconnect();
+    },
+  });
+});
