@@ -6,6 +6,8 @@
  * killMaster hands a master's slots to its replica.
  */
 import type { Cluster } from 'ioredis';
+import { createRedisProbe } from '../../src/adapters/health/checks.js';
+import { redisAnswers } from '../../src/adapters/queue/index.js';
 import { createRedisApprovalStore } from '../../src/adapters/redis/approvals.js';
 import { createRedisAuditLog } from '../../src/adapters/redis/audit.js';
 import { connectRedis } from '../../src/adapters/redis/connection.js';
@@ -17,6 +19,7 @@ import { auditLogContract } from '../contract/audit-log.contract.js';
 import { orphanStateContract } from '../contract/orphan-state.contract.js';
 import { quietLogger } from '../helpers/governance.js';
 import { startRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -71,6 +74,19 @@ test('the governance stores and the replay guard run on the cluster through the 
     await governance.close();
     await guard.close();
     await cluster.removeKeys(prefix);
+  }
+});
+
+test("the start-up check and the readiness probe see the cluster answer, and seeds where nothing listens not", async () => {
+  expect(await redisAnswers({ clusterNodes: cluster.nodes }, 2000)).toBe(true);
+  const started = Date.now();
+  expect(await redisAnswers({ clusterNodes: [{ host: '127.0.0.1', port: await freePort() }] }, 500)).toBe(false);
+  expect(Date.now() - started).toBeLessThan(2000);
+  const probe = createRedisProbe({ clusterNodes: cluster.nodes });
+  try {
+    await expect(probe.check()).resolves.toBeUndefined();
+  } finally {
+    probe.close();
   }
 });
 
