@@ -76,19 +76,22 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   const running: RunningNode[] = [];
   let log = '';
   try {
-    // Six distinct ports: ask for them one after another while the earlier ones are still unused.
-    const ports: number[] = [];
-    while (ports.length < 6) {
+    // Twelve distinct free ports: six for clients, six for the cluster bus (by default port + 10000, which
+    // may be taken or out of range).
+    const free: number[] = [];
+    while (free.length < 12) {
       const port = await freePort();
-      // The cluster bus listens on port + 10000: it must be a valid, different port too.
-      if (port + 10000 <= 65535 && !ports.includes(port)) ports.push(port);
+      if (!free.includes(port)) free.push(port);
     }
-    for (const port of ports) {
+    const ports = free.slice(0, 6);
+    for (const [i, port] of ports.entries()) {
       const child = spawn(
         'redis-server',
         [
           '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+          '--cluster-port', String(free[6 + i]), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+          // A replica takes over however long ago it last heard from its master (a quiet test cluster).
+          '--cluster-replica-validity-factor', '0',
           '--dir', dir, '--save', '', '--appendonly', 'no',
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -113,6 +116,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       timeout: 30_000,
     });
     await waitUntilOk(running.map((n) => n.port));
+    await waitUntilReplicasInSync(running.map((n) => n.port));
   } catch (err) {
     await killAll(running);
     await rm(dir, { recursive: true, force: true });
@@ -147,7 +151,10 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         return newOwner !== undefined && !newOwner[1]!.startsWith(`127.0.0.1:${port}@`);
       },
       { what: `a replica to take over slot ${slot} from the killed master ${port}`, timeoutMs: 20_000, intervalMs: 100 },
-    );
+    ).catch(async (err: unknown) => {
+      const now = await clusterNodes(survivors[0]!).catch(() => []);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; CLUSTER NODES:\n${now.map((f) => f.join(' ')).join('\n')}\n${log.split('\n').filter((l) => /failover/i.test(l)).join('\n')}`, { cause: err });
+    });
     await waitUntilOk(survivors);
     return port;
   }
@@ -186,6 +193,23 @@ async function waitUntilOk(ports: readonly number[]): Promise<void> {
       return true;
     },
     { what: 'cluster_state:ok on every node', timeoutMs: 20_000, intervalMs: 50 },
+  );
+}
+
+/** Until every replica has its master's data (a replica still in its first sync cannot take over). */
+async function waitUntilReplicasInSync(ports: readonly number[]): Promise<void> {
+  await waitFor(
+    async () => {
+      let replicas = 0;
+      for (const port of ports) {
+        const replication = await info(port, 'replication');
+        if (!replication.includes('role:slave')) continue;
+        replicas++;
+        if (!replication.includes('master_link_status:up') || replication.includes('master_sync_in_progress:1')) return false;
+      }
+      return replicas === 3;
+    },
+    { what: 'every replica in sync with its master', timeoutMs: 20_000, intervalMs: 50 },
   );
 }
 
