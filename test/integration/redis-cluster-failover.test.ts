@@ -1,8 +1,8 @@
 /**
  * A master of the Redis Cluster dies mid-flow (its replica takes over): the connections svcbot makes
  * (connection.ts) ride the failover — the running jobs finish, each job's exactly-once effect happens
- * once, and the web side's queue takes and lists jobs again within seconds. A cluster of this file's own
- * (it loses a master).
+ * once, the web side's queue takes and lists jobs again within seconds, and a cancel still reaches the
+ * worker running the job. A cluster of this file's own (it loses a master).
  */
 import { pino } from 'pino';
 import { createRedisJobQueue, createRedisJobWorker } from '../../src/adapters/queue/index.js';
@@ -40,6 +40,11 @@ test("killing the master of the job queue's slot mid-flow: running jobs finish, 
         return Promise.resolve('posted');
       });
       started.add(ctx.data.name);
+      if (ctx.data.name === 'fo-cancel') {
+        // Runs until cancelled: the cancel reaches it over the pub/sub of the cluster.
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        throw ctx.signal.reason;
+      }
       await released;
       return 'done';
     });
@@ -65,6 +70,14 @@ test("killing the master of the job queue's slot mid-flow: running jobs finish, 
     await queue.enqueue(job('fo-after'));
     await waitFor(async () => (await queue.list('prod')).some((j) => j.name === 'fo-after' && j.state === 'completed'), {
       what: 'a job submitted after the failover to complete',
+      timeoutMs: 10_000,
+    });
+    // A cancel still reaches the worker running the job (its subscription survived the failover).
+    const { jobId } = await queue.enqueue(job('fo-cancel'));
+    await waitFor(() => started.has('fo-cancel'), { what: 'the job to be cancelled to run', timeoutMs: 10_000 });
+    expect(await queue.cancel(jobId, 'U2')).toBe('cancelled');
+    await waitFor(async () => (await queue.list('prod')).some((j) => j.name === 'fo-cancel' && j.state === 'cancelled'), {
+      what: 'the job to end cancelled',
       timeoutMs: 10_000,
     });
   } finally {
