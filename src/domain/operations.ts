@@ -185,7 +185,16 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
     const base = { jobId, operation: data.operation, cluster: data.cluster, namespace: data.namespace, name: data.name };
     if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
-    await validate?.();
+    try {
+      await validate?.();
+    } catch (err) {
+      // The same change submitted at the same moment (another replica, a double click) may have queued its
+      // job since the check above, and the job made the Service: that submission is this one.
+      if (err instanceof BotError && err.code === 'already_exists' && (await isUnfinished(jobs, jobId, data.cluster))) {
+        return { kind: 'queued', result: { ...base, duplicate: true } };
+      }
+      throw err;
+    }
     const queued = await jobs.queue.enqueue(data);
     if (!queued.duplicate) {
       // The job records this too when it runs; doing it now makes older jobs stand down at once.

@@ -199,6 +199,28 @@ describe('create --type loadbalancer', () => {
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
 
+  test('the same change submitted at the same moment, whose job made the Service between the check and the validation: that job (duplicate), not "name taken"', async () => {
+    const { run, prod, queue, calls } = setup();
+    // The other submission's job is queued, and makes the Service, just after this one found no job.
+    const list = queue.list.bind(queue);
+    let lists = 0;
+    queue.list = async (cluster) => {
+      lists += 1;
+      const listed = await list(cluster);
+      if (lists === 2) {
+        queue.jobs = [summary(WEB_PROVISION, 'active')];
+        await existing(prod, 'web', 'LoadBalancer');
+      }
+      return listed;
+    };
+    expect(await run('create web --selector app=alpine --port 80 --type loadbalancer')).toEqual({
+      kind: 'queued',
+      result: { jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true },
+    });
+    expect(calls).toEqual(['list prod', 'list prod', 'list prod']);
+    expect(queue.enqueued).toEqual([]);
+  });
+
   test.each(FINISHED)('a previous job that is %s is not a duplicate: a new job is queued', async (state) => {
     const { run, queue } = setup();
     queue.jobs = [summary(WEB_PROVISION, state)];
