@@ -44,7 +44,10 @@ export interface LbJobDeps {
   logger: Logger;
   /** Give up (and say which step is stuck) this long after the request. Default 15 minutes. */
   timeoutMs?: number;
-  /** Longest a parked job sleeps without being woken before it looks again (covers a lost wake-up). */
+  /**
+   * Longest a parked job sleeps without being woken before it looks again (covers a wake-up lost in a live
+   * worker; a dead worker's parked jobs are adopted by the queue). At or beyond the timeout: until the deadline.
+   */
   maxParkMs?: number;
   /** Randomness for the recheck's jitter, in [0, 1) (tests). */
   random?: () => number;
@@ -294,7 +297,11 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   }
   // The recheck comes at a random point of the last quarter of the interval, never later: jobs parked
   // together (a burst of requests) do not all run again in the same second, interval after interval.
-  const parkMs = Math.round((deps.maxParkMs ?? DEFAULT_MAX_PARK_MS) * (1 - (deps.random ?? Math.random)() / 4));
+  // A recheck that would come at or after the deadline is none: the job sleeps until its deadline (the
+  // default, JOB_RECHECK_INTERVAL = JOB_TIMEOUT: a parked job costs nothing until woken or adopted).
+  const maxParkMs = deps.maxParkMs ?? DEFAULT_MAX_PARK_MS;
+  const jittered = Math.round(maxParkMs * (1 - (deps.random ?? Math.random)() / 4));
+  const parkMs = now() + maxParkMs >= deadline ? Math.max(0, deadline - now()) : jittered;
   // The wake-ups lapse a little after the park timeout, when the job (if it still exists) registers again.
   const ttlMs = parkMs + 5000;
   // Only what this wait needs stays registered (a check of an earlier step would keep running for nothing).

@@ -12,7 +12,8 @@
  * how soon after the condition holds the job hears of it.
  *
  * Registration is per job id: re-registering replaces the job's check, so a job parked many times holds
- * one entry. Entries are in-memory: after a crash the job's recheck timeout wakes it and it registers again.
+ * one entry. Entries are in-memory: after a crash the queue adopts the dead worker's parked jobs (its
+ * heartbeat lapses) and runs them again, and each registers again where it runs.
  */
 import type { Logger } from '../src/ports/logger.js';
 
@@ -36,7 +37,7 @@ export interface ProberOptions {
 }
 
 interface RegisterOptions {
-  /** Drop the check after this long (a parked job registers again when its recheck timeout wakes it). */
+  /** Drop the check after this long (a parked job registers again when its park timeout wakes it). */
   ttlMs?: number;
 }
 

@@ -174,6 +174,7 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
           logger: log,
           concurrency: config.jobs.concurrency,
           lockTimeoutMs: config.jobs.lockTimeoutMs,
+          heartbeatMs: config.jobs.heartbeatMs,
           graceMs,
           // The process must be gone within 10 s of SIGTERM: the grace, then a little to hand back and close.
           closeTimeoutMs: Math.min(9000, graceMs + 2000),

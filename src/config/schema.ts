@@ -71,6 +71,7 @@ const jobsSchema = z.strictObject(
     concurrency: fieldWithDefault('jobs.concurrency', integer(1, 1000)),
     lockTimeout: fieldWithDefault('jobs.lockTimeout', duration(500, 10 * 60_000)),
     recheckInterval: fieldWithDefault('jobs.recheckInterval', duration(1000, 3_600_000)),
+    heartbeatInterval: fieldWithDefault('jobs.heartbeatInterval', duration(300, 10 * 60_000)),
     progressInterval: fieldWithDefault('jobs.progressInterval', duration(100, 60_000, '500ms, 1s or 2s')),
     // At most 8 s: after SIGTERM svcbot must exit within 10 s, closing Redis included.
     shutdownGrace: fieldWithDefault('jobs.shutdownGrace', duration(0, 8000, '0s, 2s or 5s')),
@@ -307,6 +308,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       concurrency: raw.jobs.concurrency,
       lockTimeoutMs: raw.jobs.lockTimeout,
       recheckMs: raw.jobs.recheckInterval,
+      heartbeatMs: raw.jobs.heartbeatInterval,
       progressIntervalMs: raw.jobs.progressInterval,
       shutdownGraceMs: raw.jobs.shutdownGrace,
       dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,

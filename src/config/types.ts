@@ -64,10 +64,16 @@ interface JobsConfig {
   /** A running job's lock lasts this long; a crashed worker's jobs are taken over after about twice this (ms). */
   readonly lockTimeoutMs: number;
   /**
-   * A parked job is run again after at most this long even if nothing woke it (ms): the safety net for
-   * wake-ups lost with a worker that died (they live in the memory of the worker that parked the job).
+   * A parked job is run again after at most this long even if nothing woke it (ms): the safety net for a
+   * wake-up lost in a live worker (a dead worker's parked jobs are adopted: `heartbeatMs`). The default
+   * (15 min, JOB_TIMEOUT's) means a parked job runs again only when woken, adopted, or at its deadline.
    */
   readonly recheckMs: number;
+  /**
+   * A worker renews its heartbeat in Redis three times per this interval (ms); one silent for a whole
+   * interval is taken for dead, and another worker adopts (runs again) the jobs it parked.
+   */
+  readonly heartbeatMs: number;
   /**
    * The shortest time between two updates of one job's progress message (ms); Slack's chat.update
    * allows about one a second per message.

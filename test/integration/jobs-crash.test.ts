@@ -7,8 +7,8 @@
  *    a second `svcbot worker` takes the job over (stalled-job recovery, JOB_LOCK_TIMEOUT=1s) and
  *    finishes it: one Service, one ELB, one endpoint message. The kill lands while the job is ACTIVE
  *    (locked): that is what stalled-job recovery is for. A job that is parked (delayed) when its worker
- *    dies holds no lock and needs no recovery: its wake-ups lived in the dead process (jobs/prober.ts),
- *    so it runs again at its park timeout (JOB_RECHECK_INTERVAL, 2 min by default), on any worker.
+ *    dies holds no lock and needs no recovery: its wake-ups lived in the dead process (jobs/prober.ts);
+ *    the live worker adopts it when the dead one's heartbeat lapses (worker-heartbeat.test.ts).
  * 2. Redis is restarted (SIGTERM, then started again on the same port and data dir) while a job is
  *    parked waiting for DNS, and the name starts resolving while Redis is down; the user is told the
  *    queue is unreachable, and the job completes with one endpoint message as soon as Redis is back.

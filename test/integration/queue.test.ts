@@ -192,6 +192,8 @@ describe('worker lifecycle', () => {
     const ids = [];
     for (const name of ['a', 'b', 'c', 'd', 'e']) ids.push((await q.enqueue(jobData(name))).jobId);
     await waitFor(async () => (await inspect.getJobCounts('delayed')).delayed === 5, { what: 'the jobs to park' });
+    // Redis may answer the count before the worker has read its own reply to the last park.
+    await waitFor(() => worker.parkedJobIds().length === 5, { what: 'the worker to know it parked them' });
     expect(worker.parkedJobIds().sort()).toEqual([...ids].sort());
     const t0 = Date.now();
     await worker.close();

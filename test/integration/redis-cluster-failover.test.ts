@@ -27,7 +27,7 @@ function job(name: string): LbJobData {
 test("killing the master of the job queue's slot mid-flow: running jobs finish, each effect once, the queue answers again", async () => {
   const redis = { clusterNodes: cluster.nodes };
   const queue = createRedisJobQueue({ redis, prefix, logger });
-  const runtime = createRedisJobWorker({ redis, prefix, logger, concurrency: 10, lockTimeoutMs: 4000, graceMs: 200, closeTimeoutMs: 3000 });
+  const runtime = createRedisJobWorker({ redis, prefix, logger, concurrency: 10, lockTimeoutMs: 4000, graceMs: 200, closeTimeoutMs: 3000, heartbeatMs: 2000 });
   const effects = new Map<string, number>();
   const started = new Set<string>();
   let release: () => void = () => undefined;

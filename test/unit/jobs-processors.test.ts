@@ -220,6 +220,21 @@ test('parking: the recheck is jittered within the last quarter of the interval, 
   }
 });
 
+test('parking: a recheck that would come at or after the deadline is none: the job sleeps until its deadline, its wake-ups as long', async () => {
+  const s = setup(false);
+  try {
+    const c = context(data('provision', { manifest }));
+    s.deps.timeoutMs = 15 * 60_000;
+    s.deps.maxParkMs = 15 * 60_000;
+    s.deps.random = () => 0.999;
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+    expect(c.parks[0]).toBe(c.ctx.data.requestedAt + 15 * 60_000);
+    expect(s.probers.dns.size).toBe(1);
+  } finally {
+    await s.close();
+  }
+});
+
 test('provision while the resolver times out: waits for DNS (the prober keeps asking), not a failed attempt to retry', async () => {
   const s = setup();
   s.deps.resolver = { resolve4: () => Promise.reject(Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' })) };

@@ -26,16 +26,25 @@
  * a reconnection of the subscriber the worker re-reads the cancel records of the jobs it holds, so no
  * cancel is lost to a dropped pub/sub message. A job stopped while it parked is woken at once, to end now.
  *
+ * Parked jobs and a worker that dies (ownership.ts): a parked job's wake-ups live in this process, so
+ * this worker records in Redis which jobs it parked and keeps a heartbeat (`heartbeatMs`). Nobody
+ * rechecks a live worker's parked jobs; when its heartbeat lapses (SIGKILL, a lost host) another worker
+ * adopts them within about 1.33 × heartbeatMs and promotes them, so they run now and park again where
+ * their wake-ups can be registered.
+ *
  * Shutdown (`close()`, on SIGTERM): stop taking jobs at once (a job fetched in that instant is handed
  * straight back); let running processors finish for `graceMs`; then abort their signals (`shutdown`) and
  * hand the jobs that stop back to the queue (moved to delayed for "now", no attempt consumed) so another
  * worker resumes them; hand back the jobs this worker parked too (due now), since what would wake them
- * lives in this process; wait until BullMQ has recorded every outcome; then close BullMQ with force and
- * the Redis connections. After `closeTimeoutMs` close() returns regardless: a processor that ignores its
+ * lives in this process, and resign its ownership (a parked job not handed back in time is adopted by
+ * another worker at its next beat); wait until BullMQ has recorded every outcome; then close BullMQ with
+ * force and the Redis connections. After `closeTimeoutMs` close() returns regardless: a processor that ignores its
  * signal keeps its job locked until the lock expires and stalled-job recovery gives it to another worker.
  * With Redis unreachable close() still returns and leaves no timer or reconnecting connection behind.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../../ports/logger.js';
 import { JobParked, PermanentJobError, type JobContext, type JobProcessor, type JobStop, type JobWorker } from '../../ports/jobs.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domain/backoff.js';
@@ -43,6 +52,7 @@ import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
 import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
+import { createParkOwnership, type ParkOwnership } from './ownership.js';
 import { withDeadline } from '../../domain/deadline.js';
 
 interface StalledSettings {
@@ -70,6 +80,13 @@ export interface StartLbWorkerOptions<D, R> {
   closeTimeoutMs?: number;
   /** Worker name stored on the jobs it processes (`processedBy`). */
   name?: string;
+  /**
+   * A worker whose heartbeat is silent this long is taken for dead and its parked jobs are adopted by
+   * another (it beats three times as often). Default 5 s.
+   */
+  heartbeatMs?: number;
+  /** Told of each adoption this worker makes: the lapsed worker's id and the jobs it adopted (tests). */
+  onAdopted?: (lapsedWorker: string, jobIds: readonly string[]) => void;
 }
 
 export interface LbWorker extends JobWorker {
@@ -77,6 +94,13 @@ export interface LbWorker extends JobWorker {
   runningJobIds(): string[];
   /** Ids of the jobs this worker parked and has not run again since (what close() hands back). */
   parkedJobIds(): string[];
+  /** This worker's id in the heartbeat set (unique per start). */
+  readonly workerId: string;
+  /**
+   * Stops at once as a worker that dies does: its heartbeat stops, nothing is handed back, its Redis
+   * connections are cut (tests of adoption; a running job is left to stalled-job recovery).
+   */
+  crash(): Promise<void>;
 }
 
 interface Running {
@@ -90,7 +114,7 @@ interface Running {
 class StoppedBeforeParking extends Error {}
 
 /** The port's view of one BullMQ job run. */
-function contextFor<D>(job: Job<D>, token: string | undefined, entry: Running): JobContext<D> {
+function contextFor<D>(job: Job<D>, token: string | undefined, entry: Running, ownership: ParkOwnership): JobContext<D> {
   const attempts = job.opts.attempts ?? 1;
   return {
     id: job.id ?? '',
@@ -102,6 +126,8 @@ function contextFor<D>(job: Job<D>, token: string | undefined, entry: Running): 
     saveState: (state) => job.updateProgress(state),
     async park(untilMs) {
       if (entry.stop?.kind === 'cancelled' || entry.stop?.kind === 'superseded') throw new StoppedBeforeParking();
+      // Owned first: a worker that dies between the two leaves an active job, which stalled-job recovery takes.
+      await ownership.parking(job.id ?? '');
       await job.moveToDelayed(untilMs, token);
       throw new JobParked(untilMs);
     },
@@ -161,11 +187,12 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     parked.delete(jobId);
     const entry: Running = { timestamp: job.timestamp, controller: new AbortController() };
     running.set(jobId, entry);
+    let parkedNow = false;
     try {
       const cancelledBy = await cancelRecordFor(jobId, job.timestamp);
       // Cancelled before it started: the processor runs with its signal aborted and ends the job.
       if (cancelledBy !== undefined) stopJob(jobId, { kind: 'cancelled', by: cancelledBy });
-      const ctx = contextFor(job, token, entry);
+      const ctx = contextFor(job, token, entry, ownership);
       let result: R;
       try {
         result = await options.processor(ctx);
@@ -179,6 +206,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
       return result;
     } catch (err) {
       if (err instanceof JobParked) {
+        parkedNow = true;
         // The context moved the job to delayed. Stopped meanwhile: run it again now, so that it ends
         // now (its next run sees the stop) instead of when its wait is over.
         if (entry.stop?.kind === 'cancelled' || entry.stop?.kind === 'superseded') await job.promote().catch(() => undefined);
@@ -207,6 +235,12 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
       settling.add(jobId);
       throw err;
     } finally {
+      // Not parked (finished, failed, retrying, handed back): no worker owns it any more. (With Redis
+      // unreachable, not waited for: BullMQ records the outcome when it is back, and this with it.)
+      if (!parkedNow) {
+        const ended = ownership.ended(jobId).catch(() => undefined);
+        if (commands.status === 'ready') await ended;
+      }
       running.delete(jobId);
       notifyIfIdle();
     }
@@ -254,6 +288,18 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
   handBack.on('error', () => {
     // As above.
   });
+  const waker = bullmqWaker(handBack);
+  const ownership = createParkOwnership({
+    redis: commands,
+    prefix,
+    queueName,
+    workerId: `${options.name ?? hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    heartbeatMs: options.heartbeatMs ?? 5000,
+    wake: (jobIds) => wakeAll(jobIds),
+    onAdoptedAway: () => parked.clear(),
+    ...(options.onAdopted ? { onAdopted: options.onAdopted } : {}),
+    logger: log,
+  });
   const subscriber = connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   subscriber.on('error', () => {
     // The worker's own 'error' handler reports Redis being down; the subscriber reconnects by itself.
@@ -272,20 +318,33 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     }
   });
   const subscribed = subscriber.subscribe(cancelChannel(prefix, queueName)).then(() => undefined);
-  const ready = Promise.all([worker.waitUntilReady(), subscribed]).then(() => undefined);
+  const ready = Promise.all([worker.waitUntilReady(), subscribed, ownership.start()]).then(() => undefined);
   ready.catch(() => undefined);
 
+  /** Promotes adopted jobs, 200 at a time; resolves the ids of those that no longer exist. */
+  async function wakeAll(jobIds: readonly string[]): Promise<string[]> {
+    const gone: string[] = [];
+    for (let i = 0; i < jobIds.length; i += 200) {
+      await Promise.all(
+        jobIds.slice(i, i + 200).map(async (id) => {
+          if ((await handBack.getJob(id)) === undefined) gone.push(id);
+          else await waker.wake(id).catch(() => false);
+        }),
+      );
+    }
+    return gone;
+  }
+
   /** Promotes the jobs this worker parked (due now), a batch at a time, until `ms` have passed. */
-  async function handBackParked(ms: number): Promise<number> {
+  async function handBackParked(ms: number): Promise<string[]> {
     const deadline = Date.now() + ms;
-    const waker = bullmqWaker(handBack);
     const ids = [...parked];
-    let handed = 0;
+    const handed: string[] = [];
     for (let i = 0; i < ids.length && Date.now() < deadline; i += 200) {
       const batch = ids.slice(i, i + 200);
       const woken = await withDeadline(Promise.all(batch.map((id) => waker.wake(id).catch(() => false))), Math.max(0, deadline - Date.now()));
       if (woken === undefined) break;
-      handed += woken.filter(Boolean).length;
+      batch.forEach((id, k) => woken[k] && handed.push(id));
     }
     return handed;
   }
@@ -295,6 +354,13 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     ready,
     runningJobIds: () => [...running.keys()],
     parkedJobIds: () => [...parked],
+    workerId: ownership.workerId,
+    async crash() {
+      closeStarted = true;
+      ownership.stop();
+      for (const client of [subscriber, commands]) client.disconnect();
+      await worker.close(true).catch(() => undefined);
+    },
     close() {
       // Not BullMQ's graceful close(): it waits for the worker's main loop, which never ends while Redis
       // is unreachable, and keeps its lock-renewal timer and reconnecting connections alive meanwhile.
@@ -317,11 +383,16 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
         }
         await withDeadline(worker.close(true).catch(() => undefined), Math.max(100, left() - 1500));
         // Only now (this worker can no longer take them itself): what would wake them lives in this process.
+        let handed: string[] = [];
         if (parked.size > 0) {
           const count = parked.size;
-          const handed = await handBackParked(Math.min(1500, Math.max(0, left() - 300)));
-          log.info({ parked: count, handedBack: handed }, 'shutdown: parked jobs handed back (due now)');
+          handed = await handBackParked(Math.min(1500, Math.max(0, left() - 400)));
+          log.info({ parked: count, handedBack: handed.length }, 'shutdown: parked jobs handed back (due now)');
         }
+        // The rest (if time ran out) is adopted by another worker at its next beat. Redis unreachable: the
+        // heartbeat lapses by itself and another worker adopts them.
+        if (commands.status === 'ready') await withDeadline(ownership.resign(handed).catch(() => undefined), Math.min(1000, Math.max(100, left() - 300)));
+        else ownership.stop();
         await withDeadline(handBack.close().catch(() => undefined), 250);
         for (const client of [subscriber, commands]) {
           await withDeadline(client.quit().catch(() => undefined), 250);

@@ -51,6 +51,8 @@ export interface RedisJobWorkerOptions extends RedisJobsOptions {
   graceMs: number;
   /** close() returns within this time whatever the processors do. */
   closeTimeoutMs: number;
+  /** A worker silent this long is taken for dead and its parked jobs adopted (JOB_HEARTBEAT_INTERVAL). */
+  heartbeatMs: number;
 }
 
 export interface RedisJobWorker {
@@ -92,6 +94,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
         logger: options.logger,
         graceMs: options.graceMs,
         closeTimeoutMs: options.closeTimeoutMs,
+        heartbeatMs: options.heartbeatMs,
       });
       return worker;
     },

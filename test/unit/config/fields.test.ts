@@ -38,6 +38,7 @@ describe('job settings', () => {
       concurrency: 7,
       lockTimeoutMs: 2000,
       recheckMs: 30_000,
+      heartbeatMs: 5000,
       progressIntervalMs: 1000,
       shutdownGraceMs: 5000,
       dnsQueriesPerSecond: 2000,
@@ -55,6 +56,7 @@ describe('job settings', () => {
     [{ ELB_API_RATE: '2.5' }, 'ELB_API_RATE: must be a whole number from 1 to 10000 (got "2.5")'],
     [{ JOB_RECHECK_INTERVAL: '0s' }, 'JOB_RECHECK_INTERVAL: must be a duration like 30s, 15m or 1h, between 1s and 1h (got "0s")'],
     [{ JOB_LOCK_TIMEOUT: '100ms' }, 'JOB_LOCK_TIMEOUT: must be a duration like 30s, 15m or 1h, between 500ms and 10m (got "100ms")'],
+    [{ JOB_HEARTBEAT_INTERVAL: '100ms' }, 'JOB_HEARTBEAT_INTERVAL: must be a duration like 30s, 15m or 1h, between 300ms and 10m (got "100ms")'],
   ])('refuses %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

@@ -30,6 +30,7 @@ jobs:
   concurrency: 8
   lockTimeout: 45s
   recheckInterval: 5m
+  heartbeatInterval: 3s
   progressInterval: 2s
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
@@ -82,6 +83,7 @@ costs:
         concurrency: 8,
         lockTimeoutMs: 45_000,
         recheckMs: 300_000,
+        heartbeatMs: 3000,
         progressIntervalMs: 2000,
         shutdownGraceMs: 0,
         dnsQueriesPerSecond: 1000,
