@@ -8,7 +8,8 @@
  *    finishes it: one Service, one ELB, one endpoint message. The kill lands while the job is ACTIVE
  *    (locked): that is what stalled-job recovery is for. A job that is parked (delayed) when its worker
  *    dies holds no lock and needs no recovery: its wake-ups lived in the dead process (jobs/prober.ts);
- *    the live worker adopts it when the dead one's heartbeat lapses (worker-heartbeat.test.ts).
+ *    a live worker adopts it when the dead one's heartbeat lapses (the test "SIGKILLed while its job is
+ *    parked"; worker-heartbeat.test.ts).
  * 2. Redis is restarted (SIGTERM, then started again on the same port and data dir) while a job is
  *    parked waiting for DNS, and the name starts resolving while Redis is down; the user is told the
  *    queue is unreachable, and the job completes with one endpoint message as soon as Redis is back.
@@ -16,6 +17,7 @@
  * Apiserver 500s and ELB Throttling during provisioning are covered by jobs-faults.test.ts.
  */
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Resolver } from 'node:dns/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,7 @@ import { createConsoleAdapters, createSlackAdapters, endpointClients, startSvcbo
 import type { Reply } from '../../src/render/blocks.js';
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { DEFAULT_PREFIX } from '../../src/adapters/queue/keys.js';
+import { ownershipKeys } from '../../src/adapters/queue/ownership.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { NO_APPROVALS } from '../helpers/bot.js';
 import { lbJobId } from '../../src/domain/lb-jobs.js';
@@ -213,6 +216,49 @@ test('svcbot worker SIGKILLed mid-provisioning: a second worker takes the job ov
 
     // And the survivor stops cleanly on SIGTERM.
     expect(await second.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, { 'in-process (web side)': world.logs });
+}, TEST_TIMEOUT_MS);
+
+test('svcbot worker SIGKILLed while its job is parked waiting for DNS: the live worker adopts it within 2 × JOB_HEARTBEAT_INTERVAL and its prober finishes it', async () => {
+  const heartbeatMs = 2000;
+  const world = await startWorld({ provisionDelayMs: 300, dnsDelayMs: 8000, instanceWarmupMs: 100 });
+  const { sandbox, slack } = world;
+  const env = { ...world.env, JOB_HEARTBEAT_INTERVAL: '2s' };
+  const jobId = lbJobId('provision', world.config.clusters[0].name, 'default', 'dns');
+  const owners = ownershipKeys(DEFAULT_PREFIX, DEFAULT_QUEUE_NAME).parked;
+  const redis = new Redis(world.redis.url);
+  cleanups.push(() => redis.quit());
+
+  await withOutputOnFailure(async () => {
+    const workers = [spawnSvcbot('worker-a', ['worker'], env), spawnSvcbot('worker-b', ['worker'], env)];
+    const reply = await world.web.handle('create dns --selector app=alpine --port 80 --type lb', { userId: USER, channelId: CHANNEL });
+    expect(reply.text).toMatch(QUEUED);
+    // Parked waiting for its name to resolve, owned by the worker that ran it (its id ends in host:pid:…).
+    const owner = await waitFor(
+      async () => (hostnameOf(sandbox, 'dns') !== undefined && (await jobState(world, jobId)) === 'delayed' ? ((await redis.hget(owners, jobId)) ?? undefined) : undefined),
+      { what: 'the job to park waiting for DNS', timeoutMs: 15_000 },
+    );
+    const dying = workers.find((w) => owner.includes(`:${String(w.pid)}:`));
+    const survivor = workers.find((w) => w !== dying);
+    if (!dying || !survivor) throw new Error(`no worker process owns the parked job (owner ${owner})`);
+    expect(await dying.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const killedAt = Date.now();
+    expect(await jobState(world, jobId)).toBe('delayed');
+
+    // Adopted and run again: it parks again (waiting for DNS) under the survivor, or has finished.
+    await waitFor(async () => {
+      const now = await redis.hget(owners, jobId);
+      return (now !== null && now !== owner) || (await jobState(world, jobId)) === 'completed';
+    }, { what: 'the survivor to adopt the parked job', timeoutMs: 4 * heartbeatMs });
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(2 * heartbeatMs);
+
+    // Its wake-up is registered in the survivor: the name resolves, and the job finishes (long before a recheck).
+    await waitFor(async () => (await jobState(world, jobId)) === 'completed', { what: 'the adopted job to complete', timeoutMs: 20_000 });
+    const { services, elbs } = resourcesOf(sandbox, 'dns');
+    expect(services).toHaveLength(1);
+    expect(elbs).toHaveLength(1);
+    expect(endpointMessages(slack, 'dns')).toHaveLength(1);
+    expect(await survivor.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, { 'in-process (web side)': world.logs });
 }, TEST_TIMEOUT_MS);
 

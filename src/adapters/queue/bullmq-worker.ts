@@ -321,14 +321,18 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
   const ready = Promise.all([worker.waitUntilReady(), subscribed, ownership.start()]).then(() => undefined);
   ready.catch(() => undefined);
 
-  /** Promotes adopted jobs, 200 at a time; resolves the ids of those that no longer exist. */
+  /**
+   * Promotes adopted jobs, 500 at a time; resolves the ids of those that no longer exist. A job that is
+   * not delayed (running, waiting) needs nothing: whoever runs it parks it again under its own name.
+   */
   async function wakeAll(jobIds: readonly string[]): Promise<string[]> {
     const gone: string[] = [];
-    for (let i = 0; i < jobIds.length; i += 200) {
+    for (let i = 0; i < jobIds.length; i += 500) {
       await Promise.all(
-        jobIds.slice(i, i + 200).map(async (id) => {
-          if ((await handBack.getJob(id)) === undefined) gone.push(id);
-          else await waker.wake(id).catch(() => false);
+        jobIds.slice(i, i + 500).map(async (id) => {
+          const job = await handBack.getJob(id);
+          if (job === undefined) gone.push(id);
+          else await job.promote().catch(() => undefined);
         }),
       );
     }
