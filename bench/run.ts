@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns) and prints a readable report, then one JSON
+ * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns, then parked) and prints a readable report, then one JSON
  * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
  * worked, never whether a speed target was met.
  *
  * Options (see bench/README.md):
- *   --only ack|inflight|orphans|dns
+ *   --only ack|inflight|orphans|dns|parked
  *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
  *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
@@ -12,6 +12,7 @@
  *   orphans:  --orphans-lbs 10000   --orphans-services 50000   --orphans-clusters 4   --orphans-latency 20
  *             --orphans-rate 100   --orphans-scan-rate 95   --orphans-concurrency default,2
  *   dns:      --dns-waiting 100,500,1000,2500,5000   --dns-rate 500   --dns-samples 1000
+ *   parked:   --parked 10000   --parked-window 30
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -20,6 +21,7 @@ import { formatAckReport, runAckBench, type AckBenchResult } from './ack.js';
 import { formatInflightReport, runInflightBench, type InflightBenchResult } from './inflight.js';
 import { formatOrphansReport, runOrphansBench, type OrphansBenchResult } from './orphans.js';
 import { formatDnsReport, runDnsBench, type DnsBenchResult } from './dns.js';
+import { formatParkedReport, runParkedBench, type ParkedBenchResult } from './parked.js';
 import { killEverythingNow } from './proc.js';
 
 function positiveInts(text: string, what: string): number[] {
@@ -37,7 +39,7 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return value;
 }
 
-const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns'] as const;
+const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns', 'parked'] as const;
 /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
 const interrupt = new AbortController();
 type BenchName = (typeof BENCHMARKS)[number];
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
       'dns-waiting': { type: 'string' },
       'dns-rate': { type: 'string' },
       'dns-samples': { type: 'string' },
+      parked: { type: 'string' },
+      'parked-window': { type: 'string' },
     },
   });
   const only = values.only;
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
     ...(values['dns-rate'] ? { ratePerSecond: positiveInt(values['dns-rate'], '--dns-rate') } : {}),
     ...(values['dns-samples'] ? { samples: positiveInt(values['dns-samples'], '--dns-samples') } : {}),
   };
+  const parkedOptions = { n: positiveInt(values.parked, '--parked'), windowS: positiveInt(values['parked-window'], '--parked-window') };
   // One inflight run per DNS probe rate; none given = the worker's default.
   const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
 
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult)[] = [];
+  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
     const ack = await runAckBench({
@@ -172,6 +177,20 @@ async function main(): Promise<void> {
     const dns = await runDnsBench({ ...dnsOptions, signal: interrupt.signal, progress: (line) => err(`[dns] ${line}`) });
     results.push(dns);
     reports.push(formatDnsReport(dns));
+  }
+  if (runs('parked') && !interrupt.signal.aborted) {
+    childrenRunning = true;
+    try {
+      const parked = await runParkedBench({
+        ...Object.fromEntries(Object.entries(parkedOptions).filter(([, v]) => v !== undefined)),
+        signal: interrupt.signal,
+        progress: (line) => err(`[parked] ${line}`),
+      });
+      results.push(parked);
+      reports.push(formatParkedReport(parked));
+    } finally {
+      childrenRunning = false;
+    }
   }
   process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
 }
