@@ -58,7 +58,10 @@ export interface InflightBenchOptions {
   dnsProbeRate?: number;
   /** ELB_API_RATE for the worker (default 1000: the sandbox does not throttle, the run is not about the ELB API). */
   elbApiRate?: number;
-  /** Length of the "all waiting" window, s (default 120: the worker's default JOB_RECHECK_INTERVAL, so it holds one recheck of every job). */
+  /**
+   * Length of the "all waiting" window, s (default 120: it held one recheck of every job at the old 2-min
+   * default JOB_RECHECK_INTERVAL; with heartbeats and ownership a parked job is not rechecked at all).
+   */
   waitWindowS?: number;
   /** Length of the idle baseline, s (default 10). */
   idleS?: number;
