@@ -10,15 +10,25 @@ import type { ServiceRef, ServiceWatch } from '../src/ports/service-watch.js';
 
 /**
  * Wakes with retries: a wake that arrives while the job is still active (it saw the old state and is on
- * its way to parking) is tried again every `retryMs` for up to `retryForMs`, so it is not lost.
+ * its way to parking, or is in a slow step) is tried again after `retryMs`, the wait doubling up to
+ * `maxRetryMs`, for up to `retryForMs`, so it is not lost: a parked job is not rechecked while its
+ * worker lives (JOB_RECHECK_INTERVAL defaults to the job's timeout), so a lost wake-up would cost it
+ * its deadline.
  */
-export function wakeSoon(waker: JobWaker, logger?: Logger, { retryMs = 50, retryForMs = 5000 } = {}): (jobId: string) => void {
+export function wakeSoon(
+  waker: JobWaker,
+  logger?: Logger,
+  { retryMs = 50, maxRetryMs = 1000, retryForMs = 60_000 } = {},
+): (jobId: string) => void {
   return (jobId) => {
     const deadline = Date.now() + retryForMs;
+    let waitMs = retryMs;
     const attempt = (): void => {
       waker.wake(jobId).then(
         (done) => {
-          if (!done && Date.now() < deadline) setTimeout(attempt, retryMs).unref();
+          if (done || Date.now() >= deadline) return;
+          setTimeout(attempt, Math.min(waitMs, Math.max(0, deadline - Date.now()))).unref();
+          waitMs = Math.min(maxRetryMs, waitMs * 2);
         },
         (err: unknown) => logger?.warn({ err, jobId }, 'could not wake job; its park timeout will'),
       );

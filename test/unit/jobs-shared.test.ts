@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import { isThrottled, isTransientJobError, throttledWaitMs } from '../../jobs/errors.js';
 import { createProber } from '../../jobs/prober.js';
 import { createProgressBoard } from '../../jobs/progress-board.js';
-import { createWatchWakeups } from '../../jobs/wakeups.js';
+import { createWatchWakeups, wakeSoon } from '../../jobs/wakeups.js';
 import type { ServiceView } from '../../src/domain/views.js';
 import type { ServiceChangeListener, ServiceWatch } from '../../src/ports/service-watch.js';
 import { BotError } from '../../src/domain/errors.js';
@@ -326,3 +326,36 @@ describe('progress model and rendering', () => {
     expect(text).toContain('• `a-1.elb.amazonaws.com:5432`');
   });
 });
+
+describe('wakeSoon', () => {
+  test('a wake that finds the job still active is tried again, the wait doubling up to its cap, until it lands', async () => {
+    const attempts: number[] = [];
+    const waker = { wake: () => Promise.resolve(attempts.push(Date.now()) >= 6) };
+    wakeSoon(waker, undefined, { retryMs: 10, maxRetryMs: 40, retryForMs: 5000 })('job-1');
+    await waitFor(() => attempts.length === 6, { what: 'six attempts' });
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    // 10, 20, 40, 40, 40 ms (timers fire at or after their time).
+    expect(gaps[0]).toBeGreaterThanOrEqual(9);
+    expect(gaps[1]).toBeGreaterThanOrEqual(19);
+    expect(gaps[2]).toBeGreaterThanOrEqual(39);
+    expect(Math.min(...gaps.slice(3))).toBeGreaterThanOrEqual(39);
+    // It landed: no more attempts.
+    const done = attempts.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(attempts).toHaveLength(done);
+  });
+
+  test('gives up after retryForMs (the job stayed active all along)', async () => {
+    let attempts = 0;
+    const waker = { wake: () => Promise.resolve(((attempts += 1), false)) };
+    const started = Date.now();
+    wakeSoon(waker, undefined, { retryMs: 5, maxRetryMs: 20, retryForMs: 150 })('job-2');
+    await waitFor(() => Date.now() - started > 300, { what: 'the retry window to pass', intervalMs: 50 });
+    const after = attempts;
+    expect(after).toBeGreaterThan(3);
+    expect(after).toBeLessThan(20);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(attempts).toBe(after);
+  });
+});
+
