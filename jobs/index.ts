@@ -61,7 +61,15 @@ export interface LbJobRuntime {
 }
 
 export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
-  const wake = wakeSoon(opts.waker, opts.logger);
+  const wakeNow = wakeSoon(opts.waker, opts.logger);
+  // A job woken by one of its wake-ups runs again and registers what it waits for where it runs (any
+  // worker): its other wake-ups here are dropped, not left probing for it until their TTL (a park lasts
+  // until the job's deadline now that live workers' jobs are not rechecked).
+  const wake = (jobId: string): void => {
+    watchWakeups.forget(jobId);
+    for (const p of Object.values(probers)) p.forget(jobId);
+    wakeNow(jobId);
+  };
   const rates = opts.rates ?? {};
   const probers = {
     dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 600, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),

@@ -23,14 +23,20 @@ export function wakeSoon(
   return (jobId) => {
     const deadline = Date.now() + retryForMs;
     let waitMs = retryMs;
+    const again = (): void => {
+      setTimeout(attempt, Math.min(waitMs, Math.max(0, deadline - Date.now()))).unref();
+      waitMs = Math.min(maxRetryMs, waitMs * 2);
+    };
     const attempt = (): void => {
       waker.wake(jobId).then(
         (done) => {
-          if (done || Date.now() >= deadline) return;
-          setTimeout(attempt, Math.min(waitMs, Math.max(0, deadline - Date.now()))).unref();
-          waitMs = Math.min(maxRetryMs, waitMs * 2);
+          if (!done && Date.now() < deadline) again();
         },
-        (err: unknown) => logger?.warn({ err, jobId }, 'could not wake job; its park timeout will'),
+        // Redis refusing (a failover, a restart): tried again in the same way.
+        (err: unknown) => {
+          if (Date.now() < deadline) again();
+          else logger?.warn({ err, jobId }, 'could not wake job; it waits for its park timeout');
+        },
       );
     };
     attempt();

@@ -17,6 +17,11 @@ import type { ChannelMessages, MessageRef } from '../../src/ports/replies.js';
 import type { Message } from '../../src/render/blocks.js';
 import { renderEndpointMessage, renderOutcomeMessage, renderProgress } from '../../src/render/progress.js';
 import { waitFor } from '../helpers/wait.js';
+import { createLbJobDeps } from '../../jobs/index.js';
+import { createMemoryLatestChanges } from '../../src/adapters/memory/latest-changes.js';
+import { fakeWorld } from '../fakes/index.js';
+import { testAuditTrail } from '../helpers/governance.js';
+import pino from 'pino';
 
 function recordingNotifier() {
   const updates: { ref: MessageRef; message: Message; at: number }[] = [];
@@ -345,6 +350,13 @@ describe('wakeSoon', () => {
     expect(attempts).toHaveLength(done);
   });
 
+  test('a wake that fails (Redis refusing) is tried again in the same way', async () => {
+    let attempts = 0;
+    const waker = { wake: () => ((attempts += 1) < 3 ? Promise.reject(new Error('READONLY')) : Promise.resolve(true)) };
+    wakeSoon(waker, undefined, { retryMs: 5, maxRetryMs: 20, retryForMs: 5000 })('job-3');
+    await waitFor(() => attempts === 3, { what: 'the third attempt' });
+  });
+
   test('gives up after retryForMs (the job stayed active all along)', async () => {
     let attempts = 0;
     const waker = { wake: () => Promise.resolve(((attempts += 1), false)) };
@@ -357,5 +369,47 @@ describe('wakeSoon', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(attempts).toBe(after);
   });
+});
+
+test("createLbJobDeps: a job woken by one of its wake-ups loses its other wake-ups in this worker (it registers again where it runs)", async () => {
+  const woken: string[] = [];
+  let listeners = 0;
+  const watch: ServiceWatch = {
+    subscribe: () => {
+      listeners += 1;
+      return () => {
+        listeners -= 1;
+      };
+    },
+    get: () => undefined,
+    ready: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const runtime = createLbJobDeps({
+    clusters: fakeWorld(['prod']).registry,
+    audit: testAuditTrail().audit,
+    watch,
+    resolver: { resolve4: () => Promise.resolve([]) },
+    replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve() },
+    once: { run: (_key, action) => action() },
+    changes: createMemoryLatestChanges(),
+    waker: { wake: (id) => Promise.resolve(woken.push(id) > 0) },
+    logger: pino({ level: 'silent' }),
+  });
+  try {
+    const { deps } = runtime;
+    let eventSeen = false;
+    deps.watchWakeups.wakeOnChange('job-1', { cluster: 'prod', namespace: 'default', name: 'web' }, () => false, 60_000);
+    deps.probers.kube.register('job-1', () => Promise.resolve(false), { ttlMs: 60_000 });
+    deps.probers.dns.register('job-1', () => Promise.resolve((eventSeen = true)), { ttlMs: 60_000 });
+    await waitFor(() => woken.length === 1, { what: 'the DNS probe to wake the job' });
+    expect(eventSeen).toBe(true);
+    expect(deps.watchWakeups.size).toBe(0);
+    expect(listeners).toBe(0);
+    expect(deps.probers.kube.size).toBe(0);
+    expect(deps.probers.dns.size).toBe(0);
+  } finally {
+    await runtime.close();
+  }
 });
 
