@@ -3,10 +3,13 @@
  * `auth.test`, `usergroups.users.list`, `users.info`, …) and `response_url` endpoints, recording every
  * call. Tests point svcbot's `SLACK_API_URL` at `apiUrl` and put `responseUrl(id)` into the
  * slash-command payloads they send; `setUserGroup` and `setUserName` say who is in which user group
- * and what users are called.
+ * and what users are called. With `limits` (e.g. `SLACK_LIMITS`, slack-limits.ts) it enforces Slack's
+ * rate limits (429 with `Retry-After`, per method and per channel or workspace) and the response_url's
+ * 5 posts, and counts what it refused (`limited`); without, it takes everything.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlackLimiter, type SlackLimits } from './slack-limits.js';
 
 export interface RecordedCall {
   /** Web API method (`chat.postMessage`) or `response_url`. */
@@ -18,6 +21,13 @@ export interface RecordedCall {
   at: number;
   /** The `ts` the stand-in gave a message it accepted (chat.postMessage). */
   ts?: string;
+  /** Refused for Slack's limits (`limits`): HTTP 429, or a response_url used up. */
+  limited?: true;
+}
+
+export interface SlackStubOptions {
+  /** Enforces Slack's rate limits and response_url budget (e.g. `SLACK_LIMITS`); none by default. */
+  limits?: SlackLimits;
 }
 
 type Override = (call: RecordedCall) => { status?: number; headers?: Record<string, string>; body: unknown } | undefined;
@@ -26,6 +36,8 @@ export interface SlackStub {
   apiUrl: string;
   responseUrl(id: string): string;
   calls: RecordedCall[];
+  /** Calls refused for Slack's limits (`limits`), by method (`response_url` for a used-up one). */
+  readonly limited: Readonly<Record<string, number>>;
   /** Resolves with the first call (past or future) matching `predicate`. */
   waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** Answers matching calls differently (an error, a 429…) until removed. */
@@ -52,8 +64,14 @@ async function readBody(req: http.IncomingMessage): Promise<Record<string, unkno
   return form;
 }
 
-export async function startSlackStub(): Promise<SlackStub> {
+export async function startSlackStub(options: SlackStubOptions = {}): Promise<SlackStub> {
   const calls: RecordedCall[] = [];
+  const limiter = options.limits ? createSlackLimiter(options.limits) : undefined;
+  const limited: Record<string, number> = {};
+  const refuse = (call: RecordedCall) => {
+    call.limited = true;
+    limited[call.method] = (limited[call.method] ?? 0) + 1;
+  };
   const waiters: { predicate: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }[] = [];
   const overrides = new Set<Override>();
   const userGroups = new Map<string, string[]>();
@@ -86,6 +104,19 @@ export async function startSlackStub(): Promise<SlackStub> {
           res.end(JSON.stringify(answer.body));
           return;
         }
+      }
+      if (limiter && responseMatch?.[1] !== undefined && !limiter.admitResponseUrl(responseMatch[1])) {
+        refuse(call);
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('used_url');
+        return;
+      }
+      const admission = limiter && !responseMatch ? limiter.admit(call.method, typeof body.channel === 'string' ? body.channel : undefined) : { ok: true as const };
+      if (!admission.ok) {
+        refuse(call);
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(admission.retryAfterSeconds) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       if (responseMatch) {
@@ -134,6 +165,7 @@ export async function startSlackStub(): Promise<SlackStub> {
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/response/${id}`,
     calls,
+    limited,
     waitForCall(predicate, timeoutMs = 10_000) {
       const found = calls.find(predicate);
       if (found) return Promise.resolve(found);
