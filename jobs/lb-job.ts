@@ -106,7 +106,7 @@ async function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: 
   const { channelId, responseUrl } = ctx.data.requester;
   const rendered = renderProgress(progressView(ctx.data, state, now));
   const ref = await deps.once.run(onceKey(ctx, 'progress'), () =>
-    deps.replies.post(channelId, rendered, responseUrl ? { fallbackResponseUrl: responseUrl } : {}),
+    deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl } : {}) }),
   );
   return ref ?? undefined;
 }

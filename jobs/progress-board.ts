@@ -11,6 +11,8 @@ import type { Message } from '../src/render/blocks.js';
 interface Entry {
   ref: MessageRef;
   pending?: Message;
+  /** The pending version is the message's last (the job ended): Slack gets it before others' intermediate ones. */
+  pendingFinal: boolean;
   /** Resolvers of callers waiting for the pending version (or a later one) to be sent. */
   waiters: { resolve: () => void }[];
   lastSentAt: number;
@@ -56,12 +58,14 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
     const message = entry.pending;
     if (!message) return;
     const waiters = entry.waiters;
+    const final = entry.pendingFinal;
     entry.pending = undefined;
+    entry.pendingFinal = false;
     entry.waiters = [];
     entry.sending = true;
     entry.lastSentAt = now();
     const p = opts.replies
-      .update(entry.ref, message)
+      .update(entry.ref, message, { final })
       .then(
         () => {
           entry.failures = 0;
@@ -72,6 +76,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
           opts.logger?.warn({ err, message: key, failures: entry.failures }, 'progress update failed');
           if (entry.failures < maxFailures && !entry.pending) {
             entry.pending = message; // try this version again at the next slot
+            entry.pendingFinal = final;
             entry.waiters.push(...waiters);
           } else {
             for (const w of waiters) w.resolve();
@@ -113,10 +118,11 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
       const key = keyOf(ref);
       let entry = entries.get(key);
       if (!entry) {
-        entry = { ref, waiters: [], lastSentAt: 0, sending: false, failures: 0 };
+        entry = { ref, pendingFinal: false, waiters: [], lastSentAt: 0, sending: false, failures: 0 };
         entries.set(key, entry);
       }
       entry.pending = message;
+      entry.pendingFinal = final;
       entry.failures = 0;
       const done = final ? new Promise<void>((resolve) => entry.waiters.push({ resolve })) : Promise.resolve();
       if (!entry.sending && now() - entry.lastSentAt >= minIntervalMs) send(key, entry);

@@ -20,6 +20,16 @@ export interface ReplyTarget {
   responseUrl?: string;
 }
 
+interface PostOptions {
+  threadTs?: string;
+  fallbackResponseUrl?: string;
+  /**
+   * `progress`: a progress message, which waits behind results (endpoint and outcome messages, answers)
+   * where Slack's per-channel limit makes messages wait. Default `result`.
+   */
+  priority?: 'result' | 'progress';
+}
+
 export interface Replies {
   /**
    * Answers a command or a button press: an `ephemeral` reply to the user alone, an `in_channel` one in
@@ -33,9 +43,13 @@ export interface Replies {
    * without a fallback that throws BotError `slack_not_in_channel`. Failures are BotErrors marked
    * transient (network, 5xx, rate limits) or permanent.
    */
-  post(channel: string, message: Message, opts?: { threadTs?: string; fallbackResponseUrl?: string }): Promise<MessageRef | undefined>;
-  /** Replaces a message svcbot posted earlier. Same errors as `post`. */
-  update(ref: MessageRef, message: Message): Promise<void>;
+  post(channel: string, message: Message, opts?: PostOptions): Promise<MessageRef | undefined>;
+  /**
+   * Replaces a message svcbot posted earlier. Same errors as `post`. Where Slack's limits make updates
+   * wait, only the latest version of a message is kept (an earlier one's promise settles with it), and a
+   * `final` one goes before others' intermediate ones.
+   */
+  update(ref: MessageRef, message: Message, opts?: { final?: boolean }): Promise<void>;
 }
 
 /** The part of Replies that jobs use: messages in channels, posted and updated. */

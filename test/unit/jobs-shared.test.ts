@@ -24,11 +24,11 @@ import { testAuditTrail } from '../helpers/governance.js';
 import pino from 'pino';
 
 function recordingNotifier() {
-  const updates: { ref: MessageRef; message: Message; at: number }[] = [];
+  const updates: { ref: MessageRef; message: Message; at: number; final: boolean }[] = [];
   const notifier: ChannelMessages = {
     post: () => Promise.resolve({ channel: 'C1', ts: '1.1' }),
-    update: (ref, message) => {
-      updates.push({ ref, message, at: Date.now() });
+    update: (ref, message, opts) => {
+      updates.push({ ref, message, at: Date.now(), final: opts?.final === true });
       return Promise.resolve();
     },
   };
@@ -60,6 +60,8 @@ describe('progress board', () => {
     void board.show(ref, { text: 'final', blocks: [] }, { final: true });
     await board.close();
     expect(updates.map((u) => u.message.text)).toEqual(['first', 'final']);
+    // The last version is marked final, for the Slack adapter to send it before others' intermediate ones.
+    expect(updates.map((u) => u.final)).toEqual([false, true]);
   });
 
   test('a failed update is tried again at the next slot; a final one is awaited until sent', async () => {

@@ -57,7 +57,7 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
   const socketMode = socket ? { receiver: socket, probes: createHealthServer({ port: options.port, routes }) } : undefined;
   return {
     transport: createSlackTransport(app, { port: options.port, ...(socketMode ? { socketMode } : {}), logger: options.logger }),
-    replies: createSlackReplies(app.client),
+    replies: createSlackReplies(repliesClient(options.slack, metrics)),
   };
 }
 
@@ -70,9 +70,18 @@ function botClient(slack: SlackConfig, metrics: Metrics | undefined, options: Om
   return metrics ? meterSlackClient(client, metrics) : client;
 }
 
+/**
+ * The client of the Replies port: a 429 is handed back at once (`rejectRateLimitedCalls`) to the replies'
+ * send queue, which pauses only the channel or method Slack refused. Left to itself the WebClient would
+ * pause every call it makes for the Retry-After, endpoint messages of other channels included.
+ */
+function repliesClient(slack: SlackConfig, metrics: Metrics | undefined): WebClient {
+  return botClient(slack, metrics, { rejectRateLimitedCalls: true });
+}
+
 /** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
 export function createSlackMessages(slack: SlackConfig, metrics?: Metrics): Replies {
-  return createSlackReplies(botClient(slack, metrics));
+  return createSlackReplies(repliesClient(slack, metrics));
 }
 
 /**

@@ -7,12 +7,16 @@
  * - `post` / `update`: `chat.postMessage` (maybe in a thread) and `chat.update`, for jobs' messages.
  * Slack's errors become BotErrors marked transient (network, HTTP 5xx, rate limits) or permanent (Slack
  * refused the call: `invalid_auth`, `msg_too_long`…; svcbot not in the channel).
+ * Every Web API call goes through a send queue (send-queue.ts): paced to Slack's limits per channel and
+ * method, results before progress messages, only the latest version of an update. Give it a WebClient
+ * built with `rejectRateLimitedCalls`, so that a 429 comes back to the queue (which pauses that lane alone).
  */
 import type { WebClient } from '@slack/web-api';
 import { BotError } from '../../domain/errors.js';
 import type { Replies } from '../../ports/replies.js';
 import type { Block } from '../../render/blocks.js';
 import { postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
+import { createSendQueue, retryAfterOf, SEND_PRIORITY, type SendQueue } from './send-queue.js';
 
 const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
 
@@ -47,6 +51,9 @@ function slackFailure(err: unknown, what: string): BotError {
     const transient = err.status >= 500 || err.status === 429;
     return new BotError('slack_error', `Slack answered ${err.status} to ${what}.`, { cause: err, transient });
   }
+  if (retryAfterOf(err) !== undefined) {
+    return new BotError('slack_error', `Slack kept asking svcbot to slow down when it tried to ${what}.`, { cause: err, transient: true });
+  }
   // slack_webapi_request_error (network), _http_error (5xx), _rate_limited_error, or fetch failing: worth a retry.
   return new BotError('slack_error', `Could not reach Slack to ${what}.`, { cause: err, transient: true });
 }
@@ -56,7 +63,7 @@ function blocksOf(blocks: Block[]): { blocks?: Block[] } {
   return blocks.length > 0 ? { blocks } : {};
 }
 
-export function createSlackReplies(client: WebClient, responseUrlOptions: ResponseUrlOptions = {}): Replies {
+export function createSlackReplies(client: WebClient, responseUrlOptions: ResponseUrlOptions = {}, queue: SendQueue = createSendQueue()): Replies {
   const toResponseUrl = (url: string, text: string, blocks: Block[], what: string) =>
     postToResponseUrl(url, { response_type: 'ephemeral', text, ...blocksOf(blocks) }, responseUrlOptions).catch((err: unknown) => {
       throw slackFailure(err, what);
@@ -70,7 +77,9 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
         return;
       }
       try {
-        await client.chat.postMessage({ channel: to.channelId, text: reply.text, ...blocksOf(reply.blocks), unfurl_links: false, unfurl_media: false });
+        await queue.send('chat.postMessage', to.channelId, () =>
+          client.chat.postMessage({ channel: to.channelId, text: reply.text, ...blocksOf(reply.blocks), unfurl_links: false, unfurl_media: false }),
+        );
       } catch (err) {
         const code = slackErrorCode(err);
         if (code === undefined || !NOT_IN_CHANNEL.has(code) || !to.responseUrl) throw slackFailure(err, 'post the reply');
@@ -85,14 +94,20 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
 
     async post(channel, message, opts = {}) {
       try {
-        const res = await client.chat.postMessage({
+        const res = await queue.send(
+          'chat.postMessage',
           channel,
-          text: message.text,
-          ...blocksOf(message.blocks),
-          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
-          unfurl_links: false,
-          unfurl_media: false,
-        });
+          () =>
+            client.chat.postMessage({
+              channel,
+              text: message.text,
+              ...blocksOf(message.blocks),
+              ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+              unfurl_links: false,
+              unfurl_media: false,
+            }),
+          { priority: SEND_PRIORITY[opts.priority ?? 'result'] },
+        );
         return { channel: res.channel ?? channel, ts: res.ts ?? '' };
       } catch (err) {
         const code = slackErrorCode(err);
@@ -103,9 +118,13 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
       }
     },
 
-    async update(ref, message) {
+    async update(ref, message, opts = {}) {
       try {
-        await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, ...blocksOf(message.blocks) });
+        await queue.send('chat.update', ref.channel, () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, ...blocksOf(message.blocks) }), {
+          // A job's last state before others' intermediate ones; of one message, only the latest version.
+          priority: opts.final ? SEND_PRIORITY.result : SEND_PRIORITY.progress,
+          mergeKey: `${ref.channel}/${ref.ts}`,
+        });
       } catch (err) {
         const code = slackErrorCode(err);
         if (code !== undefined && NOT_IN_CHANNEL.has(code)) throw notInChannel(ref.channel, code, err);

@@ -1,0 +1,233 @@
+/**
+ * svcbot's Slack Web API calls, paced to Slack's limits and ordered by what matters.
+ *
+ * Slack limits `chat.postMessage` to about one message a second per channel (short bursts tolerated) and
+ * `chat.update` (Tier 3) to about 50 a minute for the whole workspace, and answers HTTP 429 with
+ * `Retry-After` above that. At hundreds of jobs svcbot wants far more than that, so each call waits in a
+ * lane (one per channel for posts, one for the workspace's updates, one for ephemeral messages), which
+ * sends when the lane's budget (a token bucket at Slack's documented rate) allows:
+ * - **Results first.** In a lane, a call of a higher priority (an endpoint or outcome message, a command's
+ *   answer) goes before any queued call of a lower one (a new progress message); updates have a lane of
+ *   their own (Slack counts them apart), so they never hold a post up.
+ * - **Only the latest state.** A call with a `mergeKey` (an update of one message) replaces a queued call
+ *   of the same key: its callers settle when the newest version is sent, and the lane holds at most one
+ *   call per message, however often a job reports.
+ * - **A 429 pauses that lane alone** for `Retry-After`, and the call goes back to its place. This is why
+ *   the WebClient below is built with `rejectRateLimitedCalls`: on its own it would wait out a 429 by
+ *   pausing its whole request queue (one channel's refusal would hold up every other channel's results).
+ */
+
+interface LaneLimit {
+  /** Sustained calls a minute. */
+  perMinute: number;
+  /** Calls sent at once above the sustained rate. */
+  burst: number;
+}
+
+/** Slack's documented rates (docs.slack.dev/apis/web-api/rate-limits), bursts kept small. */
+const SLACK_RATES: Readonly<Record<SlackMethod, LaneLimit>> = {
+  'chat.postMessage': { perMinute: 60, burst: 3 },
+  'chat.update': { perMinute: 50, burst: 5 },
+  'chat.postEphemeral': { perMinute: 100, burst: 10 },
+};
+
+type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
+
+/** Lower goes first. */
+export const SEND_PRIORITY = { result: 0, progress: 1 } as const;
+
+export interface SendQueueOptions {
+  rates?: Partial<Record<SlackMethod, LaneLimit>>;
+  /** 429s one call waits out before it fails (as a rate-limited, transient error). Default 5. */
+  maxRateLimited?: number;
+  now?: () => number;
+}
+
+export interface SendQueue {
+  /**
+   * Runs `call` (one Web API call of `method`, to `channel`) when the lane's budget allows, after the
+   * lane's queued calls of the same or a higher priority. With `mergeKey`, a queued call of the same key
+   * is replaced by this one, and its callers settle with it.
+   */
+  send<T>(method: SlackMethod, channel: string, call: () => Promise<T>, opts?: { priority?: number; mergeKey?: string }): Promise<T>;
+  /** Calls waiting, over every lane. */
+  readonly queued: number;
+  /** 429s met so far (each paused its lane). */
+  readonly rateLimited: number;
+}
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+interface Item {
+  seq: number;
+  priority: number;
+  mergeKey: string | undefined;
+  call: () => Promise<unknown>;
+  waiters: Waiter[];
+  rateLimited: number;
+}
+
+interface Lane {
+  limit: LaneLimit;
+  tokens: number;
+  at: number;
+  pausedUntil: number;
+  inFlight: number;
+  items: Item[];
+  merging: Map<string, Item>;
+}
+
+/** The seconds Slack asked to wait, if `err` is the WebClient's rate-limited error (rejectRateLimitedCalls). */
+export function retryAfterOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; retryAfter?: unknown } | undefined;
+  return e?.code === 'slack_webapi_rate_limited_error' && typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
+}
+
+export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
+  const now = opts.now ?? Date.now;
+  const maxRateLimited = opts.maxRateLimited ?? 5;
+  const lanes = new Map<string, Lane>();
+  let seq = 0;
+  let rateLimited = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+
+  const rateOf = (method: SlackMethod): LaneLimit => opts.rates?.[method] ?? SLACK_RATES[method];
+  const perMs = (lane: Lane) => lane.limit.perMinute / 60_000;
+
+  function laneFor(method: SlackMethod, channel: string): Lane {
+    // Posts are counted per channel; a Tier's methods per workspace.
+    const key = method === 'chat.postMessage' ? `${method}:${channel}` : method;
+    let lane = lanes.get(key);
+    if (!lane) {
+      const limit = rateOf(method);
+      lane = { limit, tokens: limit.burst, at: now(), pausedUntil: 0, inFlight: 0, items: [], merging: new Map() };
+      lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  function refill(lane: Lane, t: number): void {
+    lane.tokens = Math.min(lane.limit.burst, lane.tokens + (t - lane.at) * perMs(lane));
+    lane.at = t;
+  }
+
+  /** In its place: after every item of the same or a higher priority that came earlier. */
+  function insert(lane: Lane, item: Item): void {
+    let i = lane.items.length;
+    while (i > 0) {
+      const before = lane.items[i - 1]!;
+      if (before.priority < item.priority || (before.priority === item.priority && before.seq < item.seq)) break;
+      i -= 1;
+    }
+    lane.items.splice(i, 0, item);
+    if (item.mergeKey !== undefined) lane.merging.set(item.mergeKey, item);
+  }
+
+  function arm(at: number): void {
+    if (timer && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Number.POSITIVE_INFINITY;
+        pump();
+      },
+      Math.max(0, at - now()),
+    );
+    timer.unref();
+  }
+
+  function pump(): void {
+    const t = now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, lane] of lanes) {
+      while (lane.items.length > 0) {
+        if (t < lane.pausedUntil) {
+          next = Math.min(next, lane.pausedUntil);
+          break;
+        }
+        refill(lane, t);
+        if (lane.tokens < 1) {
+          next = Math.min(next, t + Math.ceil((1 - lane.tokens) / perMs(lane)));
+          break;
+        }
+        lane.tokens -= 1;
+        const item = lane.items.shift()!;
+        if (item.mergeKey !== undefined) lane.merging.delete(item.mergeKey);
+        run(lane, item);
+      }
+      // An idle lane with its whole budget back is forgotten (a channel not posted to for a while).
+      if (lane.items.length === 0 && lane.inFlight === 0 && t >= lane.pausedUntil) {
+        refill(lane, t);
+        if (lane.tokens >= lane.limit.burst) lanes.delete(key);
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) arm(next);
+  }
+
+  function run(lane: Lane, item: Item): void {
+    lane.inFlight += 1;
+    item
+      .call()
+      .then(
+        (value) => {
+          for (const w of item.waiters) w.resolve(value);
+        },
+        (err: unknown) => {
+          const retryAfter = retryAfterOf(err);
+          if (retryAfter === undefined || item.rateLimited >= maxRateLimited) {
+            for (const w of item.waiters) w.reject(err);
+            return;
+          }
+          rateLimited += 1;
+          item.rateLimited += 1;
+          lane.pausedUntil = Math.max(lane.pausedUntil, now() + retryAfter * 1000);
+          lane.tokens = 0;
+          const newer = item.mergeKey === undefined ? undefined : lane.merging.get(item.mergeKey);
+          if (newer) newer.waiters.push(...item.waiters); // a newer version is queued: it stands for this one
+          else insert(lane, item);
+        },
+      )
+      .finally(() => {
+        lane.inFlight -= 1;
+        pump();
+      });
+  }
+
+  return {
+    send<T>(method: SlackMethod, channel: string, call: () => Promise<T>, o: { priority?: number; mergeKey?: string } = {}): Promise<T> {
+      const lane = laneFor(method, channel);
+      const priority = o.priority ?? SEND_PRIORITY.result;
+      return new Promise<T>((resolve, reject) => {
+        const waiter: Waiter = { resolve: (v) => resolve(v as T), reject };
+        const queued = o.mergeKey === undefined ? undefined : lane.merging.get(o.mergeKey);
+        if (queued) {
+          // Only the latest version matters: it takes the queued one's place (and the higher of the two priorities).
+          queued.call = call;
+          queued.waiters.push(waiter);
+          if (priority < queued.priority) {
+            lane.items.splice(lane.items.indexOf(queued), 1);
+            queued.priority = priority;
+            insert(lane, queued);
+          }
+        } else {
+          insert(lane, { seq: ++seq, priority, mergeKey: o.mergeKey, call, waiters: [waiter], rateLimited: 0 });
+        }
+        pump();
+      });
+    },
+    get queued() {
+      let n = 0;
+      for (const lane of lanes.values()) n += lane.items.length;
+      return n;
+    },
+    get rateLimited() {
+      return rateLimited;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The Slack replies' send queue: paced to Slack's rates per lane, results before progress messages,
+ * only the latest version of an update, and a 429 pausing its own lane for Retry-After.
+ */
+import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
+import { createSendQueue, SEND_PRIORITY } from '../../../src/adapters/slack/send-queue.js';
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+/** A Web API call that records when (fake time) it was made, under `name`. */
+function recorder() {
+  const sent: { name: string; at: number }[] = [];
+  const call = (name: string) => () => {
+    sent.push({ name, at: Date.now() });
+    return Promise.resolve(name);
+  };
+  return { sent, call, names: () => sent.map((s) => s.name) };
+}
+
+const rateLimited = (seconds: number) => Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: seconds });
+
+test('posts to one channel: a burst, then one a second; another channel is not held up', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 2 } } });
+  const r = recorder();
+  const done = Array.from({ length: 5 }, (_, i) => q.send('chat.postMessage', 'C1', r.call(`c1-${i}`)));
+  const other = q.send('chat.postMessage', 'C2', r.call('c2-0'));
+  await jest.advanceTimersByTimeAsync(0);
+  expect(r.names()).toEqual(['c1-0', 'c1-1', 'c2-0']);
+  await other;
+  await jest.advanceTimersByTimeAsync(3000);
+  await Promise.all(done);
+  expect(r.sent.map((s) => s.at - 1_000_000)).toEqual([0, 0, 0, 1000, 2000, 3000]);
+  expect(q.queued).toBe(0);
+});
+
+test('results go before queued progress messages of the same channel', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 1 } } });
+  const r = recorder();
+  const all = [
+    q.send('chat.postMessage', 'C1', r.call('progress-1'), { priority: SEND_PRIORITY.progress }),
+    q.send('chat.postMessage', 'C1', r.call('progress-2'), { priority: SEND_PRIORITY.progress }),
+    q.send('chat.postMessage', 'C1', r.call('progress-3'), { priority: SEND_PRIORITY.progress }),
+    q.send('chat.postMessage', 'C1', r.call('endpoint-a')),
+    q.send('chat.postMessage', 'C1', r.call('endpoint-b')),
+  ];
+  await jest.advanceTimersByTimeAsync(5000);
+  await Promise.all(all);
+  // The first was sent at once; then the results, in order, then the rest of the progress messages.
+  expect(r.names()).toEqual(['progress-1', 'endpoint-a', 'endpoint-b', 'progress-2', 'progress-3']);
+});
+
+test('updates of one message are merged: only the latest is sent, and every caller settles with it', async () => {
+  const q = createSendQueue({ rates: { 'chat.update': { perMinute: 60, burst: 1 } } });
+  const r = recorder();
+  const first = q.send('chat.update', 'C1', r.call('m1-v1'), { mergeKey: 'C1/1' });
+  const later = [2, 3, 4].map((v) => q.send('chat.update', 'C1', r.call(`m1-v${v}`), { mergeKey: 'C1/1', priority: SEND_PRIORITY.progress }));
+  const otherMessage = q.send('chat.update', 'C2', r.call('m2-v1'), { mergeKey: 'C2/1', priority: SEND_PRIORITY.progress });
+  expect(q.queued).toBe(2);
+  await jest.advanceTimersByTimeAsync(2000);
+  await expect(first).resolves.toBe('m1-v1');
+  await expect(Promise.all(later)).resolves.toEqual(['m1-v4', 'm1-v4', 'm1-v4']);
+  await otherMessage;
+  expect(r.names()).toEqual(['m1-v1', 'm1-v4', 'm2-v1']);
+});
+
+test('a final update goes before other messages\' intermediate ones', async () => {
+  const q = createSendQueue({ rates: { 'chat.update': { perMinute: 60, burst: 1 } } });
+  const r = recorder();
+  const all = [
+    q.send('chat.update', 'C1', r.call('a-1'), { mergeKey: 'a', priority: SEND_PRIORITY.progress }),
+    q.send('chat.update', 'C1', r.call('b-1'), { mergeKey: 'b', priority: SEND_PRIORITY.progress }),
+    q.send('chat.update', 'C1', r.call('c-1'), { mergeKey: 'c', priority: SEND_PRIORITY.progress }),
+    q.send('chat.update', 'C1', r.call('c-final'), { mergeKey: 'c', priority: SEND_PRIORITY.result }),
+  ];
+  await jest.advanceTimersByTimeAsync(3000);
+  await Promise.all(all);
+  expect(r.names()).toEqual(['a-1', 'c-final', 'b-1']);
+});
+
+test('updates have their own lane: they never hold a post up', async () => {
+  const q = createSendQueue({ rates: { 'chat.update': { perMinute: 1, burst: 1 } } });
+  const r = recorder();
+  void q.send('chat.update', 'C1', r.call('u1'), { mergeKey: 'x' });
+  void q.send('chat.update', 'C1', r.call('u2'), { mergeKey: 'y' });
+  await q.send('chat.postMessage', 'C1', r.call('endpoint'));
+  expect(r.names()).toEqual(['u1', 'endpoint']);
+});
+
+test('a 429 pauses its lane for Retry-After and the call is made again in its place; other lanes go on', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 600, burst: 5 } } });
+  const r = recorder();
+  let refusals = 1;
+  const refusedOnce = () => {
+    r.sent.push({ name: 'first-try', at: Date.now() });
+    return refusals-- > 0 ? Promise.reject(rateLimited(2)) : Promise.resolve('first');
+  };
+  const first = q.send('chat.postMessage', 'C1', refusedOnce);
+  await jest.advanceTimersByTimeAsync(0);
+  const second = q.send('chat.postMessage', 'C1', r.call('second'));
+  const elsewhere = q.send('chat.postMessage', 'C2', r.call('elsewhere'));
+  await jest.advanceTimersByTimeAsync(0);
+  await elsewhere;
+  expect(r.names()).toEqual(['first-try', 'elsewhere']);
+  await jest.advanceTimersByTimeAsync(1999);
+  expect(r.names()).toEqual(['first-try', 'elsewhere']);
+  await jest.advanceTimersByTimeAsync(1);
+  await expect(first).resolves.toBe('first');
+  await second;
+  expect(r.names()).toEqual(['first-try', 'elsewhere', 'first-try', 'second']);
+  expect(q.rateLimited).toBe(1);
+});
+
+test('a call Slack keeps refusing fails with the rate-limited error after maxRateLimited 429s; other errors at once', async () => {
+  const q = createSendQueue({ maxRateLimited: 2 });
+  let tries = 0;
+  const refused = q.send('chat.postMessage', 'C1', () => {
+    tries += 1;
+    return Promise.reject(rateLimited(1));
+  });
+  const caught = refused.catch((err: unknown) => err);
+  await jest.advanceTimersByTimeAsync(5000);
+  expect(await caught).toMatchObject({ code: 'slack_webapi_rate_limited_error' });
+  expect(tries).toBe(3);
+  await expect(q.send('chat.postMessage', 'C1', () => Promise.reject(new Error('invalid_auth')))).rejects.toThrow('invalid_auth');
+});
