@@ -103,10 +103,10 @@ function onceKey(ctx: LbJobContext, what: string): string {
 
 /** The job's progress message: posted by the job's first run, exactly once (the once guard), whoever runs it. */
 async function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
-  const { channelId, responseUrl } = ctx.data.requester;
+  const { channelId, responseUrl, userId } = ctx.data.requester;
   const rendered = renderProgress(progressView(ctx.data, state, now));
   const ref = await deps.once.run(onceKey(ctx, 'progress'), () =>
-    deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl } : {}) }),
+    deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
   );
   return ref ?? undefined;
 }
@@ -185,7 +185,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
       .run(onceKey(ctx, 'outcome'), async () => {
         const ref = await deps.replies.post(channel, message, {
           ...(progress ? { threadTs: progress.ts } : {}),
-          ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
+          ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
         });
         return ref ?? null;
       })

@@ -222,7 +222,7 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
     const ref = await deps.replies.post(channel, message, {
       ...(run.progress ? { threadTs: run.progress.ts } : {}),
-      ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl } : {}),
+      ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
     });
     return ref ?? null;
   });

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import {
   apiUrl,
+  boolean,
   byteSize,
   clusterName,
   command,
@@ -60,6 +61,7 @@ const slackSchema = z.strictObject(
     signingSecret: field(secretText),
     appToken: field(token('xapp-')),
     apiUrl: fieldWithDefault('slack.apiUrl', apiUrl),
+    pacing: fieldWithDefault('slack.pacing', boolean),
     command: fieldWithDefault('slack.command', command),
   },
   mapping,
@@ -301,6 +303,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       appToken: slack.appToken,
       socketMode: slack.appToken !== undefined,
       apiUrl: slack.apiUrl,
+      pacing: slack.pacing,
       command: slack.command,
     },
     jobs: {

@@ -51,6 +51,11 @@ export interface SlackConfig {
   readonly socketMode: boolean;
   /** Base URL of Slack's Web API, always ending in `/`. */
   readonly apiUrl: string;
+  /**
+   * Whether svcbot paces its messages to Slack's documented rates (chat.postMessage about 1 a second per
+   * channel, chat.update about 50 a minute); off only against a stand-in of Slack that enforces none.
+   */
+  readonly pacing: boolean;
   /** The slash command, e.g. `/svc`. */
   readonly command: string;
 }

@@ -23,6 +23,8 @@ export interface ReplyTarget {
 interface PostOptions {
   threadTs?: string;
   fallbackResponseUrl?: string;
+  /** Who gets the fallback as a direct message once the response_url takes no more posts (Slack takes 5, for 30 minutes). */
+  fallbackUserId?: string;
   /**
    * `progress`: a progress message, which waits behind results (endpoint and outcome messages, answers)
    * where Slack's per-channel limit makes messages wait. Default `result`.

@@ -36,6 +36,8 @@ export interface SlackStub {
   apiUrl: string;
   responseUrl(id: string): string;
   calls: RecordedCall[];
+  /** Whether it enforces Slack's limits (started with `limits`). */
+  readonly enforcesLimits: boolean;
   /** Calls refused for Slack's limits (`limits`), by method (`response_url` for a used-up one). */
   readonly limited: Readonly<Record<string, number>>;
   /** Resolves with the first call (past or future) matching `predicate`. */
@@ -165,6 +167,7 @@ export async function startSlackStub(options: SlackStubOptions = {}): Promise<Sl
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/response/${id}`,
     calls,
+    enforcesLimits: limiter !== undefined,
     limited,
     waitForCall(predicate, timeoutMs = 10_000) {
       const found = calls.find(predicate);

@@ -136,6 +136,7 @@ test('the IAM policy names every action (no wildcards) and says why each stateme
 /** The bot scope each Web API method svcbot calls needs (none: any token may call it). */
 const SCOPE_OF: Record<string, string | undefined> = {
   'auth.test': undefined,
+  'chat.postEphemeral': 'chat:write',
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'usergroups.users.list': 'usergroups:read',

@@ -18,6 +18,7 @@ import { createHealthServer } from '../health/server.js';
 import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
 import { createSlackReplies } from './replies.js';
+import { createSendQueue } from './send-queue.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackChatOptions {
@@ -57,7 +58,7 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
   const socketMode = socket ? { receiver: socket, probes: createHealthServer({ port: options.port, routes }) } : undefined;
   return {
     transport: createSlackTransport(app, { port: options.port, ...(socketMode ? { socketMode } : {}), logger: options.logger }),
-    replies: createSlackReplies(repliesClient(options.slack, metrics)),
+    replies: createSlackReplies(repliesClient(options.slack, metrics), {}, createSendQueue({ pacing: options.slack.pacing })),
   };
 }
 
@@ -81,7 +82,7 @@ function repliesClient(slack: SlackConfig, metrics: Metrics | undefined): WebCli
 
 /** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
 export function createSlackMessages(slack: SlackConfig, metrics?: Metrics): Replies {
-  return createSlackReplies(repliesClient(slack, metrics));
+  return createSlackReplies(repliesClient(slack, metrics), {}, createSendQueue({ pacing: slack.pacing }));
 }
 
 /**

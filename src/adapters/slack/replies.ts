@@ -1,6 +1,7 @@
 /**
  * The Replies port over Slack's Web API and `response_url`:
- * - `respond`: ephemeral replies through the request's response_url; replies for the channel through
+ * - `respond`: ephemeral replies through the request's response_url (at most its 5 posts; then an
+ *   ephemeral message, or a direct message where svcbot is not in the channel); replies for the channel through
  *   `chat.postMessage` (so later work can thread under and update them). When Slack refuses because
  *   svcbot is not in the channel, the user gets the reply alone with a note to `/invite @svcbot` — never
  *   a silent failure.
@@ -15,7 +16,7 @@ import type { WebClient } from '@slack/web-api';
 import { BotError } from '../../domain/errors.js';
 import type { Replies } from '../../ports/replies.js';
 import type { Block } from '../../render/blocks.js';
-import { postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
+import { createResponseUrlBudget, postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
 import { createSendQueue, retryAfterOf, SEND_PRIORITY, type SendQueue } from './send-queue.js';
 
 const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
@@ -64,16 +65,47 @@ function blocksOf(blocks: Block[]): { blocks?: Block[] } {
 }
 
 export function createSlackReplies(client: WebClient, responseUrlOptions: ResponseUrlOptions = {}, queue: SendQueue = createSendQueue()): Replies {
-  const toResponseUrl = (url: string, text: string, blocks: Block[], what: string) =>
-    postToResponseUrl(url, { response_type: 'ephemeral', text, ...blocksOf(blocks) }, responseUrlOptions).catch((err: unknown) => {
-      throw slackFailure(err, what);
-    });
+  const budget = createResponseUrlBudget();
+
+  /**
+   * To the user alone: through the response_url while it has posts left (Slack takes 5); once they are
+   * spent (counted here, or Slack's 404: used up by another process, or expired) as an ephemeral message
+   * in `channelId` where svcbot is there, else as a direct message. Without `userId`, a spent
+   * response_url is the failure it was.
+   */
+  async function alone(who: { userId?: string; channelId?: string; responseUrl?: string }, text: string, blocks: Block[], what: string): Promise<void> {
+    if (who.responseUrl !== undefined && budget.take(who.responseUrl)) {
+      try {
+        await postToResponseUrl(who.responseUrl, { response_type: 'ephemeral', text, ...blocksOf(blocks) }, responseUrlOptions);
+        return;
+      } catch (err) {
+        if (!(err instanceof ResponseUrlError && err.status === 404) || who.userId === undefined) throw slackFailure(err, what);
+      }
+    } else if (who.userId === undefined) {
+      throw new BotError('slack_error', `Slack takes no more answers through this request's response_url, so svcbot could not ${what}.`);
+    }
+    const user = who.userId;
+    if (who.channelId !== undefined) {
+      const channel = who.channelId;
+      try {
+        await queue.send('chat.postEphemeral', channel, () => client.chat.postEphemeral({ channel, user, text, ...blocksOf(blocks) }));
+        return;
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code === undefined || !NOT_IN_CHANNEL.has(code)) throw slackFailure(err, what);
+      }
+    }
+    await queue
+      .send('chat.postMessage', user, () => client.chat.postMessage({ channel: user, text, ...blocksOf(blocks), unfurl_links: false, unfurl_media: false }))
+      .catch((err: unknown) => {
+        throw slackFailure(err, what);
+      });
+  }
 
   return {
     async respond(to, reply) {
       if (reply.responseType === 'ephemeral') {
-        if (!to.responseUrl) throw new BotError('slack_error', 'An ephemeral reply needs the request\'s response_url.');
-        await toResponseUrl(to.responseUrl, reply.text, reply.blocks, 'answer through the response_url');
+        await alone(to, reply.text, reply.blocks, 'answer through the response_url');
         return;
       }
       try {
@@ -88,7 +120,7 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
             ? 'This channel is archived, so svcbot could not post there; here is the result:'
             : 'svcbot is not in this channel, so only you can see this. Type `/invite @svcbot` to let the team see changes here.';
         const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${note}` } }, ...reply.blocks];
-        await toResponseUrl(to.responseUrl, `${note}\n${reply.text}`, blocks, 'answer through the response_url');
+        await alone({ userId: to.userId, responseUrl: to.responseUrl }, `${note}\n${reply.text}`, blocks, 'answer through the response_url');
       }
     },
 
@@ -113,7 +145,8 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
         const code = slackErrorCode(err);
         if (code === undefined || !NOT_IN_CHANNEL.has(code)) throw slackFailure(err, 'post a message');
         if (!opts.fallbackResponseUrl) throw notInChannel(channel, code, err);
-        await toResponseUrl(opts.fallbackResponseUrl, `${INVITE_NOTE}\n${message.text}`, [], 'answer through the response_url');
+        const who = { responseUrl: opts.fallbackResponseUrl, ...(opts.fallbackUserId === undefined ? {} : { userId: opts.fallbackUserId }) };
+        await alone(who, `${INVITE_NOTE}\n${message.text}`, [], 'answer through the response_url');
         return undefined;
       }
     },

@@ -45,3 +45,34 @@ export async function postToResponseUrl(url: string, payload: ResponsePayload, o
     throw new ResponseUrlError(res.status, body);
   }
 }
+
+/** Slack takes at most this many posts to one response_url, in the 30 minutes it lives. */
+const RESPONSE_URL_POSTS = 5;
+const RESPONSE_URL_LIFE_MS = 30 * 60_000;
+
+export interface ResponseUrlBudget {
+  /** Counts one post to `url` and says yes, or says no when its 5 posts are spent (or it has expired). */
+  take(url: string): boolean;
+}
+
+/**
+ * The posts each response_url has left, as this process counts them (another process's posts show as
+ * Slack's 404, which the replies treat the same way). Entries leave when their URL expires.
+ */
+export function createResponseUrlBudget(now: () => number = Date.now): ResponseUrlBudget {
+  const used = new Map<string, { first: number; posts: number }>();
+  return {
+    take(url) {
+      const t = now();
+      for (const [key, entry] of used) {
+        if (t - entry.first < RESPONSE_URL_LIFE_MS) break; // in insertion order: the rest are younger
+        used.delete(key);
+      }
+      const entry = used.get(url) ?? { first: t, posts: 0 };
+      if (entry.posts >= RESPONSE_URL_POSTS) return false;
+      entry.posts += 1;
+      used.set(url, entry);
+      return true;
+    },
+  };
+}

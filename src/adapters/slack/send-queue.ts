@@ -24,11 +24,14 @@ interface LaneLimit {
   burst: number;
 }
 
-/** Slack's documented rates (docs.slack.dev/apis/web-api/rate-limits), bursts kept small. */
+/**
+ * Slack's documented rates (docs.slack.dev/apis/web-api/rate-limits) less about 5%, bursts kept small:
+ * calls paced at exactly Slack's rate would meet a 429 whenever the network delays one more than the next.
+ */
 const SLACK_RATES: Readonly<Record<SlackMethod, LaneLimit>> = {
-  'chat.postMessage': { perMinute: 60, burst: 3 },
-  'chat.update': { perMinute: 50, burst: 5 },
-  'chat.postEphemeral': { perMinute: 100, burst: 10 },
+  'chat.postMessage': { perMinute: 57, burst: 3 },
+  'chat.update': { perMinute: 47, burst: 5 },
+  'chat.postEphemeral': { perMinute: 95, burst: 10 },
 };
 
 type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
@@ -37,6 +40,11 @@ type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
 export const SEND_PRIORITY = { result: 0, progress: 1 } as const;
 
 export interface SendQueueOptions {
+  /**
+   * `false`: no pacing (a Slack stand-in that enforces no limits); priorities, merging and 429 pauses
+   * still apply. Default true.
+   */
+  pacing?: boolean;
   rates?: Partial<Record<SlackMethod, LaneLimit>>;
   /** 429s one call waits out before it fails (as a rate-limited, transient error). Default 5. */
   maxRateLimited?: number;
@@ -71,7 +79,8 @@ interface Item {
 }
 
 interface Lane {
-  limit: LaneLimit;
+  /** Undefined: not paced. */
+  limit: LaneLimit | undefined;
   tokens: number;
   at: number;
   pausedUntil: number;
@@ -95,8 +104,7 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
 
-  const rateOf = (method: SlackMethod): LaneLimit => opts.rates?.[method] ?? SLACK_RATES[method];
-  const perMs = (lane: Lane) => lane.limit.perMinute / 60_000;
+  const rateOf = (method: SlackMethod): LaneLimit | undefined => (opts.pacing === false ? undefined : (opts.rates?.[method] ?? SLACK_RATES[method]));
 
   function laneFor(method: SlackMethod, channel: string): Lane {
     // Posts are counted per channel; a Tier's methods per workspace.
@@ -104,15 +112,18 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
     let lane = lanes.get(key);
     if (!lane) {
       const limit = rateOf(method);
-      lane = { limit, tokens: limit.burst, at: now(), pausedUntil: 0, inFlight: 0, items: [], merging: new Map() };
+      lane = { limit, tokens: limit?.burst ?? 0, at: now(), pausedUntil: 0, inFlight: 0, items: [], merging: new Map() };
       lanes.set(key, lane);
     }
     return lane;
   }
 
-  function refill(lane: Lane, t: number): void {
-    lane.tokens = Math.min(lane.limit.burst, lane.tokens + (t - lane.at) * perMs(lane));
+  /** Tokens back since the lane's last call; true when the lane may send one now. */
+  function refill(lane: Lane, t: number): boolean {
+    if (!lane.limit) return true;
+    lane.tokens = Math.min(lane.limit.burst, lane.tokens + (t - lane.at) * (lane.limit.perMinute / 60_000));
     lane.at = t;
+    return lane.tokens >= 1;
   }
 
   /** In its place: after every item of the same or a higher priority that came earlier. */
@@ -151,9 +162,8 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
           next = Math.min(next, lane.pausedUntil);
           break;
         }
-        refill(lane, t);
-        if (lane.tokens < 1) {
-          next = Math.min(next, t + Math.ceil((1 - lane.tokens) / perMs(lane)));
+        if (!refill(lane, t)) {
+          next = Math.min(next, t + Math.ceil(((1 - lane.tokens) * 60_000) / lane.limit!.perMinute));
           break;
         }
         lane.tokens -= 1;
@@ -164,7 +174,7 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
       // An idle lane with its whole budget back is forgotten (a channel not posted to for a while).
       if (lane.items.length === 0 && lane.inFlight === 0 && t >= lane.pausedUntil) {
         refill(lane, t);
-        if (lane.tokens >= lane.limit.burst) lanes.delete(key);
+        if (!lane.limit || lane.tokens >= lane.limit.burst) lanes.delete(key);
       }
     }
     if (next !== Number.POSITIVE_INFINITY) arm(next);

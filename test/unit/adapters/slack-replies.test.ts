@@ -6,6 +6,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createSlackReplies } from '../../../src/adapters/slack/replies.js';
 import { BotError } from '../../../src/domain/errors.js';
+import { SLACK_LIMITS } from '../../helpers/slack-limits.js';
 import { startSlackStub, type SlackStub } from '../../helpers/slack-stub.js';
 
 let slack: SlackStub;
@@ -64,4 +65,64 @@ test('the fallback response_url has expired (404): permanent; Slack unreachable:
   // Nothing listens on port 9 of loopback.
   const unreachable = await failure(notifier('http://127.0.0.1:9/api/').post('C1', { text: 'hi', blocks: [] }));
   expect(unreachable).toMatchObject({ code: 'slack_error', transient: true });
+});
+
+describe('a response_url takes 5 posts (Slack\'s limit, enforced by the stand-in)', () => {
+  let limited: SlackStub;
+  beforeAll(async () => {
+    limited = await startSlackStub({ limits: SLACK_LIMITS });
+  });
+  afterAll(() => limited.close());
+  const replies = () => notifier(limited.apiUrl);
+  const ephemeral = (text: string) => ({ responseType: 'ephemeral' as const, text, blocks: [] });
+
+  test('answers beyond the 5th go as ephemeral messages; Slack never sees a 6th post', async () => {
+    const r = replies();
+    const to = { userId: 'U7', channelId: 'C7', responseUrl: limited.responseUrl('seven') };
+    for (let i = 1; i <= 7; i++) await r.respond(to, ephemeral(`answer ${i}`));
+    expect(limited.calls.filter((c) => c.responseId === 'seven').map((c) => c.body.text)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5']);
+    const ephemerals = limited.calls.filter((c) => c.method === 'chat.postEphemeral' && c.body.channel === 'C7');
+    expect(ephemerals.map((c) => [c.body.user, c.body.text])).toEqual([
+      ['U7', 'answer 6'],
+      ['U7', 'answer 7'],
+    ]);
+    expect(limited.limited).toEqual({});
+  });
+
+  test('a response_url another process used up (Slack\'s 404) falls back too', async () => {
+    for (let i = 0; i < 5; i++) await fetch(limited.responseUrl('elsewhere'), { method: 'POST', body: '{}' });
+    await replies().respond({ userId: 'U8', channelId: 'C8', responseUrl: limited.responseUrl('elsewhere') }, ephemeral('late answer'));
+    expect(limited.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.text === 'late answer')?.body).toMatchObject({ channel: 'C8', user: 'U8' });
+  });
+
+  test('not in the channel and the response_url spent: a direct message to the user', async () => {
+    const remove = limited.override((c) => (c.body.channel === 'CAWAY' ? { body: { ok: false, error: 'not_in_channel' } } : undefined));
+    try {
+      const r = replies();
+      const refusedBefore = limited.limited.response_url ?? 0;
+      const opts = { fallbackResponseUrl: limited.responseUrl('away'), fallbackUserId: 'U9' };
+      for (let i = 1; i <= 6; i++) expect(await r.post('CAWAY', { text: `message ${i}`, blocks: [] }, opts)).toBeUndefined();
+      expect(limited.calls.filter((c) => c.responseId === 'away')).toHaveLength(5);
+      const direct = limited.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'U9');
+      expect(direct).toHaveLength(1);
+      expect(String(direct[0]!.body.text)).toContain('message 6');
+      expect(limited.limited.response_url ?? 0).toBe(refusedBefore);
+    } finally {
+      remove();
+    }
+  });
+
+  test('without a user to fall back on, a spent response_url fails as it did (permanent)', async () => {
+    const remove = limited.override((c) => (c.body.channel === 'CAWAY2' ? { body: { ok: false, error: 'not_in_channel' } } : undefined));
+    try {
+      const r = replies();
+      const opts = { fallbackResponseUrl: limited.responseUrl('away2') };
+      for (let i = 1; i <= 5; i++) await r.post('CAWAY2', { text: `m${i}`, blocks: [] }, opts);
+      const err = await failure(r.post('CAWAY2', { text: 'm6', blocks: [] }, opts));
+      expect(err).toMatchObject({ code: 'slack_error', transient: false });
+      expect(limited.calls.filter((c) => c.responseId === 'away2')).toHaveLength(5);
+    } finally {
+      remove();
+    }
+  });
 });

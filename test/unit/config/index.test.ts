@@ -12,6 +12,7 @@ describe('loadConfig defaults', () => {
         appToken: undefined,
         socketMode: false,
         apiUrl: 'https://slack.com/api/',
+        pacing: true,
         command: '/svc',
       },
       jobs: {

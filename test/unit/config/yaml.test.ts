@@ -12,6 +12,7 @@ slack:
   signingSecret: file-secret
   appToken: xapp-from-file
   apiUrl: http://127.0.0.1:9999/api
+  pacing: false
   command: /k8s
 port: 8080
 healthPort: 9090
@@ -76,6 +77,7 @@ costs:
         appToken: 'xapp-from-file',
         socketMode: true,
         apiUrl: 'http://127.0.0.1:9999/api/',
+        pacing: false,
         command: '/k8s',
       },
       jobs: {

@@ -1,0 +1,83 @@
+/**
+ * Slack's own limits enforced by the stand-in (SLACK_LIMITS: chat.postMessage ~1/s per channel,
+ * chat.update ~50/min, a response_url's 5 posts): 30 load balancers asked for in one channel at once.
+ * Every requester gets their endpoints, each endpoint message goes out soon after its job's progress
+ * message (results go before the progress messages still waiting in the channel), svcbot stays within
+ * the limits (no 429 from the stand-in, each message's last state shown), and no response_url gets a 6th post.
+ */
+import { startBot, type BotUnderTest } from '../helpers/bot.js';
+import { SLACK_LIMITS } from '../helpers/slack-limits.js';
+import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
+import { waitFor } from '../helpers/wait.js';
+
+const JOBS = 30;
+const CHANNEL = 'CBUSY';
+
+let slack: SlackStub;
+let bot: BotUnderTest;
+beforeAll(async () => {
+  slack = await startSlackStub({ limits: SLACK_LIMITS });
+  // A job waits for its progress message before it works, and the channel takes one message a second:
+  // the last of 30 jobs starts about 30 s after it was asked for (longer than the tests' 20 s timeout).
+  bot = await startBot({ use: { slack }, approvals: false, env: { JOB_TIMEOUT: '5m' } });
+});
+afterAll(async () => {
+  await bot.stop();
+  await slack.close();
+});
+
+const accepted = (method: string) => (c: RecordedCall) => c.method === method && c.limited !== true;
+const text = (c: RecordedCall) => String(c.body.text);
+
+test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
+  const names = Array.from({ length: JOBS }, (_, i) => `busy-${i}`);
+  const users = names.map((_, i) => `UREQ${i}`);
+  await Promise.all(names.map((name, i) => bot.command(`create ${name} --selector app=alpine --port 8080:80 --type lb`, { user_id: users[i]!, channel_id: CHANNEL })));
+
+  const endpointOf = (name: string) => slack.calls.find((c) => accepted('chat.postMessage')(c) && text(c).includes(`default/${name}\` is reachable at`));
+  await waitFor(() => names.every((name) => endpointOf(name)), { what: `the ${JOBS} endpoint messages`, timeoutMs: 90_000 }).catch(async (err: unknown) => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync('/tmp/slk/debug.txt', JSON.stringify({ limited: slack.limited, calls: slack.calls.map((c) => [c.method, c.at, c.limited, c.body.channel, c.body.thread_ts, String(c.body.text).slice(0, 80)]) }, null, 1) + '\n' + bot.logs().slice(-200_000));
+    throw err;
+  });
+
+  const posts = slack.calls.filter(accepted('chat.postMessage'));
+  const delays: number[] = [];
+  names.forEach((name, i) => {
+    const endpoint = endpointOf(name)!;
+    // Each requester is mentioned in their own endpoint message, in the thread of their job's progress message.
+    expect(text(endpoint)).toContain(`<@${users[i]}>`);
+    const progress = posts.find((c) => c.body.thread_ts === undefined && text(c).includes(`default/${name}`));
+    expect(progress).toBeDefined();
+    expect(endpoint.body.thread_ts).toBe(progress!.ts);
+    delays.push(endpoint.at - progress!.at);
+  });
+  // The progress messages alone take ~30 s to post at 1/s; endpoint messages queued behind them would wait
+  // that long. Results first: each goes out within seconds of its job being done.
+  delays.sort((a, b) => a - b);
+  expect(delays.at(-1)).toBeLessThan(10_000);
+
+  // Each progress message ends showing its job done (the final update, however many were merged before it).
+  const progressTs = new Set(posts.filter((c) => c.body.channel === CHANNEL && c.body.thread_ts === undefined).map((c) => c.ts));
+  expect(progressTs.size).toBe(JOBS);
+  await waitFor(
+    () => {
+      const last = new Map<string, RecordedCall>();
+      for (const c of slack.calls.filter(accepted('chat.update'))) last.set(String(c.body.ts), c);
+      return [...progressTs].every((ts) => last.get(ts!) && JSON.stringify(last.get(ts!)!.body).includes(':large_green_circle: Ready'));
+    },
+    { what: 'every progress message updated to its final state', timeoutMs: 90_000 },
+  );
+
+  // Within Slack's limits: the stand-in refused nothing, and chat.update calls were merged, not one per change.
+  expect(slack.limited).toEqual({});
+  const updates = slack.calls.filter(accepted('chat.update')).length;
+  expect(updates).toBeLessThanOrEqual(JOBS * 4);
+  // No response_url got a 6th post.
+  const perUrl = new Map<string, number>();
+  for (const c of slack.calls) if (c.method === 'response_url') perUrl.set(c.responseId!, (perUrl.get(c.responseId!) ?? 0) + 1);
+  expect(Math.max(...perUrl.values())).toBeLessThanOrEqual(5);
+  // Slack calls per job, for the report.
+  const perJob = slack.calls.filter((c) => c.limited !== true && c.method !== 'auth.test').length / JOBS;
+  process.stdout.write(`slack limits e2e: ${JOBS} jobs, endpoint delay after the progress message p50 ${delays[Math.floor(JOBS / 2)]} ms, max ${delays.at(-1)} ms; ${updates} chat.update; ${perJob.toFixed(2)} Slack calls per job\n`);
+}, 200_000);
