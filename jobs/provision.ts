@@ -221,6 +221,7 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   const channel = run.progress?.channel ?? data.requester.channelId;
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
     const ref = await deps.replies.post(channel, message, {
+      digestible: true,
       ...(run.progress ? { threadTs: run.progress.ts } : {}),
       ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
     });

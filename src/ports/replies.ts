@@ -30,6 +30,11 @@ interface PostOptions {
    * where Slack's per-channel limit makes messages wait. Default `result`.
    */
   priority?: 'result' | 'progress';
+  /**
+   * A result that may go out with other results waiting for the same channel, as one message in the
+   * channel (not in the thread) mentioning each requester, when Slack's limits make them wait.
+   */
+  digestible?: boolean;
 }
 
 export interface Replies {

@@ -15,7 +15,8 @@
 import type { WebClient } from '@slack/web-api';
 import { BotError } from '../../domain/errors.js';
 import type { Replies } from '../../ports/replies.js';
-import type { Block } from '../../render/blocks.js';
+import type { Block, Message } from '../../render/blocks.js';
+import { renderDigest } from '../../render/digest.js';
 import { createResponseUrlBudget, postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
 import { createSendQueue, retryAfterOf, SEND_PRIORITY, type SendQueue } from './send-queue.js';
 
@@ -102,6 +103,12 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
       });
   }
 
+  /** Results that waited together for one channel, as one message there. */
+  const postDigest = (channel: string, parts: Message[]) => {
+    const digest = renderDigest(parts);
+    return client.chat.postMessage({ channel, text: digest.text, ...blocksOf(digest.blocks), unfurl_links: false, unfurl_media: false });
+  };
+
   return {
     async respond(to, reply) {
       if (reply.responseType === 'ephemeral') {
@@ -138,7 +145,10 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
               unfurl_links: false,
               unfurl_media: false,
             }),
-          { priority: SEND_PRIORITY[opts.priority ?? 'result'] },
+          {
+            priority: SEND_PRIORITY[opts.priority ?? 'result'],
+            ...(opts.digestible ? { digest: { key: 'results', part: message, combine: (parts: Message[]) => () => postDigest(channel, parts) } } : {}),
+          },
         );
         return { channel: res.channel ?? channel, ts: res.ts ?? '' };
       } catch (err) {

@@ -12,6 +12,9 @@
  * - **Only the latest state.** A call with a `mergeKey` (an update of one message) replaces a queued call
  *   of the same key: its callers settle when the newest version is sent, and the lane holds at most one
  *   call per message, however often a job reports.
+ * - **Many results, one message.** Calls with the same `digest` key that are waiting in a lane together
+ *   (results coming faster than the channel takes them) go as one call, built by `combine` from their
+ *   parts (at most `maxDigestParts`); each caller settles with it.
  * - **A 429 pauses that lane alone** for `Retry-After`, and the call goes back to its place. This is why
  *   the WebClient below is built with `rejectRateLimitedCalls`: on its own it would wait out a 429 by
  *   pausing its whole request queue (one channel's refusal would hold up every other channel's results).
@@ -46,6 +49,8 @@ export interface SendQueueOptions {
    */
   pacing?: boolean;
   rates?: Partial<Record<SlackMethod, LaneLimit>>;
+  /** Most calls one digest combines. Default 20. */
+  maxDigestParts?: number;
   /** 429s one call waits out before it fails (as a rate-limited, transient error). Default 5. */
   maxRateLimited?: number;
   now?: () => number;
@@ -57,11 +62,18 @@ export interface SendQueue {
    * lane's queued calls of the same or a higher priority. With `mergeKey`, a queued call of the same key
    * is replaced by this one, and its callers settle with it.
    */
-  send<T>(method: SlackMethod, channel: string, call: () => Promise<T>, opts?: { priority?: number; mergeKey?: string }): Promise<T>;
+  send<T, P = unknown>(method: SlackMethod, channel: string, call: () => Promise<T>, opts?: SendOptions<T, P>): Promise<T>;
   /** Calls waiting, over every lane. */
   readonly queued: number;
   /** 429s met so far (each paused its lane). */
   readonly rateLimited: number;
+}
+
+interface SendOptions<T, P> {
+  priority?: number;
+  mergeKey?: string;
+  /** Sent as one call with the lane's other waiting calls of the same `key`: `combine(parts)` makes it. */
+  digest?: { key: string; part: P; combine: (parts: P[]) => () => Promise<T> };
 }
 
 interface Waiter {
@@ -74,6 +86,7 @@ interface Item {
   priority: number;
   mergeKey: string | undefined;
   call: () => Promise<unknown>;
+  digest: { key: string; part: unknown; combine: (parts: unknown[]) => () => Promise<unknown> } | undefined;
   waiters: Waiter[];
   rateLimited: number;
 }
@@ -98,6 +111,7 @@ export function retryAfterOf(err: unknown): number | undefined {
 export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
   const now = opts.now ?? Date.now;
   const maxRateLimited = opts.maxRateLimited ?? 5;
+  const maxDigestParts = opts.maxDigestParts ?? 20;
   const lanes = new Map<string, Lane>();
   let seq = 0;
   let rateLimited = 0;
@@ -169,7 +183,7 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
         lane.tokens -= 1;
         const item = lane.items.shift()!;
         if (item.mergeKey !== undefined) lane.merging.delete(item.mergeKey);
-        run(lane, item);
+        run(lane, item.digest ? digestOf(lane, item, item.digest) : item);
       }
       // An idle lane with its whole budget back is forgotten (a channel not posted to for a while).
       if (lane.items.length === 0 && lane.inFlight === 0 && t >= lane.pausedUntil) {
@@ -178,6 +192,17 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
       }
     }
     if (next !== Number.POSITIVE_INFINITY) arm(next);
+  }
+
+  /** `item` and the lane's other waiting items of its digest key, as one item (or `item` alone). */
+  function digestOf(lane: Lane, item: Item, digest: NonNullable<Item['digest']>): Item {
+    const together = lane.items.filter((other) => other.digest?.key === digest.key).slice(0, maxDigestParts - 1);
+    if (together.length === 0) return item;
+    lane.items = lane.items.filter((other) => !together.includes(other));
+    const parts = [item, ...together];
+    // A digest that Slack refuses for its rate is tried again as itself (its parts stay together).
+    const call = digest.combine(parts.map((p) => p.digest!.part));
+    return { ...item, call, digest: undefined, waiters: parts.flatMap((p) => p.waiters) };
   }
 
   function run(lane: Lane, item: Item): void {
@@ -210,7 +235,7 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
   }
 
   return {
-    send<T>(method: SlackMethod, channel: string, call: () => Promise<T>, o: { priority?: number; mergeKey?: string } = {}): Promise<T> {
+    send<T, P = unknown>(method: SlackMethod, channel: string, call: () => Promise<T>, o: SendOptions<T, P> = {}): Promise<T> {
       const lane = laneFor(method, channel);
       const priority = o.priority ?? SEND_PRIORITY.result;
       return new Promise<T>((resolve, reject) => {
@@ -226,7 +251,8 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
             insert(lane, queued);
           }
         } else {
-          insert(lane, { seq: ++seq, priority, mergeKey: o.mergeKey, call, waiters: [waiter], rateLimited: 0 });
+          const digest = o.digest as Item['digest'];
+          insert(lane, { seq: ++seq, priority, mergeKey: o.mergeKey, call, digest, waiters: [waiter], rateLimited: 0 });
         }
         pump();
       });

@@ -126,3 +126,23 @@ describe('a response_url takes 5 posts (Slack\'s limit, enforced by the stand-in
     }
   });
 });
+
+test('digestible results waiting for one channel go as one message there, mentioning each requester', async () => {
+  const s = await startSlackStub({ limits: SLACK_LIMITS });
+  try {
+    const r = createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: s.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, rejectRateLimitedCalls: true }));
+    // Three go at once (the channel's burst); the rest wait together and go as one digest.
+    const refs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => r.post('CDIGEST', { text: `<@U${i}> \`default/s${i}\` is reachable at: x`, blocks: [] }, { digestible: true, threadTs: `1.${i}` })),
+    );
+    const posts = s.calls.filter((c) => c.method === 'chat.postMessage' && c.limited !== true);
+    expect(posts).toHaveLength(4);
+    const digest = posts[3]!;
+    expect(digest.body.thread_ts).toBeUndefined();
+    for (let i = 3; i < 8; i++) expect(String(digest.body.text)).toContain(`<@U${i}>`);
+    expect(new Set(refs.slice(3).map((ref) => ref?.ts))).toEqual(new Set([digest.ts]));
+    expect(s.limited).toEqual({});
+  } finally {
+    await s.close();
+  }
+});

@@ -128,3 +128,16 @@ test('a call Slack keeps refusing fails with the rate-limited error after maxRat
   expect(tries).toBe(3);
   await expect(q.send('chat.postMessage', 'C1', () => Promise.reject(new Error('invalid_auth')))).rejects.toThrow('invalid_auth');
 });
+
+test('results waiting together in one channel go as one digest; each caller settles with it', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 1 } }, maxDigestParts: 3 });
+  const r = recorder();
+  const digest = (name: string) => ({ key: 'results', part: name, combine: (parts: string[]) => r.call(`digest(${parts.join(',')})`) });
+  const sends = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => q.send('chat.postMessage', 'C1', r.call(name), { digest: digest(name) }));
+  const progress = q.send('chat.postMessage', 'C1', r.call('progress'), { priority: SEND_PRIORITY.progress });
+  await jest.advanceTimersByTimeAsync(3000);
+  // The first goes alone (nothing waited with it); then at most 3 a digest; the progress message after the results.
+  expect(await Promise.all(sends)).toEqual(['a', 'digest(b,c,d)', 'digest(b,c,d)', 'digest(b,c,d)', 'digest(e,f)', 'digest(e,f)']);
+  await progress;
+  expect(r.names()).toEqual(['a', 'digest(b,c,d)', 'digest(e,f)', 'progress']);
+});
