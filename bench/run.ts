@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns, then parked) and prints a readable report, then one JSON
+ * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns, then parked, then slack) and prints a readable report, then one JSON
  * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
  * worked, never whether a speed target was met.
  *
  * Options (see bench/README.md):
- *   --only ack|inflight|orphans|dns|parked
+ *   --only ack|inflight|orphans|dns|parked|slack
  *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
  *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
@@ -13,6 +13,7 @@
  *             --orphans-rate 100   --orphans-scan-rate 95   --orphans-concurrency default,2
  *   dns:      --dns-waiting 100,500,1000,2500,5000   --dns-rate 500   --dns-samples 1000
  *   parked:   --parked 10000   --parked-window 30
+ *   slack:    --slack-jobs 60
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -23,6 +24,7 @@ import { formatOrphansReport, runOrphansBench, type OrphansBenchResult } from '.
 import { formatDnsReport, runDnsBench, type DnsBenchResult } from './dns.js';
 import { formatParkedReport, runParkedBench, type ParkedBenchResult } from './parked.js';
 import { killEverythingNow } from './proc.js';
+import { formatSlackReport, runSlackBench, type SlackBenchResult } from './slack-load.js';
 
 function positiveInts(text: string, what: string): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
@@ -39,7 +41,7 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return value;
 }
 
-const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns', 'parked'] as const;
+const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns', 'parked', 'slack'] as const;
 /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
 const interrupt = new AbortController();
 type BenchName = (typeof BENCHMARKS)[number];
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       'dns-samples': { type: 'string' },
       parked: { type: 'string' },
       'parked-window': { type: 'string' },
+      'slack-jobs': { type: 'string' },
     },
   });
   const only = values.only;
@@ -126,7 +129,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult)[] = [];
+  const slackJobs = positiveInt(values['slack-jobs'], '--slack-jobs');
+  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult | SlackBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
     const ack = await runAckBench({
@@ -191,6 +195,11 @@ async function main(): Promise<void> {
     } finally {
       childrenRunning = false;
     }
+  }
+  if (runs('slack') && !interrupt.signal.aborted) {
+    const slack = await runSlackBench({ ...(slackJobs !== undefined ? { jobs: slackJobs } : {}), progress: (line) => err(`[slack] ${line}`) });
+    results.push(slack);
+    reports.push(formatSlackReport(slack));
   }
   process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
 }

@@ -6,7 +6,7 @@
  * the limits (no 429 from the stand-in, each message's last state shown), and no response_url gets a 6th post.
  */
 import { startBot, type BotUnderTest } from '../helpers/bot.js';
-import { SLACK_LIMITS } from '../helpers/slack-limits.js';
+import { SLACK_LIMITS } from '../../bench/slack-limits.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSlackLimiter, type SlackLimits } from './slack-limits.js';
+import { createSlackLimiter, type SlackLimits } from '../../bench/slack-limits.js';
 
 export interface RecordedCall {
   /** Web API method (`chat.postMessage`) or `response_url`. */

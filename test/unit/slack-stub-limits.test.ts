@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createSlackLimiter, SLACK_LIMITS } from '../helpers/slack-limits.js';
+import { createSlackLimiter, SLACK_LIMITS } from '../../bench/slack-limits.js';
 import { startSlackStub, type SlackStub } from '../helpers/slack-stub.js';
 
 describe('the Slack stand-in\'s limiter', () => {

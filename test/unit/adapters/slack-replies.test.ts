@@ -6,7 +6,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createSlackReplies } from '../../../src/adapters/slack/replies.js';
 import { BotError } from '../../../src/domain/errors.js';
-import { SLACK_LIMITS } from '../../helpers/slack-limits.js';
+import { SLACK_LIMITS } from '../../../bench/slack-limits.js';
 import { startSlackStub, type SlackStub } from '../../helpers/slack-stub.js';
 
 let slack: SlackStub;

@@ -1,5 +1,5 @@
 /**
- * Slack's own limits, as the Slack stand-in enforces them when asked (`startSlackStub({ limits })`):
+ * Slack's own limits, as the Slack stand-ins enforce them when asked (the tests' `startSlackStub({ limits })`, bench/slack-load.ts):
  * - Web API methods: a token bucket per method and per channel (`chat.postMessage`: about one message a
  *   second per channel, short bursts tolerated) or per workspace (Tier 3 `chat.update`: 50+ a minute;
  *   Slack counts tiers "per API method per app per workspace"). Over it Slack answers HTTP 429 with
