@@ -28,6 +28,12 @@ export interface ProgressBoardOptions {
   tickMs?: number;
   /** Failed sends of one version before it is dropped. Default 3. */
   maxFailures?: number;
+  /**
+   * The longest `close()` waits for its sends (ms). Default 5000: where Slack's limits keep updates
+   * waiting in the replies' queue (minutes, with hundreds of messages), a stopping worker must not wait
+   * with them; what is still queued is sent while the process lives.
+   */
+  closeWaitMs?: number;
   now?: () => number;
 }
 
@@ -46,6 +52,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
   const minIntervalMs = opts.minIntervalMs ?? 1000;
   const tickMs = opts.tickMs ?? 100;
   const maxFailures = opts.maxFailures ?? 3;
+  const closeWaitMs = opts.closeWaitMs ?? 5000;
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>();
   let timer: NodeJS.Timeout | undefined;
@@ -137,10 +144,19 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
     async close() {
       closed = true;
       stop();
-      await Promise.allSettled([...inFlight]);
+      const deadline = now() + closeWaitMs;
+      const settled = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - now()));
+        });
+        await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+        clearTimeout(timer);
+      };
+      await settled();
       // Last versions not sent yet (e.g. a job's final state) go now, once, whatever the interval.
       for (const [key, entry] of entries) if (entry.pending && !entry.sending) send(key, entry);
-      await Promise.allSettled([...inFlight]);
+      await settled();
       for (const e of entries.values()) for (const w of e.waiters) w.resolve();
       entries.clear();
     },

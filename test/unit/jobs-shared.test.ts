@@ -415,3 +415,23 @@ test("createLbJobDeps: a job woken by one of its wake-ups loses its other wake-u
   }
 });
 
+describe('progress board close under Slack\'s limits', () => {
+  test('close() waits for its sends at most closeWaitMs (updates held in the replies\' queue do not hold a stopping worker)', async () => {
+    const sent: string[] = [];
+    const notifier: ChannelMessages = {
+      post: () => Promise.resolve(undefined),
+      // Slack's limits keep this update waiting: it never settles within the test.
+      update: (_ref, message) => {
+        sent.push(message.text);
+        return new Promise<void>(() => undefined);
+      },
+    };
+    const board = createProgressBoard({ replies: notifier, minIntervalMs: 60_000, tickMs: 5, closeWaitMs: 100 });
+    void board.show({ channel: 'C1', ts: '1.1' }, { text: 'first', blocks: [] });
+    void board.show({ channel: 'C1', ts: '2.2' }, { text: 'other', blocks: [] });
+    const started = Date.now();
+    await board.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(sent).toEqual(['first', 'other']);
+  });
+});
