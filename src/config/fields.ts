@@ -194,6 +194,11 @@ export function redisSentinelName(value: unknown): Parsed<string | undefined> {
   return optionalText(value, (s) => (/^[A-Za-z0-9._-]{1,128}$/.test(s) ? undefined : "must be 1-128 letters, digits, '-', '_' or '.'"));
 }
 
+/** A Redis ACL user name. */
+export function redisUsername(value: unknown): Parsed<string | undefined> {
+  return optionalText(value, (s) => (/^[\x21-\x7e]{1,128}$/.test(s) ? undefined : 'must be 1-128 printable characters, no spaces'));
+}
+
 // ':' separates the parts of a key (BullMQ's `<prefix>:<queue>:…` included), '{…}' is a Redis
 // Cluster hash tag: a prefix has neither, nor spaces.
 const REDIS_PREFIX_HELP = "must be 1-64 characters: letters, digits, '-', '_' and '.' (no ':', '{', '}' or spaces)";

@@ -31,6 +31,7 @@ import {
   redisUrl,
   redisNodeEntry,
   redisSentinelName,
+  redisUsername,
   region,
   requiredLabel,
   secretText,
@@ -120,6 +121,11 @@ const rawSchema = z.strictObject(
     redisClusterNodes: z.array(redisNodeEntry, list).optional(),
     redisSentinels: z.array(redisNodeEntry, list).optional(),
     redisSentinelName: fieldWithDefault('redisSentinelName', redisSentinelName),
+    redisUsername: field(redisUsername),
+    redisPassword: field(secretText),
+    redisTls: fieldWithDefault('redisTls', boolean),
+    redisSentinelPassword: field(secretText),
+    redisSentinelTls: fieldWithDefault('redisSentinelTls', boolean),
     dnsServers: z.array(dnsServerEntry, list).optional(),
     logLevel: fieldWithDefault('logLevel', logLevel),
     kubeconfig: field(kubeconfig),
@@ -283,9 +289,38 @@ function clusterNames(value: Record<string, unknown>): string[] | undefined {
   return names.length > 0 && names.every((n) => n !== undefined) ? names : undefined;
 }
 
-/** The rules across settings: the clusters', then the policy's. */
+const ONE_REDIS_HINT = 'for one Redis, put it in REDIS_URL (rediss://user:password@host:6379)';
+
+/**
+ * Rules across the Redis settings. Credentials and TLS here are for a cluster's nodes or the master the
+ * Sentinels name; one Redis takes them in its URL, so they are refused there rather than ignored. Never
+ * echoes a value (a password is among them).
+ */
+function checkRedis(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const isSet = (v: unknown) => typeof v === 'string' || v === true;
+  const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
+  const cluster = nonEmpty(value.redisClusterNodes);
+  const sentinel = !cluster && nonEmpty(value.redisSentinels);
+  const problem = (key: string, message: string) => ctx.addIssue({ code: 'custom', params: CROSS, path: [key], message });
+  if (typeof value.redisUsername === 'string' && value.redisPassword === undefined) {
+    problem('redisUsername', 'needs a password too (REDIS_PASSWORD, redisPassword)');
+  }
+  if (!cluster && !sentinel) {
+    for (const key of ['redisUsername', 'redisPassword', 'redisTls']) {
+      if (isSet(value[key])) problem(key, `applies to a Redis Cluster (REDIS_CLUSTER_NODES) or Sentinel (REDIS_SENTINELS) only; ${ONE_REDIS_HINT}`);
+    }
+  }
+  if (!sentinel) {
+    for (const key of ['redisSentinelPassword', 'redisSentinelTls']) {
+      if (isSet(value[key])) problem(key, `applies to Sentinel (REDIS_SENTINELS, without REDIS_CLUSTER_NODES) only`);
+    }
+  }
+}
+
+/** The rules across settings: the clusters', Redis's, then the policy's. */
 function checkAcross(value: unknown, ctx: z.RefinementCtx): void {
   checkClusters(value, ctx);
+  if (isPlainObject(value)) checkRedis(value, ctx);
   if (isPlainObject(value)) checkPolicy(value.policy, clusterNames(value), ctx);
 }
 
@@ -334,6 +369,11 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
     redisClusterNodes: raw.redisClusterNodes ?? [],
     redisSentinels: raw.redisSentinels ?? [],
     redisSentinelName: raw.redisSentinelName,
+    redisUsername: raw.redisUsername,
+    redisPassword: raw.redisPassword,
+    redisTls: raw.redisTls,
+    redisSentinelPassword: raw.redisSentinelPassword,
+    redisSentinelTls: raw.redisSentinelTls,
     dnsServers: raw.dnsServers ?? [],
     logLevel: raw.logLevel,
     kubeconfig: raw.kubeconfig,

@@ -178,6 +178,16 @@ export interface Config {
   readonly redisSentinels: readonly RedisNode[];
   /** The master's name at the Sentinels. */
   readonly redisSentinelName: string;
+  /** ACL user on the cluster nodes or the Sentinel-named master (one Redis: in `redisUrl`). */
+  readonly redisUsername: string | undefined;
+  /** Password on the cluster nodes or the Sentinel-named master (one Redis: in `redisUrl`). A secret. */
+  readonly redisPassword: string | undefined;
+  /** TLS to the cluster nodes or the Sentinel-named master (one Redis: `rediss://`). */
+  readonly redisTls: boolean;
+  /** The Sentinels' own password. A secret. */
+  readonly redisSentinelPassword: string | undefined;
+  /** TLS to the Sentinels themselves. */
+  readonly redisSentinelTls: boolean;
   /**
    * The key prefix of everything svcbot keeps in Redis (the BullMQ queue and svcbot's own keys), so
    * that two installs, or test runs, can share one Redis.

@@ -1,7 +1,9 @@
 /**
  * Every ioredis connection svcbot makes, from configuration: one Redis (`REDIS_URL`), a Redis Cluster
  * (`REDIS_CLUSTER_NODES`, seed `host:port`s; then REDIS_URL is not used) or a master found through
- * Sentinel (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`). Each call site states the options it wants (a
+ * Sentinel (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`). A cluster's nodes and the Sentinel-named master
+ * take REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS; the Sentinels REDIS_SENTINEL_PASSWORD and
+ * REDIS_SENTINEL_TLS (one Redis has them in its URL). Each call site states the options it wants (a
  * deadline, no offline queue, retry forever for BullMQ…) as for one Redis; this module puts them where a
  * Cluster wants them (its own options, or `redisOptions` for each node's connection).
  *
@@ -19,11 +21,27 @@ export interface RedisNode {
   port: number;
 }
 
+/**
+ * Credentials and TLS of a cluster's nodes or of the master the Sentinels name (one Redis takes them in
+ * its URL: `rediss://user:password@host`).
+ */
+interface RedisAuth {
+  username?: string;
+  password?: string;
+  tls?: boolean;
+}
+
+/** The Sentinels' own password and TLS (a Sentinel's `requirepass` is its own, not the master's). */
+interface SentinelAuth {
+  password?: string;
+  tls?: boolean;
+}
+
 /** Where svcbot's Redis is: one server, a Redis Cluster (seed nodes), or a master behind Sentinels. */
 export type RedisTarget =
   | { url: string }
-  | { clusterNodes: readonly RedisNode[] }
-  | { sentinels: readonly RedisNode[]; sentinelName: string };
+  | { clusterNodes: readonly RedisNode[]; auth?: RedisAuth }
+  | { sentinels: readonly RedisNode[]; sentinelName: string; auth?: RedisAuth; sentinelAuth?: SentinelAuth };
 
 /** One Redis or a Redis Cluster: what every svcbot connection is. */
 export type RedisConnection = Redis | Cluster;
@@ -50,12 +68,62 @@ export function redisTargetOf(config: {
   redisClusterNodes?: readonly RedisNode[] | undefined;
   redisSentinels?: readonly RedisNode[] | undefined;
   redisSentinelName?: string | undefined;
+  redisUsername?: string | undefined;
+  redisPassword?: string | undefined;
+  redisTls?: boolean | undefined;
+  redisSentinelPassword?: string | undefined;
+  redisSentinelTls?: boolean | undefined;
 }): RedisTarget {
-  if (config.redisClusterNodes && config.redisClusterNodes.length > 0) return { clusterNodes: config.redisClusterNodes };
+  const auth: RedisAuth = {
+    ...(config.redisUsername !== undefined ? { username: config.redisUsername } : {}),
+    ...(config.redisPassword !== undefined ? { password: config.redisPassword } : {}),
+    ...(config.redisTls === true ? { tls: true } : {}),
+  };
+  const withAuth = Object.keys(auth).length > 0 ? { auth } : {};
+  if (config.redisClusterNodes && config.redisClusterNodes.length > 0) return { clusterNodes: config.redisClusterNodes, ...withAuth };
   if (config.redisSentinels && config.redisSentinels.length > 0) {
-    return { sentinels: config.redisSentinels, sentinelName: config.redisSentinelName ?? 'mymaster' };
+    const sentinelAuth: SentinelAuth = {
+      ...(config.redisSentinelPassword !== undefined ? { password: config.redisSentinelPassword } : {}),
+      ...(config.redisSentinelTls === true ? { tls: true } : {}),
+    };
+    return {
+      sentinels: config.redisSentinels,
+      sentinelName: config.redisSentinelName ?? 'mymaster',
+      ...withAuth,
+      ...(Object.keys(sentinelAuth).length > 0 ? { sentinelAuth } : {}),
+    };
   }
   return { url: config.redisUrl };
+}
+
+/** The connection options of `auth` for one node (a cluster's, or the Sentinel-named master). */
+function nodeAuthOptions(auth: RedisAuth | undefined): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  return {
+    ...(auth?.username !== undefined ? { username: auth.username } : {}),
+    ...(auth?.password !== undefined ? { password: auth.password } : {}),
+    // `{}`: Node's defaults, the server's certificate checked against the system's CAs and the host name.
+    ...(auth?.tls === true ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Connecting by the name a node was given, not an address looked up first: with TLS the certificate is
+ * checked against the host name, and ElastiCache's (cluster mode) names its nodes in its certificate only
+ * — ioredis documents this `dnsLookup` for it.
+ */
+const keepHostName: NonNullable<ClusterOptions['dnsLookup']> = (address, callback) => callback(null, address);
+
+/** The options that find the master through the Sentinels, with each one's credentials and TLS. */
+function sentinelOptions(target: { sentinels: readonly RedisNode[]; sentinelName: string; auth?: RedisAuth; sentinelAuth?: SentinelAuth }) {
+  return {
+    sentinels: target.sentinels.map((n) => ({ host: n.host, port: n.port })),
+    name: target.sentinelName,
+    ...nodeAuthOptions(target.auth),
+    // ioredis uses `tls` for the master only with this flag (and `sentinelTLS` for the Sentinels).
+    ...(target.auth?.tls === true ? { enableTLSForSentinelMode: true } : {}),
+    ...(target.sentinelAuth?.password !== undefined ? { sentinelPassword: target.sentinelAuth.password } : {}),
+    ...(target.sentinelAuth?.tls === true ? { sentinelTLS: {} } : {}),
+  } satisfies RedisOptions;
 }
 
 /**
@@ -71,7 +139,8 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
   if ('clusterNodes' in target) {
     const { enableOfflineQueue, lazyConnect, retryStrategy, ...perNode } = options;
     const clusterOptions: ClusterOptions = {
-      redisOptions: perNode,
+      redisOptions: { ...perNode, ...nodeAuthOptions(target.auth) },
+      ...(target.auth?.tls === true ? { dnsLookup: keepHostName } : {}),
       // Ask every node for the slots once more before giving up on a command during a failover.
       retryDelayOnFailover: 200,
       ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
@@ -81,8 +150,7 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
     return new Cluster(target.clusterNodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions);
   }
   if ('sentinels' in target) {
-    const redisOptions: RedisOptions = { ...options, sentinels: target.sentinels.map((n) => ({ host: n.host, port: n.port })), name: target.sentinelName };
-    return new Redis(redisOptions);
+    return new Redis({ ...options, ...sentinelOptions(target) });
   }
   return new Redis(target.url, options);
 }
@@ -106,7 +174,7 @@ export function bullmqConnection(target: RedisTarget, options: { disconnectTimeo
   }
   if ('sentinels' in target) {
     return {
-      connection: { ...forBullmq, sentinels: target.sentinels.map((n) => ({ host: n.host, port: n.port })), name: target.sentinelName },
+      connection: { ...forBullmq, ...sentinelOptions(target) },
       close: () => undefined,
     };
   }

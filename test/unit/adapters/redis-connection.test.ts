@@ -19,6 +19,31 @@ describe('redisTargetOf', () => {
   });
 });
 
+describe('redisTargetOf with credentials and TLS', () => {
+  const base = { redisUrl: 'redis://r:6379', redisClusterNodes: [], redisSentinels: [] };
+  it('puts them on a cluster target', () => {
+    expect(redisTargetOf({ ...base, redisClusterNodes: NODES, redisUsername: 'u', redisPassword: 'pw', redisTls: true })).toEqual({
+      clusterNodes: NODES,
+      auth: { username: 'u', password: 'pw', tls: true },
+    });
+  });
+
+  it("puts them on a Sentinel target, the Sentinels' own apart", () => {
+    expect(redisTargetOf({ ...base, redisSentinels: SENTINELS, redisSentinelName: 'm', redisPassword: 'pw', redisTls: false, redisSentinelPassword: 'spw', redisSentinelTls: true })).toEqual({
+      sentinels: SENTINELS,
+      sentinelName: 'm',
+      auth: { password: 'pw' },
+      sentinelAuth: { password: 'spw', tls: true },
+    });
+  });
+
+  it('adds nothing when none is set', () => {
+    const unset = { redisUsername: undefined, redisPassword: undefined, redisTls: false, redisSentinelPassword: undefined, redisSentinelTls: false };
+    expect(redisTargetOf({ ...base, ...unset, redisClusterNodes: NODES })).toEqual({ clusterNodes: NODES });
+    expect(redisTargetOf({ ...base, ...unset, redisSentinels: SENTINELS, redisSentinelName: 'm' })).toEqual({ sentinels: SENTINELS, sentinelName: 'm' });
+  });
+});
+
 describe('bullmqQueueName', () => {
   it('is the name itself on one Redis and behind Sentinel: the keys of queued jobs keep their names', () => {
     expect(bullmqQueueName({ url: 'redis://r:6379' }, 'lb-jobs')).toBe('lb-jobs');
@@ -50,6 +75,54 @@ describe('connectRedis and bullmqConnection', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it("give a cluster's nodes the password, user and TLS, and keep the nodes' names for TLS (ElastiCache)", () => {
+    const cluster = connectRedis({ clusterNodes: NODES, auth: { username: 'svcbot', password: 'pw', tls: true } }, { lazyConnect: true, commandTimeout: 700 });
+    try {
+      const options = (cluster as Cluster).options;
+      expect([options.redisOptions?.username, options.redisOptions?.password, options.redisOptions?.tls, options.redisOptions?.commandTimeout]).toEqual(['svcbot', 'pw', {}, 700]);
+      const looked: unknown[] = [];
+      options.dnsLookup!('clustercfg.example.cache.amazonaws.com', (err, address) => looked.push(err, address));
+      expect(looked).toEqual([null, 'clustercfg.example.cache.amazonaws.com']);
+    } finally {
+      cluster.disconnect();
+    }
+  });
+
+  it("give a cluster's nodes none of it when none is set (the addresses looked up as before)", () => {
+    const cluster = connectRedis({ clusterNodes: NODES }, { lazyConnect: true });
+    try {
+      const options = (cluster as Cluster).options;
+      expect([options.redisOptions?.username, options.redisOptions?.password, options.redisOptions?.tls]).toEqual([undefined, undefined, undefined]);
+      expect(options.dnsLookup?.name).toBe('lookup');
+    } finally {
+      cluster.disconnect();
+    }
+  });
+
+  it("give the Sentinel-named master the password and TLS, and the Sentinels their own", () => {
+    const target = { sentinels: SENTINELS, sentinelName: 'svcbot', auth: { username: 'u', password: 'pw', tls: true }, sentinelAuth: { password: 'spw', tls: true } };
+    const redis = connectRedis(target, { lazyConnect: true });
+    try {
+      const o = (redis as Redis).options;
+      expect([o.username, o.password, o.tls, o.enableTLSForSentinelMode, o.sentinelPassword, o.sentinelTLS]).toEqual(['u', 'pw', {}, true, 'spw', {}]);
+    } finally {
+      redis.disconnect();
+    }
+    expect(bullmqConnection(target).connection).toMatchObject({ username: 'u', password: 'pw', tls: {}, enableTLSForSentinelMode: true, sentinelPassword: 'spw', sentinelTLS: {}, name: 'svcbot' });
+  });
+
+  it('give the Sentinel-named master none of it when none is set', () => {
+    const redis = connectRedis({ sentinels: SENTINELS, sentinelName: 'svcbot' }, { lazyConnect: true });
+    try {
+      const o = (redis as Redis).options;
+      expect([o.password, o.tls, o.enableTLSForSentinelMode, o.sentinelPassword, o.sentinelTLS]).toEqual([null, undefined, false, undefined, undefined]);
+    } finally {
+      redis.disconnect();
+    }
+    const connection = bullmqConnection({ sentinels: SENTINELS, sentinelName: 'svcbot' }).connection;
+    expect(Object.keys(connection).sort()).toEqual(['maxRetriesPerRequest', 'name', 'sentinels']);
   });
 
   it('give BullMQ options it connects with itself on one Redis, retrying forever as it requires', () => {

@@ -43,8 +43,8 @@ describe('the settings table', () => {
     }
   });
 
-  it('marks the Slack credentials and the Redis URL (it may hold a password) secret', () => {
-    expect(rows.filter((s) => s.secret).map((s) => s.yaml)).toEqual(['slack.botToken', 'slack.signingSecret', 'slack.appToken', 'redisUrl']);
+  it('marks the Slack credentials, the Redis URL (it may hold a password) and the Redis passwords secret', () => {
+    expect(rows.filter((s) => s.secret).map((s) => s.yaml)).toEqual(['slack.botToken', 'slack.signingSecret', 'slack.appToken', 'redisUrl', 'redisPassword', 'redisSentinelPassword']);
   });
 
   it('names each environment variable and YAML key once', () => {

@@ -21,6 +21,9 @@ redisPrefix: svcbot-staging
 redisClusterNodes: [10.0.0.5:6379, "redis-1.redis:7000"]
 redisSentinels: ["[fd00::7]:26379"]
 redisSentinelName: svcbot-master
+redisUsername: svcbot
+redisPassword: file-redis-password
+redisTls: true
 dnsServers: [10.0.0.2, "[fd00::2]:5353"]
 logLevel: debug
 kubeconfig: /etc/kube/config
@@ -100,6 +103,12 @@ costs:
       redisClusterNodes: [{ host: '10.0.0.5', port: 6379 }, { host: 'redis-1.redis', port: 7000 }],
       redisSentinels: [{ host: 'fd00::7', port: 26379 }],
       redisSentinelName: 'svcbot-master',
+      redisUsername: 'svcbot',
+      redisPassword: 'file-redis-password',
+      redisTls: true,
+      // The Sentinels' own: only with Sentinels and no cluster (a cluster wins here).
+      redisSentinelPassword: undefined,
+      redisSentinelTls: false,
       dnsServers: [
         { host: '10.0.0.2', port: 53 },
         { host: 'fd00::2', port: 5353 },
