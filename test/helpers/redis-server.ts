@@ -11,7 +11,7 @@ import { waitFor } from './wait.js';
 
 export interface PrivateRedis {
   readonly port: number;
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://127.0.0.1:PORT` (with a password: `redis://:PASSWORD@127.0.0.1:PORT`) */
   readonly url: string;
   /** True while the server runs. */
   running(): boolean;
@@ -33,12 +33,16 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startPrivateRedis({ persistDir }: { persistDir?: string } = {}): Promise<PrivateRedis> {
+/**
+ * `password`: the server's `requirepass` (its default user's password); `url` then carries it. The
+ * password is on the command line: test-only, on loopback.
+ */
+export async function startPrivateRedis({ persistDir, password }: { persistDir?: string; password?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const persistence = persistDir
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', persistDir, '--save', '']
     : ['--appendonly', 'no', '--save', ''];
-  const args = ['--port', String(port), '--bind', '127.0.0.1', ...persistence];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', ...persistence, ...(password !== undefined ? ['--requirepass', password] : [])];
   let server: ChildProcess | undefined;
   let log = '';
 
@@ -74,7 +78,7 @@ export async function startPrivateRedis({ persistDir }: { persistDir?: string } 
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: password !== undefined ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     running: () => server !== undefined && server.exitCode === null && server.signalCode === null,
     start,
     stop,

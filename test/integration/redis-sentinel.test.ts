@@ -3,11 +3,6 @@
  * file); the connection factory finds the master through the Sentinel, and the job backend passes its
  * contract there (BullMQ given Sentinel options), as do the governance stores and the replay guard.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
@@ -18,8 +13,8 @@ import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { createRedisReplayGuard } from '../../src/adapters/redis/replay-guard.js';
 import { jobBackendContract } from '../contract/job-backend.contract.js';
 import { quietLogger } from '../helpers/governance.js';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { waitFor } from '../helpers/wait.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { startSentinel, type LocalSentinel } from '../helpers/redis-sentinel.js';
 
 const QUEUE = 'lb-jobs';
 const MASTER = 'svcbot-test-master';
@@ -27,40 +22,18 @@ const logger = pino({ level: 'silent' });
 const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
 
 let master: PrivateRedis;
-let sentinel: ChildProcess | undefined;
-let dir: string;
+let sentinel: LocalSentinel | undefined;
 let target: RedisTarget;
 
 beforeAll(async () => {
   master = await startPrivateRedis();
-  dir = await mkdtemp(join(tmpdir(), 'svcbot-sentinel-'));
-  const port = await freePort();
-  const conf = join(dir, 'sentinel.conf');
-  // Sentinel rewrites its configuration file, so it gets one of its own in a temporary directory.
-  await writeFile(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${MASTER} 127.0.0.1 ${master.port} 1\n`);
-  const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  sentinel = child;
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`redis sentinel exited: ${out}`);
-      return out.includes(`+monitor master ${MASTER}`);
-    },
-    { what: 'the Sentinel to monitor the master', timeoutMs: 5000, intervalMs: 10 },
-  );
-  target = { sentinels: [{ host: '127.0.0.1', port }], sentinelName: MASTER };
+  sentinel = await startSentinel({ masterName: MASTER, masterPort: master.port });
+  target = { sentinels: [{ host: '127.0.0.1', port: sentinel.port }], sentinelName: MASTER };
 });
 
 afterAll(async () => {
-  if (sentinel && sentinel.exitCode === null) {
-    const exited = once(sentinel, 'exit');
-    sentinel.kill('SIGTERM');
-    await exited;
-  }
+  await sentinel?.stop();
   await master?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('the connection factory reaches the master the Sentinel names', async () => {
