@@ -49,8 +49,8 @@ interface RunningNode {
 
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
-async function info(port: number, section: string): Promise<string> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+async function info(port: number, section: string, password: string | undefined): Promise<string> {
+  const redis = new Redis(port, '127.0.0.1', { password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   try {
     await redis.connect();
     return section === 'cluster' ? String(await redis.cluster('INFO')) : await redis.info(section);
@@ -60,8 +60,8 @@ async function info(port: number, section: string): Promise<string> {
 }
 
 /** `CLUSTER NODES` of one node: [id, host:port@bus, flags, master id, …, slots…] per line. */
-async function clusterNodes(port: number): Promise<string[][]> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+async function clusterNodes(port: number, password: string | undefined): Promise<string[][]> {
+  const redis = new Redis(port, '127.0.0.1', { password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   try {
     await redis.connect();
     const text = String(await redis.cluster('NODES'));
@@ -71,7 +71,12 @@ async function clusterNodes(port: number): Promise<string[][]> {
   }
 }
 
-export async function startRedisCluster(): Promise<LocalRedisCluster> {
+/**
+ * `password`: every node's `requirepass` and `masterauth` (a replica signs in to its master with it); the
+ * helper's own clients use it.
+ */
+export async function startRedisCluster({ password }: { password?: string } = {}): Promise<LocalRedisCluster> {
+  const auth = password !== undefined ? ['--requirepass', password, '--masterauth', password] : [];
   const dir = await mkdtemp(join(tmpdir(), 'svcbot-redis-cluster-'));
   const running: RunningNode[] = [];
   let log = '';
@@ -92,7 +97,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
           '--cluster-port', String(free[6 + i]), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
           // A replica takes over however long ago it last heard from its master (a quiet test cluster).
           '--cluster-replica-validity-factor', '0',
-          '--dir', dir, '--save', '', '--appendonly', 'no',
+          '--dir', dir, '--save', '', '--appendonly', 'no', ...auth,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -112,11 +117,11 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         { what: `cluster node ${port} to start`, timeoutMs: 5000, intervalMs: 10 },
       );
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+    await run('redis-cli', [...(password !== undefined ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
       timeout: 30_000,
     });
-    await waitUntilOk(running.map((n) => n.port));
-    await waitUntilReplicasInSync(running.map((n) => n.port));
+    await waitUntilOk(running.map((n) => n.port), password);
+    await waitUntilReplicasInSync(running.map((n) => n.port), password);
   } catch (err) {
     await killAll(running);
     await rm(dir, { recursive: true, force: true });
@@ -126,7 +131,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   const nodes = running.map((n): ClusterNode => ({ host: '127.0.0.1', port: n.port }));
 
   async function killMaster(key: string): Promise<number> {
-    const client = new Cluster(nodes, { lazyConnect: true });
+    const client = new Cluster(nodes, { lazyConnect: true, redisOptions: { password } });
     let slot: number;
     try {
       slot = Number(await client.cluster('KEYSLOT', key));
@@ -134,7 +139,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       client.disconnect();
     }
     const live = running.filter((n) => alive(n.child));
-    const table = await clusterNodes(live[0]!.port);
+    const table = await clusterNodes(live[0]!.port, password);
     const owner = table.find((fields) => fields[2]!.includes('master') && ownsSlot(fields.slice(8), slot));
     if (!owner) throw new Error(`no master serves slot ${slot}`);
     const port = Number(owner[1]!.split('@')[0]!.split(':')[1]);
@@ -146,26 +151,26 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     const survivors = running.filter((n) => alive(n.child)).map((n) => n.port);
     await waitFor(
       async () => {
-        const now = await clusterNodes(survivors[0]!);
+        const now = await clusterNodes(survivors[0]!, password);
         const newOwner = now.find((fields) => fields[2]!.includes('master') && !fields[2]!.includes('fail') && ownsSlot(fields.slice(8), slot));
         return newOwner !== undefined && !newOwner[1]!.startsWith(`127.0.0.1:${port}@`);
       },
       { what: `a replica to take over slot ${slot} from the killed master ${port}`, timeoutMs: 20_000, intervalMs: 100 },
     ).catch(async (err: unknown) => {
-      const now = await clusterNodes(survivors[0]!).catch(() => []);
+      const now = await clusterNodes(survivors[0]!, password).catch(() => []);
       throw new Error(`${err instanceof Error ? err.message : String(err)}; CLUSTER NODES:\n${now.map((f) => f.join(' ')).join('\n')}\n${log.split('\n').filter((l) => /failover/i.test(l)).join('\n')}`, { cause: err });
     });
-    await waitUntilOk(survivors);
+    await waitUntilOk(survivors, password);
     return port;
   }
 
   return {
     nodes,
     seeds: nodes.map((n) => `${n.host}:${n.port}`).join(','),
-    client: ({ maxRetriesPerRequest = 1 } = {}) => new Cluster(nodes, { redisOptions: { maxRetriesPerRequest } }),
+    client: ({ maxRetriesPerRequest = 1 } = {}) => new Cluster(nodes, { redisOptions: { maxRetriesPerRequest, password } }),
     killMaster,
     async removeKeys(prefix) {
-      const client = new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+      const client = new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, password } });
       try {
         await new Promise<void>((resolve, reject) => client.once('ready', resolve).once('error', reject));
         for (const master of client.nodes('master')) {
@@ -184,11 +189,11 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   };
 }
 
-async function waitUntilOk(ports: readonly number[]): Promise<void> {
+async function waitUntilOk(ports: readonly number[], password: string | undefined): Promise<void> {
   await waitFor(
     async () => {
       for (const port of ports) {
-        if (!(await info(port, 'cluster')).includes('cluster_state:ok')) return false;
+        if (!(await info(port, 'cluster', password)).includes('cluster_state:ok')) return false;
       }
       return true;
     },
@@ -197,12 +202,12 @@ async function waitUntilOk(ports: readonly number[]): Promise<void> {
 }
 
 /** Until every replica has its master's data (a replica still in its first sync cannot take over). */
-async function waitUntilReplicasInSync(ports: readonly number[]): Promise<void> {
+async function waitUntilReplicasInSync(ports: readonly number[], password: string | undefined): Promise<void> {
   await waitFor(
     async () => {
       let replicas = 0;
       for (const port of ports) {
-        const replication = await info(port, 'replication');
+        const replication = await info(port, 'replication', password);
         if (!replication.includes('role:slave')) continue;
         replicas++;
         if (!replication.includes('master_link_status:up') || replication.includes('master_sync_in_progress:1')) return false;
