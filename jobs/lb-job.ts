@@ -88,8 +88,11 @@ export interface StepRun {
   markDone(step: LbStep): void;
   /** Saves the job's state now (before an action whose effect a later run must know of). */
   saveNow(): Promise<void>;
-  /** The progress message (the request's thread), if there is one. */
-  progress: MessageRef | undefined;
+  /**
+   * The progress message (the request's thread), if there is one, once posted: a step awaits it only
+   * for what must come after it (a reply in its thread), never before acting.
+   */
+  progress: Promise<MessageRef | undefined>;
 }
 
 export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
@@ -101,14 +104,30 @@ function onceKey(ctx: LbJobContext, what: string): string {
   return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
 }
 
-/** The job's progress message: posted by the job's first run, exactly once (the once guard), whoever runs it. */
-async function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number): Promise<MessageRef | undefined> {
+/**
+ * The job's progress message: posted by the job's first run, exactly once (the once guard), whoever runs it
+ * — in the background, so the job acts before Slack's per-channel rate lets the message out (in a burst,
+ * seconds later). A later run in this process while the post still waits shares its promise (the board
+ * holds it; the once guard would only say "in progress"). The message is a courtesy: a Slack that refuses
+ * it (svcbot not in the channel, and no response_url to fall back on) must not stop the change itself.
+ */
+function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number, log: Logger): Promise<MessageRef | undefined> {
   const { channelId, responseUrl, userId } = ctx.data.requester;
-  const rendered = renderProgress(progressView(ctx.data, state, now));
-  const ref = await deps.once.run(onceKey(ctx, 'progress'), () =>
-    deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
-  );
-  return ref ?? undefined;
+  const key = onceKey(ctx, 'progress');
+  return deps.board.postProgress(key, () => {
+    const rendered = renderProgress(progressView(ctx.data, state, now));
+    return deps.once
+      .run(key, () =>
+        deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
+      )
+      .then(
+        (ref) => ref ?? undefined,
+        (err: unknown) => {
+          log.warn({ err }, 'could not post the progress message; the job goes on without it');
+          return undefined;
+        },
+      );
+  });
 }
 
 export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFunction, onTimeout: TimeoutOutcome): Promise<LbJobResult> {
@@ -147,21 +166,24 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     if (newest.requestId !== mine.requestId) supersededBy = newest;
   }
 
-  // The progress message is a courtesy: a Slack that refuses it (svcbot not in the channel, and no
-  // response_url to fall back on) must not stop the change itself.
-  const progress = supersededBy
+  // Not awaited: the job acts now; what needs the message (updates, thread replies) waits on the promise.
+  // A superseded job posts none of its own, but updates the one it has (saved, or still being posted here).
+  const progress: Promise<MessageRef | undefined> = supersededBy
     ? state.progress
-    : await ensureProgressMessage(ctx, deps, state, now()).catch((err: unknown) => {
-        log.warn({ err }, 'could not post the progress message; the job goes on without it');
-        return undefined;
-      });
-  if (progress && state.progress?.ts !== progress.ts) {
-    state.progress = { channel: progress.channel, ts: progress.ts };
-    dirty = true;
-  }
-  const show = (outcome?: LbOutcome) => {
-    if (!progress) return Promise.resolve();
-    return deps.board.show(progress, renderProgress(progressView(data, state, now(), outcome)), { final: outcome !== undefined });
+      ? Promise.resolve(state.progress)
+      : (deps.board.progressPosting(onceKey(ctx, 'progress')) ?? Promise.resolve(undefined))
+    : ensureProgressMessage(ctx, deps, state, now(), log);
+  // Saved with the job's state when posted before its next save (a later run gets it from the once guard).
+  void progress.then((ref) => {
+    if (ref && state.progress?.ts !== ref.ts) {
+      state.progress = { channel: ref.channel, ts: ref.ts };
+      dirty = true;
+    }
+  });
+  /** Shows the job's state as of now, once the progress message exists (versions keep their order). */
+  const show = (outcome?: LbOutcome): Promise<void> => {
+    const message = renderProgress(progressView(data, state, now(), outcome));
+    return progress.then((ref) => (ref ? deps.board.show(ref, message, { final: outcome !== undefined }) : undefined));
   };
   const finish = async (outcome: LbOutcome): Promise<LbJobResult> => {
     forgetWakeups();
@@ -180,12 +202,13 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   const tellRequester = async (outcome: LbOutcome): Promise<void> => {
     const message = renderOutcomeMessage(progressView(data, state, now(), outcome));
     if (!message) return;
-    const channel = progress?.channel ?? data.requester.channelId;
+    const progressRef = await progress; // a reply in its thread only once the message exists
+    const channel = progressRef?.channel ?? data.requester.channelId;
     await deps.once
       .run(onceKey(ctx, 'outcome'), async () => {
         const ref = await deps.replies.post(channel, message, {
           digestible: true,
-          ...(progress ? { threadTs: progress.ts } : {}),
+          ...(progressRef ? { threadTs: progressRef.ts } : {}),
           ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
         });
         return ref ?? null;

@@ -3,6 +3,10 @@
  * latest version of each message at most once per `minIntervalMs` (Slack's chat.update allows about one
  * per second per message). Intermediate versions are dropped, never queued; a final version is awaited.
  * One timer for the whole process, whatever the number of jobs; entries leave once sent and quiet.
+ *
+ * A job's progress message itself is posted in the background (`postProgress`): where Slack's per-channel
+ * rate makes it wait (a burst of N jobs in one channel: up to N seconds), the job acts at once, and chains
+ * what needs the message (its updates, replies in its thread) on the promise of the posted message.
  */
 import type { Logger } from '../src/ports/logger.js';
 import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
@@ -45,6 +49,14 @@ export interface ProgressBoard {
   show(ref: MessageRef, message: Message, opts?: { final?: boolean }): Promise<void>;
   /** Messages with a version not sent yet. */
   readonly backlog: number;
+  /**
+   * The progress message of `key`, posted by `post` in the background: while a post of `key` is in flight in
+   * this process, later calls (a retry or a later run of the job) share its promise instead of posting
+   * again. The promise never rejects (`post` turns its failures into undefined). `close()` waits for these.
+   */
+  postProgress(key: string, post: () => Promise<MessageRef | undefined>): Promise<MessageRef | undefined>;
+  /** The promise of `key`'s progress message while its post is in flight in this process. */
+  progressPosting(key: string): Promise<MessageRef | undefined> | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +70,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const inFlight = new Set<Promise<void>>();
+  const posting = new Map<string, Promise<MessageRef | undefined>>();
 
   const keyOf = (ref: MessageRef) => `${ref.channel}/${ref.ts}`;
 
@@ -136,6 +149,16 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
       start();
       return done;
     },
+    postProgress(key, post) {
+      const current = posting.get(key);
+      if (current) return current;
+      const p = post().finally(() => posting.delete(key));
+      posting.set(key, p);
+      return p;
+    },
+    progressPosting(key) {
+      return posting.get(key);
+    },
     get backlog() {
       let n = 0;
       for (const e of entries.values()) if (e.pending) n += 1;
@@ -150,7 +173,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, Math.max(0, deadline - now()));
         });
-        await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+        await Promise.race([Promise.allSettled([...inFlight, ...posting.values()]), timeout]);
         clearTimeout(timer);
       };
       await settled();

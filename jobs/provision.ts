@@ -218,11 +218,13 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
 
   const endpoints = endpointsOf(svc, hostname);
   const message = renderEndpointMessage({ namespace: data.namespace, name: data.name, userId: data.requester.userId }, endpoints);
-  const channel = run.progress?.channel ?? data.requester.channelId;
+  // In the progress message's thread: only once that message exists (its post may still wait for Slack).
+  const progress = await run.progress;
+  const channel = progress?.channel ?? data.requester.channelId;
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
     const ref = await deps.replies.post(channel, message, {
       digestible: true,
-      ...(run.progress ? { threadTs: run.progress.ts } : {}),
+      ...(progress ? { threadTs: progress.ts } : {}),
       ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
     });
     return ref ?? null;

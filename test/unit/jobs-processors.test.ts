@@ -179,6 +179,91 @@ test('provision where Slack refuses the progress message (svcbot not in the chan
   }
 });
 
+/** A Slack that holds chat.postMessage of progress messages (no thread) until released; logs every call in order. */
+function holdProgressPosts(s: ReturnType<typeof setup>) {
+  const log: string[] = [];
+  const held: (() => void)[] = [];
+  let n = 0;
+  s.deps.replies.post = (channel, message, opts) => {
+    const ts = `${++n}.0`;
+    if (opts?.threadTs || opts?.priority !== 'progress') {
+      log.push(`post ${opts?.threadTs ? `in thread ${opts.threadTs}` : 'in channel'}`);
+      s.posts.push({ channel, message, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}) });
+      return Promise.resolve({ channel, ts });
+    }
+    log.push('progress requested');
+    return new Promise((resolve) => {
+      held.push(() => {
+        log.push(`progress posted ${ts}`);
+        s.posts.push({ channel, message });
+        resolve({ channel, ts });
+      });
+    });
+  };
+  s.deps.replies.update = (ref, message) => {
+    log.push(`update ${ref.ts}`);
+    s.updates.push(message);
+    return Promise.resolve();
+  };
+  return { log, held };
+}
+
+test('provision while Slack holds the progress message: the Service is made at once; the endpoint goes in its thread only once it exists, updates after it', async () => {
+  const s = setup();
+  const slack = holdProgressPosts(s);
+  try {
+    const c = context(data('provision', { manifest }));
+    const running = runProvision(c.ctx, s.deps);
+    // The job acts before Slack has taken its progress message.
+    const svc = await waitFor(() => s.world.registry.get('prod').cluster.getService('default', 'web').catch(() => undefined), { what: 'the Service' });
+    expect(svc.type).toBe('LoadBalancer');
+    await waitFor(() => c.state().doneAt.dns !== undefined, { what: 'DNS step done' });
+    expect(slack.log).toEqual(['progress requested']);
+    expect(slack.held).toHaveLength(1);
+    slack.held[0]!();
+    await expect(running).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    await waitFor(() => slack.log.includes('update 1.0'), { what: 'the final update' });
+    expect(slack.log).toEqual(['progress requested', 'progress posted 1.0', 'post in thread 1.0', 'update 1.0']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a job that parks and runs again while Slack holds its progress message: one post, shared; the park\'s update and the endpoint wait for the message', async () => {
+  const s = setup(false);
+  const slack = holdProgressPosts(s);
+  try {
+    const c = context(data('provision', { manifest }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+    expect(c.state().doneAt['in-service']).toBeDefined();
+    // Woken (DNS resolves now) before Slack has posted the message: the second run posts nothing new.
+    let resolved = false;
+    s.deps.resolver = {
+      resolve4: () => {
+        resolved = true;
+        return Promise.resolve(['10.0.0.1']);
+      },
+    };
+    const again = context(c.ctx.data, { state: c.state() });
+    const running = runProvision(again.ctx, s.deps);
+    await waitFor(() => resolved, { what: 'the DNS lookup' });
+    await new Promise(setImmediate); // the run goes as far as it can: to the endpoint, which waits for the message
+    expect(slack.log).toEqual(['progress requested']);
+    slack.held[0]!();
+    await expect(running).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    await waitFor(() => slack.log.filter((l) => l === 'update 1.0').length > 0 && s.deps.board.backlog === 0, { what: 'the updates' });
+    // One post for both runs; the park's update and the endpoint after it, in its thread.
+    expect(slack.log.slice(0, 2)).toEqual(['progress requested', 'progress posted 1.0']);
+    expect(slack.log.slice(2).filter((l) => l.startsWith('post'))).toEqual(['post in thread 1.0']);
+    expect(slack.log.slice(2).filter((l) => !l.startsWith('post'))).toEqual(expect.arrayContaining(['update 1.0']));
+    expect(slack.log.slice(2).every((l) => l === 'update 1.0' || l === 'post in thread 1.0')).toBe(true);
+    // The final version is the last one shown.
+    expect(s.updates.at(-1)?.text).toMatch(/ready|http/i);
+  } finally {
+    await s.close();
+  }
+});
+
 test('provision while DNS does not resolve yet: parks (no slot held) with a DNS probe registered, until the timeout at most', async () => {
   const s = setup(false);
   try {
