@@ -49,6 +49,12 @@ export interface LbJobDeps {
    * worker; a dead worker's parked jobs are adopted by the queue). At or beyond the timeout: until the deadline.
    */
   maxParkMs?: number;
+  /**
+   * How long a result (endpoint or outcome message) waits for its progress message, still being posted,
+   * to go in its thread; then it goes in the channel (the message waits behind a busy channel's others).
+   * Default 2000 ms: far more than Slack takes to answer, far less than a burst's queue.
+   */
+  threadWaitMs?: number;
   /** Randomness for the recheck's jitter, in [0, 1) (tests). */
   random?: () => number;
   now?: () => number;
@@ -89,10 +95,11 @@ export interface StepRun {
   /** Saves the job's state now (before an action whose effect a later run must know of). */
   saveNow(): Promise<void>;
   /**
-   * The progress message (the request's thread), if there is one, once posted: a step awaits it only
-   * for what must come after it (a reply in its thread), never before acting.
+   * Where a result (the endpoint message) goes: the progress message, for its thread, if there is one and
+   * it is posted (within `threadWaitMs`); undefined (the channel) while its post still waits for Slack. A
+   * step asks only when it has a result, never before acting.
    */
-  progress: Promise<MessageRef | undefined>;
+  threadParent(): Promise<MessageRef | undefined>;
 }
 
 export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
@@ -180,6 +187,20 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
       dirty = true;
     }
   });
+  // A result ready while the progress message still waits for the channel (behind a burst's other
+  // messages) goes in the channel soon, not after it: the message follows, showing the outcome.
+  const threadParent = async (): Promise<MessageRef | undefined> => {
+    if (!deps.board.progressPosting(onceKey(ctx, 'progress'))) return progress;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, deps.threadWaitMs ?? 2000, undefined);
+    });
+    try {
+      return await Promise.race([progress, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   /** Shows the job's state as of now, once the progress message exists (versions keep their order). */
   const show = (outcome?: LbOutcome): Promise<void> => {
     const message = renderProgress(progressView(data, state, now(), outcome));
@@ -202,7 +223,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   const tellRequester = async (outcome: LbOutcome): Promise<void> => {
     const message = renderOutcomeMessage(progressView(data, state, now(), outcome));
     if (!message) return;
-    const progressRef = await progress; // a reply in its thread only once the message exists
+    const progressRef = await threadParent(); // in its thread only once the message exists
     const channel = progressRef?.channel ?? data.requester.channelId;
     await deps.once
       .run(onceKey(ctx, 'outcome'), async () => {
@@ -252,7 +273,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     deps,
     log,
     now,
-    progress,
+    threadParent,
     markDone(s) {
       if (state.doneAt[s] === undefined) {
         state.doneAt[s] = now();

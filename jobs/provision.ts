@@ -218,8 +218,8 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
 
   const endpoints = endpointsOf(svc, hostname);
   const message = renderEndpointMessage({ namespace: data.namespace, name: data.name, userId: data.requester.userId }, endpoints);
-  // In the progress message's thread: only once that message exists (its post may still wait for Slack).
-  const progress = await run.progress;
+  // In the progress message's thread once that message exists; while its post waits for Slack, in the channel.
+  const progress = await run.threadParent();
   const channel = progress?.channel ?? data.requester.channelId;
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
     const ref = await deps.replies.post(channel, message, {

@@ -208,57 +208,60 @@ function holdProgressPosts(s: ReturnType<typeof setup>) {
   return { log, held };
 }
 
-test('provision while Slack holds the progress message: the Service is made at once; the endpoint goes in its thread only once it exists, updates after it', async () => {
+test('provision while Slack holds the progress message: the Service is made at once, the endpoint goes in the channel (after threadWaitMs); the message follows, then its final state', async () => {
   const s = setup();
   const slack = holdProgressPosts(s);
+  s.deps.threadWaitMs = 50;
   try {
     const c = context(data('provision', { manifest }));
-    const running = runProvision(c.ctx, s.deps);
-    // The job acts before Slack has taken its progress message.
-    const svc = await waitFor(() => s.world.registry.get('prod').cluster.getService('default', 'web').catch(() => undefined), { what: 'the Service' });
-    expect(svc.type).toBe('LoadBalancer');
-    await waitFor(() => c.state().doneAt.dns !== undefined, { what: 'DNS step done' });
-    expect(slack.log).toEqual(['progress requested']);
-    expect(slack.held).toHaveLength(1);
+    // The job runs to its end while Slack still holds its progress message (the endpoint waits 50 ms for it).
+    await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    expect((await s.world.registry.get('prod').cluster.getService('default', 'web')).type).toBe('LoadBalancer');
+    expect(slack.log).toEqual(['progress requested', 'post in channel']);
+    expect(s.posts[0]?.message.text).toContain('<@U123ABC>');
     slack.held[0]!();
-    await expect(running).resolves.toMatchObject({ outcome: { kind: 'ready' } });
-    await waitFor(() => slack.log.includes('update 1.0'), { what: 'the final update' });
-    expect(slack.log).toEqual(['progress requested', 'progress posted 1.0', 'post in thread 1.0', 'update 1.0']);
+    await waitFor(() => slack.log.includes('update 1.0') && s.deps.board.backlog === 0, { what: 'the final update' });
+    // Updates only once the message exists; the last one shows the outcome.
+    expect(slack.log.slice(2)).toEqual(['progress posted 1.0', ...slack.log.slice(3).map(() => 'update 1.0')]);
+    expect(s.updates.at(-1)?.text).toContain(':large_green_circle: Ready:');
   } finally {
     await s.close();
   }
 });
 
-test('a job that parks and runs again while Slack holds its progress message: one post, shared; the park\'s update and the endpoint wait for the message', async () => {
+test('a job that parks and runs again while Slack holds its progress message: one post, shared; the park\'s update waits for it; once it is posted, the endpoint goes in its thread', async () => {
   const s = setup(false);
   const slack = holdProgressPosts(s);
   try {
     const c = context(data('provision', { manifest }));
     await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(c.state().doneAt['in-service']).toBeDefined();
-    // Woken (DNS resolves now) before Slack has posted the message: the second run posts nothing new.
-    let resolved = false;
-    s.deps.resolver = {
-      resolve4: () => {
-        resolved = true;
-        return Promise.resolve(['10.0.0.1']);
-      },
-    };
+    expect(slack.log).toEqual(['progress requested']); // no update before the message exists
+    // Posted while the job is parked; woken (DNS resolves now): the second run posts no progress message.
+    slack.held[0]!();
+    await waitFor(() => slack.log.includes('update 1.0'), { what: 'the park\'s update' });
+    s.deps.resolver = { resolve4: () => Promise.resolve(['10.0.0.1']) };
     const again = context(c.ctx.data, { state: c.state() });
-    const running = runProvision(again.ctx, s.deps);
-    await waitFor(() => resolved, { what: 'the DNS lookup' });
-    await new Promise(setImmediate); // the run goes as far as it can: to the endpoint, which waits for the message
+    await expect(runProvision(again.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    expect(again.state().progress).toEqual({ channel: 'C1', ts: '1.0' });
+    expect(slack.log.filter((l) => l.startsWith('progress') || l.startsWith('post'))).toEqual(['progress requested', 'progress posted 1.0', 'post in thread 1.0']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a run while another run\'s progress post still waits for Slack shares it: one progress message', async () => {
+  const s = setup(false);
+  const slack = holdProgressPosts(s);
+  try {
+    const c = context(data('provision', { manifest }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+    const again = context(c.ctx.data, { state: c.state() });
+    await expect(runProvision(again.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
     expect(slack.log).toEqual(['progress requested']);
     slack.held[0]!();
-    await expect(running).resolves.toMatchObject({ outcome: { kind: 'ready' } });
-    await waitFor(() => slack.log.filter((l) => l === 'update 1.0').length > 0 && s.deps.board.backlog === 0, { what: 'the updates' });
-    // One post for both runs; the park's update and the endpoint after it, in its thread.
-    expect(slack.log.slice(0, 2)).toEqual(['progress requested', 'progress posted 1.0']);
-    expect(slack.log.slice(2).filter((l) => l.startsWith('post'))).toEqual(['post in thread 1.0']);
-    expect(slack.log.slice(2).filter((l) => !l.startsWith('post'))).toEqual(expect.arrayContaining(['update 1.0']));
-    expect(slack.log.slice(2).every((l) => l === 'update 1.0' || l === 'post in thread 1.0')).toBe(true);
-    // The final version is the last one shown.
-    expect(s.updates.at(-1)?.text).toMatch(/ready|http/i);
+    await waitFor(() => slack.log.includes('update 1.0') && s.deps.board.backlog === 0, { what: 'the updates' });
+    expect(slack.log.filter((l) => l.startsWith('progress'))).toEqual(['progress requested', 'progress posted 1.0']);
   } finally {
     await s.close();
   }
