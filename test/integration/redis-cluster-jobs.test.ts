@@ -4,14 +4,12 @@
  * schedules.test.ts): the queue's name in a hash tag keeps every key of a queue, svcbot's own beside
  * BullMQ's, in one slot, so no script fails with CROSSSLOT.
  */
-import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
-import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
 import { createRedisSchedules } from '../../src/adapters/queue/index.js';
-import { bullmqWaker } from '../../src/adapters/queue/waker.js';
-import { bullmqQueueName, type RedisTarget } from '../../src/adapters/redis/connection.js';
+import { type RedisTarget } from '../../src/adapters/redis/connection.js';
 import { jobBackendContract } from '../contract/job-backend.contract.js';
+import { bullmqBackendOn } from '../helpers/bullmq-backend.js';
 import { schedulesContract } from '../contract/schedules.contract.js';
 import { startRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
 
@@ -27,30 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.stop());
 
-jobBackendContract('BullMQ on a Redis Cluster', ({ attempts }) => {
-  const prefix = newPrefix();
-  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, timeoutMs: 5000, ...(attempts !== undefined ? { attempts } : {}) });
-  const admin = cluster.client({ maxRetriesPerRequest: null });
-  const wakeQueue = new Queue(bullmqQueueName(target, QUEUE), { connection: admin, prefix });
-  let worker: LbWorker | undefined;
-  return Promise.resolve({
-    queue,
-    waker: bullmqWaker(wakeQueue),
-    async start(processor) {
-      worker = startLbWorker({ connection: target, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, graceMs: 100 });
-      await worker.ready;
-      return worker;
-    },
-    async teardown() {
-      await worker?.close();
-      await queue.close();
-      await wakeQueue.obliterate({ force: true });
-      await wakeQueue.close();
-      admin.disconnect();
-      await cluster.removeKeys(prefix);
-    },
-  });
-});
+jobBackendContract('BullMQ on a Redis Cluster', (options) => bullmqBackendOn(target, { timeoutMs: 5000, removeKeys: (prefix) => cluster.removeKeys(prefix) })(options));
 
 schedulesContract('Redis Cluster', ({ logger: log, graceMs }) => {
   const prefix = newPrefix();

@@ -6,25 +6,19 @@
  * both passwords) and the governance stores work; without either password the connection is refused.
  */
 import { once } from 'node:events';
-import { Queue } from 'bullmq';
-import { pino } from 'pino';
-import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
-import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
 import { redisAnswers } from '../../src/adapters/queue/index.js';
-import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { connectRedis, redisTargetOf, type RedisTarget } from '../../src/adapters/redis/connection.js';
 import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { jobBackendContract } from '../contract/job-backend.contract.js';
+import { bullmqBackendOn } from '../helpers/bullmq-backend.js';
 import { quietLogger } from '../helpers/governance.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startSentinel, type LocalSentinel } from '../helpers/redis-sentinel.js';
 
-const QUEUE = 'lb-jobs';
 const MASTER = 'svcbot-auth-master';
 const MASTER_PASSWORD = 'master-pw-for-tests';
 const SENTINEL_PASSWORD = 'sentinel-pw-for-tests';
-const logger = pino({ level: 'silent' });
 const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
 
 let master: PrivateRedis;
@@ -89,26 +83,4 @@ test('the governance stores work behind the password-protected Sentinel', async 
   }
 });
 
-jobBackendContract('BullMQ behind a password-protected Redis Sentinel', ({ attempts }) => {
-  const prefix = newPrefix();
-  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, ...(attempts !== undefined ? { attempts } : {}) });
-  const admin = connectRedis(target, { maxRetriesPerRequest: null });
-  const wakeQueue = new Queue(QUEUE, { connection: admin, prefix });
-  let worker: LbWorker | undefined;
-  return Promise.resolve({
-    queue,
-    waker: bullmqWaker(wakeQueue),
-    async start(processor) {
-      worker = startLbWorker({ connection: target, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, graceMs: 100 });
-      await worker.ready;
-      return worker;
-    },
-    async teardown() {
-      await worker?.close();
-      await queue.close();
-      await wakeQueue.obliterate({ force: true });
-      await wakeQueue.close();
-      admin.disconnect();
-    },
-  });
-});
+jobBackendContract('BullMQ behind a password-protected Redis Sentinel', (options) => bullmqBackendOn(target)(options));

@@ -3,22 +3,16 @@
  * file); the connection factory finds the master through the Sentinel, and the job backend passes its
  * contract there (BullMQ given Sentinel options), as do the governance stores and the replay guard.
  */
-import { Queue } from 'bullmq';
-import { pino } from 'pino';
-import { createBullmqLbJobQueue } from '../../src/adapters/queue/bullmq-queue.js';
-import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
-import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { connectRedis, type RedisTarget } from '../../src/adapters/redis/connection.js';
 import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { createRedisReplayGuard } from '../../src/adapters/redis/replay-guard.js';
 import { jobBackendContract } from '../contract/job-backend.contract.js';
+import { bullmqBackendOn } from '../helpers/bullmq-backend.js';
 import { quietLogger } from '../helpers/governance.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startSentinel, type LocalSentinel } from '../helpers/redis-sentinel.js';
 
-const QUEUE = 'lb-jobs';
 const MASTER = 'svcbot-test-master';
-const logger = pino({ level: 'silent' });
 const newPrefix = () => `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
 
 let master: PrivateRedis;
@@ -66,26 +60,4 @@ test('the governance stores and the replay guard work behind Sentinel', async ()
   }
 });
 
-jobBackendContract('BullMQ behind Redis Sentinel', ({ attempts }) => {
-  const prefix = newPrefix();
-  const queue = createBullmqLbJobQueue({ redis: target, prefix, queueName: QUEUE, logger, ...(attempts !== undefined ? { attempts } : {}) });
-  const admin = connectRedis(target, { maxRetriesPerRequest: null });
-  const wakeQueue = new Queue(QUEUE, { connection: admin, prefix });
-  let worker: LbWorker | undefined;
-  return Promise.resolve({
-    queue,
-    waker: bullmqWaker(wakeQueue),
-    async start(processor) {
-      worker = startLbWorker({ connection: target, queueName: QUEUE, prefix, processor, logger, backoff: { baseMs: 20, maxMs: 100 }, graceMs: 100 });
-      await worker.ready;
-      return worker;
-    },
-    async teardown() {
-      await worker?.close();
-      await queue.close();
-      await wakeQueue.obliterate({ force: true });
-      await wakeQueue.close();
-      admin.disconnect();
-    },
-  });
-});
+jobBackendContract('BullMQ behind Redis Sentinel', (options) => bullmqBackendOn(target)(options));
