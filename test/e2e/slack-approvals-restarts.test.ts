@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BOT_TOKEN, newRedisPrefix, removeBotKeys, startBot, startBotSandbox, type BotUnderTest } from '../helpers/bot.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import type { AuditEntry } from '../../src/ports/audit.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
 import { killAll, spawnSvcbot, withOutputOnFailure } from '../helpers/svcbot-process.js';
+import { auditEntries } from '../helpers/audit-stream.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ALICE = 'U1ALICE';
@@ -60,17 +60,6 @@ function updatesOf(slack: SlackStub, posted: Posted): RecordedCall[] {
 /** What was posted in a request message's thread (the requester told how it ended). */
 function threadOf(slack: SlackStub, posted: Posted): RecordedCall[] {
   return slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === posted.channel && c.body.thread_ts === posted.ts);
-}
-
-/** Every entry of the audit stream `${prefix}:audit`, oldest first. */
-async function auditEntries(redisUrl: string, prefix: string): Promise<AuditEntry[]> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    const stream = await redis.xrange(`${prefix}:audit`, '-', '+');
-    return stream.map(([, fields]) => JSON.parse(fields[fields.indexOf('entry') + 1]!) as AuditEntry);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** The status of a request as the store keeps it (a hash per request; see src/adapters/redis/approvals.ts). */

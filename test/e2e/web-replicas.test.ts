@@ -3,12 +3,11 @@
  * Redis: the same change submitted through both at the same moment is one job, one Service, one load
  * balancer and one progress message; an approval pressed on two replicas at once is decided once.
  */
-import { Redis } from 'ioredis';
 import { newRedisPrefix, removeBotKeys, startBot, startBotSandbox, type BotUnderTest } from '../helpers/bot.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
+import { auditEntries } from '../helpers/audit-stream.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import type { AuditEntry } from '../../src/ports/audit.js';
 
 const ALICE = 'U1ALICE';
 const BOB = 'U2BOB';
@@ -16,16 +15,6 @@ const CAROL = 'U3CAROL';
 
 function allText(call: RecordedCall): string {
   return `${String(call.body.text)}\n${JSON.stringify(call.body.blocks ?? [])}`;
-}
-
-async function auditEntries(redisUrl: string, prefix: string): Promise<AuditEntry[]> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    const stream = await redis.xrange(`${prefix}:audit`, '-', '+');
-    return stream.map(([, fields]) => JSON.parse(fields[fields.indexOf('entry') + 1]!) as AuditEntry);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 let sandbox: Sandbox;
