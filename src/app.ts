@@ -164,7 +164,7 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
     };
   }
   if (options.jobs === false) return { jobs: undefined, worker: undefined, close: () => Promise.resolve() };
-  const redis = { redis: redisTargetOf(config), prefix: config.redisPrefix, logger };
+  const redis = { redis: redisTargetOf(config), prefix: config.redisPrefix, logger, shards: config.jobs.queueShards };
   const queue = role !== 'worker' ? createRedisJobQueue(redis) : undefined;
   const graceMs = config.jobs.shutdownGraceMs;
   const redisWorker =

@@ -75,6 +75,7 @@ const jobsSchema = z.strictObject(
     lockTimeout: fieldWithDefault('jobs.lockTimeout', duration(500, 10 * 60_000)),
     recheckInterval: fieldWithDefault('jobs.recheckInterval', duration(1000, 3_600_000)),
     heartbeatInterval: fieldWithDefault('jobs.heartbeatInterval', duration(300, 10 * 60_000)),
+    queueShards: fieldWithDefault('jobs.queueShards', integer(1, 256)),
     progressInterval: fieldWithDefault('jobs.progressInterval', duration(100, 60_000, '500ms, 1s or 2s')),
     // At most 8 s: after SIGTERM svcbot must exit within 10 s, closing Redis included.
     shutdownGrace: fieldWithDefault('jobs.shutdownGrace', duration(0, 8000, '0s, 2s or 5s')),
@@ -347,6 +348,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       lockTimeoutMs: raw.jobs.lockTimeout,
       recheckMs: raw.jobs.recheckInterval,
       heartbeatMs: raw.jobs.heartbeatInterval,
+      queueShards: raw.jobs.queueShards,
       progressIntervalMs: raw.jobs.progressInterval,
       shutdownGraceMs: raw.jobs.shutdownGrace,
       dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,

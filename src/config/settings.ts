@@ -60,6 +60,7 @@ export const SETTINGS = Object.freeze([
   { env: 'JOB_LOCK_TIMEOUT', yaml: 'jobs.lockTimeout', default: '10s', secret: false, meaning: "A crashed worker's running jobs are taken over within about twice this" },
   { env: 'JOB_RECHECK_INTERVAL', yaml: 'jobs.recheckInterval', default: '15m', secret: false, meaning: "A waiting job of a live worker looks again after at most this long even if nothing woke it (a lost wake-up's safety net)" },
   { env: 'JOB_HEARTBEAT_INTERVAL', yaml: 'jobs.heartbeatInterval', default: '5s', secret: false, meaning: "A worker silent this long is taken for dead: another adopts its waiting jobs within about 1.33 × this" },
+  { env: 'JOB_QUEUE_SHARDS', yaml: 'jobs.queueShards', default: '1', secret: false, meaning: 'Queues the jobs are spread over (by Service); on a Redis Cluster each is its own hash tag, so the masters share the work' },
   { env: 'JOB_PROGRESS_INTERVAL', yaml: 'jobs.progressInterval', default: '1s', secret: false, meaning: "Shortest time between two updates of one job's progress message" },
   { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },
   { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '600', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },

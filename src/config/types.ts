@@ -80,6 +80,13 @@ interface JobsConfig {
    */
   readonly heartbeatMs: number;
   /**
+   * How many BullMQ queues the jobs are spread over, by Service (all jobs of one Service in one queue). On
+   * a Redis Cluster each queue is its own hash tag, so its keys land on one master and the queues spread
+   * over the masters; on one Redis more than one buys nothing. Changing it strands no job: the queues
+   * ever used are recorded in Redis and the workers keep working all of them.
+   */
+  readonly queueShards: number;
+  /**
    * The shortest time between two updates of one job's progress message (ms); Slack's chat.update
    * allows about one a second per message.
    */

@@ -5,3 +5,4 @@ import { bullmqBackendOn } from '../helpers/bullmq-backend.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jobBackendContract('BullMQ on Redis', bullmqBackendOn({ url: REDIS_URL }));
+jobBackendContract('BullMQ on Redis, jobs spread over 4 queues', bullmqBackendOn({ url: REDIS_URL }, { shards: 4 }));

@@ -3,6 +3,10 @@
  * double submission is one job; finished jobs are kept for `/svc jobs` for a retention window
  * (`removeOnComplete`/`removeOnFail` with an age and a count), then removed so Redis stays bounded.
  *
+ * Shards (shards.ts): a new job goes to its Service's queue among the configured shards; a job is looked up
+ * (duplicate, supersede, cancel) there first and then in every other queue in use, and list and counts
+ * read them all, so jobs of an earlier shard count are still found. All queues share one connection.
+ *
  * Failing fast: the connection has no offline queue and every call has a deadline (default 2 s), so a
  * Redis that is down or unreachable answers `BotError('queue_unavailable')` at once instead of hanging;
  * ioredis keeps reconnecting in the background and the next call works once Redis is back.
@@ -30,8 +34,16 @@ import {
 } from './keys.js';
 import { createRedisLatestChanges } from './latest-changes.js';
 import { bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
+import { BASE_QUEUE_NAME, createQueueRegistry, queueOfJob } from './shards.js';
 
-export const DEFAULT_QUEUE_NAME = 'lb-jobs';
+/** One queue in use, its BullMQ Queue and svcbot's keys beside it. */
+interface Shard {
+  queue: Queue<LbJobData>;
+  cancelled: string;
+  channel: string;
+}
+
+export const DEFAULT_QUEUE_NAME = BASE_QUEUE_NAME;
 
 interface Retention {
   /** Seconds a finished (completed, failed or cancelled) job stays visible in `/svc jobs`. */
@@ -44,7 +56,12 @@ const DEFAULT_RETENTION: Retention = { ageSeconds: 24 * 60 * 60, count: 1000 };
 
 export interface BullmqLbJobQueueOptions {
   redis: RedisTarget;
+  /** One queue of this name (tests that keep their own); otherwise the shards' (see shards.ts). */
   queueName?: string;
+  /** How many queues the jobs are spread over, by Service (JOB_QUEUE_SHARDS; default 1). */
+  shards?: number;
+  /** How often the queues other processes added are looked up again (default QUEUE_REGISTRY_REFRESH_MS). */
+  registryRefreshMs?: number;
   /**
    * BullMQ key prefix; all of the queue's keys start with `${prefix}:${queueName}:` (`${prefix}:{${queueName}}:`
    * on a Redis Cluster: see connection.ts).
@@ -77,12 +94,11 @@ function queueUnavailable(cause?: unknown): BotError {
 }
 
 export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): BullmqLbJobQueue {
-  const queueName = bullmqQueueName(options.redis, options.queueName ?? DEFAULT_QUEUE_NAME);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
   const timeoutMs = options.timeoutMs ?? 2000;
   const listLimit = options.listLimit ?? 200;
-  const log = options.logger?.child({ component: 'queue', queue: queueName });
+  const log = options.logger?.child({ component: 'queue' });
 
   // No offline queue: while Redis is down, commands fail at once instead of piling up; a per-command
   // timeout covers a Redis that accepts connections but does not answer.
@@ -109,12 +125,43 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     removeOnComplete: keep,
     removeOnFail: keep,
   };
-  const queue = new Queue<LbJobData>(queueName, { connection: redis, prefix, defaultJobOptions });
-  queue.on('error', () => {
-    // Reported through the connection's own 'error' event above; calls fail with queue_unavailable.
+  const registry = createQueueRegistry(redis, {
+    prefix,
+    shards: options.shards ?? 1,
+    ...(options.queueName !== undefined ? { names: [options.queueName] } : {}),
+    ...(options.registryRefreshMs !== undefined ? { refreshMs: options.registryRefreshMs } : {}),
   });
-  const cancelled = cancelledKey(prefix, queueName);
-  const channel = cancelChannel(prefix, queueName);
+  /** Each queue in use, as BullMQ sees it (all on the one connection), made when first needed. */
+  const shards = new Map<string, Shard>();
+  function shard(name: string): Shard {
+    let found = shards.get(name);
+    if (!found) {
+      const bullmqName = bullmqQueueName(options.redis, name);
+      const queue = new Queue<LbJobData>(bullmqName, { connection: redis, prefix, defaultJobOptions });
+      queue.on('error', () => {
+        // Reported through the connection's own 'error' event above; calls fail with queue_unavailable.
+      });
+      found = { queue, cancelled: cancelledKey(prefix, bullmqName), channel: cancelChannel(prefix, bullmqName) };
+      shards.set(name, found);
+    }
+    return found;
+  }
+  /** The queue a new job of this id goes to. */
+  const home = (jobId: string): Shard => shard(queueOfJob(jobId, registry.configured));
+  /** Every queue in use (the configured shards, then retired or newer ones other processes registered). */
+  const allShards = async (): Promise<Shard[]> => (await registry.known()).map(shard);
+  /** The job of this id and its queue: its home queue first, then the others in use. */
+  async function locate(jobId: string): Promise<{ at: Shard; job: Job<LbJobData> } | undefined> {
+    const first = home(jobId);
+    const job = await first.queue.getJob(jobId);
+    if (job) return { at: first, job };
+    for (const other of await allShards()) {
+      if (other === first) continue;
+      const found = await other.queue.getJob(jobId);
+      if (found) return { at: other, job: found };
+    }
+    return undefined;
+  }
   let closing = false;
 
   /** Runs `op` once Redis is ready, within the deadline; any failure becomes queue_unavailable. */
@@ -143,8 +190,9 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     }
   }
 
-  async function cancelRecords(): Promise<Map<string, CancelRecord>> {
-    const raw = await redis.hgetall(cancelled);
+  /** A queue's cancel records (pruned by age and count as they are read). */
+  async function cancelRecords(at: Shard): Promise<Map<string, CancelRecord>> {
+    const raw = await redis.hgetall(at.cancelled);
     const now = Date.now();
     const records: [string, CancelRecord][] = [];
     const expired: string[] = [];
@@ -155,7 +203,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     }
     records.sort((a, b) => b[1].at - a[1].at);
     for (const [id] of records.splice(retention.count)) expired.push(id);
-    if (expired.length > 0) await redis.hdel(cancelled, ...expired);
+    if (expired.length > 0) await redis.hdel(at.cancelled, ...expired);
     return new Map(records);
   }
 
@@ -205,25 +253,55 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
   const OPERATIONS: readonly LbOperation[] = ['provision', 'retype', 'delete'];
   const latest = createRedisLatestChanges(redis, { prefix });
 
+  /** Whether a job in this state has finished (kept only for `/svc jobs`). */
+  const finished = (state: string): boolean => state === 'completed' || state === 'failed' || state === 'unknown';
+
+  /** One queue's jobs and cancel records of the cluster, as summaries (unsorted). */
+  async function listShard(at: Shard, cluster: string): Promise<LbJobSummary[]> {
+    const records = await cancelRecords(at);
+    const idsByType = await Promise.all(
+      [...UNFINISHED_TYPES, ...FINISHED_TYPES].map(async (type) => ({ type, ids: await at.queue.getRanges([type], 0, -1) })),
+    );
+    const wanted: { id: string; type: ListedType }[] = [];
+    for (const { type, ids } of idsByType) {
+      for (const id of ids) if (parseLbJobId(id)?.cluster === cluster) wanted.push({ id, type });
+    }
+    const jobs = await Promise.all(wanted.slice(0, listLimit * 2).map(async ({ id, type }) => ({ type, job: await at.queue.getJob(id) })));
+    const summaries: LbJobSummary[] = [];
+    const seen = new Set<string>();
+    for (const { type, job } of jobs) {
+      if (!job?.id || seen.has(job.id)) continue;
+      seen.add(job.id);
+      const summary = summarize(job, type, records.get(job.id));
+      if (summary) summaries.push(summary);
+    }
+    for (const [id, record] of records) {
+      if (record.cluster === cluster && !seen.has(id)) summaries.push(fromRecord(id, record));
+    }
+    return summaries;
+  }
+
   return {
     enqueue(data) {
       const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
       const requestId = requestIdOf(data);
       return guard('enqueue', async () => {
+        const at = home(jobId);
         for (let attempt = 1; ; attempt++) {
-          const existing = await queue.getJob(jobId);
+          const existing = await locate(jobId);
           if (existing) {
-            const state = await existing.getState();
-            if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return { jobId, duplicate: true };
+            const state = await existing.job.getState();
+            // Unfinished, here or in a queue of an earlier shard count: the same change is under way.
+            if (!finished(state)) return { jobId, duplicate: true };
             // Finished and kept only for /svc jobs: the new request replaces it.
-            await queue.remove(jobId);
+            await existing.at.queue.remove(jobId);
           }
           // So is the record of a cancelled one.
-          await redis.hdel(cancelled, jobId);
+          await redis.hdel(at.cancelled, jobId);
           // BullMQ adds a job atomically and keeps the first one of an id: of racing submissions, the one
           // whose data Redis holds afterwards is the job, and the others are duplicates of it.
-          await queue.add(data.operation, { ...data, requestId }, { jobId });
-          const stored = await queue.getJob(jobId);
+          await at.queue.add(data.operation, { ...data, requestId }, { jobId });
+          const stored = await at.queue.getJob(jobId);
           if (stored) return { jobId, duplicate: requestIdOf(stored.data) !== requestId };
           // Removed in between (a racing submission replaced a finished job it had read): try once more.
           if (attempt >= 2) throw new Error(`enqueue: job ${jobId} vanished twice`);
@@ -236,14 +314,14 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
         for (const operation of OPERATIONS) {
           const jobId = lbJobId(operation, ref.cluster, ref.namespace, ref.name);
           if (jobId === by.jobId) continue;
-          const job = await queue.getJob(jobId);
-          if (!job) continue;
-          const state = await job.getState();
+          const found = await locate(jobId);
+          if (!found) continue;
+          const state = await found.job.getState();
           // Parked: run it now, so that it stands down now. Waiting: it reads the newest change when it starts.
-          if (state === 'delayed') await job.promote().catch(() => undefined);
+          if (state === 'delayed') await found.job.promote().catch(() => undefined);
           if (state === 'active' || state === 'delayed') {
             const message: StopMessage = { jobId, supersededBy: by };
-            await redis.publish(channel, JSON.stringify(message));
+            await redis.publish(found.at.channel, JSON.stringify(message));
           }
         }
       });
@@ -255,30 +333,9 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
 
     list(cluster) {
       return guard('list', async () => {
-        const records = await cancelRecords();
-        const idsByType = await Promise.all(
-          [...UNFINISHED_TYPES, ...FINISHED_TYPES].map(async (type) => ({ type, ids: await queue.getRanges([type], 0, -1) })),
-        );
-        const wanted: { id: string; type: ListedType }[] = [];
-        for (const { type, ids } of idsByType) {
-          for (const id of ids) if (parseLbJobId(id)?.cluster === cluster) wanted.push({ id, type });
-        }
-        const jobs = await Promise.all(
-          wanted.slice(0, listLimit * 2).map(async ({ id, type }) => ({ type, job: await queue.getJob(id) })),
-        );
-        const summaries: LbJobSummary[] = [];
-        const seen = new Set<string>();
-        for (const { type, job } of jobs) {
-          if (!job?.id || seen.has(job.id)) continue;
-          seen.add(job.id);
-          const summary = summarize(job, type, records.get(job.id));
-          if (summary) summaries.push(summary);
-        }
-        for (const [id, record] of records) {
-          if (record.cluster === cluster && !seen.has(id)) summaries.push(fromRecord(id, record));
-        }
+        const perQueue = await Promise.all((await allShards()).map((at) => listShard(at, cluster)));
         const when = (s: LbJobSummary): number => (s.finishedAt ?? s.createdAt).getTime();
-        return summaries.sort((a, b) => when(b) - when(a)).slice(0, listLimit);
+        return perQueue.flat().sort((a, b) => when(b) - when(a)).slice(0, listLimit);
       });
     },
 
@@ -286,10 +343,14 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       return guard('cancel', async () => {
         const ref = parseLbJobId(jobId);
         if (!ref) return 'not_found';
-        const job = await queue.getJob(jobId);
-        if (!job) return (await redis.hexists(cancelled, jobId)) ? 'finished' : 'not_found';
+        const found = await locate(jobId);
+        if (!found) {
+          for (const at of await allShards()) if (await redis.hexists(at.cancelled, jobId)) return 'finished';
+          return 'not_found';
+        }
+        const { at, job } = found;
         const state = await job.getState();
-        if (state === 'completed' || state === 'failed' || state === 'unknown') return 'finished';
+        if (finished(state)) return 'finished';
         const record: CancelRecord = {
           by,
           at: Date.now(),
@@ -300,27 +361,32 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
         const step = stepOf(job.progress);
         if (step !== undefined) record.step = step;
         // Record first: a worker that takes the job from now on sees the record when it starts it.
-        await redis.hset(cancelled, jobId, JSON.stringify(record));
+        await redis.hset(at.cancelled, jobId, JSON.stringify(record));
         if (state === 'delayed') {
           // Parked: wake it, so that a worker ends it now (and its progress message says so) rather than
           // when its wait is over. If it started meanwhile, the message below reaches it.
           await job.promote().catch(() => undefined);
-        } else if (state !== 'active' && (await queue.remove(jobId)) === 1) {
+        } else if (state !== 'active' && (await at.queue.remove(jobId)) === 1) {
           return 'cancelled';
         }
         // Active (or taken by a worker meanwhile): the worker holding it aborts it.
         const message: StopMessage = { jobId, by };
-        await redis.publish(channel, JSON.stringify(message));
-        await cancelRecords(); // prune
+        await redis.publish(at.channel, JSON.stringify(message));
+        await cancelRecords(at); // prune
         return 'cancelled';
       });
     },
 
     counts() {
       return guard('count jobs', async () => {
-        // One round trip: BullMQ counts each state's list or sorted set (LLEN/ZCARD), reading no job.
-        const n = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
-        return { waiting: (n.waiting ?? 0) + (n.prioritized ?? 0), active: n.active ?? 0, parked: n.delayed ?? 0 };
+        // One round trip per queue: BullMQ counts each state's list or sorted set (LLEN/ZCARD), reading no job.
+        const total = { waiting: 0, active: 0, parked: 0 };
+        for (const n of await Promise.all((await allShards()).map((at) => at.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed')))) {
+          total.waiting += (n.waiting ?? 0) + (n.prioritized ?? 0);
+          total.active += n.active ?? 0;
+          total.parked += n.delayed ?? 0;
+        }
+        return total;
       });
     },
 
@@ -328,7 +394,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       if (closing) return;
       closing = true;
       try {
-        await queue.close();
+        await Promise.all([...shards.values()].map((at) => at.queue.close()));
       } finally {
         if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
         else redis.disconnect();

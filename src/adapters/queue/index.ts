@@ -1,23 +1,27 @@
 /**
  * The job port on Redis, as the composition root takes it: the web side's queue (`LbJobQueue`, with the
  * newest-change records), and what a worker needs — its exactly-once guard, waker and newest-change
- * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. Everything lives under `${prefix}:${DEFAULT_QUEUE_NAME}:`
- * (`${prefix}:{${DEFAULT_QUEUE_NAME}}:` on a Redis Cluster, one slot: see redis/connection.ts).
+ * records on a connection of their own, and `start(processor)` for the BullMQ worker runtime. A queue's keys
+ * live under `${prefix}:lb-jobs:` (`${prefix}:{lb-jobs}:` on a Redis Cluster, one slot: see
+ * redis/connection.ts), or with JOB_QUEUE_SHARDS under each shard's name (`lb-jobs-3`: see shards.ts).
  * Also the schedules port (scheduled tasks, once per tick across the processes), under `${prefix}:schedule-<name>:`.
  */
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
+import type { BackoffSettings } from '../../domain/backoff.js';
 import type { LbJobData } from '../../domain/lb-jobs.js';
 import type { LatestChanges } from '../../ports/changes.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Schedules } from '../../ports/schedule.js';
-import { createBullmqLbJobQueue, DEFAULT_QUEUE_NAME, type BullmqLbJobQueue } from './bullmq-queue.js';
+import { createBullmqLbJobQueue, type BullmqLbJobQueue } from './bullmq-queue.js';
 import { startLbWorker } from './bullmq-worker.js';
 import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
 import { createBullmqSchedules } from './schedules.js';
-import { bullmqWaker } from './waker.js';
+import { bullmqWaker, type WakeableQueue } from './waker.js';
+import { BASE_QUEUE_NAME, createQueueRegistry, queueOfJob } from './shards.js';
+import { startShardWorkers } from './shard-workers.js';
 import { bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
 
 export interface RedisJobsOptions {
@@ -25,6 +29,10 @@ export interface RedisJobsOptions {
   /** Key prefix of everything the queue keeps (REDIS_PREFIX). */
   prefix: string;
   logger: Logger;
+  /** How many queues the jobs are spread over (JOB_QUEUE_SHARDS; default 1): see shards.ts. */
+  shards?: number;
+  /** How often the queues other processes added are looked up again (default QUEUE_REGISTRY_REFRESH_MS). */
+  registryRefreshMs?: number;
 }
 
 /**
@@ -40,7 +48,13 @@ export function stalledSettings(lockTimeoutMs: number): { lockDurationMs: number
 }
 
 export function createRedisJobQueue(options: RedisJobsOptions): BullmqLbJobQueue {
-  return createBullmqLbJobQueue({ redis: options.redis, prefix: options.prefix, queueName: DEFAULT_QUEUE_NAME, logger: options.logger });
+  return createBullmqLbJobQueue({
+    redis: options.redis,
+    prefix: options.prefix,
+    shards: options.shards ?? 1,
+    logger: options.logger,
+    ...(options.registryRefreshMs !== undefined ? { registryRefreshMs: options.registryRefreshMs } : {}),
+  });
 }
 
 export interface RedisJobWorkerOptions extends RedisJobsOptions {
@@ -53,6 +67,8 @@ export interface RedisJobWorkerOptions extends RedisJobsOptions {
   closeTimeoutMs: number;
   /** A worker silent this long is taken for dead and its parked jobs adopted (JOB_HEARTBEAT_INTERVAL). */
   heartbeatMs: number;
+  /** Retry spacing of transient failures (svcbot's default unless a test wants it short). */
+  backoff?: BackoffSettings;
 }
 
 export interface RedisJobWorker {
@@ -67,40 +83,73 @@ export interface RedisJobWorker {
 
 export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWorker {
   const { prefix } = options;
-  const queueName = bullmqQueueName(options.redis, DEFAULT_QUEUE_NAME);
-  // The exactly-once keys and the waker's promotions; retries forever, like the worker's own connections.
+  // The exactly-once keys, the waker's promotions and the queue registry; retries forever, like the
+  // worker's own connections.
   const redis = connectRedis(options.redis, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
   redis.on('error', () => {
     // The worker runtime logs Redis connection problems; this connection recovers by itself.
   });
-  const wakeQueue = new Queue(queueName, { connection: redis, prefix });
-  wakeQueue.on('error', () => {
-    // As above.
-  });
+  const registry = createQueueRegistry(redis, { prefix, shards: options.shards ?? 1, ...(options.registryRefreshMs !== undefined ? { refreshMs: options.registryRefreshMs } : {}) });
+  /** A Queue per queue in use, to wake parked jobs in it (made when first needed). */
+  const wakeQueues = new Map<string, Queue>();
+  const wakeQueue = (name: string): Queue => {
+    let queue = wakeQueues.get(name);
+    if (!queue) {
+      queue = new Queue(bullmqQueueName(options.redis, name), { connection: redis, prefix });
+      queue.on('error', () => {
+        // As above.
+      });
+      wakeQueues.set(name, queue);
+    }
+    return queue;
+  };
+  /** A parked job is in its Service's queue, or (during a change of the shard count) in another one in use. */
+  const jobsInAnyQueue: WakeableQueue = {
+    async getJob(jobId) {
+      const first = queueOfJob(jobId, registry.configured);
+      const job = await wakeQueue(first).getJob(jobId);
+      if (job) return job;
+      for (const name of await registry.known()) {
+        if (name === first) continue;
+        const found = await wakeQueue(name).getJob(jobId);
+        if (found) return found;
+      }
+      return undefined;
+    },
+  };
   let worker: JobWorker | undefined;
   return {
-    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${queueName}` }),
-    waker: bullmqWaker(wakeQueue),
+    // Under the base queue's name whatever the shard count, so a change of the count forgets no effect.
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${bullmqQueueName(options.redis, BASE_QUEUE_NAME)}` }),
+    waker: bullmqWaker(jobsInAnyQueue),
     changes: createRedisLatestChanges(redis, { prefix }),
     start(processor) {
       if (worker) throw new Error('the job worker is already started');
-      worker = startLbWorker({
-        connection: options.redis,
-        queueName: DEFAULT_QUEUE_NAME,
-        prefix,
-        processor,
+      worker = startShardWorkers({
+        registry,
         concurrency: options.concurrency,
-        stalled: stalledSettings(options.lockTimeoutMs),
+        ...(options.registryRefreshMs !== undefined ? { refreshMs: options.registryRefreshMs } : {}),
         logger: options.logger,
-        graceMs: options.graceMs,
-        closeTimeoutMs: options.closeTimeoutMs,
-        heartbeatMs: options.heartbeatMs,
+        startOne: (queueName, concurrency) =>
+          startLbWorker({
+            connection: options.redis,
+            queueName,
+            prefix,
+            processor,
+            concurrency,
+            stalled: stalledSettings(options.lockTimeoutMs),
+            logger: options.logger,
+            graceMs: options.graceMs,
+            closeTimeoutMs: options.closeTimeoutMs,
+            heartbeatMs: options.heartbeatMs,
+            ...(options.backoff ? { backoff: options.backoff } : {}),
+          }),
       });
       return worker;
     },
     async close() {
       await worker?.close();
-      await wakeQueue.close().catch(() => undefined);
+      await Promise.all([...wakeQueues.values()].map((queue) => queue.close().catch(() => undefined)));
       redis.disconnect();
     },
   };

@@ -31,14 +31,15 @@ describe('job settings', () => {
     expect(loadConfig({ JOB_TIMEOUT: text }, noFiles).jobs.timeoutMs).toBe(ms);
   });
 
-  it('reads the concurrency, the lock timeout, the recheck interval and the probe rates', () => {
-    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20' };
+  it('reads the concurrency, the lock timeout, the recheck interval, the queue shards and the probe rates', () => {
+    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', JOB_QUEUE_SHARDS: '8', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20' };
     expect(loadConfig(env, noFiles).jobs).toEqual({
       timeoutMs: 900_000,
       concurrency: 7,
       lockTimeoutMs: 2000,
       recheckMs: 30_000,
       heartbeatMs: 5000,
+      queueShards: 8,
       progressIntervalMs: 1000,
       shutdownGraceMs: 5000,
       dnsQueriesPerSecond: 2000,
@@ -56,6 +57,8 @@ describe('job settings', () => {
     [{ ELB_API_RATE: '2.5' }, 'ELB_API_RATE: must be a whole number from 1 to 10000 (got "2.5")'],
     [{ JOB_RECHECK_INTERVAL: '0s' }, 'JOB_RECHECK_INTERVAL: must be a duration like 30s, 15m or 1h, between 1s and 1h (got "0s")'],
     [{ JOB_LOCK_TIMEOUT: '100ms' }, 'JOB_LOCK_TIMEOUT: must be a duration like 30s, 15m or 1h, between 500ms and 10m (got "100ms")'],
+    [{ JOB_QUEUE_SHARDS: '0' }, 'JOB_QUEUE_SHARDS: must be a whole number from 1 to 256 (got "0")'],
+    [{ JOB_QUEUE_SHARDS: '1000' }, 'JOB_QUEUE_SHARDS: must be a whole number from 1 to 256 (got "1000")'],
     [{ JOB_HEARTBEAT_INTERVAL: '100ms' }, 'JOB_HEARTBEAT_INTERVAL: must be a duration like 30s, 15m or 1h, between 300ms and 10m (got "100ms")'],
   ])('refuses %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

@@ -21,6 +21,7 @@ describe('loadConfig defaults', () => {
         lockTimeoutMs: 10_000,
         recheckMs: 900_000,
         heartbeatMs: 5000,
+        queueShards: 1,
         progressIntervalMs: 1000,
         shutdownGraceMs: 5000,
         dnsQueriesPerSecond: 600,

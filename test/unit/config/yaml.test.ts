@@ -35,6 +35,7 @@ jobs:
   lockTimeout: 45s
   recheckInterval: 5m
   heartbeatInterval: 3s
+  queueShards: 8
   progressInterval: 2s
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
@@ -89,6 +90,7 @@ costs:
         lockTimeoutMs: 45_000,
         recheckMs: 300_000,
         heartbeatMs: 3000,
+        queueShards: 8,
         progressIntervalMs: 2000,
         shutdownGraceMs: 0,
         dnsQueriesPerSecond: 1000,
