@@ -2,7 +2,8 @@
  * svcbot on a Redis Cluster, end to end: a bot started with REDIS_CLUSTER_NODES (a local 3-master +
  * 3-replica cluster; REDIS_URL then unused) takes load-balancer changes over Slack's HTTP surface — a
  * double submission is one job, each job posts its endpoints once, `/svc jobs` lists them and the audit
- * log has them — with its queue, approvals and audit on the cluster. The cluster is removed afterwards.
+ * log has them — with its queue, approvals and audit on the cluster, the jobs spread over 4 queues
+ * (JOB_QUEUE_SHARDS). The cluster is removed afterwards.
  */
 import { startBot, type BotUnderTest } from '../helpers/bot.js';
 import { startRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
@@ -23,7 +24,7 @@ let bot: BotUnderTest;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   // Its keys live on the cluster (stop() would look for them on REDIS_URL): the cluster's removal takes them.
-  bot = await startBot({ env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1' }, approvals: false, keepKeys: true });
+  bot = await startBot({ env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1', JOB_QUEUE_SHARDS: '4' }, approvals: false, keepKeys: true });
 }, 60_000);
 afterAll(async () => {
   await bot?.stop();
@@ -51,7 +52,10 @@ test('load-balancer jobs run on the cluster: one job per double submission, each
   try {
     const keys: string[] = [];
     for (const master of admin.nodes('master')) keys.push(...(await master.keys(`${bot.queuePrefix}:*`)));
-    expect(keys).toEqual(expect.arrayContaining([`${bot.queuePrefix}:{lb-jobs}:meta`, `${bot.queuePrefix}:audit`]));
+    expect(keys).toEqual(expect.arrayContaining([`${bot.queuePrefix}:audit`]));
+    // The jobs are in the shards' queues (`{lb-jobs-N}`), none in the single queue's.
+    expect(keys.some((k) => /:\{lb-jobs-[0-3]\}:meta$/.test(k))).toBe(true);
+    expect(keys.filter((k) => k.includes(':{lb-jobs}:') && !k.includes(':once:'))).toEqual([]);
   } finally {
     admin.disconnect();
   }
