@@ -148,7 +148,7 @@ export interface RunningSvcbot {
 }
 
 /** The job backend's parts a role needs: the web side's queue, the worker's guard, waker and runtime. */
-function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
+function jobAdapters(config: Config, logger: Logger, options: AdapterOptions, metrics: Metrics) {
   const { role } = options;
   const log = logger.child({ role: 'worker' });
   if (options.jobs === 'memory') {
@@ -175,6 +175,7 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions) {
           concurrency: config.jobs.concurrency,
           lockTimeoutMs: config.jobs.lockTimeoutMs,
           heartbeatMs: config.jobs.heartbeatMs,
+          onAdopted: (_lapsed, jobIds) => metrics.jobsAdopted(jobIds.length),
           graceMs,
           // The process must be gone within 10 s of SIGTERM: the grace, then a little to hand back and close.
           closeTimeoutMs: Math.min(9000, graceMs + 2000),
@@ -214,7 +215,7 @@ function governanceStores(config: Config, logger: Logger, options: AdapterOption
 /** The parts shared by every kind of adapters: clusters, the job backend, the worker's watch and resolver, approvals and audit. */
 function commonAdapters(config: Config, logger: Logger, options: AdapterOptions, metrics: Metrics) {
   const registry = createClusterRegistry(config.clusters, options.clients, { callDeadlineMs: config.kube.retryDeadlineMs }, metrics);
-  const backend = jobAdapters(config, logger, options);
+  const backend = jobAdapters(config, logger, options, metrics);
   // Readiness: Redis (where the jobs and approvals are), then every configured cluster's API server.
   const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(redisTargetOf(config));
   const readinessChecks: ReadinessCheck[] = [...(redisProbe ? [redisProbe] : []), ...registry.names.map((name) => clusterApiCheck(name, registry.kubeConfig(name)))];

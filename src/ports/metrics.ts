@@ -34,6 +34,8 @@ export interface Metrics {
   slackRequest(method: string, result: string): void;
   /** Slack asked svcbot to wait this long before calling `method` again (s). */
   slackRateLimited(method: string, seconds: number): void;
+  /** This worker adopted `count` parked jobs of a worker whose heartbeat lapsed (a dead or stalled worker). */
+  jobsAdopted(count: number): void;
   /** An orphan scan found `count` orphaned load balancers costing about `monthlyUsd` a month. */
   orphansFound(count: number, monthlyUsd: number): void;
   /** Gauges read when the metrics are scraped (undefined: unknown now, e.g. Redis down): see `Observed`. */
@@ -58,6 +60,7 @@ export const noMetrics: Metrics = {
   awsRequest: () => undefined,
   slackRequest: () => undefined,
   slackRateLimited: () => undefined,
+  jobsAdopted: () => undefined,
   orphansFound: () => undefined,
   observe: () => undefined,
 };

@@ -258,6 +258,10 @@ test('svcbot worker SIGKILLed while its job is parked waiting for DNS: the live 
     expect(services).toHaveLength(1);
     expect(elbs).toHaveLength(1);
     expect(endpointMessages(slack, 'dns')).toHaveLength(1);
+    // The adoption is counted in the survivor's metrics.
+    const healthPort = /"healthPort":(\d+)/.exec(survivor.output())?.[1];
+    const metrics = await (await fetch(`http://127.0.0.1:${String(healthPort)}/metrics`)).text();
+    expect(metrics).toMatch(/^svcbot_jobs_adopted_total 1$/m);
     expect(await survivor.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, { 'in-process (web side)': world.logs });
 }, TEST_TIMEOUT_MS);

@@ -50,6 +50,11 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
   });
   const slackLimited = new Counter({ name: 'svcbot_slack_rate_limited_total', help: 'Slack Web API calls Slack asked to wait (HTTP 429), by method', labelNames: ['method'], registers });
   const slackWait = new Counter({ name: 'svcbot_slack_rate_limit_wait_seconds_total', help: 'Time Slack asked svcbot to wait before calling again', labelNames: ['method'], registers });
+  const adopted = new Counter({
+    name: 'svcbot_jobs_adopted_total',
+    help: "Parked load-balancer jobs this worker adopted from a worker whose heartbeat lapsed (died, or its event loop stalled)",
+    registers,
+  });
   const orphans = new Gauge({ name: 'svcbot_orphans', help: 'Orphaned load balancers the last orphan scan of this process found', registers });
   const orphanCost = new Gauge({ name: 'svcbot_orphans_monthly_cost_usd', help: 'Estimated monthly cost of the orphaned load balancers the last scan found (USD)', registers });
   const approvalsPending = new Gauge({ name: 'svcbot_approvals_pending', help: 'Approval requests waiting for a decision', registers });
@@ -77,6 +82,7 @@ export function createPrometheusMetrics(): Metrics & MetricsScrape {
     commandHandled: (subcommand, result) => commands.inc({ subcommand, result }),
     acknowledged: (seconds) => ack.observe(seconds),
     jobRun: (operation, outcome) => jobs.inc({ operation, outcome }),
+    jobsAdopted: (count) => adopted.inc(count),
     jobStep: (operation, step, seconds) => steps.observe({ operation, step }, seconds),
     kubernetesRequest: (verb, resource, code) => kube.inc({ verb, resource, code }),
     awsRequest: (api, action, code) => aws.inc({ api, action, code }),

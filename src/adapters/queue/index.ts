@@ -69,6 +69,8 @@ export interface RedisJobWorkerOptions extends RedisJobsOptions {
   heartbeatMs: number;
   /** Retry spacing of transient failures (svcbot's default unless a test wants it short). */
   backoff?: BackoffSettings;
+  /** Told of each adoption this process's workers make (the metrics). */
+  onAdopted?: (lapsedWorker: string, jobIds: readonly string[]) => void;
 }
 
 export interface RedisJobWorker {
@@ -143,6 +145,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
             closeTimeoutMs: options.closeTimeoutMs,
             heartbeatMs: options.heartbeatMs,
             ...(options.backoff ? { backoff: options.backoff } : {}),
+            ...(options.onAdopted ? { onAdopted: options.onAdopted } : {}),
           }),
       });
       return worker;

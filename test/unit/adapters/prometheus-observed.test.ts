@@ -1,7 +1,7 @@
 /**
  * Gauges read at scrape time (the Prometheus adapter): each read sets its series; a read that fails or
  * does not answer leaves no sample (rather than a stale or wrong one); Slack requests are counted by
- * method and result.
+ * method and result; adopted jobs are counted.
  */
 import { createPrometheusMetrics } from '../../../src/adapters/metrics/prometheus.js';
 
@@ -24,6 +24,14 @@ test('the job counts set svcbot_jobs by state and svcbot_jobs_parked; an unknown
   const unknown = (await metrics.scrape()).text;
   expect(sample(unknown, 'svcbot_jobs_parked')).toBeUndefined();
   expect(unknown).not.toMatch(/^svcbot_jobs\{/m);
+});
+
+test('adopted jobs are counted (svcbot_jobs_adopted_total), from no adoption at 0', async () => {
+  const metrics = createPrometheusMetrics();
+  expect(sample((await metrics.scrape()).text, 'svcbot_jobs_adopted_total')).toBe(0);
+  metrics.jobsAdopted(30);
+  metrics.jobsAdopted(2);
+  expect(sample((await metrics.scrape()).text, 'svcbot_jobs_adopted_total')).toBe(32);
 });
 
 test('Slack requests are counted by method and result', async () => {
