@@ -335,41 +335,42 @@ describe('progress model and rendering', () => {
 });
 
 describe('wakeSoon', () => {
+  // Fake timers: the retries' spacing is the behaviour, read off the clock the module sees.
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
   test('a wake that finds the job still active is tried again, the wait doubling up to its cap, until it lands', async () => {
     const attempts: number[] = [];
     const waker = { wake: () => Promise.resolve(attempts.push(Date.now()) >= 6) };
     wakeSoon(waker, undefined, { retryMs: 10, maxRetryMs: 40, retryForMs: 5000 })('job-1');
-    await waitFor(() => attempts.length === 6, { what: 'six attempts' });
-    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-    // 10, 20, 40, 40, 40 ms (timers fire at or after their time).
-    expect(gaps[0]).toBeGreaterThanOrEqual(9);
-    expect(gaps[1]).toBeGreaterThanOrEqual(19);
-    expect(gaps[2]).toBeGreaterThanOrEqual(39);
-    expect(Math.min(...gaps.slice(3))).toBeGreaterThanOrEqual(39);
-    // It landed: no more attempts.
-    const done = attempts.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(attempts).toHaveLength(done);
+    await jest.advanceTimersByTimeAsync(1000);
+    // At once, then after 10, 20, 40, 40, 40 ms; it landed at the sixth: no more attempts.
+    expect(attempts).toEqual([0, 10, 30, 70, 110, 150]);
   });
 
   test('a wake that fails (Redis refusing) is tried again in the same way', async () => {
-    let attempts = 0;
-    const waker = { wake: () => ((attempts += 1) < 3 ? Promise.reject(new Error('READONLY')) : Promise.resolve(true)) };
+    const attempts: number[] = [];
+    const waker = { wake: () => (attempts.push(Date.now()) < 3 ? Promise.reject(new Error('READONLY')) : Promise.resolve(true)) };
     wakeSoon(waker, undefined, { retryMs: 5, maxRetryMs: 20, retryForMs: 5000 })('job-3');
-    await waitFor(() => attempts === 3, { what: 'the third attempt' });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(attempts).toEqual([0, 5, 15]);
   });
 
-  test('gives up after retryForMs (the job stayed active all along)', async () => {
-    let attempts = 0;
-    const waker = { wake: () => Promise.resolve(((attempts += 1), false)) };
-    const started = Date.now();
+  test('gives up after retryForMs (the job stayed active all along); a failure at the end is logged', async () => {
+    const attempts: number[] = [];
+    const waker = { wake: () => Promise.resolve((attempts.push(Date.now()), false)) };
     wakeSoon(waker, undefined, { retryMs: 5, maxRetryMs: 20, retryForMs: 150 })('job-2');
-    await waitFor(() => Date.now() - started > 300, { what: 'the retry window to pass', intervalMs: 50 });
-    const after = attempts;
-    expect(after).toBeGreaterThan(3);
-    expect(after).toBeLessThan(20);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(attempts).toBe(after);
+    await jest.advanceTimersByTimeAsync(10_000);
+    // 0, 5, 15, 35, 55 … every 20 ms, the last one at the deadline.
+    expect(attempts.slice(0, 5)).toEqual([0, 5, 15, 35, 55]);
+    expect(attempts.at(-1)).toBe(150);
+    expect(attempts.every((t) => t <= 150)).toBe(true);
+
+    const warnings: string[] = [];
+    const logger = { warn: (_: unknown, msg: string) => void warnings.push(msg) } as unknown as Parameters<typeof wakeSoon>[1];
+    wakeSoon({ wake: () => Promise.reject(new Error('READONLY')) }, logger, { retryMs: 5, maxRetryMs: 20, retryForMs: 50 })('job-4');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(warnings).toEqual(['could not wake job; it waits for its park timeout']);
   });
 });
 
