@@ -51,7 +51,7 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffSettings } from '../../domai
 import { DEFAULT_QUEUE_NAME } from './bullmq-queue.js';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, cancelChannel, cancelReason, cancelledKey, parseStopMessage, parseCancelRecord } from './keys.js';
 import { bullmqWaker } from './waker.js';
-import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
+import { bullmqConnection, bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
 import { createParkOwnership, type ParkOwnership } from './ownership.js';
 import { withDeadline } from '../../domain/deadline.js';
 
@@ -87,6 +87,11 @@ export interface StartLbWorkerOptions<D, R> {
   heartbeatMs?: number;
   /** Told of each adoption this worker makes: the lapsed worker's id and the jobs it adopted (tests). */
   onAdopted?: (lapsedWorker: string, jobIds: readonly string[]) => void;
+  /**
+   * Connections shared with the process's workers of other queues (shard-workers.ts), which close them:
+   * one for commands, one subscribed to every queue's cancel channel. By default the worker makes its own.
+   */
+  shared?: { commands: RedisConnection; subscriber: RedisConnection };
 }
 
 export interface LbWorker extends JobWorker {
@@ -278,11 +283,13 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker stopped renewing its lock); back to waiting'));
 
   // Cancel records are read on a connection of our own (BullMQ's are internal); cancel requests from
-  // any process arrive by pub/sub on another (a subscribed connection can't run commands).
-  const commands = connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
-  commands.on('error', () => {
+  // any process arrive by pub/sub on another (a subscribed connection can't run commands). Both may be
+  // shared with the process's workers of other queues, which then close them.
+  const commands = options.shared?.commands ?? connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  const onCommandsError = (): void => {
     // Reported by the worker's 'error' handler; reconnects by itself.
-  });
+  };
+  commands.on('error', onCommandsError);
   // Hands parked jobs back at close (promotes them), on the commands connection.
   const handBack = new Queue(queueName, { connection: commands, prefix });
   handBack.on('error', () => {
@@ -300,24 +307,42 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     ...(options.onAdopted ? { onAdopted: options.onAdopted } : {}),
     logger: log,
   });
-  const subscriber = connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
-  subscriber.on('error', () => {
+  const subscriber = options.shared?.subscriber ?? connectRedis(options.connection, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  const channel = cancelChannel(prefix, queueName);
+  const onSubscriberError = (): void => {
     // The worker's own 'error' handler reports Redis being down; the subscriber reconnects by itself.
-  });
-  subscriber.on('message', (_channel: string, message: string) => {
+  };
+  const onStopMessage = (from: string, message: string): void => {
+    if (from !== channel) return;
     const m = parseStopMessage(message);
     if (m && 'by' in m) stopJob(m.jobId, { kind: 'cancelled', by: m.by });
     else if (m) stopJob(m.jobId, { kind: 'superseded', by: m.supersededBy });
-  });
-  subscriber.on('ready', () => {
+  };
+  const onResubscribed = (): void => {
     // (Re)subscribed: a cancel published while we were disconnected is in the records.
     for (const [jobId, entry] of running) {
       cancelRecordFor(jobId, entry.timestamp)
         .then((by) => by !== undefined && stopJob(jobId, { kind: 'cancelled', by }))
         .catch(() => undefined);
     }
-  });
-  const subscribed = subscriber.subscribe(cancelChannel(prefix, queueName)).then(() => undefined);
+  };
+  subscriber.on('error', onSubscriberError);
+  subscriber.on('message', onStopMessage);
+  subscriber.on('ready', onResubscribed);
+  const subscribed = subscriber.subscribe(channel).then(() => undefined);
+  /** Lets go of the connections: closes its own, or stops listening on shared ones (their owner closes them). */
+  async function releaseConnections(gracefully: boolean): Promise<void> {
+    subscriber.off('message', onStopMessage).off('ready', onResubscribed);
+    if (options.shared) {
+      subscriber.off('error', onSubscriberError);
+      commands.off('error', onCommandsError);
+      return;
+    }
+    for (const client of [subscriber, commands]) {
+      if (gracefully) await withDeadline(client.quit().catch(() => undefined), 250);
+      client.disconnect();
+    }
+  }
   const ready = Promise.all([worker.waitUntilReady(), subscribed, ownership.start()]).then(() => undefined);
   ready.catch(() => undefined);
 
@@ -362,7 +387,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     async crash() {
       closeStarted = true;
       ownership.stop();
-      for (const client of [subscriber, commands]) client.disconnect();
+      await releaseConnections(false);
       await worker.close(true).catch(() => undefined);
     },
     close() {
@@ -398,10 +423,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
         if (commands.status === 'ready') await withDeadline(ownership.resign(handed).catch(() => undefined), Math.min(1000, Math.max(100, left() - 300)));
         else ownership.stop();
         await withDeadline(handBack.close().catch(() => undefined), 250);
-        for (const client of [subscriber, commands]) {
-          await withDeadline(client.quit().catch(() => undefined), 250);
-          client.disconnect();
-        }
+        await releaseConnections(true);
         workerConnection.close();
         log.info({ ms: Date.now() - started }, 'worker closed');
       })();

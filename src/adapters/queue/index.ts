@@ -9,6 +9,7 @@
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import type { BackoffSettings } from '../../domain/backoff.js';
+import { withDeadline } from '../../domain/deadline.js';
 import type { LbJobData } from '../../domain/lb-jobs.js';
 import type { LatestChanges } from '../../ports/changes.js';
 import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/jobs.js';
@@ -92,6 +93,14 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
     // The worker runtime logs Redis connection problems; this connection recovers by itself.
   });
   const registry = createQueueRegistry(redis, { prefix, shards: options.shards ?? 1, ...(options.registryRefreshMs !== undefined ? { refreshMs: options.registryRefreshMs } : {}) });
+  // Every queue's worker in this process hears its cancel channel on this one connection and runs its
+  // commands on the one above, so that N shards cost N BullMQ workers, not 2 × N more connections.
+  const subscriber = connectRedis(options.redis, { maxRetriesPerRequest: null, disconnectTimeout: 500 });
+  subscriber.setMaxListeners(0);
+  redis.setMaxListeners(0);
+  subscriber.on('error', () => {
+    // As above.
+  });
   /** A Queue per queue in use, to wake parked jobs in it (made when first needed). */
   const wakeQueues = new Map<string, Queue>();
   const wakeQueue = (name: string): Queue => {
@@ -146,6 +155,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
             heartbeatMs: options.heartbeatMs,
             ...(options.backoff ? { backoff: options.backoff } : {}),
             ...(options.onAdopted ? { onAdopted: options.onAdopted } : {}),
+            shared: { commands: redis, subscriber },
           }),
       });
       return worker;
@@ -153,7 +163,10 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
     async close() {
       await worker?.close();
       await Promise.all([...wakeQueues.values()].map((queue) => queue.close().catch(() => undefined)));
-      redis.disconnect();
+      for (const client of [subscriber, redis]) {
+        await withDeadline(client.quit().catch(() => undefined), 250);
+        client.disconnect();
+      }
     },
   };
 }
