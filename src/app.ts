@@ -224,7 +224,8 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
   const watch = runtime
     ? createKubernetesServiceWatch({
         kubeConfig: (name) => registry.kubeConfig(name),
-        namespaces: (name) => config.clusters.find((c) => c.name === name)?.namespaces,
+        // The registry's own scope of each cluster, so the watch and the gateways never disagree.
+        namespaces: (name) => registry.get(name).namespaces,
         logger: logger.child({ role: 'worker' }),
       })
     : undefined;
