@@ -143,6 +143,9 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
       ...(target.auth?.tls === true ? { dnsLookup: keepHostName } : {}),
       // Ask every node for the slots once more before giving up on a command during a failover.
       retryDelayOnFailover: 200,
+      // ioredis gives a node 1 s to answer CLUSTER SLOTS; a worker starting a BullMQ worker per queue
+      // shard on a busy host (or a busy node) logged "Failed to refresh slots cache" once per shard.
+      slotsRefreshTimeout: 3000,
       ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
       ...(lazyConnect !== undefined ? { lazyConnect } : {}),
       ...(retryStrategy !== undefined ? { clusterRetryStrategy: retryStrategy } : {}),
