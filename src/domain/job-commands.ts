@@ -76,7 +76,7 @@ export function makeJobCommands({ clusters, queue, access, audit, now = () => ne
         });
       }
       if (ref && outcome !== 'not_found') {
-        const job = (await queue.list(ref.cluster)).find((j) => j.id === jobId);
+        const job = await queue.get(jobId);
         if (job) result.job = job;
       }
       return result;

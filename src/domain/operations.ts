@@ -184,13 +184,13 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
   async function enqueue(jobs: LbJobsDeps, data: LbJobData, validate?: () => Promise<unknown>): Promise<OperationResult> {
     const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
     const base = { jobId, operation: data.operation, cluster: data.cluster, namespace: data.namespace, name: data.name };
-    if (await isUnfinished(jobs, jobId, data.cluster)) return { kind: 'queued', result: { ...base, duplicate: true } };
+    if (await isUnfinished(jobs, jobId)) return { kind: 'queued', result: { ...base, duplicate: true } };
     try {
       await validate?.();
     } catch (err) {
       // The same change submitted at the same moment (another replica, a double click) may have queued its
       // job since the check above, and the job made the Service: that submission is this one.
-      if (err instanceof BotError && err.code === 'already_exists' && (await isUnfinished(jobs, jobId, data.cluster))) {
+      if (err instanceof BotError && err.code === 'already_exists' && (await isUnfinished(jobs, jobId))) {
         return { kind: 'queued', result: { ...base, duplicate: true } };
       }
       throw err;
@@ -205,8 +205,8 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
   }
 
   /** Is this job queued, running or waiting? (Also fails fast, changing nothing, when Redis is unreachable.) */
-  async function isUnfinished(jobs: LbJobsDeps, jobId: string, cluster: string): Promise<boolean> {
-    const existing = (await jobs.queue.list(cluster)).find((j) => j.id === jobId);
+  async function isUnfinished(jobs: LbJobsDeps, jobId: string): Promise<boolean> {
+    const existing = await jobs.queue.get(jobId);
     return existing !== undefined && (existing.state === 'waiting' || existing.state === 'active' || existing.state === 'delayed');
   }
 
@@ -257,7 +257,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     }
     const provision = lbJobs && manifest.spec.type === 'LoadBalancer' ? lbJobs : undefined;
     // A second submission while the first is in flight is that job (not "name taken", not a new request).
-    if (provision && (await isUnfinished(provision, lbJobId('provision', cluster.name, scope.namespace, input.name), cluster.name))) {
+    if (provision && (await isUnfinished(provision, lbJobId('provision', cluster.name, scope.namespace, input.name)))) {
       return duplicate('provision', cluster.name, scope.namespace, input.name);
     }
     const why = opts.approved ? undefined : approvalNeeded(command, undefined, governance.access.policy.approval.needs);
@@ -301,7 +301,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     }
     const operation = !lbJobs ? undefined : command.type === 'LoadBalancer' ? 'provision' : before.type === 'LoadBalancer' ? 'retype' : undefined;
     // Already of the type, but its job is still running: say so rather than "nothing changed".
-    if (lbJobs && operation && (await isUnfinished(lbJobs, lbJobId(operation, cluster.name, namespace, command.name), cluster.name))) {
+    if (lbJobs && operation && (await isUnfinished(lbJobs, lbJobId(operation, cluster.name, namespace, command.name)))) {
       return duplicate(operation, cluster.name, namespace, command.name);
     }
     const why = opts.approved ? undefined : approvalNeeded(command, before, governance.access.policy.approval.needs);
@@ -331,7 +331,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
 
   async function remove(command: Extract<ServiceCommand, { kind: 'delete' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
     const { target, cluster, namespace, before, at } = await existingService(command, requester, opts);
-    if (lbJobs && before.type === 'LoadBalancer' && (await isUnfinished(lbJobs, lbJobId('delete', cluster.name, namespace, command.name), cluster.name))) {
+    if (lbJobs && before.type === 'LoadBalancer' && (await isUnfinished(lbJobs, lbJobId('delete', cluster.name, namespace, command.name)))) {
       return duplicate('delete', cluster.name, namespace, command.name);
     }
     const why = opts.approved ? undefined : approvalNeeded(command, before, governance.access.policy.approval.needs);

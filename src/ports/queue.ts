@@ -62,6 +62,11 @@ export interface LbJobQueue {
   /** The cluster's unfinished jobs and its recent outcomes (within the retention window), newest first. */
   list(cluster: string): Promise<LbJobSummary[]>;
   /**
+   * One job by its id, unfinished or recently finished (undefined: none kept). Reads that job only, so
+   * its cost does not grow with the queue — what a command asks before queueing ("already in progress?").
+   */
+  get(jobId: string): Promise<LbJobSummary | undefined>;
+  /**
    * Stop a job that has not finished: a waiting one is removed; a parked one is woken and a running one
    * asked to stop, so that the worker ends it through its processor (its signal fires, with the port's
    * `cancelled` reason). The cluster is left as it is.

@@ -73,6 +73,25 @@ export function jobBackendContract(label: string, make: MakeJobBackend): void {
       expect(await jobOf(first.jobId)).toMatchObject({ state: 'waiting', requesterId: 'U1', operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web' });
     });
 
+    test('get: one job by id as list shows it — waiting, completed, failed, cancelled while waiting — and nothing for an unknown id', async () => {
+      const { queue, start } = await use({ attempts: 1 });
+      const waiting = await queue.enqueue(jobData('wait'));
+      expect(await queue.get(waiting.jobId)).toEqual(await jobOf(waiting.jobId));
+      expect(await queue.get(waiting.jobId)).toMatchObject({ state: 'waiting', requesterId: 'U1', cluster: 'prod', name: 'wait' });
+      expect(await queue.cancel(waiting.jobId, 'U9')).toBe('cancelled');
+      expect(await queue.get(waiting.jobId)).toMatchObject({ state: 'cancelled', failedReason: 'cancelled by U9' });
+      expect(await queue.get(waiting.jobId)).toEqual(await jobOf(waiting.jobId));
+      await start((ctx) => (ctx.data.name === 'bad' ? Promise.reject(new PermanentJobError('403 Forbidden')) : Promise.resolve('ok')));
+      const good = await queue.enqueue(jobData('good'));
+      const bad = await queue.enqueue(jobData('bad', { cluster: 'staging' }));
+      await until(good.jobId, 'completed');
+      await until(bad.jobId, 'failed');
+      expect(await queue.get(good.jobId)).toEqual(await jobOf(good.jobId));
+      expect(await queue.get(bad.jobId)).toMatchObject({ state: 'failed', failedReason: '403 Forbidden', cluster: 'staging' });
+      expect(await queue.get('provision.prod.default.nobody')).toBeUndefined();
+      expect(await queue.get('not-a-job-id')).toBeUndefined();
+    });
+
     test('a finished job stays listed, and a new submission of it is a new job that runs', async () => {
       const { queue, start } = await use();
       const seen: string[] = [];

@@ -36,6 +36,7 @@ function keepingQueue(): LbJobQueue & { enqueued: LbJobData[] } {
       return Promise.resolve({ jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name), duplicate: false });
     },
     list: () => Promise.resolve([] as LbJobSummary[]),
+    get: () => Promise.resolve(undefined),
     cancel: () => Promise.resolve('not_found' as const),
     supersede: () => Promise.resolve(),
     counts: () => Promise.reject(new Error('not used')),

@@ -384,6 +384,7 @@ describe('the requester passed to operations.run', () => {
         return Promise.resolve({ jobId: lbJobId(data.operation, data.cluster, data.namespace, data.name), duplicate: false });
       },
       list: () => Promise.resolve([]),
+      get: () => Promise.resolve(undefined),
       cancel: (): Promise<CancelOutcome> => Promise.resolve('not_found'),
       supersede: () => Promise.resolve(),
       counts: () => Promise.reject(new Error('not used')),

@@ -26,11 +26,12 @@ const WEB_PROVISION = 'provision.prod.default.web';
 /** Every call the queue saw, in order. */
 type Call = string;
 
-/** A recording LbJobQueue: `jobs` is what list() returns (per cluster); failures are set per method. */
+/** A recording LbJobQueue: `jobs` is what get() and list() find; failures are set per method. */
 class FakeLbJobQueue implements LbJobQueue {
   readonly enqueued: LbJobData[] = [];
   jobs: LbJobSummary[] = [];
-  listError: Error | undefined;
+  /** get() and list() fail with this (Redis unreachable). */
+  lookupError: Error | undefined;
   enqueueError: Error | undefined;
   /** What enqueue reports as `duplicate` (the queue found the same job unfinished at the last moment). */
   reportDuplicate = false;
@@ -47,8 +48,14 @@ class FakeLbJobQueue implements LbJobQueue {
 
   list(cluster: string): Promise<LbJobSummary[]> {
     this.calls.push(`list ${cluster}`);
-    if (this.listError !== undefined) return Promise.reject(this.listError);
+    if (this.lookupError !== undefined) return Promise.reject(this.lookupError);
     return Promise.resolve(this.jobs.filter((j) => j.cluster === cluster));
+  }
+
+  get(jobId: string): Promise<LbJobSummary | undefined> {
+    this.calls.push(`get ${jobId}`);
+    if (this.lookupError !== undefined) return Promise.reject(this.lookupError);
+    return Promise.resolve(this.jobs.find((j) => j.id === jobId));
   }
 
   cancel(jobId: string): Promise<CancelOutcome> {
@@ -111,8 +118,8 @@ function summary(id: string, state: LbJobState): LbJobSummary {
   return { id, operation, cluster, namespace, name, state, createdAt: new Date(NOW.getTime() - 60_000), requesterId: 'U777BOB' };
 }
 
-const isList = (c: Call): boolean => c.startsWith('list ');
-const withoutLists = (calls: readonly Call[]): Call[] => calls.filter((c) => !isList(c));
+const isLookup = (c: Call): boolean => c.startsWith('get ');
+const withoutLookups = (calls: readonly Call[]): Call[] => calls.filter((c) => !isLookup(c));
 
 const UNFINISHED: LbJobState[] = ['waiting', 'active', 'delayed'];
 const FINISHED: LbJobState[] = ['completed', 'failed', 'cancelled'];
@@ -136,8 +143,8 @@ describe('create --type loadbalancer', () => {
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
-    expect(new Set(calls.filter(isList))).toEqual(new Set(['list prod']));
+    expect(withoutLookups(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
+    expect(new Set(calls.filter(isLookup))).toEqual(new Set([`get ${WEB_PROVISION}`]));
     expect(prod.cluster.writes).toEqual([]);
     expect(await prod.cluster.listServices(null)).toEqual([]);
     expect(staging.cluster.writes).toEqual([]);
@@ -149,7 +156,7 @@ describe('create --type loadbalancer', () => {
     const { result } = as(await run('create api --selector app=alpine --port 80 --type lb -n shop --cluster staging'), 'queued');
     expect(result).toMatchObject({ jobId: 'provision.staging.shop.api', cluster: 'staging', namespace: 'shop', name: 'api', duplicate: false });
     expect(queue.enqueued).toEqual([expect.objectContaining({ cluster: 'staging', namespace: 'shop', name: 'api', manifest: manifest('api', 'LoadBalancer', 'shop') })]);
-    expect(new Set(calls.filter(isList))).toEqual(new Set(['list staging']));
+    expect(new Set(calls.filter(isLookup))).toEqual(new Set(['get provision.staging.shop.api']));
   });
 
   test('expose --type loadbalancer: the manifest carries the Deployment\'s selector', async () => {
@@ -179,7 +186,7 @@ describe('create --type loadbalancer', () => {
 
   test('--dry-run is a dry run, not a job (and needs no queue)', async () => {
     const { run, prod, queue, calls } = setup();
-    queue.listError = UNAVAILABLE;
+    queue.lookupError = UNAVAILABLE;
     as(await run('create web --selector app=alpine --port 80 --type loadbalancer --dry-run'), 'dry-run');
     expect(calls).toEqual([]);
     expect(prod.cluster.writes).toEqual([]);
@@ -194,7 +201,7 @@ describe('create --type loadbalancer', () => {
       kind: 'queued',
       result: { jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true },
     });
-    expect(calls).toEqual(['list prod']);
+    expect(calls).toEqual([expect.stringMatching(/^get (provision|retype|delete)\.prod\.default\.web$/)]);
     expect(queue.enqueued).toEqual([]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
   });
@@ -202,22 +209,22 @@ describe('create --type loadbalancer', () => {
   test('the same change submitted at the same moment, whose job made the Service between the check and the validation: that job (duplicate), not "name taken"', async () => {
     const { run, prod, queue, calls } = setup();
     // The other submission's job is queued, and makes the Service, just after this one found no job.
-    const list = queue.list.bind(queue);
-    let lists = 0;
-    queue.list = async (cluster) => {
-      lists += 1;
-      const listed = await list(cluster);
-      if (lists === 2) {
+    const get = queue.get.bind(queue);
+    let lookups = 0;
+    queue.get = async (jobId) => {
+      lookups += 1;
+      const found = await get(jobId);
+      if (lookups === 2) {
         queue.jobs = [summary(WEB_PROVISION, 'active')];
         await existing(prod, 'web', 'LoadBalancer');
       }
-      return listed;
+      return found;
     };
     expect(await run('create web --selector app=alpine --port 80 --type loadbalancer')).toEqual({
       kind: 'queued',
       result: { jobId: WEB_PROVISION, operation: 'provision', cluster: 'prod', namespace: 'default', name: 'web', duplicate: true },
     });
-    expect(calls).toEqual(['list prod', 'list prod', 'list prod']);
+    expect(calls).toEqual([`get ${WEB_PROVISION}`, `get ${WEB_PROVISION}`, `get ${WEB_PROVISION}`]);
     expect(queue.enqueued).toEqual([]);
   });
 
@@ -244,7 +251,7 @@ describe('create --type loadbalancer', () => {
 
   test('a ClusterIP or NodePort create is still made directly, without the queue (older jobs of the name are told; Redis down does not stop it)', async () => {
     const { run, prod, queue, calls } = setup();
-    queue.listError = UNAVAILABLE;
+    queue.lookupError = UNAVAILABLE;
     queue.supersedeError = UNAVAILABLE;
     as(await run('create web --selector app=alpine --port 80'), 'created');
     as(await run('create api --selector app=alpine --port 80 --type nodeport'), 'created');
@@ -271,7 +278,7 @@ describe('type', () => {
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
+    expect(withoutLookups(calls)).toEqual([`enqueue ${WEB_PROVISION}`, `supersede prod/default/web by ${WEB_PROVISION}`]);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).type).toBe('ClusterIP');
   });
@@ -306,7 +313,7 @@ describe('type', () => {
     ['NodePort', 'clusterip', 'ClusterIP'],
   ] as const)('%s to %s involves no load balancer: made directly, without the queue', async (from, word, to) => {
     const { run, prod, queue, calls } = setup();
-    queue.listError = UNAVAILABLE;
+    queue.lookupError = UNAVAILABLE;
     queue.supersedeError = UNAVAILABLE;
     await existing(prod, 'web', from);
     const { result } = as(await run(`type web ${word}`), 'type-changed');
@@ -405,14 +412,14 @@ describe('delete', () => {
         requestedAt: NOW.getTime(),
       },
     ]);
-    expect(withoutLists(calls)).toEqual(['enqueue delete.prod.default.web', 'supersede prod/default/web by delete.prod.default.web']);
+    expect(withoutLookups(calls)).toEqual(['enqueue delete.prod.default.web', 'supersede prod/default/web by delete.prod.default.web']);
     expect(prod.cluster.writes).toEqual(['create default/web']);
     expect((await prod.cluster.getService('default', 'web')).deleting).toBe(false);
   });
 
   test.each(['ClusterIP', 'NodePort'] as const)('of a %s Service is made directly, without the queue', async (type) => {
     const { run, prod, queue, calls } = setup();
-    queue.listError = UNAVAILABLE;
+    queue.lookupError = UNAVAILABLE;
     queue.supersedeError = UNAVAILABLE;
     await existing(prod, 'web', type);
     const { result } = as(await run('delete web'), 'deleted');
@@ -517,9 +524,9 @@ describe('Redis unreachable (list() fails with queue_unavailable)', () => {
     const { run, prod, queue, calls } = setup();
     if (before) await existing(prod, 'web', before);
     const writesBefore = [...prod.cluster.writes];
-    queue.listError = UNAVAILABLE;
+    queue.lookupError = UNAVAILABLE;
     await expectBotError(run(text), 'queue_unavailable', 'cannot be reached');
-    expect(calls).toEqual(['list prod']);
+    expect(calls).toEqual([expect.stringMatching(/^get (provision|retype|delete)\.prod\.default\.web$/)]);
     expect(queue.enqueued).toEqual([]);
     expect(prod.cluster.writes).toEqual(writesBefore);
   });

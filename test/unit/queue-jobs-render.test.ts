@@ -150,6 +150,10 @@ describe('makeJobCommands', () => {
         calls.push(`list ${cluster}`);
         return Promise.resolve(jobs.filter((j) => j.cluster === cluster));
       },
+      get: (id) => {
+        calls.push(`get ${id}`);
+        return Promise.resolve(jobs.find((j) => j.id === id));
+      },
       cancel: (id, by) => {
         calls.push(`cancel ${id} ${by}`);
         return Promise.resolve(outcome);
@@ -184,7 +188,7 @@ describe('makeJobCommands', () => {
     const commands = makeJobCommands({ clusters, queue, ...open, now: () => NOW });
     const result = await commands.cancel({ kind: 'cancel', jobId: 'provision.prod.default.web' }, U2);
     expect(result).toEqual({ jobId: 'provision.prod.default.web', outcome: 'cancelled', by: 'U2', job: JOBS[0], now: NOW });
-    expect(queue.calls).toEqual(['cancel provision.prod.default.web U2', 'list prod']);
+    expect(queue.calls).toEqual(['cancel provision.prod.default.web U2', 'get provision.prod.default.web']);
   });
 
   test('an unknown job is not looked up', async () => {

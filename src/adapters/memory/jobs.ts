@@ -247,6 +247,10 @@ export function createMemoryJobs(options: MemoryJobsOptions): MemoryJobs {
       const when = (s: LbJobSummary) => (s.finishedAt ?? s.createdAt).getTime();
       return Promise.resolve(summaries.sort((a, b) => when(b) - when(a)));
     },
+    get(jobId) {
+      const job = jobs.get(jobId);
+      return Promise.resolve(job ? summarize(job) : undefined);
+    },
     cancel(jobId, by): Promise<CancelOutcome> {
       const job = jobs.get(jobId);
       if (!job || !parseLbJobId(jobId)) return Promise.resolve('not_found');

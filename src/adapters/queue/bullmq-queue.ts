@@ -88,6 +88,7 @@ const UNAVAILABLE = 'svcbot cannot reach its queue (Redis) — try again shortly
 const UNFINISHED_TYPES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
 const FINISHED_TYPES = ['failed', 'completed'] as const;
 type ListedType = (typeof UNFINISHED_TYPES)[number] | (typeof FINISHED_TYPES)[number];
+const LISTED_TYPES: readonly ListedType[] = [...UNFINISHED_TYPES, ...FINISHED_TYPES];
 
 function queueUnavailable(cause?: unknown): BotError {
   return new BotError('queue_unavailable', UNAVAILABLE, { cause });
@@ -336,6 +337,26 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
         const perQueue = await Promise.all((await allShards()).map((at) => listShard(at, cluster)));
         const when = (s: LbJobSummary): number => (s.finishedAt ?? s.createdAt).getTime();
         return perQueue.flat().sort((a, b) => when(b) - when(a)).slice(0, listLimit);
+      });
+    },
+
+    get(jobId) {
+      return guard('get a job', async () => {
+        const found = await locate(jobId);
+        if (found) {
+          const state = await found.job.getState();
+          // 'unknown': removed meanwhile; any other state BullMQ has (waiting-children) is waiting to svcbot.
+          if (state === 'unknown') return undefined;
+          const type = LISTED_TYPES.find((t) => t === state) ?? 'waiting';
+          const record = parseCancelRecord(await redis.hget(found.at.cancelled, jobId));
+          return summarize(found.job, type, record);
+        }
+        // A cancelled job removed while waiting: only its record is left.
+        for (const at of await allShards()) {
+          const record = parseCancelRecord(await redis.hget(at.cancelled, jobId));
+          if (record) return fromRecord(jobId, record);
+        }
+        return undefined;
       });
     },
 
