@@ -53,6 +53,8 @@ export interface CreateLbJobDepsOptions {
   maxParkMs?: number;
   /** Progress updates per message at most every this many ms. Default 1000. */
   progressIntervalMs?: number;
+  /** How long a result waits for its progress message to go in its thread (`LbJobDeps.threadWaitMs`). Default 2000. */
+  threadWaitMs?: number;
 }
 
 export interface LbJobRuntime {
@@ -91,6 +93,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     logger: opts.logger,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.maxParkMs !== undefined ? { maxParkMs: opts.maxParkMs } : {}),
+    ...(opts.threadWaitMs !== undefined ? { threadWaitMs: opts.threadWaitMs } : {}),
   };
   return {
     deps,

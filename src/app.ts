@@ -365,6 +365,7 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
     timeoutMs: config.jobs.timeoutMs,
     maxParkMs: config.jobs.recheckMs,
     progressIntervalMs: config.jobs.progressIntervalMs,
+    threadWaitMs: config.slack.threadWaitMs,
   });
   const running = worker.start(meteredProcessor(makeLbProcessor(runtime.deps), adapters.metrics));
   return {

@@ -63,6 +63,8 @@ const slackSchema = z.strictObject(
     appToken: field(token('xapp-')),
     apiUrl: fieldWithDefault('slack.apiUrl', apiUrl),
     pacing: fieldWithDefault('slack.pacing', boolean),
+    // 0 s: a result never waits for its progress message; over a minute, a busy channel's result waits with its queue.
+    threadWait: fieldWithDefault('slack.threadWait', duration(0, 60_000, '0s, 2s or 5s')),
     command: fieldWithDefault('slack.command', command),
   },
   mapping,
@@ -340,6 +342,7 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       socketMode: slack.appToken !== undefined,
       apiUrl: slack.apiUrl,
       pacing: slack.pacing,
+      threadWaitMs: slack.threadWait,
       command: slack.command,
     },
     jobs: {

@@ -31,6 +31,7 @@ export const SETTINGS = Object.freeze([
   { env: 'SLACK_APP_TOKEN', yaml: 'slack.appToken', default: '(none)', secret: true, meaning: 'App token, xapp-…; when set, Socket Mode' },
   { env: 'SLACK_API_URL', yaml: 'slack.apiUrl', default: 'https://slack.com/api/', secret: false, meaning: 'Slack Web API base URL' },
   { env: 'SLACK_PACING', yaml: 'slack.pacing', default: 'true', secret: false, meaning: "Paces svcbot's messages to Slack's documented rates" },
+  { env: 'SLACK_THREAD_WAIT', yaml: 'slack.threadWait', default: '2s', secret: false, meaning: "A job's result waits this long for its progress message, still queued for the channel, to go in its thread; then it goes in the channel" },
   { env: 'SVCBOT_COMMAND', yaml: 'slack.command', default: '/svc', secret: false, meaning: 'Slash command name' },
   { env: 'PORT', yaml: 'port', default: '3000', secret: false, meaning: 'HTTP port' },
   { env: 'HEALTH_PORT', yaml: 'healthPort', default: '8081', secret: false, meaning: '`svcbot worker`: port of /healthz, /readyz and /metrics (the web side serves them on PORT)' },

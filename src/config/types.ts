@@ -56,6 +56,12 @@ export interface SlackConfig {
    * channel, chat.update about 50 a minute); off only against a stand-in of Slack that enforces none.
    */
   readonly pacing: boolean;
+  /**
+   * How long a job's result (endpoint or outcome message) waits for the job's progress message, still
+   * queued behind the channel's other messages, to be posted so it can go in its thread (ms); after that
+   * it goes in the channel, and the progress message follows. Slack answers a post in well under a second.
+   */
+  readonly threadWaitMs: number;
   /** The slash command, e.g. `/svc`. */
   readonly command: string;
 }

@@ -436,3 +436,27 @@ describe('progress board close under Slack\'s limits', () => {
     expect(sent).toEqual(['first', 'other']);
   });
 });
+
+test('createLbJobDeps: the thread wait (SLACK_THREAD_WAIT) reaches the jobs; none given, the jobs\' own default', async () => {
+  const make = (threadWaitMs?: number) =>
+    createLbJobDeps({
+      clusters: fakeWorld(['prod']).registry,
+      audit: testAuditTrail().audit,
+      watch: { subscribe: () => () => undefined, get: () => undefined, ready: () => Promise.resolve(), close: () => Promise.resolve() },
+      resolver: { resolve4: () => Promise.resolve([]) },
+      replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve() },
+      once: { run: (_key, action) => action() },
+      changes: createMemoryLatestChanges(),
+      waker: { wake: () => Promise.resolve(true) },
+      logger: pino({ level: 'silent' }),
+      ...(threadWaitMs === undefined ? {} : { threadWaitMs }),
+    });
+  const set = make(500);
+  const unset = make();
+  try {
+    expect(set.deps.threadWaitMs).toBe(500);
+    expect(unset.deps.threadWaitMs).toBeUndefined();
+  } finally {
+    await Promise.all([set.close(), unset.close()]);
+  }
+});

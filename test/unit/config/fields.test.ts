@@ -73,10 +73,11 @@ describe('job settings', () => {
   });
 });
 
-describe('Redis prefix, progress interval and shutdown grace', () => {
+describe('Redis prefix, progress interval, shutdown grace and the thread wait', () => {
   const PREFIX_HELP = "must be 1-64 characters: letters, digits, '-', '_' and '.' (no ':', '{', '}' or spaces)";
   const PROGRESS_HELP = 'must be a duration like 500ms, 1s or 2s, between 100ms and 1m';
   const GRACE_HELP = 'must be a duration like 0s, 2s or 5s, between 0s and 8s';
+  const THREAD_WAIT_HELP = 'must be a duration like 0s, 2s or 5s, between 0s and 1m';
 
   it('default to svcbot, 1s and 5s', () => {
     const config = loadConfig({}, noFiles);
@@ -98,6 +99,11 @@ describe('Redis prefix, progress interval and shutdown grace', () => {
     [{ JOB_PROGRESS_INTERVAL: '60s' }, 'jobs.progressIntervalMs', 60_000],
     [{ JOB_PROGRESS_INTERVAL: '1m' }, 'jobs.progressIntervalMs', 60_000],
     [{ JOB_PROGRESS_INTERVAL: '' }, 'jobs.progressIntervalMs', 1000],
+    [{ SLACK_THREAD_WAIT: '' }, 'slack.threadWaitMs', 2000],
+    [{ SLACK_THREAD_WAIT: '0s' }, 'slack.threadWaitMs', 0],
+    [{ SLACK_THREAD_WAIT: '500ms' }, 'slack.threadWaitMs', 500],
+    [{ SLACK_THREAD_WAIT: ' 5s ' }, 'slack.threadWaitMs', 5000],
+    [{ SLACK_THREAD_WAIT: '1m' }, 'slack.threadWaitMs', 60_000],
     [{ JOB_SHUTDOWN_GRACE: '0' }, 'jobs.shutdownGraceMs', 0],
     [{ JOB_SHUTDOWN_GRACE: '0s' }, 'jobs.shutdownGraceMs', 0],
     [{ JOB_SHUTDOWN_GRACE: '0ms' }, 'jobs.shutdownGraceMs', 0],
@@ -124,6 +130,9 @@ describe('Redis prefix, progress interval and shutdown grace', () => {
     [{ REDIS_PREFIX: 'svc/bot' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svc/bot")`],
     [{ REDIS_PREFIX: 'svcbøt' }, `REDIS_PREFIX: ${PREFIX_HELP} (got "svcbøt")`],
     [{ REDIS_PREFIX: 'p'.repeat(65) }, `REDIS_PREFIX: ${PREFIX_HELP} (got "${'p'.repeat(65)}")`],
+    [{ SLACK_THREAD_WAIT: '61s' }, `SLACK_THREAD_WAIT: ${THREAD_WAIT_HELP} (got "61s")`],
+    [{ SLACK_THREAD_WAIT: '-1s' }, `SLACK_THREAD_WAIT: ${THREAD_WAIT_HELP} (got "-1s")`],
+    [{ SLACK_THREAD_WAIT: 'soon' }, `SLACK_THREAD_WAIT: ${THREAD_WAIT_HELP} (got "soon")`],
     [{ JOB_PROGRESS_INTERVAL: '99ms' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "99ms")`],
     [{ JOB_PROGRESS_INTERVAL: '0' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "0")`],
     [{ JOB_PROGRESS_INTERVAL: '61s' }, `JOB_PROGRESS_INTERVAL: ${PROGRESS_HELP} (got "61s")`],

@@ -13,6 +13,7 @@ describe('loadConfig defaults', () => {
         socketMode: false,
         apiUrl: 'https://slack.com/api/',
         pacing: true,
+        threadWaitMs: 2000,
         command: '/svc',
       },
       jobs: {

@@ -13,6 +13,7 @@ slack:
   appToken: xapp-from-file
   apiUrl: http://127.0.0.1:9999/api
   pacing: false
+  threadWait: 500ms
   command: /k8s
 port: 8080
 healthPort: 9090
@@ -82,6 +83,7 @@ costs:
         socketMode: true,
         apiUrl: 'http://127.0.0.1:9999/api/',
         pacing: false,
+        threadWaitMs: 500,
         command: '/k8s',
       },
       jobs: {
