@@ -113,7 +113,7 @@ async function runScenario(jobs: number, channels: number, progress: (line: stri
     }
     const ready = Date.now();
     const parent = board.progressPosting(key) ? await Promise.race([posted, sleep(2000).then(() => undefined)]) : await posted;
-    await replies.post(channel, { text: `<@U${i}> default/job-${i} is reachable at: job-${i}.elb:80`, blocks: [] }, { ...(parent ? { threadTs: parent.ts } : {}), digestible: true });
+    await replies.post(channel, { text: `<@U${i}> default/job-${i} is reachable at: job-${i}.elb:80`, blocks: [] }, { ...(parent ? { threadTs: parent.ts } : {}), digest: 'results' });
     endpointDelays.push(Date.now() - ready);
     const ref = (await posted)!;
     await board.show(ref, { text: `Load balancer for default/job-${i}: ready`, blocks: [] }, { final: true });

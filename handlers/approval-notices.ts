@@ -49,9 +49,12 @@ export function makeApprovalNotices({ replies, commandName, approvalChannel, now
   };
 }
 
-/** Posts each audit entry to `channel` as it is recorded. */
+/**
+ * Posts each audit entry to `channel` as it is recorded; entries recorded within a few seconds of each
+ * other go as one message (hundreds of decisions would otherwise wait for the channel's one message a second).
+ */
 export function auditChannel(replies: ChannelMessages, channel: string): (entry: AuditEntry) => Promise<void> {
   return async (entry) => {
-    await replies.post(channel, renderAuditEntry(entry));
+    await replies.post(channel, renderAuditEntry(entry), { digest: 'audit' });
   };
 }

@@ -228,7 +228,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     await deps.once
       .run(onceKey(ctx, 'outcome'), async () => {
         const ref = await deps.replies.post(channel, message, {
-          digestible: true,
+          digest: 'results',
           ...(progressRef ? { threadTs: progressRef.ts } : {}),
           ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
         });

@@ -223,7 +223,7 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   const channel = progress?.channel ?? data.requester.channelId;
   await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
     const ref = await deps.replies.post(channel, message, {
-      digestible: true,
+      digest: 'results',
       ...(progress ? { threadTs: progress.ts } : {}),
       ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
     });

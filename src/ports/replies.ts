@@ -31,10 +31,12 @@ interface PostOptions {
    */
   priority?: 'result' | 'progress';
   /**
-   * A result that may go out with other results waiting for the same channel, as one message in the
-   * channel (not in the thread) mentioning each requester, when Slack's limits make them wait.
+   * May go out with other messages of the same kind waiting for the same channel, as one message there
+   * (a digest), when Slack's limits would make them wait. `results`: a job's endpoint or outcome message,
+   * in the channel (not the thread), each requester mentioned. `audit`: an audit-channel entry; a burst of
+   * entries within a few seconds is one message, every entry kept, in order.
    */
-  digestible?: boolean;
+  digest?: 'results' | 'audit';
 }
 
 export interface Replies {

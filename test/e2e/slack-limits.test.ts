@@ -5,6 +5,7 @@
  * messages only at one a second: a job works before its progress message is posted, and an endpoint ready
  * before that message goes in the channel (alone or in a digest), otherwise in its thread; svcbot stays within
  * the limits (no 429 from the stand-in, each message's last state shown), and no response_url gets a 6th post.
+ * The audit channel gets the 60 entries (30 changes, 30 job outcomes) as a few digests, every entry once.
  */
 import { startBot, type BotUnderTest } from '../helpers/bot.js';
 import { SLACK_LIMITS } from '../../bench/slack-limits.js';
@@ -13,6 +14,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const JOBS = 30;
 const CHANNEL = 'CBUSY';
+const AUDIT_CHANNEL = 'CAUDIT01';
 
 let slack: SlackStub;
 let bot: BotUnderTest;
@@ -20,7 +22,7 @@ beforeAll(async () => {
   slack = await startSlackStub({ limits: SLACK_LIMITS });
   // The channel takes one message a second: the last of 30 progress messages is posted ~30 s after it
   // was asked for (the jobs work meanwhile; a generous timeout all the same).
-  bot = await startBot({ use: { slack }, approvals: false, env: { JOB_TIMEOUT: '5m' } });
+  bot = await startBot({ use: { slack }, approvals: false, env: { JOB_TIMEOUT: '5m', SVCBOT_AUDIT_CHANNEL: AUDIT_CHANNEL } });
 });
 afterAll(async () => {
   await bot.stop();
@@ -84,8 +86,19 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
   const perUrl = new Map<string, number>();
   for (const c of slack.calls) if (c.method === 'response_url') perUrl.set(c.responseId!, (perUrl.get(c.responseId!) ?? 0) + 1);
   expect(Math.max(...perUrl.values())).toBeLessThanOrEqual(5);
+  // The audit channel: each job's change and outcome, once each, in a few messages (60 at Slack's one a
+  // second would take a minute; a burst of entries within 2 s is one digest).
+  const auditPosts = () => slack.calls.filter((c) => accepted('chat.postMessage')(c) && c.body.channel === AUDIT_CHANNEL).map(text);
+  const jobsEnded = () => auditPosts().join('\n').split(':gear:').length - 1;
+  await waitFor(() => jobsEnded() >= JOBS, { what: `the ${JOBS} jobs' outcomes in the audit channel`, timeoutMs: 60_000 });
+  const audit = auditPosts().join('\n');
+  expect(jobsEnded()).toBe(JOBS);
+  for (const name of names) expect(audit.split(`default/${name}\``).length - 1).toBe(2); // its change and its job's end
+  expect(auditPosts().length).toBeLessThan(JOBS);
   // Slack calls per job, for the report.
   const digests = posts.filter((c) => /^\d+ results:/.test(text(c))).length;
   const perJob = slack.calls.filter((c) => c.limited !== true && c.method !== 'auth.test').length / JOBS;
-  process.stdout.write(`slack limits e2e: ${JOBS} jobs, endpoint message after the request p50 ${delays[Math.floor(JOBS / 2)]} ms, max ${delays.at(-1)} ms; ${updates} chat.update; ${digests} digest(s); ${perJob.toFixed(2)} Slack calls per job\n`);
+  process.stdout.write(
+    `slack limits e2e: ${JOBS} jobs, endpoint message after the request p50 ${delays[Math.floor(JOBS / 2)]} ms, max ${delays.at(-1)} ms; ${updates} chat.update; ${digests} digest(s); ${perJob.toFixed(2)} Slack calls per job; ${2 * JOBS} audit entries in ${auditPosts().length} message(s)\n`,
+  );
 }, 200_000);

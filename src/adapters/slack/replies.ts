@@ -16,9 +16,12 @@ import type { WebClient } from '@slack/web-api';
 import { BotError } from '../../domain/errors.js';
 import type { Replies } from '../../ports/replies.js';
 import type { Block, Message } from '../../render/blocks.js';
-import { renderDigest } from '../../render/digest.js';
+import { DIGEST_MAX_SIZE, digestSize, renderDigest, type DigestKind } from '../../render/digest.js';
 import { createResponseUrlBudget, postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
 import { createSendQueue, retryAfterOf, SEND_PRIORITY, type SendQueue } from './send-queue.js';
+
+/** How long an audit-channel entry waits for others to go with it (see the send queue's digests). */
+const AUDIT_DIGEST_HOLD_MS = 2000;
 
 const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
 
@@ -103,11 +106,20 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
       });
   }
 
-  /** Results that waited together for one channel, as one message there. */
-  const postDigest = (channel: string, parts: Message[]) => {
-    const digest = renderDigest(parts);
+  /** Messages of one kind that waited together for one channel, as one message there. */
+  const postDigest = (channel: string, parts: Message[], kind: DigestKind) => {
+    const digest = renderDigest(parts, kind);
     return client.chat.postMessage({ channel, text: digest.text, ...blocksOf(digest.blocks), unfurl_links: false, unfurl_media: false });
   };
+  const digestOf = (channel: string, message: Message, kind: DigestKind) => ({
+    key: kind,
+    part: message,
+    combine: (parts: Message[]) => () => postDigest(channel, parts, kind),
+    size: digestSize(message),
+    maxSize: DIGEST_MAX_SIZE,
+    // Audit entries are not urgent: the first of a burst waits for the others, so the burst is one message.
+    ...(kind === 'audit' ? { holdMs: AUDIT_DIGEST_HOLD_MS } : {}),
+  });
 
   return {
     async respond(to, reply) {
@@ -147,7 +159,7 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
             }),
           {
             priority: SEND_PRIORITY[opts.priority ?? 'result'],
-            ...(opts.digestible ? { digest: { key: 'results', part: message, combine: (parts: Message[]) => () => postDigest(channel, parts) } } : {}),
+            ...(opts.digest ? { digest: digestOf(channel, message, opts.digest) } : {}),
           },
         );
         return { channel: res.channel ?? channel, ts: res.ts ?? '' };

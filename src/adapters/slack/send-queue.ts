@@ -14,7 +14,10 @@
  *   call per message, however often a job reports.
  * - **Many results, one message.** Calls with the same `digest` key that are waiting in a lane together
  *   (results coming faster than the channel takes them) go as one call, built by `combine` from their
- *   parts (at most `maxDigestParts`); each caller settles with it.
+ *   parts, in the order they came (at most `maxDigestParts`, and parts whose sizes add up to at most the
+ *   digest's `maxSize`; a part larger than that goes alone, never cut); each caller settles with it. A
+ *   digest's `holdMs` keeps its first part waiting that long for others (audit lines: a burst of them is
+ *   one message, not a message each until the channel's budget runs out).
  * - **A 429 pauses that lane alone** for `Retry-After`, and the call goes back to its place. This is why
  *   the WebClient below is built with `rejectRateLimitedCalls`: on its own it would wait out a 429 by
  *   pausing its whole request queue (one channel's refusal would hold up every other channel's results).
@@ -32,7 +35,9 @@ interface LaneLimit {
  * calls paced at exactly Slack's rate would meet a 429 whenever the network delays one more than the next.
  */
 const SLACK_RATES: Readonly<Record<SlackMethod, LaneLimit>> = {
-  'chat.postMessage': { perMinute: 57, burst: 3 },
+  // A burst one under Slack's 3: a burst that reaches Slack late (a loaded event loop) and the next call on
+  // time would otherwise meet a 429 (20 of them at 1,000 jobs over 20 channels, bench slack).
+  'chat.postMessage': { perMinute: 57, burst: 2 },
   'chat.update': { perMinute: 47, burst: 5 },
   'chat.postEphemeral': { perMinute: 95, burst: 10 },
 };
@@ -49,7 +54,7 @@ export interface SendQueueOptions {
    */
   pacing?: boolean;
   rates?: Partial<Record<SlackMethod, LaneLimit>>;
-  /** Most calls one digest combines. Default 20. */
+  /** Most calls one digest combines. Default 100 (a digest's `maxSize` usually binds first). */
   maxDigestParts?: number;
   /** 429s one call waits out before it fails (as a rate-limited, transient error). Default 5. */
   maxRateLimited?: number;
@@ -73,7 +78,19 @@ interface SendOptions<T, P> {
   priority?: number;
   mergeKey?: string;
   /** Sent as one call with the lane's other waiting calls of the same `key`: `combine(parts)` makes it. */
-  digest?: { key: string; part: P; combine: (parts: P[]) => () => Promise<T> };
+  digest?: DigestOptions<T, P>;
+}
+
+interface DigestOptions<T, P> {
+  key: string;
+  part: P;
+  combine: (parts: P[]) => () => Promise<T>;
+  /** This part's size (e.g. its text's length), counted against `maxSize`. Default 0. */
+  size?: number;
+  /** Largest sum of the parts' sizes one digest takes. Default unbounded. */
+  maxSize?: number;
+  /** The call waits at least this long (ms) for others of its key to join it. Default 0. */
+  holdMs?: number;
 }
 
 interface Waiter {
@@ -86,7 +103,9 @@ interface Item {
   priority: number;
   mergeKey: string | undefined;
   call: () => Promise<unknown>;
-  digest: { key: string; part: unknown; combine: (parts: unknown[]) => () => Promise<unknown> } | undefined;
+  digest: DigestOptions<unknown, unknown> | undefined;
+  /** Not sent before this time (a digest's hold). */
+  notBefore: number;
   waiters: Waiter[];
   rateLimited: number;
 }
@@ -111,7 +130,7 @@ export function retryAfterOf(err: unknown): number | undefined {
 export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
   const now = opts.now ?? Date.now;
   const maxRateLimited = opts.maxRateLimited ?? 5;
-  const maxDigestParts = opts.maxDigestParts ?? 20;
+  const maxDigestParts = opts.maxDigestParts ?? 100;
   const lanes = new Map<string, Lane>();
   let seq = 0;
   let rateLimited = 0;
@@ -176,12 +195,18 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
           next = Math.min(next, lane.pausedUntil);
           break;
         }
+        // The first in line that is not held (held ones: digests gathering their parts).
+        const at = lane.items.findIndex((item) => item.notBefore <= t);
+        if (at < 0) {
+          for (const item of lane.items) next = Math.min(next, item.notBefore);
+          break;
+        }
         if (!refill(lane, t)) {
           next = Math.min(next, t + Math.ceil(((1 - lane.tokens) * 60_000) / lane.limit!.perMinute));
           break;
         }
         lane.tokens -= 1;
-        const item = lane.items.shift()!;
+        const item = lane.items.splice(at, 1)[0]!;
         if (item.mergeKey !== undefined) lane.merging.delete(item.mergeKey);
         run(lane, item.digest ? digestOf(lane, item, item.digest) : item);
       }
@@ -194,11 +219,23 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
     if (next !== Number.POSITIVE_INFINITY) arm(next);
   }
 
-  /** `item` and the lane's other waiting items of its digest key, as one item (or `item` alone). */
+  /**
+   * `item` and the lane's other waiting items of its digest key, in their order, as one item (or `item`
+   * alone): as many as `maxDigestParts` and the digest's `maxSize` allow, stopping at the first that does
+   * not fit (a later one never goes before it).
+   */
   function digestOf(lane: Lane, item: Item, digest: NonNullable<Item['digest']>): Item {
-    const together = lane.items.filter((other) => other.digest?.key === digest.key).slice(0, maxDigestParts - 1);
-    if (together.length === 0) return item;
-    lane.items = lane.items.filter((other) => !together.includes(other));
+    const maxSize = digest.maxSize ?? Number.POSITIVE_INFINITY;
+    let size = digest.size ?? 0;
+    const together = new Set<Item>();
+    for (const other of lane.items) {
+      if (other.digest?.key !== digest.key) continue;
+      size += other.digest.size ?? 0;
+      if (together.size + 1 >= maxDigestParts || size > maxSize) break;
+      together.add(other);
+    }
+    if (together.size === 0) return item;
+    lane.items = lane.items.filter((other) => !together.has(other));
     const parts = [item, ...together];
     // A digest that Slack refuses for its rate is tried again as itself (its parts stay together).
     const call = digest.combine(parts.map((p) => p.digest!.part));
@@ -252,7 +289,8 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
           }
         } else {
           const digest = o.digest as Item['digest'];
-          insert(lane, { seq: ++seq, priority, mergeKey: o.mergeKey, call, digest, waiters: [waiter], rateLimited: 0 });
+          const notBefore = digest?.holdMs ? now() + digest.holdMs : 0;
+          insert(lane, { seq: ++seq, priority, mergeKey: o.mergeKey, call, digest, notBefore, waiters: [waiter], rateLimited: 0 });
         }
         pump();
       });

@@ -4,6 +4,7 @@
  * transient, so a job retries only what a retry can mend.
  */
 import { LogLevel, WebClient } from '@slack/web-api';
+import { auditChannel } from '../../../handlers/approval-notices.js';
 import { createSlackReplies } from '../../../src/adapters/slack/replies.js';
 import { BotError } from '../../../src/domain/errors.js';
 import { SLACK_LIMITS } from '../../../bench/slack-limits.js';
@@ -131,17 +132,42 @@ test('digestible results waiting for one channel go as one message there, mentio
   const s = await startSlackStub({ limits: SLACK_LIMITS });
   try {
     const r = createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: s.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, rejectRateLimitedCalls: true }));
-    // Three go at once (the channel's burst); the rest wait together and go as one digest.
+    // Two go at once (the send queue's burst, one under Slack's); the rest wait together and go as one digest.
     const refs = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => r.post('CDIGEST', { text: `<@U${i}> \`default/s${i}\` is reachable at: x`, blocks: [] }, { digestible: true, threadTs: `1.${i}` })),
+      Array.from({ length: 8 }, (_, i) => r.post('CDIGEST', { text: `<@U${i}> \`default/s${i}\` is reachable at: x`, blocks: [] }, { digest: 'results', threadTs: `1.${i}` })),
     );
     const posts = s.calls.filter((c) => c.method === 'chat.postMessage' && c.limited !== true);
-    expect(posts).toHaveLength(4);
-    const digest = posts[3]!;
+    expect(posts).toHaveLength(3);
+    const digest = posts[2]!;
     expect(digest.body.thread_ts).toBeUndefined();
-    for (let i = 3; i < 8; i++) expect(String(digest.body.text)).toContain(`<@U${i}>`);
-    expect(new Set(refs.slice(3).map((ref) => ref?.ts))).toEqual(new Set([digest.ts]));
+    for (let i = 2; i < 8; i++) expect(String(digest.body.text)).toContain(`<@U${i}>`);
+    expect(new Set(refs.slice(2).map((ref) => ref?.ts))).toEqual(new Set([digest.ts]));
     expect(s.limited).toEqual({});
+  } finally {
+    await s.close();
+  }
+});
+
+test('audit entries recorded within a few seconds go to the audit channel as few messages: every entry, in order, escaped, within 4,000 characters each, no 429', async () => {
+  const s = await startSlackStub({ limits: SLACK_LIMITS });
+  try {
+    const r = createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: s.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, rejectRateLimitedCalls: true }));
+    const post = auditChannel(r, 'CAUDIT');
+    // 120 decisions in about a second; their user text tries to ping the channel.
+    const entries = Array.from({ length: 120 }, (_, i) => ({ at: 1_800_000_000_000 + i, action: 'refused' as const, userId: `U${i}`, userName: `user${i}`, result: `entry-${i} <!channel> & more` }));
+    await Promise.all(entries.map((entry) => post(entry)));
+    const posts = s.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(s.limited).toEqual({});
+    // 120 messages would take two minutes at Slack's one a second; a digest takes as many as fit 4,000 characters.
+    expect(posts.length).toBeLessThanOrEqual(10);
+    const texts = posts.map((c) => String(c.body.text));
+    for (const text of texts) {
+      expect(text.length).toBeLessThanOrEqual(4000);
+      expect(text).not.toContain('<!channel>');
+    }
+    const order = texts.join('\n').match(/entry-\d+/g);
+    expect(order).toEqual(entries.map((_, i) => `entry-${i}`));
+    expect(texts.join('\n')).toContain('entry-7 &lt;!channel&gt; &amp; more');
   } finally {
     await s.close();
   }

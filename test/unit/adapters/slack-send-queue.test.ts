@@ -141,3 +141,47 @@ test('results waiting together in one channel go as one digest; each caller sett
   await progress;
   expect(r.names()).toEqual(['a', 'digest(b,c,d)', 'digest(e,f)', 'progress']);
 });
+
+test("a digest takes waiting parts in order while their sizes fit its maxSize; a part too large for any digest goes alone", async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 1 } } });
+  const r = recorder();
+  const sizes: Record<string, number> = { a: 1, b: 4, c: 4, d: 3, big: 50, e: 2 };
+  const digest = (name: string) => ({ key: 'k', part: name, size: sizes[name]!, maxSize: 10, combine: (parts: string[]) => r.call(`digest(${parts.join(',')})`) });
+  const sends = Object.keys(sizes).map((name) => q.send('chat.postMessage', 'C1', r.call(name), { digest: digest(name) }));
+  await jest.advanceTimersByTimeAsync(5000);
+  await Promise.all(sends);
+  // b+c = 8 fit 10, d would make 11: it starts the next digest, and e does not jump ahead of big.
+  expect(r.names()).toEqual(['a', 'digest(b,c)', 'd', 'big', 'e']);
+});
+
+test('a digest held for holdMs gathers what comes meanwhile: a burst is one call, in order; other calls of the lane are not held', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 2 } } });
+  const r = recorder();
+  const digest = (name: string) => ({ key: 'audit', part: name, holdMs: 2000, combine: (parts: string[]) => r.call(`digest(${parts.join(',')})`) });
+  const lines: Promise<string>[] = [];
+  for (let i = 0; i < 30; i++) {
+    lines.push(q.send('chat.postMessage', 'CAUDIT', r.call(`line-${i}`), { digest: digest(`line-${i}`) }));
+    await jest.advanceTimersByTimeAsync(50); // 30 lines over 1.5 s
+  }
+  const answer = q.send('chat.postMessage', 'CAUDIT', r.call('answer'));
+  await jest.advanceTimersByTimeAsync(0);
+  expect(r.names()).toEqual(['answer']); // the channel's budget was there, the lines wait for their hold
+  await jest.advanceTimersByTimeAsync(499); // 1,999 ms after the first line
+  expect(r.names()).toEqual(['answer']);
+  await jest.advanceTimersByTimeAsync(1);
+  const all = `digest(${Array.from({ length: 30 }, (_, i) => `line-${i}`).join(',')})`;
+  expect(await Promise.all(lines)).toEqual(Array.from({ length: 30 }, () => all));
+  await answer;
+  expect(r.names()).toEqual(['answer', all]);
+  expect(q.queued).toBe(0);
+});
+
+test('a lone held call goes alone after its hold', async () => {
+  const q = createSendQueue();
+  const r = recorder();
+  const sent = q.send('chat.postMessage', 'CAUDIT', r.call('only'), { digest: { key: 'audit', part: 'only', holdMs: 2000, combine: (parts: string[]) => r.call(`digest(${parts.join(',')})`) } });
+  await jest.advanceTimersByTimeAsync(1999);
+  expect(r.names()).toEqual([]);
+  await jest.advanceTimersByTimeAsync(1);
+  await expect(sent).resolves.toBe('only');
+});
