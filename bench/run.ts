@@ -13,7 +13,7 @@
  *             --orphans-rate 100   --orphans-scan-rate 95   --orphans-concurrency default,2
  *   dns:      --dns-waiting 100,500,1000,2500,5000   --dns-rate 500   --dns-samples 1000
  *   parked:   --parked 10000   --parked-window 30
- *   slack:    --slack-jobs 60
+ *   slack:    --slack-jobs 1000   --slack-channels 1,20   --slack-drain 30
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
       parked: { type: 'string' },
       'parked-window': { type: 'string' },
       'slack-jobs': { type: 'string' },
+      'slack-channels': { type: 'string' },
+      'slack-drain': { type: 'string' },
     },
   });
   const only = values.only;
@@ -129,7 +131,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const slackJobs = positiveInt(values['slack-jobs'], '--slack-jobs');
+  const slackOptions = {
+    ...(values['slack-jobs'] ? { jobs: positiveInt(values['slack-jobs'], '--slack-jobs') } : {}),
+    ...(values['slack-channels'] ? { channels: positiveInts(values['slack-channels'], '--slack-channels') } : {}),
+    ...(values['slack-drain'] ? { drainS: positiveInt(values['slack-drain'], '--slack-drain') } : {}),
+  };
   const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult | SlackBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
@@ -197,7 +203,7 @@ async function main(): Promise<void> {
     }
   }
   if (runs('slack') && !interrupt.signal.aborted) {
-    const slack = await runSlackBench({ ...(slackJobs !== undefined ? { jobs: slackJobs } : {}), progress: (line) => err(`[slack] ${line}`) });
+    const slack = await runSlackBench({ ...slackOptions, progress: (line) => err(`[slack] ${line}`) });
     results.push(slack);
     reports.push(formatSlackReport(slack));
   }
