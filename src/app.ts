@@ -37,6 +37,9 @@ import { createKubernetesServiceWatch } from './adapters/kubernetes-watch.js';
 import { createMemoryJobs } from './adapters/memory/jobs.js';
 import { createMemoryReplayGuard } from './adapters/memory/replay-guard.js';
 import { createRedisReplayGuard } from './adapters/redis/replay-guard.js';
+import { createRedisPace } from './adapters/redis/pace.js';
+import { createMemoryPace } from './adapters/memory/pace.js';
+import type { SharedPace } from './ports/pace.js';
 import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules, redisAnswers as redisTargetAnswers, removeRedisKeys as removeTargetKeys } from './adapters/queue/index.js';
 import { redisTargetOf } from './adapters/redis/connection.js';
 import { createMemorySchedules } from './adapters/memory/schedules.js';
@@ -304,12 +307,23 @@ export function createSlackAdapters(config: Config, logger: Logger, options: Ada
   const governance = { approvals: stores.approvals, audit: stores.audit, directory: createSlackDirectory(config.slack, logger, metrics) };
   const readiness = makeReadiness([...readinessChecks, createSlackAuthCheck(config.slack, { metrics })]);
   const routes = healthRoutes({ readiness, metrics });
+  const pace = slackPace(config, options);
   if (options.role === 'worker') {
     const probes = createHealthServer({ port: config.healthPort, routes });
-    return { logger, replies: createSlackMessages(config.slack, metrics), governance, probes, ...common };
+    return {
+      logger,
+      replies: createSlackMessages(config.slack, metrics, pace),
+      governance,
+      probes,
+      ...common,
+      async close() {
+        await common.close();
+        await pace.close();
+      },
+    };
   }
   const replayGuard = slackReplayGuard(config, logger, options);
-  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger, routes, metrics });
+  const slack = createSlackChat({ slack: config.slack, http: config.http, replayGuard, port: config.port, logger, routes, metrics, pace });
   return {
     logger,
     replies: slack.replies,
@@ -319,8 +333,19 @@ export function createSlackAdapters(config: Config, logger: Logger, options: Ada
     async close() {
       await common.close();
       await replayGuard.close();
+      await pace.close();
     },
   };
+}
+
+/**
+ * The pace of svcbot's Slack calls (per channel for posts, per workspace for updates): in Redis with the
+ * jobs, shared by every web and worker process (two workers pacing alone would send twice Slack's rate
+ * into one channel), in this process's memory without them.
+ */
+function slackPace(config: Config, options: AdapterOptions): SharedPace {
+  if (options.jobs === 'memory' || options.jobs === false) return createMemoryPace();
+  return createRedisPace({ redis: redisTargetOf(config), prefix: config.redisPrefix });
 }
 
 /**

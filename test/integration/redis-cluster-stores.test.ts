@@ -2,7 +2,8 @@
  * svcbot's own stores on a real local Redis Cluster (3 masters + 3 replicas, started once for this file):
  * the approval store, the audit log and the orphan state pass their ports' contracts, as on one Redis
  * (approval-stores.test.ts, orphan-state.test.ts) — their scripts and MULTIs touch keys of one hash tag
- * only; the governance stores and the replay guard work through the connection factory; and the helper's
+ * only; the governance stores, the replay guard and the Slack pace work through the connection factory
+ * (the pace's lanes on several masters, two clients sharing a lane's slots); and the helper's
  * killMaster hands a master's slots to its replica.
  */
 import type { Cluster } from 'ioredis';
@@ -14,6 +15,7 @@ import { connectRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { createRedisOrphanState } from '../../src/adapters/redis/orphan-state.js';
 import { createRedisReplayGuard } from '../../src/adapters/redis/replay-guard.js';
+import { createRedisPace } from '../../src/adapters/redis/pace.js';
 import { approvalStoreContract } from '../contract/approval-store.contract.js';
 import { auditLogContract } from '../contract/audit-log.contract.js';
 import { orphanStateContract } from '../contract/orphan-state.contract.js';
@@ -73,6 +75,34 @@ test('the governance stores and the replay guard run on the cluster through the 
   } finally {
     await governance.close();
     await guard.close();
+    await cluster.removeKeys(prefix);
+  }
+});
+
+test("the Slack pace on the cluster: each lane's key in a slot of its own hash tag, two clients sharing a lane's slots", async () => {
+  const prefix = newPrefix();
+  const redis = { clusterNodes: cluster.nodes };
+  const [a, b] = [createRedisPace({ redis, prefix, callTimeoutMs: 5000 }), createRedisPace({ redis, prefix, callTimeoutMs: 5000 })];
+  const limit = { perMinute: 60, burst: 2 }; // a slot a second: the calls' own time is small beside it
+  try {
+    const lanes = Array.from({ length: 6 }, (_, i) => `chat.postMessage:C${i}`);
+    for (const lane of lanes) {
+      const waits = [await a.reserve(lane, limit), await b.reserve(lane, limit), await a.reserve(lane, limit), await b.reserve(lane, limit)];
+      expect(waits[0]).toBe(0);
+      expect(waits[1]).toBe(0);
+      expect(waits[2]).toBeGreaterThan(900);
+      expect(waits[3]).toBeGreaterThan(1900);
+    }
+    // Each lane's key has its own hash tag, so its own slot: the lanes spread over the masters.
+    const client = cluster.client();
+    try {
+      const slots = await Promise.all(lanes.map((lane) => client.cluster('KEYSLOT', `${prefix}:{pace:${lane}}`)));
+      expect(new Set(slots).size).toBe(lanes.length);
+    } finally {
+      client.disconnect();
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
     await cluster.removeKeys(prefix);
   }
 });

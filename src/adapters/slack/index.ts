@@ -19,6 +19,7 @@ import type { HttpRoute } from './receiver.js';
 import { createSlackDirectory as directoryOver } from './directory.js';
 import { createSlackReplies } from './replies.js';
 import { createSendQueue } from './send-queue.js';
+import type { SharedPace } from '../../ports/pace.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackChatOptions {
@@ -34,6 +35,8 @@ export interface SlackChatOptions {
   routes?: readonly HttpRoute[];
   /** Where Slack calls and acknowledgement latency are counted (default: nowhere). */
   metrics?: Metrics;
+  /** The pace shared with svcbot's other processes (Redis); default: this process's own. */
+  pace?: SharedPace;
 }
 
 /** Without other routes: `/healthz` alone, next to Slack's endpoint (anything else is 404). */
@@ -58,7 +61,7 @@ export function createSlackChat(options: SlackChatOptions): { transport: ChatTra
   const socketMode = socket ? { receiver: socket, probes: createHealthServer({ port: options.port, routes }) } : undefined;
   return {
     transport: createSlackTransport(app, { port: options.port, ...(socketMode ? { socketMode } : {}), logger: options.logger }),
-    replies: createSlackReplies(repliesClient(options.slack, metrics), {}, createSendQueue({ pacing: options.slack.pacing })),
+    replies: createSlackReplies(repliesClient(options.slack, metrics), {}, createSendQueue({ pacing: options.slack.pacing, ...(options.pace ? { pace: options.pace } : {}) })),
   };
 }
 
@@ -80,9 +83,9 @@ function repliesClient(slack: SlackConfig, metrics: Metrics | undefined): WebCli
   return botClient(slack, metrics, { rejectRateLimitedCalls: true });
 }
 
-/** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`). */
-export function createSlackMessages(slack: SlackConfig, metrics?: Metrics): Replies {
-  return createSlackReplies(repliesClient(slack, metrics), {}, createSendQueue({ pacing: slack.pacing }));
+/** The Replies port alone, for a process that answers no Slack requests (`svcbot worker`); `pace` as createSlackChat's. */
+export function createSlackMessages(slack: SlackConfig, metrics?: Metrics, pace?: SharedPace): Replies {
+  return createSlackReplies(repliesClient(slack, metrics), {}, createSendQueue({ pacing: slack.pacing, ...(pace ? { pace } : {}) }));
 }
 
 /**

@@ -21,7 +21,12 @@
  * - **A 429 pauses that lane alone** for `Retry-After`, and the call goes back to its place. This is why
  *   the WebClient below is built with `rejectRateLimitedCalls`: on its own it would wait out a 429 by
  *   pausing its whole request queue (one channel's refusal would hold up every other channel's results).
+ * - **One pace for all processes**, given a `SharedPace` (Redis): a lane takes the next free slot of its
+ *   key there before each call, instead of its own budget, so two workers posting to one channel send
+ *   at Slack's rate together, not each. The call sent at the slot is the lane's first then (priorities
+ *   hold); a reservation Redis does not answer paces that call alone, one interval.
  */
+import type { SharedPace } from '../../ports/pace.js';
 
 interface LaneLimit {
   /** Sustained calls a minute. */
@@ -54,6 +59,8 @@ export interface SendQueueOptions {
    */
   pacing?: boolean;
   rates?: Partial<Record<SlackMethod, LaneLimit>>;
+  /** Where the lanes take their slots when several processes post for one workspace. Default: each lane's own budget. */
+  pace?: SharedPace;
   /** Most calls one digest combines. Default 100 (a digest's `maxSize` usually binds first). */
   maxDigestParts?: number;
   /** 429s one call waits out before it fails (as a rate-limited, transient error). Default 5. */
@@ -119,6 +126,10 @@ interface Lane {
   inFlight: number;
   items: Item[];
   merging: Map<string, Item>;
+  /** With a shared pace: the time of the slot taken for the lane's next call; undefined: none taken. */
+  slotAt: number | undefined;
+  /** With a shared pace: a slot is being taken. */
+  reserving: boolean;
 }
 
 /** The seconds Slack asked to wait, if `err` is the WebClient's rate-limited error (rejectRateLimitedCalls). */
@@ -145,7 +156,7 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
     let lane = lanes.get(key);
     if (!lane) {
       const limit = rateOf(method);
-      lane = { limit, tokens: limit?.burst ?? 0, at: now(), pausedUntil: 0, inFlight: 0, items: [], merging: new Map() };
+      lane = { limit, tokens: limit?.burst ?? 0, at: now(), pausedUntil: 0, inFlight: 0, items: [], merging: new Map(), slotAt: undefined, reserving: false };
       lanes.set(key, lane);
     }
     return lane;
@@ -201,22 +212,52 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
           for (const item of lane.items) next = Math.min(next, item.notBefore);
           break;
         }
-        if (!refill(lane, t)) {
+        if (lane.limit && opts.pace) {
+          if (lane.slotAt === undefined) {
+            if (!lane.reserving) reserve(key, lane, lane.limit, opts.pace);
+            break;
+          }
+          if (t < lane.slotAt) {
+            next = Math.min(next, lane.slotAt);
+            break;
+          }
+          lane.slotAt = undefined;
+        } else if (!refill(lane, t)) {
           next = Math.min(next, t + Math.ceil(((1 - lane.tokens) * 60_000) / lane.limit!.perMinute));
           break;
+        } else {
+          lane.tokens -= 1;
         }
-        lane.tokens -= 1;
         const item = lane.items.splice(at, 1)[0]!;
         if (item.mergeKey !== undefined) lane.merging.delete(item.mergeKey);
         run(lane, item.digest ? digestOf(lane, item, item.digest) : item);
       }
       // An idle lane with its whole budget back is forgotten (a channel not posted to for a while).
-      if (lane.items.length === 0 && lane.inFlight === 0 && t >= lane.pausedUntil) {
+      if (lane.items.length === 0 && lane.inFlight === 0 && !lane.reserving && t >= lane.pausedUntil) {
         refill(lane, t);
         if (!lane.limit || lane.tokens >= lane.limit.burst) lanes.delete(key);
       }
     }
     if (next !== Number.POSITIVE_INFINITY) arm(next);
+  }
+
+  /** Takes the shared pace's next slot for the lane's next call, then pumps (the slot's time arms the timer). */
+  function reserve(key: string, lane: Lane, limit: LaneLimit, pace: SharedPace): void {
+    lane.reserving = true;
+    pace
+      .reserve(key, limit)
+      .then(
+        (waitMs) => {
+          lane.slotAt = now() + waitMs;
+        },
+        () => {
+          lane.slotAt = now() + Math.ceil(60_000 / limit.perMinute); // Redis did not answer: this lane's own pace
+        },
+      )
+      .finally(() => {
+        lane.reserving = false;
+        pump();
+      });
   }
 
   /**

@@ -185,3 +185,36 @@ test('a lone held call goes alone after its hold', async () => {
   await jest.advanceTimersByTimeAsync(1);
   await expect(sent).resolves.toBe('only');
 });
+
+test('with a shared pace, a lane sends at the slot it took there (its first call then), and paces a call alone when the pace fails', async () => {
+  const asked: string[] = [];
+  let failNext = false;
+  const pace = {
+    reserve: (key: string) => {
+      asked.push(key);
+      if (failNext) return Promise.reject(new Error('Redis is down'));
+      return Promise.resolve(asked.length === 1 ? 500 : 0);
+    },
+    close: () => Promise.resolve(),
+  };
+  const q = createSendQueue({ pace, rates: { 'chat.postMessage': { perMinute: 60, burst: 5 } } });
+  const r = recorder();
+  const progress = q.send('chat.postMessage', 'C1', r.call('progress'), { priority: SEND_PRIORITY.progress });
+  await jest.advanceTimersByTimeAsync(0);
+  const endpoint = q.send('chat.postMessage', 'C1', r.call('endpoint'));
+  await jest.advanceTimersByTimeAsync(499);
+  expect(r.names()).toEqual([]); // the local budget has 5, but the shared slot is 500 ms away
+  await jest.advanceTimersByTimeAsync(1);
+  await endpoint; // the result came later, but is the lane's first at the slot
+  await progress;
+  expect(r.names()).toEqual(['endpoint', 'progress']);
+  expect(asked).toEqual(['chat.postMessage:C1', 'chat.postMessage:C1']);
+
+  failNext = true;
+  const alone = q.send('chat.postMessage', 'C1', r.call('while Redis is down'));
+  await jest.advanceTimersByTimeAsync(999);
+  expect(r.names()).toHaveLength(2);
+  await jest.advanceTimersByTimeAsync(1);
+  await alone;
+  expect(r.names()).toEqual(['endpoint', 'progress', 'while Redis is down']);
+});
