@@ -95,6 +95,8 @@ interface SlackScenarioResult {
   toComePerJob: Record<string, number>;
   rateLimited: Record<string, number>;
   digests: number;
+  /** Progress messages given up (the job ended, its endpoint in the channel, before its message was posted). */
+  givenUp: number;
   /** The process's heap at its highest during the run (sampled each second), MB. */
   peakHeapMb: number;
 }
@@ -126,6 +128,7 @@ async function runScenario({ jobs, channels, limits, drainS, progress }: Scenari
   const startDelays: number[] = [];
   const progressDelays: number[] = [];
   let progressPosted = 0;
+  let givenUp = 0;
   let finalsShown = 0;
   let stopped = false;
   const finals: Promise<void>[] = [];
@@ -135,10 +138,13 @@ async function runScenario({ jobs, channels, limits, drainS, progress }: Scenari
     const channel = `C${String(i % channels).padStart(3, '0')}`;
     const asked = Date.now();
     const key = `job-${i}:progress`;
-    const posted = board.postProgress(key, () =>
-      replies.post(channel, { text: `Load balancer for default/job-${i}: queued`, blocks: [] }, { priority: 'progress' }).then(
+    const posted = board.postProgress(key, (signal) =>
+      replies.post(channel, { text: `Load balancer for default/job-${i}: queued`, blocks: [] }, { priority: 'progress', signal }).then(
         (ref) => {
-          if (!ref) throw new Error('the progress message was not posted');
+          if (!ref) {
+            if (signal.aborted) return undefined; // given up: the job ended, its endpoint in the channel
+            throw new Error('the progress message was not posted');
+          }
           progressDelays.push(Date.now() - asked);
           progressPosted += 1;
           return ref;
@@ -160,6 +166,8 @@ async function runScenario({ jobs, channels, limits, drainS, progress }: Scenari
     const parent = board.progressPosting(key) ? await Promise.race([posted, sleep(2000).then(() => undefined)]) : await posted;
     await replies.post(channel, { text: `<@U${i}> default/job-${i} is reachable at: job-${i}.elb:80`, blocks: [] }, { ...(parent ? { threadTs: parent.ts } : {}), digest: 'results' });
     endpointDelays.push(Date.now() - ready);
+    // As runLbJob: the endpoint went in the channel while the progress message still waits: give it up.
+    if (!parent && board.cancelProgress(key)) givenUp += 1;
     // The final state waits for its message, and for the update lane: the run does not wait for it beyond the drain.
     finals.push(
       posted.then(async (ref) => {
@@ -203,7 +211,8 @@ async function runScenario({ jobs, channels, limits, drainS, progress }: Scenari
   const digests = Math.max(0, progressPosted + jobs - posts);
   const perJob = (n: number) => round2(n / jobs);
   const callsPerJob = Object.fromEntries(Object.entries(slack.accepted).map(([method, n]) => [method, perJob(n)]));
-  const toComePerJob = { 'chat.postMessage': perJob(jobs - progressPosted), 'chat.update': perJob(jobs - finalsShown) };
+  // A progress message given up costs nothing more; one still waiting, a post and its final state.
+  const toComePerJob = { 'chat.postMessage': perJob(jobs - givenUp - progressPosted), 'chat.update': perJob(jobs - givenUp - finalsShown) };
   return {
     jobs,
     channels,
@@ -217,6 +226,7 @@ async function runScenario({ jobs, channels, limits, drainS, progress }: Scenari
     toComePerJob,
     rateLimited: slack.refused,
     digests,
+    givenUp,
     peakHeapMb: round2(peakHeap / 1024 / 1024),
   };
 }
@@ -260,7 +270,7 @@ export function formatSlackReport(r: SlackBenchResult): string {
       `  ${s.jobs} jobs in ${s.channels} channel(s), ${s.limits ? "Slack's limits" : 'no limits (baseline)'}: last endpoint at ${s.endpointsS} s, run ${s.wallS} s${cut ? ' (stopped at the drain cutoff)' : ''}; peak heap ${s.peakHeapMb} MB`,
       `    endpoint message after ready: ${ms(s.endpointDelayMs)}${base ? ` (p99 ${ratio(s.endpointDelayMs.p99, base.endpointDelayMs.p99)} the baseline's ${Math.round(base.endpointDelayMs.p99)} ms)` : ''}`,
       `    job start (first action) after asked: ${ms(s.startDelayMs)}`,
-      `    progress message posted after asked (the job works meanwhile), ${s.progressPostedMs.samples} posted: ${ms(s.progressPostedMs)}`,
+      `    progress message posted after asked (the job works meanwhile), ${s.progressPostedMs.samples} posted, ${s.givenUp} given up: ${ms(s.progressPostedMs)}`,
       `    Slack calls per job: ${calls(s.callsPerJob)} (total ${round2(total(s.callsPerJob))}${base ? `, ${ratio(total(s.callsPerJob), total(base.callsPerJob))} the baseline's ${round2(total(base.callsPerJob))}` : ''}); 429s: ${JSON.stringify(s.rateLimited)}; posts saved by digests: ${s.digests}`,
       ...(cut ? [`    still to come at the cutoff, per job: ${calls(s.toComePerJob)}`] : []),
     );

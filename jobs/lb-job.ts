@@ -121,11 +121,11 @@ function onceKey(ctx: LbJobContext, what: string): string {
 function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobState, now: number, log: Logger): Promise<MessageRef | undefined> {
   const { channelId, responseUrl, userId } = ctx.data.requester;
   const key = onceKey(ctx, 'progress');
-  return deps.board.postProgress(key, () => {
+  return deps.board.postProgress(key, (signal) => {
     const rendered = renderProgress(progressView(ctx.data, state, now));
     return deps.once
       .run(key, () =>
-        deps.replies.post(channelId, rendered, { priority: 'progress', ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
+        deps.replies.post(channelId, rendered, { priority: 'progress', signal, ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
       )
       .then(
         (ref) => ref ?? undefined,
@@ -189,6 +189,7 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   });
   // A result ready while the progress message still waits for the channel (behind a burst's other
   // messages) goes in the channel soon, not after it: the message follows, showing the outcome.
+  let resultInChannel = false;
   const threadParent = async (): Promise<MessageRef | undefined> => {
     if (!deps.board.progressPosting(onceKey(ctx, 'progress'))) return progress;
     let timer: NodeJS.Timeout | undefined;
@@ -196,7 +197,9 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
       timer = setTimeout(resolve, deps.threadWaitMs ?? 2000, undefined);
     });
     try {
-      return await Promise.race([progress, late]);
+      const parent = await Promise.race([progress, late]);
+      if (parent === undefined) resultInChannel = true;
+      return parent;
     } finally {
       clearTimeout(timer);
     }
@@ -215,6 +218,10 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     // wait with it (the board sends it, and flushes what is pending when it closes).
     void show(outcome);
     await tellRequester(outcome);
+    // Ended before its progress message was posted, and said so in the channel (its endpoints, or "deleted"):
+    // the message, still waiting behind the channel's others, would only repeat it minutes later (and cost
+    // an update of Slack's ~50 a minute for its final state). Other outcomes' messages point to its details.
+    if (resultInChannel && (outcome.kind === 'ready' || outcome.kind === 'deleted')) deps.board.cancelProgress(onceKey(ctx, 'progress'));
     await recordOutcome(outcome);
     log.info({ outcome: outcome.kind }, 'load-balancer job finished');
     return { outcome };

@@ -54,7 +54,13 @@ export interface ProgressBoard {
    * this process, later calls (a retry or a later run of the job) share its promise instead of posting
    * again. The promise never rejects (`post` turns its failures into undefined). `close()` waits for these.
    */
-  postProgress(key: string, post: () => Promise<MessageRef | undefined>): Promise<MessageRef | undefined>;
+  postProgress(key: string, post: (signal: AbortSignal) => Promise<MessageRef | undefined>): Promise<MessageRef | undefined>;
+  /**
+   * Gives up `key`'s progress message if its post still waits for Slack (its `signal` aborts; the post
+   * resolves undefined if it was not made yet): for a job that ended before its message was posted, and
+   * whose result already went in the channel. True if a post was in flight.
+   */
+  cancelProgress(key: string): boolean;
   /** The promise of `key`'s progress message while its post is in flight in this process. */
   progressPosting(key: string): Promise<MessageRef | undefined> | undefined;
   close(): Promise<void>;
@@ -71,6 +77,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
   let closed = false;
   const inFlight = new Set<Promise<void>>();
   const posting = new Map<string, Promise<MessageRef | undefined>>();
+  const cancels = new Map<string, AbortController>();
 
   const keyOf = (ref: MessageRef) => `${ref.channel}/${ref.ts}`;
 
@@ -152,9 +159,19 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
     postProgress(key, post) {
       const current = posting.get(key);
       if (current) return current;
-      const p = post().finally(() => posting.delete(key));
+      const controller = new AbortController();
+      const p = post(controller.signal).finally(() => {
+        posting.delete(key);
+        cancels.delete(key);
+      });
       posting.set(key, p);
+      cancels.set(key, controller);
       return p;
+    },
+    cancelProgress(key) {
+      const controller = cancels.get(key);
+      controller?.abort();
+      return controller !== undefined;
     },
     progressPosting(key) {
       return posting.get(key);

@@ -37,6 +37,11 @@ interface PostOptions {
    * entries within a few seconds is one message, every entry kept, in order.
    */
   digest?: 'results' | 'audit';
+  /**
+   * Aborted while the post still waits for Slack's rate (behind the channel's other messages): nothing is
+   * posted and `post` resolves undefined. A post already made is not undone.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Replies {

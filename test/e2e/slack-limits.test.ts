@@ -3,7 +3,8 @@
  * chat.update ~50/min, a response_url's 5 posts): 30 load balancers asked for in one channel at once.
  * Every requester gets their endpoints within seconds of asking, though the channel takes the 30 progress
  * messages only at one a second: a job works before its progress message is posted, and an endpoint ready
- * before that message goes in the channel (alone or in a digest), otherwise in its thread; svcbot stays within
+ * before that message goes in the channel (alone or in a digest), otherwise in its thread — and a job
+ * that ended so, its progress message still waiting for the channel, gives that message up; svcbot stays within
  * the limits (no 429 from the stand-in, each message's last state shown), and no response_url gets a 6th post.
  * The audit channel gets the 60 entries (30 changes, 30 job outcomes) as a few digests, every entry once.
  */
@@ -42,7 +43,10 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
   await waitFor(() => names.every((name) => endpointOf(name)), { what: `the ${JOBS} endpoint messages`, timeoutMs: 90_000 });
   const progressOf = (name: string) =>
     slack.calls.find((c) => accepted('chat.postMessage')(c) && c.body.thread_ts === undefined && text(c).includes(`Load balancer for \`default/${name}\``));
-  await waitFor(() => names.every((name) => progressOf(name)), { what: `the ${JOBS} progress messages`, timeoutMs: 90_000 });
+  // Every job has ended once its outcome is in the audit channel (below): then no progress message is still to come.
+  const auditPosts = () => slack.calls.filter((c) => accepted('chat.postMessage')(c) && c.body.channel === AUDIT_CHANNEL).map(text);
+  const jobsEnded = () => auditPosts().join('\n').split(':gear:').length - 1;
+  await waitFor(() => jobsEnded() >= JOBS, { what: `the ${JOBS} jobs' outcomes in the audit channel`, timeoutMs: 90_000 });
 
   const posts = slack.calls.filter(accepted('chat.postMessage'));
   const delays: number[] = [];
@@ -51,10 +55,12 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
     // Each requester is mentioned with their endpoints: in the thread of their job's progress message once
     // it is posted (never before it), or in the channel, alone or in a digest, if ready before it.
     expect(text(endpoint)).toContain(`<@${users[i]}> \`default/${name}\` is reachable at`);
-    const progress = progressOf(name)!;
+    // In the thread only of a posted progress message; in the channel, its job's progress message was given
+    // up while it waited (or was being posted at that moment).
+    const progress = progressOf(name);
     if (endpoint.body.thread_ts !== undefined) {
-      expect(endpoint.body.thread_ts).toBe(progress.ts);
-      expect(endpoint.at).toBeGreaterThanOrEqual(progress.at);
+      expect(endpoint.body.thread_ts).toBe(progress?.ts);
+      expect(endpoint.at).toBeGreaterThanOrEqual(progress!.at);
     }
     delays.push(endpoint.at - asked);
   });
@@ -63,9 +69,10 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
   delays.sort((a, b) => a - b);
   expect(delays.at(-1)).toBeLessThan(10_000);
 
-  // Each progress message ends showing its job done (the final update, however many were merged before it).
+  // Each progress message posted ends showing its job done (the final update, however many were merged before it).
   const progressTs = new Set(posts.filter((c) => c.body.channel === CHANNEL && c.body.thread_ts === undefined && text(c).startsWith('Load balancer for')).map((c) => c.ts));
-  expect(progressTs.size).toBe(JOBS);
+  expect(progressTs.size).toBeLessThanOrEqual(JOBS);
+  const givenUp = JOBS - progressTs.size;
   await waitFor(
     () => {
       const last = new Map<string, RecordedCall>();
@@ -88,9 +95,6 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
   expect(Math.max(...perUrl.values())).toBeLessThanOrEqual(5);
   // The audit channel: each job's change and outcome, once each, in a few messages (60 at Slack's one a
   // second would take a minute; a burst of entries within 2 s is one digest).
-  const auditPosts = () => slack.calls.filter((c) => accepted('chat.postMessage')(c) && c.body.channel === AUDIT_CHANNEL).map(text);
-  const jobsEnded = () => auditPosts().join('\n').split(':gear:').length - 1;
-  await waitFor(() => jobsEnded() >= JOBS, { what: `the ${JOBS} jobs' outcomes in the audit channel`, timeoutMs: 60_000 });
   const audit = auditPosts().join('\n');
   expect(jobsEnded()).toBe(JOBS);
   for (const name of names) expect(audit.split(`default/${name}\``).length - 1).toBe(2); // its change and its job's end
@@ -99,6 +103,6 @@ test(`${JOBS} load balancers in one channel under Slack's limits`, async () => {
   const digests = posts.filter((c) => /^\d+ results:/.test(text(c))).length;
   const perJob = slack.calls.filter((c) => c.limited !== true && c.method !== 'auth.test').length / JOBS;
   process.stdout.write(
-    `slack limits e2e: ${JOBS} jobs, endpoint message after the request p50 ${delays[Math.floor(JOBS / 2)]} ms, max ${delays.at(-1)} ms; ${updates} chat.update; ${digests} digest(s); ${perJob.toFixed(2)} Slack calls per job; ${2 * JOBS} audit entries in ${auditPosts().length} message(s)\n`,
+    `slack limits e2e: ${JOBS} jobs, endpoint message after the request p50 ${delays[Math.floor(JOBS / 2)]} ms, max ${delays.at(-1)} ms; ${updates} chat.update; ${digests} digest(s); ${perJob.toFixed(2)} Slack calls per job; ${2 * JOBS} audit entries in ${auditPosts().length} message(s); ${givenUp} progress message(s) given up\n`,
   );
 }, 200_000);

@@ -179,7 +179,11 @@ test('provision where Slack refuses the progress message (svcbot not in the chan
   }
 });
 
-/** A Slack that holds chat.postMessage of progress messages (no thread) until released; logs every call in order. */
+/**
+ * A Slack that holds chat.postMessage of progress messages (no thread) until released, or until the post's
+ * signal gives it up (as the send queue does with a post still waiting: nothing posted, undefined); logs
+ * every call in order.
+ */
 function holdProgressPosts(s: ReturnType<typeof setup>) {
   const log: string[] = [];
   const held: (() => void)[] = [];
@@ -193,7 +197,16 @@ function holdProgressPosts(s: ReturnType<typeof setup>) {
     }
     log.push('progress requested');
     return new Promise((resolve) => {
+      let done = false;
+      opts.signal?.addEventListener('abort', () => {
+        if (done) return;
+        done = true;
+        log.push('progress given up');
+        resolve(undefined);
+      });
       held.push(() => {
+        if (done) return;
+        done = true;
         log.push(`progress posted ${ts}`);
         s.posts.push({ channel, message });
         resolve({ channel, ts });
@@ -208,7 +221,7 @@ function holdProgressPosts(s: ReturnType<typeof setup>) {
   return { log, held };
 }
 
-test('provision while Slack holds the progress message: the Service is made at once, the endpoint goes in the channel (after threadWaitMs); the message follows, then its final state', async () => {
+test('provision while Slack holds the progress message: the Service is made at once, the endpoint goes in the channel (after threadWaitMs); the message, still waiting, is given up', async () => {
   const s = setup();
   const slack = holdProgressPosts(s);
   s.deps.threadWaitMs = 50;
@@ -217,13 +230,31 @@ test('provision while Slack holds the progress message: the Service is made at o
     // The job runs to its end while Slack still holds its progress message (the endpoint waits 50 ms for it).
     await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
     expect((await s.world.registry.get('prod').cluster.getService('default', 'web')).type).toBe('LoadBalancer');
-    expect(slack.log).toEqual(['progress requested', 'post in channel']);
     expect(s.posts[0]?.message.text).toContain('<@U123ABC>');
+    // The endpoint in the channel says it all: the progress message would only repeat it, late, and need an update.
+    expect(slack.log).toEqual(['progress requested', 'post in channel', 'progress given up']);
+    await s.deps.board.close();
+    expect(s.updates).toEqual([]);
+    expect(c.state().progress).toBeUndefined();
+  } finally {
+    await s.close();
+  }
+});
+
+test('a job that ends with a possible orphan before its progress message is posted keeps it: the warning in the channel points to its details', async () => {
+  const s = setup();
+  const slack = holdProgressPosts(s);
+  s.deps.threadWaitMs = 50;
+  try {
+    const { cluster } = s.world.registry.get('prod');
+    await cluster.createService({ ...manifest, spec: { ...manifest.spec, type: 'LoadBalancer' } });
+    const hostname = (await cluster.getService('default', 'web')).loadBalancerHostnames[0]!;
+    const c = context(data('delete', { requestedAt: Date.now() - 16 * 60_000 }), { state: { doneAt: {}, hostname } });
+    await expect(runTeardown(c.ctx, s.deps)).rejects.toMatchObject({ message: 'orphan' });
+    expect(slack.log).toEqual(['progress requested', 'post in channel']);
     slack.held[0]!();
     await waitFor(() => slack.log.includes('update 1.0') && s.deps.board.backlog === 0, { what: 'the final update' });
-    // Updates only once the message exists; the last one shows the outcome.
-    expect(slack.log.slice(2)).toEqual(['progress posted 1.0', ...slack.log.slice(3).map(() => 'update 1.0')]);
-    expect(s.updates.at(-1)?.text).toContain(':large_green_circle: Ready:');
+    expect(s.updates.at(-1)?.text).toContain('may be an orphan');
   } finally {
     await s.close();
   }

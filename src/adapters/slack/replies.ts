@@ -18,7 +18,7 @@ import type { Replies } from '../../ports/replies.js';
 import type { Block, Message } from '../../render/blocks.js';
 import { DIGEST_MAX_SIZE, digestSize, renderDigest, type DigestKind } from '../../render/digest.js';
 import { createResponseUrlBudget, postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
-import { createSendQueue, retryAfterOf, SEND_PRIORITY, type SendQueue } from './send-queue.js';
+import { createSendQueue, retryAfterOf, SEND_PRIORITY, SendCancelled, type SendQueue } from './send-queue.js';
 
 /** How long an audit-channel entry waits for others to go with it (see the send queue's digests). */
 const AUDIT_DIGEST_HOLD_MS = 2000;
@@ -160,10 +160,12 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
           {
             priority: SEND_PRIORITY[opts.priority ?? 'result'],
             ...(opts.digest ? { digest: digestOf(channel, message, opts.digest) } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
           },
         );
         return { channel: res.channel ?? channel, ts: res.ts ?? '' };
       } catch (err) {
+        if (err instanceof SendCancelled) return undefined;
         const code = slackErrorCode(err);
         if (code === undefined || !NOT_IN_CHANNEL.has(code)) throw slackFailure(err, 'post a message');
         if (!opts.fallbackResponseUrl) throw notInChannel(channel, code, err);

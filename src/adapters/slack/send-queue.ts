@@ -81,9 +81,19 @@ export interface SendQueue {
   readonly rateLimited: number;
 }
 
+/** What a call cancelled (its `signal`) before it was sent rejects with. */
+export class SendCancelled extends Error {
+  constructor() {
+    super('cancelled before it was sent');
+    this.name = new.target.name;
+  }
+}
+
 interface SendOptions<T, P> {
   priority?: number;
   mergeKey?: string;
+  /** Aborted while the call still waits in its lane: the call is not made, and rejects with SendCancelled. */
+  signal?: AbortSignal;
   /** Sent as one call with the lane's other waiting calls of the same `key`: `combine(parts)` makes it. */
   digest?: DigestOptions<T, P>;
 }
@@ -213,6 +223,8 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
           break;
         }
         if (lane.limit && opts.pace) {
+          // A slot left unused for over an interval (its call cancelled, the lane idle) is stale: others took theirs since.
+          if (lane.slotAt !== undefined && t - lane.slotAt > 60_000 / lane.limit.perMinute) lane.slotAt = undefined;
           if (lane.slotAt === undefined) {
             if (!lane.reserving) reserve(key, lane, lane.limit, opts.pace);
             break;
@@ -239,6 +251,18 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
       }
     }
     if (next !== Number.POSITIVE_INFINITY) arm(next);
+  }
+
+  /** A waiter whose call is cancelled: out of its item, and the item out of its lane if no one else waits for it (not sent yet). */
+  function cancel(lane: Lane, waiter: Waiter): void {
+    const item = lane.items.find((i) => i.waiters.includes(waiter));
+    if (!item) return; // sent already (or being sent): it settles as it goes
+    item.waiters = item.waiters.filter((w) => w !== waiter);
+    if (item.waiters.length === 0) {
+      lane.items.splice(lane.items.indexOf(item), 1);
+      if (item.mergeKey !== undefined && lane.merging.get(item.mergeKey) === item) lane.merging.delete(item.mergeKey);
+    }
+    waiter.reject(new SendCancelled());
   }
 
   /** Takes the shared pace's next slot for the lane's next call, then pumps (the slot's time arms the timer). */
@@ -317,7 +341,12 @@ export function createSendQueue(opts: SendQueueOptions = {}): SendQueue {
       const lane = laneFor(method, channel);
       const priority = o.priority ?? SEND_PRIORITY.result;
       return new Promise<T>((resolve, reject) => {
+        if (o.signal?.aborted) {
+          reject(new SendCancelled());
+          return;
+        }
         const waiter: Waiter = { resolve: (v) => resolve(v as T), reject };
+        o.signal?.addEventListener('abort', () => cancel(lane, waiter), { once: true });
         const queued = o.mergeKey === undefined ? undefined : lane.merging.get(o.mergeKey);
         if (queued) {
           // Only the latest version matters: it takes the queued one's place (and the higher of the two priorities).

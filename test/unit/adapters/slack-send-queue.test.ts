@@ -3,7 +3,7 @@
  * only the latest version of an update, and a 429 pausing its own lane for Retry-After.
  */
 import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
-import { createSendQueue, SEND_PRIORITY } from '../../../src/adapters/slack/send-queue.js';
+import { createSendQueue, SEND_PRIORITY, SendCancelled } from '../../../src/adapters/slack/send-queue.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_000_000 });
@@ -217,4 +217,27 @@ test('with a shared pace, a lane sends at the slot it took there (its first call
   await jest.advanceTimersByTimeAsync(1);
   await alone;
   expect(r.names()).toEqual(['endpoint', 'progress', 'while Redis is down']);
+});
+
+test('a call cancelled while it waits in its lane is never made (SendCancelled); one already made is not undone', async () => {
+  const q = createSendQueue({ rates: { 'chat.postMessage': { perMinute: 60, burst: 1 } } });
+  const r = recorder();
+  const first = new AbortController();
+  const waiting = new AbortController();
+  const sent = q.send('chat.postMessage', 'C1', r.call('first'), { signal: first.signal });
+  const cancelled = q.send('chat.postMessage', 'C1', r.call('progress'), { priority: SEND_PRIORITY.progress, signal: waiting.signal });
+  const after = q.send('chat.postMessage', 'C1', r.call('after'), { priority: SEND_PRIORITY.progress });
+  const outcome = cancelled.catch((err: unknown) => err);
+  first.abort(); // made already: it settles as it went
+  waiting.abort();
+  expect(await outcome).toBeInstanceOf(SendCancelled);
+  expect(q.queued).toBe(1);
+  await jest.advanceTimersByTimeAsync(1000);
+  await expect(sent).resolves.toBe('first');
+  await after;
+  expect(r.names()).toEqual(['first', 'after']); // the cancelled call's slot went to the next
+  const already = new AbortController();
+  already.abort();
+  await expect(q.send('chat.postMessage', 'C2', r.call('never'), { signal: already.signal })).rejects.toBeInstanceOf(SendCancelled);
+  expect(r.names()).not.toContain('never');
 });
