@@ -32,7 +32,7 @@ export interface AuditTrailDeps {
   log: AuditLog;
   directory: Pick<Directory, 'nameOf'>;
   logger: Logger;
-  /** Called with each entry once it is appended (the audit channel, when one is configured); failures are logged. */
+  /** Called with each entry once it is appended (the audit channel, when one is configured), not awaited; failures are logged. */
   onRecorded?: (entry: AuditEntry) => Promise<void>;
   now?: () => number;
 }
@@ -65,7 +65,9 @@ export function makeAuditTrail({ log, directory, logger, onRecorded, now = Date.
         return;
       }
       if (onRecorded) {
-        await onRecorded(entry).catch((err: unknown) => logger.warn({ err }, 'could not post an audit entry to the audit channel'));
+        // Not awaited: the audit channel's post waits for Slack's pace and for the entries recorded with it
+        // (a burst goes as one message), and what recorded the entry — a command, a decision — must not.
+        void onRecorded(entry).catch((err: unknown) => logger.warn({ err }, 'could not post an audit entry to the audit channel'));
       }
     },
 
