@@ -33,6 +33,7 @@ export const EMOJI: Readonly<Record<string, string>> = {
   ':memo:': '\u270e',
   ':arrows_counterclockwise:': '\u21bb',
   ':hourglass_flowing_sand:': '\u23f3',
+  ':ledger:': '\u{1f4d2}',
   ':x:': '\u274c',
   ':large_green_circle:': '\u{1f7e2}',
   ':white_circle:': '\u26aa',
