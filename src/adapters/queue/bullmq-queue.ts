@@ -156,12 +156,11 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     const first = home(jobId);
     const job = await first.queue.getJob(jobId);
     if (job) return { at: first, job };
-    for (const other of await allShards()) {
-      if (other === first) continue;
-      const found = await other.queue.getJob(jobId);
-      if (found) return { at: other, job: found };
-    }
-    return undefined;
+    // Not there (a new job, or one of another shard count): the other queues at once, not one after another.
+    const others = (await allShards()).filter((at) => at !== first);
+    const found = await Promise.all(others.map(async (at) => ({ at, job: await at.queue.getJob(jobId) })));
+    const hit = found.find((f) => f.job !== undefined);
+    return hit?.job ? { at: hit.at, job: hit.job } : undefined;
   }
   let closing = false;
 

@@ -120,12 +120,8 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
       const first = queueOfJob(jobId, registry.configured);
       const job = await wakeQueue(first).getJob(jobId);
       if (job) return job;
-      for (const name of await registry.known()) {
-        if (name === first) continue;
-        const found = await wakeQueue(name).getJob(jobId);
-        if (found) return found;
-      }
-      return undefined;
+      const others = (await registry.known()).filter((name) => name !== first);
+      return (await Promise.all(others.map((name) => wakeQueue(name).getJob(jobId)))).find((found) => found !== undefined);
     },
   };
   let worker: JobWorker | undefined;
