@@ -30,6 +30,11 @@ export interface InflightWorldOptions {
   provisionDelayMs: number;
   dnsDelayMs: number;
   instanceWarmupMs: number;
+  /**
+   * Names resolve only once `releaseDns` says so (and not before `dnsDelayMs` after their creation): for a
+   * run whose jobs must all be parked first however long the processes take to get there.
+   */
+  holdDns?: boolean;
 }
 
 interface BenchCluster {
@@ -52,7 +57,7 @@ interface DnsRecord {
 interface CreatedLoadBalancer {
   /** epoch ms */
   createdAt: number;
-  /** epoch ms from which its DNS name resolves (the sandbox's own event time). */
+  /** epoch ms from which its DNS name resolves (the sandbox's own event time; with `holdDns`, set by `releaseDns`). */
   dnsVisibleAt: number;
   /** `namespace/name` of its Service (the cloud controller's `kubernetes.io/service-name` tag). */
   service: string;
@@ -69,6 +74,11 @@ export interface InflightWorld {
   /** Every load balancer created so far, by lower-case DNS name. */
   readonly loadBalancers: ReadonlyMap<string, CreatedLoadBalancer>;
   readonly slack: SlackRecorder;
+  /**
+   * With `holdDns`: the names of the load balancers made so far start resolving now, in the order they
+   * were made, `perSecond` a second (each load balancer's `dnsVisibleAt` says when); later ones stay held.
+   */
+  releaseDns(perSecond: number): void;
   close(): Promise<void>;
 }
 
@@ -137,6 +147,17 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
     const firstResolvedAt = new Map<string, number>();
     let queries = 0;
     const source = elbDnsSource(sandbox.elb);
+    // Held names: not resolvable until released (their record's dnsVisibleAt then says when).
+    const held = opts.holdDns === true;
+    const released = new Set<string>();
+    const releaseDns = (perSecond: number) => {
+      const start = Date.now();
+      const order = [...loadBalancers.entries()].filter(([host]) => !released.has(host)).sort((a, b) => a[1].createdAt - b[1].createdAt);
+      order.forEach(([host, lb], i) => {
+        lb.dnsVisibleAt = Math.max(lb.dnsVisibleAt, start + Math.floor((i * 1000) / perSecond));
+        released.add(host);
+      });
+    };
     // The server reads its clock once per query, before the lookup: the recorder uses that same time.
     let queryTime = 0;
     const dnsServer = await startDnsServer(
@@ -145,7 +166,8 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
           const key = name.toLowerCase().replace(/\.$/, '');
           queries += 1;
           if (!firstQueryAt.has(key)) firstQueryAt.set(key, queryTime);
-          const found = source.lookup(name);
+          const stored = source.lookup(name);
+          const found = stored && held ? { ...stored, visibleAt: released.has(key) ? (loadBalancers.get(key)?.dnsVisibleAt ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY } : stored;
           if (found && queryTime >= found.visibleAt && !firstResolvedAt.has(key)) firstResolvedAt.set(key, queryTime);
           return found;
         },
@@ -177,6 +199,7 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
         firstResolvedAt,
       },
       slack,
+      releaseDns,
       close: closeAll,
     };
   } catch (err) {

@@ -78,7 +78,7 @@ export interface InflightBenchOptions {
   progress?: (line: string) => void;
 }
 
-interface Distribution {
+export interface Distribution {
   count: number;
   p50: number;
   p90: number;
@@ -192,7 +192,7 @@ export interface InflightBenchResult {
   durationMs: number;
 }
 
-function distribution(values: readonly number[]): Distribution {
+export function distribution(values: readonly number[]): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
   const sum = sorted.reduce((a, b) => a + b, 0);
   return {
@@ -223,8 +223,7 @@ interface CpuMark {
 }
 
 /** The job the web side queues for `/svc create NAME --type loadbalancer --port 80:http --selector app=alpine`. */
-function jobData(seq: number, cluster: string): LbJobData {
-  const name = `inflight-${seq}`;
+export function jobData(name: string, cluster: string): LbJobData {
   return {
     version: 1,
     operation: 'provision',
@@ -244,7 +243,7 @@ function jobData(seq: number, cluster: string): LbJobData {
 }
 
 /** Commands by calls a second between two readings, most frequent first (the bench's own INFO left out). */
-function topCommands(a: RedisReading & { at: number }, b: RedisReading & { at: number }, limit = 8): [string, number][] {
+export function topCommands(a: RedisReading & { at: number }, b: RedisReading & { at: number }, limit = 8): [string, number][] {
   const seconds = (b.at - a.at) / 1000;
   if (seconds <= 0) return [];
   return [...b.calls]
@@ -317,7 +316,7 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
       ELB_API_RATE: String(elbApiRate),
       ...(options.dnsProbeRate !== undefined ? { DNS_PROBE_RATE: String(options.dnsProbeRate) } : {}),
     };
-    const env = await workerEnv(world, redis.url, dir, setByBench);
+    const env = await workerEnv(world, { REDIS_URL: redis.url }, dir, setByBench);
     // The worker as the image runs it: with the Dockerfile's NODE_OPTIONS (its heap budget).
     const nodeOptions = await imageNodeOptions();
     if (nodeOptions !== '') env.NODE_OPTIONS = nodeOptions;
@@ -408,7 +407,7 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
         checkWorker(worker);
         const due = Math.min(n, Math.floor(((Date.now() - submitStart) * arrivalRate) / 1000) + 1);
         for (; seq < due; seq++) {
-          const data = jobData(seq, clusterNameOf(seq % clusters));
+          const data = jobData(`inflight-${seq}`, clusterNameOf(seq % clusters));
           submittedAt[seq] = data.requestedAt;
           const p: Promise<void> = queue.enqueue(data).then(
             () => undefined,
@@ -662,16 +661,25 @@ function stragglersOf(world: InflightWorld, n: number): number[] {
 }
 
 /** `ENV NODE_OPTIONS=…` of the Dockerfile ('' when it sets none): the bench measures the worker as the image runs it. */
-async function imageNodeOptions(): Promise<string> {
+export async function imageNodeOptions(): Promise<string> {
   const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
   const match = /^ENV NODE_OPTIONS=(?:"([^"]*)"|(\S+))\s*$/m.exec(dockerfile);
   return match?.[1] ?? match?.[2] ?? '';
 }
 
-/** The worker's environment: the sandbox, the private Redis, the Slack stand-in, and the bench's job settings. */
-async function workerEnv(world: InflightWorld, redisUrl: string, dir: string, jobSettings: Record<string, string>): Promise<Record<string, string>> {
+/**
+ * A svcbot process's environment: the sandbox, Redis (`{ REDIS_URL }` or `{ REDIS_CLUSTER_NODES }`), the
+ * Slack stand-in, and the bench's job settings; `yaml` adds settings that only the YAML file has (policy).
+ */
+export async function workerEnv(
+  world: InflightWorld,
+  redisEnv: Record<string, string>,
+  dir: string,
+  jobSettings: Record<string, string>,
+  yaml: Record<string, unknown> = {},
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     SLACK_BOT_TOKEN: 'xoxb-inflight-bench',
     SLACK_API_URL: world.slack.apiUrl,
     LOG_LEVEL: 'warn',
@@ -685,13 +693,13 @@ async function workerEnv(world: InflightWorld, redisUrl: string, dir: string, jo
     ...jobSettings,
   };
   const [only] = world.clusters;
-  if (world.clusters.length === 1 && only) {
+  if (world.clusters.length === 1 && only && Object.keys(yaml).length === 0) {
     env.KUBECONFIG = only.kubeconfigPath;
     env.CLUSTER_NAME = only.name;
   } else {
     // Several clusters can only be configured in the YAML file; everything else stays in the environment.
     const file = join(dir, 'svcbot.yaml');
-    await writeFile(file, stringify({ clusters: world.clusters.map((c) => ({ name: c.name, kubeconfig: c.kubeconfigPath, clusterName: c.name })) }));
+    await writeFile(file, stringify({ ...yaml, clusters: world.clusters.map((c) => ({ name: c.name, kubeconfig: c.kubeconfigPath, clusterName: c.name })) }));
     env.SVCBOT_CONFIG = file;
   }
   return env;

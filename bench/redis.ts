@@ -17,13 +17,15 @@ export interface RedisReading {
   calls: Map<string, number>;
 }
 
-interface RedisStats {
+export interface RedisStats {
   /** One `INFO` round trip. */
   read(): Promise<RedisReading>;
   /** Sizes of BullMQ's lists and sets for a queue: how many jobs are in each state. */
   jobCounts(prefix: string, queueName: string): Promise<Record<'wait' | 'active' | 'delayed' | 'prioritized' | 'completed' | 'failed', number>>;
   /** The `progress` field of each job (BullMQ's job hash), parsed; undefined for a job without one. */
   jobProgress(prefix: string, queueName: string, jobIds: readonly string[]): Promise<unknown[]>;
+  /** Any command on this connection (counted as the bench's own, like the others), e.g. SCAN or HLEN. */
+  send(command: string, ...args: (string | number)[]): Promise<unknown>;
   /** Connections subscribed to `channel` (PUBSUB NUMSUB). */
   subscribers(channel: string): Promise<number>;
   close(): Promise<void>;
@@ -69,79 +71,91 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     url,
     pid: child.pid,
-    async stats() {
-      const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
-      redis.on('error', () => undefined);
-      await redis.connect();
-      // Commands this connection has sent that the server has processed (INFO is counted after it runs).
-      // Calls are serialized, so that each reading knows exactly how many of its own came before it.
-      let sent = 0;
-      let chain: Promise<unknown> = Promise.resolve();
-      const serial = <T>(op: () => Promise<T>): Promise<T> => {
-        const next = chain.then(op);
-        chain = next.catch(() => undefined);
-        return next;
-      };
-      const info = async () => {
-        const text = (await redis.call('INFO', 'stats', 'memory', 'commandstats')) as string;
-        sent += 1;
-        return text;
-      };
-      // Everything before the first reading (connecting included) is a constant offset; count from here.
-      const first = await info();
-      const field = (text: string, name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-      const offset = field(first, 'total_commands_processed');
-      return {
-        read: () =>
-          serial(async () => {
-            const before = sent;
-            const text = await info();
-            const calls = new Map<string, number>();
-            for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] ?? '', Number(m[2]));
-            return { commands: field(text, 'total_commands_processed') - offset - before, usedMemory: field(text, 'used_memory'), calls };
-          }),
-        jobCounts: (prefix, queueName) =>
-          serial(async () => {
-            const k = (s: string) => `${prefix}:${queueName}:${s}`;
-            const [wait, active, delayed, prioritized, completed, failed] = await Promise.all([
-              redis.llen(k('wait')),
-              redis.llen(k('active')),
-              redis.zcard(k('delayed')),
-              redis.zcard(k('prioritized')),
-              redis.zcard(k('completed')),
-              redis.zcard(k('failed')),
-            ]);
-            sent += 6;
-            return { wait, active, delayed, prioritized, completed, failed };
-          }),
-        jobProgress: (prefix, queueName, jobIds) =>
-          serial(async () => {
-            const pipeline = redis.pipeline();
-            for (const id of jobIds) pipeline.hget(`${prefix}:${queueName}:${id}`, 'progress');
-            const replies = (await pipeline.exec()) ?? [];
-            sent += jobIds.length;
-            return replies.map(([err, value]) => {
-              if (err || typeof value !== 'string') return undefined;
-              try {
-                return JSON.parse(value) as unknown;
-              } catch {
-                return undefined;
-              }
-            });
-          }),
-        subscribers: (channel) =>
-          serial(async () => {
-            const reply = (await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-            sent += 1;
-            return Number(reply[1]);
-          }),
-        async close() {
-          await redis.quit().catch(() => redis.disconnect());
-        },
-      };
-    },
+    stats: () => nodeStats(url),
     async stop() {
       await stopChild(child, 5000);
+    },
+  };
+}
+
+/**
+ * A connection of the bench's own to one redis-server (a private one, or one node of a Redis Cluster),
+ * whose commands `read()` leaves out of the count.
+ */
+export async function nodeStats(url: string): Promise<RedisStats> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  // Commands this connection has sent that the server has processed (INFO is counted after it runs).
+  // Calls are serialized, so that each reading knows exactly how many of its own came before it.
+  let sent = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    const next = chain.then(op);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const info = async () => {
+    const text = (await redis.call('INFO', 'stats', 'memory', 'commandstats')) as string;
+    sent += 1;
+    return text;
+  };
+  // Everything before the first reading (connecting included) is a constant offset; count from here.
+  const first = await info();
+  const field = (text: string, name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const offset = field(first, 'total_commands_processed');
+  return {
+    read: () =>
+      serial(async () => {
+        const before = sent;
+        const text = await info();
+        const calls = new Map<string, number>();
+        for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] ?? '', Number(m[2]));
+        return { commands: field(text, 'total_commands_processed') - offset - before, usedMemory: field(text, 'used_memory'), calls };
+      }),
+    jobCounts: (prefix, queueName) =>
+      serial(async () => {
+        const k = (s: string) => `${prefix}:${queueName}:${s}`;
+        const [wait, active, delayed, prioritized, completed, failed] = await Promise.all([
+          redis.llen(k('wait')),
+          redis.llen(k('active')),
+          redis.zcard(k('delayed')),
+          redis.zcard(k('prioritized')),
+          redis.zcard(k('completed')),
+          redis.zcard(k('failed')),
+        ]);
+        sent += 6;
+        return { wait, active, delayed, prioritized, completed, failed };
+      }),
+    jobProgress: (prefix, queueName, jobIds) =>
+      serial(async () => {
+        const pipeline = redis.pipeline();
+        for (const id of jobIds) pipeline.hget(`${prefix}:${queueName}:${id}`, 'progress');
+        const replies = (await pipeline.exec()) ?? [];
+        sent += jobIds.length;
+        return replies.map(([err, value]) => {
+          if (err || typeof value !== 'string') return undefined;
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return undefined;
+          }
+        });
+      }),
+    send: (command, ...args) =>
+      serial(async () => {
+        const reply = await redis.call(command, ...args);
+        sent += 1;
+        return reply;
+      }),
+    subscribers: (channel) =>
+      serial(async () => {
+        const reply = (await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+        sent += 1;
+        return Number(reply[1]);
+      }),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns, then parked, then slack) and prints a readable report, then one JSON
+ * `npm run bench`: runs every benchmark (ack, then inflight, then orphans, then dns, then parked, then slack, then scale) and prints a readable report, then one JSON
  * line of results (`{"benchmarks":[...]}`) for tools. Figures only: the exit code says whether the run
  * worked, never whether a speed target was met.
  *
  * Options (see bench/README.md):
- *   --only ack|inflight|orphans|dns|parked|slack
+ *   --only ack|inflight|orphans|dns|parked|slack|scale
  *   ack:      --levels 1,10,50   --samples 400   --rounds 10   --sandbox-on-main-thread   --diagnose
  *   inflight: --inflight 10000   --arrival-rate 200   --dns-probe-rate 500,10000   --elb-api-rate 1000
  *             --wait-window 120   --per-cluster 2500   --worker-node-args=--trace-gc
@@ -14,6 +14,8 @@
  *   dns:      --dns-waiting 100,500,1000,2500,5000   --dns-rate 500   --dns-samples 1000
  *   parked:   --parked 10000   --parked-window 30
  *   slack:    --slack-jobs 1000   --slack-channels 1,20   --slack-drain 30
+ *   scale:    --scale-jobs 10000   --scale-clusters 8   --scale-rate 200   --scale-via-web N/10   --scale-shards 8
+ *             --scale-workers 2   --scale-webs 2   --scale-window 20   --scale-no-baseline   --scale-output DIR
  *
  * Ctrl-C stops the run and everything it started (a second Ctrl-C exits at once, killing what is left).
  */
@@ -24,6 +26,7 @@ import { formatOrphansReport, runOrphansBench, type OrphansBenchResult } from '.
 import { formatDnsReport, runDnsBench, type DnsBenchResult } from './dns.js';
 import { formatParkedReport, runParkedBench, type ParkedBenchResult } from './parked.js';
 import { killEverythingNow } from './proc.js';
+import { formatScaleReport, runScaleBench, type ScaleBenchResult } from './scale.js';
 import { formatSlackReport, runSlackBench, type SlackBenchResult } from './slack-load.js';
 
 function positiveInts(text: string, what: string): number[] {
@@ -41,7 +44,7 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return value;
 }
 
-const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns', 'parked', 'slack'] as const;
+const BENCHMARKS = ['ack', 'inflight', 'orphans', 'dns', 'parked', 'slack', 'scale'] as const;
 /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
 const interrupt = new AbortController();
 type BenchName = (typeof BENCHMARKS)[number];
@@ -78,6 +81,16 @@ async function main(): Promise<void> {
       'slack-jobs': { type: 'string' },
       'slack-channels': { type: 'string' },
       'slack-drain': { type: 'string' },
+      'scale-jobs': { type: 'string' },
+      'scale-clusters': { type: 'string' },
+      'scale-rate': { type: 'string' },
+      'scale-via-web': { type: 'string' },
+      'scale-shards': { type: 'string' },
+      'scale-workers': { type: 'string' },
+      'scale-webs': { type: 'string' },
+      'scale-window': { type: 'string' },
+      'scale-no-baseline': { type: 'boolean', default: false },
+      'scale-output': { type: 'string' },
     },
   });
   const only = values.only;
@@ -113,6 +126,16 @@ async function main(): Promise<void> {
     ...(values['dns-samples'] ? { samples: positiveInt(values['dns-samples'], '--dns-samples') } : {}),
   };
   const parkedOptions = { n: positiveInt(values.parked, '--parked'), windowS: positiveInt(values['parked-window'], '--parked-window') };
+  const scaleOptions = {
+    n: positiveInt(values['scale-jobs'], '--scale-jobs'),
+    clusters: positiveInt(values['scale-clusters'], '--scale-clusters'),
+    arrivalRate: positiveInt(values['scale-rate'], '--scale-rate'),
+    viaWeb: values['scale-via-web'] === '0' ? 0 : positiveInt(values['scale-via-web'], '--scale-via-web'),
+    shards: positiveInt(values['scale-shards'], '--scale-shards'),
+    workers: positiveInt(values['scale-workers'], '--scale-workers'),
+    webs: positiveInt(values['scale-webs'], '--scale-webs'),
+    waitWindowS: positiveInt(values['scale-window'], '--scale-window'),
+  };
   // One inflight run per DNS probe rate; none given = the worker's default.
   const dnsRates: (number | undefined)[] = values['dns-probe-rate'] ? positiveInts(values['dns-probe-rate'], '--dns-probe-rate') : [undefined];
 
@@ -136,7 +159,7 @@ async function main(): Promise<void> {
     ...(values['slack-channels'] ? { channels: positiveInts(values['slack-channels'], '--slack-channels') } : {}),
     ...(values['slack-drain'] ? { drainS: positiveInt(values['slack-drain'], '--slack-drain') } : {}),
   };
-  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult | SlackBenchResult)[] = [];
+  const results: (AckBenchResult | InflightBenchResult | OrphansBenchResult | DnsBenchResult | ParkedBenchResult | SlackBenchResult | ScaleBenchResult)[] = [];
   const reports: string[] = [];
   if (runs('ack')) {
     const ack = await runAckBench({
@@ -206,6 +229,22 @@ async function main(): Promise<void> {
     const slack = await runSlackBench({ ...slackOptions, progress: (line) => err(`[slack] ${line}`) });
     results.push(slack);
     reports.push(formatSlackReport(slack));
+  }
+  if (runs('scale') && !interrupt.signal.aborted) {
+    childrenRunning = true;
+    try {
+      const scale = await runScaleBench({
+        ...Object.fromEntries(Object.entries(scaleOptions).filter(([, v]) => v !== undefined)),
+        noBaseline: values['scale-no-baseline'],
+        ...(values['scale-output'] !== undefined ? { outputDir: values['scale-output'] } : {}),
+        signal: interrupt.signal,
+        progress: (line) => err(`[scale] ${line}`),
+      });
+      results.push(scale);
+      reports.push(formatScaleReport(scale));
+    } finally {
+      childrenRunning = false;
+    }
   }
   process.stdout.write(`${reports.join('\n\n')}\n\n${JSON.stringify({ benchmarks: results })}\n`);
 }

@@ -187,6 +187,8 @@ export interface SlackRecorder {
   readonly duplicateEndpoints: number;
   /** Web API calls received, by method. */
   readonly calls: Readonly<Record<string, number>>;
+  /** The `response_url` to give a slash command (posts to it are answered and counted as `response_url`). */
+  responseUrl(id: string): string;
   /** Resolves at the next endpoint announcement, or after `ms`. */
   nextEndpoint(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -208,7 +210,9 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
     const receivedAt = Date.now();
     void (async () => {
       const text = await readText(req);
-      const method = ((req.url ?? '/').split('?')[0] ?? '/').replace(/^\/api\//, '');
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      // A slash command's `response_url` (`responseUrl(id)`): counted as one method, whatever the id.
+      const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
       calls[method] = (calls[method] ?? 0) + 1;
       const field = apiFields(req, text);
       const channel = field('channel');
@@ -242,6 +246,7 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
       return duplicateEndpoints;
     },
     calls,
+    responseUrl: (id) => `${base}/response/${encodeURIComponent(id)}`,
     nextEndpoint: (ms) => next.wait(ms),
     close: () => closeServer(server),
   };

@@ -1,6 +1,6 @@
 /**
- * The real `svcbot worker` as a child process (`node dist/src/cli.js worker`), configured by the
- * environment the bench gives it and nothing else (plus PATH). What it logs (pino JSON lines, warn and
+ * The real `svcbot worker` (or `svcbot web`) as a child process (`node dist/src/cli.js worker`), configured
+ * by the environment the bench gives it and nothing else (plus PATH). What it logs (pino JSON lines, warn and
  * above) is tallied by message, so a run can say what went wrong without keeping every line.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -21,8 +21,8 @@ export interface WorkerProcess {
   logTally(): Map<string, number>;
   /** The last lines it printed that were not pino JSON (a crash, a configuration error). */
   otherOutput(): string;
-  /** SIGTERM (svcbot hands running jobs back and exits), SIGKILL after `timeoutMs`. */
-  stop(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }>;
+  /** `signal` (default SIGTERM: svcbot hands running jobs back and exits), SIGKILL after `timeoutMs`. */
+  stop(timeoutMs: number, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }>;
 }
 
 const ELB_HOSTNAME = /[a-z0-9-]+\.[a-z0-9-]+\.elb\.amazonaws\.com/g;
@@ -35,15 +35,20 @@ export interface SpawnWorkerOptions {
   outputFile?: string | undefined;
 }
 
-export function spawnWorker(env: Record<string, string>, { nodeArgs = [], outputFile }: SpawnWorkerOptions = {}): WorkerProcess {
-  const child: ChildProcess = spawnTracked(process.execPath, [...nodeArgs, CLI, 'worker'], {
+export function spawnWorker(env: Record<string, string>, options: SpawnWorkerOptions = {}): WorkerProcess {
+  return spawnSvcbot('worker', env, options);
+}
+
+/** `svcbot SUBCOMMAND` (`worker` or `web`) as a child process, watched as `spawnWorker`'s. */
+export function spawnSvcbot(subcommand: 'worker' | 'web', env: Record<string, string>, { nodeArgs = [], outputFile }: SpawnWorkerOptions = {}): WorkerProcess {
+  const child: ChildProcess = spawnTracked(process.execPath, [...nodeArgs, CLI, subcommand], {
     cwd: ROOT,
     // Any free probe port: the benchmark may run several workers on this host.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${process.execPath} ${CLI} worker`);
+  if (pid === undefined) throw new Error(`could not start ${process.execPath} ${CLI} ${subcommand}`);
   const copy = outputFile === undefined ? undefined : createWriteStream(outputFile);
   copy?.on('error', () => undefined);
   child.once('exit', () => copy?.end());
@@ -84,6 +89,6 @@ export function spawnWorker(env: Record<string, string>, { nodeArgs = [], output
     exit: () => exited,
     logTally: () => tally,
     otherOutput: () => other,
-    stop: (timeoutMs) => stopChild(child, timeoutMs),
+    stop: (timeoutMs, signal) => stopChild(child, timeoutMs, signal),
   };
 }
