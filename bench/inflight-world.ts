@@ -76,7 +76,8 @@ export interface InflightWorld {
   readonly slack: SlackRecorder;
   /**
    * With `holdDns`: the names of the load balancers made so far start resolving now, in the order they
-   * were made, `perSecond` a second (each load balancer's `dnsVisibleAt` says when); later ones stay held.
+   * were made, `perSecond` a second (each load balancer's `dnsVisibleAt` says when); one made later resolves
+   * from when it is first asked for (or its turn at that rate, if later).
    */
   releaseDns(perSecond: number): void;
   close(): Promise<void>;
@@ -150,13 +151,25 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
     // Held names: not resolvable until released (their record's dnsVisibleAt then says when).
     const held = opts.holdDns === true;
     const released = new Set<string>();
+    // After a release, a name made later is released when first asked for, in the next free slot.
+    let nextSlot: { at: number; everyMs: number } | undefined;
     const releaseDns = (perSecond: number) => {
       const start = Date.now();
+      const everyMs = 1000 / perSecond;
       const order = [...loadBalancers.entries()].filter(([host]) => !released.has(host)).sort((a, b) => a[1].createdAt - b[1].createdAt);
       order.forEach(([host, lb], i) => {
-        lb.dnsVisibleAt = Math.max(lb.dnsVisibleAt, start + Math.floor((i * 1000) / perSecond));
+        lb.dnsVisibleAt = Math.max(lb.dnsVisibleAt, start + Math.floor(i * everyMs));
         released.add(host);
       });
+      nextSlot = { at: start + order.length * everyMs, everyMs };
+    };
+    const releaseLate = (key: string) => {
+      const lb = loadBalancers.get(key);
+      if (!nextSlot || !lb || released.has(key)) return;
+      nextSlot.at = Math.max(nextSlot.at, Date.now());
+      lb.dnsVisibleAt = Math.max(lb.dnsVisibleAt, Math.floor(nextSlot.at));
+      nextSlot.at += nextSlot.everyMs;
+      released.add(key);
     };
     // The server reads its clock once per query, before the lookup: the recorder uses that same time.
     let queryTime = 0;
@@ -166,6 +179,7 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
           const key = name.toLowerCase().replace(/\.$/, '');
           queries += 1;
           if (!firstQueryAt.has(key)) firstQueryAt.set(key, queryTime);
+          if (held) releaseLate(key);
           const stored = source.lookup(name);
           const found = stored && held ? { ...stored, visibleAt: released.has(key) ? (loadBalancers.get(key)?.dnsVisibleAt ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY } : stored;
           if (found && queryTime >= found.visibleAt && !firstResolvedAt.has(key)) firstResolvedAt.set(key, queryTime);

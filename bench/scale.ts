@@ -277,6 +277,17 @@ async function workersRegistered(redis: RedisUnderTest, pids: readonly number[])
   return pids.every((pid) => seen.has(pid));
 }
 
+/** Jobs waiting to run or running, over every queue (BullMQ's wait and active lists, prioritized set). */
+async function unparkedJobs(redis: RedisUnderTest): Promise<number> {
+  let jobs = 0;
+  // A queue's keys are `${prefix}:${queue}:…`, its ownership hash among them.
+  for (const { stats, key } of await parkedHashes(redis)) {
+    const queue = key.slice(0, -':svcbot:parked'.length);
+    jobs += Number(await stats.send('LLEN', `${queue}:wait`)) + Number(await stats.send('LLEN', `${queue}:active`)) + Number(await stats.send('ZCARD', `${queue}:prioritized`));
+  }
+  return jobs;
+}
+
 /** Failed jobs over every queue (BullMQ keeps at most the newest 1,000 a queue). */
 async function failedJobs(redis: RedisUnderTest): Promise<number> {
   let failed = 0;
@@ -488,18 +499,23 @@ async function runTopology(t: Topology, o: Required<Omit<ScaleBenchOptions, 'sig
     const settleBy = Date.now() + SETTLE_MS;
     while (allParkedAt === undefined && Date.now() < settleBy) {
       checkAlive();
+      parked = await parkedCount(redis);
+      const notParked = await unparkedJobs(redis);
+      // Read after the Redis round trips, which take seconds on a starved machine: "nothing moved for a
+      // while" must not be the time the reads themselves took.
       const made = world.loadBalancers.size;
       if (world.dns.firstQueryAt.size + made !== progressCount) {
         progressCount = world.dns.firstQueryAt.size + made;
         progressSince = Date.now();
       }
-      parked = await parkedCount(redis);
       const everyJob = parked.jobs >= n && world.dns.firstQueryAt.size >= n;
-      if (everyJob || (parked.jobs >= made && Date.now() - progressSince >= STUCK_MS)) allParkedAt = Date.now();
+      // None waiting or running: every job svcbot accepted is parked (a job parks before its load balancer exists, too).
+      const stuck = notParked === 0 && parked.jobs >= made && Date.now() - progressSince >= STUCK_MS;
+      if (everyJob || stuck) allParkedAt = Date.now();
       else await sleep(500);
       if (Date.now() >= nextProgress) {
         nextProgress += 10_000;
-        progress(`  ${world.loadBalancers.size} load balancers, ${parked.jobs} jobs parked, ${world.dns.firstQueryAt.size} at the DNS step`);
+        progress(`  ${world.loadBalancers.size} load balancers, ${parked.jobs} jobs parked, ${notParked} waiting or running, ${world.dns.firstQueryAt.size} at the DNS step`);
       }
     }
     const accepted = world.loadBalancers.size;
