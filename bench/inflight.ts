@@ -30,6 +30,7 @@ import { serviceManifest } from '../src/domain/manifest.js';
 import { clusterNameOf, startInflightWorld, type InflightWorld } from './inflight-world.js';
 import { readCpuMs, removeTmpDir, trackTmpDir } from './proc.js';
 import { startPrivateRedis, type RedisReading } from './redis.js';
+import { submitAtRate } from './pace.js';
 import { percentile, round2 } from './stats.js';
 import { spawnWorker, type WorkerProcess } from './worker-process.js';
 
@@ -38,8 +39,9 @@ const TARGET_P99_MS = 1000;
 /** Services one simulated cluster holds at most: 2,768 node ports (30000-32767), with room to spare. */
 const DEFAULT_PER_CLUSTER = 2500;
 const NAMESPACE = 'default';
-const CHANNEL = 'C0INFLIGHT';
-const USER = 'U0INFLIGHT';
+/** The channel and user of the jobs `jobData` builds (bench/scale's slash commands use them too). */
+export const CHANNEL = 'C0INFLIGHT';
+export const USER = 'U0INFLIGHT';
 /** Time allowed after the last submission for the last job to be parked, before the window may start. */
 const SETTLE_MS = 15_000;
 /** With every job parked, no job reaching the DNS step for this long means the rest wait for something else. */
@@ -314,6 +316,9 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
 
     const setByBench: Record<string, string> = {
       ELB_API_RATE: String(elbApiRate),
+      // The stand-in enforces none of Slack's limits, and counts an endpoint message only when it is not
+      // in a digest (SLACK_PACING's digests list many): bench/slack measures svcbot under the limits.
+      SLACK_PACING: 'false',
       ...(options.dnsProbeRate !== undefined ? { DNS_PROBE_RATE: String(options.dnsProbeRate) } : {}),
     };
     const env = await workerEnv(world, { REDIS_URL: redis.url }, dir, setByBench);
@@ -398,34 +403,32 @@ export async function runInflightBench(options: InflightBenchOptions = {}): Prom
     const submittedAt = new Array<number>(n).fill(Number.NaN);
     let submitErrors = 0;
     let firstSubmitError: string | undefined;
-    const pending = new Set<Promise<void>>();
     const submitStart = Date.now();
     let nextProgress = submitStart + 10_000;
     try {
-      for (let seq = 0; seq < n; ) {
-        checkAborted(signal);
-        checkWorker(worker);
-        const due = Math.min(n, Math.floor(((Date.now() - submitStart) * arrivalRate) / 1000) + 1);
-        for (; seq < due; seq++) {
+      await submitAtRate(
+        n,
+        arrivalRate,
+        (seq) => {
           const data = jobData(`inflight-${seq}`, clusterNameOf(seq % clusters));
           submittedAt[seq] = data.requestedAt;
-          const p: Promise<void> = queue.enqueue(data).then(
+          return queue.enqueue(data).then(
             () => undefined,
             (err: unknown) => {
               submitErrors += 1;
               firstSubmitError ??= err instanceof Error ? err.message : String(err);
             },
           );
-          pending.add(p);
-          void p.finally(() => pending.delete(p));
-        }
-        if (Date.now() >= nextProgress) {
-          nextProgress += 10_000;
-          progress(`  ${seq} submitted, ${world.loadBalancers.size} load balancers, ${world.dns.firstQueryAt.size} jobs at the DNS step`);
-        }
-        await sleep(5);
-      }
-      await Promise.all(pending);
+        },
+        (seq) => {
+          checkAborted(signal);
+          checkWorker(worker);
+          if (Date.now() >= nextProgress) {
+            nextProgress += 10_000;
+            progress(`  ${seq} submitted, ${world.loadBalancers.size} load balancers, ${world.dns.firstQueryAt.size} jobs at the DNS step`);
+          }
+        },
+      );
     } finally {
       await queue.close();
     }

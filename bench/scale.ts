@@ -32,20 +32,18 @@ import { createBullmqLbJobQueue } from '../src/adapters/queue/bullmq-queue.js';
 import { DEFAULT_PREFIX } from '../src/adapters/queue/keys.js';
 import { redisTargetOf } from '../src/adapters/redis/connection.js';
 import { loadConfig } from '../src/config/index.js';
-import { distribution, imageNodeOptions, jobData, topCommands, workerEnv, type Distribution } from './inflight.js';
+import { CHANNEL, distribution, imageNodeOptions, jobData, topCommands, USER, workerEnv, type Distribution } from './inflight.js';
 import { clusterNameOf, startInflightWorld, type InflightWorld } from './inflight-world.js';
 import { freePort, readCpuMs, removeTmpDir, trackTmpDir } from './proc.js';
 import { nodeStats, startPrivateRedis, type RedisReading, type RedisStats } from './redis.js';
 import { startRedisCluster } from './redis-cluster.js';
 import { signedHeaders, slashCommandBody } from './slack.js';
+import { submitAtRate } from './pace.js';
 import { round2 } from './stats.js';
 import { spawnSvcbot, type WorkerProcess } from './worker-process.js';
 
 const SIGNING_SECRET = 'scale-bench-signing-secret';
 const NAMESPACE = 'default';
-/** The channel and user of the slash commands: those of the jobs `jobData` builds. */
-const CHANNEL = 'C0INFLIGHT';
-const USER = 'U0INFLIGHT';
 /** Time allowed after the last submission for every job to be parked (the names are held until then). */
 const SETTLE_MS = 600_000;
 /** With most jobs parked, no job reaching the DNS step for this long means the rest wait for something else. */
@@ -442,35 +440,16 @@ async function runTopology(t: Topology, o: Required<Omit<ScaleBenchOptions, 'sig
     const acks: number[] = [];
     let errors = 0;
     let firstError: string | undefined;
-    const pending = new Set<Promise<void>>();
     const submitStart = Date.now();
     firstSubmissionAt = submitStart;
     let nextProgress = submitStart + 10_000;
-    for (let seq = 0; seq < n; ) {
-      checkAlive();
-      const due = Math.min(n, Math.floor(((Date.now() - submitStart) * arrivalRate) / 1000) + 1);
-      for (; seq < due; seq++) {
+    await submitAtRate(
+      n,
+      arrivalRate,
+      (seq) => {
         const cluster = clusterNameOf(seq % clusters);
-        let p: Promise<void>;
-        if (throughWeb(seq)) {
-          const web = webs[sentViaWeb++ % webs.length]!;
-          const body = slashCommandBody({
-            command: '/svc',
-            text: `create scale-${seq} --type loadbalancer --port 80:http --selector app=alpine --cluster ${cluster}`,
-            response_url: world.slack.responseUrl(String(seq)),
-            channel_id: CHANNEL,
-            user_id: USER,
-          });
-          const sentAt = Date.now();
-          p = postCommand(agent, web.port, body).then((status) => {
-            acks.push(Date.now() - sentAt);
-            if (status !== 200) {
-              errors += 1;
-              firstError ??= `HTTP ${status} from ${web.name}`;
-            }
-          });
-        } else {
-          p = queue.enqueue(jobData(`scale-${seq}`, cluster)).then(
+        if (!throughWeb(seq)) {
+          return queue.enqueue(jobData(`scale-${seq}`, cluster)).then(
             () => undefined,
             (err: unknown) => {
               errors += 1;
@@ -478,16 +457,31 @@ async function runTopology(t: Topology, o: Required<Omit<ScaleBenchOptions, 'sig
             },
           );
         }
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
-      }
-      if (Date.now() >= nextProgress) {
-        nextProgress += 10_000;
-        progress(`  ${seq} submitted, ${world.loadBalancers.size} load balancers, ${world.dns.firstQueryAt.size} jobs at the DNS step`);
-      }
-      await sleep(5);
-    }
-    await Promise.all(pending);
+        const web = webs[sentViaWeb++ % webs.length]!;
+        const body = slashCommandBody({
+          command: '/svc',
+          text: `create scale-${seq} --type loadbalancer --port 80:http --selector app=alpine --cluster ${cluster}`,
+          response_url: world.slack.responseUrl(String(seq)),
+          channel_id: CHANNEL,
+          user_id: USER,
+        });
+        const sentAt = Date.now();
+        return postCommand(agent, web.port, body).then((status) => {
+          acks.push(Date.now() - sentAt);
+          if (status !== 200) {
+            errors += 1;
+            firstError ??= `HTTP ${status} from ${web.name}`;
+          }
+        });
+      },
+      (seq) => {
+        checkAlive();
+        if (Date.now() >= nextProgress) {
+          nextProgress += 10_000;
+          progress(`  ${seq} submitted, ${world.loadBalancers.size} load balancers, ${world.dns.firstQueryAt.size} jobs at the DNS step`);
+        }
+      },
+    );
     const submitSeconds = (Date.now() - submitStart) / 1000;
 
     // Settling: until every job is parked (in an ownership hash) and has asked for its name — or, with
