@@ -21,6 +21,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/i
 import { blockActionsBody, postSigned, slashCommandBody } from './slack-request.js';
 import { startSlackStub, type SlackStub } from './slack-stub.js';
 import { startSlackSocketStub, type SlackSocketStub } from './slack-socket-stub.js';
+import type { BotRedis } from './bot-redis.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 export const BOT_TOKEN = 'xoxb-e2e-token';
@@ -107,6 +108,8 @@ export async function startBot(
     redisPrefix?: string;
     /** `true`: stop() leaves the keys under the prefix, for a bot that runs on (or starts next) under it. */
     keepKeys?: boolean;
+    /** Keeps its state there (e.g. a Redis Cluster: test/helpers/bot-redis.ts). Default: the shared Redis at REDIS_URL. */
+    redis?: BotRedis;
     /** Settings over the test ones (environment variables, as svcbot reads them). */
     env?: Record<string, string>;
     /** An SVCBOT_CONFIG YAML file's content (e.g. a `clusters:` list). */
@@ -152,6 +155,7 @@ export async function startBot(
       // svcbot paces its messages to Slack's rates only against a stand-in that enforces them: tests
       // of other things post faster than Slack would take.
       SLACK_PACING: String(slack.enforcesLimits),
+      ...opts.redis?.env,
       ...opts.env,
     },
     () => opts.yaml ?? '',
@@ -213,7 +217,7 @@ export async function startBot(
     },
     async stop() {
       await app.stop();
-      if (opts.jobs !== false && opts.keepKeys !== true) await removeBotKeys(queuePrefix, config.redisUrl);
+      if (opts.jobs !== false && opts.keepKeys !== true) await (opts.redis ? opts.redis.removeKeys(queuePrefix) : removeBotKeys(queuePrefix, config.redisUrl));
       await socket?.close();
       if (opts.use?.slack === undefined) await slack.close();
       const refused = sandbox.refusals.slice(refusalsBefore);

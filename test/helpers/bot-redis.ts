@@ -1,0 +1,52 @@
+/**
+ * Where the end-to-end tests' bots keep their Redis state: the shared one Redis (REDIS_URL, each bot under
+ * a key prefix of its own) or a local 3-master + 3-replica Redis Cluster started for the test file
+ * (REDIS_CLUSTER_NODES; REDIS_URL then unused). A suite runs on both with
+ * `describe.each(BOT_REDIS_KINDS)('on %s', (kind) => …)` and `startBot({ redis, … })`.
+ */
+import { Redis, type Cluster } from 'ioredis';
+import { removeBotKeys } from './bot.js';
+import { startRedisCluster } from './redis-cluster.js';
+
+export const BOT_REDIS_KINDS = ['one Redis', 'a Redis Cluster'] as const;
+export type BotRedisKind = (typeof BOT_REDIS_KINDS)[number];
+
+export interface BotRedis {
+  readonly kind: BotRedisKind;
+  /** The settings that point svcbot at it (over the bots' REDIS_URL). */
+  readonly env: Readonly<Record<string, string>>;
+  /** A connection of the test's own, to read what svcbot kept (closed by stop()). */
+  readonly client: Redis | Cluster;
+  /** Removes everything under `prefix` (what a bot's stop() does unless it keeps its keys). */
+  removeKeys(prefix: string): Promise<void>;
+  /** Closes the client; a cluster is stopped (its nodes killed, their keys gone with them). */
+  stop(): Promise<void>;
+}
+
+export async function startBotRedis(kind: BotRedisKind): Promise<BotRedis> {
+  if (kind === 'one Redis') {
+    const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    return {
+      kind,
+      env: {},
+      client,
+      removeKeys: (prefix) => removeBotKeys(prefix),
+      stop: async () => {
+        await client.quit();
+      },
+    };
+  }
+  const cluster = await startRedisCluster();
+  const client = cluster.client();
+  return {
+    kind,
+    // A closed port: a bot that still used REDIS_URL would fail at once.
+    env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1' },
+    client,
+    removeKeys: (prefix) => cluster.removeKeys(prefix),
+    stop: async () => {
+      client.disconnect();
+      await cluster.stop();
+    },
+  };
+}
