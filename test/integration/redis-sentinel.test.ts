@@ -3,13 +3,15 @@
  * file); the connection factory finds the master through the Sentinel, and the job backend passes its
  * contract there (BullMQ given Sentinel options), as do the governance stores and the replay guard.
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { redisAnswers } from '../../src/adapters/queue/index.js';
 import { connectRedis, type RedisTarget } from '../../src/adapters/redis/connection.js';
 import { createRedisGovernance } from '../../src/adapters/redis/index.js';
 import { createRedisReplayGuard } from '../../src/adapters/redis/replay-guard.js';
 import { jobBackendContract } from '../contract/job-backend.contract.js';
 import { bullmqBackendOn } from '../helpers/bullmq-backend.js';
 import { quietLogger } from '../helpers/governance.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startSentinel, type LocalSentinel } from '../helpers/redis-sentinel.js';
 
 const MASTER = 'svcbot-test-master';
@@ -61,3 +63,44 @@ test('the governance stores and the replay guard work behind Sentinel', async ()
 });
 
 jobBackendContract('BullMQ behind Redis Sentinel', (options) => bullmqBackendOn(target)(options));
+
+describe('redisAnswers (the console\'s "is Redis there?") behind Sentinel', () => {
+  /** How long redisAnswers took and what it said; it must answer within its timeout (and a little). */
+  async function timed(t: RedisTarget, timeoutMs: number): Promise<{ answer: boolean; ms: number }> {
+    const started = Date.now();
+    const answer = await redisAnswers(t, timeoutMs);
+    return { answer, ms: Date.now() - started };
+  }
+
+  test('yes, through a live Sentinel', async () => {
+    expect((await timed(target, 2000)).answer).toBe(true);
+  });
+
+  test('no, within its timeout, when every Sentinel refuses connections (nothing listens on their ports)', async () => {
+    const closed = [{ host: '127.0.0.1', port: await freePort() }, { host: '127.0.0.1', port: await freePort() }];
+    const { answer, ms } = await timed({ sentinels: closed, sentinelName: MASTER }, 500);
+    expect(answer).toBe(false);
+    expect(ms).toBeLessThan(1500);
+  });
+
+  test('no, within its timeout, when a Sentinel takes the connection and never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const { answer, ms } = await timed({ sentinels: [{ host: '127.0.0.1', port }], sentinelName: MASTER }, 500);
+      expect(answer).toBe(false);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  test('no, within its timeout, when the Sentinel knows no master of that name', async () => {
+    const { answer, ms } = await timed({ ...target, sentinelName: 'svcbot-test-no-such-master' }, 500);
+    expect(answer).toBe(false);
+    expect(ms).toBeLessThan(1500);
+  });
+});

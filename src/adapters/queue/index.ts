@@ -194,11 +194,14 @@ export async function redisAnswers(target: RedisTarget, timeoutMs: number): Prom
   redis.on('error', () => {
     // The answer is the result; nothing to report.
   });
-  try {
+  const asked = async () => {
     await redis.connect();
-    return (await Promise.race([redis.ping(), new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())])) === 'PONG';
-  } catch {
-    return false;
+    return (await redis.ping()) === 'PONG';
+  };
+  try {
+    // One deadline over connecting and the PING: connecting need not end by itself (Sentinels that refuse
+    // or name no master are asked again and again; connectTimeout bounds one connection, not that).
+    return (await withDeadline(asked().catch(() => false), timeoutMs)) === true;
   } finally {
     redis.disconnect();
   }

@@ -54,7 +54,7 @@ export interface ConnectionOptions {
   commandTimeout?: number;
   disconnectTimeout?: number;
   lazyConnect?: boolean;
-  /** `() => null`: never reconnect (a one-off probe). */
+  /** `() => null`: never reconnect (a one-off probe); behind Sentinel, never ask the Sentinels again either. */
   retryStrategy?: () => null;
 }
 
@@ -153,7 +153,10 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
     return new Cluster(target.clusterNodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions);
   }
   if ('sentinels' in target) {
-    return new Redis({ ...options, ...sentinelOptions(target) });
+    // ioredis asks the Sentinels round after round by its own strategy (forever, by default) whatever
+    // `retryStrategy` says: a connection that must not retry is told so for the Sentinels too.
+    const sentinelRetry = options.retryStrategy !== undefined ? { sentinelRetryStrategy: options.retryStrategy } : {};
+    return new Redis({ ...options, ...sentinelRetry, ...sentinelOptions(target) });
   }
   return new Redis(target.url, options);
 }

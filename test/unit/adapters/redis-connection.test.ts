@@ -77,6 +77,20 @@ describe('connectRedis and bullmqConnection', () => {
     }
   });
 
+  it('tell a connection that must not retry not to ask the Sentinels again either (ioredis would, forever)', () => {
+    const never = () => null;
+    const probe = connectRedis({ sentinels: SENTINELS, sentinelName: 'svcbot' }, { lazyConnect: true, retryStrategy: never });
+    const lasting = connectRedis({ sentinels: SENTINELS, sentinelName: 'svcbot' }, { lazyConnect: true });
+    try {
+      expect([(probe as Redis).options.retryStrategy, (probe as Redis).options.sentinelRetryStrategy]).toEqual([never, never]);
+      expect((lasting as Redis).options.sentinelRetryStrategy).not.toBe(never);
+      expect((lasting as Redis).options.sentinelRetryStrategy?.(1)).toEqual(expect.any(Number));
+    } finally {
+      probe.disconnect();
+      lasting.disconnect();
+    }
+  });
+
   it("give a cluster's nodes the password, user and TLS, and keep the nodes' names for TLS (ElastiCache)", () => {
     const cluster = connectRedis({ clusterNodes: NODES, auth: { username: 'svcbot', password: 'pw', tls: true } }, { lazyConnect: true, commandTimeout: 700 });
     try {
