@@ -8,7 +8,9 @@
  * `labels` (pairs on metadata.labels only: no includeSelectors/includeTemplates), `images` (newName,
  * newTag, on the containers of workloads' pod templates),
  * `configMapGenerator` and `secretGenerator` (files and literals) with
- * `generatorOptions.disableNameSuffixHash: true`. Like kustomize, a file may only come from inside the
+ * `generatorOptions.disableNameSuffixHash: true`, `patches` from files holding JSON 6902 `add` operations
+ * (RFC 6902: a member set, an array element inserted at an index or appended at `-`) on the objects a
+ * `target` names by kind (and name). Like kustomize, a file may only come from inside the
  * kustomization's own folder (its load restrictor), and a directory that contains the folder that
  * loads it is a cycle.
  */
@@ -40,9 +42,10 @@ interface Kustomization {
   configMapGenerator?: Generator[];
   secretGenerator?: Generator[];
   generatorOptions?: { disableNameSuffixHash?: boolean };
+  patches?: { path?: string; patch?: string; target?: { kind?: string; name?: string; [selector: string]: unknown } }[];
 }
 
-const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'namespace', 'labels', 'images', 'resources', 'configMapGenerator', 'secretGenerator', 'generatorOptions']);
+const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'namespace', 'labels', 'images', 'resources', 'configMapGenerator', 'secretGenerator', 'generatorOptions', 'patches']);
 
 /** Kinds without a namespace among those manifests/ may hold (kustomize's `namespace` leaves them alone). */
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass']);
@@ -124,8 +127,46 @@ function build(root: string, loading: readonly string[]): KubeObject[] {
       object.metadata.labels = { ...object.metadata.labels, ...pairs };
     }
   }
+  for (const { path, patch, target } of k.patches ?? []) {
+    if (path === undefined || patch !== undefined) throw new Error(`${root}: this helper applies patches from a file (path) only, not inline ones`);
+    const unsupported = Object.keys(target ?? {}).filter((key) => key !== 'kind' && key !== 'name');
+    if (target?.kind === undefined || unsupported.length > 0) throw new Error(`${root}: this helper applies patches to a target of a kind (and name) only`);
+    if (target.name !== undefined && !/^[\w.-]+$/.test(target.name)) throw new Error(`${root}: this helper takes a patch target's name literally, not as a regular expression`);
+    const operations = parse(readFileSync(inside(path), 'utf8')) as unknown;
+    if (!Array.isArray(operations)) throw new Error(`${path}: strategic-merge patches are not supported by this helper (JSON 6902 operations only)`);
+    const targets = objects.filter((o) => o.kind === target.kind && (target.name === undefined || o.metadata.name === target.name));
+    for (const object of targets) for (const operation of operations as JsonPatchOperation[]) applyAdd(object, operation, path);
+  }
   for (const image of k.images ?? []) for (const object of objects) setImage(object, image);
   return objects;
+}
+
+interface JsonPatchOperation {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+/** RFC 6902 `add`: the pointer's parent must exist; in an array `-` appends, an index (up to its length) inserts. */
+function applyAdd(object: KubeObject, { op, path, value }: JsonPatchOperation, file: string): void {
+  if (op !== 'add') throw new Error(`${file}: the JSON patch operation '${op}' is not supported by this helper (add only)`);
+  const tokens = path.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const last = tokens.pop();
+  if (!path.startsWith('/') || last === undefined) throw new Error(`${file}: '${path}' is not a JSON pointer below the object`);
+  let parent: unknown = object;
+  for (const token of tokens) {
+    parent = Array.isArray(parent) ? parent[Number(token)] : typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[token] : undefined;
+    if (parent === undefined) throw new Error(`${file}: ${object.kind} ${object.metadata.name} has nothing at '${path}' to add to`);
+  }
+  if (Array.isArray(parent)) {
+    const index = last === '-' ? parent.length : Number(last);
+    if (!Number.isInteger(index) || index < 0 || index > parent.length) throw new Error(`${file}: index '${last}' is out of bounds at '${path}'`);
+    parent.splice(index, 0, structuredClone(value));
+  } else if (typeof parent === 'object' && parent !== null) {
+    (parent as Record<string, unknown>)[last] = structuredClone(value);
+  } else {
+    throw new Error(`${file}: ${object.kind} ${object.metadata.name} has no object or array at '${path}'`);
+  }
 }
 
 /** Kustomize's `images`: a container whose image is `name` (with or without a tag) gets newName:newTag. */

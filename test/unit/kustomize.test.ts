@@ -294,6 +294,34 @@ test('ElastiCache: no Redis in the cluster; the Secret template gives a TLS redi
   expect(new URL(template.stringData['REDIS_URL']!).protocol).toBe('rediss:');
 });
 
+test('ElastiCache with cluster mode on: both Deployments take REDIS_PASSWORD from the svcbot-redis Secret (an optional key), and the template\'s line for it makes a configuration svcbot accepts', () => {
+  const fromSecret = { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'svcbot-redis', key: 'REDIS_PASSWORD', optional: true } } };
+  for (const name of ['svcbot-web', 'svcbot-worker']) {
+    const env = (find(rendered.elasticache, 'Deployment', name) as Workload).spec.template.spec.containers[0]!.env;
+    expect(env).toContainEqual(fromSecret);
+    expect(env?.filter((e) => e.name === 'REDIS_PASSWORD')).toHaveLength(1);
+    // The in-cluster Redis has no password.
+    expect((find(rendered['in-cluster-redis'], 'Deployment', name) as Workload).spec.template.spec.containers[0]!.env?.map((e) => e.name)).not.toContain('REDIS_PASSWORD');
+  }
+
+  const text = readFileSync(resolve(root, 'manifests/overlays/elasticache/redis-secret.template.yaml'), 'utf8');
+  expect(text).toMatch(/^ {2}# REDIS_PASSWORD: REPLACE_WITH_AUTH_TOKEN$/m);
+  const filled = parseAllDocuments(text.replace(/^ {2}# (REDIS_PASSWORD: )REPLACE_WITH_AUTH_TOKEN$/m, '  $1s3cret-token'))[0]!.toJS() as KubeObject & { stringData: Record<string, string> };
+  expect(() => validate(filled)).not.toThrow();
+  expect(Object.keys(filled.stringData).sort()).toEqual(['REDIS_PASSWORD', 'REDIS_URL']);
+
+  // What the pods then run with: the shipped config.yaml with the configuration endpoint and TLS (README
+  // "Install on EKS"), REDIS_URL and REDIS_PASSWORD from the Secret.
+  const shipped = (find(rendered.elasticache, 'ConfigMap', 'svcbot-config') as KubeObject & { data: Record<string, string> }).data['config.yaml']!;
+  const clusterMode = `${shipped}\nredisClusterNodes: [clustercfg.example.use1.cache.amazonaws.com:6379]\nredisTls: true\n`;
+  const file = '/etc/svcbot/config.yaml';
+  const config = loadConfig({ SVCBOT_CONFIG: file, ...filled.stringData }, () => clusterMode);
+  expect([config.redisPassword, config.redisTls, config.redisClusterNodes]).toEqual(['s3cret-token', true, [{ host: 'clustercfg.example.use1.cache.amazonaws.com', port: 6379 }]]);
+  // Cluster mode off (config.yaml as shipped), the key must stay out of the Secret: svcbot says so.
+  expect(() => loadConfig({ SVCBOT_CONFIG: file, ...filled.stringData }, () => shipped)).toThrow(/REDIS_PASSWORD|redisPassword/);
+  expect(() => loadConfig({ SVCBOT_CONFIG: file, ...filled.stringData }, () => shipped)).not.toThrow(/s3cret-token/);
+});
+
 test('the Slack Secret template holds placeholders for exactly the tokens svcbot reads', () => {
   const template = parseAllDocuments(readFileSync(resolve(root, 'manifests/slack-secret.template.yaml'), 'utf8'))[0]!.toJS() as KubeObject & { stringData: Record<string, string> };
   expect(() => validate(template)).not.toThrow();
@@ -342,14 +370,38 @@ test('the helper refuses what kustomize refuses (a file outside the folder, a cy
     write('b/kustomization.yaml', 'resources: [c]\n');
     write('b/c/kustomization.yaml', 'resources: [..]\n');
     expect(() => kustomize(resolve(dir, 'b'))).toThrow(/cycle detected/);
-    write('d/kustomization.yaml', 'patches: []\n');
-    expect(() => kustomize(resolve(dir, 'd'))).toThrow(/not supported by this helper: patches/);
+    write('d/kustomization.yaml', 'replacements: []\n');
+    expect(() => kustomize(resolve(dir, 'd'))).toThrow(/not supported by this helper: replacements/);
     write('f/d.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { template: { spec: { containers: [{ name: a, image: "svcbot" }, { name: b, image: "redis:7" }] } } }\n');
     write('f/kustomization.yaml', 'resources: [d.yaml]\nimages: [{ name: svcbot, newName: 111122223333.dkr.ecr.us-east-1.amazonaws.com/svcbot, newTag: "0.1.0" }, { name: redis, newTag: "7.4" }]\n');
     const containers = (kustomize(resolve(dir, 'f'))[0] as Workload).spec.template.spec.containers;
     expect(containers.map((c) => c.image)).toEqual(['111122223333.dkr.ecr.us-east-1.amazonaws.com/svcbot:0.1.0', 'redis:7.4']);
     write('e/kustomization.yaml', 'configMapGenerator: [{ name: x, literals: [a=b] }]\n');
     expect(() => kustomize(resolve(dir, 'e'))).toThrow(/disableNameSuffixHash/);
+
+    // patches: JSON 6902 `add` from a file, on the targets of a kind (and name); anything else refused.
+    write('g/d.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { template: { spec: { containers: [{ name: a, env: [{ name: X, value: "1" }] }] } } }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: other }\nspec: { template: { spec: { containers: [{ name: a }] } } }\n');
+    write('g/add.yaml', '- { op: add, path: /spec/template/spec/containers/0/env/-, value: { name: Y, value: "2" } }\n- { op: add, path: /spec/template/spec/containers/0/env/0, value: { name: W, value: "0" } }\n- { op: add, path: /metadata/annotations, value: { a~1b: c } }\n');
+    write('g/kustomization.yaml', 'resources: [d.yaml]\npatches: [{ path: add.yaml, target: { kind: Deployment, name: d } }]\n');
+    const [patched, untouched] = kustomize(resolve(dir, 'g')) as Workload[];
+    expect(patched!.spec.template.spec.containers[0]!.env).toEqual([{ name: 'W', value: '0' }, { name: 'X', value: '1' }, { name: 'Y', value: '2' }]);
+    expect(patched!.metadata.annotations).toEqual({ 'a~1b': 'c' });
+    expect(untouched!.metadata.name).toBe('other');
+    expect(untouched!.spec.template.spec.containers[0]!.env).toBeUndefined();
+    const refused = (patch: string, kustomization: string) => {
+      write('h/d.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { template: { spec: { containers: [{ name: a }] } } }\n');
+      write('h/p.yaml', patch);
+      write('h/kustomization.yaml', `resources: [d.yaml]\n${kustomization}`);
+      return () => kustomize(resolve(dir, 'h'));
+    };
+    const target = 'patches: [{ path: p.yaml, target: { kind: Deployment } }]\n';
+    expect(refused('spec: { replicas: 3 }\n', target)).toThrow(/strategic-merge patches are not supported/);
+    expect(refused('- { op: replace, path: /spec/replicas, value: 3 }\n', target)).toThrow(/'replace' is not supported/);
+    expect(refused('- { op: add, path: /spec/template/spec/containers/0/env/-, value: {} }\n', target)).toThrow(/has nothing at/);
+    expect(refused('- { op: add, path: /spec/template/spec/containers/3, value: {} }\n', target)).toThrow(/out of bounds/);
+    expect(refused('[]\n', 'patches: [{ patch: "[]", target: { kind: Deployment } }]\n')).toThrow(/from a file/);
+    expect(refused('[]\n', 'patches: [{ path: p.yaml, target: { kind: Deployment, labelSelector: "a=b" } }]\n')).toThrow(/kind \(and name\) only/);
+    expect(refused('[]\n', 'patches: [{ path: p.yaml, target: { kind: Deployment, name: "svcbot-.*" } }]\n')).toThrow(/literally/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
