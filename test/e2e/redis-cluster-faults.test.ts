@@ -29,7 +29,7 @@ import { startRedisCluster, type LocalRedisCluster } from '../helpers/redis-clus
 import { freePort } from '../helpers/redis-server.js';
 import { postSigned, slashCommandBody } from '../helpers/slack-request.js';
 import { startSlackStub, type RecordedCall, type SlackStub } from '../helpers/slack-stub.js';
-import { killAll, spawnSvcbot, withOutputOnFailure, type SvcbotProcess } from '../helpers/svcbot-process.js';
+import { killAll, loggedLine, spawnSvcbot, withOutputOnFailure, type SvcbotProcess } from '../helpers/svcbot-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ALICE = 'U1ALICE';
@@ -67,16 +67,6 @@ afterAll(async () => {
   await cluster?.stop();
   await rm(tmp, { recursive: true, force: true });
 });
-
-/** The JSON log line of `svcbot` with message `msg`, once printed. */
-function logged(svcbot: SvcbotProcess, msg: string): { port?: number } | undefined {
-  for (const line of svcbot.output().split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { msg?: string; port?: number };
-    if (entry.msg === msg) return entry;
-  }
-  return undefined;
-}
 
 /** The endpoint messages about Service `name` (each names it once, digests included). */
 function endpointMessages(name: string): RecordedCall[] {
@@ -121,8 +111,8 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
   }
 
   await withOutputOnFailure(async () => {
-    await waitFor(() => logged(web, 'svcbot is listening for /svc'), { what: 'svcbot web to listen', timeoutMs: 30_000 });
-    for (const w of workers) await waitFor(() => logged(w, 'svcbot is running load-balancer jobs'), { what: `${w.name} to run`, timeoutMs: 30_000 });
+    await waitFor(() => loggedLine(web, 'svcbot is listening for /svc'), { what: 'svcbot web to listen', timeoutMs: 30_000 });
+    for (const w of workers) await waitFor(() => loggedLine(w, 'svcbot is running load-balancer jobs'), { what: `${w.name} to run`, timeoutMs: 30_000 });
 
     // Alice asks for each load balancer; Bob approves each request (the default policy: four eyes).
     const requests = new Map<string, string>();

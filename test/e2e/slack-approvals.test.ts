@@ -10,7 +10,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { BOT_TOKEN, SIGNING_SECRET, startBot, type BotUnderTest } from '../helpers/bot.js';
-import { BOT_REDIS_KINDS, startBotRedis, type BotRedis } from '../helpers/bot-redis.js';
+import { onEachBotRedis } from '../helpers/bot-redis.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
 import { blockActionsBody, postSigned } from '../helpers/slack-request.js';
 import type { RecordedCall } from '../helpers/slack-stub.js';
@@ -120,13 +120,7 @@ function harness(bot: BotUnderTest, redis: Redis | Cluster) {
   return { slack, core, reply, say, run, press, ask, updatesOf, updated, threadOf, threadReply, progressPosts, audit, auditRaw, auditOf, svc, elbsOf };
 }
 
-describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
-  let target: BotRedis;
-  beforeAll(async () => {
-    target = await startBotRedis(kind);
-  }, 60_000);
-  afterAll(() => target.stop());
-
+onEachBotRedis((redis) => {
   /* ------------------------------------------------------------------------------------------------ */
 
   describe('default policy (anyone but the requester approves), with an audit channel', () => {
@@ -134,9 +128,9 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
     let h: ReturnType<typeof harness>;
 
     beforeAll(async () => {
-      bot = await startBot({ redis: target, env: { SVCBOT_AUDIT_CHANNEL: AUDIT_CHANNEL } });
+      bot = await startBot({ redis: redis(), env: { SVCBOT_AUDIT_CHANNEL: AUDIT_CHANNEL } });
       for (const [id, name] of Object.entries(NAMES)) bot.slack.setUserName(id, { name, real_name: name.toUpperCase() });
-      h = harness(bot, target.client);
+      h = harness(bot, redis().client);
     });
     afterAll(() => bot.stop());
 
@@ -510,12 +504,12 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
 
     beforeAll(async () => {
       bot = await startBot({
-        redis: target,
+        redis: redis(),
         env: { SVCBOT_APPROVERS: `${CAROL},S0PLATFORM`, SVCBOT_SELF_APPROVAL: 'true', SVCBOT_APPROVAL_CHANNEL: APPROVALS },
       });
       for (const [id, name] of Object.entries(NAMES)) bot.slack.setUserName(id, { name });
       bot.slack.setUserGroup('S0PLATFORM', [ERIN]);
-      h = harness(bot, target.client);
+      h = harness(bot, redis().client);
     });
     afterAll(() => bot.stop());
 
@@ -599,9 +593,9 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
     let h: ReturnType<typeof harness>;
 
     beforeAll(async () => {
-      bot = await startBot({ redis: target, env: { SVCBOT_APPROVAL_TTL: '1s' } });
+      bot = await startBot({ redis: redis(), env: { SVCBOT_APPROVAL_TTL: '1s' } });
       for (const [id, name] of Object.entries(NAMES)) bot.slack.setUserName(id, { name });
-      h = harness(bot, target.client);
+      h = harness(bot, redis().client);
     });
     afterAll(() => bot.stop());
 

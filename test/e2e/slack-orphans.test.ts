@@ -7,7 +7,7 @@
  * queue and the audit stream on the cluster's masters).
  */
 import { newRedisPrefix, startBot, startBotSandbox, type BotUnderTest } from '../helpers/bot.js';
-import { BOT_REDIS_KINDS, startBotRedis, type BotRedis } from '../helpers/bot-redis.js';
+import { onEachBotRedis } from '../helpers/bot-redis.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
 import type { RecordedCall } from '../helpers/slack-stub.js';
 import { startSlackStub } from '../helpers/slack-stub.js';
@@ -34,19 +34,13 @@ function buttonsOf(call: RecordedCall): Button[] {
 const owned = (service: string) => ({ 'kubernetes.io/cluster/sandbox': 'owned', 'kubernetes.io/service-name': service });
 const LISTENER = { protocol: 'TCP', loadBalancerPort: 80, instanceProtocol: 'TCP', instancePort: 30080 };
 
-describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
-  let target: BotRedis;
-  beforeAll(async () => {
-    target = await startBotRedis(kind);
-  }, 60_000);
-  afterAll(() => target.stop());
-
+onEachBotRedis((redis) => {
   describe('/svc orphans and its buttons', () => {
     let bot: BotUnderTest;
     let nlbArn: string;
 
     beforeAll(async () => {
-      bot = await startBot({ redis: target, env: { ORPHAN_GRACE: '0s' } });
+      bot = await startBot({ redis: redis(), env: { ORPHAN_GRACE: '0s' } });
       const { sandbox } = bot;
       const zone = [`${sandbox.info.region}a`];
       sandbox.elb.create({ name: 'a0rphan0classic', listeners: [LISTENER], availabilityZones: zone, tags: owned('default/gone-web') });
@@ -78,7 +72,7 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
     }
 
     async function audit(): Promise<AuditEntry[]> {
-      const rows = await target.client.xrange(`${bot.queuePrefix}:audit`, '-', '+');
+      const rows = await redis().client.xrange(`${bot.queuePrefix}:audit`, '-', '+');
       return rows.map(([, fields]) => JSON.parse(fields[1]!) as AuditEntry);
     }
 
@@ -211,7 +205,7 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
       const redisPrefix = newRedisPrefix();
       sandbox.elb.create({ name: 'a0rphan0sched', listeners: [LISTENER], availabilityZones: [`${sandbox.info.region}a`], tags: owned('default/gone') });
       const env = { ORPHAN_GRACE: '0s', ORPHAN_REPORT_CRON: '* * * * * *', ORPHAN_REPORT_CHANNEL: 'C0FINOPS' };
-      const replica = () => startBot({ redis: target, env, use: { sandbox, slack }, redisPrefix, keepKeys: true });
+      const replica = () => startBot({ redis: redis(), env, use: { sandbox, slack }, redisPrefix, keepKeys: true });
       const bots = [await replica(), await replica()];
       let stopped = false;
       try {
@@ -227,7 +221,7 @@ describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
         expect(String(reports()[1]!.body.text)).toContain('Nothing new since the last report.');
       } finally {
         if (!stopped) for (const b of bots) await b.stop();
-        await target.removeKeys(redisPrefix);
+        await redis().removeKeys(redisPrefix);
         await slack.close();
         await sandbox.close();
       }

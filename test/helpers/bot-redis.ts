@@ -1,15 +1,15 @@
 /**
  * Where the end-to-end tests' bots keep their Redis state: the shared one Redis (REDIS_URL, each bot under
  * a key prefix of its own) or a local 3-master + 3-replica Redis Cluster started for the test file
- * (REDIS_CLUSTER_NODES; REDIS_URL then unused). A suite runs on both with
- * `describe.each(BOT_REDIS_KINDS)('on %s', (kind) => …)` and `startBot({ redis, … })`.
+ * (REDIS_CLUSTER_NODES; REDIS_URL then unused). A suite runs on both with `onEachBotRedis((redis) => …)`
+ * and `startBot({ redis: redis(), … })`.
  */
 import { Redis, type Cluster } from 'ioredis';
 import { removeBotKeys } from './bot.js';
 import { startRedisCluster } from './redis-cluster.js';
 
-export const BOT_REDIS_KINDS = ['one Redis', 'a Redis Cluster'] as const;
-export type BotRedisKind = (typeof BOT_REDIS_KINDS)[number];
+const BOT_REDIS_KINDS = ['one Redis', 'a Redis Cluster'] as const;
+type BotRedisKind = (typeof BOT_REDIS_KINDS)[number];
 
 export interface BotRedis {
   readonly kind: BotRedisKind;
@@ -23,7 +23,7 @@ export interface BotRedis {
   stop(): Promise<void>;
 }
 
-export async function startBotRedis(kind: BotRedisKind): Promise<BotRedis> {
+async function startBotRedis(kind: BotRedisKind): Promise<BotRedis> {
   if (kind === 'one Redis') {
     const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     return {
@@ -49,4 +49,22 @@ export async function startBotRedis(kind: BotRedisKind): Promise<BotRedis> {
       await cluster.stop();
     },
   };
+}
+
+/**
+ * Defines `suite` twice, as `on one Redis` and `on a Redis Cluster`, each with its Redis started before its
+ * tests and stopped after them; `redis()` is the one of the suite's current run (from its hooks and tests).
+ */
+export function onEachBotRedis(suite: (redis: () => BotRedis) => void): void {
+  describe.each(BOT_REDIS_KINDS)('on %s', (kind) => {
+    let started: BotRedis | undefined;
+    beforeAll(async () => {
+      started = await startBotRedis(kind);
+    }, 60_000);
+    afterAll(() => started?.stop());
+    suite(() => {
+      if (started === undefined) throw new Error(`${kind} is not started (use redis() in hooks and tests, not while defining them)`);
+      return started;
+    });
+  });
 }

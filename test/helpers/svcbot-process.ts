@@ -68,6 +68,16 @@ export function spawnSvcbot(name: string, args: readonly string[], env: Record<s
   };
 }
 
+/** The first JSON log line `svcbot` printed with message `msg` (as formatted: `svcbot is listening for /svc`), once printed. */
+export function loggedLine(svcbot: SvcbotProcess, msg: string): { port?: number } | undefined {
+  for (const line of svcbot.output().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; port?: number };
+    if (entry.msg === msg) return entry;
+  }
+  return undefined;
+}
+
 /** SIGKILLs every svcbot child still running and waits for them to exit. */
 export async function killAll(): Promise<void> {
   await Promise.all([...started].map((child) => killChild(child, 'SIGKILL')));

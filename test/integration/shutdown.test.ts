@@ -12,7 +12,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { slackSignature, slashCommandBody } from '../helpers/slack-request.js';
 import { startSlackStub, type SlackStub } from '../helpers/slack-stub.js';
-import { killAll, spawnSvcbot, type SvcbotProcess } from '../helpers/svcbot-process.js';
+import { killAll, loggedLine, spawnSvcbot, type SvcbotProcess } from '../helpers/svcbot-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'shutdown-test-secret';
@@ -46,15 +46,6 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function logged(svcbot: SvcbotProcess, msg: string): { port?: number } | undefined {
-  for (const line of svcbot.output().split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { msg?: string; port?: number };
-    if (entry.msg === msg) return entry;
-  }
-  return undefined;
-}
-
 /** SIGTERM, and how long until the process had exited and how. */
 async function terminate(svcbot: SvcbotProcess): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }> {
   const started = Date.now();
@@ -64,7 +55,7 @@ async function terminate(svcbot: SvcbotProcess): Promise<{ ms: number; code: num
 
 test('svcbot web: a request in flight when SIGTERM comes is answered; new connections are refused; exit 0 within 3 s', async () => {
   const web = spawnSvcbot('web', ['web'], env);
-  const { port } = await waitFor(() => logged(web, 'svcbot is listening for /svc'), { what: 'svcbot web to listen', timeoutMs: 20_000 });
+  const { port } = await waitFor(() => loggedLine(web, 'svcbot is listening for /svc'), { what: 'svcbot web to listen', timeoutMs: 20_000 });
   expect(port).toBeGreaterThan(0);
 
   // A slash command whose body is half written when the signal comes.
@@ -91,7 +82,7 @@ test('svcbot web: a request in flight when SIGTERM comes is answered; new connec
   socket.write(body.slice(0, half));
 
   const exited = terminate(web);
-  await waitFor(() => logged(web, 'stopping'), { what: 'svcbot web to start stopping', timeoutMs: 5000 });
+  await waitFor(() => loggedLine(web, 'stopping'), { what: 'svcbot web to start stopping', timeoutMs: 5000 });
   socket.write(body.slice(half));
   await waitFor(() => answer.includes('\r\n\r\n'), { what: 'the answer to the request in flight', timeoutMs: 5000 });
   socket.end();
@@ -114,7 +105,7 @@ test('svcbot web: a request in flight when SIGTERM comes is answered; new connec
 
 test('svcbot worker: idle, it exits 0 within 1.5 s of SIGTERM (jobs-crash.test.ts stops one with a job running)', async () => {
   const idle = spawnSvcbot('worker-idle', ['worker'], env);
-  await waitFor(() => logged(idle, 'svcbot is running load-balancer jobs'), { what: 'svcbot worker to start', timeoutMs: 20_000 });
+  await waitFor(() => loggedLine(idle, 'svcbot is running load-balancer jobs'), { what: 'svcbot worker to start', timeoutMs: 20_000 });
   const idleEnd = await terminate(idle);
   expect({ code: idleEnd.code, signal: idleEnd.signal }).toEqual({ code: 0, signal: null });
   expect(idleEnd.ms).toBeLessThan(1500);
