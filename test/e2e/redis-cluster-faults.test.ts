@@ -6,14 +6,15 @@
  * slash commands: the requester asks, someone else approves), and while the jobs are mid-provisioning
  * (their load balancers allocated, parked waiting for their names to resolve):
  *
- * (a) one worker — one that ran jobs of the batch — is SIGKILLed: the other adopts its parked jobs when
- *     its heartbeat lapses (JOB_HEARTBEAT_INTERVAL=1s), and takes over any job it held running when the
- *     lock lapses (JOB_LOCK_TIMEOUT=1s);
+ * (a) the worker owning more of the parked jobs is SIGKILLed: the other adopts its parked jobs when its
+ *     heartbeat lapses (JOB_HEARTBEAT_INTERVAL=1s), and takes over any job it held running when the lock
+ *     lapses (JOB_LOCK_TIMEOUT=1s);
  * (b) right after, the master serving the job queue's slot is killed (its replica takes over).
  *
- * Then: every job completes, the sandbox has exactly one Service and one ELB per request, the Slack
- * stand-in exactly one endpoint message per job, no job is lost or left waiting, and the audit stream
- * has each request's `requested`, `approved` and `change` (queued) entries and each job's outcome, once.
+ * One more load balancer is requested and approved after that. Then: every job completes, the sandbox has
+ * exactly one Service and one ELB per request, the Slack stand-in exactly one endpoint message per job, no
+ * job is lost or left waiting, and the audit stream has each request's `requested`, `approved` and
+ * `change` (queued) entries and each job's outcome, once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,8 @@ const BOB = 'U2BOB';
 const CHANNEL = 'C0FAULTS';
 /** The batch: enough jobs that both workers hold some when one dies. */
 const NAMES = Array.from({ length: 8 }, (_, i) => `cf-${i}`);
+/** One more, requested after the faults. */
+const AFTER = 'cf-after';
 
 function allText(call: RecordedCall): string {
   return `${String(call.body.text)}\n${JSON.stringify(call.body.blocks ?? [])}`;
@@ -110,24 +113,29 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
     return allText(await slack.waitForCall((c) => c.method === 'response_url' && c.responseId === responseId, 15_000));
   }
 
+  /** The batch, and the one request after the faults once made. */
+  const names = [...NAMES];
+
   await withOutputOnFailure(async () => {
     await waitFor(() => loggedLine(web, 'svcbot is listening for /svc'), { what: 'svcbot web to listen', timeoutMs: 30_000 });
     for (const w of workers) await waitFor(() => loggedLine(w, 'svcbot is running load-balancer jobs'), { what: `${w.name} to run`, timeoutMs: 30_000 });
 
     // Alice asks for each load balancer; Bob approves each request (the default policy: four eyes).
     const requests = new Map<string, string>();
-    for (const name of NAMES) {
+    const ask = async (name: string) => {
       const waiting = await say(`create ${name} --selector app=alpine --port 80 --type lb`, ALICE);
       const id = /Waiting for approval \(request `([0-9a-f]{8})`\)/.exec(waiting)?.[1];
       if (id === undefined) throw new Error(`"create ${name}" did not wait for approval: ${waiting}`);
       requests.set(name, id);
-    }
-    for (const [, id] of requests) expect(await say(`approve ${id}`, BOB)).toContain(`Approved request \`${id}\``);
-    const jobIds = NAMES.map((name) => lbJobId('provision', sandbox.info.clusterName, 'default', name));
+      return id;
+    };
+    const approve = async (id: string) => expect(await say(`approve ${id}`, BOB)).toContain(`Approved request \`${id}\``);
+    for (const id of await Promise.all(names.map(ask))) await approve(id);
+    const jobIds = names.map((name) => lbJobId('provision', sandbox.info.clusterName, 'default', name));
 
     // Mid-provisioning: every load balancer allocated, no name resolving yet, nothing announced.
-    await waitFor(() => NAMES.every((n) => hostnameOf(n) !== undefined), { what: 'every job to have its load balancer allocated', timeoutMs: 20_000 });
-    expect(NAMES.flatMap(endpointMessages)).toEqual([]);
+    await waitFor(() => names.every((n) => hostnameOf(n) !== undefined), { what: 'every job to have its load balancer allocated', timeoutMs: 20_000 });
+    expect(names.flatMap(endpointMessages)).toEqual([]);
 
     // (a) The worker that owns more of the batch's parked jobs (ownership.ts: job id -> worker id, which
     // ends in host:pid:…) dies without a word.
@@ -135,7 +143,7 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
     const owners = await waitFor(
       async () => {
         const parked = await admin.hgetall(parkedKey);
-        return jobIds.filter((id) => parked[id] !== undefined).length >= NAMES.length / 2 && parked;
+        return jobIds.filter((id) => parked[id] !== undefined).length >= names.length / 2 && parked;
       },
       { what: 'the jobs to park waiting for DNS', timeoutMs: 10_000, intervalMs: 50 },
     );
@@ -153,9 +161,14 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
       return jobIds.every((id) => !(parked[id] ?? '').includes(`:${String(victim.pid)}:`));
     }, { what: 'the survivor to adopt the dead worker\'s parked jobs', timeoutMs: 15_000, intervalMs: 100 });
 
+    // A request after the failover is taken, approved and queued on the promoted replica like the others.
+    await approve(await ask(AFTER));
+    names.push(AFTER);
+    jobIds.push(lbJobId('provision', sandbox.info.clusterName, 'default', AFTER));
+
     // Every job ends with its endpoints posted: none lost with the worker or the master.
-    await waitFor(() => NAMES.every((n) => endpointMessages(n).length > 0), { what: 'every job to post its endpoints', timeoutMs: 40_000, intervalMs: 100 });
-    for (const name of NAMES) {
+    await waitFor(() => names.every((n) => endpointMessages(n).length > 0), { what: 'every job to post its endpoints', timeoutMs: 40_000, intervalMs: 100 });
+    for (const name of names) {
       expect({ name, services: servicesOf(name).length, elbs: elbsOf(name).length, endpoints: endpointMessages(name).length }).toEqual({ name, services: 1, elbs: 1, endpoints: 1 });
       expect(servicesOf(name)[0]?.spec?.type).toBe('LoadBalancer');
       expect(allText(endpointMessages(name)[0]!)).toContain(`${elbsOf(name)[0]!.dnsName}:80`);
