@@ -1,8 +1,8 @@
 /**
- * Where the end-to-end tests' bots keep their Redis state: the shared one Redis (REDIS_URL, each bot under
- * a key prefix of its own) or a local 3-master + 3-replica Redis Cluster started for the test file
- * (REDIS_CLUSTER_NODES; REDIS_URL then unused). A suite runs on both with `onEachBotRedis((redis) => …)`
- * and `startBot({ redis: redis(), … })`.
+ * Where a test's svcbot keeps its Redis state: the shared one Redis (REDIS_URL, each bot under a key prefix
+ * of its own) or a local 3-master + 3-replica Redis Cluster started for the suite (REDIS_CLUSTER_NODES;
+ * REDIS_URL then unused). A suite runs on both with `onEachBotRedis((redis) => …)` and
+ * `startBot({ redis: redis(), … })`, or `loadConfig({ …, ...redis().env })` for a svcbot of its own.
  */
 import { Redis, type Cluster } from 'ioredis';
 import { removeBotKeys } from './bot.js';
