@@ -24,7 +24,14 @@ let bot: BotUnderTest;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   // Its keys live on the cluster (stop() would look for them on REDIS_URL): the cluster's removal takes them.
-  bot = await startBot({ env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1', JOB_QUEUE_SHARDS: '4' }, approvals: false, keepKeys: true });
+  // Names resolve 3 s after their load balancer is made: the first job is still in progress when it is
+  // submitted again (at the 200 ms of the other e2e tests it could be done by then, on a loaded machine).
+  bot = await startBot({
+    env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1', JOB_QUEUE_SHARDS: '4' },
+    sandbox: { dnsDelayMs: 3000 },
+    approvals: false,
+    keepKeys: true,
+  });
 }, 60_000);
 afterAll(async () => {
   await bot?.stop();
