@@ -9,7 +9,9 @@
  * (a) the worker owning more of the parked jobs is SIGKILLed: the other adopts its parked jobs when its
  *     heartbeat lapses (JOB_HEARTBEAT_INTERVAL=1s), and takes over any job it held running when the lock
  *     lapses (JOB_LOCK_TIMEOUT=1s);
- * (b) right after, the master serving the job queue's slot is killed (its replica takes over).
+ * (b) right after, the master serving the queue of most of the batch's jobs is killed (its replica takes
+ *     over). The jobs are spread over 4 queues (JOB_QUEUE_SHARDS), so the workers run a BullMQ worker per
+ *     queue and the queues sit on different masters.
  *
  * One more load balancer is requested and approved after that. Then: every job completes, the sandbox has
  * exactly one Service and one ELB per request, the Slack stand-in exactly one endpoint message per job, no
@@ -20,7 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
-import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
+import { queueOfJob, shardQueueNames } from '../../src/adapters/queue/shards.js';
 import { ownershipKeys } from '../../src/adapters/queue/ownership.js';
 import { lbJobId } from '../../src/domain/lb-jobs.js';
 import type { Sandbox } from '../../sandbox/index.js';
@@ -78,9 +80,16 @@ function endpointMessages(name: string): RecordedCall[] {
 
 const servicesOf = (name: string) => sandbox.cluster.listServices().filter((s) => s.metadata.namespace === 'default' && s.metadata.name === name);
 const elbsOf = (name: string) => sandbox.elb.list().filter((lb) => lb.tags.get('kubernetes.io/service-name') === `default/${name}`);
+/** The queues the jobs are spread over. */
+const SHARDS = shardQueueNames(4);
+/** Which worker parked each job (ownership.ts: job id -> worker id, ending in host:pid:…), over every queue. */
+async function parkedJobs(): Promise<Record<string, string>> {
+  const perQueue = await Promise.all(SHARDS.map((queue) => admin.hgetall(ownershipKeys(prefix, `{${queue}}`).parked)));
+  return Object.assign({}, ...perQueue) as Record<string, string>;
+}
 const hostnameOf = (name: string) => sandbox.cluster.getService('default', name)?.status?.loadBalancer?.ingress?.[0]?.hostname;
 
-test('a batch of approved provisionings on the cluster, one worker SIGKILLed and the queue slot\'s master killed mid-provisioning: every job completes once, nothing duplicated, the audit complete', async () => {
+test('a batch of approved provisionings on the cluster, jobs over 4 queues, one worker SIGKILLed and a queue\'s master killed mid-provisioning: every job completes once, nothing duplicated, the audit complete', async () => {
   const env: Record<string, string> = {
     ...sandbox.info.env,
     REDIS_CLUSTER_NODES: cluster.seeds,
@@ -90,6 +99,7 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
     SLACK_API_URL: slack.apiUrl,
     // The stand-in takes everything at once (slack-limits.test.ts is about Slack's rates).
     SLACK_PACING: 'false',
+    JOB_QUEUE_SHARDS: String(SHARDS.length),
     JOB_LOCK_TIMEOUT: '1s',
     JOB_HEARTBEAT_INTERVAL: '1s',
     JOB_TIMEOUT: '1m',
@@ -139,10 +149,9 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
 
     // (a) The worker that owns more of the batch's parked jobs (ownership.ts: job id -> worker id, which
     // ends in host:pid:…) dies without a word.
-    const parkedKey = ownershipKeys(prefix, `{${DEFAULT_QUEUE_NAME}}`).parked;
     const owners = await waitFor(
       async () => {
-        const parked = await admin.hgetall(parkedKey);
+        const parked = await parkedJobs();
         return jobIds.filter((id) => parked[id] !== undefined).length >= names.length / 2 && parked;
       },
       { what: 'the jobs to park waiting for DNS', timeoutMs: 10_000, intervalMs: 50 },
@@ -151,13 +160,15 @@ test('a batch of approved provisionings on the cluster, one worker SIGKILLed and
     const [victim, survivor] = owned(workers[0]!) >= owned(workers[1]!) ? [workers[0]!, workers[1]!] : [workers[1]!, workers[0]!];
     expect(owned(victim)).toBeGreaterThan(0);
     expect(await victim.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-    // (b) Then the master serving the job queue's slot; its replica takes over.
-    await cluster.killMaster(`${prefix}:{${DEFAULT_QUEUE_NAME}}:meta`);
+    // (b) Then the master serving the queue that holds most of the batch; its replica takes over.
+    expect(new Set(jobIds.map((id) => queueOfJob(id, SHARDS))).size).toBeGreaterThan(1);
+    const busiest = SHARDS.map((queue) => ({ queue, jobs: jobIds.filter((id) => queueOfJob(id, SHARDS) === queue).length })).sort((a, b) => b.jobs - a.jobs)[0]!;
+    await cluster.killMaster(`${prefix}:{${busiest.queue}}:meta`);
     expect(survivor.running()).toBe(true);
     expect(web.running()).toBe(true);
     // The survivor adopts the dead worker's parked jobs (their wake-ups lived in the dead process).
     await waitFor(async () => {
-      const parked = await admin.hgetall(parkedKey);
+      const parked = await parkedJobs();
       return jobIds.every((id) => !(parked[id] ?? '').includes(`:${String(victim.pid)}:`));
     }, { what: 'the survivor to adopt the dead worker\'s parked jobs', timeoutMs: 15_000, intervalMs: 100 });
 
