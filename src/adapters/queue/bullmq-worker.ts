@@ -80,6 +80,8 @@ export interface StartLbWorkerOptions<D, R> {
   closeTimeoutMs?: number;
   /** Worker name stored on the jobs it processes (`processedBy`). */
   name?: string;
+  /** Its id in the heartbeat set (default: host:pid:random); a process's queue workers share one. */
+  workerId?: string;
   /**
    * A worker whose heartbeat is silent this long is taken for dead and its parked jobs are adopted by
    * another (it beats three times as often). Default 5 s.
@@ -113,6 +115,11 @@ interface Running {
   controller: AbortController;
   /** Why the job's signal fired, if it did. */
   stop?: JobStop;
+}
+
+/** A worker id unique to this start: `name-or-host:pid:random`. */
+export function newWorkerId(name?: string): string {
+  return `${name ?? hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 /** `park()` of a job already told to end (cancelled, superseded): it stays active and runs again at once. */
@@ -300,7 +307,7 @@ export function startLbWorker<D, R>(options: StartLbWorkerOptions<D, R>): LbWork
     redis: commands,
     prefix,
     queueName,
-    workerId: `${options.name ?? hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    workerId: options.workerId ?? newWorkerId(options.name),
     heartbeatMs: options.heartbeatMs ?? 5000,
     wake: (jobIds) => wakeAll(jobIds),
     onAdoptedAway: () => parked.clear(),

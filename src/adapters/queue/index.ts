@@ -16,13 +16,14 @@ import type { JobProcessor, JobWaker, JobWorker, OnceGuard } from '../../ports/j
 import type { Logger } from '../../ports/logger.js';
 import type { Schedules } from '../../ports/schedule.js';
 import { createBullmqLbJobQueue, type BullmqLbJobQueue } from './bullmq-queue.js';
-import { startLbWorker } from './bullmq-worker.js';
+import { newWorkerId, startLbWorker } from './bullmq-worker.js';
 import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
 import { createBullmqSchedules } from './schedules.js';
 import { bullmqWaker, type WakeableQueue } from './waker.js';
 import { BASE_QUEUE_NAME, createQueueRegistry, queueOfJob } from './shards.js';
 import { startShardWorkers } from './shard-workers.js';
+import { ownershipKeys, workerAlive } from './ownership.js';
 import { bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
 
 export interface RedisJobsOptions {
@@ -125,9 +126,14 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
     },
   };
   let worker: JobWorker | undefined;
+  // One id for this process's queue workers: its exactly-once claims name it, and another process takes a
+  // claim over as soon as this id has a live heartbeat in none of the queues.
+  const workerId = newWorkerId();
+  const ownerAlive = async (owner: string): Promise<boolean> =>
+    workerAlive(redis, (await registry.known()).map((name) => ownershipKeys(prefix, bullmqQueueName(options.redis, name)).workers), owner);
   return {
     // Under the base queue's name whatever the shard count, so a change of the count forgets no effect.
-    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${bullmqQueueName(options.redis, BASE_QUEUE_NAME)}` }),
+    once: createRedisOnceGuard(redis, { prefix: `${prefix}:${bullmqQueueName(options.redis, BASE_QUEUE_NAME)}`, ownerId: workerId, ownerAlive }),
     waker: bullmqWaker(jobsInAnyQueue),
     changes: createRedisLatestChanges(redis, { prefix }),
     start(processor) {
@@ -152,6 +158,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
             ...(options.backoff ? { backoff: options.backoff } : {}),
             ...(options.onAdopted ? { onAdopted: options.onAdopted } : {}),
             shared: { commands: redis, subscriber },
+            workerId,
           }),
       });
       return worker;

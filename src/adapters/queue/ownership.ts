@@ -34,6 +34,21 @@ const LAPSED_PER_BEAT = 10;
 /** Redis server time in ms, inside a script (the same clock for every worker, whatever their own say). */
 const NOW_MS = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/** KEYS: workers. ARGV: worker id. 1 if the worker's heartbeat has not lapsed (by Redis server time). */
+const ALIVE = `${NOW_MS}
+local lapses = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if lapses and tonumber(lapses) >= now then return 1 end
+return 0`;
+
+/**
+ * Whether `workerId` keeps a live heartbeat in any of these queues' worker sets (`ownershipKeys(…).workers`):
+ * a worker that died, resigned at shutdown or was adopted is in none of them (or lapsed).
+ */
+export async function workerAlive(redis: Pick<RedisConnection, 'eval'>, workersKeys: readonly string[], workerId: string): Promise<boolean> {
+  const answers = await Promise.all(workersKeys.map((key) => redis.eval(ALIVE, 1, key, workerId)));
+  return answers.some((a) => a === 1);
+}
+
 /**
  * KEYS: workers. ARGV: worker id, heartbeat ms, how many lapsed ids to return.
  * Renews the heartbeat; returns { 1 if the worker was still registered (0: first beat, or it was taken for
