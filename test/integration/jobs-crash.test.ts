@@ -235,7 +235,13 @@ test('svcbot worker SIGKILLed while its job is parked waiting for DNS: the live 
     expect(reply.text).toMatch(QUEUED);
     // Parked waiting for its name to resolve, owned by the worker that ran it (its id ends in host:pid:…).
     const owner = await waitFor(
-      async () => (hostnameOf(sandbox, 'dns') !== undefined && (await jobState(world, jobId)) === 'delayed' ? ((await redis.hget(owners, jobId)) ?? undefined) : undefined),
+      async () => {
+        // Parked for DNS itself (its load balancer in service: the job saved the name it waits for), not
+        // still for AWS — a job parked for AWS is about to be woken by the watch and run again.
+        const job = await world.jobs.getJob(jobId);
+        const waitsForDns = (job?.progress as { servingHostname?: string } | undefined)?.servingHostname !== undefined;
+        return waitsForDns && (await jobState(world, jobId)) === 'delayed' ? ((await redis.hget(owners, jobId)) ?? undefined) : undefined;
+      },
       { what: 'the job to park waiting for DNS', timeoutMs: 15_000 },
     );
     const dying = workers.find((w) => owner.includes(`:${String(w.pid)}:`));
