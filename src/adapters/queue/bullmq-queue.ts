@@ -34,7 +34,7 @@ import {
 } from './keys.js';
 import { createRedisLatestChanges } from './latest-changes.js';
 import { bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
-import { BASE_QUEUE_NAME, createQueueRegistry, queueOfJob } from './shards.js';
+import { BASE_QUEUE_NAME, createQueueRegistry, createQueueSet } from './shards.js';
 
 /** One queue in use, its BullMQ Queue and svcbot's keys beside it. */
 interface Shard {
@@ -133,35 +133,16 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
     ...(options.registryRefreshMs !== undefined ? { refreshMs: options.registryRefreshMs } : {}),
   });
   /** Each queue in use, as BullMQ sees it (all on the one connection), made when first needed. */
-  const shards = new Map<string, Shard>();
-  function shard(name: string): Shard {
-    let found = shards.get(name);
-    if (!found) {
-      const bullmqName = bullmqQueueName(options.redis, name);
-      const queue = new Queue<LbJobData>(bullmqName, { connection: redis, prefix, defaultJobOptions });
-      queue.on('error', () => {
-        // Reported through the connection's own 'error' event above; calls fail with queue_unavailable.
-      });
-      found = { queue, cancelled: cancelledKey(prefix, bullmqName), channel: cancelChannel(prefix, bullmqName) };
-      shards.set(name, found);
-    }
-    return found;
-  }
-  /** The queue a new job of this id goes to. */
-  const home = (jobId: string): Shard => shard(queueOfJob(jobId, registry.configured));
-  /** Every queue in use (the configured shards, then retired or newer ones other processes registered). */
-  const allShards = async (): Promise<Shard[]> => (await registry.known()).map(shard);
+  const shards = createQueueSet(registry, (name): Shard => {
+    const bullmqName = bullmqQueueName(options.redis, name);
+    const queue = new Queue<LbJobData>(bullmqName, { connection: redis, prefix, defaultJobOptions });
+    queue.on('error', () => {
+      // Reported through the connection's own 'error' event above; calls fail with queue_unavailable.
+    });
+    return { queue, cancelled: cancelledKey(prefix, bullmqName), channel: cancelChannel(prefix, bullmqName) };
+  });
   /** The job of this id and its queue: its home queue first, then the others in use. */
-  async function locate(jobId: string): Promise<{ at: Shard; job: Job<LbJobData> } | undefined> {
-    const first = home(jobId);
-    const job = await first.queue.getJob(jobId);
-    if (job) return { at: first, job };
-    // Not there (a new job, or one of another shard count): the other queues at once, not one after another.
-    const others = (await allShards()).filter((at) => at !== first);
-    const found = await Promise.all(others.map(async (at) => ({ at, job: await at.queue.getJob(jobId) })));
-    const hit = found.find((f) => f.job !== undefined);
-    return hit?.job ? { at: hit.at, job: hit.job } : undefined;
-  }
+  const locate = (jobId: string) => shards.locate(jobId, (at) => at.queue.getJob(jobId));
   let closing = false;
 
   /** Runs `op` once Redis is ready, within the deadline; any failure becomes queue_unavailable. */
@@ -286,7 +267,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       const jobId = lbJobId(data.operation, data.cluster, data.namespace, data.name);
       const requestId = requestIdOf(data);
       return guard('enqueue', async () => {
-        const at = home(jobId);
+        const at = shards.home(jobId);
         for (let attempt = 1; ; attempt++) {
           const existing = await locate(jobId);
           if (existing) {
@@ -333,7 +314,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
 
     list(cluster) {
       return guard('list', async () => {
-        const perQueue = await Promise.all((await allShards()).map((at) => listShard(at, cluster)));
+        const perQueue = await Promise.all((await shards.all()).map((at) => listShard(at, cluster)));
         const when = (s: LbJobSummary): number => (s.finishedAt ?? s.createdAt).getTime();
         return perQueue.flat().sort((a, b) => when(b) - when(a)).slice(0, listLimit);
       });
@@ -351,7 +332,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
           return summarize(found.job, type, record);
         }
         // A cancelled job removed while waiting: only its record is left.
-        for (const at of await allShards()) {
+        for (const at of await shards.all()) {
           const record = parseCancelRecord(await redis.hget(at.cancelled, jobId));
           if (record) return fromRecord(jobId, record);
         }
@@ -365,7 +346,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
         if (!ref) return 'not_found';
         const found = await locate(jobId);
         if (!found) {
-          for (const at of await allShards()) if (await redis.hexists(at.cancelled, jobId)) return 'finished';
+          for (const at of await shards.all()) if (await redis.hexists(at.cancelled, jobId)) return 'finished';
           return 'not_found';
         }
         const { at, job } = found;
@@ -401,7 +382,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       return guard('count jobs', async () => {
         // One round trip per queue: BullMQ counts each state's list or sorted set (LLEN/ZCARD), reading no job.
         const total = { waiting: 0, active: 0, parked: 0 };
-        for (const n of await Promise.all((await allShards()).map((at) => at.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed')))) {
+        for (const n of await Promise.all((await shards.all()).map((at) => at.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed')))) {
           total.waiting += (n.waiting ?? 0) + (n.prioritized ?? 0);
           total.active += n.active ?? 0;
           total.parked += n.delayed ?? 0;
@@ -414,7 +395,7 @@ export function createBullmqLbJobQueue(options: BullmqLbJobQueueOptions): Bullmq
       if (closing) return;
       closing = true;
       try {
-        await Promise.all([...shards.values()].map((at) => at.queue.close()));
+        await Promise.all(shards.made().map((at) => at.queue.close()));
       } finally {
         if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
         else redis.disconnect();

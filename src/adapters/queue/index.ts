@@ -21,7 +21,7 @@ import { createRedisLatestChanges } from './latest-changes.js';
 import { createRedisOnceGuard } from './once.js';
 import { createBullmqSchedules } from './schedules.js';
 import { bullmqWaker, type WakeableQueue } from './waker.js';
-import { BASE_QUEUE_NAME, createQueueRegistry, queueOfJob } from './shards.js';
+import { BASE_QUEUE_NAME, createQueueRegistry, createQueueSet } from './shards.js';
 import { startShardWorkers } from './shard-workers.js';
 import { ownershipKeys, workerAlive } from './ownership.js';
 import { bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../redis/connection.js';
@@ -103,27 +103,16 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
     // As above.
   });
   /** A Queue per queue in use, to wake parked jobs in it (made when first needed). */
-  const wakeQueues = new Map<string, Queue>();
-  const wakeQueue = (name: string): Queue => {
-    let queue = wakeQueues.get(name);
-    if (!queue) {
-      queue = new Queue(bullmqQueueName(options.redis, name), { connection: redis, prefix });
-      queue.on('error', () => {
-        // As above.
-      });
-      wakeQueues.set(name, queue);
-    }
+  const wakeQueues = createQueueSet(registry, (name) => {
+    const queue = new Queue(bullmqQueueName(options.redis, name), { connection: redis, prefix });
+    queue.on('error', () => {
+      // As above.
+    });
     return queue;
-  };
+  });
   /** A parked job is in its Service's queue, or (during a change of the shard count) in another one in use. */
   const jobsInAnyQueue: WakeableQueue = {
-    async getJob(jobId) {
-      const first = queueOfJob(jobId, registry.configured);
-      const job = await wakeQueue(first).getJob(jobId);
-      if (job) return job;
-      const others = (await registry.known()).filter((name) => name !== first);
-      return (await Promise.all(others.map((name) => wakeQueue(name).getJob(jobId)))).find((found) => found !== undefined);
-    },
+    getJob: async (jobId) => (await wakeQueues.locate(jobId, (queue) => queue.getJob(jobId)))?.job,
   };
   let worker: JobWorker | undefined;
   // One id for this process's queue workers: its exactly-once claims name it, and another process takes a
@@ -165,7 +154,7 @@ export function createRedisJobWorker(options: RedisJobWorkerOptions): RedisJobWo
     },
     async close() {
       await worker?.close();
-      await Promise.all([...wakeQueues.values()].map((queue) => queue.close().catch(() => undefined)));
+      await Promise.all(wakeQueues.made().map((queue) => queue.close().catch(() => undefined)));
       for (const client of [subscriber, redis]) {
         await withDeadline(client.quit().catch(() => undefined), 250);
         client.disconnect();

@@ -120,3 +120,47 @@ export function createQueueRegistry(redis: RegistryRedis, options: QueueRegistry
     known: () => (now() - readAt < refreshMs ? Promise.resolve(all) : read()),
   };
 }
+
+/**
+ * What a process keeps per queue in use (a BullMQ Queue, with svcbot's keys beside it or not), made when
+ * first needed; and a job looked up in its home queue first, then in every other queue in use at once.
+ */
+export interface QueueSet<Q> {
+  /** The queue a new job of this id goes to (its Service's among the configured shards). */
+  home(jobId: string): Q;
+  /** Every queue in use: the configured shards, then the others registered. */
+  all(): Promise<Q[]>;
+  /** The queues made so far (what to close). */
+  made(): Q[];
+  /** The job of this id and the queue holding it, if any. */
+  locate<J>(jobId: string, getJob: (queue: Q) => Promise<J | undefined>): Promise<{ at: Q; job: J } | undefined>;
+}
+
+export function createQueueSet<Q>(registry: QueueRegistry, make: (name: string) => Q): QueueSet<Q> {
+  const queues = new Map<string, Q>();
+  const at = (name: string): Q => {
+    let queue = queues.get(name);
+    if (queue === undefined) {
+      queue = make(name);
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+  const all = async (): Promise<Q[]> => (await registry.known()).map(at);
+  const home = (jobId: string): Q => at(queueOfJob(jobId, registry.configured));
+  return {
+    home,
+    all,
+    made: () => [...queues.values()],
+    async locate(jobId, getJob) {
+      const first = home(jobId);
+      const job = await getJob(first);
+      if (job !== undefined) return { at: first, job };
+      // Not there (a new job, or one of another shard count): the other queues at once, not one after another.
+      const others = (await all()).filter((queue) => queue !== first);
+      const found = await Promise.all(others.map(async (queue) => ({ at: queue, job: await getJob(queue) })));
+      const hit = found.find((f) => f.job !== undefined);
+      return hit?.job !== undefined ? { at: hit.at, job: hit.job } : undefined;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /** Queue shards: names, placement by Service, and the registry of the queues in use (shards.ts, shard-workers.ts). */
 import { lbJobId } from '../../../src/domain/lb-jobs.js';
-import { createQueueRegistry, queueOfJob, queueRegistryKey, shardOf, shardQueueNames, type RegistryRedis } from '../../../src/adapters/queue/shards.js';
+import { createQueueRegistry, createQueueSet, queueOfJob, queueRegistryKey, shardOf, shardQueueNames, type RegistryRedis } from '../../../src/adapters/queue/shards.js';
 import { perQueueConcurrency } from '../../../src/adapters/queue/shard-workers.js';
 
 describe('shardQueueNames', () => {
@@ -88,6 +88,28 @@ describe('the registry of the queues in use', () => {
     const registry = createQueueRegistry(redis, { prefix: 'p', shards: 4, names: ['mine'] });
     expect(registry.configured).toEqual(['mine']);
     expect(await registry.known()).toEqual(['mine']);
+  });
+});
+
+describe('the set of queues in use', () => {
+  it('makes a queue when first needed, looks a job up in its home queue first and only then in the others', async () => {
+    const { redis } = fakeRedis(['lb-jobs']);
+    const made: string[] = [];
+    const asked: string[] = [];
+    const set = createQueueSet(createQueueRegistry(redis, { prefix: 'p', shards: 2 }), (name) => (made.push(name), { name }));
+    const jobId = lbJobId('provision', 'prod', 'default', 'web');
+    const home = set.home(jobId);
+    expect(made).toEqual([home.name]);
+    // In its home queue: no other queue is asked (or made).
+    expect(await set.locate(jobId, (q) => (asked.push(q.name), Promise.resolve(q === home ? 'job' : undefined)))).toEqual({ at: home, job: 'job' });
+    expect(asked).toEqual([home.name]);
+    // In a queue of an earlier shard count: found there, every queue in use asked.
+    asked.length = 0;
+    const found = await set.locate(jobId, (q) => (asked.push(q.name), Promise.resolve(q.name === 'lb-jobs' ? 'old' : undefined)));
+    expect(found).toEqual({ at: { name: 'lb-jobs' }, job: 'old' });
+    expect(asked.sort()).toEqual(['lb-jobs', 'lb-jobs-0', 'lb-jobs-1']);
+    expect(await set.locate(jobId, () => Promise.resolve(undefined))).toBeUndefined();
+    expect(set.made().map((q) => q.name).sort()).toEqual(['lb-jobs', 'lb-jobs-0', 'lb-jobs-1']);
   });
 });
 
