@@ -8,6 +8,7 @@
  * Failures: a transient error is rethrown (the queue retries it with backoff); a permanent one, a timeout,
  * or a `SyncLoadBalancerFailed` Event ends the job with PermanentJobError after the message says why.
  */
+import { withDeadline } from '../src/domain/deadline.js';
 import { changeOf, lbJobId, requestIdOf, type LbJobData, type LbStep } from '../src/domain/lb-jobs.js';
 import { asLbJobState, currentStep, outcomeSummary, progressView, type LbJobState, type LbOutcome } from '../src/domain/progress.js';
 import type { EventView, ServiceView } from '../src/domain/views.js';
@@ -192,17 +193,9 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
   let resultInChannel = false;
   const threadParent = async (): Promise<MessageRef | undefined> => {
     if (!deps.board.progressPosting(onceKey(ctx, 'progress'))) return progress;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, deps.threadWaitMs ?? 2000, undefined);
-    });
-    try {
-      const parent = await Promise.race([progress, late]);
-      if (parent === undefined) resultInChannel = true;
-      return parent;
-    } finally {
-      clearTimeout(timer);
-    }
+    const parent = await withDeadline(progress, deps.threadWaitMs ?? 2000);
+    if (parent === undefined) resultInChannel = true;
+    return parent;
   };
   /** Shows the job's state as of now, once the progress message exists (versions keep their order). */
   const show = (outcome?: LbOutcome): Promise<void> => {

@@ -8,6 +8,7 @@
  * rate makes it wait (a burst of N jobs in one channel: up to N seconds), the job acts at once, and chains
  * what needs the message (its updates, replies in its thread) on the promise of the posted message.
  */
+import { withDeadline } from '../src/domain/deadline.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
 import type { Message } from '../src/render/blocks.js';
@@ -185,14 +186,7 @@ export function createProgressBoard(opts: ProgressBoardOptions): ProgressBoard {
       closed = true;
       stop();
       const deadline = now() + closeWaitMs;
-      const settled = async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, deadline - now()));
-        });
-        await Promise.race([Promise.allSettled([...inFlight, ...posting.values()]), timeout]);
-        clearTimeout(timer);
-      };
+      const settled = () => withDeadline(Promise.allSettled([...inFlight, ...posting.values()]), Math.max(0, deadline - now()));
       await settled();
       // Last versions not sent yet (e.g. a job's final state) go now, once, whatever the interval.
       for (const [key, entry] of entries) if (entry.pending && !entry.sending) send(key, entry);
