@@ -36,7 +36,30 @@ afterAll(async () => {
   await Promise.all(prefixes.map(removeKeys));
 });
 
-const TENTH = { perMinute: 600, burst: 2 }; // a slot every 100 ms, two at once
+const SECOND = { perMinute: 60, burst: 2 }; // a slot every second, two at once
+
+/**
+ * Takes `n` slots of `key` back to back (a reservation only answers when its slot is; nothing waits) and
+ * checks that slot i lies `expected[i]` ms after the first. A slot's time is the wait plus the moment the
+ * pace read its clock, which lies between the call's start and its answer; so each check allows exactly
+ * the calls' own measured time (however slow the machine), and the 1-s interval dwarfs it.
+ */
+async function expectSlots(reserve: (i: number) => Promise<number>, expected: number[]): Promise<void> {
+  const slots: { early: number; late: number }[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    const before = Date.now();
+    const wait = await reserve(i);
+    slots.push({ early: before + wait, late: Date.now() + wait });
+  }
+  const [first] = slots;
+  if (first === undefined) throw new Error('no slot taken');
+  slots.forEach((slot, i) => {
+    const offset = expected[i] ?? Number.NaN;
+    // Whole milliseconds on both clocks (the script rounds the wait up): 1 ms either way.
+    expect(slot.late - first.early).toBeGreaterThanOrEqual(offset - 1);
+    expect(slot.early - first.late).toBeLessThanOrEqual(offset + 1);
+  });
+}
 
 describe.each([
   ['memory', () => createMemoryPace()],
@@ -51,30 +74,29 @@ describe.each([
 ] as const)('%s pace', (_name, make) => {
   test('a burst, then one slot an interval; another key is apart', async () => {
     const pace = make();
-    const asked = Date.now();
-    const waits: number[] = [];
-    for (let i = 0; i < 5; i++) waits.push((await pace.reserve('chat.postMessage:C1', TENTH)) + (Date.now() - asked));
-    // Each wait, counted from the first reservation: 0, 0, 100, 200, 300 ms (give or take the calls' own time).
-    [0, 0, 100, 200, 300].forEach((expected, i) => {
-      expect(waits[i]).toBeGreaterThanOrEqual(expected - 5);
-      expect(waits[i]).toBeLessThanOrEqual(expected + 60);
-    });
-    expect(await pace.reserve('chat.postMessage:C2', TENTH)).toBe(0);
+    await expectSlots(() => pace.reserve('chat.postMessage:C1', SECOND), [0, 0, 1000, 2000, 3000]);
+    expect(await pace.reserve('chat.postMessage:C2', SECOND)).toBe(0);
     await pace.close();
   });
+});
+
+test('the memory pace on a given clock: an idle key has its whole burst again', async () => {
+  let now = 1_000_000;
+  const pace = createMemoryPace(() => now);
+  const waits = [];
+  for (let i = 0; i < 3; i++) waits.push(await pace.reserve('chat.update', SECOND));
+  expect(waits).toEqual([0, 0, 1000]);
+  now += 500;
+  expect(await pace.reserve('chat.update', SECOND)).toBe(1500); // the slot after the last, 2 s after the first
+  now += 10_000;
+  expect([await pace.reserve('chat.update', SECOND), await pace.reserve('chat.update', SECOND)]).toEqual([0, 0]);
 });
 
 test('two Redis clients share a key: their slots make one sequence', async () => {
   const prefix = newRedisPrefix();
   prefixes.push(prefix);
   const [a, b] = [redisPace(prefix), redisPace(prefix)];
-  const asked = Date.now();
-  const waits: number[] = [];
-  for (let i = 0; i < 6; i++) waits.push((await (i % 2 === 0 ? a : b).reserve('chat.update', TENTH)) + (Date.now() - asked));
-  [0, 0, 100, 200, 300, 400].forEach((expected, i) => {
-    expect(waits[i]).toBeGreaterThanOrEqual(expected - 5);
-    expect(waits[i]).toBeLessThanOrEqual(expected + 60);
-  });
+  await expectSlots((i) => (i % 2 === 0 ? a : b).reserve('chat.update', SECOND), [0, 0, 1000, 2000, 3000, 4000]);
 });
 
 /** Two processes' replies (each its own WebClient and send queue), posting `n` messages each into `channel` at once. */
