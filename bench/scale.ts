@@ -306,15 +306,19 @@ async function webReady(port: number): Promise<boolean> {
   });
 }
 
-/** POSTs a signed slash command; resolves with the HTTP status (0 when the request failed). */
-function postCommand(agent: http.Agent, port: number, body: string): Promise<number> {
+/** POSTs a signed slash command; resolves with the HTTP status, or why the request failed (`ECONNRESET`, `timeout`). */
+function postCommand(agent: http.Agent, port: number, body: string): Promise<number | string> {
   return new Promise((resolve) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, headers: signedHeaders(SIGNING_SECRET, body), timeout: 30_000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(req.destroyed && timedOut ? 'timeout' : (err.code ?? err.message)));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
     req.end(body);
   });
 }
@@ -470,7 +474,7 @@ async function runTopology(t: Topology, o: Required<Omit<ScaleBenchOptions, 'sig
           acks.push(Date.now() - sentAt);
           if (status !== 200) {
             errors += 1;
-            firstError ??= `HTTP ${status} from ${web.name}`;
+            firstError ??= typeof status === 'number' ? `HTTP ${status} from ${web.name}` : `${status} from ${web.name}`;
           }
         });
       },

@@ -30,6 +30,8 @@ export const SLACK_LIMITS: SlackLimits = {
     'chat.postMessage': { perMinute: 60, burst: 3, per: 'channel' },
     'chat.update': { perMinute: 50, burst: 5, per: 'workspace' },
     'chat.postEphemeral': { perMinute: 100, burst: 10, per: 'workspace' },
+    'conversations.history': { perMinute: 50, burst: 5, per: 'workspace' },
+    'conversations.replies': { perMinute: 50, burst: 5, per: 'workspace' },
   },
   responseUrl: { maxPosts: 5 },
 };

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from './servers.js';
+import { createSlackHistory, createTsClock } from './slack-history.js';
 
 /** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:<timestamp>:<body>`. */
 function slackSignature(signingSecret: string, timestamp: number, body: string): string {
@@ -195,8 +196,8 @@ export interface SlackRecorder {
 }
 
 /**
- * A Slack Web API stand-in for load-balancer jobs: answers `auth.test`, `chat.postMessage` and
- * `chat.update` like Slack (without its rate limits), counts every call, and records when each endpoint
+ * A Slack Web API stand-in for load-balancer jobs: answers `auth.test`, `chat.postMessage`,
+ * `chat.update` and reading messages back (`conversations.history` / `.replies`) like Slack (without its rate limits), counts every call, and records when each endpoint
  * announcement arrived.
  */
 export async function startSlackRecorder(): Promise<SlackRecorder> {
@@ -204,7 +205,9 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
   const calls: Record<string, number> = {};
   let duplicateEndpoints = 0;
   const next = nextEvent();
-  let ts = 1_700_000_000;
+  const nextTs = createTsClock();
+  // A job taking over a dead worker's post reads the channel back for it (conversations.history / .replies).
+  const history = createSlackHistory();
 
   const server = http.createServer((req, res) => {
     const receivedAt = Date.now();
@@ -220,8 +223,10 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
       if (method === 'auth.test') {
         body = { ok: true, user_id: 'UBENCHBOT', bot_id: 'BBENCHBOT', team_id: 'T0BENCH', user: 'svcbot', team: 'Bench' };
       } else if (method === 'chat.postMessage') {
-        ts += 1;
-        body = { ok: true, channel, ts: `${ts}.000100` };
+        const messageTs = nextTs();
+        body = { ok: true, channel, ts: messageTs };
+        const threadTs = field('thread_ts');
+        history.posted(channel ?? '', { ts: messageTs, text: field('text') ?? '', ...(threadTs ? { threadTs } : {}), metadata: field('metadata') });
         const host = ENDPOINT_MESSAGE.exec(field('text') ?? '')?.[1];
         if (host !== undefined) {
           if (endpoints.has(host)) duplicateEndpoints += 1;
@@ -230,6 +235,9 @@ export async function startSlackRecorder(): Promise<SlackRecorder> {
         }
       } else if (method === 'chat.update') {
         body = { ok: true, channel, ts: field('ts') };
+        history.updated(channel ?? '', field('ts') ?? '', field('text') ?? '', field('metadata'));
+      } else if (method === 'conversations.history' || method === 'conversations.replies') {
+        body = history.answer(method, field);
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

@@ -18,7 +18,8 @@ import type { ChangeRecord } from '../src/domain/changes.js';
 import type { LatestChanges } from '../src/ports/changes.js';
 import type { ClusterRegistry, ClusterTarget } from '../src/ports/clusters.js';
 import { jobStop, PermanentJobError, TransientJobError, type JobContext, type OnceGuard } from '../src/ports/jobs.js';
-import type { ChannelMessages, MessageRef } from '../src/ports/replies.js';
+import type { ChannelMessages, MessageRef, PostOptions } from '../src/ports/replies.js';
+import type { Message } from '../src/render/blocks.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
 import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
 import { failureReason, isThrottled, isTransientJobError, throttledWaitMs } from './errors.js';
@@ -108,8 +109,32 @@ export type StepFunction = (run: StepRun) => Promise<StepOutcome>;
 /** Outcome when the job times out: which step is stuck, and why if an Event says so. */
 export type TimeoutOutcome = (run: StepRun, stuckAt: LbStep) => Promise<LbOutcome>;
 
-function onceKey(ctx: LbJobContext, what: string): string {
+/** What names a job's once-only effects: its id and when it was requested (a new request of the same Service is another). */
+type JobIdentity = Pick<LbJobContext, 'id'> & { data: Pick<LbJobData, 'requestedAt'> };
+
+function onceKey(ctx: JobIdentity, what: string): string {
   return `${ctx.id}:${ctx.data.requestedAt}:${what}`;
+}
+
+/** How far before the request a read-back looks (the clocks of svcbot's hosts and Slack's may differ). */
+const FIND_SKEW_MS = 5 * 60_000;
+
+/**
+ * Posts `message` for the job once (the once guard's `what`), carrying its once key: an attempt that takes
+ * over a dead one's claim (or one whose post failed, maybe after Slack took it) first looks for it — in
+ * the thread it goes to, then the channel, since the request — and posts only if it is not there.
+ * Resolves with the message (null: it went to the requester alone, through the response_url).
+ */
+export function postOnce(ctx: JobIdentity, deps: Pick<LbJobDeps, 'once' | 'replies'>, what: string, channel: string, message: Message, opts: Omit<PostOptions, 'key'> = {}): Promise<MessageRef | null> {
+  const key = onceKey(ctx, what);
+  return deps.once.run(
+    key,
+    async () => (await deps.replies.post(channel, message, { ...opts, key })) ?? null,
+    {
+      recover: () =>
+        deps.replies.findPosted(channel, key, { since: ctx.data.requestedAt - FIND_SKEW_MS, ...(opts.threadTs === undefined ? {} : { threadTs: opts.threadTs }) }),
+    },
+  );
 }
 
 /**
@@ -124,11 +149,7 @@ function ensureProgressMessage(ctx: LbJobContext, deps: LbJobDeps, state: LbJobS
   const key = onceKey(ctx, 'progress');
   return deps.board.postProgress(key, (signal) => {
     const rendered = renderProgress(progressView(ctx.data, state, now));
-    return deps.once
-      .run(key, () =>
-        deps.replies.post(channelId, rendered, { priority: 'progress', signal, ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }),
-      )
-      .then(
+    return postOnce(ctx, deps, 'progress', channelId, rendered, { priority: 'progress', signal, ...(responseUrl ? { fallbackResponseUrl: responseUrl, fallbackUserId: userId } : {}) }).then(
         (ref) => ref ?? undefined,
         (err: unknown) => {
           log.warn({ err }, 'could not post the progress message; the job goes on without it');
@@ -225,16 +246,11 @@ export async function runLbJob(ctx: LbJobContext, deps: LbJobDeps, step: StepFun
     if (!message) return;
     const progressRef = await threadParent(); // in its thread only once the message exists
     const channel = progressRef?.channel ?? data.requester.channelId;
-    await deps.once
-      .run(onceKey(ctx, 'outcome'), async () => {
-        const ref = await deps.replies.post(channel, message, {
-          digest: 'results',
-          ...(progressRef ? { threadTs: progressRef.ts } : {}),
-          ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
-        });
-        return ref ?? null;
-      })
-      .catch((err: unknown) => log.warn({ err }, 'could not tell the requester how the job ended'));
+    await postOnce(ctx, deps, 'outcome', channel, message, {
+      digest: 'results',
+      ...(progressRef ? { threadTs: progressRef.ts } : {}),
+      ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
+    }).catch((err: unknown) => log.warn({ err }, 'could not tell the requester how the job ended'));
   };
   /** The job's outcome in the audit trail, once (a job finished again after a takeover records nothing new). */
   const recordOutcome = async (outcome: LbOutcome): Promise<void> => {

@@ -18,6 +18,7 @@ import { renderEndpointMessage } from '../src/render/progress.js';
 import {
   findFailureEvent,
   loadBalancerFailureEvent,
+  postOnce,
   runLbJob,
   type LbJobContext,
   type LbJobDeps,
@@ -221,13 +222,10 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   // In the progress message's thread once that message exists; while its post waits for Slack, in the channel.
   const progress = await run.threadParent();
   const channel = progress?.channel ?? data.requester.channelId;
-  await deps.once.run(`${run.ctx.id}:${data.requestedAt}:endpoint`, async () => {
-    const ref = await deps.replies.post(channel, message, {
-      digest: 'results',
-      ...(progress ? { threadTs: progress.ts } : {}),
-      ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
-    });
-    return ref ?? null;
+  await postOnce(run.ctx, deps, 'endpoint', channel, message, {
+    digest: 'results',
+    ...(progress ? { threadTs: progress.ts } : {}),
+    ...(data.requester.responseUrl ? { fallbackResponseUrl: data.requester.responseUrl, fallbackUserId: data.requester.userId } : {}),
   });
   run.markDone('ready');
   return { kind: 'done', outcome: { kind: 'ready', endpoints } };

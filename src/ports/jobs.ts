@@ -93,7 +93,17 @@ export interface JobWaker {
  * While another attempt holds the key it throws `TransientJobError`.
  */
 export interface OnceGuard {
-  run<T>(key: string, effect: () => Promise<T>): Promise<T>;
+  run<T>(key: string, effect: () => Promise<T>, options?: OnceOptions<T>): Promise<T>;
+}
+
+export interface OnceOptions<T> {
+  /**
+   * Looks for the effect of an earlier attempt that may have happened without being recorded (the attempt
+   * died, or failed not knowing whether it took effect: a post that timed out): asked before the effect
+   * whenever the key was claimed before and not recorded as done. Its result (e.g. the message found in
+   * Slack) is recorded as the effect's; undefined: not found, the effect runs.
+   */
+  recover?: () => Promise<T | undefined>;
 }
 
 /** A running worker: takes jobs from the queue and runs them with a processor. */

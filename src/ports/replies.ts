@@ -20,7 +20,7 @@ export interface ReplyTarget {
   responseUrl?: string;
 }
 
-interface PostOptions {
+export interface PostOptions {
   threadTs?: string;
   fallbackResponseUrl?: string;
   /** Who gets the fallback as a direct message once the response_url takes no more posts (Slack takes 5, for 30 minutes). */
@@ -42,6 +42,17 @@ interface PostOptions {
    * posted and `post` resolves undefined. A post already made is not undone.
    */
   signal?: AbortSignal;
+  /**
+   * Names this post (a job's once-only key): carried with the message (Slack message metadata; a digest
+   * carries each of its parts' keys), so that `findPosted` can tell later whether it went out.
+   */
+  key?: string;
+}
+
+/** Where an earlier post may be: the channel's messages since `since` (epoch ms), and the thread of `threadTs`. */
+interface PostedWhere {
+  since: number;
+  threadTs?: string;
 }
 
 export interface Replies {
@@ -64,7 +75,14 @@ export interface Replies {
    * `final` one goes before others' intermediate ones.
    */
   update(ref: MessageRef, message: Message, opts?: { final?: boolean }): Promise<void>;
+  /**
+   * The message posted earlier with `key` (PostOptions) in `channel`, if it is there: a job that takes over
+   * a dead attempt's post asks before posting again. Undefined when it is not, or when it cannot be known
+   * here (no history to read: the console; svcbot may not read the channel). Fails, transient, when Slack
+   * does not answer.
+   */
+  findPosted(channel: string, key: string, where: PostedWhere): Promise<MessageRef | undefined>;
 }
 
 /** The part of Replies that jobs use: messages in channels, posted and updated. */
-export type ChannelMessages = Pick<Replies, 'post' | 'update'>;
+export type ChannelMessages = Pick<Replies, 'post' | 'update' | 'findPosted'>;

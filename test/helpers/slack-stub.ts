@@ -1,6 +1,7 @@
 /**
  * A local stand-in for Slack: the Web API (`chat.postMessage`, `chat.postEphemeral`, `chat.update`,
- * `auth.test`, `usergroups.users.list`, `users.info`, …) and `response_url` endpoints, recording every
+ * `auth.test`, `usergroups.users.list`, `users.info`, `conversations.history` / `.replies` over the
+ * messages it accepted (bench/slack-history.ts), …) and `response_url` endpoints, recording every
  * call. Tests point svcbot's `SLACK_API_URL` at `apiUrl` and put `responseUrl(id)` into the
  * slash-command payloads they send; `setUserGroup` and `setUserName` say who is in which user group
  * and what users are called. With `limits` (e.g. `SLACK_LIMITS`, slack-limits.ts) it enforces Slack's
@@ -9,6 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlackHistory, createTsClock, type SlackHistory } from '../../bench/slack-history.js';
 import { createSlackLimiter, type SlackLimits } from '../../bench/slack-limits.js';
 
 export interface RecordedCall {
@@ -36,6 +38,8 @@ export interface SlackStub {
   apiUrl: string;
   responseUrl(id: string): string;
   calls: RecordedCall[];
+  /** The messages it accepted, as `conversations.history` reads them back. */
+  history: SlackHistory;
   /** Whether it enforces Slack's limits (started with `limits`). */
   readonly enforcesLimits: boolean;
   /** Calls refused for Slack's limits (`limits`), by method (`response_url` for a used-up one). */
@@ -60,10 +64,17 @@ async function readBody(req: http.IncomingMessage): Promise<Record<string, unkno
   if (type.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
   const form = Object.fromEntries(new URLSearchParams(raw));
   // The WebClient form-encodes complex arguments as JSON strings.
-  for (const key of ['blocks', 'attachments']) {
+  for (const key of ['blocks', 'attachments', 'metadata']) {
     if (typeof form[key] === 'string') form[key] = JSON.parse(form[key]) as never;
   }
   return form;
+}
+
+/** A call's argument as Slack reads it: text (numbers and flags of a JSON body as their text). */
+function fieldText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? undefined : JSON.stringify(value);
 }
 
 export async function startSlackStub(options: SlackStubOptions = {}): Promise<SlackStub> {
@@ -78,7 +89,8 @@ export async function startSlackStub(options: SlackStubOptions = {}): Promise<Sl
   const overrides = new Set<Override>();
   const userGroups = new Map<string, string[]>();
   const userNames = new Map<string, { name?: string; real_name?: string }>();
-  let ts = 1_700_000_000;
+  const nextTs = createTsClock();
+  const history = createSlackHistory();
 
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -125,20 +137,30 @@ export async function startSlackStub(options: SlackStubOptions = {}): Promise<Sl
         res.end(JSON.stringify({ ok: true }));
         return;
       }
-      ts += 1;
       switch (call.method) {
         case 'auth.test':
           res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'svcbot', team: 'Test' }));
           return;
         case 'chat.postMessage':
         case 'chat.update': {
-          const messageTs = typeof body.ts === 'string' ? body.ts : `${ts}.000100`;
-          if (call.method === 'chat.postMessage') call.ts = messageTs;
+          const messageTs = typeof body.ts === 'string' ? body.ts : nextTs();
+          const channel = String(body.channel);
+          const text = typeof body.text === 'string' ? body.text : '';
+          if (call.method === 'chat.postMessage') {
+            call.ts = messageTs;
+            history.posted(channel, { ts: messageTs, text, ...(typeof body.thread_ts === 'string' ? { threadTs: body.thread_ts } : {}), metadata: body.metadata });
+          } else {
+            history.updated(channel, messageTs, text, body.metadata);
+          }
           res.end(JSON.stringify({ ok: true, channel: body.channel, ts: messageTs, message: { text: body.text } }));
           return;
         }
+        case 'conversations.history':
+        case 'conversations.replies':
+          res.end(JSON.stringify(history.answer(call.method, (name) => fieldText(body[name]))));
+          return;
         case 'chat.postEphemeral':
-          res.end(JSON.stringify({ ok: true, message_ts: `${ts}.000200` }));
+          res.end(JSON.stringify({ ok: true, message_ts: nextTs() }));
           return;
         case 'usergroups.users.list': {
           const members = typeof body.usergroup === 'string' ? userGroups.get(body.usergroup) : undefined;
@@ -167,6 +189,7 @@ export async function startSlackStub(options: SlackStubOptions = {}): Promise<Sl
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/response/${id}`,
     calls,
+    history,
     enforcesLimits: limiter !== undefined,
     limited,
     waitForCall(predicate, timeoutMs = 10_000) {

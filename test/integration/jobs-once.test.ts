@@ -71,12 +71,36 @@ describe('a claim that names its owner', () => {
     await expect(guardOf('worker-c').run('job-d:endpoint', () => Promise.resolve('c'))).resolves.toBe('b');
   });
 
-  test("its own claim is not taken over by the same owner (another attempt in the same process waits), nor one without an owner", async () => {
+  test("its own claim is not taken over while an attempt of the same process runs it, nor one without an owner", async () => {
     alive.clear();
-    await redis.set(`${prefix}:once:job-e`, 'pending:worker-a', 'PX', 60_000);
-    await expect(guardOf('worker-a').run('job-e', () => Promise.resolve(1))).rejects.toBeInstanceOf(TransientJobError);
+    const a = guardOf('worker-a');
+    let release!: (v: number) => void;
+    const first = a.run('job-e', () => new Promise<number>((r) => (release = r)));
+    await waitFor(async () => (await redis.get(`${prefix}:once:job-e`)) === 'pending:worker-a', { what: "worker-a's claim" });
+    await expect(a.run('job-e', () => Promise.resolve(2))).rejects.toBeInstanceOf(TransientJobError);
+    release(1);
+    await expect(first).resolves.toBe(1);
     await redis.set(`${prefix}:once:job-f`, 'pending', 'PX', 60_000);
     await expect(guardOf('worker-b').run('job-f', () => Promise.resolve(1))).rejects.toBeInstanceOf(TransientJobError);
+  });
+
+  test('its own claim that no attempt of the process runs (the done write was lost) is taken over by the process', async () => {
+    alive.clear();
+    alive.add('worker-a');
+    await redis.set(`${prefix}:once:job-h`, 'pending:worker-a', 'PX', 60_000);
+    await expect(guardOf('worker-a').run('job-h', () => Promise.resolve('again'))).resolves.toBe('again');
+  });
+
+  test('a claim lasts ownedLeaseMs (default 15 minutes) when it names its owner, leaseMs when it does not', async () => {
+    await guardOf('worker-a').run('job-i', () => new Promise<string>((r) => setImmediate(() => r('x'))).then(async (x) => {
+      expect(await redis.pttl(`${prefix}:once:job-i`)).toBeGreaterThan(14 * 60_000);
+      return x;
+    }));
+    await createRedisOnceGuard(redis, { prefix, leaseMs: 30_000 }).run('job-j', async () => {
+      const ttl = await redis.pttl(`${prefix}:once:job-j`);
+      expect(ttl).toBeGreaterThan(20_000);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+    });
   });
 
   test('of two attempts taking over the same dead claim at once, one does the effect', async () => {
@@ -88,6 +112,55 @@ describe('a claim that names its owner', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof TransientJobError)).toHaveLength(1);
   });
+});
+
+describe('recover: looking for a dead attempt\'s effect before doing it again', () => {
+  const alive = new Set<string>();
+  const guardOf = (ownerId: string) => createRedisOnceGuard(redis, { prefix, ownerId, ownerAlive: (owner) => Promise.resolve(alive.has(owner)) });
+
+  test('a first claim never asks recover', async () => {
+    let asked = 0;
+    const result = await guardOf('worker-a').run('job-r1', () => Promise.resolve('posted'), { recover: () => ((asked += 1), Promise.resolve('found')) });
+    expect([result, asked]).toEqual(['posted', 0]);
+  });
+
+  test("taking a dead owner's claim over: what recover finds is the result (stored), and the effect is not done", async () => {
+    alive.clear();
+    await redis.set(`${prefix}:once:job-r2`, 'pending:worker-dead', 'PX', 60_000);
+    let effects = 0;
+    const found = { channel: 'C1', ts: '1.5' };
+    await expect(guardOf('worker-b').run('job-r2', () => ((effects += 1), Promise.resolve({ channel: 'C1', ts: '9.9' })), { recover: () => Promise.resolve(found) })).resolves.toEqual(found);
+    expect(effects).toBe(0);
+    await expect(guardOf('worker-c').run('job-r2', () => Promise.resolve({ channel: 'C1', ts: '7.7' }))).resolves.toEqual(found);
+  });
+
+  test('taking over, recover finding nothing: the effect is done', async () => {
+    alive.clear();
+    await redis.set(`${prefix}:once:job-r3`, 'pending:worker-dead', 'PX', 60_000);
+    await expect(guardOf('worker-b').run('job-r3', () => Promise.resolve('posted'), { recover: () => Promise.resolve(undefined) })).resolves.toBe('posted');
+  });
+
+  test('a failed effect with a recover leaves `retry`: the next attempt, in any process, looks first', async () => {
+    alive.clear();
+    alive.add('worker-a');
+    const timedOut = guardOf('worker-a').run('job-r4', () => Promise.reject(new Error('the post timed out (Slack may have taken it)')), { recover: () => Promise.resolve(undefined) });
+    await expect(timedOut).rejects.toThrow('timed out');
+    expect(await redis.get(`${prefix}:once:job-r4`)).toBe('retry');
+    let effects = 0;
+    await expect(guardOf('worker-b').run('job-r4', () => ((effects += 1), Promise.resolve('again')), { recover: () => Promise.resolve('it was there') })).resolves.toBe('it was there');
+    expect(effects).toBe(0);
+  });
+
+  test('recover failing (Slack not answering) leaves `retry` and fails the attempt; the next one looks again', async () => {
+    alive.clear();
+    await redis.set(`${prefix}:once:job-r5`, 'pending:worker-dead', 'PX', 60_000);
+    let effects = 0;
+    await expect(guardOf('worker-b').run('job-r5', () => ((effects += 1), Promise.resolve('x')), { recover: () => Promise.reject(new Error('slack down')) })).rejects.toThrow('slack down');
+    expect(await redis.get(`${prefix}:once:job-r5`)).toBe('retry');
+    await expect(guardOf('worker-b').run('job-r5', () => ((effects += 1), Promise.resolve('posted')), { recover: () => Promise.resolve(undefined) })).resolves.toBe('posted');
+    expect(effects).toBe(1);
+  });
+
 });
 
 test("workerAlive: a worker with a heartbeat lapsing in the future in any queue's set is alive; lapsed, resigned (0) or absent is not", async () => {

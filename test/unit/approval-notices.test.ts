@@ -34,6 +34,7 @@ function recordingReplies(opts: { refuse?: BotError; fallbackOnly?: boolean } = 
       sent.push({ op: 'update', channel: ref.channel, ts: ref.ts, message });
       return Promise.resolve();
     },
+    findPosted: () => Promise.resolve(undefined),
   };
 }
 

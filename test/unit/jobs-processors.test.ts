@@ -58,6 +58,7 @@ function setup(resolves = true) {
       updates.push(message);
       return Promise.resolve();
     },
+    findPosted: () => Promise.resolve(undefined),
   };
   const wake = () => undefined;
   const probers = {

@@ -27,6 +27,7 @@ function recordingNotifier() {
   const updates: { ref: MessageRef; message: Message; at: number; final: boolean }[] = [];
   const notifier: ChannelMessages = {
     post: () => Promise.resolve({ channel: 'C1', ts: '1.1' }),
+    findPosted: () => Promise.resolve(undefined),
     update: (ref, message, opts) => {
       updates.push({ ref, message, at: Date.now(), final: opts?.final === true });
       return Promise.resolve();
@@ -69,6 +70,7 @@ describe('progress board', () => {
     const sent: string[] = [];
     const notifier: ChannelMessages = {
       post: () => Promise.resolve(undefined),
+      findPosted: () => Promise.resolve(undefined),
       update: (_ref, message) => {
         if (fail-- > 0) return Promise.reject(new Error('ratelimited'));
         sent.push(message.text);
@@ -393,7 +395,7 @@ test("createLbJobDeps: a job woken by one of its wake-ups loses its other wake-u
     audit: testAuditTrail().audit,
     watch,
     resolver: { resolve4: () => Promise.resolve([]) },
-    replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve() },
+    replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve(), findPosted: () => Promise.resolve(undefined) },
     once: { run: (_key, action) => action() },
     changes: createMemoryLatestChanges(),
     waker: { wake: (id) => Promise.resolve(woken.push(id) > 0) },
@@ -421,6 +423,7 @@ describe('progress board close under Slack\'s limits', () => {
     const sent: string[] = [];
     const notifier: ChannelMessages = {
       post: () => Promise.resolve(undefined),
+      findPosted: () => Promise.resolve(undefined),
       // Slack's limits keep this update waiting: it never settles within the test.
       update: (_ref, message) => {
         sent.push(message.text);
@@ -444,7 +447,7 @@ test('createLbJobDeps: the thread wait (SLACK_THREAD_WAIT) reaches the jobs; non
       audit: testAuditTrail().audit,
       watch: { subscribe: () => () => undefined, get: () => undefined, ready: () => Promise.resolve(), close: () => Promise.resolve() },
       resolver: { resolve4: () => Promise.resolve([]) },
-      replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve() },
+      replies: { post: () => Promise.resolve({ channel: 'C1', ts: '1.0' }), update: () => Promise.resolve(), findPosted: () => Promise.resolve(undefined) },
       once: { run: (_key, action) => action() },
       changes: createMemoryLatestChanges(),
       waker: { wake: () => Promise.resolve(true) },

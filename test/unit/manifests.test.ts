@@ -133,14 +133,17 @@ test('the IAM policy names every action (no wildcards) and says why each stateme
   }
 });
 
-/** The bot scope each Web API method svcbot calls needs (none: any token may call it). */
-const SCOPE_OF: Record<string, string | undefined> = {
-  'auth.test': undefined,
-  'chat.postEphemeral': 'chat:write',
-  'chat.postMessage': 'chat:write',
-  'chat.update': 'chat:write',
-  'usergroups.users.list': 'usergroups:read',
-  'users.info': 'users:read',
+/** The bot scopes each Web API method svcbot calls needs (none: any token may call it). */
+const SCOPE_OF: Record<string, string[]> = {
+  'auth.test': [],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  // Public and private channels (svcbot posts in both).
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
+  'usergroups.users.list': ['usergroups:read'],
+  'users.info': ['users:read'],
 };
 
 interface SlackAppManifest {
@@ -174,7 +177,7 @@ test('the HTTP Slack app manifest sends /svc and interactivity to /slack/events 
   expect(new URL(app.settings.interactivity.request_url!).pathname).toBe('/slack/events');
   const granted = [...app.oauth_config.scopes.bot].sort();
   expect(granted).toEqual(neededScopes());
-  expect(granted).toEqual(['chat:write', 'commands', 'usergroups:read', 'users:read']);
+  expect(granted).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read', 'users:read']);
 });
 
 test('the Socket Mode Slack app manifest: no URLs, the same /svc, interactivity and least scopes', () => {

@@ -38,6 +38,8 @@ export function createTextChat(write: (text: string) => void): TextChat {
   let messages = 0;
   /** The text last shown of each message, so that an update that changes nothing prints nothing. */
   const shown = new Map<string, string>();
+  /** Keyed posts (PostOptions.key) this console made: what `findPosted` finds. */
+  const posted = new Map<string, MessageRef>();
 
   const textOf = (message: Message) =>
     message.blocks.length > 0 ? renderToText({ responseType: 'in_channel', text: message.text, blocks: message.blocks }).text : message.text;
@@ -76,6 +78,7 @@ export function createTextChat(write: (text: string) => void): TextChat {
         const ref: MessageRef = { channel, ts: `console.${messages}` };
         const text = textOf(message);
         shown.set(ref.ts, text);
+        if (opts.key !== undefined) posted.set(opts.key, ref);
         const answers = current();
         if (answers && !opts.threadTs && message.blocks.some((b) => b.type === 'actions')) {
           answers.push({ responseType: 'in_channel', text: message.text, blocks: message.blocks });
@@ -92,6 +95,9 @@ export function createTextChat(write: (text: string) => void): TextChat {
           print('updated', text);
         }
         return Promise.resolve();
+      },
+      findPosted(_channel, key) {
+        return Promise.resolve(posted.get(key));
       },
     },
     command(command, text, user) {

@@ -23,6 +23,7 @@ import {
   type JobWaker,
   type JobWorker,
   type OnceGuard,
+  type OnceOptions,
 } from '../../ports/jobs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CancelOutcome, LbJobQueue, LbJobState, LbJobSummary } from '../../ports/queue.js';
@@ -286,19 +287,22 @@ export function createMemoryJobs(options: MemoryJobsOptions): MemoryJobs {
     },
   };
 
-  const done = new Map<string, { result: unknown } | 'pending'>();
+  // `retry`: an effect with a `recover` failed (it may have taken place): the next attempt looks first.
+  const done = new Map<string, { result: unknown } | 'pending' | 'retry'>();
   const once: OnceGuard = {
-    async run<T>(key: string, effect: () => Promise<T>): Promise<T> {
+    async run<T>(key: string, effect: () => Promise<T>, options: OnceOptions<T> = {}): Promise<T> {
       const entry = done.get(key);
       if (entry === 'pending') throw new TransientJobError(`another attempt is doing "${key}" right now`);
-      if (entry) return entry.result as T;
+      if (entry !== undefined && entry !== 'retry') return entry.result as T;
       done.set(key, 'pending');
       try {
-        const result = await effect();
+        const found = entry === 'retry' && options.recover ? await options.recover() : undefined;
+        const result = found !== undefined ? found : await effect();
         done.set(key, { result });
         return result;
       } catch (err) {
-        done.delete(key);
+        if (options.recover) done.set(key, 'retry');
+        else done.delete(key);
         throw err;
       }
     },

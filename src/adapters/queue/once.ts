@@ -13,19 +13,26 @@
  * attempt that meets the claim of an owner that is no longer alive (its heartbeat lapsed: `ownerAlive`)
  * takes the claim over at once (one script: only if the claim is still that one), rather than retrying
  * until the lease expires — a SIGKILLed worker's jobs post their endpoints as soon as they are adopted,
- * not a minute later.
+ * not a minute later. Such a claim lasts `ownedLeaseMs` (15 minutes: a lone worker restarted after a
+ * crash still finds it), since its owner's death, not its age, ends it; an own claim that no attempt of
+ * this process is running (its `done` write failed) is taken over the same way.
  *
- * The one window left is a process that dies after Slack accepted a message and before the `done` write
- * (a few ms on a healthy host): the attempt that takes the claim over posts again. Closing it would need
- * Slack to deduplicate (it does not for chat.postMessage), so this is at-most-twice in that crash,
- * exactly-once otherwise.
+ * The window left is a process that dies after the effect took place and before the `done` write (a few
+ * ms on a healthy host, longer on starved cores), or an effect that failed not knowing whether it took
+ * place (a post that timed out). Given `recover`, the attempt that takes such a claim over (or meets
+ * `retry`, what a failed effect leaves) asks it first whether the effect is there (the message, found in
+ * Slack by the key it carries) and records that instead of doing it again. Without `recover`, a failed
+ * effect releases its claim and a taken-over one is done again: at most twice in that crash.
  */
-import { TransientJobError, type OnceGuard } from '../../ports/jobs.js';
+import { TransientJobError, type OnceGuard, type OnceOptions } from '../../ports/jobs.js';
 
 export interface RedisOnceOptions {
   /** Key prefix, e.g. the queue's prefix; keys are `${prefix}:once:${key}`. */
   prefix: string;
+  /** How long a claim without an owner lasts (its attempt may have died). Default 60 s. */
   leaseMs?: number;
+  /** How long a claim naming its owner lasts (its owner's death ends it sooner). Default 15 minutes. */
+  ownedLeaseMs?: number;
   /** How long a done effect is remembered. Default 2 days. */
   retentionMs?: number;
   /** Who claims (this worker process): written into the claim, so others can tell when its owner died. */
@@ -53,37 +60,56 @@ export interface OnceRedis {
   eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
 }
 
+/** What a failed effect that has a `recover` leaves: the next attempt takes it over and looks first. */
+const RETRY = 'retry';
+
 export function createRedisOnceGuard(redis: OnceRedis, opts: RedisOnceOptions): OnceGuard {
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const claim = opts.ownerId === undefined ? 'pending' : `pending:${opts.ownerId}`;
+  const claimMs = opts.ownerId === undefined ? (opts.leaseMs ?? 60_000) : (opts.ownedLeaseMs ?? 15 * 60_000);
   const retentionMs = opts.retentionMs ?? 2 * 24 * 3600_000;
-  /** A claim whose owner is named and known to be no longer alive (a claim without an owner waits out its lease). */
-  async function ownerIsGone(value: string): Promise<boolean> {
-    if (!value.startsWith('pending:') || !opts.ownerAlive) return false;
+  /** Keys an attempt of this process is running now: an own claim not among them was lost (see above). */
+  const running = new Set<string>();
+
+  /** Whether a claim found in place may be taken over: its owner is gone, or it is this process's lost one, or `retry`. */
+  async function abandoned(k: string, value: string): Promise<boolean> {
+    if (value === RETRY) return true;
+    if (!value.startsWith('pending:')) return false; // no owner named: it waits out its lease
     const owner = value.slice('pending:'.length);
-    return owner !== opts.ownerId && !(await opts.ownerAlive(owner));
+    if (owner === opts.ownerId) return !running.has(k);
+    return opts.ownerAlive !== undefined && !(await opts.ownerAlive(owner));
   }
 
+  const recordDone = (k: string, result: unknown) => redis.set(k, `done:${JSON.stringify(result ?? null)}`, 'PX', retentionMs);
+
   return {
-    async run<T>(key: string, effect: () => Promise<T>): Promise<T> {
+    async run<T>(key: string, effect: () => Promise<T>, options: OnceOptions<T> = {}): Promise<T> {
       const k = `${opts.prefix}:once:${key}`;
-      const claim = opts.ownerId === undefined ? 'pending' : `pending:${opts.ownerId}`;
-      const claimed = await redis.set(k, claim, 'PX', leaseMs, 'NX');
-      if (claimed !== 'OK') {
+      let takenOver = false;
+      if ((await redis.set(k, claim, 'PX', claimMs, 'NX')) !== 'OK') {
         const value = await redis.get(k);
         if (value?.startsWith('done:')) return JSON.parse(value.slice('done:'.length)) as T;
-        if (!(value !== null && (await ownerIsGone(value)) && (await redis.eval(TAKE_OVER, 1, k, value, claim, String(leaseMs))) === 1)) {
+        if (value === null || !(await abandoned(k, value)) || (await redis.eval(TAKE_OVER, 1, k, value, claim, String(claimMs))) !== 1) {
           throw new TransientJobError(`another attempt is doing "${key}" right now`);
         }
+        takenOver = true;
       }
-      let result: T;
+      running.add(k);
       try {
-        result = await effect();
-      } catch (err) {
-        await redis.del(k).catch(() => undefined);
-        throw err;
+        let result: T;
+        try {
+          const found = takenOver && options.recover ? await options.recover() : undefined;
+          result = found !== undefined ? found : await effect();
+        } catch (err) {
+          // With a recover, the next attempt looks before doing it again (it may have taken place); without, it just does.
+          await (options.recover ? redis.set(k, RETRY, 'PX', claimMs) : redis.del(k)).catch(() => undefined);
+          throw err;
+        }
+        // If this write fails, the claim stays this process's and not running: the next attempt takes it over.
+        await recordDone(k, result);
+        return result;
+      } finally {
+        running.delete(k);
       }
-      await redis.set(k, `done:${JSON.stringify(result ?? null)}`, 'PX', retentionMs);
-      return result;
     },
   };
 }

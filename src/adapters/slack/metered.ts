@@ -11,7 +11,7 @@ import { WebClientEvent, type FetchFunction, type WebClient } from '@slack/web-a
 import type { Metrics } from '../../ports/metrics.js';
 
 /** The Web API methods svcbot calls (its own and Bolt's); any other is counted as `unknown`. */
-const METHODS = new Set(['auth.test', 'chat.postMessage', 'chat.postEphemeral', 'chat.update', 'usergroups.users.list', 'users.info']);
+const METHODS = new Set(['auth.test', 'chat.postMessage', 'chat.postEphemeral', 'chat.update', 'conversations.history', 'conversations.replies', 'usergroups.users.list', 'users.info']);
 
 /**
  * Slack error codes worth their own series: those svcbot's calls can meet and an operator would act on.

@@ -5,7 +5,11 @@
  *   `chat.postMessage` (so later work can thread under and update them). When Slack refuses because
  *   svcbot is not in the channel, the user gets the reply alone with a note to `/invite @svcbot` — never
  *   a silent failure.
- * - `post` / `update`: `chat.postMessage` (maybe in a thread) and `chat.update`, for jobs' messages.
+ * - `post` / `update`: `chat.postMessage` (maybe in a thread) and `chat.update`, for jobs' messages. A
+ *   post with a `key` carries it in the message's metadata (`svcbot_post`; a digest, every part's key),
+ *   and `findPosted` reads the channel (`conversations.history`) or the thread (`conversations.replies`)
+ *   back for it: a job taking over a dead attempt's post asks before posting again. Reading needs the
+ *   `channels:history` / `groups:history` scopes; without them (or outside the channel) it finds nothing.
  * Slack's errors become BotErrors marked transient (network, HTTP 5xx, rate limits) or permanent (Slack
  * refused the call: `invalid_auth`, `msg_too_long`…; svcbot not in the channel).
  * Every Web API call goes through a send queue (send-queue.ts): paced to Slack's limits per channel and
@@ -14,7 +18,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { BotError } from '../../domain/errors.js';
-import type { Replies } from '../../ports/replies.js';
+import type { MessageRef, Replies } from '../../ports/replies.js';
 import type { Block, Message } from '../../render/blocks.js';
 import { DIGEST_MAX_SIZE, digestSize, renderDigest, type DigestKind } from '../../render/digest.js';
 import { createResponseUrlBudget, postToResponseUrl, ResponseUrlError, type ResponseUrlOptions } from './response-url.js';
@@ -63,9 +67,39 @@ function slackFailure(err: unknown, what: string): BotError {
   return new BotError('slack_error', `Could not reach Slack to ${what}.`, { cause: err, transient: true });
 }
 
+/** The metadata event type of svcbot's keyed posts; its payload lists the keys (`posts: [{ key }]`). */
+const POST_EVENT = 'svcbot_post';
+
+/** Pages of history `findPosted` reads at most (200 messages each): a busy channel's last ~2,000. */
+const FIND_MAX_PAGES = 10;
+
+/** Slack refusing to let svcbot read a channel back: nothing can be found there. */
+const CANNOT_READ = new Set([...NOT_IN_CHANNEL, 'missing_scope', 'not_allowed_token_type', 'thread_not_found']);
+
+/** The metadata naming a post's key(s), for a post that has any. */
+function metadataOf(keys: readonly string[]): { metadata?: { event_type: string; event_payload: { posts: { key: string }[] } } } {
+  return keys.length > 0 ? { metadata: { event_type: POST_EVENT, event_payload: { posts: keys.map((key) => ({ key })) } } } : {};
+}
+
+interface HistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: { posts?: unknown } };
+}
+
+/** Whether a message read back carries `key` (its own, or one of a digest's). */
+function carries(message: HistoryMessage, key: string): boolean {
+  const posts = message.metadata?.event_type === POST_EVENT ? message.metadata.event_payload?.posts : undefined;
+  return Array.isArray(posts) && posts.some((p) => (p as { key?: unknown } | null)?.key === key);
+}
+
 /** Slack's Block Kit for a message: what svcbot renders, or none for a text-only message. */
 function blocksOf(blocks: Block[]): { blocks?: Block[] } {
   return blocks.length > 0 ? { blocks } : {};
+}
+
+interface DigestPart {
+  message: Message;
+  key?: string;
 }
 
 export function createSlackReplies(client: WebClient, responseUrlOptions: ResponseUrlOptions = {}, queue: SendQueue = createSendQueue()): Replies {
@@ -106,15 +140,19 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
       });
   }
 
-  /** Messages of one kind that waited together for one channel, as one message there. */
-  const postDigest = (channel: string, parts: Message[], kind: DigestKind) => {
-    const digest = renderDigest(parts, kind);
-    return client.chat.postMessage({ channel, text: digest.text, ...blocksOf(digest.blocks), unfurl_links: false, unfurl_media: false });
+  /** Messages of one kind that waited together for one channel, as one message there (carrying every part's key). */
+  const postDigest = (channel: string, parts: DigestPart[], kind: DigestKind) => {
+    const digest = renderDigest(
+      parts.map((p) => p.message),
+      kind,
+    );
+    const keys = parts.flatMap((p) => (p.key === undefined ? [] : [p.key]));
+    return client.chat.postMessage({ channel, text: digest.text, ...blocksOf(digest.blocks), ...metadataOf(keys), unfurl_links: false, unfurl_media: false });
   };
-  const digestOf = (channel: string, message: Message, kind: DigestKind) => ({
+  const digestOf = (channel: string, message: Message, kind: DigestKind, key: string | undefined) => ({
     key: kind,
-    part: message,
-    combine: (parts: Message[]) => () => postDigest(channel, parts, kind),
+    part: { message, ...(key === undefined ? {} : { key }) },
+    combine: (parts: DigestPart[]) => () => postDigest(channel, parts, kind),
     size: digestSize(message),
     maxSize: DIGEST_MAX_SIZE,
     // Audit entries are not urgent: the first of a burst waits for the others, so the burst is one message.
@@ -154,12 +192,13 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
               text: message.text,
               ...blocksOf(message.blocks),
               ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+              ...metadataOf(opts.key === undefined ? [] : [opts.key]),
               unfurl_links: false,
               unfurl_media: false,
             }),
           {
             priority: SEND_PRIORITY[opts.priority ?? 'result'],
-            ...(opts.digest ? { digest: digestOf(channel, message, opts.digest) } : {}),
+            ...(opts.digest ? { digest: digestOf(channel, message, opts.digest, opts.key) } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
           },
         );
@@ -172,6 +211,37 @@ export function createSlackReplies(client: WebClient, responseUrlOptions: Respon
         const who = { responseUrl: opts.fallbackResponseUrl, ...(opts.fallbackUserId === undefined ? {} : { userId: opts.fallbackUserId }) };
         await alone(who, `${INVITE_NOTE}\n${message.text}`, [], 'answer through the response_url');
         return undefined;
+      }
+    },
+
+    async findPosted(channel, key, where) {
+      /** Pages of one listing until a message carries `key` (its ref), or the pages end. */
+      const search = async (method: 'conversations.replies' | 'conversations.history', page: (cursor: string | undefined) => Promise<{ messages?: HistoryMessage[]; response_metadata?: { next_cursor?: string } }>): Promise<MessageRef | undefined> => {
+        let cursor: string | undefined;
+        for (let i = 0; i < FIND_MAX_PAGES; i++) {
+          const answer = await queue.send(method, channel, () => page(cursor));
+          const found = answer.messages?.find((m) => carries(m, key));
+          if (found?.ts) return { channel, ts: found.ts };
+          cursor = answer.response_metadata?.next_cursor || undefined;
+          if (cursor === undefined) return undefined;
+        }
+        return undefined;
+      };
+      const oldest = (where.since / 1000).toFixed(6);
+      try {
+        const threadTs = where.threadTs;
+        const inThread =
+          threadTs === undefined
+            ? undefined
+            : await search('conversations.replies', (cursor) => client.conversations.replies({ channel, ts: threadTs, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
+        return (
+          inThread ??
+          (await search('conversations.history', (cursor) => client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) })))
+        );
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (code !== undefined && CANNOT_READ.has(code)) return undefined;
+        throw slackFailure(err, 'read the channel back');
       }
     },
 

@@ -4,7 +4,8 @@
  * Slack limits `chat.postMessage` to about one message a second per channel (short bursts tolerated) and
  * `chat.update` (Tier 3) to about 50 a minute for the whole workspace, and answers HTTP 429 with
  * `Retry-After` above that. At hundreds of jobs svcbot wants far more than that, so each call waits in a
- * lane (one per channel for posts, one for the workspace's updates, one for ephemeral messages), which
+ * lane (one per channel for posts, one for the workspace's updates, one for ephemeral messages, one per
+ * method for reading a channel back), which
  * sends when the lane's budget (a token bucket at Slack's documented rate) allows:
  * - **Results first.** In a lane, a call of a higher priority (an endpoint or outcome message, a command's
  *   answer) goes before any queued call of a lower one (a new progress message); updates have a lane of
@@ -46,9 +47,12 @@ const SLACK_RATES: Readonly<Record<SlackMethod, LaneLimit>> = {
   'chat.postMessage': { perMinute: 57, burst: 2 },
   'chat.update': { perMinute: 47, burst: 4 },
   'chat.postEphemeral': { perMinute: 95, burst: 9 },
+  // Tier 3, read back only after a crash (a job taking a dead attempt's post over).
+  'conversations.history': { perMinute: 47, burst: 4 },
+  'conversations.replies': { perMinute: 47, burst: 4 },
 };
 
-type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
+type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'conversations.history' | 'conversations.replies';
 
 /** Lower goes first. */
 export const SEND_PRIORITY = { result: 0, progress: 1 } as const;

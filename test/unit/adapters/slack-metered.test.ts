@@ -14,8 +14,9 @@ describe('slackMethodOf', () => {
     [`${api}chat.postMessage`, 'chat.postMessage'],
     [`${api}usergroups.users.list?x=1`, 'usergroups.users.list'],
     [`${api}auth.test`, 'auth.test'],
+    [`${api}conversations.history`, 'conversations.history'],
     // Not one of svcbot's methods: one bounded value, whatever the name.
-    [`${api}conversations.history`, 'unknown'],
+    [`${api}conversations.list`, 'unknown'],
     [`${api}T01ABCDEF/chat.postMessage`, 'unknown'],
     // Not the Web API (a response_url): not counted at all.
     ['https://hooks.slack.example/commands/T1/123/abc', undefined],

@@ -7,6 +7,7 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { auditChannel } from '../../../handlers/approval-notices.js';
 import { createSlackReplies } from '../../../src/adapters/slack/replies.js';
 import { BotError } from '../../../src/domain/errors.js';
+import { createTsClock } from '../../../bench/slack-history.js';
 import { SLACK_LIMITS } from '../../../bench/slack-limits.js';
 import { startSlackStub, type SlackStub } from '../../helpers/slack-stub.js';
 
@@ -171,4 +172,67 @@ test('audit entries recorded within a few seconds go to the audit channel as few
   } finally {
     await s.close();
   }
+});
+
+describe('keyed posts and reading them back (findPosted)', () => {
+  test('a keyed post carries its key in its metadata; findPosted finds it in the channel and in a thread, not another key', async () => {
+    const r = notifier();
+    const since = Date.now() - 60_000;
+    const parent = await r.post('CFIND', { text: 'progress', blocks: [] }, { key: 'job-1:progress' });
+    const reply = await r.post('CFIND', { text: 'endpoint', blocks: [] }, { key: 'job-1:endpoint', threadTs: parent!.ts });
+    const posted = slack.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'CFIND');
+    expect(posted[0]!.body.metadata).toEqual({ event_type: 'svcbot_post', event_payload: { posts: [{ key: 'job-1:progress' }] } });
+    await expect(r.findPosted('CFIND', 'job-1:progress', { since })).resolves.toEqual(parent);
+    // A thread reply is not in the channel's history: found in the thread asked for.
+    await expect(r.findPosted('CFIND', 'job-1:endpoint', { since })).resolves.toBeUndefined();
+    await expect(r.findPosted('CFIND', 'job-1:endpoint', { since, threadTs: parent!.ts })).resolves.toEqual(reply);
+    await expect(r.findPosted('CFIND', 'job-2:endpoint', { since, threadTs: parent!.ts })).resolves.toBeUndefined();
+    // Older than `since`: not looked at.
+    await expect(r.findPosted('CFIND', 'job-1:progress', { since: Date.now() + 3_600_000 })).resolves.toBeUndefined();
+    const reads = slack.calls.filter((c) => c.method.startsWith('conversations.'));
+    expect(reads.every((c) => c.body.include_all_metadata === 'true')).toBe(true);
+  });
+
+  test('findPosted pages through a busy channel', async () => {
+    const r = notifier();
+    const since = Date.now() - 60_000;
+    const one = await r.post('CBUSY', { text: 'the one', blocks: [] }, { key: 'job-old:endpoint' });
+    // 450 later messages (in the stand-in's history directly: posting them would take Slack's 450 seconds).
+    const nextTs = createTsClock();
+    for (let i = 0; i < 450; i++) slack.history.posted('CBUSY', { ts: nextTs(), text: `m${i}`, metadata: { event_type: 'svcbot_post', event_payload: { posts: [{ key: `other-${i}` }] } } });
+    const before = slack.calls.filter((c) => c.method === 'conversations.history').length;
+    await expect(r.findPosted('CBUSY', 'job-old:endpoint', { since })).resolves.toEqual(one);
+    expect(slack.calls.filter((c) => c.method === 'conversations.history').length - before).toBe(3); // 200 a page, newest first
+  });
+
+  test('a digest carries every part\'s key: each is found by its own', async () => {
+    const s = await startSlackStub({ limits: SLACK_LIMITS });
+    try {
+      const r = createSlackReplies(new WebClient('xoxb-test', { slackApiUrl: s.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, rejectRateLimitedCalls: true }));
+      const refs = await Promise.all(Array.from({ length: 6 }, (_, i) => r.post('CDIG', { text: `<@U${i}> s${i} is reachable`, blocks: [] }, { digest: 'results', key: `job-${i}:endpoint` })));
+      const posts = s.calls.filter((c) => c.method === 'chat.postMessage' && c.limited !== true);
+      expect(posts.length).toBeLessThan(6); // some went together
+      for (let i = 0; i < 6; i++) await expect(r.findPosted('CDIG', `job-${i}:endpoint`, { since: 0 })).resolves.toEqual(refs[i]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('where svcbot may not read (missing_scope, not in the channel) it finds nothing; Slack failing is a transient error', async () => {
+    const r = notifier();
+    const answers: Record<string, { status?: number; body: unknown }> = {
+      CNOSCOPE: { body: { ok: false, error: 'missing_scope', needed: 'channels:history' } },
+      CNOTIN: { body: { ok: false, error: 'not_in_channel' } },
+      CDOWN: { status: 503, body: { ok: false } },
+    };
+    const remove = slack.override((c) => (c.method === 'conversations.history' ? answers[String(c.body.channel)] : undefined));
+    try {
+      await expect(r.findPosted('CNOSCOPE', 'k', { since: 0 })).resolves.toBeUndefined();
+      await expect(r.findPosted('CNOTIN', 'k', { since: 0 })).resolves.toBeUndefined();
+      const err = await failure(r.findPosted('CDOWN', 'k', { since: 0 }));
+      expect(err).toMatchObject({ code: 'slack_error', transient: true });
+    } finally {
+      remove();
+    }
+  });
 });
