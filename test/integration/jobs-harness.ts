@@ -1,12 +1,11 @@
 /**
- * A minimal load-balancer worker for the job tests: the sandbox (real HTTP APIs and DNS), real Redis with a
- * queue of the test's own, the real worker adapter (`startLbWorker`, so jobs run through the real job
+ * A minimal load-balancer worker for the job tests: the sandbox (real HTTP APIs and DNS), real Redis (one
+ * Redis, or a Redis Cluster given as `redis`) with a queue of the test's own, the real worker adapter (`startLbWorker`, so jobs run through the real job
  * context) around `makeLbProcessor`, the Slack stub behind the real WebClient notifier, and the real
  * Service watch. `close()` removes the queue and the keys it made.
  */
 import { WebClient } from '@slack/web-api';
 import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createHostnameResolver } from '../../src/adapters/dns.js';
 import { startLbWorker, type LbWorker } from '../../src/adapters/queue/bullmq-worker.js';
@@ -16,6 +15,7 @@ import { createRedisOnceGuard } from '../../src/adapters/queue/once.js';
 import { bullmqWaker } from '../../src/adapters/queue/waker.js';
 import { createKubernetesServiceWatch } from '../../src/adapters/kubernetes-watch.js';
 import { createSlackReplies } from '../../src/adapters/slack/replies.js';
+import { bullmqQueueName, connectRedis, type RedisConnection, type RedisTarget } from '../../src/adapters/redis/connection.js';
 import { loadConfig } from '../../src/config/index.js';
 import { lbJobId, type LbJobData } from '../../src/domain/lb-jobs.js';
 import { serviceManifest } from '../../src/domain/manifest.js';
@@ -36,7 +36,7 @@ export interface JobsHarness {
   worker: LbWorker;
   watch: ServiceWatch;
   runtime: LbJobRuntime;
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   enqueue(data: LbJobData): Promise<Job<LbJobData, LbJobResult>>;
   /** Waits until the job completes or fails; returns its final state. */
@@ -58,6 +58,8 @@ export interface HarnessOptions {
   progressIntervalMs?: number;
   rates?: ProbeRates;
   attempts?: number;
+  /** Where the queue and svcbot's keys live. Default: one Redis at REDIS_URL. */
+  redis?: { target: RedisTarget; removeKeys(prefix: string): Promise<void> };
 }
 
 /** Text only a finished job's progress message has. */
@@ -100,8 +102,10 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
   const slack = await startSlackStub();
   const sandbox = target.sandbox;
   const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
-  const queueName = 'lb';
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const redisTarget = opts.redis?.target ?? { url: REDIS_URL };
+  // On a Redis Cluster the queue's name is a hash tag (`{lb}`), as svcbot names its own.
+  const queueName = bullmqQueueName(redisTarget, 'lb');
+  const redis = connectRedis(redisTarget, { maxRetriesPerRequest: null });
   const queue = new Queue<LbJobData, LbJobResult>(queueName, { connection: redis, prefix });
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const watch = createKubernetesServiceWatch({ kubeConfig: () => sandboxKubeConfig(sandbox), minBackoffMs: 20, maxBackoffMs: 200, logger });
@@ -122,8 +126,8 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
     progressIntervalMs: opts.progressIntervalMs ?? 1000,
   });
   const worker = startLbWorker({
-    connection: { url: REDIS_URL },
-    queueName,
+    connection: redisTarget,
+    queueName: 'lb',
     prefix,
     processor: makeLbProcessor(runtime.deps),
     concurrency: 20,
@@ -174,10 +178,16 @@ export async function startJobsHarness(opts: HarnessOptions = {}): Promise<JobsH
       await runtime.close();
       await watch.close();
       await queue.obliterate({ force: true });
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
       await queue.close();
       redis.disconnect();
+      if (opts.redis) {
+        await opts.redis.removeKeys(prefix);
+      } else {
+        const admin = connectRedis(redisTarget);
+        const keys = await admin.keys(`${prefix}:*`);
+        if (keys.length > 0) await admin.del(...keys);
+        admin.disconnect();
+      }
       await slack.close();
       await target.close();
     },
