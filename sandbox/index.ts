@@ -1,7 +1,7 @@
 /**
  * The sandbox: a simulated Kubernetes cluster (the real HTTP API), the AWS Elastic Load Balancing Query
- * API (classic, and a subset of ELBv2 on the same endpoint) and a DNS server for the load balancers'
- * names, all on loopback, wired together by a simulated AWS cloud controller. Start it in-process with
+ * API (classic, and a subset of ELBv2 on the same endpoint), a minimal EC2 Query API (the nodes as
+ * instances, their security groups) and a DNS server for the load balancers' names, all on loopback, wired together by a simulated AWS cloud controller. Start it in-process with
  * `startSandbox()`, or from the CLI with `svcbot sandbox`.
  *
  * It is an independent implementation written from the Kubernetes and AWS documentation: nothing here
@@ -13,6 +13,8 @@ import type http from 'node:http';
 import { resolve } from 'node:path';
 import { CloudController } from './cloud/controller.js';
 import { startDnsServer, elbDnsSource } from './dns/server.js';
+import { createEc2ApiServer } from './ec2/server.js';
+import { Ec2Store } from './ec2/store.js';
 import { ElbStore } from './elb/store.js';
 import { IamPolicy } from './elb/iam.js';
 import { createElbApiServer, SANDBOX_ADMIN_ACCESS_KEY_ID } from './elb/server.js';
@@ -27,6 +29,7 @@ export { Faults, type FaultSettings } from './faults.js';
 export { KubeCluster } from './kube/cluster.js';
 export { ElbStore } from './elb/store.js';
 export { ElbV2Store } from './elb/v2store.js';
+export { Ec2Store } from './ec2/store.js';
 
 export interface SandboxOptions {
   /** Loopback address to listen on. */
@@ -35,6 +38,8 @@ export interface SandboxOptions {
   kubePort?: number;
   /** ELB API port; 0 = any free port. */
   elbPort?: number;
+  /** EC2 API port; 0 = any free port. */
+  ec2Port?: number;
   /** DNS (UDP) port; 0 = any free port. */
   dnsPort?: number;
   clusterName?: string;
@@ -63,7 +68,7 @@ export interface SandboxOptions {
    */
   rbac?: { yaml: string; as: string };
   /**
-   * Enforce this IAM policy (JSON) on the ELB APIs: actions it does not allow answer `AccessDenied`.
+   * Enforce this IAM policy (JSON) on the ELB and EC2 APIs: actions it does not allow answer `AccessDenied`.
    * Requests signed with the access key `sandbox-admin` (`sandboxAdminCredentials`) are never refused.
    */
   iamPolicy?: string;
@@ -77,6 +82,8 @@ export interface SandboxInfo {
   kubeconfig: string | null;
   kubeApi: string;
   elbEndpoint: string;
+  /** Endpoint URL of the EC2 API (DescribeInstances, DescribeSecurityGroups, security group ingress). */
+  ec2Endpoint: string;
   dnsServer: string;
   region: string;
   clusterName: string;
@@ -95,6 +102,8 @@ export interface Sandbox {
   readonly elb: ElbStore;
   /** ELBv2 load balancers and target groups (names apart from the classic ones, as on AWS). */
   readonly elbv2: ElbV2Store;
+  /** The nodes as EC2 instances and their security groups; `ec2.allowsIngress` gates traffic to node ports. */
+  readonly ec2: Ec2Store;
   readonly controller: CloudController;
   /**
    * Every request the enforced RBAC (`rbac`) or IAM policy (`iamPolicy`) refused, as its error message,
@@ -144,6 +153,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
   });
 
+  const ec2 = new Ec2Store({
+    region,
+    clusterName,
+    vpcId: elb.vpcId,
+    loadBalancerSecurityGroupId: elb.defaultSecurityGroup,
+    nodes: () => cluster.listNodes(),
+    loadBalancerAddresses: (groupId) => [
+      ...elb.list().filter((lb) => lb.securityGroups.includes(groupId)).flatMap((lb) => lb.addresses),
+      ...elbv2.listLoadBalancers().filter((lb) => lb.securityGroups.includes(groupId)).flatMap((lb) => lb.addresses),
+    ],
+  });
+
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);
   const rbac = options.rbac
@@ -152,12 +173,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const kubeServer = createKubeApiServer(cluster, faults, rbac);
   const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
   const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
+  const ec2Server = createEc2ApiServer(ec2, { region, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
   const started: { close(): Promise<void> }[] = [];
   try {
     const kubePort = await listen(kubeServer, options.kubePort ?? 0, host);
     started.push({ close: () => closeServer(kubeServer) });
     const elbPort = await listen(elbServer, options.elbPort ?? 0, host);
     started.push({ close: () => closeServer(elbServer) });
+    const ec2Port = await listen(ec2Server, options.ec2Port ?? 0, host);
+    started.push({ close: () => closeServer(ec2Server) });
     const dns = await startDnsServer(elbDnsSource(elb, elbv2), { host, port: options.dnsPort ?? 0 });
     started.push(dns);
     controller.start();
@@ -165,6 +189,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const kubeApi = `http://${urlHost}:${kubePort}`;
     const elbEndpoint = `http://${urlHost}:${elbPort}`;
+    const ec2Endpoint = `http://${urlHost}:${ec2Port}`;
     const dnsServer = `${urlHost}:${dns.port}`;
     const restricted = rbac ? { user: rbac.as } : undefined;
     const kubeconfigYaml = sandboxKubeconfig(kubeApi, clusterName, { restricted });
@@ -181,12 +206,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: elbEndpoint,
       // The same endpoint answers ELBv2 (NLB, ALB): the SDK's variable for that client has its own name.
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: elbEndpoint,
+      AWS_ENDPOINT_URL_EC2: ec2Endpoint,
       // The AWS SDK signs every request; the sandbox accepts any credentials.
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       DNS_SERVERS: dnsServer,
     };
-    const info: SandboxInfo = { kubeconfig, kubeApi, elbEndpoint, dnsServer, region, clusterName, env };
+    const info: SandboxInfo = { kubeconfig, kubeApi, elbEndpoint, ec2Endpoint, dnsServer, region, clusterName, env };
 
     let closing: Promise<void> | undefined;
     return {
@@ -198,6 +224,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cluster,
       elb,
       elbv2,
+      ec2,
       controller,
       close: () => {
         closing ??= (async () => {

@@ -11,14 +11,16 @@ export interface SandboxCommandIo {
 export const sandboxUsage = `Usage: svcbot sandbox [options]
 
 Runs a simulated Kubernetes cluster (the Kubernetes API), the AWS ELB API (classic, and an ELBv2 subset on
-the same endpoint) and a DNS server for the load balancers' names on loopback, in the foreground. Once ready it prints ONE JSON line on stdout with
-kubeconfig, kubeApi, elbEndpoint, dnsServer, region, clusterName and env (the environment variables that
-point svcbot at it). Stop it with Ctrl-C.
+the same endpoint), a minimal AWS EC2 API (the nodes as instances, their security groups) and a DNS server
+for the load balancers' names on loopback, in the foreground. Once ready it prints ONE JSON line on stdout with
+kubeconfig, kubeApi, elbEndpoint, ec2Endpoint, dnsServer, region, clusterName and env (the environment
+variables that point svcbot at it). Stop it with Ctrl-C.
 
 Options:
   --kubeconfig FILE          where to write the kubeconfig (default ${sandboxDefaults.kubeconfigPath})
   --kube-port PORT           Kubernetes API port (default 0: any free port)
   --elb-port PORT            ELB API port (default 0: any free port)
+  --ec2-port PORT            EC2 API port (default 0: any free port)
   --dns-port PORT            DNS (UDP) port (default 0: any free port)
   --cluster-name NAME        cluster name in the ELB tags kubernetes.io/cluster/NAME (default ${sandboxDefaults.clusterName})
   --region REGION            AWS region of the load balancers (default ${sandboxDefaults.region})
@@ -43,8 +45,9 @@ Authorization:
   --rbac FILE                enforce the Roles, ClusterRoles and bindings in FILE (YAML) for the kubeconfig's
                              user, who acts as --as; the kubeconfig's context sandbox-admin is never refused
   --as USER                  the user the kubeconfig acts as under --rbac (e.g. system:serviceaccount:svcbot:svcbot)
-  --iam-policy FILE          enforce the IAM policy (JSON) in FILE on the ELB APIs: actions it does not allow
-                             answer AccessDenied (requests signed with access key sandbox-admin never are)
+  --iam-policy FILE          enforce the IAM policy (JSON) in FILE on the ELB and EC2 APIs: actions it does not
+                             allow answer AccessDenied (EC2: UnauthorizedOperation; requests signed with access
+                             key sandbox-admin never are)
   -h, --help                 show this help
 `;
 
@@ -52,6 +55,7 @@ const options = {
   kubeconfig: { type: 'string' },
   'kube-port': { type: 'string' },
   'elb-port': { type: 'string' },
+  'ec2-port': { type: 'string' },
   'dns-port': { type: 'string' },
   'cluster-name': { type: 'string' },
   region: { type: 'string' },
@@ -112,6 +116,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions | 'help' {
   const result: SandboxOptions = {
     kubePort: int('kube-port', 0, 65535),
     elbPort: int('elb-port', 0, 65535),
+    ec2Port: int('ec2-port', 0, 65535),
     dnsPort: int('dns-port', 0, 65535),
     clusterName: name('cluster-name', /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-"'),
     region: name('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
@@ -195,14 +200,15 @@ export async function runSandboxCommand(
   const exports = Object.entries(sandbox.info.env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
     .join('\n');
-  const { elbEndpoint, region } = sandbox.info;
+  const { elbEndpoint, ec2Endpoint, region } = sandbox.info;
   io.stderr.write(
     `svcbot sandbox is ready (cluster "${sandbox.info.clusterName}", region ${region}).\n` +
       `Point svcbot, kubectl and the aws CLI at it from another shell with:\n${exports}\n` +
       `then e.g. \`kubectl get svc\` or \`aws elb describe-load-balancers\`. Ctrl-C stops it.\n` +
       `An aws CLI older than v2.13 (v1: 1.29) ignores AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING and would ask the real AWS;\n` +
       `give it the endpoint on the command line instead:\n` +
-      `  aws elb describe-load-balancers --endpoint-url ${elbEndpoint} --region ${region}\n`,
+      `  aws elb describe-load-balancers --endpoint-url ${elbEndpoint} --region ${region}\n` +
+      `  aws ec2 describe-instances --endpoint-url ${ec2Endpoint} --region ${region}\n`,
   );
 
   await new Promise<void>((resolveStop) => {

@@ -66,7 +66,7 @@ export interface ElbApiServerOptions {
 export const SANDBOX_ADMIN_ACCESS_KEY_ID = 'sandbox-admin';
 
 /** The access key id a SigV4-signed request names (`Credential=AKID/date/region/service/aws4_request`). */
-function accessKeyOf(req: http.IncomingMessage): string | undefined {
+export function accessKeyOf(req: http.IncomingMessage): string | undefined {
   return /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
 }
 

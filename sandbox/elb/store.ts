@@ -305,7 +305,8 @@ function hash(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function hexId(prefix: string, seed: string, length = 17): string {
+/** `prefix-` and `length` hex digits derived from `seed` (AWS-style resource ids: `vpc-`, `sg-`, `subnet-`). */
+export function hexId(prefix: string, seed: string, length = 17): string {
   return `${prefix}-${hash(seed).toString('hex').slice(0, length)}`;
 }
 

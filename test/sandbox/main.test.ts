@@ -42,6 +42,7 @@ describe('svcbot sandbox', () => {
       region: 'eu-central-1',
       kubeApi: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       elbEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      ec2Endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       dnsServer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
     });
     expect(info.env).toMatchObject({
@@ -50,11 +51,14 @@ describe('svcbot sandbox', () => {
       AWS_REGION: 'eu-central-1',
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: info.elbEndpoint,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: info.elbEndpoint,
+      AWS_ENDPOINT_URL_EC2: info.ec2Endpoint,
       DNS_SERVERS: info.dnsServer,
     });
 
     // For an aws CLI that predates AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: the --endpoint-url form, with this sandbox's address.
     expect(err.text()).toContain(`aws elb describe-load-balancers --endpoint-url ${String(info.elbEndpoint)} --region eu-central-1`);
+    expect(err.text()).toContain(`aws ec2 describe-instances --endpoint-url ${String(info.ec2Endpoint)} --region eu-central-1`);
+    expect(info.ec2Endpoint).not.toBe(info.elbEndpoint);
 
     const kc = new k8s.KubeConfig();
     kc.loadFromString(await readFile(kubeconfig, 'utf8'));
