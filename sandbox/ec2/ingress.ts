@@ -54,7 +54,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
 }
 
 /** Whether the rule lets a TCP connection to `port` from `sourceIp` in. */
-export function ruleAllowsTcp(
+function ruleAllowsTcp(
   rule: IngressRule,
   port: number,
   sourceIp: string,

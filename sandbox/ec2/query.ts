@@ -10,9 +10,9 @@ import { leaf, node } from '../elb/query.js';
 export { leaf, node };
 
 /** The API version `@aws-sdk/client-ec2` and `aws ec2` send. */
-export const EC2_VERSION = '2016-11-15';
+const EC2_VERSION = '2016-11-15';
 /** XML namespace of the answers. */
-export const EC2_NAMESPACE = `http://ec2.amazonaws.com/doc/${EC2_VERSION}/`;
+const EC2_NAMESPACE = `http://ec2.amazonaws.com/doc/${EC2_VERSION}/`;
 
 /** An EC2 API error: its code (`InvalidGroup.NotFound`), AWS's message and the HTTP status. */
 export class Ec2Error extends Error {
@@ -32,7 +32,7 @@ export function invalidParameterValue(message: string): Ec2Error {
 }
 
 /** `MissingParameter`: "The request must contain the parameter NAME". */
-export function missingParameter(name: string): Ec2Error {
+function missingParameter(name: string): Ec2Error {
   return new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`);
 }
 
