@@ -356,7 +356,8 @@ onEachBotRedis((redis) => {
       const { id, ts } = await h.ask('create replay --selector app=alpine --port 80 --type lb');
       const body = blockActionsBody({ action_id: 'svc_approve', value: id, user_id: BOB, message_ts: ts, response_url: h.slack.responseUrl(`replay-${id}`) });
       const answers = () => h.slack.calls.filter((c) => c.method === 'response_url' && c.responseId === `replay-${id}`);
-      expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET)).status).toBe(200);
+      const firstAt = Math.floor(Date.now() / 1000);
+      expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET, { timestamp: firstAt })).status).toBe(200);
       await waitFor(() => answers().length === 1, { what: 'the approval\'s answer' });
       expect(String(answers()[0]!.body.text)).toContain(`Approved request \`${id}\``);
       const progress = await waitFor(() => h.progressPosts('replay')[0], { what: 'the progress message' });
@@ -365,7 +366,10 @@ onEachBotRedis((redis) => {
         { what: 'the job to finish', timeoutMs: 15_000 },
       );
 
-      expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET)).status).toBe(200);
+      // A fresh signature: another timestamp (in the same second the same body signs the same, and the
+      // replay guard rightly drops a signature it has taken — the test failed so when the job was quick).
+      const replayAt = Math.max(Math.floor(Date.now() / 1000), firstAt + 1);
+      expect((await postSigned(bot.eventsUrl, body, SIGNING_SECRET, { timestamp: replayAt })).status).toBe(200);
       await waitFor(() => answers().length === 2, { what: 'the replay\'s answer' });
       expect(String(answers()[1]!.body.text)).toMatch(new RegExp(`Request \`${id}\` was already approved by <@U2BOB> at \\d\\d:\\d\\d UTC \\(just now\\)`));
       expect(h.progressPosts('replay')).toHaveLength(1);
