@@ -24,12 +24,14 @@ import { KubeCluster } from './kube/cluster.js';
 import { RbacPolicy } from './kube/rbac.js';
 import { createKubeApiServer } from './kube/server.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
+import { DataPlane, type BindFailure } from './net/dataplane.js';
 
 export { Faults, type FaultSettings } from './faults.js';
 export { KubeCluster } from './kube/cluster.js';
 export { ElbStore } from './elb/store.js';
 export { ElbV2Store } from './elb/v2store.js';
 export { Ec2Store } from './ec2/store.js';
+export { DataPlane, type BindFailure, type Hop, type NodePortGate } from './net/dataplane.js';
 
 export interface SandboxOptions {
   /** Loopback address to listen on. */
@@ -72,6 +74,11 @@ export interface SandboxOptions {
    * Requests signed with the access key `sandbox-admin` (`sandboxAdminCredentials`) are never refused.
    */
   iamPolicy?: string;
+  /**
+   * Called when the data plane cannot open a loopback listener (EACCES for a port under 1024 without
+   * privilege, EADDRINUSE): the sandbox goes on without it (see `dataPlane.bindFailures`).
+   */
+  onBindFailure?: (failure: BindFailure) => void;
 }
 
 /** Credentials the IAM policy never refuses, for test setup (any other key is svcbot's, under the policy). */
@@ -105,6 +112,11 @@ export interface Sandbox {
   /** The nodes as EC2 instances and their security groups; `ec2.allowsIngress` gates traffic to node ports. */
   readonly ec2: Ec2Store;
   readonly controller: CloudController;
+  /**
+   * The data path: `dialInternal(ip, port)` and `resolveInternal(name, namespace)` inside the cluster,
+   * loopback listeners on the nodes' ExternalIPs (node ports) and the load balancers' addresses.
+   */
+  readonly dataPlane: DataPlane;
   /**
    * Every request the enforced RBAC (`rbac`) or IAM policy (`iamPolicy`) refused, as its error message,
    * oldest first: a test run under a policy asserts there are none. (The `deny` fault knob's refusals
@@ -164,6 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...elbv2.listLoadBalancers().filter((lb) => lb.securityGroups.includes(groupId)).flatMap((lb) => lb.addresses),
     ],
   });
+  const dataPlane = new DataPlane({ cluster, elb, ...(options.onBindFailure ? { onBindFailure: options.onBindFailure } : {}) });
 
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);
@@ -185,6 +198,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dns = await startDnsServer(elbDnsSource(elb, elbv2), { host, port: options.dnsPort ?? 0 });
     started.push(dns);
     controller.start();
+    // After the controller: it brings a load balancer's listeners in step with a Service first.
+    dataPlane.start();
+    started.push(dataPlane);
 
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const kubeApi = `http://${urlHost}:${kubePort}`;
@@ -226,6 +242,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       elbv2,
       ec2,
       controller,
+      dataPlane,
       close: () => {
         closing ??= (async () => {
           controller.stop();

@@ -4,11 +4,12 @@
  * `createKubeApiServer(cluster, faults)` from ./server.ts.
  *
  * Seeds: namespaces default, kube-system, kube-public, kube-node-lease; N EKS-like nodes
- * `ip-10-0-1-X.<region>.compute.internal` (InternalIP 10.0.1.X, ExternalIP 203.0.113.X,
- * providerID aws:///<zone>/i-<17 hex>); deployment `alpine` in `default` (2 replicas of
+ * `ip-10-0-1-X.<region>.compute.internal` (InternalIP 10.0.1.X, ExternalIP 127.0.B.X — a loopback
+ * address the data plane listens on, B the cluster's `nodeAddressBlock` — providerID
+ * aws:///<zone>/i-<17 hex>); deployment `alpine` in `default` (2 replicas of
  * httpd:2.4-alpine, containerPort 80 named `http`) and its two running pods.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { DeploymentController, EndpointsController, Kubelet, NamespaceController, newMeta, type ControllerContext } from './controllers.js';
 import { KubeApiError } from './errors.js';
 import { unknownFields } from './openapi.js';
@@ -25,6 +26,11 @@ export interface ClusterOptions {
   now?: () => Date;
   /** How many events the watch history keeps (default 5000). */
   watchHistorySize?: number;
+  /**
+   * B in the nodes' ExternalIPs 127.0.B.X (1-254): loopback addresses, so that the host reaches the
+   * node ports. Random by default, so that sandboxes running side by side do not take each other's.
+   */
+  nodeAddressBlock?: number;
 }
 
 export interface ClusterChange {
@@ -48,11 +54,13 @@ export class KubeCluster {
   /** @internal cluster IP and node port allocations. */
   readonly allocator: ServiceAllocator;
   private readonly now: () => Date;
+  private readonly nodeAddressBlock: number;
   private watchCount = 0;
 
   constructor(opts: ClusterOptions) {
     this.options = Object.freeze({ ...opts });
     this.now = opts.now ?? (() => new Date());
+    this.nodeAddressBlock = opts.nodeAddressBlock ?? randomInt(1, 255);
     this.store = new Store(opts.watchHistorySize);
     this.allocator = new ServiceAllocator();
     this.resources = createResources(this.allocator);
@@ -258,7 +266,7 @@ export class KubeCluster {
       status: {
         addresses: [
           { type: 'InternalIP', address: `10.0.1.${x}` },
-          { type: 'ExternalIP', address: `203.0.113.${x}` },
+          { type: 'ExternalIP', address: `127.0.${this.nodeAddressBlock}.${x}` },
           { type: 'Hostname', address: name },
           { type: 'InternalDNS', address: name },
         ],

@@ -170,7 +170,7 @@ describe('nodes', () => {
     expect(node.metadata?.name).toBe('ip-10-0-1-11.eu-west-1.compute.internal');
     expect(node.status?.addresses).toEqual([
       { type: 'InternalIP', address: '10.0.1.11' },
-      { type: 'ExternalIP', address: '203.0.113.11' },
+      { type: 'ExternalIP', address: expect.stringMatching(/^127\.0\.([1-9]\d?|1\d\d|2[0-4]\d|25[0-4])\.11$/) },
       { type: 'Hostname', address: 'ip-10-0-1-11.eu-west-1.compute.internal' },
       { type: 'InternalDNS', address: 'ip-10-0-1-11.eu-west-1.compute.internal' },
     ]);
@@ -182,6 +182,10 @@ describe('nodes', () => {
     expect(node.spec?.providerID).toMatch(/^aws:\/\/\/eu-west-1a\/i-[0-9a-f]{17}$/);
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(new Set(list.items.map((n) => n.spec?.providerID)).size).toBe(4);
+    // Loopback ExternalIPs, distinct, in one block: what the host reaches the node ports on.
+    const external = list.items.map((n) => n.status?.addresses?.find((a) => a.type === 'ExternalIP')?.address ?? '');
+    expect(new Set(external.map((ip) => ip.split('.').slice(0, 3).join('.'))).size).toBe(1);
+    expect(external.map((ip) => ip.split('.')[3])).toEqual(['11', '12', '13', '14']);
     expect(list.items.map((n) => n.metadata?.labels?.['topology.kubernetes.io/zone'])).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c', 'eu-west-1a']);
     expect(api.cluster.listNodes().map((n) => n.spec.providerID)).toEqual(list.items.map((n) => n.spec?.providerID));
     const one = await api.core.readNode({ name: node.metadata!.name! });
