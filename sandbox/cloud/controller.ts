@@ -9,6 +9,8 @@
  * - Deleting the Service (it has a `deletionTimestamp`, held by the finalizer) or changing its type away
  *   from LoadBalancer deletes the ELB, then clears the status and removes the finalizer.
  * - Every step records an Event on the Service, as the real controller does.
+ * - Like the cloud node controller, it gives a node without an ExternalIP one (a loopback address in the
+ *   cluster's block, which the data plane listens on: `KubeCluster.assignNodeExternalIP`).
  * - Faults: `failProvisioning` (Warning `SyncLoadBalancerFailed`, retried with backoff, no hostname) and
  *   `leakLoadBalancers` (the Service goes, the ELB stays: an orphan).
  */
@@ -60,6 +62,10 @@ export class CloudController {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.cluster.onChange((ev) => {
+      if (ev.resource === 'nodes' && ev.type !== 'DELETED') {
+        this.opts.cluster.assignNodeExternalIP(ev.object.metadata.name);
+        return;
+      }
       if (ev.resource !== 'services') return;
       const { namespace = 'default', name } = ev.object.metadata;
       if (ev.type === 'DELETED') {
@@ -68,6 +74,7 @@ export class CloudController {
       }
       this.reconcile(namespace, name);
     });
+    for (const node of this.opts.cluster.listNodes()) this.opts.cluster.assignNodeExternalIP(node.metadata.name);
     for (const svc of this.opts.cluster.listServices()) {
       this.reconcile(svc.metadata.namespace ?? 'default', svc.metadata.name);
     }

@@ -132,6 +132,29 @@ export class KubeCluster {
   }
 
   /**
+   * Gives a node that has no ExternalIP one in the cluster's loopback block (127.0.B.X, X free, the last
+   * octet of its InternalIP when that is free), as the cloud node controller fills in a node's addresses
+   * from its instance. Returns the address, or undefined when the node is gone, has one, or none is free.
+   */
+  assignNodeExternalIP(name: string): string | undefined {
+    const node = this.store.get('nodes', '', name) as Node | undefined;
+    if (!node || node.status?.addresses?.some((a) => a.type === 'ExternalIP')) return undefined;
+    const prefix = `127.0.${this.nodeAddressBlock}.`;
+    const taken = new Set(
+      (this.store.list('nodes') as Node[]).flatMap((n) => (n.status?.addresses ?? []).filter((a) => a.type === 'ExternalIP').map((a) => a.address)),
+    );
+    const internal = Number(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address.split('.')[3]);
+    const candidates = [...(internal >= 1 && internal <= 254 ? [internal] : []), ...Array.from({ length: 254 }, (_, i) => i + 1)];
+    const octet = candidates.find((x) => !taken.has(`${prefix}${x}`));
+    if (octet === undefined) return undefined;
+    const address = `${prefix}${octet}`;
+    const next = cloneObject(node);
+    next.status = { ...next.status, addresses: [...(next.status?.addresses ?? []), { type: 'ExternalIP', address }] };
+    this.store.update('nodes', next);
+    return address;
+  }
+
+  /**
    * Records an Event about a Service from the service controller; a repeat of the same type,
    * reason and message bumps `count` and `lastTimestamp` of the existing Event. Like the real
    * event recorder it is best effort: nothing is recorded in a namespace being deleted.

@@ -181,6 +181,24 @@ describe('node ports on the nodes\' loopback addresses', () => {
     expect(sandbox.dataPlane.hostListeners.filter((l) => l.port === nodePort)).toEqual([]);
   });
 
+  test('a node added without an ExternalIP gets a loopback one and listens on the node ports; its deletion closes them', async () => {
+    const svc = await createService('np-new-node', { type: 'NodePort', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] });
+    const nodePort = svc.spec!.ports![0]!.nodePort!;
+    const before = await nodeExternalIPs();
+    await clients.core.createNode({ body: { metadata: { name: 'ip-10-0-1-50.us-east-1.compute.internal' }, spec: { providerID: 'aws:///us-east-1a/i-0123456789abcdef0' } } });
+    const node = await clients.core.readNode({ name: 'ip-10-0-1-50.us-east-1.compute.internal' });
+    const ip = node.status?.addresses?.find((a) => a.type === 'ExternalIP')?.address;
+    expect(ip).toMatch(new RegExp(`^${before[0]!.split('.').slice(0, 3).join('\\.')}\\.\\d+$`));
+    expect(before).not.toContain(ip);
+    await sandbox.dataPlane.settled();
+    expect((await httpGet(ip!, nodePort)).body).toBe(IT_WORKS);
+
+    await clients.core.deleteNode({ name: 'ip-10-0-1-50.us-east-1.compute.internal' });
+    await sandbox.dataPlane.settled();
+    expect(await tcpExchange(ip!, nodePort)).toEqual({ outcome: 'refused' });
+    await deleteService('np-new-node');
+  });
+
   test('the gate decides for host connections to a node port (node, instance, port, client address)', async () => {
     const svc = await createService('gated', { type: 'NodePort', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] });
     const nodePort = svc.spec!.ports![0]!.nodePort!;
