@@ -1,7 +1,7 @@
 /** `svcbot sandbox`: runs the sandbox in the foreground and prints one JSON line once it is ready. */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { sandboxDefaults, startSandbox, type SandboxOptions } from './index.js';
+import { sandboxDefaults, startSandbox, type BindFailure, type SandboxOptions } from './index.js';
 
 export interface SandboxCommandIo {
   stdout: NodeJS.WritableStream;
@@ -191,7 +191,7 @@ export async function runSandboxCommand(
 
   let sandbox;
   try {
-    sandbox = await startSandbox(parsed);
+    sandbox = await startSandbox({ ...parsed, onBindFailure: (failure) => io.stderr.write(`svcbot sandbox: ${bindFailureMessage(failure)}\n`) });
   } catch (err) {
     io.stderr.write(`svcbot sandbox: could not start: ${(err as Error).message}\n`);
     return 1;
@@ -205,6 +205,8 @@ export async function runSandboxCommand(
     `svcbot sandbox is ready (cluster "${sandbox.info.clusterName}", region ${region}).\n` +
       `Point svcbot, kubectl and the aws CLI at it from another shell with:\n${exports}\n` +
       `then e.g. \`kubectl get svc\` or \`aws elb describe-load-balancers\`. Ctrl-C stops it.\n` +
+      `Node ports answer on the nodes' ExternalIPs (\`kubectl get nodes -o wide\`), load balancers on the addresses\n` +
+      `their names resolve to in this DNS server (\`dig @${sandbox.info.dnsServer.replace(/:(\d+)$/, ' -p $1')} NAME\`): all on loopback.\n` +
       `An aws CLI older than v2.13 (v1: 1.29) ignores AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING and would ask the real AWS;\n` +
       `give it the endpoint on the command line instead:\n` +
       `  aws elb describe-load-balancers --endpoint-url ${elbEndpoint} --region ${region}\n` +
@@ -225,6 +227,19 @@ export async function runSandboxCommand(
   });
   await sandbox.close();
   return 0;
+}
+
+/** What `svcbot sandbox` says when the data plane cannot listen somewhere (it goes on without it). */
+export function bindFailureMessage(failure: BindFailure): string {
+  const where = `${failure.address}:${failure.port}`;
+  if (failure.code === 'EACCES') {
+    return (
+      `cannot listen on ${where} (EACCES): ports under 1024 need root or CAP_NET_BIND_SERVICE ` +
+      `(or sysctl net.ipv4.ip_unprivileged_port_start=${failure.port}); connections to it are refused.`
+    );
+  }
+  if (failure.code === 'EADDRINUSE') return `cannot listen on ${where} (EADDRINUSE): something else holds it; connections go there instead.`;
+  return `cannot listen on ${where} (${failure.code}): ${failure.message}`;
 }
 
 function shellQuote(value: string): string {
