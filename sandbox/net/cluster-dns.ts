@@ -11,7 +11,7 @@ import { nameNotFound } from './errors.js';
 const DOMAIN = 'cluster.local';
 
 /** The names a resolver with the pod's search list tries for `name`, in order. */
-export function searchCandidates(name: string, namespace: string): string[] {
+function searchCandidates(name: string, namespace: string): string[] {
   const fqdn = name.toLowerCase().replace(/\.$/, '');
   if (name.endsWith('.')) return [fqdn];
   const dots = fqdn.split('.').length - 1;

@@ -27,7 +27,7 @@ interface Entry {
   wanted: boolean;
 }
 
-export function listenerKey(address: string, port: number): string {
+function listenerKey(address: string, port: number): string {
   return `${address}:${port}`;
 }
 

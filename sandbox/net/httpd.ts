@@ -9,7 +9,7 @@ import http from 'node:http';
 
 const SERVER = 'Apache/2.4.62 (Unix)';
 /** The httpd image's htdocs/index.html, byte for byte, and its file time. */
-export const HTTPD_INDEX = '<html><body><h1>It works!</h1></body></html>\n';
+const HTTPD_INDEX = '<html><body><h1>It works!</h1></body></html>\n';
 const INDEX_MODIFIED = 'Mon, 11 Jun 2007 18:53:14 GMT';
 const INDEX_ETAG = '"2d-432a5e4a73a80"';
 

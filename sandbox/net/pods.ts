@@ -20,7 +20,7 @@ export function isPodServing(pod: Pod): boolean {
 }
 
 /** The repository's last path element: `docker.io/library/httpd:2.4@sha256:…` → `httpd`. */
-export function imageName(image: string): string {
+function imageName(image: string): string {
   const withoutDigest = image.split('@')[0] ?? '';
   const lastSlash = withoutDigest.lastIndexOf('/');
   const last = withoutDigest.slice(lastSlash + 1);
