@@ -101,6 +101,8 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
       provisionDelayMs: opts.provisionDelayMs,
       dnsDelayMs: opts.dnsDelayMs,
       instanceWarmupMs: opts.instanceWarmupMs,
+      // Thousands of load balancers: no loopback listener for each (the benchmark never connects to them).
+      hostListeners: false,
     });
     closers.push(() => sandbox.close());
     const { region, elbEndpoint } = sandbox.info;

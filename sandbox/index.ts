@@ -79,6 +79,11 @@ export interface SandboxOptions {
    * privilege, EADDRINUSE): the sandbox goes on without it (see `dataPlane.bindFailures`).
    */
   onBindFailure?: (failure: BindFailure) => void;
+  /**
+   * Loopback listeners for node ports and load balancers (default true); false keeps the data path
+   * in-process (`dataPlane.dialInternal`), for benchmarks with thousands of Services.
+   */
+  hostListeners?: boolean;
 }
 
 /** Credentials the IAM policy never refuses, for test setup (any other key is svcbot's, under the policy). */
@@ -176,7 +181,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...elbv2.listLoadBalancers().filter((lb) => lb.securityGroups.includes(groupId)).flatMap((lb) => lb.addresses),
     ],
   });
-  const dataPlane = new DataPlane({ cluster, elb, ...(options.onBindFailure ? { onBindFailure: options.onBindFailure } : {}) });
+  const dataPlane = new DataPlane({
+    cluster,
+    elb,
+    ...(options.onBindFailure ? { onBindFailure: options.onBindFailure } : {}),
+    ...(options.hostListeners === undefined ? {} : { hostListeners: options.hostListeners }),
+  });
 
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);

@@ -19,7 +19,7 @@
  */
 import { isIPv4 } from 'node:net';
 import type net from 'node:net';
-import { duplexPair, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { ElbStore, LoadBalancer } from '../elb/store.js';
 import type { KubeCluster } from '../kube/cluster.js';
 import type { Node, Service, ServicePort } from '../kube/types.js';
@@ -28,6 +28,7 @@ import { ClusterView, externalIPOf, instanceIdOf } from './cluster-view.js';
 import { connectionRefused } from './errors.js';
 import { HostListeners, type BindFailure } from './host-listeners.js';
 import { createHttpdServer } from './httpd.js';
+import { connectedPair } from './pair.js';
 import { isPodServing, podServiceOn } from './pods.js';
 import { splice } from './splice.js';
 
@@ -49,9 +50,18 @@ export interface DataPlaneOptions {
   elb: ElbStore;
   /** Called when a loopback listener cannot be opened (also kept in `bindFailures`). */
   onBindFailure?: (failure: BindFailure) => void;
+  /**
+   * Open loopback listeners for node ports and load balancers (default true). False keeps the data path
+   * in-process only (`dialInternal`): for benchmarks with thousands of Services, where the listeners
+   * would cost a file descriptor each and a look over every Service at each change.
+   */
+  hostListeners?: boolean;
+  /** At most this many loopback listeners (default 4096); those beyond are bind failures (`EMFILE`). */
+  maxHostListeners?: number;
 }
 
 const allowAll: NodePortGate = () => true;
+const DEFAULT_MAX_HOST_LISTENERS = 4096;
 
 /** Only loopback addresses are bound: anything else is not this host's to take. */
 function isLoopback(ip: string | undefined): ip is string {
@@ -68,20 +78,24 @@ export class DataPlane {
   private gate: NodePortGate = allowAll;
   private unsubscribe: (() => void)[] = [];
   private closing: Promise<void> | undefined;
+  private pendingReconcile: Promise<void> | undefined;
 
   constructor(private readonly opts: DataPlaneOptions) {
     this.view = new ClusterView(opts.cluster);
-    this.listeners = new HostListeners((socket, address, port) => this.acceptFromHost(socket, address, port), opts.onBindFailure);
+    this.listeners = new HostListeners((socket, address, port) => this.acceptFromHost(socket, address, port), {
+      ...(opts.onBindFailure ? { onFailure: opts.onBindFailure } : {}),
+      max: opts.maxHostListeners ?? DEFAULT_MAX_HOST_LISTENERS,
+    });
   }
 
   /** Starts following the cluster and the load balancers, opening loopback listeners to match. */
   start(): void {
-    if (this.unsubscribe.length > 0 || this.closing) return;
+    if (this.unsubscribe.length > 0 || this.closing || this.opts.hostListeners === false) return;
     this.unsubscribe = [
       this.opts.cluster.onChange((ev) => {
-        if (ev.resource === 'services' || ev.resource === 'nodes') this.reconcile();
+        if (ev.resource === 'services' || ev.resource === 'nodes') this.scheduleReconcile();
       }),
-      this.opts.elb.onChange(() => this.reconcile()),
+      this.opts.elb.onChange(() => this.scheduleReconcile()),
     ];
     this.reconcile();
   }
@@ -97,8 +111,9 @@ export class DataPlane {
   }
 
   /** Resolves once every loopback listener wanted so far is open (or failed) and every unwanted one closed. */
-  settled(): Promise<void> {
-    return this.listeners.settled();
+  async settled(): Promise<void> {
+    await this.pendingReconcile;
+    await this.listeners.settled();
   }
 
   /** Sets the gate for host → node:nodePort connections (the nodes' security group); undefined allows all. */
@@ -138,6 +153,7 @@ export class DataPlane {
     this.closing ??= (async () => {
       for (const off of this.unsubscribe) off();
       this.unsubscribe = [];
+      await this.pendingReconcile;
       await this.listeners.close();
       for (const stream of this.streams) stream.destroy();
       this.streams.clear();
@@ -167,7 +183,7 @@ export class DataPlane {
     const serves = podServiceOn(pod, port);
     if (!serves) throw this.refuse(ip, port, `nothing listens on port ${port} of ${where}`);
     this.emitHop({ kind: 'pod', namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, ip, port, serves });
-    const [client, server] = duplexPair();
+    const [client, server] = connectedPair();
     this.keep(client);
     this.keep(server);
     if (serves === 'http') this.httpd.emit('connection', server);
@@ -229,6 +245,17 @@ export class DataPlane {
   }
 
   /* ------------------------------------------------------------------------- host side */
+
+  /** One reconcile for a burst of changes (a write and the controllers' writes it sets off). */
+  private scheduleReconcile(): void {
+    this.pendingReconcile ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.pendingReconcile = undefined;
+        this.reconcile();
+        resolve();
+      });
+    });
+  }
 
   /** What every loopback listener should be: nodes' ExternalIPs × node ports, load balancers' addresses × listener ports. */
   private reconcile(): void {

@@ -4,7 +4,9 @@
  * given the whole wanted set each time; listeners are opened and closed to match, in the background,
  * and `settled()` waits for that. A listener that cannot be opened (EACCES for a port under 1024 when
  * not privileged, EADDRINUSE when something else holds it) is recorded in `failures` and reported
- * through `onFailure`, never thrown. Closing a listener also destroys the connections it accepted.
+ * through `onFailure`, never thrown; so is a listener beyond `max` (`EMFILE`: each costs a file
+ * descriptor, and the process needs its own for everything else). Closing a listener also destroys the
+ * connections it accepted.
  */
 import net from 'node:net';
 
@@ -37,10 +39,16 @@ export class HostListeners {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
+  private readonly onFailure: (failure: BindFailure) => void;
+  private readonly max: number;
+
   constructor(
     private readonly handler: Handler,
-    private readonly onFailure: (failure: BindFailure) => void = () => undefined,
-  ) {}
+    opts: { onFailure?: (failure: BindFailure) => void; max?: number } = {},
+  ) {
+    this.onFailure = opts.onFailure ?? (() => undefined);
+    this.max = opts.max ?? Number.POSITIVE_INFINITY;
+  }
 
   /** Addresses and ports listening now. */
   get open(): { address: string; port: number }[] {
@@ -93,14 +101,19 @@ export class HostListeners {
       this.handler(socket, address, port);
     });
     const entry: Entry = { address, port, server, sockets, state: 'opening', wanted: true };
+    const live = [...this.entries.values()].filter((e) => e.state !== 'failed').length;
     this.entries.set(key, entry);
+    if (live >= this.max) {
+      // Kept as failed while wanted, so that it is reported once, not at every change.
+      entry.state = 'failed';
+      this.fail({ address, port, code: 'EMFILE', message: `more than ${this.max} loopback listeners: ${key} not opened` });
+      return;
+    }
     this.track(
       new Promise<void>((resolve) => {
         const onError = (err: NodeJS.ErrnoException) => {
           entry.state = 'failed';
-          const failure = { address, port, code: err.code ?? 'UNKNOWN', message: err.message };
-          this.failures.push(failure);
-          this.onFailure(failure);
+          this.fail({ address, port, code: err.code ?? 'UNKNOWN', message: err.message });
           if (!entry.wanted) this.entries.delete(key);
           resolve();
         };
@@ -113,6 +126,11 @@ export class HostListeners {
         });
       }),
     );
+  }
+
+  private fail(failure: BindFailure): void {
+    this.failures.push(failure);
+    this.onFailure(failure);
   }
 
   private release(key: string, entry: Entry): void {

@@ -6,7 +6,7 @@
  */
 import { DeregisterInstancesFromLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type * as k8s from '@kubernetes/client-node';
-import { startSandbox, type Hop, type Sandbox } from '../../../sandbox/index.js';
+import { DataPlane, startSandbox, type Hop, type Sandbox } from '../../../sandbox/index.js';
 import { sandboxClients } from '../../helpers/sandbox-clients.js';
 import { waitFor } from '../../helpers/wait.js';
 import { exchangeOver, httpGet, httpOver, tcpExchange } from './clients.js';
@@ -330,6 +330,41 @@ test('closing the sandbox closes its listeners and the connections through them'
     expect(await tcpExchange(address!, nodePort)).toEqual({ outcome: 'refused' });
     await expect(own.dataPlane.dialInternal('10.244.0.2', 80)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   } finally {
+    await own.close();
+  }
+});
+
+test('without host listeners the path stays in-process; a cap on listeners is a recorded failure, not an exhaustion', async () => {
+  const own = await startSandbox({ kubeconfigPath: null, nodes: 1, hostListeners: false });
+  const capped = new DataPlane({ cluster: own.cluster, elb: own.elb, maxHostListeners: 2 });
+  try {
+    capped.start();
+    const { core } = sandboxClients(own);
+    const nodePorts: number[] = [];
+    for (const name of ['one', 'two', 'three']) {
+      const svc = await core.createNamespacedService({
+        namespace: 'default',
+        body: { metadata: { name }, spec: { type: 'NodePort', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] } },
+      });
+      nodePorts.push(svc.spec!.ports![0]!.nodePort!);
+    }
+    await own.dataPlane.settled();
+    await capped.settled();
+    expect(own.dataPlane.hostListeners).toEqual([]);
+    const node = (await core.listNode()).items[0]!;
+    const external = node.status!.addresses!.find((a) => a.type === 'ExternalIP')!.address;
+    expect(capped.hostListeners).toHaveLength(2);
+    expect(capped.bindFailures).toEqual([expect.objectContaining({ address: external, code: 'EMFILE' })]);
+    const refusedPort = capped.bindFailures[0]!.port;
+    const [open] = capped.hostListeners;
+    expect(nodePorts).toContain(refusedPort);
+    // httpd answers what is not HTTP as Apache does: 400, then it closes.
+    expect(await tcpExchange(external, open!.port)).toEqual({ outcome: 'answered', data: expect.stringContaining('400 Bad Request') as unknown });
+    // In-process, every node port answers still.
+    const internal = node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    expect((await httpOver(await own.dataPlane.dialInternal(internal, refusedPort))).body).toBe(IT_WORKS);
+  } finally {
+    await capped.close();
     await own.close();
   }
 });
