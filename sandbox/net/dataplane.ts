@@ -27,7 +27,7 @@ import { resolveClusterName } from './cluster-dns.js';
 import { ClusterView, externalIPOf, instanceIdOf } from './cluster-view.js';
 import { connectionRefused } from './errors.js';
 import { HostListeners, type BindFailure } from './host-listeners.js';
-import { createHttpdServer } from './httpd.js';
+import { createBusyboxHttpdServer, createHttpdServer } from './httpd.js';
 import { connectedPair } from './pair.js';
 import { isPodServing, podServiceOn } from './pods.js';
 import { splice } from './splice.js';
@@ -39,7 +39,7 @@ export type NodePortGate = (node: { name: string; instanceId?: string }, port: n
 
 /** One hop a connection took, for tests and debugging (`onHop`). */
 export type Hop =
-  | { kind: 'pod'; namespace: string; pod: string; ip: string; port: number; serves: 'http' | 'echo' }
+  | { kind: 'pod'; namespace: string; pod: string; ip: string; port: number; serves: 'http' | 'echo' | 'busybox-httpd' }
   | { kind: 'service'; namespace: string; service: string; port: number; endpoint: string }
   | { kind: 'nodePort'; node: string; port: number; from: 'host' | 'loadBalancer' | 'cluster' }
   | { kind: 'loadBalancer'; name: string; port: number; instanceId: string }
@@ -72,6 +72,11 @@ export class DataPlane {
   private readonly view: ClusterView;
   private readonly listeners: HostListeners;
   private readonly httpd = createHttpdServer();
+  /** The index page each BusyBox httpd connection serves. */
+  private readonly busyboxPages = new WeakMap<object, string | undefined>();
+  private readonly busybox = createBusyboxHttpdServer((connection) =>
+    typeof connection === 'object' && connection !== null ? this.busyboxPages.get(connection) : undefined,
+  );
   private readonly streams = new Set<Duplex>();
   private readonly roundRobin = new Map<string, number>();
   private readonly hopListeners = new Set<(hop: Hop) => void>();
@@ -158,6 +163,7 @@ export class DataPlane {
       for (const stream of this.streams) stream.destroy();
       this.streams.clear();
       this.httpd.close();
+      this.busybox.close();
     })();
     return this.closing;
   }
@@ -182,12 +188,23 @@ export class DataPlane {
     if (!isPodServing(pod)) throw this.refuse(ip, port, `${where} is not running and ready`);
     const serves = podServiceOn(pod, port);
     if (!serves) throw this.refuse(ip, port, `nothing listens on port ${port} of ${where}`);
-    this.emitHop({ kind: 'pod', namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, ip, port, serves });
+    this.emitHop({
+      kind: 'pod',
+      namespace: pod.metadata.namespace ?? 'default',
+      pod: pod.metadata.name,
+      ip,
+      port,
+      serves: typeof serves === 'string' ? serves : 'busybox-httpd',
+    });
     const [client, server] = connectedPair();
     this.keep(client);
     this.keep(server);
     if (serves === 'http') this.httpd.emit('connection', server);
-    else server.pipe(server);
+    else if (serves === 'echo') server.pipe(server);
+    else {
+      this.busyboxPages.set(server, serves.busybox);
+      this.busybox.emit('connection', server);
+    }
     return client;
   }
 

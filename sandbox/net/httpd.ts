@@ -57,3 +57,24 @@ export function createHttpdServer(): http.Server {
   server.keepAliveTimeout = 5000;
   return server;
 }
+
+/**
+ * BusyBox's `httpd` serving a directory holding one `index.html` (`page`, per connection; undefined: no
+ * index, 404 for everything), with BusyBox's headers and error page; it closes each connection after
+ * its answer, as BusyBox does.
+ */
+export function createBusyboxHttpdServer(pageOf: (connection: unknown) => string | undefined): http.Server {
+  return http.createServer((req, res) => {
+    const page = pageOf(req.socket);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    res.shouldKeepAlive = false;
+    if (page !== undefined && (path === '/' || path === '/index.html') && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'Content-type': 'text/html', 'Accept-Ranges': 'bytes', 'Content-Length': Buffer.byteLength(page) });
+      res.end(req.method === 'HEAD' ? undefined : page);
+      return;
+    }
+    const body = '<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H1>404 Not Found</H1>\nThe requested URL was not found\n</BODY></HTML>\n';
+    res.writeHead(404, { 'Content-type': 'text/html', 'Content-Length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+}

@@ -368,3 +368,33 @@ test('without host listeners the path stays in-process; a cap on listeners is a 
     await own.close();
   }
 });
+
+test('manifests/examples: the deployment\'s BusyBox httpd serves the page its command writes, behind the example Service', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { parse } = await import('yaml');
+  const own = await startSandbox({ kubeconfigPath: null, nodes: 1 });
+  try {
+    const { kc, core } = sandboxClients(own);
+    const k8s = await import('@kubernetes/client-node');
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'examples' } } });
+    const deployment = parse(await readFile('manifests/examples/deployment.yaml', 'utf8')) as k8s.V1Deployment;
+    await apps.createNamespacedDeployment({ namespace: 'examples', body: deployment });
+    const service = parse(await readFile('manifests/examples/service.yaml', 'utf8')) as k8s.V1Service;
+    const created = await core.createNamespacedService({ namespace: 'examples', body: service });
+    const pods = await waitFor(async () => {
+      const list = await core.listNamespacedPod({ namespace: 'examples', labelSelector: 'app=alpine' });
+      return list.items.length === 2 && list.items.every((p) => p.status?.podIP) && list.items;
+    }, { what: 'the example pods' });
+    for (const pod of pods) {
+      const answer = await httpOver(await own.dataPlane.dialInternal(pod.status!.podIP!, 80));
+      expect(answer).toMatchObject({ status: 200, body: `hello from ${pod.metadata!.name}\n` });
+      expect((await httpOver(await own.dataPlane.dialInternal(pod.status!.podIP!, 80), '/x')).status).toBe(404);
+    }
+    const port = created.spec!.ports![0]!.port;
+    const viaService = await httpOver(await own.dataPlane.dialInternal(created.spec!.clusterIP!, port));
+    expect(viaService.body).toMatch(/^hello from alpine-/);
+  } finally {
+    await own.close();
+  }
+});
