@@ -187,6 +187,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.onBindFailure ? { onBindFailure: options.onBindFailure } : {}),
     ...(options.hostListeners === undefined ? {} : { hostListeners: options.hostListeners }),
   });
+  // The nodes' security group decides who reaches a node port from the host, as on AWS (the load
+  // balancer's own connections do not ask: the nodes' group lets the load balancers' group in).
+  dataPlane.setNodePortGate((node, port, remote) => node.instanceId !== undefined && ec2.allowsIngress(node.instanceId, port, remote));
 
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);

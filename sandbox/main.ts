@@ -205,7 +205,8 @@ export async function runSandboxCommand(
     `svcbot sandbox is ready (cluster "${sandbox.info.clusterName}", region ${region}).\n` +
       `Point svcbot, kubectl and the aws CLI at it from another shell with:\n${exports}\n` +
       `then e.g. \`kubectl get svc\` or \`aws elb describe-load-balancers\`. Ctrl-C stops it.\n` +
-      `Node ports answer on the nodes' ExternalIPs (\`kubectl get nodes -o wide\`), load balancers on the addresses\n` +
+      `Node ports answer on the nodes' ExternalIPs (\`kubectl get nodes -o wide\`) once the nodes' security group lets\n` +
+      `you in (\`aws ec2 authorize-security-group-ingress\`), load balancers on the addresses\n` +
       `their names resolve to in this DNS server (\`dig @${sandbox.info.dnsServer.replace(/:(\d+)$/, ' -p $1')} NAME\`): all on loopback.\n` +
       `An aws CLI older than v2.13 (v1: 1.29) ignores AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING and would ask the real AWS;\n` +
       `give it the endpoint on the command line instead:\n` +

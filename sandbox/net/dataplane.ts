@@ -121,6 +121,11 @@ export class DataPlane {
     await this.listeners.settled();
   }
 
+  /** The gate host → node:nodePort connections pass (`startSandbox` sets the nodes' security group). */
+  get nodePortGate(): NodePortGate {
+    return this.gate;
+  }
+
   /** Sets the gate for host → node:nodePort connections (the nodes' security group); undefined allows all. */
   setNodePortGate(gate: NodePortGate | undefined): void {
     this.gate = gate ?? allowAll;

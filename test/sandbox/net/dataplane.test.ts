@@ -5,8 +5,9 @@
  * pod matches, the node-port gate, and the listeners released when Services go.
  */
 import { DeregisterInstancesFromLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { AuthorizeSecurityGroupIngressCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import type * as k8s from '@kubernetes/client-node';
-import { DataPlane, startSandbox, type Hop, type Sandbox } from '../../../sandbox/index.js';
+import { DataPlane, sandboxAdminCredentials, startSandbox, type Hop, type NodePortGate, type Sandbox } from '../../../sandbox/index.js';
 import { sandboxClients } from '../../helpers/sandbox-clients.js';
 import { waitFor } from '../../helpers/wait.js';
 import { exchangeOver, httpGet, httpOver, tcpExchange } from './clients.js';
@@ -15,7 +16,12 @@ const IT_WORKS = '<html><body><h1>It works!</h1></body></html>\n';
 
 let sandbox: Sandbox;
 let clients: ReturnType<typeof sandboxClients>;
+let ec2: EC2Client;
+/** The gate startSandbox sets: the nodes' security group (EC2). */
+let securityGroupGate: NodePortGate;
 const hops: Hop[] = [];
+/** What opens the node-port range to this host in the nodes' security group, as the tutorial does. */
+const nodePortRange = { IpProtocol: 'tcp', FromPort: 30000, ToPort: 32767, IpRanges: [{ CidrIp: '127.0.0.1/32' }] };
 
 beforeAll(async () => {
   sandbox = await startSandbox({
@@ -28,11 +34,17 @@ beforeAll(async () => {
   });
   clients = sandboxClients(sandbox);
   sandbox.dataPlane.onHop((hop) => hops.push(hop));
+  securityGroupGate = sandbox.dataPlane.nodePortGate;
+  ec2 = new EC2Client({ region: sandbox.info.region, endpoint: sandbox.info.ec2Endpoint, credentials: sandboxAdminCredentials, maxAttempts: 1 });
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sandbox.ec2.nodesSecurityGroupId, IpPermissions: [nodePortRange] }));
 });
 
-afterAll(() => sandbox.close());
+afterAll(async () => {
+  ec2.destroy();
+  await sandbox.close();
+});
 afterEach(() => {
-  sandbox.dataPlane.setNodePortGate(undefined);
+  sandbox.dataPlane.setNodePortGate(securityGroupGate);
   hops.length = 0;
 });
 
@@ -217,6 +229,26 @@ describe('node ports on the nodes\' loopback addresses', () => {
     await deleteService('gated');
   });
 
+  test('the nodes\' security group is the gate: a node port is closed to the host until its address is authorized', async () => {
+    const svc = await createService('sg', { type: 'NodePort', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] });
+    const nodePort = svc.spec!.ports![0]!.nodePort!;
+    const [ip] = await nodeExternalIPs();
+    const groupId = sandbox.ec2.nodesSecurityGroupId;
+    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [nodePortRange] }));
+    try {
+      expect(await tcpExchange(ip!, nodePort)).toEqual({ outcome: 'reset' });
+      expect(hops.at(-1)).toMatchObject({ kind: 'refused', why: 'the node-port gate refused 127.0.0.1' });
+      const onePort = { IpProtocol: 'tcp', FromPort: nodePort, ToPort: nodePort, IpRanges: [{ CidrIp: '127.0.0.1/32' }] };
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [onePort] }));
+      expect((await httpGet(ip!, nodePort)).body).toBe(IT_WORKS);
+      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [onePort] }));
+      expect(await tcpExchange(ip!, nodePort)).toEqual({ outcome: 'reset' });
+    } finally {
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [nodePortRange] }));
+    }
+    await deleteService('sg');
+  });
+
   test('a listener that cannot be opened is recorded, and the sandbox goes on', async () => {
     const [ip] = await nodeExternalIPs();
     const net = await import('node:net');
@@ -317,6 +349,7 @@ test('closing the sandbox closes its listeners and the connections through them'
       body: { metadata: { name: 'np' }, spec: { type: 'NodePort', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] } },
     });
     await own.dataPlane.settled();
+    own.dataPlane.setNodePortGate(undefined); // allow all: this test is about closing, not the security group
     const nodePort = svc.spec!.ports![0]!.nodePort!;
     const [address] = own.dataPlane.hostListeners.map((l) => l.address);
     const net = await import('node:net');
