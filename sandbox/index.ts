@@ -23,6 +23,7 @@ import { Faults, type FaultSettings } from './faults.js';
 import { KubeCluster } from './kube/cluster.js';
 import { RbacPolicy } from './kube/rbac.js';
 import { createKubeApiServer } from './kube/server.js';
+import type { InternalNetwork } from './kube/streams/network.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
 import { DataPlane, type BindFailure } from './net/dataplane.js';
 
@@ -32,6 +33,7 @@ export { ElbStore } from './elb/store.js';
 export { ElbV2Store } from './elb/v2store.js';
 export { Ec2Store } from './ec2/store.js';
 export { DataPlane, type BindFailure, type Hop, type NodePortGate } from './net/dataplane.js';
+export type { InternalNetwork } from './kube/streams/network.js';
 
 export interface SandboxOptions {
   /** Loopback address to listen on. */
@@ -84,6 +86,11 @@ export interface SandboxOptions {
    * in-process (`dataPlane.dialInternal`), for benchmarks with thousands of Services.
    */
   hostListeners?: boolean;
+  /**
+   * The cluster network the apiserver's proxy, port-forward and exec reach pods and Services through
+   * (`dialInternal`, `resolveInternal`); without it those answer 503.
+   */
+  network?: InternalNetwork;
 }
 
 /** Credentials the IAM policy never refuses, for test setup (any other key is svcbot's, under the policy). */
@@ -196,7 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const rbac = options.rbac
     ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, onRefusal }
     : undefined;
-  const kubeServer = createKubeApiServer(cluster, faults, rbac);
+  const kubeServer = createKubeApiServer(cluster, faults, rbac, options.network ? { network: options.network } : {});
   const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
   const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
   const ec2Server = createEc2ApiServer(ec2, { region, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });

@@ -43,6 +43,9 @@ export interface ResourceInfo {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
+/** pods/exec, pods/portforward: a WebSocket upgrade is a GET, SPDY's a POST. */
+const CONNECT_VERBS = ['create', 'get'] as const;
+const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'] as const;
 
 /**
  * Every resource the sandbox advertises, in the order the real apiserver lists them (alphabetical
@@ -122,6 +125,33 @@ export const SANDBOX_RESOURCES: readonly ResourceInfo[] = [
   {
     group: '',
     version: 'v1',
+    name: 'pods/exec',
+    singularName: '',
+    kind: 'PodExecOptions',
+    namespaced: true,
+    verbs: CONNECT_VERBS,
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'pods/portforward',
+    singularName: '',
+    kind: 'PodPortForwardOptions',
+    namespaced: true,
+    verbs: CONNECT_VERBS,
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'pods/proxy',
+    singularName: '',
+    kind: 'PodProxyOptions',
+    namespaced: true,
+    verbs: PROXY_VERBS,
+  },
+  {
+    group: '',
+    version: 'v1',
     name: 'pods/status',
     singularName: '',
     kind: 'Pod',
@@ -138,6 +168,15 @@ export const SANDBOX_RESOURCES: readonly ResourceInfo[] = [
     verbs: ALL_VERBS,
     shortNames: ['svc'],
     categories: ['all'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'services/proxy',
+    singularName: '',
+    kind: 'ServiceProxyOptions',
+    namespaced: true,
+    verbs: PROXY_VERBS,
   },
   {
     group: '',

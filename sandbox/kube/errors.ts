@@ -19,6 +19,7 @@ export type StatusReason =
   | 'Expired'
   | 'Gone'
   | 'InternalError'
+  | 'ServiceUnavailable'
   | 'Timeout';
 
 export class KubeApiError extends Error {
@@ -110,6 +111,11 @@ export function unsupportedMediaType(contentType: string, accepted: string[]): K
 
 export function internalError(message: string): KubeApiError {
   return new KubeApiError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+}
+
+/** 503 ServiceUnavailable: what a proxy to a Service with no ready endpoint gets. */
+export function serviceUnavailable(message: string): KubeApiError {
+  return new KubeApiError(503, 'ServiceUnavailable', message);
 }
 
 /** 410 with reason Expired: what a watch from a compacted resourceVersion gets. */

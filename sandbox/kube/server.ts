@@ -19,6 +19,7 @@
  * for everyone. `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews` answers for the caller.
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { Faults } from '../faults.js';
 import type { KubeCluster } from './cluster.js';
@@ -39,6 +40,8 @@ import { resourceFor } from './resources.js';
 import { toTable } from './tables.js';
 import type { KubeObject, WatchEvent } from './types.js';
 import { isPlainObject } from './validation.js';
+import type { InternalNetwork } from './streams/network.js';
+import { StreamingSubresources, parseStreamRoute, type StreamRoute } from './streams/subresources.js';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/cbor'];
@@ -264,7 +267,12 @@ export interface KubeAuthorization {
 
 const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
-export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?: KubeAuthorization): http.Server {
+export interface KubeApiServerOptions {
+  /** The cluster network behind the proxy, port-forward and exec subresources (./streams/); without it they answer 503. */
+  network?: InternalNetwork;
+}
+
+export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?: KubeAuthorization, options: KubeApiServerOptions = {}): http.Server {
   /** The user a request acts as, when it is one RBAC restricts (undefined: the admin, who may do anything). */
   const restrictedUser = (req: http.IncomingMessage): string | undefined => {
     const impersonated = req.headers['impersonate-user'];
@@ -335,6 +343,13 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
       status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
     });
   };
+
+  /** services/proxy, pods/proxy, pods/portforward, pods/exec (./streams/). */
+  const streaming = new StreamingSubresources(cluster, options.network, (req: http.IncomingMessage, verb: string, sr: StreamRoute) => {
+    const def = resourceFor(cluster.resources, '', 'v1', sr.resource);
+    if (!def) throw resourceNotFound();
+    authorize(restrictedUser(req), verb, { def, namespace: sr.namespace, name: sr.name, subresource: sr.subresource, legacyWatch: false });
+  });
 
   const watches = new Set<OpenWatch>();
   let requestCount = 0;
@@ -569,6 +584,11 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
       await selfSubjectAccessReview(req, res, user);
       return;
     }
+    const streamRoute = parseStreamRoute(path);
+    if (streamRoute) {
+      await streaming.handleRequest(req, res, url, streamRoute);
+      return;
+    }
     const route = parseRoute(cluster, path);
     if (!route) {
       const verb = req.method === 'HEAD' || req.method === undefined ? 'get' : req.method.toLowerCase();
@@ -596,9 +616,21 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
     });
   });
 
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const streamRoute = parseStreamRoute(url.pathname);
+    if (streamRoute) {
+      streaming.handleUpgrade(req, socket, head, url, streamRoute);
+      return;
+    }
+    const body = JSON.stringify(resourceNotFound().status);
+    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+
   const originalClose = server.close.bind(server);
   server.close = ((callback?: (err?: Error) => void) => {
     closed = true;
+    streaming.close();
     unsubscribe();
     if (dropTimer) clearInterval(dropTimer);
     dropTimer = undefined;
