@@ -187,6 +187,9 @@ export class StreamingSubresources {
     }
     const protocol = chosen;
     if (protocol) this.chosenProtocol.set(req, protocol);
+    // ws checks the offered subprotocols against HTTP's token syntax, which `SPDY/3.1+portforward.k8s.io`
+    // (a '/') fails: it is shown a token instead, and answers with the protocol chosen above.
+    if (protocol === SPDY_TUNNEL_PROTOCOL) req.headers['sec-websocket-protocol'] = 'spdy-tunnel';
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       ws.on('error', () => ws.terminate());
       if (exec) {

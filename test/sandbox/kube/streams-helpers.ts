@@ -5,10 +5,10 @@
  * WebSocket binary messages as kubectl 1.31+ does).
  */
 import * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import WebSocket from 'ws';
 import { Faults } from '../../../sandbox/faults.js';
 import { KubeCluster } from '../../../sandbox/kube/cluster.js';
 import { RbacPolicy } from '../../../sandbox/kube/rbac.js';
@@ -246,21 +246,77 @@ export function spdyUpgrade(url: string, path: string, headers: Record<string, s
   });
 }
 
-/** A WebSocket with subprotocol `SPDY/3.1+portforward.k8s.io`, SPDY frames in its binary messages. */
-export function spdyOverWebSocket(url: string, path: string, headers: Record<string, string> = {}): Promise<{ protocol: string; client: SpdyClient; ws: WebSocket }> {
+/**
+ * A WebSocket with subprotocol `SPDY/3.1+portforward.k8s.io`, SPDY frames in its binary messages. The
+ * `ws` client refuses that subprotocol (a '/' is not an HTTP token), as gorilla/websocket in kubectl
+ * does not: the handshake and the (masked) frames are made here by hand, RFC 6455.
+ */
+export function spdyOverWebSocket(url: string, path: string, headers: Record<string, string> = {}): Promise<{ protocol: string; client: SpdyClient; socket: Duplex }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, ['SPDY/3.1+portforward.k8s.io'], { headers });
-    ws.on('open', () => {
-      const client = new SpdyClient((frame) => ws.send(frame));
-      ws.on('message', (data: Buffer) => client.feed(data));
-      resolve({ protocol: ws.protocol, client, ws });
+    const req = http.request(`${url}${path}`, {
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        'Sec-WebSocket-Protocol': 'SPDY/3.1+portforward.k8s.io',
+        ...headers,
+      },
     });
-    ws.on('unexpected-response', (_req, res) => {
+    req.on('upgrade', (res, socket, head) => {
+      const sendFrame = (opcode: number, payload: Buffer) => {
+        const mask = randomBytes(4);
+        const len = payload.length;
+        const header = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+        if (len >= 126 && len < 65536) {
+          header[0] = 0x80 | opcode;
+          header[1] = 0x80 | 126;
+          header.writeUInt16BE(len, 2);
+        } else if (len >= 65536) {
+          header[0] = 0x80 | opcode;
+          header[1] = 0x80 | 127;
+          header.writeBigUInt64BE(BigInt(len), 2);
+        }
+        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+        socket.write(Buffer.concat([header, mask, masked]));
+      };
+      const client = new SpdyClient((frame) => sendFrame(0x2, frame));
+      let buf: Buffer = Buffer.alloc(0);
+      const onBytes = (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+          if (buf.length < 2) return;
+          const opcode = buf[0]! & 0x0f;
+          let len = buf[1]! & 0x7f;
+          let off = 2;
+          if (len === 126) {
+            if (buf.length < 4) return;
+            len = buf.readUInt16BE(2);
+            off = 4;
+          } else if (len === 127) {
+            if (buf.length < 10) return;
+            len = Number(buf.readBigUInt64BE(2));
+            off = 10;
+          }
+          if (buf.length < off + len) return;
+          const payload = buf.subarray(off, off + len);
+          buf = buf.subarray(off + len);
+          if (opcode === 0x2) client.feed(Buffer.from(payload));
+          else if (opcode === 0x9) sendFrame(0xa, Buffer.from(payload));
+          else if (opcode === 0x8) socket.end();
+        }
+      };
+      if (head.length) onBytes(head);
+      socket.on('data', onBytes);
+      resolve({ protocol: String(res.headers['sec-websocket-protocol'] ?? ''), client, socket });
+    });
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => reject(new Error(`upgrade refused: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
     });
-    ws.on('error', reject);
+    req.on('error', reject);
+    req.end();
   });
 }
 
