@@ -126,6 +126,20 @@ kind: RoleBinding
 metadata: { name: streams, namespace: default }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: streams }
 subjects: [{ kind: User, name: bob }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: exec-get-only, namespace: default }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: exec-get-only }
+subjects: [{ kind: User, name: carol }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: exec-get-only }
+rules:
+  - apiGroups: [""]
+    resources: ["pods/exec"]
+    verbs: ["get"]
 `;
   let api: StreamsApi;
   let pod: string;
@@ -183,6 +197,10 @@ subjects: [{ kind: User, name: bob }]
     const refusedExec = await upgrade(exec, 'alice', 'v5.channel.k8s.io');
     expect(refusedExec.status).toBe(403);
     expect((JSON.parse(refusedExec.body) as { message: string }).message).toContain('cannot get resource "pods/exec"');
+    // A WebSocket upgrade is a GET, and kube-apiserver 1.32 also asks for create on it.
+    const getOnly = await upgrade(exec, 'carol', 'v5.channel.k8s.io');
+    expect(getOnly.status).toBe(403);
+    expect((JSON.parse(getOnly.body) as { message: string }).message).toContain('User "carol" cannot create resource "pods/exec"');
     expect((await upgrade(pf, 'bob', 'v4.channel.k8s.io')).status).toBe(101);
     expect((await upgrade(exec, 'bob', 'v5.channel.k8s.io')).status).toBe(101);
   });
