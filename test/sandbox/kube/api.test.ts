@@ -347,7 +347,7 @@ describe('discovery and malformed requests', () => {
     ['a body of the wrong JSON type', 'POST', '/api/v1/namespaces/default/services', '[1,2]', {}, 400, 'BadRequest'],
     ['an unknown resource', 'GET', '/api/v1/namespaces/default/widgets', undefined, {}, 404, 'NotFound'],
     ['an unknown group', 'GET', '/apis/batch/v1/jobs', undefined, {}, 404, 'NotFound'],
-    ['an unknown subresource', 'GET', '/api/v1/namespaces/default/services/web/proxy', undefined, {}, 404, 'NotFound'],
+    ['an unknown subresource', 'GET', '/api/v1/namespaces/default/services/web/scale', undefined, {}, 404, 'NotFound'],
     ['POST to an object', 'POST', '/api/v1/namespaces/default/services/web', '{}', {}, 405, 'MethodNotAllowed'],
     ['PUT to a collection', 'PUT', '/api/v1/namespaces/default/services', '{}', {}, 405, 'MethodNotAllowed'],
     ['deletecollection of namespaces', 'DELETE', '/api/v1/namespaces', undefined, {}, 405, 'MethodNotAllowed'],
