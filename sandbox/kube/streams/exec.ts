@@ -28,7 +28,7 @@ export interface ExecRequest {
   tty: boolean;
 }
 
-export function exitStatus(code: number, command: string[]): Status {
+function exitStatus(code: number, command: string[]): Status {
   if (code === 0) return { metadata: {}, status: 'Success' } as Status;
   return {
     metadata: {},

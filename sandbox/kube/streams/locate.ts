@@ -17,7 +17,7 @@ export interface ProxyTarget {
 }
 
 /** `[scheme:]name[:port]`, as the apiserver splits a proxy subresource's name. */
-export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } {
+function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } {
   const parts = id.split(':');
   if (parts.length === 1) return { scheme: '', name: parts[0]!, port: '' };
   if (parts.length === 2) return { scheme: '', name: parts[0]!, port: parts[1]! };

@@ -28,7 +28,7 @@ export interface ShellOutput {
 const DNS_SERVICE_IP = '10.100.0.10';
 
 /** Splits a command line into words, honouring single and double quotes and backslashes. */
-export function splitWords(line: string): string[] {
+function splitWords(line: string): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;

@@ -28,7 +28,7 @@ export const FrameType = {
 export const FLAG_FIN = 0x01;
 const SPDY_VERSION = 3;
 /** RST_STREAM status codes (section 2.4.2). */
-export const RstStatus = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6, STREAM_ALREADY_CLOSED: 9 } as const;
+const RstStatus = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6, STREAM_ALREADY_CLOSED: 9 } as const;
 
 const DICTIONARY_WORDS = [
   'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding', 'accept-language',
@@ -104,7 +104,7 @@ export function decodeHeaderBlock(block: Buffer): Headers {
   return out;
 }
 
-export class SpdyProtocolError extends Error {
+class SpdyProtocolError extends Error {
   constructor(message: string) {
     super(`SPDY: ${message}`);
     this.name = new.target.name;

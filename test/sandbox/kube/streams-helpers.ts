@@ -35,7 +35,7 @@ export const IT_WORKS = '<h1>It works!</h1>\n';
  * on one of its ports when it has a ready endpoint, reach the HTTP server; everything else is refused.
  * Names resolve to cluster IPs (`NAME`, `NAME.NS`, `NAME.NS.svc.cluster.local`).
  */
-export class FakeNetwork implements InternalNetwork {
+class FakeNetwork implements InternalNetwork {
   readonly dials: string[] = [];
   /** What the pods' web server saw (method and path). */
   readonly requests: string[] = [];
