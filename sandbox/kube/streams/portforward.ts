@@ -46,6 +46,22 @@ export function parsePorts(values: string[]): number[] | string {
   return ports;
 }
 
+/**
+ * Calls `then` once when the pod's side is done sending (its end, or the connection's close), and closes
+ * the connection: the kubelet ends a forwarded connection when the pod's side of it ends.
+ */
+function onceEnded(up: Duplex, then: () => void): void {
+  let called = false;
+  const finish = () => {
+    if (called) return;
+    called = true;
+    up.end();
+    then();
+  };
+  up.on('end', finish);
+  up.on('close', finish);
+}
+
 function portPrefix(channel: number, port: number): Buffer {
   const b = Buffer.alloc(3);
   b[0] = channel;
@@ -90,7 +106,7 @@ export function servePortForwardChannels(ws: WebSocket, network: InternalNetwork
         pending[i] = [];
         up.on('data', (c: Buffer) => send(2 * i, c));
         up.on('error', () => undefined);
-        up.on('close', done);
+        onceEnded(up, done);
       },
       (err: unknown) => {
         send(2 * i + 1, Buffer.from(forwardError(pod, port, err), 'utf8'));
@@ -128,7 +144,7 @@ export function servePortForwardSpdy(session: SpdySession, network: InternalNetw
         error.on('reset', () => up.destroy());
         up.on('data', (c: Buffer) => data.write(c));
         up.on('error', () => undefined);
-        up.on('close', () => {
+        onceEnded(up, () => {
           data.end();
           error.end();
         });

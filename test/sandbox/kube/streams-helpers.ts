@@ -64,7 +64,8 @@ class FakeNetwork implements InternalNetwork {
     this.dials.push(`${ip}:${port}`);
     if (!this.serves(ip, port)) return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${ip}:${port}`), { code: 'ECONNREFUSED' }));
     return new Promise((resolve, reject) => {
-      const sock = net.connect(this.port, '127.0.0.1', () => resolve(sock));
+      // Half-open, as a TCP peer is: the pod's end of a connection ends its reading side only.
+      const sock = net.connect({ port: this.port, host: '127.0.0.1', allowHalfOpen: true }, () => resolve(sock));
       sock.once('error', reject);
     });
   }
