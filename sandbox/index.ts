@@ -88,7 +88,7 @@ export interface SandboxOptions {
   hostListeners?: boolean;
   /**
    * The cluster network the apiserver's proxy, port-forward and exec reach pods and Services through
-   * (`dialInternal`, `resolveInternal`); without it those answer 503.
+   * (`dialInternal`, `resolveInternal`); default: the sandbox's own data plane (`dataPlane`).
    */
   network?: InternalNetwork;
 }
@@ -203,7 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const rbac = options.rbac
     ? { policy: new RbacPolicy(options.rbac.yaml), as: options.rbac.as, onRefusal }
     : undefined;
-  const kubeServer = createKubeApiServer(cluster, faults, rbac, options.network ? { network: options.network } : {});
+  const kubeServer = createKubeApiServer(cluster, faults, rbac, { network: options.network ?? dataPlane });
   const iamPolicy = options.iamPolicy === undefined ? undefined : new IamPolicy(options.iamPolicy);
   const elbServer = createElbApiServer(elb, faults, { region, v2: elbv2, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
   const ec2Server = createEc2ApiServer(ec2, { region, ...(iamPolicy ? { iamPolicy, onRefusal } : {}) });
