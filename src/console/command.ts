@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, type ClusterConfig, type Config, type LogLevel
 import { createLogger, type Logger } from '../logger.js';
 import { historyFile, noHistoryFile, type HistoryFile } from './history.js';
 import { chooseConsoleJobs, CONSOLE_JOBS_CHOICES, ConsoleJobsError, type ConsoleJobs, type ConsoleJobsChoice, type ConsoleJobsDeps } from './jobs-backend.js';
+import { consoleCurl } from './curl.js';
 import { openLogFile } from './log-file.js';
 import { runConsole } from './loop.js';
 import { findRedisServer, startPrivateRedis } from './private-redis.js';
@@ -382,7 +383,7 @@ export async function runConsoleCommand(
       output: io.stdout,
       run: (line) => text.command(config.slack.command, line, me),
       press: (choice) => text.press(choice.actionId, choice.value, me),
-      consoleCommand: (line) => actAs(line, me, user),
+      consoleCommand: (line) => actAs(line, me, user) ?? consoleCurl(line, { dnsServers: config.dnsServers }),
       commandName: config.slack.command,
       terminal,
       color: terminal && !env.NO_COLOR,

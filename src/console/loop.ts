@@ -23,7 +23,7 @@ export interface ConsoleOptions {
    * The console's own commands (e.g. `as NAME`): the text to print for a line it handles, or undefined
    * for a `/svc` line. They leave the numbered choices as they are.
    */
-  consoleCommand?: (line: string) => string | undefined;
+  consoleCommand?: (line: string) => string | Promise<string> | undefined;
   /** The slash command (default `/svc`): lines may start with it. */
   commandName?: string;
   /** Line editing, history keys and Ctrl-C handling (default: whether `output` is a TTY). */
@@ -301,7 +301,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       if (n === undefined) options.onCommandLine?.(line);
       if (QUIT_WORDS.has(word.toLowerCase())) break;
       const handled = n === undefined ? options.consoleCommand?.(line) : undefined;
-      if (handled !== undefined) write(`${handled}\n\n`);
+      if (handled !== undefined) {
+        busy = true;
+        try {
+          write(`${await handled}\n\n`);
+        } finally {
+          busy = false;
+        }
+      }
       else if (n !== undefined) await pick(n);
       else if (!(await runAndShow(() => options.run(line)))) break;
     }

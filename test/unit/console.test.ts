@@ -75,6 +75,18 @@ describe('runConsole (line mode, as with piped input)', () => {
     ]);
   });
 
+  it("the console's own commands (curl …) answer in place of /svc, also when their answer takes a while; the next line waits for it", async () => {
+    const s = screen();
+    const h = fakeHandler();
+    const { done } = await start(s, h.handle, {
+      consoleCommand: (line) => (line.startsWith('curl') ? new Promise<string>((resolve) => setImmediate(() => resolve(`fetched ${line.slice(5)}`))) : undefined),
+    });
+    s.input.end('curl http://x:80\nlist\n');
+    await done;
+    expect(s.text()).toContain('svc> curl http://x:80\nfetched http://x:80\n\nsvc> list\n(only you)');
+    expect(h.calls.map(([t]) => t)).toEqual(['list']);
+  });
+
   it.each(['exit', 'quit', 'QUIT', '/svc exit'])('%s ends the console', async (word) => {
     const s = screen();
     const h = fakeHandler();
