@@ -1,9 +1,11 @@
 /**
  * Builds the ClusterRegistry from configuration: one Kubernetes client per cluster, and the ELB clients —
- * classic and v2, one of each per region, shared by the clusters of that region and the orphan scan.
+ * classic and v2, one of each per region, shared by the clusters of that region and the orphan scan — and
+ * one EC2 client per region, for the nodes' security groups.
  */
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/index.js';
 import { BotError } from '../domain/errors.js';
@@ -12,6 +14,8 @@ import { scopeToNamespaces } from '../domain/namespace-scope.js';
 import type { RetryBudget } from '../ports/cluster.js';
 import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
 import { createElbGateway } from './elb.js';
+import { createEc2SecurityGroups } from './ec2-security-groups.js';
+import type { NodeSecurityGroups } from '../ports/node-security-groups.js';
 import { createKubernetesGateway } from './kubernetes.js';
 import { reuseConnections } from './kubernetes-connections.js';
 import { DEFAULT_RETRY, type RetrySettings } from './kubernetes-retry.js';
@@ -62,6 +66,10 @@ export interface ClusterClientFactories {
   createElbClient?: (where: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingClient;
   /** Makes a region's ELBv2 client (the orphan scan's NLBs and ALBs), from the same chain by default. */
   createElbV2Client?: (where: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingV2Client;
+  /** Makes a region's EC2 client (the nodes' security groups), from the same chain by default (AWS_ENDPOINT_URL_EC2…). */
+  createEc2Client?: (where: Pick<ClusterConfig, 'region'>) => EC2Client;
+  /** How long the nodes' security groups are reused (ms; default 30 s, 0: asked every time). */
+  securityGroupCacheMs?: number;
 }
 
 /**
@@ -89,6 +97,13 @@ function defaultElbClients(): (cluster: Pick<ClusterConfig, 'region'>) => Elasti
   return perRegion((region) => new ElasticLoadBalancingClient({ ...ELB_RETRY, ...(region ? { region } : {}) }));
 }
 
+/** EC2 is asked while a user waits for an answer: one quick retry at most (the caller's deadline is short). */
+const EC2_RETRY = { maxAttempts: 2 } as const;
+
+function defaultEc2Clients(): (cluster: Pick<ClusterConfig, 'region'>) => EC2Client {
+  return perRegion((region) => new EC2Client({ ...EC2_RETRY, ...(region ? { region } : {}) }));
+}
+
 function defaultElbV2Clients(): (cluster: Pick<ClusterConfig, 'region'>) => ElasticLoadBalancingV2Client {
   return perRegion((region) => new ElasticLoadBalancingV2Client({ ...ELB_RETRY, ...(region ? { region } : {}) }));
 }
@@ -97,7 +112,8 @@ function defaultElbV2Clients(): (cluster: Pick<ClusterConfig, 'region'>) => Elas
  * Clients for a cluster reached at fixed addresses rather than through files and the AWS SDK's chain: a
  * kubeconfig given as YAML, and an ELB endpoint with static credentials (the sandbox accepts any).
  */
-export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint: string; region: string }): ClusterClientFactories {
+export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint: string; ec2Endpoint?: string; region: string }): ClusterClientFactories {
+  const { ec2Endpoint } = endpoints;
   return {
     loadKubeConfig: () => {
       const kc = new k8s.KubeConfig();
@@ -122,12 +138,31 @@ export function endpointClients(endpoints: { kubeconfigYaml: string; elbEndpoint
           credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
         }),
     ),
+    ...(ec2Endpoint === undefined
+      ? {}
+      : {
+          createEc2Client: perRegion(
+            (region) =>
+              new EC2Client({
+                ...EC2_RETRY,
+                region: region ?? endpoints.region,
+                endpoint: ec2Endpoint,
+                credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+              }),
+          ),
+        }),
   };
 }
 
 export function createClusterRegistry(
   clusters: readonly ClusterConfig[],
-  { loadKubeConfig: load = loadKubeConfig, createElbClient: makeElbClient = defaultElbClients(), createElbV2Client: makeElbV2Client = defaultElbV2Clients() }: ClusterClientFactories = {},
+  {
+    loadKubeConfig: load = loadKubeConfig,
+    createElbClient: makeElbClient = defaultElbClients(),
+    createElbV2Client: makeElbV2Client = defaultElbV2Clients(),
+    createEc2Client: makeEc2Client = defaultEc2Clients(),
+    securityGroupCacheMs,
+  }: ClusterClientFactories = {},
   /** Retries of transient Kubernetes API failures, over DEFAULT_RETRY. */
   retrySettings: Partial<RetrySettings> = {},
   /** Where Kubernetes and AWS requests are counted (default: nowhere). */
@@ -138,6 +173,14 @@ export function createClusterRegistry(
   const createElbV2Client = (where: Pick<ClusterConfig, 'region'>) => meterAwsClient(makeElbV2Client(where), 'elbv2', metrics);
   // The factories hand clusters of one region the same client: destroyed once.
   const elbClients = new Set<ElasticLoadBalancingClient>();
+  // One NodeSecurityGroups (and its cache) per EC2 client, i.e. per region.
+  const ec2Readers = new Map<EC2Client, NodeSecurityGroups>();
+  const securityGroupsOf = (where: Pick<ClusterConfig, 'region'>): NodeSecurityGroups => {
+    const client = meterAwsClient(makeEc2Client(where), 'ec2', metrics);
+    const reader = ec2Readers.get(client) ?? createEc2SecurityGroups(client, securityGroupCacheMs === undefined ? {} : { cacheMs: securityGroupCacheMs });
+    ec2Readers.set(client, reader);
+    return reader;
+  };
   const byRegion = new Map<string, ElasticLoadBalancingClient>();
   const v2ByRegion = new Map<string, ElasticLoadBalancingV2Client>();
   const closeConnections: (() => void)[] = [];
@@ -157,6 +200,7 @@ export function createClusterRegistry(
     targets.set(c.name, {
       cluster: gateway(c.name, kubeConfig),
       loadBalancers: createElbGateway(elb),
+      nodeSecurityGroups: securityGroupsOf(c),
       ...(c.region === undefined ? {} : { region: c.region }),
       ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
     });
@@ -198,6 +242,7 @@ export function createClusterRegistry(
     close() {
       for (const client of elbClients) client.destroy();
       for (const client of v2ByRegion.values()) client.destroy();
+      for (const client of ec2Readers.keys()) client.destroy();
       for (const close of closeConnections) close();
     },
   };

@@ -56,6 +56,7 @@ function toNodeView(node: k8s.V1Node): NodeView {
   if (internalIP) view.internalIP = internalIP;
   if (externalIP) view.externalIP = externalIP;
   if (hostname) view.hostname = hostname;
+  if (node.spec?.providerID) view.providerID = node.spec.providerID;
   return view;
 }
 

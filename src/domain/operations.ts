@@ -23,7 +23,9 @@ import type { RetryBudget } from '../ports/cluster.js';
 import type { ClusterRegistry } from '../ports/clusters.js';
 import type { LbJobQueue } from '../ports/queue.js';
 import type { OperationResult } from './results.js';
-import type { DescribeResult } from './views.js';
+import type { DescribeResult, NodeView, ServiceView } from './views.js';
+import { checkNodePortAccess, nodePortsOf } from './node-port-access.js';
+import type { ClusterTarget } from '../ports/clusters.js';
 
 /** Who asked: the job mentions them and posts its progress in their channel. */
 export interface Requester extends Acting {
@@ -85,6 +87,18 @@ export function isServiceCommand(command: Command): command is ServiceCommand {
 }
 
 const MAX_EVENTS = 10;
+
+/** How long an answer waits for EC2 to say whether its node ports are open (then it says it cannot tell). */
+const NODE_PORT_ACCESS_TIMEOUT_MS = 2000;
+
+/** A result of a NodePort or LoadBalancer Service, with whether the nodes' security groups open its node ports. */
+async function withNodePortAccess<R extends { service: ServiceView; nodes: NodeView[] }>(target: Pick<ClusterTarget, 'nodeSecurityGroups'>, result: R): Promise<R> {
+  const { service } = result;
+  if (service.type !== 'NodePort' && service.type !== 'LoadBalancer') return result;
+  const ports = nodePortsOf(service.ports);
+  if (ports.length === 0) return result;
+  return { ...result, nodePortAccess: await checkNodePortAccess(target.nodeSecurityGroups, result.nodes, ports, NODE_PORT_ACCESS_TIMEOUT_MS) };
+}
 
 export function makeOperations({ clusters, now = () => new Date(), newRequestId = randomUUID, lbJobs, governance }: OperationsDeps) {
   const { access, audit } = governance;
@@ -277,7 +291,8 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
     const service = await cluster.createService(manifest);
     await directChange(at, input.name, 'create', requester);
     await recordChange(requester, at, `created ${service.type} Service`, opts.approved ? { approved: opts.approved } : {});
-    return { kind: 'created', result: { service, nodes: await clusters.get(scope.cluster).cluster.listNodes() } };
+    const after = clusters.get(scope.cluster);
+    return { kind: 'created', result: await withNodePortAccess(after, { service, nodes: await after.cluster.listNodes() }) };
   }
 
   /**
@@ -321,12 +336,13 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
       }
     }
     if (before.type === command.type) {
-      return { kind: 'type-changed', result: { before: before.type, service: before, nodes: await cluster.listNodes() } };
+      return { kind: 'type-changed', result: await withNodePortAccess(target, { before: before.type, service: before, nodes: await cluster.listNodes() }) };
     }
     const service = await cluster.setServiceType(namespace, command.name, command.type, expected === undefined ? {} : { resourceVersion: expected });
     await directChange(at, command.name, `type ${command.type.toLowerCase()}`, requester);
     await recordChange(requester, at, `type ${before.type} → ${service.type}`, opts.approved ? { approved: opts.approved } : {});
-    return { kind: 'type-changed', result: { before: before.type, service, nodes: await clusters.get(command.scope.cluster).cluster.listNodes() } };
+    const after = clusters.get(command.scope.cluster);
+    return { kind: 'type-changed', result: await withNodePortAccess(after, { before: before.type, service, nodes: await after.cluster.listNodes() }) };
   }
 
   async function remove(command: Extract<ServiceCommand, { kind: 'delete' }>, requester: Requester, opts: RunOptions): Promise<OperationResult> {
@@ -392,7 +408,8 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
       }
 
       case 'describe': {
-        const { cluster, loadBalancers } = clusters.get(command.scope.cluster, opts.budget);
+        const target = clusters.get(command.scope.cluster, opts.budget);
+        const { cluster, loadBalancers } = target;
         const { namespace } = command.scope;
         await allow(requester, 'describe', cluster.name, namespace, command.name);
         const service = await cluster.getService(namespace, command.name);
@@ -401,7 +418,7 @@ export function makeOperations({ clusters, now = () => new Date(), newRequestId 
           cluster.listServiceEndpoints(namespace, command.name),
           cluster.listServiceEvents(namespace, command.name),
         ]);
-        const result: DescribeResult = { service, nodes, endpoints, events: events.slice(-MAX_EVENTS), now: now() };
+        const result: DescribeResult = await withNodePortAccess(target, { service, nodes, endpoints, events: events.slice(-MAX_EVENTS), now: now() });
         const hostname = service.loadBalancerHostnames[0];
         if (service.type === 'LoadBalancer' && hostname) {
           try {

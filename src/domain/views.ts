@@ -3,6 +3,7 @@
  * API objects, services return them inside result objects, renderers turn the results into replies.
  */
 import type { Protocol, Scope } from './command.js';
+import type { NodePortAccess } from './node-port-access.js';
 
 /** Every Service type Kubernetes knows (svcbot only creates the first three; it may still list the fourth). */
 export type ServiceViewType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
@@ -46,6 +47,8 @@ export interface NodeView {
   hostname?: string;
   /** The node's `Ready` condition is `True`. */
   ready: boolean;
+  /** `spec.providerID`, e.g. `aws:///us-east-1a/i-0abc…` (the node's EC2 instance). */
+  providerID?: string;
 }
 
 /** One address:port behind a Service, from its EndpointSlices (or Endpoints). */
@@ -110,6 +113,8 @@ export interface LoadBalancerView {
 export interface CreateResult {
   service: ServiceView;
   nodes: NodeView[];
+  /** Whether the node ports are open in the nodes' security groups (NodePort and LoadBalancer Services). */
+  nodePortAccess?: NodePortAccess;
 }
 
 export interface DryRunResult {
@@ -125,6 +130,8 @@ export interface TypeChangeResult {
   before: ServiceViewType;
   service: ServiceView;
   nodes: NodeView[];
+  /** Whether the node ports are open in the nodes' security groups (NodePort and LoadBalancer Services). */
+  nodePortAccess?: NodePortAccess;
 }
 
 export interface DeleteResult {
@@ -149,6 +156,8 @@ export interface ListResult {
 export interface DescribeResult {
   service: ServiceView;
   nodes: NodeView[];
+  /** Whether the node ports are open in the nodes' security groups (NodePort and LoadBalancer Services). */
+  nodePortAccess?: NodePortAccess;
   endpoints: PodEndpointView[];
   loadBalancer?: LoadBalancerView;
   /** Why the load balancer could not be described (user-facing plain text), when it could not. */

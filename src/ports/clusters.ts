@@ -1,10 +1,13 @@
 /** The configured clusters, each with its Kubernetes API and its AWS region's load balancers. */
 import type { ClusterGateway, RetryBudget } from './cluster.js';
 import type { LoadBalancerGateway } from './load-balancers.js';
+import type { NodeSecurityGroups } from './node-security-groups.js';
 
 export interface ClusterTarget {
   cluster: ClusterGateway;
   loadBalancers: LoadBalancerGateway;
+  /** The EC2 security groups of its nodes (absent: svcbot cannot tell whether a node port is open). */
+  nodeSecurityGroups?: NodeSecurityGroups;
   /** The AWS region of its load balancers, when configured (for cost estimates). */
   region?: string;
   /** A namespaced install's namespaces (the only ones `cluster` works in); absent: every namespace. */

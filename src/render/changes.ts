@@ -44,22 +44,23 @@ function specContext(service: ServiceView): string {
   return `Selector ${code(selectorSummary(service.selector))}  \u00b7  Ports ${ports}`;
 }
 
-function serviceReply(headline: string, service: ServiceView, nodes: CreateResult['nodes'], options: ChangeRenderOptions, extra: string[] = []): Reply {
+function serviceReply(headline: string, result: CreateResult, options: ChangeRenderOptions, extra: string[] = []): Reply {
+  const { service, nodes, nodePortAccess: access } = result;
   const reachability = reachableEndpoints(service, nodes, options);
   const blocks: Block[] = [
     section(headline),
     context(specContext(service), ...extra),
-    ...reachabilityBlocks(reachability),
+    ...reachabilityBlocks(reachability, access),
     actions([describeButton(refOf(service)), deleteButton(refOf(service))]),
   ];
-  const text = [headline, ...extra, ...reachabilityText(reachability)].join('\n');
+  const text = [headline, ...extra, ...reachabilityText(reachability, access)].join('\n');
   return reply('in_channel', text, blocks);
 }
 
 export function renderCreated(result: CreateResult, options: ChangeRenderOptions = {}): Reply {
   const s = result.service;
   const headline = `:white_check_mark: ${actor(options.requester, 'created')} ${s.type} Service ${code(s.name)} ${where(s.namespace, s.cluster)}.`;
-  return serviceReply(headline, s, result.nodes, options);
+  return serviceReply(headline, result, options);
 }
 
 export function renderTypeChanged(result: TypeChangeResult, options: ChangeRenderOptions = {}): Reply {
@@ -67,13 +68,14 @@ export function renderTypeChanged(result: TypeChangeResult, options: ChangeRende
   if (result.before === s.type) {
     const headline = `Service ${code(s.name)} ${where(s.namespace, s.cluster)} is already of type ${s.type}; nothing changed.`;
     const reachability = reachableEndpoints(s, result.nodes, options);
-    return reply('ephemeral', [headline, ...reachabilityText(reachability)].join('\n'), [section(headline), ...reachabilityBlocks(reachability)]);
+    const access = result.nodePortAccess;
+    return reply('ephemeral', [headline, ...reachabilityText(reachability, access)].join('\n'), [section(headline), ...reachabilityBlocks(reachability, access)]);
   }
   const headline = `:arrows_counterclockwise: ${actor(options.requester, 'changed')} Service ${code(s.name)} ${where(s.namespace, s.cluster)} from ${result.before} to ${s.type}.`;
   const extra: string[] = [];
   if (result.before === 'LoadBalancer') extra.push('Its load balancer is deleted by the cloud controller; the old hostname stops working.');
   if (result.before !== 'ClusterIP' && s.type === 'ClusterIP') extra.push('Its node ports are released.');
-  return serviceReply(headline, s, result.nodes, options, extra);
+  return serviceReply(headline, result, options, extra);
 }
 
 export function renderDeleted(result: DeleteResult, options: Pick<ChangeRenderOptions, 'requester'> = {}): Reply {

@@ -97,7 +97,7 @@ export function renderDescribe(result: DescribeResult, options: ReachabilityOpti
     ]),
     section(['*Ports*', ...(s.ports.length === 0 ? ['(none)'] : s.ports.map((p) => `• ${code(portSummary(p))}`))]),
     section(endpointLines(result), (n) => moreLine(n, 'more endpoints')),
-    ...reachabilityBlocks(reachability),
+    ...reachabilityBlocks(reachability, result.nodePortAccess),
   ];
   if (result.loadBalancer) blocks.push(section(loadBalancerLines(result.loadBalancer, result.now)));
   if (result.loadBalancerError) blocks.push(section(`:warning: Could not describe the load balancer: ${escapeMrkdwn(result.loadBalancerError)}`));
@@ -111,7 +111,7 @@ export function renderDescribe(result: DescribeResult, options: ReachabilityOpti
   const warnings = result.events.filter((e) => e.type === 'Warning').length;
   const text = [
     summary,
-    ...reachabilityText(reachability),
+    ...reachabilityText(reachability, result.nodePortAccess),
     ...(result.loadBalancerError ? [`Could not describe the load balancer: ${escapeMrkdwn(result.loadBalancerError)}`] : []),
     ...(warnings > 0 ? [`${plural(warnings, 'warning event')}.`] : []),
   ].join('\n');

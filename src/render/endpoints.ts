@@ -2,6 +2,7 @@
 import { NODE_PORT_RANGE, type PortRef, type Reachability, type ReachabilityNote, type ReachableEndpoint } from '../domain/endpoints.js';
 import { codeList, context, section, type Block } from './blocks.js';
 import { code, escapeMrkdwn, moreLine, plural } from './mrkdwn.js';
+import type { GroupRef, NodePortAccess, NodePortVerdict, PortRef as AccessPortRef, UnknownReason } from '../domain/node-port-access.js';
 
 /** How many node addresses one node-port line lists before "… and N more nodes". */
 const NODES_PER_LINE = 5;
@@ -58,6 +59,44 @@ function noteText(note: ReachabilityNote): string {
   }
 }
 
+function groupText(g: GroupRef): string {
+  return g.groupName === undefined ? g.groupId : `${g.groupId} (${g.groupName})`;
+}
+
+function nodePortName(p: AccessPortRef): string {
+  return p.protocol === 'TCP' ? `node port ${p.port}` : `node port ${p.port}/${p.protocol}`;
+}
+
+const UNKNOWN_WHY: Record<Exclude<UnknownReason, 'error'>, string> = {
+  'no-ec2': 'svcbot has no EC2 access for this cluster',
+  denied: 'EC2 refused svcbot: its IAM policy needs ec2:DescribeInstances and ec2:DescribeSecurityGroups',
+  timeout: 'EC2 did not answer in time',
+  'no-nodes': 'there is no Ready node to ask about',
+  'no-provider-id': 'not every node has an AWS providerID (aws:///ZONE/i-…) naming its instance',
+  'no-instances': 'EC2 does not know the nodes\u2019 instances',
+};
+
+function verdictText(v: NodePortVerdict): string {
+  if (v.kind === 'open') {
+    const where = v.openings.map((o) => `${o.cidrs.join(', ')} in ${groupText(o)}`).join('; to ');
+    return `${nodePortName(v)}: open to ${where}`;
+  }
+  const groups = v.groups.length === 1 ? `the nodes\u2019 security group ${groupText(v.groups[0]!)}` : `the nodes\u2019 security groups ${v.groups.map(groupText).join(', ')}`;
+  const inside = v.fromGroups.length === 0 ? '' : ` (let in from ${v.fromGroups.length === 1 ? 'group' : 'groups'} ${v.fromGroups.join(', ')})`;
+  return `${nodePortName(v)}: closed by ${groups}: reachable only inside the VPC${inside}`;
+}
+
+/**
+ * Bulleted mrkdwn lines, one per node port: open to which source ranges in which group(s), closed, or
+ * why svcbot cannot tell (escaped: group names are anyone's text).
+ */
+export function nodePortAccessLines(access: NodePortAccess | undefined): string[] {
+  if (!access) return [];
+  if (access.kind === 'known') return access.ports.map((v) => `• ${escapeMrkdwn(verdictText(v))}`);
+  const why = access.reason === 'error' ? (access.detail ?? 'EC2 answered with an error') : UNKNOWN_WHY[access.reason];
+  return access.ports.map((p) => `• ${escapeMrkdwn(`${nodePortName(p)}: svcbot cannot tell whether the nodes\u2019 security groups let it in (${why})`)}`);
+}
+
 /** Bulleted mrkdwn lines for the addresses reachable from outside the cluster. */
 function outsideLines(r: Reachability): string[] {
   const lines: string[] = [];
@@ -94,10 +133,10 @@ function insideLines(r: Reachability): string[] {
   return [...byPort.values()].map((group) => `• ${group.map((e) => code(hostPort(e.host, e.port) + protocolSuffix(e))).join('  \u00b7  ')}`);
 }
 
-/** Sections (outside, inside) and a context of notes. */
-export function reachabilityBlocks(r: Reachability): Block[] {
+/** Sections (outside, inside) and a context of notes; `access`: the node ports' security-group verdicts. */
+export function reachabilityBlocks(r: Reachability, access?: NodePortAccess): Block[] {
   const blocks: Block[] = [];
-  const outside = outsideLines(r);
+  const outside = [...outsideLines(r), ...nodePortAccessLines(access)];
   const inside = insideLines(r);
   if (outside.length > 0) blocks.push(section(['*Reachable from outside the cluster*', ...outside]));
   if (inside.length > 0) blocks.push(section(['*From inside the cluster*', ...inside]));
@@ -106,8 +145,8 @@ export function reachabilityBlocks(r: Reachability): Block[] {
 }
 
 /** Fallback-text lines: the addresses and the notes, readable without the blocks. */
-export function reachabilityText(r: Reachability): string[] {
-  const outside = outsideLines(r);
+export function reachabilityText(r: Reachability, access?: NodePortAccess): string[] {
+  const outside = [...outsideLines(r), ...nodePortAccessLines(access)];
   const inside = insideLines(r);
   return [
     ...(outside.length > 0 ? ['From outside the cluster:', ...outside] : []),
