@@ -46,8 +46,8 @@ function seedLoadBalancers(sandbox: Sandbox): void {
 export interface ConsoleSandbox {
   /** The configuration with the sandbox as its only cluster. */
   config: Config;
-  /** Where the sandbox's Kubernetes API and ELB API are. */
-  endpoints: { kubeconfigYaml: string; elbEndpoint: string; region: string };
+  /** Where the sandbox's Kubernetes, ELB and EC2 APIs are. */
+  endpoints: { kubeconfigYaml: string; elbEndpoint: string; ec2Endpoint: string; region: string };
   /** Kubernetes API base URL, for the log. */
   kubeApi: string;
   close(): Promise<void>;
@@ -77,7 +77,7 @@ export async function startConsoleSandbox(start: StartSandbox, config: Config, o
       // The sandbox's one region; no grace: a load balancer left behind is an orphan at once, to look at.
       orphans: { ...config.orphans, regions: [info.region], graceMs: 0 },
     },
-    endpoints: { kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: info.elbEndpoint, region: info.region },
+    endpoints: { kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: info.elbEndpoint, ec2Endpoint: info.ec2Endpoint, region: info.region },
     kubeApi: info.kubeApi,
     close: () => sandbox.close(),
   };

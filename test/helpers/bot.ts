@@ -116,6 +116,8 @@ export async function startBot(
     yaml?: string;
     /** Kubeconfig YAML per configured cluster name; the others get the sandbox's. */
     kubeconfigs?: Record<string, string>;
+    /** How long the nodes' security groups are reused (ms; svcbot's default 30 s). */
+    securityGroupCacheMs?: number;
     /** `false` runs without load-balancer jobs (no Redis; changes made directly). */
     jobs?: false;
     /** `false`: nothing waits for approval (tests of what changes do, not of approvals). Default: the policy's defaults. */
@@ -169,13 +171,16 @@ export async function startBot(
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const clientsFor = (kubeconfigYaml: string) => endpointClients({ kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
+  const clientsFor = (kubeconfigYaml: string) =>
+    endpointClients({ kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, ec2Endpoint: sandbox.info.ec2Endpoint, region: sandbox.info.region });
   const adapters = createSlackAdapters(config, logger, {
     role: 'both',
     jobs: opts.jobs === false ? false : 'redis',
     clients: {
       createElbClient: clientsFor(sandbox.kubeconfigYaml).createElbClient!,
       createElbV2Client: clientsFor(sandbox.kubeconfigYaml).createElbV2Client!,
+      createEc2Client: clientsFor(sandbox.kubeconfigYaml).createEc2Client!,
+      ...(opts.securityGroupCacheMs === undefined ? {} : { securityGroupCacheMs: opts.securityGroupCacheMs }),
       loadKubeConfig: (cluster) => clientsFor(opts.kubeconfigs?.[cluster.name] ?? sandbox.kubeconfigYaml).loadKubeConfig!(cluster),
     },
   });

@@ -3,7 +3,7 @@
  * enough is proven elsewhere, by running under them: the end-to-end tests' sandbox enforces both
  * (test/helpers/bot.ts). Here: the RBAC never grants what the issue rules out (a regex over the adapter
  * once missed the Service watch's `watch`), the IAM policy allows exactly the ELB actions the ELB
- * adapters send, the Slack app exactly the bot scopes of the Web API methods the Slack adapters call (HTTP
+ * adapters send and the EC2 actions (read-only) the EC2 adapter sends, the Slack app exactly the bot scopes of the Web API methods the Slack adapters call (HTTP
  * and Socket Mode variants). The install itself (the kustomize output) is checked in kustomize.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -121,7 +121,28 @@ test('the IAM policy allows exactly the ELB actions the ELB adapters send (class
       m[1]!.split(',').map((spec) => /^\s*(\w+)Command\b/.exec(spec)?.[1]).filter((name): name is string => name !== undefined),
     ),
   );
-  expect(allowed).toEqual([...new Set(used.map((name) => `elasticloadbalancing:${name}`))].sort());
+  expect(allowed.filter((a) => a.startsWith('elasticloadbalancing:'))).toEqual([...new Set(used.map((name) => `elasticloadbalancing:${name}`))].sort());
+});
+
+/** Every adapter that talks to the EC2 API (the nodes' security groups). */
+const EC2_ADAPTERS = readdirSync(resolve(root, 'src/adapters'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `src/adapters/${f}`)
+  .filter((file) => read(file).includes("from '@aws-sdk/client-ec2'"));
+
+test('the IAM policy allows exactly the EC2 actions the EC2 adapters send, and no other service than ELB and EC2', () => {
+  const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[] }[] };
+  const allowed = policy.Statement.flatMap((s) => s.Action).sort();
+  const used = EC2_ADAPTERS.flatMap((file) =>
+    [...read(file).matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-ec2'/g)].flatMap((m) =>
+      m[1]!.split(',').map((spec) => /^\s*(\w+)Command\b/.exec(spec)?.[1]).filter((name): name is string => name !== undefined),
+    ),
+  );
+  expect(EC2_ADAPTERS.length).toBeGreaterThan(0);
+  expect(allowed.filter((a) => a.startsWith('ec2:'))).toEqual([...new Set(used.map((name) => `ec2:${name}`))].sort());
+  expect(allowed.filter((a) => !a.startsWith('ec2:') && !a.startsWith('elasticloadbalancing:'))).toEqual([]);
+  // Read-only: every EC2 action svcbot may call describes.
+  expect(allowed.filter((a) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe'))).toEqual([]);
 });
 
 test('the IAM policy names every action (no wildcards) and says why each statement is there (its Sid)', () => {
