@@ -1,3 +1,4 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import * as k8s from '@kubernetes/client-node';
 import { Resolver } from 'node:dns/promises';
@@ -17,7 +18,13 @@ export function sandboxClients(sandbox: Sandbox) {
     credentials: sandboxAdminCredentials,
     maxAttempts: 1,
   });
+  const ec2 = new EC2Client({
+    region: sandbox.info.region,
+    endpoint: sandbox.info.ec2Endpoint,
+    credentials: sandboxAdminCredentials,
+    maxAttempts: 1,
+  });
   const resolver = new Resolver({ timeout: 1000, tries: 1 });
   resolver.setServers([sandbox.info.dnsServer]);
-  return { kc, core: kc.makeApiClient(k8s.CoreV1Api), elb, resolver };
+  return { kc, core: kc.makeApiClient(k8s.CoreV1Api), elb, ec2, resolver };
 }
