@@ -10,7 +10,7 @@ import type { NodeSecurityGroups } from '../ports/node-security-groups.js';
 import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
 
 /** How long an answer is reused by default. */
-export const SECURITY_GROUP_CACHE_MS = 30_000;
+const SECURITY_GROUP_CACHE_MS = 30_000;
 
 const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 

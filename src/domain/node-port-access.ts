@@ -4,7 +4,6 @@
  * groups come through the NodeSecurityGroups port; what svcbot cannot tell is an answer too, in words.
  */
 import type { Protocol } from './command.js';
-import type { NodeView } from './views.js';
 
 /** One inbound rule of a security group, as EC2 describes it (`IpPermissions`). */
 export interface IngressRuleView {
@@ -107,6 +106,13 @@ export function nodePortVerdicts(groups: readonly SecurityGroupView[], ports: re
   });
 }
 
+/** What of a node (views.ts's NodeView) tells its instance. */
+interface NodeInstanceRef {
+  ready: boolean;
+  /** `spec.providerID`. */
+  providerID?: string;
+}
+
 /** The reader of the nodes' security groups: the NodeSecurityGroups port, as the domain needs it. */
 export interface SecurityGroupReader {
   groupsOfInstances(instanceIds: readonly string[]): Promise<InstanceSecurityGroups>;
@@ -126,7 +132,7 @@ function reasonOf(err: unknown): { reason: UnknownReason; detail?: string } {
  */
 export async function checkNodePortAccess(
   reader: SecurityGroupReader | undefined,
-  nodes: readonly NodeView[],
+  nodes: readonly NodeInstanceRef[],
   ports: readonly PortRef[],
   timeoutMs: number,
 ): Promise<NodePortAccess> {
