@@ -166,7 +166,7 @@ async function startSvcbotTarget(world: World): Promise<Target> {
     role: 'web',
     // The commands measured here change no load balancer: no job queue (and no Redis) in the way.
     jobs: false,
-    clients: endpointClients({ kubeconfigYaml: info.kubeconfigYaml, elbEndpoint: info.elbEndpoint, region: info.region }),
+    clients: endpointClients({ kubeconfigYaml: info.kubeconfigYaml, elbEndpoint: info.elbEndpoint, ec2Endpoint: info.ec2Endpoint, region: info.region }),
   });
   const running = await startSvcbot(config, adapters, 'web');
   return { name: 'svcbot', url: `http://127.0.0.1:${running.port}${SLACK_EVENTS_PATH}`, stop: () => running.stop() };

@@ -67,6 +67,8 @@ export interface InflightWorld {
   readonly clusters: readonly BenchCluster[];
   readonly region: string;
   readonly elbEndpoint: string;
+  /** The sandbox's EC2 API (the nodes' security groups). */
+  readonly ec2Endpoint: string;
   /** `127.0.0.1:PORT` of the DNS server that answers for the load balancers' names. */
   readonly dnsServer: string;
   readonly elb: ElbStore;
@@ -105,7 +107,7 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
       hostListeners: false,
     });
     closers.push(() => sandbox.close());
-    const { region, elbEndpoint } = sandbox.info;
+    const { region, elbEndpoint, ec2Endpoint } = sandbox.info;
     const clusters: BenchCluster[] = [{ name: first, kubeconfigPath: firstKubeconfig, cluster: sandbox.cluster }];
 
     for (let i = 1; i < opts.clusters; i++) {
@@ -204,6 +206,7 @@ export async function startInflightWorld(opts: InflightWorldOptions): Promise<In
       clusters,
       region,
       elbEndpoint,
+      ec2Endpoint,
       dnsServer: `127.0.0.1:${dnsServer.port}`,
       elb: sandbox.elb,
       loadBalancers,

@@ -689,6 +689,7 @@ export async function workerEnv(
     AWS_REGION: world.region,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: world.elbEndpoint,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: world.elbEndpoint,
+    AWS_ENDPOINT_URL_EC2: world.ec2Endpoint,
     // The AWS SDK signs every request; the sandbox accepts any credentials.
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',

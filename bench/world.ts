@@ -18,6 +18,8 @@ export interface WorldInfo {
   kubeconfigYaml: string;
   kubeApi: string;
   elbEndpoint: string;
+  /** The sandbox's EC2 API (the nodes' security groups). */
+  ec2Endpoint: string;
   region: string;
   clusterName: string;
   slackApiUrl: string;
@@ -78,6 +80,7 @@ export async function startWorld(): Promise<World> {
       kubeconfigYaml: sandbox.kubeconfigYaml,
       kubeApi,
       elbEndpoint: sandbox.info.elbEndpoint,
+      ec2Endpoint: sandbox.info.ec2Endpoint,
       region: sandbox.info.region,
       clusterName: sandbox.info.clusterName,
       slackApiUrl: stub.apiUrl,

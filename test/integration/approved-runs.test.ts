@@ -50,7 +50,7 @@ onEachBotRedis((redis) => {
       }),
     });
     let posted = '';
-    const clients = endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
+    const clients = endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, ec2Endpoint: sandbox.info.ec2Endpoint, region: sandbox.info.region });
     const adapters = createConsoleAdapters(config, logger, { role: 'web', clients, write: (text) => (posted += text) });
     const running = await startSvcbot(config, adapters, 'web');
     cleanups.push(() => running.stop());

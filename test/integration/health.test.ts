@@ -165,7 +165,7 @@ describe('svcbot worker', () => {
       () => '',
     );
     const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
-    const clients = endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
+    const clients = endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, ec2Endpoint: sandbox.info.ec2Endpoint, region: sandbox.info.region });
     const app = await startSvcbot(config, createSlackAdapters(config, logger, { role: 'worker', clients }), 'worker');
     expect(app.port).toBeUndefined();
     const url = `http://127.0.0.1:${app.healthPort}`;

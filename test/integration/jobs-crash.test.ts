@@ -119,7 +119,7 @@ async function startWorld(sandboxOptions: SandboxOptions, redisOptions: { persis
 
 /** This process's environment does not point the AWS SDK at the sandbox (the children's does). */
 function sandboxClients(sandbox: Sandbox) {
-  return endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, region: sandbox.info.region });
+  return endpointClients({ kubeconfigYaml: sandbox.kubeconfigYaml, elbEndpoint: sandbox.info.elbEndpoint, ec2Endpoint: sandbox.info.ec2Endpoint, region: sandbox.info.region });
 }
 
 /** The endpoint messages about Service `name` (jobs/provision.ts, renderEndpointMessage). */
