@@ -94,7 +94,8 @@ function seededNodes(count: number): NodeView[] {
   return Array.from({ length: count }, (_, i) => {
     const x = 11 + i;
     const name = `ip-10-0-1-${x}.us-east-1.compute.internal`;
-    return { name, internalIP: `10.0.1.${x}`, externalIP: `203.0.113.${x}`, hostname: name, ready: true };
+    const instance = `i-${x.toString(16).padStart(17, '0')}`;
+    return { name, internalIP: `10.0.1.${x}`, externalIP: `203.0.113.${x}`, hostname: name, ready: true, providerID: `aws:///us-east-1a/${instance}` };
   });
 }
 

@@ -414,3 +414,48 @@ describe('unknown cluster', () => {
     expect(err.userMessage).not.toContain('Did you mean');
   });
 });
+
+describe("node ports' security groups", () => {
+  const groups = {
+    instances: [{ instanceId: 'i-0000000000000000b', groupIds: ['sg-0abc'] }],
+    groups: [{ groupId: 'sg-0abc', groupName: 'k8s-prod-nodes', ingress: [{ protocol: 'tcp', fromPort: 30000, toPort: 32767, cidrs: ['198.51.100.0/24'], groups: [] }] }],
+  };
+
+  function withGroups() {
+    const world = setup(['prod']);
+    const asked: string[][] = [];
+    world.prod.nodeSecurityGroups = {
+      groupsOfInstances: (ids) => {
+        asked.push([...ids]);
+        return Promise.resolve(groups);
+      },
+    };
+    return { ...world, asked };
+  }
+
+  test("create --type nodeport asks for the Ready nodes' instances and carries the verdict per node port", async () => {
+    const { run, asked } = withGroups();
+    const { result } = as(await run('create web --selector app=alpine --port 80 --type nodeport'), 'created');
+    expect(asked).toEqual([['i-0000000000000000b', 'i-0000000000000000c', 'i-0000000000000000d']]);
+    const nodePort = result.service.ports[0]?.nodePort;
+    expect(result.nodePortAccess).toEqual({
+      kind: 'known',
+      ports: [{ kind: 'open', port: nodePort, protocol: 'TCP', openings: [{ groupId: 'sg-0abc', groupName: 'k8s-prod-nodes', cidrs: ['198.51.100.0/24'] }] }],
+    });
+  });
+
+  test('type nodeport and describe carry it too; a ClusterIP Service is not asked about', async () => {
+    const { run, asked } = withGroups();
+    as(await run('create web --selector app=alpine --port 80'), 'created');
+    expect(asked).toEqual([]);
+    expect(as(await run('type web nodeport'), 'type-changed').result.nodePortAccess?.kind).toBe('known');
+    expect(as(await run('describe web'), 'describe').result.nodePortAccess?.kind).toBe('known');
+  });
+
+  test('a cluster without EC2 access: the answer says so, the Service is created', async () => {
+    const { run, prod } = setup(['prod']);
+    const { result } = as(await run('create web --selector app=alpine --port 80 --type nodeport'), 'created');
+    expect(result.nodePortAccess).toMatchObject({ kind: 'unknown', reason: 'no-ec2' });
+    expect(await prod.cluster.getService('default', 'web')).toBeDefined();
+  });
+});
