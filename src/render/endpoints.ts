@@ -133,6 +133,12 @@ function insideLines(r: Reachability): string[] {
   return [...byPort.values()].map((group) => `• ${group.map((e) => code(hostPort(e.host, e.port) + protocolSuffix(e))).join('  \u00b7  ')}`);
 }
 
+/** The notes worth showing: the security-group reminder only while some node port is not known to be open. */
+function notesOf(r: Reachability, access: NodePortAccess | undefined): ReachabilityNote[] {
+  const allOpen = access?.kind === 'known' && access.ports.every((p) => p.kind === 'open');
+  return allOpen ? r.notes.filter((n) => n.kind !== 'security-group') : r.notes;
+}
+
 /** Sections (outside, inside) and a context of notes; `access`: the node ports' security-group verdicts. */
 export function reachabilityBlocks(r: Reachability, access?: NodePortAccess): Block[] {
   const blocks: Block[] = [];
@@ -140,7 +146,8 @@ export function reachabilityBlocks(r: Reachability, access?: NodePortAccess): Bl
   const inside = insideLines(r);
   if (outside.length > 0) blocks.push(section(['*Reachable from outside the cluster*', ...outside]));
   if (inside.length > 0) blocks.push(section(['*From inside the cluster*', ...inside]));
-  if (r.notes.length > 0) blocks.push(context(...r.notes.map(noteText)));
+  const notes = notesOf(r, access);
+  if (notes.length > 0) blocks.push(context(...notes.map(noteText)));
   return blocks;
 }
 
@@ -151,6 +158,6 @@ export function reachabilityText(r: Reachability, access?: NodePortAccess): stri
   return [
     ...(outside.length > 0 ? ['From outside the cluster:', ...outside] : []),
     ...(inside.length > 0 ? ['From inside the cluster:', ...inside] : []),
-    ...r.notes.map(noteText),
+    ...notesOf(r, access).map(noteText),
   ];
 }

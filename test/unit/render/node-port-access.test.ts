@@ -98,6 +98,12 @@ describe('the answers that show node ports carry the line', () => {
     expect(renderTypeChanged({ before: 'NodePort', service: nodePort, nodes: NODES, nodePortAccess: OPEN }).text).toContain('node port 30080: open to 0.0.0.0/0');
   });
 
+  it('the reminder to open the nodes\u2019 security group stays while a node port is closed, and goes once every one is open', () => {
+    expect(renderCreated({ service: nodePort, nodes: NODES, nodePortAccess: CLOSED }).text).toContain('security group must allow inbound TCP 30080');
+    expect(renderCreated({ service: nodePort, nodes: NODES }).text).toContain('security group must allow inbound TCP 30080');
+    expect(renderCreated({ service: nodePort, nodes: NODES, nodePortAccess: OPEN }).text).not.toContain('must allow inbound');
+  });
+
   it('describe', () => {
     const r = renderDescribe({ service: nodePort, nodes: NODES, endpoints: [], events: [], now: NOW, nodePortAccess: OPEN });
     expect(blockKitViolations(r)).toEqual([]);
