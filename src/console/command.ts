@@ -383,7 +383,7 @@ export async function runConsoleCommand(
       output: io.stdout,
       run: (line) => text.command(config.slack.command, line, me),
       press: (choice) => text.press(choice.actionId, choice.value, me),
-      consoleCommand: (line) => actAs(line, me, user) ?? consoleCurl(line, { dnsServers: config.dnsServers }),
+      consoleCommand: (line) => actAs(line, me, user) ?? consoleCurl(line, { dnsServers: runConfig.dnsServers }),
       commandName: config.slack.command,
       terminal,
       color: terminal && !env.NO_COLOR,

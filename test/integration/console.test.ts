@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { runConsoleCommand, type ConsoleDeps } from '../../src/console/command.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { screen, type Screen } from '../unit/console-screen.js';
+import { sandboxClients } from '../helpers/sandbox-clients.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FAST: SandboxOptions = { provisionDelayMs: 50, dnsDelayMs: 100, instanceWarmupMs: 50 };
@@ -121,6 +122,27 @@ describe('svcbot console against the sandbox', () => {
     expect(c.stderr()).toBe('');
     // The sandbox is closed with the console.
     await expect(fetch(`${sandbox.info.kubeApi}/version`)).rejects.toThrow();
+  });
+
+  it("curl of a load balancer's address resolves it through the sandbox's DNS and shows what the pods answer", async () => {
+    const c = run([]);
+    await c.s.waitFor('svc> ');
+    const sandbox = c.sandbox()!;
+    c.s.type('curl http://nosuch-1.us-east-1.elb.amazonaws.com:8080');
+    expect(await c.s.waitFor('svc> ')).toContain(`does not resolve through the DNS servers svcbot uses (${sandbox.info.dnsServer})`);
+
+    const { core, resolver } = sandboxClients(sandbox);
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] } } });
+    const hostname = await waitFor(async () => (await core.readNamespacedService({ name: 'web', namespace: 'default' })).status?.loadBalancer?.ingress?.[0]?.hostname, { what: 'the hostname' });
+    await waitFor(() => resolver.resolve4(hostname), { what: `${hostname} to resolve` });
+    const answer = await waitFor(async () => {
+      c.s.type(`curl ${hostname}:8080`);
+      const out = await c.s.waitFor('svc> ');
+      return out.includes('answered HTTP 200') && out;
+    }, { what: 'an instance in service' });
+    expect(answer).toContain('It works!');
+    c.s.type('exit');
+    expect(await c.code).toBe(0);
   });
 
   it('SIGTERM ends it cleanly (exit 0) and closes the sandbox', async () => {
