@@ -25,6 +25,7 @@ import {
   node,
 } from './query.js';
 import { type Ec2Store, type GroupRef, type Instance, type PermissionInput, SANDBOX_ACCOUNT_ID, type SecurityGroup } from './store.js';
+import { readQueryBody, sendQueryXml } from '../query-http.js';
 
 export interface Ec2ApiServerOptions {
   region: string;
@@ -34,7 +35,6 @@ export interface Ec2ApiServerOptions {
   onRefusal?: (message: string) => void;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
 
 type Handler = (p: Ec2Params, store: Ec2Store) => string;
 
@@ -81,32 +81,10 @@ function resourceOf(action: string, params: URLSearchParams, region: string): st
 }
 
 function send(res: http.ServerResponse, status: number, requestId: string, xml: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'text/xml;charset=UTF-8',
-    'content-length': Buffer.byteLength(xml),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(xml);
+  sendQueryXml(res, status, requestId, xml, 'text/xml;charset=UTF-8');
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Ec2Error('RequestEntityTooLarge', `Request body larger than ${MAX_BODY_BYTES} bytes`, 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readBody = (req: http.IncomingMessage) => readQueryBody(req, (max) => new Ec2Error('RequestEntityTooLarge', `Request body larger than ${max} bytes`, 413));
 
 // ---------------------------------------------------------------------------------------------------
 // Parameters

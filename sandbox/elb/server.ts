@@ -43,6 +43,7 @@ import {
 } from './store.js';
 import { ELBV2_VERSION, handleV2 } from './v2api.js';
 import { ElbV2Store } from './v2store.js';
+import { readQueryBody, sendQueryXml } from '../query-http.js';
 
 export interface ElbApiServerOptions {
   region: string;
@@ -81,7 +82,6 @@ function resourceOf(params: URLSearchParams, region: string): string {
 /** Account id the sandbox reports as owner (SourceSecurityGroup.OwnerAlias). */
 const SANDBOX_ACCOUNT_ID = '123456789012';
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 400;
 const MAX_DESCRIBE_TAGS_NAMES = 20;
 
@@ -160,32 +160,10 @@ export function createElbApiServer(store: ElbStore, faults: Faults, opts: ElbApi
 }
 
 function send(res: http.ServerResponse, status: number, requestId: string, xml: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(xml),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(xml);
+  sendQueryXml(res, status, requestId, xml, 'text/xml');
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(senderError('ValidationError', `Request body larger than ${MAX_BODY_BYTES} bytes`, 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readBody = (req: http.IncomingMessage) => readQueryBody(req, (max) => senderError('ValidationError', `Request body larger than ${max} bytes`, 413));
 
 function handle(p: QueryParams, store: ElbStore, v2: ElbV2Store, requestId: string): string {
   const action = p.optional('Action');
