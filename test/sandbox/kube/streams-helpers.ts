@@ -237,13 +237,7 @@ export function spdyUpgrade(url: string, path: string, headers: Record<string, s
       socket.on('data', (c: Buffer) => client.feed(c));
       resolve({ headers: res.headers, client, socket });
     });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => reject(new Error(`upgrade refused: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
-    });
-    req.on('error', reject);
-    req.end();
+    failOnRefusal(req, reject);
   });
 }
 
@@ -311,13 +305,7 @@ export function spdyOverWebSocket(url: string, path: string, headers: Record<str
       socket.on('data', onBytes);
       resolve({ protocol: String(res.headers['sec-websocket-protocol'] ?? ''), client, socket });
     });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => reject(new Error(`upgrade refused: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
-    });
-    req.on('error', reject);
-    req.end();
+    failOnRefusal(req, reject);
   });
 }
 
@@ -331,4 +319,15 @@ export async function forwardOnce(client: SpdyClient, port: number, requestId: n
   data.write(send);
   const [d, e] = await Promise.all([data.received, error.received]);
   return { data: d.toString('utf8'), error: e.toString('utf8') };
+}
+
+/** Ends an upgrade request: an ordinary answer (the server refused the upgrade) or an error rejects with what it said. */
+function failOnRefusal(req: http.ClientRequest, reject: (err: Error) => void): void {
+  req.on('response', (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => reject(new Error(`upgrade refused: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
+  });
+  req.on('error', reject);
+  req.end();
 }
