@@ -56,14 +56,20 @@ export function tcpExchange(host: string, port: number, payload = 'ping\n'): Pro
   });
 }
 
-/** Everything a stream from `dialInternal` gives back after `payload`, until it ends. */
-export function exchangeOver(stream: Duplex, payload: string): Promise<string> {
+/** Everything `stream` gives, as text, until it ends. */
+export function readAll(stream: Duplex): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => (data += chunk));
     stream.on('end', () => resolve(data));
     stream.on('error', reject);
-    stream.end(payload);
   });
+}
+
+/** Everything a stream from `dialInternal` gives back after `payload`, until it ends. */
+export function exchangeOver(stream: Duplex, payload: string): Promise<string> {
+  const answer = readAll(stream);
+  stream.end(payload);
+  return answer;
 }

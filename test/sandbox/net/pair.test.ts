@@ -1,16 +1,7 @@
 /** The in-process connection: data both ways with backpressure, ends passed on, a destroyed side ending the other. */
-import type { Duplex } from 'node:stream';
 import { connectedPair } from '../../../sandbox/net/pair.js';
+import { readAll } from './clients.js';
 
-function readAll(stream: Duplex): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (data += chunk));
-    stream.on('end', () => resolve(data));
-    stream.on('error', reject);
-  });
-}
 
 test('what one side writes the other reads, both ways; an end is the other side\'s end, and both close', async () => {
   const [client, server] = connectedPair();
