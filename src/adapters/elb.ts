@@ -63,6 +63,7 @@ export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalanc
             unhealthyThreshold: lb.HealthCheck.UnhealthyThreshold ?? 0,
           };
         }
+        if (lb.SecurityGroups && lb.SecurityGroups.length > 0) view.securityGroups = [...lb.SecurityGroups];
         if (lb.CreatedTime) view.createdAt = lb.CreatedTime;
         return view;
       } catch (err) {

@@ -105,6 +105,8 @@ export interface LoadBalancerView {
   listeners: LoadBalancerListenerView[];
   healthCheck?: HealthCheckView;
   instances: InstanceHealthView[];
+  /** Its security groups (`SecurityGroups`; a load balancer in EC2-Classic or an old one may have none). */
+  securityGroups?: string[];
   createdAt?: Date;
 }
 
