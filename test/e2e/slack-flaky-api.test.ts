@@ -13,7 +13,7 @@ function allText(call: RecordedCall): string {
 }
 
 /** An interim "still trying…" notice: the command's retries passed the notice threshold (2.5 s), which a loaded machine can reach at every other request failing. */
-const isInterim = (call: RecordedCall) => String(call.body.text).startsWith(':hourglass_flowing_sand:');
+const isInterim = (call: RecordedCall) => /^:hourglass_flowing_sand: The cluster .* still trying/.test(String(call.body.text));
 
 /** The answer to `text` (not an interim notice): ephemeral through its response_url, or (a change) posted in the channel. One command at a time. */
 async function replyTo(bot: BotUnderTest, text: string): Promise<string> {
