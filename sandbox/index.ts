@@ -57,8 +57,8 @@ export interface SandboxOptions {
   /** Delay from a load balancer's creation to its DNS name resolving. */
   dnsDelayMs?: number;
   /**
-   * Delay from registration to a node being InService behind a classic load balancer, and to a target
-   * being `healthy` in an ELBv2 target group.
+   * Delay from registration to a node being InService behind a classic load balancer (from then on
+   * while its health check passes), and to a target being `healthy` in an ELBv2 target group.
    */
   instanceWarmupMs?: number;
   /** Where to write the kubeconfig; null writes none. */

@@ -12,7 +12,9 @@
  * one — its VPC's `default` group, all traffic from its own members, as AWS creates it) and the nodes'
  * group `k8s-<cluster>-nodes`, which lets in nothing from outside but all traffic from the load
  * balancers' group (and from its own members, node to node). Node ports are therefore closed to the
- * host until someone authorizes its address, as on AWS.
+ * host until someone authorizes its address, as on AWS. The cloud controller adds a group per load
+ * balancer (`createSecurityGroup`, `deleteSecurityGroup`), and the data plane asks `groupsAllowIngress`
+ * before a load balancer's listener carries a connection.
  */
 import { hexId } from '../elb/store.js';
 import type { Node } from '../kube/types.js';

@@ -49,7 +49,7 @@ export interface ElbStoreOptions {
   region: string;
   /** How long after creation a load balancer's DNS name starts resolving. */
   dnsDelayMs: number;
-  /** How long a registered instance stays `OutOfService` before it turns `InService`. */
+  /** How long a registered instance stays `OutOfService` before it turns `InService` (while the health probe, if any, passes). */
   instanceWarmupMs: number;
   /** Clock in epoch ms; defaults to `Date.now`. */
   now?: () => number;

@@ -19,7 +19,6 @@
  */
 import type { HealthProbe } from '../elb/store.js';
 import type { KubeCluster } from '../kube/cluster.js';
-import type { Service } from '../kube/types.js';
 import { ClusterView } from './cluster-view.js';
 
 /** The probe `ElbStore.setHealthProbe` takes, reading `cluster` on every call. */
@@ -33,20 +32,20 @@ export function clusterHealthProbe(cluster: KubeCluster): HealthProbe {
     const port = Number(match[1]);
     const nodeName = node.metadata.name;
 
-    const local = healthCheckNodePortOwner(view, port);
-    if (local) {
-      return (local.spec.ports ?? []).some((p) => (p.protocol ?? 'TCP') === 'TCP' && view.readyEndpoints(local, p, nodeName).length > 0);
+    // One look over the Services: the port is a health check node port or a node port.
+    for (const service of view.services()) {
+      const { type, externalTrafficPolicy, healthCheckNodePort, ports = [] } = service.spec;
+      if (type !== 'LoadBalancer' && type !== 'NodePort') continue;
+      const tcp = ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+      if (type === 'LoadBalancer' && externalTrafficPolicy === 'Local' && healthCheckNodePort === port) {
+        return tcp.some((p) => view.readyEndpoints(service, p, nodeName).length > 0);
+      }
+      const owned = tcp.find((p) => p.nodePort === port);
+      if (owned) {
+        const onlyHere = externalTrafficPolicy === 'Local' ? nodeName : undefined;
+        return view.readyEndpoints(service, owned, onlyHere).length > 0;
+      }
     }
-    const owner = view.serviceByNodePort(port);
-    if (!owner) return false;
-    const onlyHere = owner.service.spec.externalTrafficPolicy === 'Local' ? nodeName : undefined;
-    return view.readyEndpoints(owner.service, owner.port, onlyHere).length > 0;
+    return false;
   };
-}
-
-/** The LoadBalancer Service with `externalTrafficPolicy: Local` whose health check node port is `port`. */
-function healthCheckNodePortOwner(view: ClusterView, port: number): Service | undefined {
-  return view
-    .services()
-    .find((s) => s.spec.type === 'LoadBalancer' && s.spec.externalTrafficPolicy === 'Local' && s.spec.healthCheckNodePort === port);
 }
