@@ -238,7 +238,11 @@ export class CloudController {
     const svc = cluster.getService(namespace, name);
     if (!svc) return;
     if (svc.spec.type === 'LoadBalancer' && !svc.metadata.deletionTimestamp) return; // changed back meanwhile
-    if (!faults.settings.leakLoadBalancers) elb.delete(loadBalancerNameFor(svc));
+    if (!faults.settings.leakLoadBalancers) {
+      elb.delete(loadBalancerNameFor(svc));
+      // Its group went with the ELB; this catches one made for an ELB that never came (a failed sync).
+      this.removeSecurityGroup(loadBalancerNameFor(svc));
+    }
     cluster.recordEvent(svc, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
     cluster.updateService(namespace, name, (s) => {
       if (s.status?.loadBalancer) s.status = { ...s.status, loadBalancer: {} };

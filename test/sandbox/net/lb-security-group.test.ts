@@ -173,3 +173,42 @@ test('an ELB deleted through the ELB API takes its group and the nodes\' rule wi
   expect(sandbox.ec2.findGroup(sandbox.elb.defaultSecurityGroup)).toBeDefined();
   await clients.core.deleteNamespacedService({ name: 'dropped', namespace: ns });
 });
+
+test('without spec.loadBalancerSourceRanges, the provider\'s source-ranges annotation sets the ranges', async () => {
+  await clients.core.createNamespacedService({
+    namespace: ns,
+    body: {
+      metadata: { name: 'annotated', annotations: { 'service.beta.kubernetes.io/load-balancer-source-ranges': '127.0.0.4/32, 10.2.0.0/16' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] },
+    },
+  });
+  const hostname = await waitFor(async () => (await clients.core.readNamespacedService({ name: 'annotated', namespace: ns })).status?.loadBalancer?.ingress?.[0]?.hostname, {
+    what: "annotated's hostname",
+  });
+  const groupName = `k8s-elb-${hostname.split('-')[0]!}`;
+  expect(cidrRules((await groupsNamed(groupName))[0])).toEqual(['icmp:3-4:10.2.0.0/16', 'icmp:3-4:127.0.0.4/32', 'tcp:8080-8080:10.2.0.0/16', 'tcp:8080-8080:127.0.0.4/32']);
+  await clients.core.deleteNamespacedService({ name: 'annotated', namespace: ns });
+  await waitFor(async () => (await groupsNamed(groupName)).length === 0, { what: 'the group to go' });
+});
+
+test('a source range EC2 refuses fails the sync (a Warning event, no load balancer); deleting the Service removes the group made for it', async () => {
+  const svc = await clients.core.createNamespacedService({
+    namespace: ns,
+    body: {
+      metadata: { name: 'bad-range', annotations: { 'service.beta.kubernetes.io/load-balancer-source-ranges': '10.0.0.0/33' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] },
+    },
+  });
+  const groupName = `k8s-elb-a${svc.metadata!.uid!.replace(/-/g, '')}`.slice(0, 'k8s-elb-'.length + 32);
+  const warning = await waitFor(async () => {
+    const events = await clients.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=bad-range' });
+    return events.items.find((e) => e.reason === 'SyncLoadBalancerFailed');
+  }, { what: 'the failed sync' });
+  expect(warning.message).toContain('10.0.0.0/33');
+  expect(warning.type).toBe('Warning');
+  expect((await clients.core.readNamespacedService({ name: 'bad-range', namespace: ns })).status?.loadBalancer?.ingress).toBeUndefined();
+  expect(await groupsNamed(groupName)).toHaveLength(1);
+
+  await clients.core.deleteNamespacedService({ name: 'bad-range', namespace: ns });
+  await waitFor(async () => (await groupsNamed(groupName)).length === 0, { what: 'the group to go' });
+});
