@@ -3,7 +3,7 @@
  * a connection from svcbot to it succeeds — an HTTP `GET /` for a web port (any status), a TCP connection
  * that holds for another — on the Service's first TCP port, the one the ELB's health check follows.
  *
- * A silent endpoint parks the job on the answer prober (rate-limited and shared, like DNS probing), with
+ * A silent endpoint parks the job on the answer prober (rate-limited and shared, like DNS probing; each job tried at most once a second), with
  * the reason in words (src/domain/lb-silence.ts): no ready endpoint behind the Service, no instance in
  * service, the load balancer's security group closed to svcbot, or what the connection said. The
  * reason is gathered when the job parks and again when it gives up; the prober itself only connects.

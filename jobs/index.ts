@@ -34,7 +34,7 @@ export interface ProbeRates {
   answerPerSecond?: number;
   /**
    * The shortest time between two checks of one job, per prober. Defaults: DNS 500 ms (a name is announced
-   * within about half a second of resolving), ELB 2 s, Events 5 s, answers 2 s.
+   * within about half a second of resolving), ELB 2 s, Events 5 s, answers 1 s.
    */
   minIntervalMs?: { dns?: number; elb?: number; kube?: number; answer?: number };
 }
@@ -83,7 +83,7 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger, isThrottled }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
     // A silent endpoint holds its try up to the probe's timeout: more at once than the rate's default fifth.
-    answer: createProber({ name: 'answer', ratePerSecond: rates.answerPerSecond ?? 20, concurrency: 20, minIntervalMs: rates.minIntervalMs?.answer ?? 2000, wake, logger: opts.logger }),
+    answer: createProber({ name: 'answer', ratePerSecond: rates.answerPerSecond ?? 20, concurrency: 20, minIntervalMs: rates.minIntervalMs?.answer ?? 1000, wake, logger: opts.logger }),
   };
   const board = createProgressBoard({ replies: opts.replies, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
   const watchWakeups = createWatchWakeups(opts.watch, wake);
