@@ -273,9 +273,11 @@ describe('progress model and rendering', () => {
       ['allocated', 'done', 65_000],
       ['in-service', 'running', 90_000],
       ['dns', 'pending', undefined],
+      ['answers', 'pending', undefined],
       ['ready', 'pending', undefined],
     ]);
     const { text } = renderProgress(view);
+    expect(text).toContain(':white_circle: endpoint answers');
     expect(text).toContain(':white_check_mark: Service created (1s)');
     expect(text).toContain(':white_check_mark: load balancer allocated (65s)');
     expect(text).toContain(':hourglass_flowing_sand: instances in service (90s)');
