@@ -56,7 +56,14 @@ async function read(client: EC2Client, instanceIds: readonly string[]): Promise<
   const groups: SecurityGroupView[] = (described.SecurityGroups ?? []).flatMap((g) =>
     g.GroupId === undefined
       ? []
-      : [{ groupId: g.GroupId, ...(g.GroupName === undefined ? {} : { groupName: g.GroupName }), ingress: (g.IpPermissions ?? []).map(ruleOf) }],
+      : [
+          {
+            groupId: g.GroupId,
+            ...(g.GroupName === undefined ? {} : { groupName: g.GroupName }),
+            ingress: (g.IpPermissions ?? []).map(ruleOf),
+            ...(g.Tags === undefined ? {} : { tags: Object.fromEntries(g.Tags.flatMap((t) => (t.Key === undefined ? [] : [[t.Key, t.Value ?? '']]))) }),
+          },
+        ],
   );
   return { instances, groups };
 }

@@ -64,6 +64,7 @@ export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalanc
           };
         }
         if (lb.CreatedTime) view.createdAt = lb.CreatedTime;
+        if (lb.SecurityGroups !== undefined) view.securityGroups = [...lb.SecurityGroups];
         return view;
       } catch (err) {
         if (isClassicLoadBalancerNotFound(err)) return undefined;

@@ -106,6 +106,8 @@ export interface LoadBalancerView {
   healthCheck?: HealthCheckView;
   instances: InstanceHealthView[];
   createdAt?: Date;
+  /** Its security groups (DescribeLoadBalancers `SecurityGroups`): where its listeners are opened to addresses. */
+  securityGroups?: string[];
 }
 
 // ---- Results the services return and the renderers render ----
