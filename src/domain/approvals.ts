@@ -33,7 +33,7 @@ export interface ChangeSummary {
   ingress?: IngressChange;
 }
 
-export interface IngressChange {
+interface IngressChange {
   cidr: string;
   durationMs: number;
   /** Node ports in the nodes' groups, or a load balancer's listeners in its groups. */

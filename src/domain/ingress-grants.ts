@@ -73,7 +73,7 @@ function newGrantId(): string {
 }
 
 /** `tcp/30080`. */
-export function ruleWords(rule: Pick<GrantRule, 'protocol' | 'port'>): string {
+function ruleWords(rule: Pick<GrantRule, 'protocol' | 'port'>): string {
   return `${rule.protocol}/${rule.port}`;
 }
 
@@ -350,7 +350,7 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
 export type IngressGrants = ReturnType<typeof makeIngressGrants>;
 
 /** `2h`, `30m`, `1h30m`, `45s`. */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.round((ms % 60_000) / 1000);

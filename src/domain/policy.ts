@@ -43,7 +43,7 @@ export interface ApprovalNeeds {
 }
 
 /** What `/svc allow` may open, and for how long. */
-export interface AllowPolicy {
+interface AllowPolicy {
   /** Whether a grant may let everyone in (0.0.0.0/0, ::/0). Default false. */
   worldOpen: boolean;
   /** Without --for. */
@@ -71,7 +71,7 @@ export interface Policy {
   allow: AllowPolicy;
 }
 
-export const DEFAULT_ALLOW_POLICY: AllowPolicy = { worldOpen: false, defaultDurationMs: 2 * 3_600_000, maxDurationMs: 24 * 3_600_000, minDurationMs: 60_000 };
+const DEFAULT_ALLOW_POLICY: AllowPolicy = { worldOpen: false, defaultDurationMs: 2 * 3_600_000, maxDurationMs: 24 * 3_600_000, minDurationMs: 60_000 };
 
 export const DEFAULT_POLICY: Policy = {
   rules: [],

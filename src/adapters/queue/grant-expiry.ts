@@ -13,7 +13,7 @@ import type { GrantExpiry } from '../../ports/ingress-grants.js';
 import type { Logger } from '../../ports/logger.js';
 import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
 
-export const GRANT_EXPIRY_QUEUE = 'grant-expiry';
+const GRANT_EXPIRY_QUEUE = 'grant-expiry';
 
 export interface GrantExpiryOptions {
   redis: RedisTarget;

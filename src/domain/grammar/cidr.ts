@@ -123,7 +123,7 @@ export function isWorldOpen(cidr: Pick<Cidr, 'prefix'>): boolean {
 const GRANT_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 24 * 3_600_000 };
 
 /** The longest `--for` the grammar takes at all (the policy's `policy.allow.maxDuration` bounds it further). */
-export const MAX_GRANT_DURATION_MS = 7 * 24 * 3_600_000;
+const MAX_GRANT_DURATION_MS = 7 * 24 * 3_600_000;
 
 /** `--for`: `30m`, `2h`, `1h30m`, `1d`, `45s` -> ms. Bounds other than "more than nothing, at most a week" are the policy's. */
 export function parseGrantDuration(value: string): number {
