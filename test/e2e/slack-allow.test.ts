@@ -9,7 +9,10 @@
  * RevokeSecurityGroupIngress); a worker stopped before the time and another started after still close it.
  */
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startBot, startBotSandbox, newRedisPrefix, removeBotKeys, type BotUnderTest } from '../helpers/bot.js';
+import { onEachBotRedis } from '../helpers/bot-redis.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
 import { startSlackStub } from '../helpers/slack-stub.js';
 import type { RecordedCall } from '../helpers/slack-stub.js';
@@ -93,11 +96,11 @@ function harness(bot: BotUnderTest) {
   return { slack, say, closedPosts };
 }
 
-describe('through approval', () => {
+onEachBotRedis((redis) => describe('through approval', () => {
   let bot: BotUnderTest;
   let h: ReturnType<typeof harness>;
   beforeAll(async () => {
-    bot = await startBot({ env: SHORT, securityGroupCacheMs: 0 });
+    bot = await startBot({ redis: redis(), env: SHORT, securityGroupCacheMs: 0 });
     h = harness(bot);
   });
   afterAll(() => bot.stop());
@@ -170,7 +173,7 @@ describe('through approval', () => {
     expect(String((await h.say('allow al-cip --from 127.0.0.1/32')).body.text)).toContain('is a ClusterIP Service: it has no address outside the cluster');
     expect(String((await h.say('allow --revoke 0badc0de')).body.text)).toContain('There is no grant 0badc0de');
   });
-});
+}));
 
 describe('without approval, with world-open ranges allowed by the policy', () => {
   let bot: BotUnderTest;
@@ -207,6 +210,32 @@ describe('without approval, with world-open ranges allowed by the policy', () =>
       expect(await reachable(ip, port)).toBe(true);
     } finally {
       await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: bot.sandbox.ec2.nodesSecurityGroupId, IpPermissions: [byHand] }));
+      ec2.destroy();
+    }
+  });
+
+  test('a LoadBalancer Service: its listener ports open in the load balancer\u2019s own security group, and close again', async () => {
+    const { core } = sandboxClients(bot.sandbox);
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: 'al-lb' }, spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] } },
+    });
+    await waitFor(() => bot.sandbox.cluster.getService('default', 'al-lb')?.status?.loadBalancer?.ingress?.[0]?.hostname, { what: 'the load balancer\u2019s hostname' });
+    const lb = bot.sandbox.elb.list().find((l) => l.tags.get('kubernetes.io/service-name') === 'default/al-lb')!;
+    const groupId = lb.securityGroups[0]!;
+    const answer = await h.say('allow al-lb --from 198.51.100.0/24 --for 1h');
+    expect(String(answer.body.text)).toContain(`:unlock: Opened load balancer \`${lb.name}\` of \`al-lb\``);
+    expect(String(answer.body.text)).toContain(`\`tcp/8080\` in \`${groupId}\``);
+    const { ec2 } = sandboxClients(bot.sandbox);
+    const rules = async () =>
+      ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0]?.IpPermissions ?? []).filter(
+        (p) => p.FromPort === 8080 && (p.IpRanges ?? []).some((r) => r.CidrIp === '198.51.100.0/24'),
+      ).length;
+    try {
+      expect(await rules()).toBe(1);
+      await h.say(`allow --revoke ${/Grant `([0-9a-f]{8})`/.exec(String(answer.body.text))![1]!}`);
+      expect(await rules()).toBe(0);
+    } finally {
       ec2.destroy();
     }
   });
@@ -283,4 +312,22 @@ describe('two workers, and a restart before the time', () => {
       await sandbox.close();
     }
   });
+});
+
+test('without ec2:AuthorizeSecurityGroupIngress in the IAM policy: the answer names the permission, nothing is opened or left behind', async () => {
+  const manifestPolicy = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../manifests/iam-policy.json'), 'utf8')) as { Statement: { Action: string[] }[] };
+  const withoutAuthorize = { ...manifestPolicy, Statement: manifestPolicy.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== 'ec2:AuthorizeSecurityGroupIngress') })) };
+  const bot = await startBot({ env: SHORT, approvals: false, securityGroupCacheMs: 0, sandbox: { iamPolicy: JSON.stringify(withoutAuthorize) }, refusalsExpected: true });
+  try {
+    const h = harness(bot);
+    const port = await nodePortService(bot.sandbox, 'al-denied');
+    const ip = await nodeAddress(bot.sandbox);
+    const answer = await h.say('allow al-denied --from 127.0.0.1/32 --for 1h');
+    expect(String(answer.body.text)).toContain(`EC2 refused svcbot (UnauthorizedOperation) opening tcp/${port} from 127.0.0.1/32 in security group ${bot.sandbox.ec2.nodesSecurityGroupId}: its IAM policy needs ec2:AuthorizeSecurityGroupIngress on that group.`);
+    expect(await reachable(ip, port)).toBe(false);
+    expect(allText(await h.say('allow --list'))).toContain('No openings in force');
+    expect(bot.sandbox.refusals.some((r) => /AuthorizeSecurityGroupIngress/.test(r))).toBe(true);
+  } finally {
+    await bot.stop();
+  }
 });
