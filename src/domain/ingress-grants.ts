@@ -175,19 +175,8 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
     }
   }
 
-  /**
-   * Closes a grant: each rule it holds released (revoked when it was the last holder of a rule svcbot
-   * made), then closed — once, by whoever claimed it (`closer`). The requester hears of it, unless it
-   * never opened (`failed`).
-   */
-  async function close(id: string, reason: 'expired' | 'revoked' | 'failed', by: string, closer: string): Promise<{ grant: IngressGrant; already: boolean }> {
-    const claimed = await store.beginClose(id, { closer, reason, by, at: now(), leaseMs: CLOSE_LEASE_MS });
-    if (claimed.outcome === 'missing') throw new BotError('not_found', `There is no grant ${id}: \`allow --list\` shows the openings in force.`);
-    if (claimed.outcome === 'closed') return { grant: claimed.grant, already: true };
-    if (claimed.outcome === 'other') {
-      throw new BotError('invalid', `Grant ${id} is being closed right now (${claimed.grant.closeReason ?? 'closing'}): \`allow --list\` shows when it is gone.`, { transient: true });
-    }
-    const { grant } = claimed;
+  /** Ends the grant's hold on each of its rules: a rule it was the last holder of, and svcbot made, is revoked. */
+  async function releaseRules(grant: IngressGrant): Promise<void> {
     const { ingressRules } = ec2Of(clusters.get(grant.cluster));
     for (const rule of grant.rules) {
       const deadline = now() + BUSY_WAIT_MS;
@@ -204,6 +193,22 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
         await wait(250);
       }
     }
+  }
+
+  /**
+   * Closes a grant: each rule it holds released (revoked when it was the last holder of a rule svcbot
+   * made), then closed — once, by whoever claimed it (`closer`). The requester hears of it, unless it
+   * never opened (`failed`).
+   */
+  async function close(id: string, reason: 'expired' | 'revoked' | 'failed', by: string, closer: string): Promise<{ grant: IngressGrant; already: boolean }> {
+    const claimed = await store.beginClose(id, { closer, reason, by, at: now(), leaseMs: CLOSE_LEASE_MS });
+    if (claimed.outcome === 'missing') throw new BotError('not_found', `There is no grant ${id}: \`allow --list\` shows the openings in force.`);
+    if (claimed.outcome === 'closed') return { grant: claimed.grant, already: true };
+    if (claimed.outcome === 'other') {
+      throw new BotError('invalid', `Grant ${id} is being closed right now (${claimed.grant.closeReason ?? 'closing'}): \`allow --list\` shows when it is gone.`, { transient: true });
+    }
+    const { grant } = claimed;
+    await releaseRules(grant);
     const closedAt = now();
     const done = await store.finishClose(grant.id, closer, closedAt);
     const closed: IngressGrant = { ...grant, status: 'closed', closedAt, closeReason: grant.closeReason ?? reason, closedBy: grant.closedBy ?? by };
@@ -221,16 +226,20 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
     return { grant: closed, already: !done };
   }
 
-  /** Keeps the grant, schedules its expiry, authorizes each rule not yet settled; undoes it all if one fails. */
-  async function open(draft: IngressGrant): Promise<IngressGrant> {
+  /**
+   * Keeps the grant, schedules its expiry, authorizes each rule not yet settled; undoes it all if one
+   * fails. `fresh`: false when the grant was open already (an approved run resumed after it finished).
+   */
+  async function open(draft: IngressGrant): Promise<{ grant: IngressGrant; fresh: boolean }> {
     const { grant } = await store.create(draft);
     if (grant.status === 'closing' || grant.status === 'closed') {
       throw new BotError('invalid', `Grant ${grant.id} was closed (${grant.closeReason ?? 'closed'}) before it finished opening: ask again.`);
     }
-    // First: from here on, a crash of this process still closes it at its time.
-    await expiry.schedule(grant.id, grant.expiresAt);
+    if (grant.status === 'open') return { grant, fresh: false };
     const { ingressRules } = ec2Of(clusters.get(grant.cluster));
     try {
+      // First: from here on, a crash of this process still closes it at its time.
+      await expiry.schedule(grant.id, grant.expiresAt);
       for (const [i, rule] of grant.rules.entries()) {
         if (rule.owned !== undefined) continue;
         await claim(grant.id, rule);
@@ -245,8 +254,12 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
       throw err;
     }
     const openedAt = now();
-    await store.markOpen(grant.id, openedAt);
-    return { ...grant, status: 'open', openedAt };
+    if (!(await store.markOpen(grant.id, openedAt))) {
+      // Revoked while it opened: a rule it settled after the revoke released its rules is released here.
+      await releaseRules(grant);
+      throw new BotError('invalid', `Grant ${grant.id} was revoked while it opened: nothing stays open.`);
+    }
+    return { grant: { ...grant, status: 'open', openedAt }, fresh: true };
   }
 
   async function grantCommand(command: Extract<AllowCommand, { action: 'grant' }>, requester: Requester, opts: { approved?: ApprovalRequest; budget?: RetryBudget }): Promise<OperationResult> {
@@ -283,7 +296,7 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
     }
     const at = now();
     const approved = opts.approved;
-    const grant = await open({
+    const { grant, fresh } = await open({
       id: approved?.id ?? newId(),
       status: 'opening',
       cluster,
@@ -301,6 +314,7 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
       expiresAt: at + durationMs,
     });
     const owned = grant.rules.filter((r) => r.owned === true).length;
+    if (!fresh) return { kind: 'ingress-opened', grant };
     await audit.record({
       action: 'change',
       userId: requester.userId,

@@ -34,8 +34,8 @@ export interface GrantStore {
   releaseRule(grantId: string, rule: IngressRuleRef, now: number, lockMs: number): Promise<RuleRelease>;
   /** The revoke is done: the rule is forgotten. */
   finishRelease(grantId: string, rule: IngressRuleRef): Promise<void>;
-  /** opening -> open. */
-  markOpen(id: string, at: number): Promise<void>;
+  /** opening -> open; false when it is not opening (it was revoked meanwhile, or opened before). */
+  markOpen(id: string, at: number): Promise<boolean>;
   /** Claims the close of a grant for `closer` (a close of another closer lapses after `leaseMs`). */
   beginClose(id: string, close: { closer: string; reason: 'expired' | 'revoked' | 'failed'; by: string; at: number; leaseMs: number }): Promise<CloseClaim>;
   /** closing -> closed; true for the one call that did it. */

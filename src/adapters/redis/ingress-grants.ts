@@ -214,7 +214,7 @@ export function createRedisGrantStore(redis: GrantsRedis, options: RedisGrantSto
     },
 
     async markOpen(id, at) {
-      await redis.eval(MARK_OPEN, 1, grantKey(id), at);
+      return (await redis.eval(MARK_OPEN, 1, grantKey(id), at)) === 1;
     },
 
     async beginClose(id, close): Promise<CloseClaim> {
