@@ -331,3 +331,32 @@ test('without ec2:AuthorizeSecurityGroupIngress in the IAM policy: the answer na
     await bot.stop();
   }
 });
+
+test('the policy is checked again when the approved request runs: 0.0.0.0/0 asked under a policy that allowed it, approved under one that does not, is not opened', async () => {
+  const sandbox = await startBotSandbox();
+  const slack = await startSlackStub();
+  const prefix = newRedisPrefix();
+  const common = { use: { sandbox, slack }, redisPrefix: prefix, keepKeys: true as const, securityGroupCacheMs: 0 };
+  const lenient = await startBot({ ...common, env: { ...SHORT, SVCBOT_ALLOW_WORLD_OPEN: 'true' } });
+  const strict = await startBot({ ...common, env: SHORT });
+  try {
+    const port = await nodePortService(sandbox, 'al-policy');
+    const ip = await nodeAddress(sandbox);
+    const waiting = await harness(lenient).say('allow al-policy --from 0.0.0.0/0 --for 1h');
+    const id = /request `([0-9a-f]{8})`/.exec(String(waiting.body.text))![1]!;
+    const request = await slack.waitForCall((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('Approval needed') && String(c.body.text).includes(id));
+    expect(allText(request)).toContain('to `0.0.0.0/0`');
+    // Approved through the process whose policy refuses it (a deployment whose policy was tightened since).
+    await strict.press('svc_approve', id, { user_id: BOB, message_ts: String(request.ts) });
+    const outcome = await slack.waitForCall((c) => c.method === 'chat.postMessage' && c.body.thread_ts === request.ts && /did not run|not run/i.test(String(c.body.text)));
+    expect(allText(outcome)).toContain('Opening a port to everyone (0.0.0.0/0) is refused');
+    expect(await reachable(ip, port)).toBe(false);
+    expect(await rulesFor(sandbox, port, '0.0.0.0/0')).toBe(0);
+  } finally {
+    await lenient.stop();
+    await strict.stop();
+    await removeBotKeys(prefix);
+    await slack.close();
+    await sandbox.close();
+  }
+});
