@@ -241,7 +241,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
           store: stores.grants,
           expiry: grantExpiry,
           startExpiryWorker: (expire: (grantId: string) => Promise<void>) =>
-            startGrantExpiryWorker({ ...expiryOptions, expire, stalled: stalledSettings(config.jobs.lockTimeoutMs), closeTimeoutMs: Math.min(9000, config.jobs.shutdownGraceMs + 2000) }),
+            startGrantExpiryWorker({ ...expiryOptions, expire, stalled: stalledSettings(config.jobs.lockTimeoutMs), closeTimeoutMs: config.jobs.shutdownGraceMs }),
         }
       : undefined;
   const runtime = backend.worker;

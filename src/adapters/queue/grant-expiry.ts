@@ -31,19 +31,26 @@ interface ExpiryData {
 }
 
 export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry & { close(): Promise<void> } {
-  const redis = connectRedis(options.redis, { maxRetriesPerRequest: 1, disconnectTimeout: 500 });
-  redis.on('error', () => {
-    // A failed call rejects; ioredis reconnects by itself.
-  });
-  const queue = new Queue<ExpiryData>(bullmqQueueName(options.redis, GRANT_EXPIRY_QUEUE), { connection: redis, prefix: options.prefix });
-  queue.on('error', () => {
-    // As above.
-  });
+  // Connected on first use: a process that never opens a port holds no connection for it.
+  let made: { redis: ReturnType<typeof connectRedis>; queue: Queue<ExpiryData> } | undefined;
+  const queueOf = (): Queue<ExpiryData> => {
+    if (made) return made.queue;
+    const redis = connectRedis(options.redis, { maxRetriesPerRequest: 1, disconnectTimeout: 500 });
+    redis.on('error', () => {
+      // A failed call rejects; ioredis reconnects by itself.
+    });
+    const queue = new Queue<ExpiryData>(bullmqQueueName(options.redis, GRANT_EXPIRY_QUEUE), { connection: redis, prefix: options.prefix });
+    queue.on('error', () => {
+      // As above.
+    });
+    made = { redis, queue };
+    return queue;
+  };
   const retryMs = options.retryMs ?? 10_000;
   const attempts = options.attempts ?? 360;
   return {
     async schedule(grantId, at) {
-      await queue.add(
+      await queueOf().add(
         'expire',
         { grantId },
         {
@@ -58,11 +65,12 @@ export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry
     },
     async cancel(grantId) {
       // 0 when the job is running (locked) or gone: a running one finds the grant closed.
-      await queue.remove(grantId);
+      await queueOf().remove(grantId);
     },
     async close() {
-      await withDeadline(queue.close().catch(() => undefined), 1000);
-      redis.disconnect();
+      if (!made) return;
+      await withDeadline(made.queue.close().catch(() => undefined), 1000);
+      made.redis.disconnect();
     },
   };
 }
