@@ -2,7 +2,7 @@
  * The load-balancer processors and what they share, built once per worker process:
  * `createLbJobDeps` turns the ports (clusters, Service watch, resolver, replies, the exactly-once guard,
  * a waker) into the processors' dependencies — one progress board, one Service-watch wake-up table and
- * three shared rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
+ * four shared rate-limited probers — and `makeLbProcessor` dispatches a job to provisioning or teardown.
  */
 import { isThrottled } from './errors.js';
 import type { LbJobData } from '../src/domain/lb-jobs.js';
@@ -12,6 +12,7 @@ import type { ClusterRegistry } from '../src/ports/clusters.js';
 import type { JobProcessor, JobWaker, OnceGuard } from '../src/ports/jobs.js';
 import type { ChannelMessages } from '../src/ports/replies.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
+import type { EndpointProbe } from '../src/ports/endpoint-probe.js';
 import type { ServiceWatch } from '../src/ports/service-watch.js';
 import type { LbJobDeps, LbJobResult } from './lb-job.js';
 import { createProber } from './prober.js';
@@ -29,11 +30,13 @@ export interface ProbeRates {
   elbPerSecond?: number;
   /** Event list requests to the API server a second. Default 10. */
   kubePerSecond?: number;
+  /** Connections to load balancers that resolve but do not answer yet, a second. Default 20. */
+  answerPerSecond?: number;
   /**
    * The shortest time between two checks of one job, per prober. Defaults: DNS 500 ms (a name is announced
-   * within about half a second of resolving), ELB 2 s, Events 5 s.
+   * within about half a second of resolving), ELB 2 s, Events 5 s, answers 2 s.
    */
-  minIntervalMs?: { dns?: number; elb?: number; kube?: number };
+  minIntervalMs?: { dns?: number; elb?: number; kube?: number; answer?: number };
 }
 
 export interface CreateLbJobDepsOptions {
@@ -41,6 +44,8 @@ export interface CreateLbJobDepsOptions {
   watch: ServiceWatch;
   audit: LbJobDeps['audit'];
   resolver: HostnameResolver;
+  /** Proves a load balancer answers before the job says "ready"; absent, that step is skipped. */
+  endpointProbe?: EndpointProbe;
   replies: ChannelMessages;
   /** Exactly-once side effects (the progress message, the endpoint message). */
   once: OnceGuard;
@@ -77,12 +82,15 @@ export function createLbJobDeps(opts: CreateLbJobDepsOptions): LbJobRuntime {
     dns: createProber({ name: 'dns', ratePerSecond: rates.dnsPerSecond ?? 600, minIntervalMs: rates.minIntervalMs?.dns ?? 500, wake, logger: opts.logger }),
     elb: createProber({ name: 'elb', ratePerSecond: rates.elbPerSecond ?? 5, minIntervalMs: rates.minIntervalMs?.elb ?? 2000, wake, logger: opts.logger, isThrottled }),
     kube: createProber({ name: 'kube', ratePerSecond: rates.kubePerSecond ?? 10, minIntervalMs: rates.minIntervalMs?.kube ?? 5000, wake, logger: opts.logger }),
+    // A silent endpoint holds its try up to the probe's timeout: more at once than the rate's default fifth.
+    answer: createProber({ name: 'answer', ratePerSecond: rates.answerPerSecond ?? 20, concurrency: 20, minIntervalMs: rates.minIntervalMs?.answer ?? 2000, wake, logger: opts.logger }),
   };
   const board = createProgressBoard({ replies: opts.replies, logger: opts.logger, minIntervalMs: opts.progressIntervalMs ?? 1000 });
   const watchWakeups = createWatchWakeups(opts.watch, wake);
   const deps: LbJobDeps = {
     clusters: opts.clusters,
     resolver: opts.resolver,
+    ...(opts.endpointProbe ? { endpointProbe: opts.endpointProbe } : {}),
     replies: opts.replies,
     board,
     once: opts.once,

@@ -21,6 +21,7 @@ import { jobStop, PermanentJobError, TransientJobError, type JobContext, type On
 import type { ChannelMessages, MessageRef, PostOptions } from '../src/ports/replies.js';
 import type { Message } from '../src/render/blocks.js';
 import type { HostnameResolver } from '../src/ports/resolver.js';
+import type { EndpointProbe } from '../src/ports/endpoint-probe.js';
 import { renderOutcomeMessage, renderProgress } from '../src/render/progress.js';
 import { failureReason, isThrottled, isTransientJobError, throttledWaitMs } from './errors.js';
 import type { ProgressBoard } from './progress-board.js';
@@ -41,8 +42,16 @@ export interface LbJobDeps {
   watchWakeups: WatchWakeups;
   /** Where every job's outcome is recorded (once per request, whoever finishes it). */
   audit: Pick<AuditTrail, 'record'>;
-  /** dns: resolving hostnames; elb: the ELB API (rate-limited by AWS); kube: Events from the API server. */
-  probers: { dns: Prober; elb: Prober; kube: Prober };
+  /**
+   * Connects to a load balancer that resolves, to prove it answers before the job says "ready"; absent,
+   * the step is skipped (LB_ANSWER_CHECK=false: svcbot cannot reach its load balancers).
+   */
+  endpointProbe?: EndpointProbe;
+  /**
+   * dns: resolving hostnames; elb: the ELB API (rate-limited by AWS); kube: Events from the API server;
+   * answer: connections to load balancers that resolve but do not answer yet.
+   */
+  probers: { dns: Prober; elb: Prober; kube: Prober; answer: Prober };
   logger: Logger;
   /** Give up (and say which step is stuck) this long after the request. Default 15 minutes. */
   timeoutMs?: number;

@@ -1,13 +1,15 @@
 /**
  * Provisioning: make sure the Service exists with type LoadBalancer, then follow it until its endpoint
- * answers — Service created → load balancer allocated → instances in service → DNS resolves → ready —
- * and post the endpoint(s) in the request's thread, mentioning the requester, exactly once.
+ * answers — Service created → load balancer allocated → instances in service → DNS resolves → endpoint
+ * answers (a connection from svcbot; see ./answer-check.ts) → ready — and post the endpoint(s) in the
+ * request's thread, mentioning the requester, exactly once.
  *
  * Each run re-reads the world from the top (idempotent): a missing Service is created (a 409 means a
  * concurrent or earlier attempt made it: success, never a second one); a Service of another type is
  * patched to LoadBalancer; otherwise nothing is written. Waiting parks the job: for the hostname, on the
  * Service watch (and a slow prober of the Service's Events, for `SyncLoadBalancerFailed`); for the ELB and
- * its instances, on the ELB prober; for DNS, on the DNS prober.
+ * its instances, on the ELB prober; for DNS, on the DNS prober; for the endpoint to answer, on the
+ * answer prober.
  */
 import { webScheme } from '../src/domain/endpoints.js';
 import { BotError } from '../src/domain/errors.js';
@@ -15,6 +17,7 @@ import { CHANGED_SINCE_APPROVED, type LbStep } from '../src/domain/lb-jobs.js';
 import type { LbEndpoint, LbOutcome } from '../src/domain/progress.js';
 import type { LoadBalancerView, ServiceView } from '../src/domain/views.js';
 import { renderEndpointMessage } from '../src/render/progress.js';
+import { checkAnswer, freshSilenceReason, notInServiceReason, serviceGone } from './answer-check.js';
 import {
   findFailureEvent,
   loadBalancerFailureEvent,
@@ -143,11 +146,6 @@ function elbServing(
   };
 }
 
-/** The pinned Service is gone, being deleted, or replaced: the job must look (and stand down). */
-function serviceGone(uid: string | undefined): (s: ServiceView | undefined) => boolean {
-  return (s) => !s || s.deleting || (uid !== undefined && s.uid !== uid);
-}
-
 function resolves(resolver: LbJobDeps['resolver'], hostname: string): () => Promise<boolean> {
   return async () => (await resolver.resolve4(hostname)).length > 0;
 }
@@ -186,7 +184,11 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   // DNS waits wake the job often). A changed hostname means a new ELB: checked again.
   const alreadyServing = run.state.doneAt['in-service'] !== undefined && run.state.servingHostname === hostname;
   const lb = alreadyServing ? undefined : await find();
-  const waiting = alreadyServing ? undefined : lb ? notServingYet(servedPorts(svc), lb) : `waiting for ${hostname} to appear in the ELB API`;
+  let waiting = alreadyServing ? undefined : lb ? notServingYet(servedPorts(svc), lb) : `waiting for ${hostname} to appear in the ELB API`;
+  if (waiting && lb && lb.instances.length > 0 && !lb.instances.some((i) => i.state === 'InService')) {
+    const cause = await notInServiceReason(run, svc);
+    if (cause) waiting = `${waiting}: ${cause}`;
+  }
   if (waiting) {
     return {
       kind: 'wait',
@@ -217,6 +219,10 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
   }
   run.markDone('dns');
 
+  const silent = await checkAnswer(run, svc, hostname, lookup.addresses);
+  if (silent) return silent;
+  run.markDone('answers');
+
   const endpoints = endpointsOf(svc, hostname);
   const message = renderEndpointMessage({ namespace: data.namespace, name: data.name, userId: data.requester.userId }, endpoints);
   // In the progress message's thread once that message exists; while its post waits for Slack, in the channel.
@@ -234,10 +240,13 @@ async function provisionStep(run: StepRun): Promise<StepOutcome> {
 async function provisionTimeout(run: StepRun, stuckAt: LbStep): Promise<LbOutcome> {
   const event = await loadBalancerFailureEvent(run, run.data.requestedAt - EVENT_SLACK_MS).catch(() => undefined);
   const minutes = Math.round((run.deps.timeoutMs ?? 15 * 60_000) / 60_000);
+  // What the job saw when it parked may be long gone: a silent endpoint is asked again, now.
+  const svc = stuckAt === 'answers' ? await getServiceOrUndefined(run).catch(() => undefined) : undefined;
+  const why = (svc ? await freshSilenceReason(run, svc).catch(() => undefined) : undefined) ?? run.state.waitingFor;
   return {
     kind: 'failed',
     stuckAt,
-    reason: `gave up after ${minutes} min: ${stepReason(stuckAt)}${run.state.waitingFor ? ` (${run.state.waitingFor})` : ''}.`,
+    reason: `gave up after ${minutes} min: ${stepReason(stuckAt)}${why ? ` (${why})` : ''}.`,
     ...(event ? { event: { reason: event.reason, message: event.message } } : {}),
   };
 }
@@ -252,6 +261,8 @@ function stepReason(step: LbStep): string {
       return 'the load balancer\'s instances did not come into service';
     case 'dns':
       return 'the load balancer\'s DNS name did not resolve';
+    case 'answers':
+      return 'the load balancer did not answer';
     default:
       return 'the endpoint could not be announced';
   }

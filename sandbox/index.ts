@@ -26,13 +26,14 @@ import { createKubeApiServer } from './kube/server.js';
 import type { InternalNetwork } from './kube/streams/network.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
 import { DataPlane, type BindFailure } from './net/dataplane.js';
+import { clusterHealthProbe } from './net/health-probe.js';
 
 export { Faults, type FaultSettings } from './faults.js';
 export { KubeCluster } from './kube/cluster.js';
 export { ElbStore } from './elb/store.js';
 export { ElbV2Store } from './elb/v2store.js';
 export { Ec2Store } from './ec2/store.js';
-export { DataPlane, type BindFailure, type Hop, type NodePortGate } from './net/dataplane.js';
+export { DataPlane, type BindFailure, type Hop, type LoadBalancerGate, type NodePortGate } from './net/dataplane.js';
 export type { InternalNetwork } from './kube/streams/network.js';
 
 export interface SandboxOptions {
@@ -56,8 +57,8 @@ export interface SandboxOptions {
   /** Delay from a load balancer's creation to its DNS name resolving. */
   dnsDelayMs?: number;
   /**
-   * Delay from registration to a node being InService behind a classic load balancer, and to a target
-   * being `healthy` in an ELBv2 target group.
+   * Delay from registration to a node being InService behind a classic load balancer (from then on
+   * while its health check passes), and to a target being `healthy` in an ELBv2 target group.
    */
   instanceWarmupMs?: number;
   /** Where to write the kubeconfig; null writes none. */
@@ -168,15 +169,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dnsDelayMs: options.dnsDelayMs ?? sandboxDefaults.dnsDelayMs,
     targetWarmupMs: options.instanceWarmupMs ?? sandboxDefaults.instanceWarmupMs,
   });
-  const controller = new CloudController({
-    cluster,
-    elb,
-    faults,
-    clusterName,
-    provisionDelayMs,
-    deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
-  });
-
   const ec2 = new Ec2Store({
     region,
     clusterName,
@@ -188,6 +180,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...elbv2.listLoadBalancers().filter((lb) => lb.securityGroups.includes(groupId)).flatMap((lb) => lb.addresses),
     ],
   });
+  const controller = new CloudController({
+    cluster,
+    elb,
+    ec2,
+    faults,
+    clusterName,
+    provisionDelayMs,
+    deprovisionDelayMs: options.deprovisionDelayMs ?? provisionDelayMs,
+  });
+  elb.setSecurityGroupNames((groupId) => ec2.findGroup(groupId)?.groupName);
+  // An instance is InService once warmed up while its health check target passes in the cluster now.
+  elb.setHealthProbe(clusterHealthProbe(cluster));
   const dataPlane = new DataPlane({
     cluster,
     elb,
@@ -197,6 +201,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // The nodes' security group decides who reaches a node port from the host, as on AWS (the load
   // balancer's own connections do not ask: the nodes' group lets the load balancers' group in).
   dataPlane.setNodePortGate((node, port, remote) => node.instanceId !== undefined && ec2.allowsIngress(node.instanceId, port, remote));
+  // A load balancer's own security groups decide who reaches its listeners. One that carries only the
+  // shared default group (created through the ELB API without any) or groups EC2 does not know stays
+  // open to all, as before.
+  dataPlane.setLoadBalancerGate((lb, port, remote) => {
+    const own = lb.securityGroups.filter((g) => g !== elb.defaultSecurityGroup && ec2.findGroup(g) !== undefined);
+    return own.length === 0 || ec2.groupsAllowIngress(own, port, remote);
+  });
 
   const refusals: string[] = [];
   const onRefusal = (message: string) => refusals.push(message);

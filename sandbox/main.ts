@@ -28,7 +28,7 @@ Options:
   --provision-delay MS       time to create a load balancer (default ${sandboxDefaults.provisionDelayMs})
   --deprovision-delay MS     time to delete a load balancer (default: the provisioning delay)
   --dns-delay MS             time for a new load balancer's name to resolve (default ${sandboxDefaults.dnsDelayMs})
-  --instance-warmup MS       time for a registered node to be InService, an ELBv2 target healthy (default ${sandboxDefaults.instanceWarmupMs})
+  --instance-warmup MS       time for a registered node to be InService (then: while its health check passes), an ELBv2 target healthy (default ${sandboxDefaults.instanceWarmupMs})
 
 Fault knobs:
   --watch-drop-every S       drop every watch connection every S seconds

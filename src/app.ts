@@ -87,6 +87,7 @@ import type { LbJobQueue } from './ports/queue.js';
 import type { ReplayGuard } from './ports/replay-guard.js';
 import type { Replies } from './ports/replies.js';
 import type { HostnameResolver } from './ports/resolver.js';
+import { createEndpointProbe } from './adapters/endpoint-probe.js';
 import type { ServiceWatch } from './ports/service-watch.js';
 
 export type Role = 'web' | 'worker' | 'both';
@@ -409,7 +410,8 @@ function startJobWorker(config: Config, adapters: Adapters, worker: WorkerAdapte
     waker: worker.waker,
     changes: worker.changes,
     logger: log,
-    rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond },
+    ...(config.jobs.answerCheck ? { endpointProbe: createEndpointProbe() } : {}),
+    rates: { dnsPerSecond: config.jobs.dnsQueriesPerSecond, elbPerSecond: config.jobs.elbCallsPerSecond, answerPerSecond: config.jobs.answerProbesPerSecond },
     timeoutMs: config.jobs.timeoutMs,
     maxParkMs: config.jobs.recheckMs,
     progressIntervalMs: config.jobs.progressIntervalMs,

@@ -12,7 +12,9 @@
  * one — its VPC's `default` group, all traffic from its own members, as AWS creates it) and the nodes'
  * group `k8s-<cluster>-nodes`, which lets in nothing from outside but all traffic from the load
  * balancers' group (and from its own members, node to node). Node ports are therefore closed to the
- * host until someone authorizes its address, as on AWS.
+ * host until someone authorizes its address, as on AWS. The cloud controller adds a group per load
+ * balancer (`createSecurityGroup`, `deleteSecurityGroup`), and the data plane asks `groupsAllowIngress`
+ * before a load balancer's listener carries a connection.
  */
 import { hexId } from '../elb/store.js';
 import type { Node } from '../kube/types.js';
@@ -220,6 +222,52 @@ export class Ec2Store {
     return groups.filter((g) => filters.every((f) => filterMatchesGroup(f, g))).map(copyGroup);
   }
 
+  /**
+   * A new security group in the VPC with all egress allowed and no ingress, as CreateSecurityGroup
+   * makes one (what the cloud controller does for each classic load balancer); a name the VPC already
+   * has is `InvalidGroup.Duplicate`. Not an action of the EC2 API here: only the sandbox makes groups.
+   */
+  createSecurityGroup(input: { groupName: string; description: string; tags?: Record<string, string> }): SecurityGroup {
+    const { vpcId } = this.opts;
+    if ([...this.groups.values()].some((g) => g.groupName === input.groupName && g.vpcId === vpcId)) {
+      throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${input.groupName}' already exists for VPC '${vpcId}'`);
+    }
+    let groupId = hexId('sg', `group:${vpcId}:${input.groupName}`);
+    for (let n = 1; this.groups.has(groupId); n++) groupId = hexId('sg', `group:${vpcId}:${input.groupName}:${n}`);
+    const group: SecurityGroup = {
+      groupId,
+      groupName: input.groupName,
+      description: input.description,
+      vpcId,
+      ownerId: SANDBOX_ACCOUNT_ID,
+      tags: Object.entries(input.tags ?? {}),
+      ingress: [],
+      egress: [{ ruleId: this.newRuleId(groupId), protocol: '-1', fromPort: -1, toPort: -1, source: { cidr: '0.0.0.0/0' } }],
+    };
+    this.groups.set(groupId, group);
+    return copyGroup(group);
+  }
+
+  /**
+   * Deletes a group, as DeleteSecurityGroup does: a group another group's rule names as its source is
+   * `DependencyViolation` (revoke that rule first). Returns false when there is no such group.
+   */
+  deleteSecurityGroup(groupId: string): boolean {
+    if (!this.groups.has(groupId)) return false;
+    const dependent = [...this.groups.values()].some(
+      (g) => g.groupId !== groupId && g.ingress.some((r) => 'groupId' in r.source && r.source.groupId === groupId),
+    );
+    if (dependent) throw new Ec2Error('DependencyViolation', `resource ${groupId} has a dependent object`);
+    this.groups.delete(groupId);
+    return true;
+  }
+
+  /** The group with this id, as DescribeSecurityGroups shows it; undefined when there is none. */
+  findGroup(groupId: string): SecurityGroup | undefined {
+    const group = this.groups.get(groupId);
+    return group ? copyGroup(group) : undefined;
+  }
+
   /** The group a request names, or the EC2 error AWS answers. */
   group(ref: GroupRef): SecurityGroup {
     if (ref.groupId !== undefined && ref.groupId !== '') {
@@ -321,6 +369,19 @@ export class Ec2Store {
     if (!instance) return false;
     const groups = instance.securityGroups.flatMap((g) => {
       const group = this.groups.get(g.groupId);
+      return group ? [group] : [];
+    });
+    return groupsAllowTcp(groups, port, sourceIp, (groupId) => this.membersOf(groupId));
+  };
+
+  /**
+   * Whether any of these groups (ids this store does not know count for nothing) lets a TCP connection
+   * to `port` from `sourceIp` in: what the data plane asks before a load balancer's listener carries a
+   * connection (the load balancer's security groups). Bound, like `allowsIngress`.
+   */
+  readonly groupsAllowIngress = (groupIds: readonly string[], port: number, sourceIp: string): boolean => {
+    const groups = groupIds.flatMap((id) => {
+      const group = this.groups.get(id);
       return group ? [group] : [];
     });
     return groupsAllowTcp(groups, port, sourceIp, (groupId) => this.membersOf(groupId));

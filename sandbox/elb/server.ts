@@ -213,7 +213,7 @@ function instancesXml(ids: string[]): string {
   return members('Instances', ids, (id) => leaf('InstanceId', id));
 }
 
-function loadBalancerXml(lb: LoadBalancer, defaultSecurityGroup: string): string {
+function loadBalancerXml(lb: LoadBalancer, groupName: (groupId: string) => string): string {
   return (
     leaf('LoadBalancerName', lb.name) +
     leaf('DNSName', lb.dnsName) +
@@ -230,7 +230,7 @@ function loadBalancerXml(lb: LoadBalancer, defaultSecurityGroup: string): string
     node(
       'SourceSecurityGroup',
       leaf('OwnerAlias', SANDBOX_ACCOUNT_ID),
-      leaf('GroupName', lb.securityGroups[0] === defaultSecurityGroup ? 'default' : lb.securityGroups[0]),
+      leaf('GroupName', lb.securityGroups[0] === undefined ? undefined : groupName(lb.securityGroups[0])),
     ) +
     members('SecurityGroups', lb.securityGroups, (sg) => sg) +
     leaf('CreatedTime', lb.createdTime) +
@@ -327,9 +327,8 @@ const HANDLERS: Record<string, Handler> = {
     const page = lbs.slice(0, pageSize);
     const last = page[page.length - 1];
     const more = lbs.length > pageSize && last !== undefined;
-    const defaultSg = store.defaultSecurityGroup;
     return (
-      members('LoadBalancerDescriptions', page, (lb) => loadBalancerXml(lb, defaultSg)) +
+      members('LoadBalancerDescriptions', page, (lb) => loadBalancerXml(lb, (id) => store.securityGroupName(id))) +
       (more ? leaf('NextMarker', encodeMarker(last.name)) : '')
     );
   },

@@ -49,7 +49,7 @@ export interface ElbStoreOptions {
   region: string;
   /** How long after creation a load balancer's DNS name starts resolving. */
   dnsDelayMs: number;
-  /** How long a registered instance stays `OutOfService` before it turns `InService`. */
+  /** How long a registered instance stays `OutOfService` before it turns `InService` (while the health probe, if any, passes). */
   instanceWarmupMs: number;
   /** Clock in epoch ms; defaults to `Date.now`. */
   now?: () => number;
@@ -73,6 +73,13 @@ export interface InstanceHealth {
   reasonCode: string;
   description: string;
 }
+
+/**
+ * Whether the load balancer's health check target passes on an instance now: true or false, or
+ * undefined when the probe cannot tell (an instance it does not know), leaving the warm-up to decide.
+ * `ElbStore.setHealthProbe` installs one; `startSandbox` sets the cluster's (sandbox/net/health-probe.ts).
+ */
+export type HealthProbe = (lb: { name: string; healthCheck: HealthCheck }, instanceId: string) => boolean | undefined;
 
 export interface ElbChangeEvent {
   type: 'created' | 'deleted';
@@ -140,6 +147,8 @@ const PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'SSL'] as const;
 const LAYER7 = new Set(['HTTP', 'HTTPS']);
 
 export const REGISTRATION_IN_PROGRESS = 'Instance registration is still in progress.';
+/** DescribeInstanceHealth's Description of an instance failing its health check (InstanceState, ELB API reference). */
+export const FAILED_HEALTH_CHECKS = 'Instance has failed at least the UnhealthyThreshold number of health checks consecutively.';
 
 /** Throws `ValidationError` unless `name` is a valid classic load balancer name. */
 export function validateLoadBalancerName(name: string): void {
@@ -351,6 +360,8 @@ export class ElbStore {
   /** lower-case DNS name -> load balancer name */
   private readonly byDnsName = new Map<string, string>();
   private readonly listeners = new Set<(ev: ElbChangeEvent) => void>();
+  private probe: HealthProbe | undefined;
+  private groupNames: ((groupId: string) => string | undefined) | undefined;
 
   constructor(opts: ElbStoreOptions) {
     this.region = opts.region;
@@ -367,6 +378,19 @@ export class ElbStore {
   /** The security group a load balancer gets when created without any (its VPC's "default" group). */
   get defaultSecurityGroup(): string {
     return hexId('sg', `default-sg:${this.vpcId}`);
+  }
+
+  /**
+   * Where security group names come from (the EC2 state, set by `startSandbox`): the name
+   * DescribeLoadBalancers shows as `SourceSecurityGroup.GroupName`.
+   */
+  setSecurityGroupNames(lookup: ((groupId: string) => string | undefined) | undefined): void {
+    this.groupNames = lookup;
+  }
+
+  /** A security group's name: from the lookup set, else `default` for the default group, else its id. */
+  securityGroupName(groupId: string): string {
+    return this.groupNames?.(groupId) ?? (groupId === this.defaultSecurityGroup ? 'default' : groupId);
   }
 
   /**
@@ -516,8 +540,24 @@ export class ElbStore {
   }
 
   /**
-   * DescribeInstanceHealth: registered instances are `OutOfService` until `instanceWarmupMs` after their
-   * registration, then `InService`. Asking for an instance that is not registered is `InvalidInstance`.
+   * Sets what decides whether an instance passes the health check once its warm-up is over (see
+   * `instanceHealth`); undefined (the default) lets the warm-up alone decide.
+   */
+  setHealthProbe(probe: HealthProbe | undefined): void {
+    this.probe = probe;
+  }
+
+  /** The health probe in force (undefined: the warm-up alone decides). */
+  get healthProbe(): HealthProbe | undefined {
+    return this.probe;
+  }
+
+  /**
+   * DescribeInstanceHealth: a registered instance is `OutOfService` (`ELB`, registration in progress)
+   * until `instanceWarmupMs` after its registration; then `InService` while the health probe passes (or
+   * cannot tell, or there is none), else `OutOfService` with ReasonCode `Instance` — asked afresh on
+   * every call, so it follows the instance back and forth. Asking for an instance that is not
+   * registered is `InvalidInstance`.
    */
   instanceHealth(name: string, instanceIds?: string[]): InstanceHealth[] {
     const record = this.require(name);
@@ -531,9 +571,12 @@ export class ElbStore {
           `Could not find EC2 instance ${instanceId} registered with load balancer '${name}'.`,
         );
       }
-      return now >= registeredAt + this.instanceWarmupMs
-        ? { instanceId, state: 'InService' as const, reasonCode: 'N/A', description: 'N/A' }
-        : { instanceId, state: 'OutOfService' as const, reasonCode: 'ELB', description: REGISTRATION_IN_PROGRESS };
+      if (now < registeredAt + this.instanceWarmupMs) {
+        return { instanceId, state: 'OutOfService' as const, reasonCode: 'ELB', description: REGISTRATION_IN_PROGRESS };
+      }
+      return this.probe?.({ name: record.name, healthCheck: { ...record.healthCheck } }, instanceId) === false
+        ? { instanceId, state: 'OutOfService' as const, reasonCode: 'Instance', description: FAILED_HEALTH_CHECKS }
+        : { instanceId, state: 'InService' as const, reasonCode: 'N/A', description: 'N/A' };
     });
   }
 

@@ -100,7 +100,8 @@ export class ClusterView {
     return this.nodes().find((n) => instanceIdOf(n) === instanceId);
   }
 
-  private services(): Service[] {
+  /** Every Service, in every namespace. */
+  services(): Service[] {
     return this.cluster.store.list('services') as Service[];
   }
 }

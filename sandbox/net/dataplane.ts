@@ -12,6 +12,8 @@
  * load balancer's addresses (what its DNS name resolves to) listen on its listener ports and forward to
  * the node port of an InService instance (round-robin). Direct host → node port connections pass the
  * node-port gate first (the nodes' security group; allow all by default); the load balancer's do not.
+ * Host → load balancer connections pass the load-balancer gate first (its security groups; allow all
+ * by default).
  *
  * A connection that nothing serves is refused: `dialInternal` rejects with `code: 'ECONNREFUSED'`; a
  * loopback listener has already accepted, so it resets the connection (the client sees ECONNRESET
@@ -37,6 +39,9 @@ export type { BindFailure } from './host-listeners.js';
 /** Decides whether a connection from the host to a node's node port may pass (the nodes' security group). */
 export type NodePortGate = (node: { name: string; instanceId?: string }, port: number, remoteAddress: string) => boolean;
 
+/** Decides whether a connection from the host to a load balancer's listener may pass (its security groups). */
+export type LoadBalancerGate = (lb: { name: string; securityGroups: readonly string[] }, port: number, remoteAddress: string) => boolean;
+
 /** One hop a connection took, for tests and debugging (`onHop`). */
 export type Hop =
   | { kind: 'pod'; namespace: string; pod: string; ip: string; port: number; serves: 'http' | 'echo' | 'busybox-httpd' }
@@ -60,7 +65,7 @@ export interface DataPlaneOptions {
   maxHostListeners?: number;
 }
 
-const allowAll: NodePortGate = () => true;
+const allowAll = (): boolean => true;
 const DEFAULT_MAX_HOST_LISTENERS = 4096;
 
 /** Only loopback addresses are bound: anything else is not this host's to take. */
@@ -81,6 +86,7 @@ export class DataPlane {
   private readonly roundRobin = new Map<string, number>();
   private readonly hopListeners = new Set<(hop: Hop) => void>();
   private gate: NodePortGate = allowAll;
+  private lbGate: LoadBalancerGate = allowAll;
   private unsubscribe: (() => void)[] = [];
   private closing: Promise<void> | undefined;
   private pendingReconcile: Promise<void> | undefined;
@@ -129,6 +135,16 @@ export class DataPlane {
   /** Sets the gate for host → node:nodePort connections (the nodes' security group); undefined allows all. */
   setNodePortGate(gate: NodePortGate | undefined): void {
     this.gate = gate ?? allowAll;
+  }
+
+  /** The gate host → load balancer listener connections pass (`startSandbox` sets its security groups). */
+  get loadBalancerGate(): LoadBalancerGate {
+    return this.lbGate;
+  }
+
+  /** Sets the gate for host → load balancer listener connections (its security groups); undefined allows all. */
+  setLoadBalancerGate(gate: LoadBalancerGate | undefined): void {
+    this.lbGate = gate ?? allowAll;
   }
 
   /** Hears every hop of every connection; returns the unsubscribe function. */
@@ -320,7 +336,13 @@ export class DataPlane {
       return this.dialNodePort(node, port, 'host');
     }
     const lb = this.opts.elb.list().find((l) => l.addresses.includes(address));
-    if (lb) return this.dialLoadBalancer(lb, address, port);
+    if (lb) {
+      const remote = socket.remoteAddress ?? '';
+      if (lb.listeners.some((l) => l.loadBalancerPort === port) && !this.lbGate({ name: lb.name, securityGroups: lb.securityGroups }, port, remote)) {
+        throw this.refuse(address, port, `the load-balancer gate refused ${remote}`);
+      }
+      return this.dialLoadBalancer(lb, address, port);
+    }
     throw this.refuse(address, port, 'no node or load balancer has this address');
   }
 

@@ -50,10 +50,13 @@ async function read(client: EC2Client, instanceIds: readonly string[]): Promise<
     }
     nextToken = page.NextToken;
   } while (nextToken);
-  const groupIds = [...new Set(instances.flatMap((i) => i.groupIds))];
-  if (groupIds.length === 0) return { instances, groups: [] };
-  const described = await client.send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }));
-  const groups: SecurityGroupView[] = (described.SecurityGroups ?? []).flatMap((g) =>
+  return { instances, groups: await describeGroups(client, [...new Set(instances.flatMap((i) => i.groupIds))]) };
+}
+
+async function describeGroups(client: EC2Client, groupIds: readonly string[]): Promise<SecurityGroupView[]> {
+  if (groupIds.length === 0) return [];
+  const described = await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groupIds] }));
+  return (described.SecurityGroups ?? []).flatMap((g) =>
     g.GroupId === undefined
       ? []
       : [
@@ -65,24 +68,29 @@ async function read(client: EC2Client, instanceIds: readonly string[]): Promise<
           },
         ],
   );
-  return { instances, groups };
 }
 
 export function createEc2SecurityGroups(client: EC2Client, { cacheMs = SECURITY_GROUP_CACHE_MS, now = Date.now }: { cacheMs?: number; now?: () => number } = {}): NodeSecurityGroups {
-  const cache = new Map<string, { at: number; answer: Promise<InstanceSecurityGroups> }>();
+  const cache = new Map<string, { at: number; answer: Promise<unknown> }>();
+  /** `load`'s answer, shared for `cacheMs` by every caller asking the same `key`; a failure is not kept. */
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const at = now();
+    for (const [k, entry] of cache) if (at - entry.at >= cacheMs) cache.delete(k);
+    const hit = cache.get(key);
+    if (hit) return hit.answer as Promise<T>;
+    const answer = load().catch((err: unknown) => {
+      cache.delete(key); // a failure is not remembered: the next command asks again
+      throw toBotError(err);
+    });
+    if (cacheMs > 0) cache.set(key, { at, answer });
+    return answer;
+  }
   return {
     groupsOfInstances(instanceIds) {
-      const key = [...instanceIds].sort().join(',');
-      const at = now();
-      for (const [k, entry] of cache) if (at - entry.at >= cacheMs) cache.delete(k);
-      const cached = cache.get(key);
-      if (cached) return cached.answer;
-      const answer = read(client, instanceIds).catch((err: unknown) => {
-        cache.delete(key); // a failure is not remembered: the next command asks again
-        throw toBotError(err);
-      });
-      if (cacheMs > 0) cache.set(key, { at, answer });
-      return answer;
+      return cached(`instances:${[...instanceIds].sort().join(',')}`, () => read(client, instanceIds));
+    },
+    groupsById(groupIds) {
+      return cached(`groups:${[...groupIds].sort().join(',')}`, () => describeGroups(client, groupIds));
     },
   };
 }

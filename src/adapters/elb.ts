@@ -63,8 +63,8 @@ export function createElbGateway(client: ElasticLoadBalancingClient): LoadBalanc
             unhealthyThreshold: lb.HealthCheck.UnhealthyThreshold ?? 0,
           };
         }
+        if (lb.SecurityGroups && lb.SecurityGroups.length > 0) view.securityGroups = [...lb.SecurityGroups];
         if (lb.CreatedTime) view.createdAt = lb.CreatedTime;
-        if (lb.SecurityGroups !== undefined) view.securityGroups = [...lb.SecurityGroups];
         return view;
       } catch (err) {
         if (isClassicLoadBalancerNotFound(err)) return undefined;

@@ -83,6 +83,8 @@ const jobsSchema = z.strictObject(
     shutdownGrace: fieldWithDefault('jobs.shutdownGrace', duration(0, 8000, '0s, 2s or 5s')),
     dnsQueriesPerSecond: fieldWithDefault('jobs.dnsQueriesPerSecond', integer(1, 100_000)),
     elbCallsPerSecond: fieldWithDefault('jobs.elbCallsPerSecond', integer(1, 10_000)),
+    answerCheck: fieldWithDefault('jobs.answerCheck', boolean),
+    answerProbesPerSecond: fieldWithDefault('jobs.answerProbesPerSecond', integer(1, 10_000)),
   },
   mapping,
 );
@@ -357,6 +359,8 @@ export function toConfig(raw: RawConfig, configFile: string | undefined): Config
       shutdownGraceMs: raw.jobs.shutdownGrace,
       dnsQueriesPerSecond: raw.jobs.dnsQueriesPerSecond,
       elbCallsPerSecond: raw.jobs.elbCallsPerSecond,
+      answerCheck: raw.jobs.answerCheck,
+      answerProbesPerSecond: raw.jobs.answerProbesPerSecond,
     },
     http: {
       bodyLimitBytes: raw.http.bodyLimit,

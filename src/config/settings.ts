@@ -66,6 +66,8 @@ export const SETTINGS = Object.freeze([
   { env: 'JOB_SHUTDOWN_GRACE', yaml: 'jobs.shutdownGrace', default: '5s', secret: false, meaning: 'A stopping worker lets running job steps finish this long, then hands them back' },
   { env: 'DNS_PROBE_RATE', yaml: 'jobs.dnsQueriesPerSecond', default: '600', secret: false, meaning: 'DNS queries/s checking waiting load balancer names' },
   { env: 'ELB_API_RATE', yaml: 'jobs.elbCallsPerSecond', default: '5', secret: false, meaning: 'ELB API calls/s following load balancers' },
+  { env: 'LB_ANSWER_CHECK', yaml: 'jobs.answerCheck', default: 'true', secret: false, meaning: 'A load balancer is announced only once svcbot has connected to it (HTTP GET / on web ports); false: once its name resolves' },
+  { env: 'ANSWER_PROBE_RATE', yaml: 'jobs.answerProbesPerSecond', default: '20', secret: false, meaning: 'Connections/s to load balancers that resolve but do not answer yet' },
   { env: 'KUBE_RETRY_DEADLINE', yaml: 'kube.retryDeadline', default: '10s', secret: false, meaning: 'A Kubernetes API call answered by a transient error (5xx, 429, reset) is retried for at most this long' },
   { env: 'COMMAND_RETRY_BUDGET', yaml: 'kube.commandRetryBudget', default: '25s', secret: false, meaning: "A command stops retrying the cluster's transient errors after this long in all" },
   { env: 'SVCBOT_NAMESPACES', yaml: 'namespaces', default: '(every namespace)', secret: false, list: true, meaning: "Namespaces svcbot works in (a namespaced install: `svcbot rbac` writes Roles for them instead of a ClusterRole); a cluster's own `namespaces` overrides it" },

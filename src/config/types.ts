@@ -106,6 +106,10 @@ interface JobsConfig {
   readonly dnsQueriesPerSecond: number;
   /** ELB API calls a second one worker spends following load balancers (AWS throttles this API per account). */
   readonly elbCallsPerSecond: number;
+  /** Whether a load balancer is announced only once svcbot has connected to it (else once its name resolves). */
+  readonly answerCheck: boolean;
+  /** Connections a second one worker spends on load balancers that resolve but do not answer yet. */
+  readonly answerProbesPerSecond: number;
 }
 
 /**

@@ -69,7 +69,7 @@ export function changeOf(data: Pick<LbJobData, 'operation' | 'targetType'>): str
 export const CHANGED_SINCE_APPROVED = 'the Service changed since the request was approved — ask again';
 
 /** The steps a job's progress message shows, in order. */
-export const PROVISION_STEPS = ['service', 'allocated', 'in-service', 'dns', 'ready'] as const;
+export const PROVISION_STEPS = ['service', 'allocated', 'in-service', 'dns', 'answers', 'ready'] as const;
 export const TEARDOWN_STEPS = ['service', 'elb-deleted', 'finalizer-cleared', 'done'] as const;
 export type LbStep = (typeof PROVISION_STEPS)[number] | (typeof TEARDOWN_STEPS)[number];
 

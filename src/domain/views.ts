@@ -105,9 +105,9 @@ export interface LoadBalancerView {
   listeners: LoadBalancerListenerView[];
   healthCheck?: HealthCheckView;
   instances: InstanceHealthView[];
-  createdAt?: Date;
-  /** Its security groups (DescribeLoadBalancers `SecurityGroups`): where its listeners are opened to addresses. */
+  /** Its security groups (`SecurityGroups`; a load balancer in EC2-Classic or an old one may have none). */
   securityGroups?: string[];
+  createdAt?: Date;
 }
 
 // ---- Results the services return and the renderers render ----

@@ -1,5 +1,8 @@
-/** The nodes' EC2 security groups, read to tell whether a node port is reachable from outside the VPC. */
-import type { InstanceSecurityGroups } from '../domain/node-port-access.js';
+/**
+ * EC2 security groups as svcbot reads them: the nodes' (to tell whether a node port is reachable from
+ * outside the VPC) and a load balancer's (to tell why it does not answer).
+ */
+import type { InstanceSecurityGroups, SecurityGroupView } from '../domain/node-port-access.js';
 
 export interface NodeSecurityGroups {
   /**
@@ -8,4 +11,7 @@ export interface NodeSecurityGroups {
    * UnauthorizedOperation), `aws_error` otherwise. Answers may be a few seconds old (cached).
    */
   groupsOfInstances(instanceIds: readonly string[]): Promise<InstanceSecurityGroups>;
+
+  /** These groups and their inbound rules (DescribeSecurityGroups by GroupId.N); the same errors and cache. */
+  groupsById(groupIds: readonly string[]): Promise<SecurityGroupView[]>;
 }

@@ -13,6 +13,7 @@ const LABELS: Record<LbStep, string> = {
   allocated: 'load balancer allocated',
   'in-service': 'instances in service',
   dns: 'DNS resolves',
+  answers: 'endpoint answers',
   ready: 'ready',
   'elb-deleted': 'load balancer deleted',
   'finalizer-cleared': 'finalizer cleared',

@@ -5,6 +5,7 @@
  * fails on any): commands, the worker's Service watch (one per namespace), a load-balancer job, the orphan
  * scan. A command about another namespace is refused by svcbot in words, before the API server is asked.
  */
+import { AppsV1Api } from '@kubernetes/client-node';
 import { startBot, startBotSandbox, type BotUnderTest } from '../helpers/bot.js';
 import { sandboxClients } from '../helpers/sandbox-clients.js';
 import type { RecordedCall } from '../helpers/slack-stub.js';
@@ -27,6 +28,18 @@ beforeAll(async () => {
   sandbox = await startBotSandbox({ rbac: { yaml: rbacYaml(['team-a', 'team-b']), as: SERVICE_ACCOUNT } });
   const admin = sandboxClients(sandbox);
   for (const name of ['team-a', 'team-b', 'team-c']) await admin.core.createNamespace({ body: { metadata: { name } } });
+  // A web server in team-b, for the load balancer svcbot proves by connecting to it before "Ready".
+  await admin.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace: 'team-b',
+    body: {
+      metadata: { name: 'alpine' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'alpine' } },
+        template: { metadata: { labels: { app: 'alpine' } }, spec: { containers: [{ name: 'httpd', image: 'httpd:2.4-alpine', ports: [{ containerPort: 80 }] }] } },
+      },
+    },
+  });
   // Someone else's Service, in a namespace svcbot does not work in.
   await admin.core.createNamespacedService({
     namespace: 'team-c',

@@ -12,7 +12,10 @@ function allText(call: RecordedCall): string {
   return `${String(call.body.text)}\n${JSON.stringify(call.body.blocks ?? [])}`;
 }
 
-/** The answer to `text`: ephemeral through its response_url, or (a change) posted in the channel. One command at a time. */
+/** An interim "still trying…" notice: the command's retries passed the notice threshold (2.5 s), which a loaded machine can reach at every other request failing. */
+const isInterim = (call: RecordedCall) => /^:hourglass_flowing_sand: The cluster .* still trying/.test(String(call.body.text));
+
+/** The answer to `text` (not an interim notice): ephemeral through its response_url, or (a change) posted in the channel. One command at a time. */
 async function replyTo(bot: BotUnderTest, text: string): Promise<string> {
   const before = bot.slack.calls.length;
   const res = await bot.command(text);
@@ -20,7 +23,11 @@ async function replyTo(bot: BotUnderTest, text: string): Promise<string> {
     () =>
       bot.slack.calls
         .slice(before)
-        .find((c) => (c.method === 'response_url' && c.responseId === res.responseId) || (c.method === 'chat.postMessage' && !c.body.thread_ts && !String(c.body.text).includes('Load balancer for'))),
+        .find(
+          (c) =>
+            !isInterim(c) &&
+            ((c.method === 'response_url' && c.responseId === res.responseId) || (c.method === 'chat.postMessage' && !c.body.thread_ts && !String(c.body.text).includes('Load balancer for'))),
+        ),
     { what: `the answer to ${text}`, timeoutMs: 40_000 },
   );
   return String(answer.body.text);

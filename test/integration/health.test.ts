@@ -216,7 +216,7 @@ describe('/metrics', () => {
 
   it("counts a load-balancer job's run and times its steps", async () => {
     const b = await bot({ approvals: false });
-    expect((await b.command('create web --selector app=web --port 80 --type loadbalancer')).status).toBe(200);
+    expect((await b.command('create web --selector app=alpine --port 80 --type loadbalancer')).status).toBe(200);
     const text = await waitFor(async () => {
       const r = await get(`${base(b)}/metrics`);
       return sample(r.body, 'svcbot_jobs_total{operation="provision",outcome="completed"}') === 1 ? r.body : undefined;

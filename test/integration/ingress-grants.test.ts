@@ -53,6 +53,7 @@ function world(groups: SecurityGroupView[] = [{ groupId: 'sg-nodes', groupName: 
   const target = fakeTarget();
   const nodeSecurityGroups = {
     groupsOfInstances: (ids: readonly string[]): Promise<InstanceSecurityGroups> => Promise.resolve({ instances: ids.map((instanceId) => ({ instanceId, groupIds: groups.map((g) => g.groupId) })), groups }),
+    groupsById: (ids: readonly string[]) => Promise.resolve(groups.filter((g) => ids.includes(g.groupId))),
   };
   const registry = new InMemoryClusterRegistry([{ ...target, nodeSecurityGroups, ingressRules: ec2.ingress }]);
   const gov = testGovernance();

@@ -95,3 +95,28 @@ test("allowsIngress follows the nodes: an instance whose node has a loopback Ext
   expect(store.allowsIngress(first?.instanceId ?? '', 30080, '127.0.0.1')).toBe(false);
   expect(store.allowsIngress('i-99999999999999999', 30080, '127.31.4.2')).toBe(false);
 });
+
+test('a group of its own: created with all egress and no ingress, a duplicate name refused, not deleted while another group names it', () => {
+  const store = new Ec2Store({ region: 'us-east-1', clusterName: 'c', vpcId: 'vpc-0123456789abcdef0', loadBalancerSecurityGroupId: 'sg-0123456789abcdef0', nodes: () => [] });
+  const group = store.createSecurityGroup({ groupName: 'k8s-elb-a1', description: 'Security group for Kubernetes ELB a1 (default/web)', tags: { 'kubernetes.io/cluster/c': 'owned' } });
+  expect(group).toMatchObject({ groupName: 'k8s-elb-a1', vpcId: 'vpc-0123456789abcdef0', ingress: [], tags: [['kubernetes.io/cluster/c', 'owned']] });
+  expect(group.groupId).toMatch(/^sg-[0-9a-f]{17}$/);
+  expect(group.egress).toEqual([expect.objectContaining({ protocol: '-1', source: { cidr: '0.0.0.0/0' } })]);
+  expect(() => store.createSecurityGroup({ groupName: 'k8s-elb-a1', description: 'again' })).toThrow(expect.objectContaining({ code: 'InvalidGroup.Duplicate' }) as Error);
+
+  expect(store.groupsAllowIngress([group.groupId], 80, '127.0.0.1')).toBe(false);
+  store.authorizeIngress({ groupId: group.groupId }, [{ protocol: 'tcp', fromPort: '80', toPort: '80', cidrs: [{ cidr: '127.0.0.0/30' }], groups: [] }]);
+  expect(store.groupsAllowIngress([group.groupId], 80, '127.0.0.1')).toBe(true);
+  expect(store.groupsAllowIngress([group.groupId], 81, '127.0.0.1')).toBe(false);
+  expect(store.groupsAllowIngress([group.groupId], 80, '127.0.0.9')).toBe(false);
+  expect(store.groupsAllowIngress(['sg-99999999999999999'], 80, '127.0.0.1')).toBe(false);
+
+  const nodes = { groupId: store.nodesSecurityGroupId };
+  const fromGroup = { protocol: '-1', fromPort: undefined, toPort: undefined, cidrs: [], groups: [{ groupId: group.groupId }] };
+  store.authorizeIngress(nodes, [fromGroup]);
+  expect(() => store.deleteSecurityGroup(group.groupId)).toThrow(expect.objectContaining({ code: 'DependencyViolation' }) as Error);
+  store.revokeIngress(nodes, [fromGroup]);
+  expect(store.deleteSecurityGroup(group.groupId)).toBe(true);
+  expect(store.findGroup(group.groupId)).toBeUndefined();
+  expect(store.deleteSecurityGroup(group.groupId)).toBe(false);
+});

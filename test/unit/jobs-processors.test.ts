@@ -16,6 +16,7 @@ import { serviceManifest } from '../../src/domain/manifest.js';
 import { emptyState, type LbJobState } from '../../src/domain/progress.js';
 import { JobParked, PermanentJobError, TransientJobError, type JobStop, type OnceGuard } from '../../src/ports/jobs.js';
 import type { ChannelMessages } from '../../src/ports/replies.js';
+import type { AnswerResult, AnswerTarget, EndpointProbe } from '../../src/ports/endpoint-probe.js';
 import type { Message } from '../../src/render/blocks.js';
 import type { ServiceWatch } from '../../src/ports/service-watch.js';
 import pino from 'pino';
@@ -65,6 +66,7 @@ function setup(resolves = true) {
     dns: createProber({ name: 'dns', ratePerSecond: 100, wake }),
     elb: createProber({ name: 'elb', ratePerSecond: 100, wake }),
     kube: createProber({ name: 'kube', ratePerSecond: 100, wake }),
+    answer: createProber({ name: 'answer', ratePerSecond: 100, wake }),
   };
   const board = createProgressBoard({ replies: notifier, minIntervalMs: 10, tickMs: 5 });
   const trail = testAuditTrail();
@@ -133,7 +135,7 @@ test('provision: creates the Service as LoadBalancer and finishes with one endpo
     await expect(runProvision(c.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
     const svc = await s.world.registry.get('prod').cluster.getService('default', 'web');
     expect(svc.type).toBe('LoadBalancer');
-    expect(Object.keys(c.state().doneAt)).toEqual(['service', 'allocated', 'in-service', 'dns', 'ready']);
+    expect(Object.keys(c.state().doneAt)).toEqual(['service', 'allocated', 'in-service', 'dns', 'answers', 'ready']);
     expect(s.posts.filter((p) => p.threadTs)).toHaveLength(1);
     // Again, as after a crash past the post: nothing created, nothing posted twice.
     const again = context(c.ctx.data, { state: c.state() });
@@ -310,6 +312,58 @@ test('provision while DNS does not resolve yet: parks (no slot held) with a DNS 
     expect(c.state().doneAt['in-service']).toBeDefined();
     expect(c.state().doneAt.dns).toBeUndefined();
     expect(c.state().waitingFor).toMatch(/to resolve$/);
+  } finally {
+    await s.close();
+  }
+});
+
+/** An endpoint probe that answers as told, recording what it was asked. */
+function scriptedProbe(answer: () => AnswerResult) {
+  const asked: AnswerTarget[] = [];
+  const probe: EndpointProbe = {
+    answers: (target) => {
+      asked.push(target);
+      return Promise.resolve(answer());
+    },
+  };
+  return { probe, asked };
+}
+
+test('provision whose load balancer resolves but does not answer: parks on the answer prober, saying why; once it answers, ready', async () => {
+  const s = setup();
+  let answering = false;
+  const { probe, asked } = scriptedProbe(() => (answering ? { answered: true, status: 200 } : { answered: false, error: 'ECONNRESET', localAddress: '10.1.2.3' }));
+  s.deps.endpointProbe = probe;
+  try {
+    // Pods (app=alpine) are ready behind it: the connection's own failure is the reason.
+    const served = serviceManifest({ name: 'web', namespace: 'default', selector: { app: 'alpine' }, ports: [{ port: 80, protocol: 'TCP' }], type: 'ClusterIP' });
+    const c = context(data('provision', { manifest: served }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+    expect(c.state().doneAt.dns).toBeDefined();
+    expect(c.state().doneAt.answers).toBeUndefined();
+    expect(s.probers.answer.size).toBe(1);
+    expect(c.state().waitingFor).toMatch(/^waiting for .+:80 to answer: it does not answer on port 80: the connection was reset$/);
+    // Port 80 is a web port: an HTTP GET to the address DNS gave, with the load balancer's name as the Host.
+    const hostname = (await s.world.registry.get('prod').cluster.getService('default', 'web')).loadBalancerHostnames[0];
+    expect(asked[0]).toEqual({ host: hostname, address: '10.0.0.1', port: 80, scheme: 'http' });
+    answering = true;
+    const again = context(c.ctx.data, { state: c.state() });
+    await expect(runProvision(again.ctx, s.deps)).resolves.toMatchObject({ outcome: { kind: 'ready' } });
+    expect(again.state().doneAt.answers).toBeDefined();
+    expect(s.posts.filter((p) => p.threadTs)).toHaveLength(1);
+  } finally {
+    await s.close();
+  }
+});
+
+test('provision of a Service whose selector matches no pod: the wait says so, not "connection refused"', async () => {
+  const s = setup();
+  s.deps.endpointProbe = scriptedProbe(() => ({ answered: false, error: 'ECONNREFUSED' })).probe;
+  try {
+    const lonely = serviceManifest({ name: 'web', namespace: 'default', selector: { app: 'nothing-here' }, ports: [{ port: 8443, protocol: 'TCP' }], type: 'ClusterIP' });
+    const c = context(data('provision', { manifest: lonely }));
+    await expect(runProvision(c.ctx, s.deps)).rejects.toBeInstanceOf(JobParked);
+    expect(c.state().waitingFor).toMatch(/to answer: no ready endpoint behind the Service: its selector app=nothing-here matches no ready pod$/);
   } finally {
     await s.close();
   }

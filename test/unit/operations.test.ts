@@ -429,6 +429,7 @@ describe("node ports' security groups", () => {
         asked.push([...ids]);
         return Promise.resolve(groups);
       },
+      groupsById: (ids) => Promise.resolve(groups.groups.filter((g) => ids.includes(g.groupId))),
     };
     return { ...world, asked };
   }

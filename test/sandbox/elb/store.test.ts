@@ -2,6 +2,7 @@ import {
   ElbError,
   ElbStore,
   type ElbChangeEvent,
+  FAILED_HEALTH_CHECKS,
   type Listener,
   loopbackAddressesFor,
   REGISTRATION_IN_PROGRESS,
@@ -186,6 +187,37 @@ describe('ElbStore tags, health checks, instances, lookups', () => {
     expect(store.deregisterInstances('i', ['i-1', 'i-9'])).toEqual(['i-2', 'i-3']);
     expect(store.get('i')?.instances).toEqual(['i-2', 'i-3']);
     expect(codeOf(() => store.registerInstances('nope', ['i-1']))).toBe('LoadBalancerNotFound');
+  });
+
+  it('with a health probe, a warmed-up instance is InService only while the probe passes (or cannot tell), asked afresh each time', () => {
+    const { store, clock } = makeStore();
+    store.create({ name: 'p', listeners: [http80], availabilityZones: ['us-east-1a'] });
+    store.registerInstances('p', ['i-1', 'i-2', 'i-3']);
+    const verdicts = new Map<string, boolean | undefined>([['i-1', true], ['i-2', false], ['i-3', undefined]]);
+    const asked: unknown[] = [];
+    store.setHealthProbe((lb, instanceId) => {
+      asked.push([lb.name, lb.healthCheck.target, instanceId]);
+      return verdicts.get(instanceId);
+    });
+    // During the warm-up the probe is not asked: registration is still in progress.
+    expect(store.instanceHealth('p').map((h) => h.reasonCode)).toEqual(['ELB', 'ELB', 'ELB']);
+    expect(asked).toEqual([]);
+    clock.t += 10000;
+    const failed = { state: 'OutOfService', reasonCode: 'Instance', description: FAILED_HEALTH_CHECKS };
+    const inService = { state: 'InService', reasonCode: 'N/A', description: 'N/A' };
+    expect(store.instanceHealth('p')).toEqual([
+      { instanceId: 'i-1', ...inService },
+      { instanceId: 'i-2', ...failed },
+      { instanceId: 'i-3', ...inService },
+    ]);
+    expect(asked).toContainEqual(['p', 'TCP:30080', 'i-2']);
+    verdicts.set('i-1', false);
+    verdicts.set('i-2', true);
+    expect(store.instanceHealth('p').map((h) => h.state)).toEqual(['OutOfService', 'InService', 'InService']);
+    expect(FAILED_HEALTH_CHECKS).toBe('Instance has failed at least the UnhealthyThreshold number of health checks consecutively.');
+    store.setHealthProbe(undefined);
+    expect(store.healthProbe).toBeUndefined();
+    expect(store.instanceHealth('p').map((h) => h.state)).toEqual(['InService', 'InService', 'InService']);
   });
 
   it('finds load balancers by DNS name case-insensitively, with or without a trailing dot', () => {

@@ -32,9 +32,9 @@ export function httpOver(stream: Duplex, path = '/', method = 'GET'): Promise<Ht
   return readAnswer(req);
 }
 
-/** `GET path` to a real address and port, as curl would. */
-export function httpGet(host: string, port: number, path = '/'): Promise<HttpAnswer> {
-  return readAnswer(http.request({ host, port, path, agent: false, headers: { Connection: 'close' } }));
+/** `GET path` to a real address and port, as curl would (from `localAddress`, e.g. `curl --interface`). */
+export function httpGet(host: string, port: number, path = '/', localAddress?: string): Promise<HttpAnswer> {
+  return readAnswer(http.request({ host, port, path, agent: false, headers: { Connection: 'close' }, ...(localAddress ? { localAddress } : {}) }));
 }
 
 /**
@@ -42,9 +42,9 @@ export function httpGet(host: string, port: number, path = '/'): Promise<HttpAns
  * listens: ECONNREFUSED), `reset` (accepted, then reset or closed with nothing answered), or the bytes
  * that came back before the peer ended.
  */
-export function tcpExchange(host: string, port: number, payload = 'ping\n'): Promise<{ outcome: 'refused' | 'reset' } | { outcome: 'answered'; data: string }> {
+export function tcpExchange(host: string, port: number, payload = 'ping\n', localAddress?: string): Promise<{ outcome: 'refused' | 'reset' } | { outcome: 'answered'; data: string }> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     let data = '';
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.end(payload));

@@ -324,18 +324,24 @@ describe('load balancers', () => {
     await deleteService('lb-empty');
   });
 
-  test('a wrong selector is refused at every hop: cluster IP, node port, load balancer', async () => {
+  test('a wrong selector is refused at every hop: cluster IP, node port, load balancer (its instances fail the health check)', async () => {
     const svc = await createService('wrong', { type: 'LoadBalancer', selector: { app: 'alpne' }, ports: [{ port: 8080, targetPort: 80 }] });
     const nodePort = svc.spec!.ports![0]!.nodePort!;
-    const { addresses } = await resolvedAndServing('wrong');
-    await waitFor(() => sandbox.elb.list().some((lb) => lb.addresses[0] === addresses[0]) && sandbox.elb.instanceHealth(sandbox.elb.list().find((lb) => lb.addresses[0] === addresses[0])!.name).every((h) => h.state === 'InService'), { what: 'instances in service' });
+    const { hostname, addresses } = await resolvedAndServing('wrong');
+    const lbName = hostname.split('-')[0]!;
+    const health = await waitFor(() => {
+      const states = sandbox.elb.instanceHealth(lbName);
+      return states.every((h) => h.reasonCode === 'Instance') && states;
+    }, { what: 'the warm-up to pass' });
+    expect(health.map((h) => h.state)).toEqual(['OutOfService', 'OutOfService']);
 
     expect(await refusedCode(sandbox.dataPlane.dialInternal(svc.spec!.clusterIP!, 8080))).toBe('ECONNREFUSED');
     for (const ip of await nodeExternalIPs()) expect(await tcpExchange(ip, nodePort)).toEqual({ outcome: 'reset' });
     expect(await tcpExchange(addresses[0]!, 8080)).toEqual({ outcome: 'reset' });
-    expect(hops.filter((h) => h.kind === 'refused').map((h) => (h as { why: string }).why)).toEqual(
-      Array<string>(4).fill('Service default/wrong has no ready endpoint'),
-    );
+    expect(hops.filter((h) => h.kind === 'refused').map((h) => (h as { why: string }).why)).toEqual([
+      ...Array<string>(3).fill('Service default/wrong has no ready endpoint'),
+      `load balancer ${lbName} has no instance InService`,
+    ]);
     await deleteService('wrong');
   });
 });

@@ -31,8 +31,8 @@ describe('job settings', () => {
     expect(loadConfig({ JOB_TIMEOUT: text }, noFiles).jobs.timeoutMs).toBe(ms);
   });
 
-  it('reads the concurrency, the lock timeout, the recheck interval, the queue shards and the probe rates', () => {
-    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', JOB_QUEUE_SHARDS: '8', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20' };
+  it('reads the concurrency, the lock timeout, the recheck interval, the queue shards, the probe rates and the answer check', () => {
+    const env = { JOB_CONCURRENCY: '7', JOB_LOCK_TIMEOUT: '2s', JOB_RECHECK_INTERVAL: '30s', JOB_QUEUE_SHARDS: '8', DNS_PROBE_RATE: '2000', ELB_API_RATE: '20', LB_ANSWER_CHECK: 'false', ANSWER_PROBE_RATE: '5' };
     expect(loadConfig(env, noFiles).jobs).toEqual({
       timeoutMs: 900_000,
       concurrency: 7,
@@ -44,6 +44,8 @@ describe('job settings', () => {
       shutdownGraceMs: 5000,
       dnsQueriesPerSecond: 2000,
       elbCallsPerSecond: 20,
+      answerCheck: false,
+      answerProbesPerSecond: 5,
     });
   });
 

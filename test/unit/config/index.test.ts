@@ -27,6 +27,8 @@ describe('loadConfig defaults', () => {
         shutdownGraceMs: 5000,
         dnsQueriesPerSecond: 600,
         elbCallsPerSecond: 5,
+        answerCheck: true,
+        answerProbesPerSecond: 20,
       },
       http: { bodyLimitBytes: 1_048_576, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnectionsPerClient: 64, maxUnverifiedBodies: 16 },
       kube: { retryDeadlineMs: 10_000, commandRetryBudgetMs: 25_000 },

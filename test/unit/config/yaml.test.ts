@@ -41,6 +41,8 @@ jobs:
   shutdownGrace: 0
   dnsQueriesPerSecond: 1000
   elbCallsPerSecond: 10
+  answerCheck: false
+  answerProbesPerSecond: 7
 http:
   bodyLimit: 256KiB
   headersTimeout: 2s
@@ -97,6 +99,8 @@ costs:
         shutdownGraceMs: 0,
         dnsQueriesPerSecond: 1000,
         elbCallsPerSecond: 10,
+        answerCheck: false,
+        answerProbesPerSecond: 7,
       },
       http: { bodyLimitBytes: 262_144, headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1000, maxConnectionsPerClient: 10, maxUnverifiedBodies: 4 },
       kube: { retryDeadlineMs: 5000, commandRetryBudgetMs: 40_000 },
