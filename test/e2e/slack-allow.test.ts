@@ -214,27 +214,33 @@ describe('without approval, with world-open ranges allowed by the policy', () =>
     }
   });
 
-  test('a LoadBalancer Service: its listener ports open in the load balancer\u2019s own security group, and close again', async () => {
+  test('a LoadBalancer Service: its listener ports open in the load balancer\u2019s own security group to the host, and close again', async () => {
     const { core } = sandboxClients(bot.sandbox);
+    // Its source ranges leave the host (127.0.0.1) out: the load balancer's group refuses it at the listener.
     await core.createNamespacedService({
       namespace: 'default',
-      body: { metadata: { name: 'al-lb' }, spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }] } },
+      body: { metadata: { name: 'al-lb' }, spec: { type: 'LoadBalancer', selector: { app: 'alpine' }, ports: [{ port: 8080, targetPort: 80 }], loadBalancerSourceRanges: ['127.0.0.2/32'] } },
     });
     await waitFor(() => bot.sandbox.cluster.getService('default', 'al-lb')?.status?.loadBalancer?.ingress?.[0]?.hostname, { what: 'the load balancer\u2019s hostname' });
     const lb = bot.sandbox.elb.list().find((l) => l.tags.get('kubernetes.io/service-name') === 'default/al-lb')!;
     const groupId = lb.securityGroups[0]!;
-    const answer = await h.say('allow al-lb --from 198.51.100.0/24 --for 1h');
+    const address = lb.addresses[0]!;
+    await waitFor(async () => (await tcpExchange(address, 8080, HTTP_GET, '127.0.0.2')).outcome === 'answered', { what: 'the load balancer to answer its source range' });
+    expect(await reachable(address, 8080)).toBe(false);
+    const answer = await h.say('allow al-lb --from 127.0.0.1/32 --for 1h');
     expect(String(answer.body.text)).toContain(`:unlock: Opened load balancer \`${lb.name}\` of \`al-lb\``);
     expect(String(answer.body.text)).toContain(`\`tcp/8080\` in \`${groupId}\``);
     const { ec2 } = sandboxClients(bot.sandbox);
     const rules = async () =>
       ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0]?.IpPermissions ?? []).filter(
-        (p) => p.FromPort === 8080 && (p.IpRanges ?? []).some((r) => r.CidrIp === '198.51.100.0/24'),
+        (p) => p.FromPort === 8080 && (p.IpRanges ?? []).some((r) => r.CidrIp === '127.0.0.1/32'),
       ).length;
     try {
       expect(await rules()).toBe(1);
+      expect(await reachable(address, 8080)).toBe(true);
       await h.say(`allow --revoke ${/Grant `([0-9a-f]{8})`/.exec(String(answer.body.text))![1]!}`);
       expect(await rules()).toBe(0);
+      expect(await reachable(address, 8080)).toBe(false);
     } finally {
       ec2.destroy();
     }
