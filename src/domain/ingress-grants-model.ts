@@ -11,6 +11,8 @@ export interface GrantRule extends IngressRuleRef {
   groupName?: string;
   /** Whether the grant owns it: undefined until its authorize is settled. */
   owned?: boolean;
+  /** Its authorize was started and never settled (the process stopped): whether EC2 added it is unknown. */
+  unsettled?: true;
 }
 
 export interface IngressGrant {

@@ -165,9 +165,9 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
   }
 
   /** Claims `rule` for this grant, waiting a little while another grant authorizes or revokes it. */
-  async function claim(grantId: string, rule: GrantRule): Promise<void> {
+  async function claim(grantId: string, index: number, rule: GrantRule): Promise<void> {
     const deadline = now() + BUSY_WAIT_MS;
-    while ((await store.claimRule(grantId, rule, now(), RULE_LOCK_MS)) === 'busy') {
+    while ((await store.claimRule(grantId, index, rule, now(), RULE_LOCK_MS)) === 'busy') {
       if (now() > deadline) {
         throw new BotError('invalid', `Another grant is opening or closing ${ruleWords(rule)} from ${rule.cidr} in \`${rule.groupId}\` right now: try again in a moment. Nothing was changed.`, { transient: true });
       }
@@ -182,7 +182,14 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
       const deadline = now() + BUSY_WAIT_MS;
       for (;;) {
         const release = await store.releaseRule(grant.id, rule, now(), RULE_LOCK_MS);
-        if (release === 'keep') break;
+        if (release === 'keep') {
+          if (rule.unsettled === true) {
+            // Its process stopped between EC2's answer and recording it: the rule may be there, and
+            // svcbot cannot tell whether it made it. Never revoked on a guess; said loudly instead.
+            log.warn({ grant: grant.id, rule: `${rule.groupId} ${ruleWords(rule)} ${rule.cidr}` }, 'a grant closed without knowing whether it opened this rule: check the group');
+          }
+          break;
+        }
         if (release === 'revoke') {
           const answer = await ingressRules.revoke(rule);
           log.info({ grant: grant.id, rule: `${rule.groupId} ${ruleWords(rule)} ${rule.cidr}`, answer }, 'revoked a rule');
@@ -242,7 +249,10 @@ export function makeIngressGrants(deps: IngressGrantsDeps) {
       await expiry.schedule(grant.id, grant.expiresAt);
       for (const [i, rule] of grant.rules.entries()) {
         if (rule.owned !== undefined) continue;
-        await claim(grant.id, rule);
+        // A resumed run: an authorize that never settled may have added the rule; asked again, EC2 says
+        // duplicate and the grant would not own a rule it may have made. Not guessed: it is left, said.
+        if (rule.unsettled === true) throw new BotError('invalid', `Grant ${grant.id} was interrupted while it opened ${ruleWords(rule)} in \`${rule.groupId}\`: svcbot cannot tell whether it made that rule. Closing it; ask again.`);
+        await claim(grant.id, i, rule);
         const result = await ingressRules.authorize(rule, ruleDescription(grant));
         grant.rules[i] = { ...rule, owned: await store.settleRule(grant.id, i, rule, result) };
       }

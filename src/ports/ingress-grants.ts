@@ -22,8 +22,11 @@ export interface GrantStore {
   get(id: string): Promise<IngressGrant | undefined>;
   /** The grants opening, open or closing, soonest to expire first. */
   listActive(): Promise<IngressGrant[]>;
-  /** Locks `rule` for this grant's authorize (`lockMs`); `busy` while another grant's authorize or revoke holds it. */
-  claimRule(grantId: string, rule: IngressRuleRef, now: number, lockMs: number): Promise<RuleClaim>;
+  /**
+   * Locks `rule` (the grant's rule `index`) for this grant's authorize (`lockMs`), and marks it attempted;
+   * `busy` while another grant's authorize or revoke holds it.
+   */
+  claimRule(grantId: string, index: number, rule: IngressRuleRef, now: number, lockMs: number): Promise<RuleClaim>;
   /**
    * After the authorize: `added` makes this grant a holder of a rule svcbot made; `existed` makes it a
    * holder only when svcbot made the rule (another grant's), else the grant does not own it. Records the

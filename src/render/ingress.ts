@@ -74,5 +74,10 @@ export function renderGrantRevoked(grant: IngressGrant, already: boolean, option
 export function renderGrantClosed(grant: IngressGrant, options: { now: Date }): Message {
   const why = grant.closeReason === 'revoked' ? `revoked by ${who(grant.closedBy)}` : 'its time was up';
   const text = `:lock: Closed: ${subject(grant)} is no longer open to ${code(grant.cidr)} (${rulesWords(grant)}; ${why}, ${utcTime(grant.closedAt ?? options.now.getTime(), options.now)}). Grant ${code(grant.id)}, asked by ${who(grant.requestedBy)}.`;
-  return { text, blocks: [section(text)] };
+  const unknown = grant.rules.filter((r) => r.unsettled === true);
+  if (unknown.length === 0) return { text, blocks: [section(text)] };
+  const warning =
+    `:warning: svcbot stopped while it opened ${unknown.map((r) => `${code(`${r.protocol}/${r.port}`)} in ${code(r.groupId)}`).join(', ')} and cannot tell whether it made ` +
+    `${unknown.length === 1 ? 'that rule' : 'those rules'}, so it left ${unknown.length === 1 ? 'it' : 'them'} alone: check the group (svcbot's rules say \`svcbot grant ${grant.id}\`).`;
+  return { text: `${text}\n${warning}`, blocks: [section(text), section(warning)] };
 }

@@ -46,7 +46,7 @@ function grant(id: string, over: Partial<IngressGrant> = {}): IngressGrant {
 
 test('a grant is kept once: a second create of the id returns the one kept, with what happened since', async () => {
   expect((await store!.create(grant('00000001'))).created).toBe(true);
-  await store!.claimRule('00000001', rule, 1000, LOCK_MS);
+  await store!.claimRule('00000001', 0, rule, 1000, LOCK_MS);
   expect(await store!.settleRule('00000001', 0, rule, 'added')).toBe(true);
   const again = await peers[0]!.create(grant('00000001', { expiresAt: 9999 }));
   expect(again.created).toBe(false);
@@ -59,7 +59,7 @@ test('a grant is kept once: a second create of the id returns the one kept, with
 
 test('a rule that was there before svcbot is not held, and never revoked', async () => {
   await store!.create(grant('00000002'));
-  expect(await store!.claimRule('00000002', rule, 1000, LOCK_MS)).toBe('ok');
+  expect(await store!.claimRule('00000002', 0, rule, 1000, LOCK_MS)).toBe('ok');
   expect(await store!.settleRule('00000002', 0, rule, 'existed')).toBe(false);
   expect((await store!.get('00000002'))?.rules[0]?.owned).toBe(false);
   expect(await store!.releaseRule('00000002', rule, 1000, LOCK_MS)).toBe('keep');
@@ -68,27 +68,27 @@ test('a rule that was there before svcbot is not held, and never revoked', async
 test('two grants of a rule svcbot made: the first to end keeps it, the last revokes it; a grant that shares it holds it too', async () => {
   await store!.create(grant('00000003'));
   await store!.create(grant('00000004'));
-  await store!.claimRule('00000003', rule, 1000, LOCK_MS);
+  await store!.claimRule('00000003', 0, rule, 1000, LOCK_MS);
   expect(await store!.settleRule('00000003', 0, rule, 'added')).toBe(true);
-  await peers[1]!.claimRule('00000004', rule, 1000, LOCK_MS);
+  await peers[1]!.claimRule('00000004', 0, rule, 1000, LOCK_MS);
   // EC2 says duplicate: svcbot made it for the other grant, so this one shares it.
   expect(await peers[1]!.settleRule('00000004', 0, rule, 'existed')).toBe(true);
   expect(await store!.releaseRule('00000003', rule, 1000, LOCK_MS)).toBe('keep');
   expect(await peers[1]!.releaseRule('00000004', rule, 1000, LOCK_MS)).toBe('revoke');
   // Locked while it is revoked: a new grant of the same rule waits.
-  expect(await store!.claimRule('00000005', rule, 1000, LOCK_MS)).toBe('busy');
+  expect(await store!.claimRule('00000005', 0, rule, 1000, LOCK_MS)).toBe('busy');
   // A failed revoke tried again is still this grant's to do.
   expect(await peers[1]!.releaseRule('00000004', rule, 1000, LOCK_MS)).toBe('revoke');
   await peers[1]!.finishRelease('00000004', rule);
-  expect(await store!.claimRule('00000005', rule, 1000, LOCK_MS)).toBe('ok');
+  expect(await store!.claimRule('00000005', 0, rule, 1000, LOCK_MS)).toBe('ok');
   // This grant never learnt what its authorize did: it lets go and revokes nothing.
   expect(await store!.releaseRule('00000005', rule, 1000, LOCK_MS)).toBe('keep');
 });
 
 test('a lock lapses: a grant whose process died mid-authorize does not hold the rule for ever', async () => {
-  expect(await store!.claimRule('00000006', rule, 1000, 100)).toBe('ok');
-  expect(await peers[0]!.claimRule('00000007', rule, 1050, LOCK_MS)).toBe('busy');
-  expect(await peers[0]!.claimRule('00000007', rule, 1101, LOCK_MS)).toBe('ok');
+  expect(await store!.claimRule('00000006', 0, rule, 1000, 100)).toBe('ok');
+  expect(await peers[0]!.claimRule('00000007', 0, rule, 1050, LOCK_MS)).toBe('busy');
+  expect(await peers[0]!.claimRule('00000007', 0, rule, 1101, LOCK_MS)).toBe('ok');
   expect(await peers[0]!.settleRule('00000007', 0, rule, 'added')).toBe(true);
   expect(await peers[0]!.releaseRule('00000007', rule, 1200, LOCK_MS)).toBe('revoke');
   await peers[0]!.finishRelease('00000007', rule);
@@ -126,4 +126,13 @@ test('a close whose process died is taken over once its lease lapses', async () 
 test('an unknown grant: missing', async () => {
   expect(await store!.beginClose('0badc0de', { closer: 'x', reason: 'revoked', by: 'U2', at: 1, leaseMs: 1 })).toEqual({ outcome: 'missing' });
   expect(await store!.get('0badc0de')).toBeUndefined();
+});
+
+test('an authorize started and never settled is marked: the grant knows it cannot tell whether the rule is its own', async () => {
+  await store!.create(grant('0000000a', { rules: [{ ...rule, port: 30099 }] }));
+  expect(await store!.claimRule('0000000a', 0, { ...rule, port: 30099 }, 1000, 100)).toBe('ok');
+  expect((await store!.get('0000000a'))?.rules[0]).toMatchObject({ unsettled: true });
+  expect((await store!.get('0000000a'))?.rules[0]?.owned).toBeUndefined();
+  // Its release lets the lock go and revokes nothing.
+  expect(await store!.releaseRule('0000000a', { ...rule, port: 30099 }, 1050, LOCK_MS)).toBe('keep');
 });

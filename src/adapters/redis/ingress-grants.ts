@@ -34,12 +34,13 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1
 `;
 
-/** KEYS: rule. ARGV: grant id, now, lock ms. */
+/** KEYS: rule, grant. ARGV: grant id, now, lock ms, rule index. */
 const CLAIM_RULE = `
 local lock = redis.call('HGET', KEYS[1], 'lock')
 local lockUntil = tonumber(redis.call('HGET', KEYS[1], 'lockUntil') or '0')
 if lock and lock ~= ARGV[1] and lockUntil > tonumber(ARGV[2]) then return 'busy' end
 redis.call('HSET', KEYS[1], 'lock', ARGV[1], 'lockKind', 'authorize', 'lockUntil', tonumber(ARGV[2]) + tonumber(ARGV[3]))
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'claimed:' .. ARGV[4], '1') end
 return 'ok'
 `;
 
@@ -152,7 +153,8 @@ function fromFields(f: Record<string, string>): IngressGrant | undefined {
   if (status) grant.status = status;
   grant.rules = grant.rules.map((rule, i) => {
     const owned = f[`owned:${i}`];
-    return owned === undefined ? rule : { ...rule, owned: owned === '1' };
+    if (owned !== undefined) return { ...rule, owned: owned === '1' };
+    return f[`claimed:${i}`] === undefined ? rule : { ...rule, unsettled: true as const };
   });
   if (f.openedAt !== undefined) grant.openedAt = Number(f.openedAt);
   if (f.closedAt !== undefined) grant.closedAt = Number(f.closedAt);
@@ -193,9 +195,9 @@ export function createRedisGrantStore(redis: GrantsRedis, options: RedisGrantSto
       return grants.filter((g): g is IngressGrant => g !== undefined);
     },
 
-    async claimRule(grantId, rule, now, lockMs) {
+    async claimRule(grantId, index, rule, now, lockMs) {
       const [r] = ruleKeys(rule);
-      return (await redis.eval(CLAIM_RULE, 1, r, grantId, now, lockMs)) as RuleClaim;
+      return (await redis.eval(CLAIM_RULE, 2, r, grantKey(grantId), grantId, now, lockMs, index)) as RuleClaim;
     },
 
     async settleRule(grantId, index, rule, result) {
