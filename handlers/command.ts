@@ -18,6 +18,8 @@ import { renderIgnored, renderIgnoredList, renderLoadBalancerDeleted, renderScan
 import { renderOrphanReport } from '../src/render/orphans.js';
 import { isServiceCommand, type Operations, type Requester } from '../src/domain/operations.js';
 import type { OperationResult } from '../src/domain/results.js';
+import type { IngressGrants } from '../src/domain/ingress-grants.js';
+import { renderGrantList, renderGrantOpened, renderGrantRevoked } from '../src/render/ingress.js';
 import { renderCancel, renderJobs } from '../src/render/jobs.js';
 import { renderQueued } from '../src/render/queued.js';
 import {
@@ -58,6 +60,8 @@ export interface CommandHandlerDeps {
   governance: GovernanceCommands;
   /** `/svc orphans` and `/svc orphan …`; without them (tests of other commands) those answer that they are not available. */
   orphans?: OrphanCommands;
+  /** `/svc allow`; without it (no Redis) it answers that it is not available. */
+  grants?: Pick<IngressGrants, 'run'>;
   /** Where approval requests are posted when not where the command came from (for the requester's answer). */
   approvalChannel?: string;
   commandName: string;
@@ -114,6 +118,8 @@ export function renderResult(result: OperationResult, ctx: Pick<CommandContext, 
       });
     case 'load-balancer-deleted':
       return renderLoadBalancerDeleted(result.result, { requester });
+    case 'ingress-opened':
+      return renderGrantOpened(result.grant, { commandName });
   }
 }
 
@@ -169,7 +175,7 @@ const DEFAULT_RETRY_BUDGET_MS = 25_000;
 const DEFAULT_STILL_TRYING_AFTER_MS = 2500;
 
 export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
-  const { operations, jobCommands, governance, orphans, approvalChannel, commandName, logger, now = () => new Date(), clock = Date.now } = deps;
+  const { operations, jobCommands, governance, orphans, grants, approvalChannel, commandName, logger, now = () => new Date(), clock = Date.now } = deps;
   const { retryBudgetMs = DEFAULT_RETRY_BUDGET_MS, stillTryingAfterMs = DEFAULT_STILL_TRYING_AFTER_MS } = deps;
 
   /** This command's patience with a failing cluster; the user hears of it once, when a retry keeps them waiting. */
@@ -226,6 +232,18 @@ export function makeCommandHandler(deps: CommandHandlerDeps): CommandHandler {
           return renderOrphans(await orphans.run(command, requester), ctx, commandName, now(), posted);
         } finally {
           clearTimeout(scanning);
+        }
+      }
+      if (command.kind === 'allow') {
+        if (!grants) throw new BotError('queue_unavailable', '`allow` works when svcbot runs with Redis (each opening closes by a delayed job there); this svcbot runs without it.');
+        const outcome = await grants.run(command, requester, { budget: retryBudget(ctx, log) });
+        switch (outcome.kind) {
+          case 'operation':
+            return renderResult(outcome.result, ctx, commandName, posted);
+          case 'grants':
+            return renderGrantList(outcome.grants, { commandName, now: new Date(outcome.now), ...(outcome.cluster === undefined ? {} : { cluster: outcome.cluster }) });
+          case 'revoked':
+            return renderGrantRevoked(outcome.grant, outcome.already, { now: now() });
         }
       }
       if (!isServiceCommand(command)) throw new Error('a parsed command that no module handles');

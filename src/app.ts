@@ -20,6 +20,10 @@ import { auditChannel, makeApprovalNotices } from '../handlers/approval-notices.
 import { registerButtons } from '../handlers/buttons.js';
 import { makeCommandHandler } from '../handlers/command.js';
 import { registerSlashCommand } from '../handlers/slash-command.js';
+import { makeGrantNotices } from '../handlers/grant-notices.js';
+import { createGrantExpiryQueue, startGrantExpiryWorker } from './adapters/queue/grant-expiry.js';
+import { makeIngressGrants } from './domain/ingress-grants.js';
+import type { GrantExpiry, GrantStore } from './ports/ingress-grants.js';
 import { createNoDirectory } from './adapters/console/no-directory.js';
 import { createTextChat, type TextChat } from './adapters/console/text-chat.js';
 import { createMemoryApprovalStore } from './adapters/memory/approvals.js';
@@ -40,7 +44,7 @@ import { createRedisReplayGuard } from './adapters/redis/replay-guard.js';
 import { createRedisPace } from './adapters/redis/pace.js';
 import { createMemoryPace } from './adapters/memory/pace.js';
 import type { SharedPace } from './ports/pace.js';
-import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules, redisAnswers as redisTargetAnswers, removeRedisKeys as removeTargetKeys } from './adapters/queue/index.js';
+import { createRedisJobQueue, createRedisJobWorker, createRedisSchedules, redisAnswers as redisTargetAnswers, removeRedisKeys as removeTargetKeys, stalledSettings } from './adapters/queue/index.js';
 import { redisTargetOf } from './adapters/redis/connection.js';
 import { createMemorySchedules } from './adapters/memory/schedules.js';
 import { postScheduledOrphanReport } from '../jobs/orphan-report.js';
@@ -115,6 +119,11 @@ export interface Adapters {
   worker?: WorkerAdapters;
   /** Approval requests and the audit log (Redis, or this process's memory), and who people are (Slack, or nobody in the console). */
   governance: { approvals: ApprovalStore; audit: AuditLog; directory: Directory };
+  /**
+   * `/svc allow`'s grants and their expiry (Redis only: the expiry is a delayed job there); `startExpiryWorker`
+   * runs the expiry jobs in this process (worker side).
+   */
+  grants?: { store: GrantStore; expiry: GrantExpiry; startExpiryWorker(expire: (grantId: string) => Promise<void>): { close(): Promise<void> } };
   /** Every load balancer of a region (the orphan scan), acting on one, and what the team set aside (with the governance stores). */
   orphans: { inventory: LoadBalancerInventory; target: OrphanTarget; state: OrphanStateStore };
   /** Checks Redis's configuration, AWS credentials and Kubernetes permissions once, logging each problem found. */
@@ -204,7 +213,7 @@ function jobAdapters(config: Config, logger: Logger, options: AdapterOptions, me
  * sees the same requests, and they survive restarts); in this process's memory when the jobs are (the
  * console without Redis) or when there are no jobs (tests of the direct path).
  */
-function governanceStores(config: Config, logger: Logger, options: AdapterOptions): { approvals: ApprovalStore; audit: AuditLog; orphans: OrphanStateStore; close(): Promise<void> } {
+function governanceStores(config: Config, logger: Logger, options: AdapterOptions): { approvals: ApprovalStore; audit: AuditLog; orphans: OrphanStateStore; grants?: GrantStore; close(): Promise<void> } {
   if (options.jobs === 'memory' || options.jobs === false) {
     return {
       approvals: createMemoryApprovalStore(),
@@ -224,6 +233,18 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
   const redisProbe = options.jobs === 'memory' || options.jobs === false ? undefined : createRedisProbe(redisTargetOf(config));
   const readinessChecks: ReadinessCheck[] = [...(redisProbe ? [redisProbe] : []), ...registry.names.map((name) => clusterApiCheck(name, registry.kubeConfig(name)))];
   const stores = governanceStores(config, logger, options);
+  const redisTarget = redisTargetOf(config);
+  const expiryOptions = { redis: redisTarget, prefix: config.redisPrefix, logger };
+  const grantExpiry = stores.grants ? createGrantExpiryQueue(expiryOptions) : undefined;
+  const grants =
+    stores.grants && grantExpiry
+      ? {
+          store: stores.grants,
+          expiry: grantExpiry,
+          startExpiryWorker: (expire: (grantId: string) => Promise<void>) =>
+            startGrantExpiryWorker({ ...expiryOptions, expire, stalled: stalledSettings(config.jobs.lockTimeoutMs), closeTimeoutMs: config.jobs.shutdownGraceMs }),
+        }
+      : undefined;
   const runtime = backend.worker;
   const watch = runtime
     ? createKubernetesServiceWatch({
@@ -261,6 +282,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
     clusters: registry,
     ...(backend.jobs ? { jobs: backend.jobs } : {}),
     ...(worker ? { worker } : {}),
+    ...(grants ? { grants } : {}),
     orphans,
     stores,
     metrics,
@@ -280,6 +302,7 @@ function commonAdapters(config: Config, logger: Logger, options: AdapterOptions,
       log.debug('start-up checks done');
     },
     async close() {
+      await grantExpiry?.close();
       await stores.close();
       await backend.close();
       await watch?.close();
@@ -574,6 +597,20 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     logger: logger.child({ component: 'orphans' }),
     onFullReport: (report) => adapters.metrics.orphansFound(report.orphans.length + report.lostClusters.reduce((n, c) => n + c.entries.length, 0), report.monthlyUsd),
   });
+  const grants = adapters.grants
+    ? makeIngressGrants({
+        clusters,
+        store: adapters.grants.store,
+        expiry: adapters.grants.expiry,
+        access: gov.access,
+        audit: gov.audit,
+        approvals: gov.requests,
+        notices: makeGrantNotices({ replies }),
+        logger,
+      })
+    : undefined;
+  // Where jobs run, the grants' expiry jobs run too.
+  const grantExpiryWorker = role !== 'web' && grants && adapters.grants ? adapters.grants.startExpiryWorker((id) => grants.expire(id)) : undefined;
   adapters.metrics.observe('approvals_pending', async () => (await adapters.governance.approvals.listPending()).length);
   // The queue's counts, where there is one to ask (every process with it sees the same jobs).
   if (jobs) adapters.metrics.observe('jobs', () => jobs.queue.counts());
@@ -586,7 +623,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
     const { access, audit, requests } = gov;
     const prices = { byRegion: config.costs.elbHourlyUsd, defaultHourlyUsd: config.costs.elbHourlyUsd['us-east-1'] ?? DEFAULT_ELB_HOURLY_USD };
     const operations = makeOperations({ clusters, ...(jobs ? { lbJobs: jobs } : {}), governance: { access, audit, approvals: requests, prices } });
-    const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations: approvedRunner(operations, orphans), logger });
+    const decisions = makeApprovalDecisions({ store: adapters.governance.approvals, requests, notices: gov.notices, audit, access, operations: approvedRunner(operations, orphans, grants), logger });
     // Approved runs cut short by a dead process are resumed where decisions (and operations) are: the web
     // side. A worker-only process does not; a deployment relies on its web processes for this.
     gov.resumeRunsWith(() => decisions.resumeStalled());
@@ -596,6 +633,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       ...(jobs ? { jobCommands: makeJobCommands({ clusters, queue: jobs.queue, access, audit }) } : {}),
       governance: makeGovernanceCommands({ clusters, access, requests, decisions, audit }),
       orphans,
+      ...(grants ? { grants } : {}),
       ...(approvalChannel === undefined ? {} : { approvalChannel }),
       commandName,
       logger,
@@ -629,7 +667,7 @@ export async function startSvcbot(config: Config, adapters: Adapters, role: Role
       stopping ??= (async () => {
         gov.stop();
         await Promise.all([chat?.stop(), adapters.probes?.stop()]);
-        await Promise.all([worker?.close(), adapters.worker?.schedules.close()]);
+        await Promise.all([worker?.close(), adapters.worker?.schedules.close(), grantExpiryWorker?.close()]);
         await adapters.close();
       })();
       return stopping;

@@ -15,6 +15,8 @@ import type { RetryBudget } from '../ports/cluster.js';
 import type { ClusterRegistry, ClusterTarget } from '../ports/clusters.js';
 import { createElbGateway } from './elb.js';
 import { createEc2SecurityGroups } from './ec2-security-groups.js';
+import { createEc2IngressRules } from './ec2-ingress-rules.js';
+import type { IngressRules } from '../ports/ingress-rules.js';
 import type { NodeSecurityGroups } from '../ports/node-security-groups.js';
 import { createKubernetesGateway } from './kubernetes.js';
 import { reuseConnections } from './kubernetes-connections.js';
@@ -181,6 +183,14 @@ export function createClusterRegistry(
     ec2Readers.set(client, reader);
     return reader;
   };
+  // The same client changes rules (one per region, as the readers).
+  const ec2Writers = new Map<EC2Client, IngressRules>();
+  const ingressRulesOf = (where: Pick<ClusterConfig, 'region'>): IngressRules => {
+    const client = meterAwsClient(makeEc2Client(where), 'ec2', metrics);
+    const writer = ec2Writers.get(client) ?? createEc2IngressRules(client);
+    ec2Writers.set(client, writer);
+    return writer;
+  };
   const byRegion = new Map<string, ElasticLoadBalancingClient>();
   const v2ByRegion = new Map<string, ElasticLoadBalancingV2Client>();
   const closeConnections: (() => void)[] = [];
@@ -201,6 +211,7 @@ export function createClusterRegistry(
       cluster: gateway(c.name, kubeConfig),
       loadBalancers: createElbGateway(elb),
       nodeSecurityGroups: securityGroupsOf(c),
+      ingressRules: ingressRulesOf(c),
       ...(c.region === undefined ? {} : { region: c.region }),
       ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
     });
@@ -242,7 +253,7 @@ export function createClusterRegistry(
     close() {
       for (const client of elbClients) client.destroy();
       for (const client of v2ByRegion.values()) client.destroy();
-      for (const client of ec2Readers.keys()) client.destroy();
+      for (const client of new Set([...ec2Readers.keys(), ...ec2Writers.keys()])) client.destroy();
       for (const close of closeConnections) close();
     },
   };

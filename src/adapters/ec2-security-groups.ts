@@ -59,7 +59,14 @@ async function describeGroups(client: EC2Client, groupIds: readonly string[]): P
   return (described.SecurityGroups ?? []).flatMap((g) =>
     g.GroupId === undefined
       ? []
-      : [{ groupId: g.GroupId, ...(g.GroupName === undefined ? {} : { groupName: g.GroupName }), ingress: (g.IpPermissions ?? []).map(ruleOf) }],
+      : [
+          {
+            groupId: g.GroupId,
+            ...(g.GroupName === undefined ? {} : { groupName: g.GroupName }),
+            ingress: (g.IpPermissions ?? []).map(ruleOf),
+            ...(g.Tags === undefined ? {} : { tags: Object.fromEntries(g.Tags.flatMap((t) => (t.Key === undefined ? [] : [[t.Key, t.Value ?? '']]))) }),
+          },
+        ],
   );
 }
 

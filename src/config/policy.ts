@@ -34,7 +34,7 @@ import {
 } from './fields.js';
 
 /** What a rule's allow or deny may name: the subcommands, `changes` (every one that is not read-only) and `*` (all). */
-const SUBCOMMANDS = ['help', 'create', 'expose', 'list', 'describe', 'type', 'delete', 'jobs', 'cancel', 'approvals', 'withdraw', 'approve', 'reject', 'audit', 'orphans', 'orphan'];
+const SUBCOMMANDS = ['help', 'create', 'expose', 'list', 'describe', 'type', 'delete', 'jobs', 'cancel', 'approvals', 'withdraw', 'approve', 'reject', 'audit', 'orphans', 'orphan', 'allow'];
 const WORDS = [...SUBCOMMANDS, 'changes'];
 
 const subcommands = z
@@ -64,6 +64,7 @@ export const needsSchema = z.strictObject(
     createLoadBalancer: fieldWithDefault('policy.approval.needs.createLoadBalancer', boolean),
     deleteLoadBalancer: fieldWithDefault('policy.approval.needs.deleteLoadBalancer', boolean),
     deleteNodePort: fieldWithDefault('policy.approval.needs.deleteNodePort', boolean),
+    allowIngress: fieldWithDefault('policy.approval.needs.allowIngress', boolean),
   },
   mapping,
 );
@@ -80,11 +81,24 @@ export const approvalSchema = z.strictObject(
   mapping,
 );
 
+/** `/svc allow`: whether everyone may be let in, and how long an opening may last (1 s to a week). */
+const grantDuration = duration(1000, 7 * 24 * 3_600_000, '30m, 2h or 24h');
+export const allowSchema = z.strictObject(
+  {
+    worldOpen: fieldWithDefault('policy.allow.worldOpen', boolean),
+    defaultDuration: fieldWithDefault('policy.allow.defaultDuration', grantDuration),
+    maxDuration: fieldWithDefault('policy.allow.maxDuration', grantDuration),
+    minDuration: fieldWithDefault('policy.allow.minDuration', grantDuration),
+  },
+  mapping,
+);
+
 export const policySchema = z.strictObject(
   {
     rules: z.array(ruleSchema, list).optional(),
     protectedNamespaces: z.array(field(namespace), list).optional(),
     approval: approvalSchema.prefault(() => ({})),
+    allow: allowSchema.prefault(() => ({})),
   },
   mapping,
 );
@@ -122,6 +136,7 @@ const CROSS = { crossCheck: true };
  * when single fields failed, and skips what failed (zod's "aborted" marker instead of a string).
  */
 export function checkPolicy(policy: unknown, clusterNames: readonly string[] | undefined, ctx: z.RefinementCtx): void {
+  checkAllowDurations(policy, ctx);
   if (!isPlainObject(policy) || !Array.isArray(policy.rules)) return;
   const byName = new Map<string, number>();
   (policy.rules as unknown[]).forEach((rule, i) => {
@@ -165,6 +180,16 @@ export function checkPolicy(policy: unknown, clusterNames: readonly string[] | u
   });
 }
 
+/** `policy.allow`: min <= default <= max, when all three are valid numbers (parsed or defaulted). */
+function checkAllowDurations(policy: unknown, ctx: z.RefinementCtx): void {
+  if (!isPlainObject(policy) || !isPlainObject(policy.allow)) return;
+  const { minDuration, defaultDuration, maxDuration } = policy.allow;
+  if (typeof minDuration !== 'number' || typeof defaultDuration !== 'number' || typeof maxDuration !== 'number') return;
+  const problem = (key: string, message: string) => ctx.addIssue({ code: 'custom', params: CROSS, path: ['policy', 'allow', key], message });
+  if (minDuration > maxDuration) problem('minDuration', 'must not be longer than policy.allow.maxDuration');
+  else if (defaultDuration < minDuration || defaultDuration > maxDuration) problem('defaultDuration', 'must lie between policy.allow.minDuration and policy.allow.maxDuration');
+}
+
 type RawPolicy = z.output<typeof policySchema>;
 type RawRule = z.output<typeof ruleSchema>;
 
@@ -192,6 +217,12 @@ export function toPolicy(raw: RawPolicy): Policy {
       selfApproval,
       ttlMs: ttl,
       ...(approvalChannel === undefined ? {} : { channel: approvalChannel }),
+    },
+    allow: {
+      worldOpen: raw.allow.worldOpen,
+      defaultDurationMs: raw.allow.defaultDuration,
+      maxDurationMs: raw.allow.maxDuration,
+      minDurationMs: raw.allow.minDuration,
     },
   };
 }

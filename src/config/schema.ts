@@ -38,7 +38,7 @@ import {
   token,
 } from './fields.js';
 import { orphansSchema } from './orphans.js';
-import { DEFAULT_PRICES, DEFAULT_V2_PRICES, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
+import { DEFAULT_PRICES, DEFAULT_V2_PRICES, allowSchema, approvalSchema, auditSchema, checkPolicy, costsSchema, needsSchema, policySchema, ruleSchema, toPolicy } from './policy.js';
 import type { ClusterConfig, Config } from './types.js';
 
 /** An empty list would be a cluster svcbot may do nothing in: a mistake worth saying. */
@@ -160,6 +160,7 @@ const MAPPINGS: Readonly<Record<string, { shape: object }>> = {
   'policy.rules[]': ruleSchema,
   'policy.approval': approvalSchema,
   'policy.approval.needs': needsSchema,
+  'policy.allow': allowSchema,
   audit: auditSchema,
   costs: costsSchema,
   orphans: orphansSchema,

@@ -75,6 +75,8 @@ function resultText(result: OperationResult): string {
       return `type ${result.result.before} → ${result.result.service.type}`;
     case 'deleted':
       return 'deleted';
+    case 'ingress-opened':
+      return `opened grant ${result.grant.id} until ${new Date(result.grant.expiresAt).toISOString()}`;
     default:
       return result.kind;
   }

@@ -90,6 +90,8 @@ function describeChange(change: ChangeSummary): string {
       return `delete ${change.fromType ?? ''} Service ${what}`;
     case 'delete-load-balancer':
       return `delete load balancer ${change.loadBalancer?.name ?? '?'} in ${change.loadBalancer?.region ?? '?'} (of Service ${what})`;
+    case 'allow':
+      return `open ${change.ports.join(', ')} of ${what} to ${change.ingress?.cidr ?? '?'} for ${ttlWords(change.ingress?.durationMs ?? 0)}`;
   }
 }
 

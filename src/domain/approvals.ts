@@ -12,12 +12,12 @@ import type { ApprovalNeeds } from './policy.js';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 /** The commands that can wait for approval. */
-export type ApprovableCommand = Extract<Command, { kind: 'create' } | { kind: 'expose' } | { kind: 'type' } | { kind: 'delete' } | { kind: 'orphan' }>;
+export type ApprovableCommand = Extract<Command, { kind: 'create' } | { kind: 'expose' } | { kind: 'type' } | { kind: 'delete' } | { kind: 'orphan' } | { kind: 'allow'; action: 'grant' }>;
 
 /** What will happen, for the request message and the audit log. */
 export interface ChangeSummary {
   /** `delete-load-balancer`: an orphaned load balancer; cluster, namespace and name are the Service it belonged to. */
-  kind: 'create' | 'type' | 'delete' | 'delete-load-balancer';
+  kind: 'create' | 'type' | 'delete' | 'delete-load-balancer' | 'allow';
   cluster: string;
   namespace: string;
   name: string;
@@ -27,8 +27,19 @@ export interface ChangeSummary {
   fromType?: string;
   /** The type it will have (absent for a delete). */
   toType?: ServiceType;
-  /** `8080:80/TCP`… */
+  /** `8080:80/TCP`… (an `allow`: `tcp/30080`…) */
   ports: string[];
+  /** What an `allow` opens: to which range, for how long, in which groups (with the Service's type in `fromType`). */
+  ingress?: IngressChange;
+}
+
+interface IngressChange {
+  cidr: string;
+  durationMs: number;
+  /** Node ports in the nodes' groups, or a load balancer's listeners in its groups. */
+  target: 'node-ports' | 'load-balancer';
+  loadBalancer?: string;
+  rules: { groupId: string; groupName?: string; protocol: string; port: number }[];
 }
 
 export interface CostEstimate {
@@ -92,6 +103,8 @@ export function approvalNeeded(command: ApprovableCommand, before: Pick<ServiceV
       return undefined;
     case 'orphan':
       return command.action === 'delete' && needs.deleteLoadBalancer ? 'deletes a load balancer' : undefined;
+    case 'allow':
+      return needs.allowIngress ? 'opens a port to addresses outside the VPC' : undefined;
   }
 }
 
@@ -111,8 +124,9 @@ export function estimateCost(region: string | undefined, prices: PriceTable, fal
  * What makes two requests the same change (a second `type web lb` while the first waits): the kind,
  * where, and the type it leads to. Of pending requests, one per key.
  */
-export function approvalChangeKey(change: Pick<ChangeSummary, 'kind' | 'cluster' | 'namespace' | 'name' | 'toType' | 'loadBalancer'>): string {
+export function approvalChangeKey(change: Pick<ChangeSummary, 'kind' | 'cluster' | 'namespace' | 'name' | 'toType' | 'loadBalancer' | 'ingress'>): string {
   if (change.loadBalancer !== undefined) return `${change.kind}:${change.loadBalancer.key}`;
+  if (change.ingress !== undefined) return `${change.kind}:${change.cluster}/${change.namespace}/${change.name}:${change.ingress.cidr}`;
   return `${change.kind}:${change.cluster}/${change.namespace}/${change.name}:${change.toType ?? ''}`;
 }
 

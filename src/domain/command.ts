@@ -64,7 +64,26 @@ export type Command =
    * one, or REGION/NAME of any): delete it (through approval), snooze it for 7 days, ignore it (with a
    * reason) or take it back into reports.
    */
-  | { kind: 'orphan'; action: OrphanAction; key: string; reason?: string };
+  | { kind: 'orphan'; action: OrphanAction; key: string; reason?: string }
+  /**
+   * Open a Service's node ports (NodePort) or its load balancer's listeners (LoadBalancer) to one source
+   * range for a while (`grant`), list the openings still in force (`list`), or close one now (`revoke`).
+   */
+  | AllowCommand;
+
+export type AllowCommand =
+  | {
+      kind: 'allow';
+      action: 'grant';
+      name: string;
+      /** The source range, in the network form EC2 stores (`203.0.113.0/24`, `2001:db8::/32`). */
+      cidr: string;
+      /** How long it stays open (ms); undefined: the policy's default (2 h). */
+      durationMs?: number;
+      scope: Scope;
+    }
+  | { kind: 'allow'; action: 'list'; cluster?: string }
+  | { kind: 'allow'; action: 'revoke'; id: string };
 
 export type OrphanAction = 'delete' | 'snooze' | 'ignore' | 'unignore';
 

@@ -310,6 +310,40 @@ function entries(cmd: string): SubcommandHelp[] {
       flags: [],
     },
     {
+      name: 'allow',
+      aliases: aliases('allow'),
+      usage: usage('allow'),
+      summary: 'Open a Service to a range of addresses for a while; svcbot closes it again by itself.',
+      details: [
+        'NodePort Service: opens each of its node ports in the nodes\' security group. LoadBalancer Service: opens its ' +
+          'load balancer\'s listener ports in the load balancer\'s own security group. A ClusterIP Service has no ' +
+          'address outside the cluster: there is nothing to open.',
+        '--from CIDR: who may connect, as a network (203.0.113.0/24) or one address (/32, /128 for IPv6). ' +
+          'Everyone (0.0.0.0/0, ::/0) is refused unless the policy allows it (policy.allow.worldOpen).',
+        '--for DURATION: how long it stays open (30m, 2h, 1h30m, 1d; default 2h, at most the policy\'s ' +
+          'policy.allow.maxDuration, 24h unless configured). It needs approval unless the policy says otherwise; ' +
+          'the clock starts when it is opened.',
+        'When the time is up, svcbot revokes the rule and says so in the thread. A rule that was already there ' +
+          '(opened by hand, or by another grant) is never revoked by a grant that did not make it.',
+        `${cmd} allow --list: the openings in force (who, which group, ports, range, until when, ID). ` +
+          `${cmd} allow --revoke ID: close one now.`,
+      ],
+      examples: [
+        `${cmd} allow web --from 203.0.113.0/24`,
+        `${cmd} allow web --from 198.51.100.7/32 --for 30m -n shop`,
+        `${cmd} allow --list`,
+        `${cmd} allow --revoke 1a2b3c4d`,
+      ],
+      flags: [
+        flagHelp('from', 'The addresses that may connect: a network like 203.0.113.0/24, or one address with /32 (/128).'),
+        flagHelp('for', 'How long it stays open: 30m, 2h, 1d (default 2h).'),
+        flagHelp('list', 'List the openings in force instead.'),
+        flagHelp('revoke', 'Close the opening with this ID now (as --list shows it).'),
+        NAMESPACE,
+        CLUSTER,
+      ],
+    },
+    {
       name: 'help',
       aliases: aliases('help'),
       usage: usage('help'),

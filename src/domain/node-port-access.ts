@@ -22,6 +22,8 @@ export interface SecurityGroupView {
   groupId: string;
   groupName?: string;
   ingress: IngressRuleView[];
+  /** Its tags (`kubernetes.io/cluster/NAME`: the cluster's own group), when read. */
+  tags?: Record<string, string>;
 }
 
 /** The instances' security groups (ids per instance) and the groups' inbound rules. */

@@ -38,6 +38,18 @@ export interface ApprovalNeeds {
   deleteLoadBalancer: boolean;
   /** delete of a NodePort Service. */
   deleteNodePort: boolean;
+  /** `allow`: opening a Service's port to a range of addresses for a while. */
+  allowIngress: boolean;
+}
+
+/** What `/svc allow` may open, and for how long. */
+interface AllowPolicy {
+  /** Whether a grant may let everyone in (0.0.0.0/0, ::/0). Default false. */
+  worldOpen: boolean;
+  /** Without --for. */
+  defaultDurationMs: number;
+  maxDurationMs: number;
+  minDurationMs: number;
 }
 
 export interface ApprovalPolicy {
@@ -56,17 +68,21 @@ export interface Policy {
   rules: readonly PolicyRule[];
   protectedNamespaces: readonly string[];
   approval: ApprovalPolicy;
+  allow: AllowPolicy;
 }
+
+const DEFAULT_ALLOW_POLICY: AllowPolicy = { worldOpen: false, defaultDurationMs: 2 * 3_600_000, maxDurationMs: 24 * 3_600_000, minDurationMs: 60_000 };
 
 export const DEFAULT_POLICY: Policy = {
   rules: [],
   protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
   approval: {
-    needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true },
+    needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true, allowIngress: true },
     approvers: { users: [], groups: [] },
     selfApproval: false,
     ttlMs: 60 * 60_000,
   },
+  allow: DEFAULT_ALLOW_POLICY,
 };
 
 /** Who acts. */

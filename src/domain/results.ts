@@ -4,6 +4,7 @@
  */
 import type { ApprovalRequest } from './approvals.js';
 import type { LbOperation } from './lb-jobs.js';
+import type { IngressGrant } from './ingress-grants-model.js';
 import type { CreateResult, DeleteResult, DescribeResult, DryRunResult, ListResult, TypeChangeResult } from './views.js';
 
 export type OperationResult =
@@ -21,7 +22,9 @@ export type OperationResult =
    */
   | { kind: 'approval-requested'; request: ApprovalRequest; alreadyWaiting?: true }
   /** An orphaned load balancer deleted (see src/domain/orphan-commands.ts). */
-  | { kind: 'load-balancer-deleted'; result: DeletedLoadBalancer };
+  | { kind: 'load-balancer-deleted'; result: DeletedLoadBalancer }
+  /** `/svc allow`: the rules opened (or found open), and until when (see src/domain/ingress-grants.ts). */
+  | { kind: 'ingress-opened'; grant: IngressGrant };
 
 /** A load-balancer change handed to a job (see src/domain/lb-jobs.ts). */
 export interface QueuedResult {

@@ -2,12 +2,15 @@
 import type { ClusterGateway, RetryBudget } from './cluster.js';
 import type { LoadBalancerGateway } from './load-balancers.js';
 import type { NodeSecurityGroups } from './node-security-groups.js';
+import type { IngressRules } from './ingress-rules.js';
 
 export interface ClusterTarget {
   cluster: ClusterGateway;
   loadBalancers: LoadBalancerGateway;
   /** The EC2 security groups of its nodes (absent: svcbot cannot tell whether a node port is open). */
   nodeSecurityGroups?: NodeSecurityGroups;
+  /** Opens and closes inbound rules of its region's security groups (`/svc allow`; absent: no EC2 access). */
+  ingressRules?: IngressRules;
   /** The AWS region of its load balancers, when configured (for cost estimates). */
   region?: string;
   /** A namespaced install's namespaces (the only ones `cluster` works in); absent: every namespace. */

@@ -67,7 +67,19 @@ function effect(change: ChangeSummary): string {
       return `deletes the ${type(change.fromType)} Service ${code(change.name)} ${where}`;
     case 'delete-load-balancer':
       return `deletes the orphaned ${escapeMrkdwn(change.loadBalancer?.kind ?? '')} load balancer ${code(change.loadBalancer?.name ?? '?')} in ${code(change.loadBalancer?.region ?? '?')} (of Service ${code(`${change.namespace}/${change.name}`)} on cluster ${code(change.cluster)}, which no longer needs it)`;
+    case 'allow':
+      return ingressEffect(change);
   }
+}
+
+/** An `allow`: what opens to whom, where, for how long — "opens the node ports … of NodePort Service `web` … to `203.0.113.0/24` for 2 h (in `sg-…`)". */
+function ingressEffect(change: ChangeSummary): string {
+  const ingress = change.ingress;
+  const where = `in namespace ${code(change.namespace)} on cluster ${code(change.cluster)}`;
+  if (!ingress) return `opens ${escapeMrkdwn(change.fromType ?? '')} Service ${code(change.name)} ${where}`;
+  const what = ingress.target === 'load-balancer' ? `the listeners of load balancer ${code(ingress.loadBalancer ?? '?')}` : 'the node ports';
+  const groups = [...new Map(ingress.rules.map((r) => [r.groupId, r.groupName])).entries()].map(([id, name]) => (name === undefined ? code(id) : `${code(id)} (${literal(clip(name, 80))})`));
+  return `opens ${what} of ${escapeMrkdwn(change.fromType ?? '')} Service ${code(change.name)} ${where} to ${code(ingress.cidr)} for ${durationWords(ingress.durationMs)}, in security group ${groups.join(', ')}; svcbot closes it again when the time is up`;
 }
 
 function portsWords(ports: readonly string[]): string {
@@ -99,6 +111,9 @@ function effectPlain(request: ApprovalRequest): string {
       break;
     case 'delete-load-balancer':
       what = `Deletes the orphaned load balancer ${change.loadBalancer?.name ?? '?'} in ${change.loadBalancer?.region ?? '?'} (of ${service})`;
+      break;
+    case 'allow':
+      what = `Opens ${change.ports.join(', ')} of ${service} to ${change.ingress?.cidr ?? '?'} for ${durationWords(change.ingress?.durationMs ?? 0)}`;
       break;
   }
   if (cost) notes.push(change.kind === 'delete-load-balancer' ? `saves about $${cost.monthlyUsd.toFixed(2)}/month` : `about $${cost.monthlyUsd.toFixed(2)}/month`);

@@ -45,6 +45,8 @@ export const EMOJI: Readonly<Record<string, string>> = {
   ':leftwards_arrow_with_curved_arrow:': '\u21a9',
   ':wrench:': '\u{1f527}',
   ':gear:': '\u2699',
+  ':unlock:': '\u{1f513}',
+  ':lock:': '\u{1f512}',
 };
 
 /** Drops terminal control characters (escape sequences in cluster text must not reach the terminal). */

@@ -49,6 +49,7 @@ export const NO_APPROVALS = {
   'policy.approval.needs.createLoadBalancer': false,
   'policy.approval.needs.deleteLoadBalancer': false,
   'policy.approval.needs.deleteNodePort': false,
+  'policy.approval.needs.allowIngress': false,
 };
 
 export interface BotUnderTest {

@@ -34,7 +34,7 @@ export const quietLogger: Logger = {
 /** The default policy with nothing waiting for approval: tests of what commands do, not of approvals. */
 const NO_APPROVALS: Policy = {
   ...DEFAULT_POLICY,
-  approval: { ...DEFAULT_POLICY.approval, needs: { createLoadBalancer: false, deleteLoadBalancer: false, deleteNodePort: false } },
+  approval: { ...DEFAULT_POLICY.approval, needs: { createLoadBalancer: false, deleteLoadBalancer: false, deleteNodePort: false, allowIngress: false } },
 };
 
 /** A directory whose groups and names the test sets. */

@@ -350,7 +350,7 @@ describe('runConsole (terminal mode: keys)', () => {
 
 describe('tab completion', () => {
   it.each<[string, string[]]>([
-    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'approvals ', 'approve ', 'reject ', 'withdraw ', 'audit ', 'orphans ', 'orphan ', 'help ', 'exit ', 'quit ']],
+    ['', ['create ', 'expose ', 'list ', 'describe ', 'type ', 'delete ', 'jobs ', 'cancel ', 'approvals ', 'approve ', 'reject ', 'withdraw ', 'audit ', 'orphans ', 'orphan ', 'allow ', 'help ', 'exit ', 'quit ']],
     ['de', ['describe ', 'delete ']],
     ['/svc cr', ['create ']],
     ['create web --s', ['--selector ']],

@@ -141,8 +141,15 @@ test('the IAM policy allows exactly the EC2 actions the EC2 adapters send, and n
   expect(EC2_ADAPTERS.length).toBeGreaterThan(0);
   expect(allowed.filter((a) => a.startsWith('ec2:'))).toEqual([...new Set(used.map((name) => `ec2:${name}`))].sort());
   expect(allowed.filter((a) => !a.startsWith('ec2:') && !a.startsWith('elasticloadbalancing:'))).toEqual([]);
-  // Read-only: every EC2 action svcbot may call describes.
-  expect(allowed.filter((a) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe'))).toEqual([]);
+  // Every EC2 action svcbot may call describes, but `/svc allow`'s two, which change security groups' inbound rules only.
+  expect(allowed.filter((a) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe'))).toEqual(['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress']);
+});
+
+test('the EC2 actions that change anything are scoped to security groups, not every resource', () => {
+  const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[]; Resource: string | string[] }[] };
+  const writing = policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe')));
+  expect(writing.length).toBeGreaterThan(0);
+  for (const s of writing) expect([s.Resource].flat()).toEqual(['arn:aws:ec2:*:*:security-group/*']);
 });
 
 test('the IAM policy names every action (no wildcards) and says why each statement is there (its Sid)', () => {

@@ -13,6 +13,8 @@ import type { Logger } from '../../ports/logger.js';
 import { createRedisApprovalStore } from './approvals.js';
 import { createRedisAuditLog } from './audit.js';
 import { createRedisOrphanState } from './orphan-state.js';
+import { createRedisGrantStore } from './ingress-grants.js';
+import type { GrantStore } from '../../ports/ingress-grants.js';
 import type { OrphanStateStore } from '../../ports/orphan-state.js';
 import { connectRedis, type RedisConnection, type RedisTarget } from './connection.js';
 
@@ -32,6 +34,8 @@ export interface RedisGovernance {
   audit: AuditLog;
   /** Snoozed and ignored orphaned load balancers, and what the last scheduled report listed. */
   orphans: OrphanStateStore;
+  /** `/svc allow`'s grants and the rules they hold. */
+  grants: GrantStore;
   close(): Promise<void>;
 }
 
@@ -105,6 +109,7 @@ export function createRedisGovernance(options: RedisGovernanceOptions): RedisGov
     approvals: failingFast(createRedisApprovalStore(redis, { prefix: options.prefix }), redis, timeoutMs),
     audit: failingFast(createRedisAuditLog(redis, { prefix: options.prefix, maxEntries: options.maxAuditEntries }), redis, timeoutMs),
     orphans: failingFast(createRedisOrphanState(redis, { prefix: options.prefix }), redis, timeoutMs),
+    grants: failingFast(createRedisGrantStore(redis, { prefix: options.prefix }), redis, timeoutMs),
     async close() {
       redis.disconnect();
       await Promise.resolve();

@@ -20,6 +20,7 @@ import {
 } from './spec.js';
 import { didYouMean } from '../suggest.js';
 import { checkLoadBalancerKey } from './load-balancer-key.js';
+import { parseCidr, parseGrantDuration } from './cidr.js';
 import { normalizeSlackText, tokenize } from './tokenize.js';
 import {
   checkClusterName,
@@ -443,7 +444,50 @@ function build(sub: SubcommandSpec, args: Args, commandName: string): Command {
       return buildOrphans(args);
     case 'orphan':
       return buildOrphan(args, sub, commandName);
+    case 'allow':
+      return buildAllow(args, sub, commandName);
   }
+}
+
+/** `allow NAME --from CIDR [--for D]`, `allow --list`, `allow --revoke GRANT`: one of the three, never mixed. */
+function buildAllow(args: Args, sub: SubcommandSpec, commandName: string): Command {
+  const list = args.switches.get('list') ?? false;
+  const revoke = single(args, 'revoke');
+  const opening = (['from', 'for', 'namespace'] as const).filter((k) => args.values.has(k)).map((k) => flagLabel(FLAGS[k]));
+  if (list && revoke !== undefined) {
+    throw new GrammarProblem('--list and --revoke don\'t go together: list the openings first, then revoke one by its ID');
+  }
+  if (list || revoke !== undefined) {
+    const what = list ? '--list' : '--revoke';
+    if (args.positionals.length > 0) throw new GrammarProblem(`${what} takes no Service name: ${quote(args.positionals[0]!)} is one too many`);
+    if (opening.length > 0) throw new GrammarProblem(`${what} takes no ${opening.join(' or ')}: those open a port (${commandName} allow NAME --from CIDR)`);
+    if (revoke !== undefined) {
+      if (args.values.has('cluster')) throw new GrammarProblem('--revoke takes no --cluster: the grant ID says where it is');
+      return { kind: 'allow', action: 'revoke', id: checkGrantId(revoke, commandName) };
+    }
+    const cluster = single(args, 'cluster');
+    return cluster === undefined ? { kind: 'allow', action: 'list' } : { kind: 'allow', action: 'list', cluster: checkClusterName(cluster) };
+  }
+  const [nameWord = ''] = positionals(args, sub, commandName, [
+    `missing the Service whose port to open: ${commandName} allow NAME --from CIDR (or --list, --revoke GRANT)`,
+  ]);
+  const name = checkServiceName(nameWord);
+  const from = single(args, 'from');
+  if (from === undefined) {
+    throw new GrammarProblem(`missing --from: which addresses may connect? e.g. --from 203.0.113.0/24 (your office) or --from 198.51.100.7/32 (one address)`);
+  }
+  const cidr = parseCidr(from).text;
+  const forWord = single(args, 'for');
+  const command: Command = { kind: 'allow', action: 'grant', name, cidr, scope: scopeOf(args) };
+  if (forWord !== undefined) command.durationMs = parseGrantDuration(forWord);
+  return command;
+}
+
+/** A grant's ID: 8 hex digits, as `allow --list` shows it. */
+function checkGrantId(value: string, commandName: string): string {
+  const id = value.toLowerCase();
+  if (/^[0-9a-f]{8}$/.test(id)) return id;
+  throw new GrammarProblem(`${quote(value)} is not a grant ID: use the 8 characters ${commandName} allow --list shows`);
 }
 
 const ORPHAN_ACTIONS: readonly OrphanAction[] = ['delete', 'snooze', 'ignore', 'unignore'];

@@ -33,6 +33,10 @@ export const FLAGS = {
   ignored: { name: 'ignored' },
   page: { name: 'page', value: 'N' },
   help: { name: 'help', short: 'h' },
+  from: { name: 'from', value: 'CIDR' },
+  for: { name: 'for', value: 'DURATION' },
+  list: { name: 'list' },
+  revoke: { name: 'revoke', value: 'GRANT' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagKey = keyof typeof FLAGS;
@@ -108,6 +112,12 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     flags: ['cluster', 'region', 'all', 'ignored', 'page'],
   },
   { kind: 'orphan', aliases: [], syntax: 'delete|snooze|ignore|unignore LOADBALANCER [REASON…]', flags: [] },
+  {
+    kind: 'allow',
+    aliases: [],
+    syntax: 'NAME --from CIDR [--for DURATION] [-n NAMESPACE] [--cluster CLUSTER] | --list [--cluster CLUSTER] | --revoke GRANT',
+    flags: ['from', 'for', 'list', 'revoke', 'namespace', 'cluster'],
+  },
   { kind: 'help', aliases: [], syntax: '[SUBCOMMAND]', flags: [] },
 ];
 

@@ -54,11 +54,12 @@ describe('loadConfig defaults', () => {
         rules: [],
         protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
         approval: {
-          needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true },
+          needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true, allowIngress: true },
           approvers: { users: [], groups: [] },
           selfApproval: false,
           ttlMs: 3_600_000,
         },
+        allow: { worldOpen: false, defaultDurationMs: 7_200_000, maxDurationMs: 86_400_000, minDurationMs: 60_000 },
       },
       audit: { channel: undefined, maxEntries: 10_000 },
       costs: { elbHourlyUsd: { 'us-east-1': 0.025 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } },

@@ -153,12 +153,13 @@ costs:
       rules: [],
       protectedNamespaces: [...BUILT_IN, 'payments'],
       approval: {
-        needs: { createLoadBalancer: false, deleteLoadBalancer: true, deleteNodePort: false },
+        needs: { createLoadBalancer: false, deleteLoadBalancer: true, deleteNodePort: false, allowIngress: true },
         approvers: { users: ['U024BE7LH', 'W012A3CDE'], groups: ['S0614TZR7'] },
         selfApproval: true,
         ttlMs: 900_000,
         channel: 'G012AB3CD',
       },
+      allow: { worldOpen: false, defaultDurationMs: 7_200_000, maxDurationMs: 86_400_000, minDurationMs: 60_000 },
     });
     expect(config.audit).toEqual({ channel: 'C0AUD17LOG', maxEntries: 100 });
     expect(config.costs).toEqual({ elbHourlyUsd: { 'eu-west-1': 0.028, 'ap-southeast-2': 0.0336 }, nlbHourlyUsd: { 'us-east-1': 0.0225 }, albHourlyUsd: { 'us-east-1': 0.0225 } });
@@ -295,7 +296,7 @@ describe('policy problems in the YAML file', () => {
       'policy:\n  rules:\n    - name: a\n      allow:\n        - list\n        - scale\n',
       {},
       [
-        "@6: policy.rules[0].allow[1]: unknown subcommand 'scale': one of help, create, expose, list, describe, type, delete, jobs, cancel, approvals, withdraw, approve, reject, audit, orphans, orphan, changes or '*'",
+        "@6: policy.rules[0].allow[1]: unknown subcommand 'scale': one of help, create, expose, list, describe, type, delete, jobs, cancel, approvals, withdraw, approve, reject, audit, orphans, orphan, allow, changes or '*'",
       ],
     ],
     ['policy:\n  rules:\n    - name: a\n      allow: [list, "*"]\n', {}, ["@4: policy.rules[0].allow[1]: '*' stands for every subcommand: list it alone"]],
@@ -329,6 +330,9 @@ describe('policy problems in the YAML file', () => {
     ['policy:\n  approval:\n    approver: [U024BE7LH]\n', {}, ["@3: policy.approval.approver: unknown setting (did you mean 'approvers'?)"]],
     ['policy:\n  approval:\n    needs:\n      deleteNodeport: false\n', {}, ["@4: policy.approval.needs.deleteNodeport: unknown setting (did you mean 'deleteNodePort'?)"]],
     ['policy:\n  protectedNamespace: [web]\n', {}, ["@2: policy.protectedNamespace: unknown setting (did you mean 'protectedNamespaces'?)"]],
+    ['policy:\n  allow:\n    worldopen: true\n', {}, ["@3: policy.allow.worldopen: unknown setting (did you mean 'worldOpen'?)"]],
+    ['policy:\n  allow:\n    maxDuration: 1h\n    minDuration: 2h\n', {}, ['@4: policy.allow.minDuration: must not be longer than policy.allow.maxDuration']],
+    ['policy:\n  allow:\n    maxDuration: 1h\n', {}, ['@2: policy.allow.defaultDuration: must lie between policy.allow.minDuration and policy.allow.maxDuration']],
     ['audit:\n  maxEntry: 100\n', {}, ["@2: audit.maxEntry: unknown setting (did you mean 'maxEntries'?)"]],
     ['costs:\n  elbHourly: {}\n', {}, ["@2: costs.elbHourly: unknown setting (did you mean 'elbHourlyUsd'?)"]],
     // Shapes.
@@ -443,10 +447,11 @@ audit:
     [{}, 'policy.protectedNamespaces', [...BUILT_IN, 'payments']],
     [{ SVCBOT_PROTECTED_NAMESPACES: 'billing,ledger' }, 'policy.protectedNamespaces', [...BUILT_IN, 'billing', 'ledger']],
     [{}, 'audit.channel', 'C0AUD17LOG'],
+    [{ SVCBOT_ALLOW_WORLD_OPEN: 'true', SVCBOT_ALLOW_MAX_DURATION: '8h', SVCBOT_ALLOW_MIN_DURATION: '1s' }, 'policy.allow', { worldOpen: true, defaultDurationMs: 7_200_000, maxDurationMs: 28_800_000, minDurationMs: 1000 }],
     [{ SVCBOT_AUDIT_CHANNEL: 'G0AUD17LOG' }, 'audit.channel', 'G0AUD17LOG'],
     // Empty means unset: the file's value applies.
     [{ SVCBOT_APPROVERS: '', SVCBOT_SELF_APPROVAL: ' ' }, 'policy.approval', {
-      needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true },
+      needs: { createLoadBalancer: true, deleteLoadBalancer: true, deleteNodePort: true, allowIngress: true },
       approvers: { users: ['U024BE7LH'], groups: [] },
       selfApproval: true,
       ttlMs: 7_200_000,

@@ -254,7 +254,7 @@ describe('/svc orphan delete', () => {
   });
 
   it('without an approval rule it deletes at once, and says when AWS still lists it after the watch', async () => {
-    const { run, aws } = await world(() => [classicLb('gone1', owned('default/gone'))], { policy: { ...DEFAULT_POLICY, approval: { ...DEFAULT_POLICY.approval, needs: { createLoadBalancer: true, deleteLoadBalancer: false, deleteNodePort: true } } } });
+    const { run, aws } = await world(() => [classicLb('gone1', owned('default/gone'))], { policy: { ...DEFAULT_POLICY, approval: { ...DEFAULT_POLICY.approval, needs: { createLoadBalancer: true, deleteLoadBalancer: false, deleteNodePort: true, allowIngress: true } } } });
     aws.stillListedFor(100);
     expect(operation(await run({ kind: 'orphan', action: 'delete', key: 'us-east-1/gone1' }))).toMatchObject({ kind: 'load-balancer-deleted', result: { gone: false, alreadyGone: false } });
   });

@@ -32,6 +32,7 @@ describe('helpFor', () => {
       'audit',
       'orphans',
       'orphan',
+      'allow',
       'help',
     ]);
     expect(overview().map((e) => e.name)).toEqual(SUBCOMMANDS.map((s) => s.kind));
@@ -66,7 +67,7 @@ describe('helpFor', () => {
     expect(caught).toBeInstanceOf(UsageError);
     const err = caught as UsageError;
     expect(err.problem).toBe(
-      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help`,
+      `there is no help on "${topic}": ask about one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, allow, help`,
     );
     expect(err.usage).toBe('/svc help [SUBCOMMAND]');
     expect(err.suggestion).toBe(suggestion);
@@ -90,6 +91,7 @@ describe('helpFor', () => {
       audit: ['log'],
       orphans: [],
       orphan: [],
+      allow: [],
       help: [],
     });
   });
@@ -160,7 +162,7 @@ describe('usageOf', () => {
     ['delete', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['rm', '/svc delete NAME [-n NAMESPACE] [--cluster CLUSTER]'],
     ['cancel', '/svc cancel JOB'],
-    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|help … (/svc help SUBCOMMAND for details)'],
+    ['nonsense', '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|allow|help … (/svc help SUBCOMMAND for details)'],
   ])('%s', (kind, usage) => {
     expect(usageOf(kind, '/svc')).toBe(usage);
   });

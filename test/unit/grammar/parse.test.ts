@@ -4,7 +4,7 @@ import { MAX_COMMAND_LENGTH, parseCommand } from '../../../src/domain/grammar/in
 
 /** The usage lines, spelled out here so that a change to them is a visible change to the tests. */
 const USAGE = {
-  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|help … (/svc help SUBCOMMAND for details)',
+  overview: '/svc create|expose|list|describe|type|delete|jobs|cancel|approvals|approve|reject|withdraw|audit|orphans|orphan|allow|help … (/svc help SUBCOMMAND for details)',
   create:
     '/svc create NAME --selector KEY=VALUE[,KEY=VALUE…] --port [NAME=]PORT[:TARGETPORT][/PROTOCOL] [--port …] ' +
     '[--type clusterip|nodeport|loadbalancer] [-n NAMESPACE] [--cluster CLUSTER] [--dry-run]',
@@ -212,7 +212,7 @@ describe('Slack text quirks', () => {
       '<!here> list',
       {
         problem:
-          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help',
+          '"<!here>" (Slack sent it as a mention) is not a subcommand: use one of create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, allow, help',
         usage: USAGE.overview,
         suggestion: undefined,
       },
@@ -375,7 +375,7 @@ describe('help', () => {
   });
 });
 
-const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, help';
+const SUBCOMMAND_LIST = 'create, expose, list, describe, type, delete, jobs, cancel, approvals, approve, reject, withdraw, audit, orphans, orphan, allow, help';
 const SERVICE_RULE = 'use lowercase letters, digits and "-", starting with a letter, at most 63 characters';
 
 /** [text, problem, usage, suggestion] */
@@ -399,7 +399,7 @@ describe('subcommand errors', () => {
     ['crate --help', `"crate" is not a subcommand: use one of ${SUBCOMMAND_LIST}`, 'overview', 'create'],
     ['-n foo', `missing a subcommand: start with one of ${SUBCOMMAND_LIST}`, 'overview', undefined],
     ['--dry-run', `missing a subcommand: start with one of ${SUBCOMMAND_LIST}`, 'overview', undefined],
-    ['--frob list', 'unknown flag --frob', 'overview', undefined],
+    ['--frob list', 'unknown flag --frob', 'overview', '--from'],
     ['--namepsace x list', 'unknown flag --namepsace', 'overview', '--namespace'],
     [
       '--external-ip 1.2.3.4 create web',

@@ -1,0 +1,111 @@
+/**
+ * The expiry of `/svc allow`'s grants on BullMQ: one delayed job per grant in the queue
+ * `${prefix}:grant-expiry:` (`{grant-expiry}` on a Redis Cluster: one slot), its jobId the grant's id — so
+ * a grant scheduled twice (a resumed run, two submissions) has one job, and BullMQ gives that job to one
+ * worker however many run. The job lives in Redis: a worker stopped before the grant's time and another
+ * started after it still runs it, at its time. A run that fails (EC2 throttling, a close in progress
+ * elsewhere) is tried again every `retryMs` for `attempts` tries; its failures are logged as errors,
+ * since a port stays open meanwhile.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import { withDeadline } from '../../domain/deadline.js';
+import type { GrantExpiry } from '../../ports/ingress-grants.js';
+import type { Logger } from '../../ports/logger.js';
+import { bullmqConnection, bullmqQueueName, connectRedis, type RedisTarget } from '../redis/connection.js';
+
+const GRANT_EXPIRY_QUEUE = 'grant-expiry';
+
+export interface GrantExpiryOptions {
+  redis: RedisTarget;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  logger: Logger;
+  /** Between two tries of a failed expiry. Default 10 s. */
+  retryMs?: number;
+  /** Tries of one expiry. Default 360 (an hour at the default spacing). */
+  attempts?: number;
+}
+
+interface ExpiryData {
+  grantId: string;
+}
+
+export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry & { close(): Promise<void> } {
+  // Connected on first use: a process that never opens a port holds no connection for it.
+  let made: { redis: ReturnType<typeof connectRedis>; queue: Queue<ExpiryData> } | undefined;
+  const queueOf = (): Queue<ExpiryData> => {
+    if (made) return made.queue;
+    const redis = connectRedis(options.redis, { maxRetriesPerRequest: 1, disconnectTimeout: 500 });
+    redis.on('error', () => {
+      // A failed call rejects; ioredis reconnects by itself.
+    });
+    const queue = new Queue<ExpiryData>(bullmqQueueName(options.redis, GRANT_EXPIRY_QUEUE), { connection: redis, prefix: options.prefix });
+    queue.on('error', () => {
+      // As above.
+    });
+    made = { redis, queue };
+    return queue;
+  };
+  const retryMs = options.retryMs ?? 10_000;
+  const attempts = options.attempts ?? 360;
+  return {
+    async schedule(grantId, at) {
+      await queueOf().add(
+        'expire',
+        { grantId },
+        {
+          jobId: grantId,
+          delay: Math.max(0, at - Date.now()),
+          attempts,
+          backoff: { type: 'fixed', delay: retryMs },
+          removeOnComplete: { age: 7 * 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      );
+    },
+    async cancel(grantId) {
+      // 0 when the job is running (locked) or gone: a running one finds the grant closed.
+      await queueOf().remove(grantId);
+    },
+    async close() {
+      if (!made) return;
+      await withDeadline(made.queue.close().catch(() => undefined), 1000);
+      made.redis.disconnect();
+    },
+  };
+}
+
+/** Runs the grants' expiry jobs in this process with `expire` (the domain's close of a grant). */
+export function startGrantExpiryWorker(
+  options: GrantExpiryOptions & { expire: (grantId: string) => Promise<void>; stalled: { lockDurationMs: number; stalledIntervalMs: number }; closeTimeoutMs: number },
+): { close(): Promise<void> } {
+  const log = options.logger.child({ component: 'grant-expiry' });
+  const connection = bullmqConnection(options.redis, { disconnectTimeout: 500 });
+  const worker = new Worker<ExpiryData>(
+    bullmqQueueName(options.redis, GRANT_EXPIRY_QUEUE),
+    async (job: Job<ExpiryData>) => {
+      try {
+        await options.expire(job.data.grantId);
+      } catch (err) {
+        log.error({ err, grant: job.data.grantId, attempt: job.attemptsMade + 1 }, 'could not close a grant at its time: the port stays open until a retry succeeds');
+        throw err;
+      }
+    },
+    {
+      connection: connection.connection,
+      prefix: options.prefix,
+      concurrency: 10,
+      lockDuration: options.stalled.lockDurationMs,
+      stalledInterval: options.stalled.stalledIntervalMs,
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'grant expiry worker: Redis or processing error'));
+  return {
+    async close() {
+      await withDeadline(worker.close().catch(() => undefined), options.closeTimeoutMs);
+      await withDeadline(worker.close(true).catch(() => undefined), 500);
+      connection.close();
+    },
+  };
+}
