@@ -1,6 +1,6 @@
 /**
  * The expiry of `/svc allow`'s grants on BullMQ: one delayed job per grant in the queue
- * `${prefix}:grant-expiry:` (`{grant-expiry}` on a Redis Cluster: one slot), its jobId the grant's id — so
+ * `${prefix}:grant-expiry:` (`{grant-expiry}` on a Redis Cluster: one slot), its jobId `grant-ID` — so
  * a grant scheduled twice (a resumed run, two submissions) has one job, and BullMQ gives that job to one
  * worker however many run. The job lives in Redis: a worker stopped before the grant's time and another
  * started after it still runs it, at its time. A run that fails (EC2 throttling, a close in progress
@@ -30,6 +30,14 @@ interface ExpiryData {
   grantId: string;
 }
 
+/**
+ * The expiry job's id. Not the bare grant id: BullMQ refuses a custom id that reads as an integer, and a
+ * random hex id is all digits one time in forty.
+ */
+export function expiryJobId(grantId: string): string {
+  return `grant-${grantId}`;
+}
+
 export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry & { close(): Promise<void> } {
   // Connected on first use: a process that never opens a port holds no connection for it.
   let made: { redis: ReturnType<typeof connectRedis>; queue: Queue<ExpiryData> } | undefined;
@@ -54,7 +62,7 @@ export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry
         'expire',
         { grantId },
         {
-          jobId: grantId,
+          jobId: expiryJobId(grantId),
           delay: Math.max(0, at - Date.now()),
           attempts,
           backoff: { type: 'fixed', delay: retryMs },
@@ -65,7 +73,7 @@ export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry
     },
     async cancel(grantId) {
       // 0 when the job is running (locked) or gone: a running one finds the grant closed.
-      await queueOf().remove(grantId);
+      await queueOf().remove(expiryJobId(grantId));
     },
     async close() {
       if (!made) return;
