@@ -73,7 +73,7 @@ export function renderGrantRevoked(grant: IngressGrant, already: boolean, option
 /** Said in the request's thread (or the requester's channel) when a grant closes: at its time, or revoked. */
 export function renderGrantClosed(grant: IngressGrant, options: { now: Date }): Message {
   const why = grant.closeReason === 'revoked' ? `revoked by ${who(grant.closedBy)}` : 'its time was up';
-  const text = `:lock: Closed: ${subject(grant)} is no longer open to ${code(grant.cidr)} (${rulesWords(grant)}; ${why}, ${utcTime(grant.closedAt ?? options.now.getTime(), options.now)}). Grant ${code(grant.id)}, asked by ${who(grant.requestedBy)}.`;
+  const text = `:lock: Closed: ${subject(grant)} ${grant.target.kind === 'load-balancer' ? 'is' : 'are'} no longer open to ${code(grant.cidr)} (${rulesWords(grant)}; ${why}, ${utcTime(grant.closedAt ?? options.now.getTime(), options.now)}). Grant ${code(grant.id)}, asked by ${who(grant.requestedBy)}.`;
   const unknown = grant.rules.filter((r) => r.unsettled === true);
   if (unknown.length === 0) return { text, blocks: [section(text)] };
   const warning =

@@ -45,6 +45,9 @@ test('the list, an empty list, a revocation and a second one', () => {
 test('closed: why (its time, or who revoked it), and a rule svcbot could not account for is said, not guessed', () => {
   const expired = renderGrantClosed({ ...grant, status: 'closed', closeReason: 'expired', closedAt: now.getTime() }, { now });
   expect(expired.text).toContain('its time was up, 10:00 UTC');
+  expect(expired.text).toContain(':lock: Closed: the node ports of `web` in namespace `shop` on cluster `prod` are no longer open to');
+  const lbExpired = renderGrantClosed({ ...grant, target: { kind: 'load-balancer', name: 'a1b2' }, status: 'closed', closeReason: 'expired', closedAt: now.getTime() }, { now });
+  expect(lbExpired.text).toContain(':lock: Closed: load balancer `a1b2` of `web` in namespace `shop` on cluster `prod` is no longer open to');
   expect(expired.text).not.toContain(':warning:');
   const revoked = renderGrantClosed({ ...grant, status: 'closed', closeReason: 'revoked', closedBy: 'U3CAROL', closedAt: now.getTime() }, { now });
   expect(revoked.text).toContain('revoked by <@U3CAROL>');
