@@ -5,7 +5,8 @@
  * DescribeSecurityGroups, AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress (state in an
  * `Ec2Store`).
  *
- * Given an IAM policy (../elb/iam.ts, the same evaluation as the ELB APIs, for `ec2:` actions), actions
+ * Given an IAM policy (../elb/iam.ts, the same evaluation as the ELB APIs, for `ec2:` actions; a change
+ * to a security group is evaluated with the group's tags, for `aws:ResourceTag/…` conditions), actions
  * it does not allow answer 403 `UnauthorizedOperation`, as EC2 does; requests signed with the access
  * key `sandbox-admin` are never refused.
  */
@@ -53,7 +54,8 @@ export function createEc2ApiServer(store: Ec2Store, opts: Ec2ApiServerOptions): 
         const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
         if (!handler) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
         if (opts.iamPolicy && accessKeyOf(req) !== SANDBOX_ADMIN_ACCESS_KEY_ID) {
-          const denial = opts.iamPolicy.check(`ec2:${action}`, resourceOf(action, params, opts.region));
+          const group = action.startsWith('Describe') ? undefined : store.findGroup(params.get('GroupId') ?? '');
+          const denial = opts.iamPolicy.check(`ec2:${action}`, resourceOf(action, params, opts.region), group ? { resourceTags: group.tags } : {});
           if (denial) {
             const message = `You are not authorized to perform this operation. ${denial.message}`;
             opts.onRefusal?.(message);

@@ -65,6 +65,10 @@ test('a security group closed to svcbot: the wait says so; once the group lets s
   const lb = bot.sandbox.elb.list().find((l) => l.tags.get('kubernetes.io/service-name') === 'default/guarded');
   const groupId = lb?.securityGroups[0];
   expect(groupId).toBeDefined();
-  await admin.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '127.0.0.1/32' }] }] }));
+  try {
+    await admin.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '127.0.0.1/32' }] }] }));
+  } finally {
+    admin.ec2.destroy();
+  }
   await waitFor(() => about('guarded').find((c) => text(c).includes('is reachable at')), { what: 'the endpoint message once the group lets svcbot in', timeoutMs: 15_000 });
 }, 40_000);

@@ -17,7 +17,7 @@ import { createSlackAdapters, endpointClients, startSvcbot, type RunningSvcbot }
 import { DEFAULT_QUEUE_NAME } from '../../src/adapters/queue/bullmq-queue.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { sandboxDefaults, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { blockActionsBody, postSigned, slashCommandBody } from './slack-request.js';
 import { startSlackStub, type SlackStub } from './slack-stub.js';
 import { startSlackSocketStub, type SlackSocketStub } from './slack-socket-stub.js';
@@ -82,8 +82,13 @@ const repoRoot = resolve(import.meta.dirname, '../..');
  */
 const MANIFEST_PERMISSIONS = {
   rbac: { yaml: readFileSync(resolve(repoRoot, 'manifests/rbac/cluster-wide/rbac.yaml'), 'utf8'), as: 'system:serviceaccount:svcbot:svcbot' },
-  iamPolicy: readFileSync(resolve(repoRoot, 'manifests/iam-policy.json'), 'utf8'),
+  iamPolicy: manifestIamPolicy(sandboxDefaults.clusterName),
 } satisfies SandboxOptions;
+
+/** manifests/iam-policy.json with its CLUSTER_NAME placeholder filled in, as the install's steps say. */
+function manifestIamPolicy(clusterName: string): string {
+  return readFileSync(resolve(repoRoot, 'manifests/iam-policy.json'), 'utf8').replaceAll('CLUSTER_NAME', clusterName);
+}
 
 /**
  * A sandbox with the short delays of the end-to-end tests (what startBot starts unless given one),
@@ -91,7 +96,8 @@ const MANIFEST_PERMISSIONS = {
  * needs another identity opts out explicitly (`{ rbac: undefined, iamPolicy: undefined }`).
  */
 export function startBotSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...MANIFEST_PERMISSIONS, ...options });
+  const permissions = options.clusterName === undefined ? MANIFEST_PERMISSIONS : { ...MANIFEST_PERMISSIONS, iamPolicy: manifestIamPolicy(options.clusterName) };
+  return startSandbox({ kubeconfigPath: null, provisionDelayMs: 50, dnsDelayMs: 200, instanceWarmupMs: 50, ...permissions, ...options });
 }
 
 /** A new Redis key prefix of a test's own. */

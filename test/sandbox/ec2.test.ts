@@ -318,3 +318,51 @@ describe('under an IAM policy', () => {
     expect(governed.refusals).toHaveLength(2);
   });
 });
+
+describe("under an IAM policy that scopes changes by the group's cluster tag", () => {
+  let governed: Sandbox;
+  let client: EC2Client;
+  const policyFor = (operator: string, key: string, values: string[]) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['ec2:Describe*'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+          Resource: 'arn:aws:ec2:*:*:security-group/*',
+          Condition: { [operator]: { [key]: values } },
+        },
+      ],
+    });
+  beforeAll(async () => {
+    governed = await startSandbox({ kubeconfigPath: null, clusterName: 'blue', iamPolicy: policyFor('StringEquals', 'aws:ResourceTag/kubernetes.io/cluster/blue', ['owned', 'shared']) });
+    client = new EC2Client({ region: governed.info.region, endpoint: governed.info.ec2Endpoint, maxAttempts: 1, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await governed.close();
+  });
+
+  test('a group tagged for the cluster may be changed; an untagged one (the VPC default) is refused', async () => {
+    const nodes = governed.ec2.nodesSecurityGroupId;
+    await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: nodes, IpPermissions: [nodePortRule('127.0.0.1/32')] }));
+    await client.send(new RevokeSecurityGroupIngressCommand({ GroupId: nodes, IpPermissions: [nodePortRule('127.0.0.1/32')] }));
+    const untagged = governed.elb.defaultSecurityGroup;
+    const refused = await rejection(client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: untagged, IpPermissions: [nodePortRule('127.0.0.1/32')] })));
+    expect(refused).toMatchObject({ name: 'UnauthorizedOperation', status: 403, message: expect.stringContaining(`security-group/${untagged} because no identity-based policy allows`) });
+  });
+
+  test('the condition is read as IAM reads it: StringLike takes wildcards, another cluster\'s tag does not match, an unknown key or operator is refused at load', async () => {
+    const { IamPolicy } = await import('../../sandbox/elb/iam.js');
+    const arn = 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0abc';
+    const tags = { resourceTags: [['kubernetes.io/cluster/blue', 'owned']] as [string, string][] };
+    const like = new IamPolicy(policyFor('StringLike', 'ec2:ResourceTag/kubernetes.io/cluster/blue', ['own*']));
+    expect(like.check('ec2:AuthorizeSecurityGroupIngress', arn, tags)).toBeUndefined();
+    const green = new IamPolicy(policyFor('StringEquals', 'aws:ResourceTag/kubernetes.io/cluster/green', ['owned']));
+    expect(green.check('ec2:AuthorizeSecurityGroupIngress', arn, tags)).toBeDefined();
+    expect(green.check('ec2:AuthorizeSecurityGroupIngress', arn)).toBeDefined();
+    expect(() => new IamPolicy(policyFor('StringEquals', 'aws:SourceIp', ['10.0.0.0/8']))).toThrow('the sandbox does not evaluate the condition key aws:SourceIp');
+    expect(() => new IamPolicy(policyFor('IpAddress', 'aws:ResourceTag/x', ['y']))).toThrow('the sandbox does not evaluate the condition operator IpAddress');
+  });
+});

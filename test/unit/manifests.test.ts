@@ -152,6 +152,16 @@ test('the EC2 actions that change anything are scoped to security groups, not ev
   for (const s of writing) expect([s.Resource].flat()).toEqual(['arn:aws:ec2:*:*:security-group/*']);
 });
 
+test("the EC2 actions that change anything apply only to groups tagged for the install's cluster (CLUSTER_NAME, filled in at install)", () => {
+  const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Action: string[]; Condition?: unknown }[] };
+  const writing = policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe')));
+  for (const s of writing) {
+    expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/CLUSTER_NAME': ['owned', 'shared'] } });
+  }
+  // Every other statement has no condition: a placeholder left unfilled can only ever refuse.
+  expect(policy.Statement.filter((s) => s.Condition !== undefined)).toEqual(writing);
+});
+
 test('the IAM policy names every action (no wildcards) and says why each statement is there (its Sid)', () => {
   const policy = JSON.parse(read('manifests/iam-policy.json')) as { Statement: { Sid?: string; Effect: string; Action: string[]; Resource: string }[] };
   for (const s of policy.Statement) {

@@ -85,8 +85,9 @@ test('an explicit Deny wins over an Allow (ELBv2)', async () => {
 });
 
 test('a policy the sandbox cannot evaluate stops it from starting', async () => {
-  await expect(startSandbox({ kubeconfigPath: null, iamPolicy: '{"Statement":[{"Effect":"Allow","Action":"*","Condition":{}}]}' })).rejects.toThrow(
-    /does not evaluate Condition/,
-  );
+  await expect(
+    startSandbox({ kubeconfigPath: null, iamPolicy: '{"Statement":[{"Effect":"Allow","Action":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}' }),
+  ).rejects.toThrow(/does not evaluate the condition operator IpAddress/);
+  await expect(startSandbox({ kubeconfigPath: null, iamPolicy: '{"Statement":[{"Effect":"Allow","Action":"*","NotResource":"*"}]}' })).rejects.toThrow(/does not evaluate NotResource/);
   await expect(startSandbox({ kubeconfigPath: null, iamPolicy: 'nope' })).rejects.toThrow(/IAM policy: not JSON/);
 });
