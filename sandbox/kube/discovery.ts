@@ -31,10 +31,13 @@ export interface ResourceInfo {
   /** '' for the core (legacy) group. */
   readonly group: string;
   readonly version: string;
-  /** Plural resource name, with `/subresource` for subresources: `services`, `services/status`. */
+  /** Plural resource name, with `/subresource` for subresources: `services`, `services/status`, `deployments/scale`. */
   readonly name: string;
   readonly singularName: string;
   readonly kind: string;
+  /** The group and version of `kind` when they are not the list's own (a `/scale` subresource's autoscaling/v1 Scale). */
+  readonly kindGroup?: string;
+  readonly kindVersion?: string;
   readonly namespaced: boolean;
   readonly verbs: readonly string[];
   readonly shortNames?: readonly string[];
@@ -201,6 +204,17 @@ export const SANDBOX_RESOURCES: readonly ResourceInfo[] = [
   {
     group: 'apps',
     version: 'v1',
+    name: 'deployments/scale',
+    singularName: '',
+    kind: 'Scale',
+    kindGroup: 'autoscaling',
+    kindVersion: 'v1',
+    namespaced: true,
+    verbs: STATUS_VERBS,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
     name: 'deployments/status',
     singularName: '',
     kind: 'Deployment',
@@ -241,6 +255,8 @@ function apiResource(r: ResourceInfo): Record<string, unknown> {
     name: r.name,
     singularName: r.singularName,
     namespaced: r.namespaced,
+    ...(r.kindGroup !== undefined ? { group: r.kindGroup } : {}),
+    ...(r.kindVersion !== undefined ? { version: r.kindVersion } : {}),
     kind: r.kind,
     verbs: [...r.verbs],
   };

@@ -210,6 +210,40 @@ function prunePath(obj: unknown, path: string): void {
   }
 }
 
+/**
+ * Applies a patch of `type` to (a copy of) `current`, an object of `target`'s kind named `name`:
+ * 400 for a malformed patch, 422 for one that cannot apply, 400 when the result renames the object.
+ */
+export function patchObject(
+  target: { group: string; kind: string },
+  name: string,
+  current: object,
+  type: PatchType,
+  patch: unknown,
+): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(current)) as unknown;
+  let patched: unknown;
+  try {
+    if (type === 'json') patched = applyJsonPatch(copy, patch);
+    else if (type === 'merge') {
+      if (!isPlainObject(patch)) throw new PatchError('merge patch must be a JSON object', 400);
+      patched = applyMergePatch(copy, patch);
+    } else patched = applyStrategicMergePatch(copy, patch, patchMetaFor(target.kind));
+  } catch (err) {
+    if (err instanceof PatchError) {
+      if (err.code === 400) throw badRequest(err.message);
+      throw new KubeApiError(422, 'Invalid', err.message, { name, ...(target.group ? { group: target.group } : {}), kind: target.kind });
+    }
+    throw err;
+  }
+  if (!isPlainObject(patched)) throw badRequest('the patched object is not a JSON object');
+  const patchedMeta = isPlainObject(patched.metadata) ? patched.metadata : undefined;
+  if (patchedMeta && patchedMeta.name !== undefined && patchedMeta.name !== name) {
+    throw badRequest(`the name of the object (${show(patchedMeta.name)}) does not match the name on the URL (${name})`);
+  }
+  return patched;
+}
+
 /* --------------------------------------------------------------------------------- registry */
 
 export class Registry {
@@ -515,26 +549,7 @@ export class Registry {
     opts: WriteOptions & { subresource?: 'status' } = {},
   ): WriteResult {
     const existing = this.get(def, namespace, name);
-    const current = JSON.parse(JSON.stringify(existing)) as unknown;
-    let patched: unknown;
-    try {
-      if (type === 'json') patched = applyJsonPatch(current, patch);
-      else if (type === 'merge') {
-        if (!isPlainObject(patch)) throw new PatchError('merge patch must be a JSON object', 400);
-        patched = applyMergePatch(current, patch);
-      } else patched = applyStrategicMergePatch(current, patch, patchMetaFor(def.kind));
-    } catch (err) {
-      if (err instanceof PatchError) {
-        if (err.code === 400) throw badRequest(err.message);
-        throw new KubeApiError(422, 'Invalid', err.message, { name, ...(def.group ? { group: def.group } : {}), kind: def.kind });
-      }
-      throw err;
-    }
-    if (!isPlainObject(patched)) throw badRequest('the patched object is not a JSON object');
-    const patchedMeta = isPlainObject(patched.metadata) ? patched.metadata : undefined;
-    if (patchedMeta && patchedMeta.name !== undefined && patchedMeta.name !== name) {
-      throw badRequest(`the name of the object (${show(patchedMeta.name)}) does not match the name on the URL (${name})`);
-    }
+    const patched = patchObject(def, name, existing, type, patch);
     const obj = this.decodeBody(def, patched);
     const warnings = this.checkFields(def, obj, opts.fieldValidation);
     this.checkNamespace(def, obj, namespace);

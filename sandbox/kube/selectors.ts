@@ -236,3 +236,41 @@ export function matchesFields(selector: FieldSelector, get: (field: string) => s
   }
   return true;
 }
+
+/**
+ * metav1.LabelSelectorAsSelector(selector).String(), the text kubectl prints and a Scale's
+ * `status.selector` carries: `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, sorted by key
+ * (values sorted too). `<none>` for no selector, `<invalid>` for an unknown operator.
+ */
+export function formatLabelSelector(selector: unknown): string {
+  if (selector === null || typeof selector !== 'object' || Array.isArray(selector)) return '<none>';
+  const sel = selector as { matchLabels?: unknown; matchExpressions?: unknown };
+  const reqs: { key: string; text: string }[] = [];
+  const labels = sel.matchLabels !== null && typeof sel.matchLabels === 'object' ? (sel.matchLabels as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') reqs.push({ key: k, text: `${k}=${v}` });
+  for (const e of Array.isArray(sel.matchExpressions) ? (sel.matchExpressions as unknown[]) : []) {
+    const expr = (e !== null && typeof e === 'object' ? e : {}) as { key?: unknown; operator?: unknown; values?: unknown };
+    const key = typeof expr.key === 'string' ? expr.key : '';
+    const values = (Array.isArray(expr.values) ? (expr.values as unknown[]) : []).filter((v): v is string => typeof v === 'string').sort();
+    switch (expr.operator) {
+      case 'In':
+        reqs.push({ key, text: `${key} in (${values.join(',')})` });
+        break;
+      case 'NotIn':
+        reqs.push({ key, text: `${key} notin (${values.join(',')})` });
+        break;
+      case 'Exists':
+        reqs.push({ key, text: key });
+        break;
+      case 'DoesNotExist':
+        reqs.push({ key, text: `!${key}` });
+        break;
+      default:
+        return '<invalid>';
+    }
+  }
+  return reqs
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((r) => r.text)
+    .join(',');
+}

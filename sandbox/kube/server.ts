@@ -4,7 +4,7 @@
  *
  * Routes: discovery (`/version`, `/api`, `/apis`, ...), `/openapi/v3/...`, `/healthz|livez|readyz`,
  * and `/api/v1/...`, `/apis/{apps,discovery.k8s.io}/v1/...` for namespaced and cluster-wide
- * collections, objects and their `/status`. JSON (or YAML) bodies; patches in the three formats;
+ * collections, objects and their `/status` (and `/scale` for deployments, ./scale.ts). JSON (or YAML) bodies; patches in the three formats;
  * `application/apply-patch+yaml` (server-side apply) answers 415. Every error is a meta/v1 Status.
  * Watches stream one JSON event per line over a chunked 200 response. `Accept: ...;as=Table`
  * answers meta.k8s.io/v1 Tables (what `kubectl get` asks for), watches included.
@@ -37,6 +37,7 @@ import { openApiResponse } from './openapi.js';
 import { apiVersionOf, type DeleteOptions, type PatchType, type ResourceDef } from './registry.js';
 import type { RbacPolicy } from './rbac.js';
 import { resourceFor } from './resources.js';
+import { patchScale, readScale, replaceScale } from './scale.js';
 import { toTable } from './tables.js';
 import type { KubeObject, WatchEvent } from './types.js';
 import { isPlainObject } from './validation.js';
@@ -164,6 +165,22 @@ function decodeObjectBody(req: http.IncomingMessage, text: string): unknown {
   if (type !== '' && type !== 'application/json' && type !== '*/*') throw unsupportedMediaType(type, JSON_TYPES);
   if (text.trim() === '') throw badRequest('the body of the request was empty');
   return decodeJson(text, "couldn't get version/kind");
+}
+
+/** The patch type a PATCH's Content-Type names: 415 for server-side apply and anything unknown. */
+function patchTypeOf(req: http.IncomingMessage): PatchType {
+  const type = mediaType(req);
+  if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
+    throw new KubeApiError(
+      415,
+      'UnsupportedMediaType',
+      'server-side apply (application/apply-patch+yaml) is not supported by the svcbot sandbox apiserver: use client-side apply (kubectl apply without --server-side) or a json, merge or strategic merge patch',
+      { causes: [{ reason: 'UnsupportedMediaType', message: type }] },
+    );
+  }
+  const patchType = PATCH_TYPES[type];
+  if (!patchType) throw unsupportedMediaType(type, [...Object.keys(PATCH_TYPES), 'application/apply-patch+yaml']);
+  return patchType;
 }
 
 function query(url: URL, key: string): string | undefined {
@@ -381,12 +398,37 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
   });
   applyFaults();
 
+  /** GET, PUT and PATCH of a `/scale` subresource (./scale.ts); authorized already. */
+  const handleScale = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, def: ResourceDef, namespace: string, name: string): Promise<void> => {
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && !boolParam(url, 'watch')) {
+      const scale = readScale(cluster.registry, def, namespace, name);
+      if (wantsTable(req)) {
+        const listMeta = { resourceVersion: scale.metadata.resourceVersion };
+        sendJson(res, 200, toTable('scale', [scale], { wide: true, now: new Date(), listMeta, includeObject: includeObjectParam(url) }));
+      } else sendJson(res, 200, scale);
+      return;
+    }
+    if (method !== 'PUT' && method !== 'PATCH') throw methodNotAllowed();
+    const text = await readBody(req);
+    const writeOpts = { dryRun: dryRunParam(url), fieldValidation: query(url, 'fieldValidation'), fieldManager: query(url, 'fieldManager') };
+    const result =
+      method === 'PUT'
+        ? replaceScale(cluster.registry, def, namespace, name, decodeObjectBody(req, text), writeOpts)
+        : patchScale(cluster.registry, def, namespace, name, patchTypeOf(req), decodeJson(text, 'error decoding patch'), writeOpts);
+    sendJson(res, 200, result.object);
+  };
+
   const handleResource = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, route: Route): Promise<void> => {
     const { def, name, subresource } = route;
     const namespace = route.namespace;
     const method = req.method ?? 'GET';
     // The apiserver authorizes before it looks at what the request asks (an unknown subresource is a 403 first).
     authorize(restrictedUser(req), requestVerb(method, route.legacyWatch || boolParam(url, 'watch'), name), route);
+    if (subresource === 'scale' && name && findResource(def.group, def.version, `${def.resource}/scale`)) {
+      await handleScale(req, res, url, def, namespace ?? '', name);
+      return;
+    }
     if (subresource !== undefined && !(subresource === 'status' && def.hasStatus && name)) throw resourceNotFound();
     const table = wantsTable(req);
     const now = () => new Date();
@@ -452,17 +494,7 @@ export function createKubeApiServer(cluster: KubeCluster, faults: Faults, rbac?:
       }
       case 'PATCH': {
         if (!name || !allowed(def, 'patch', subresource)) throw methodNotAllowed();
-        const type = mediaType(req);
-        if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
-          throw new KubeApiError(
-            415,
-            'UnsupportedMediaType',
-            'server-side apply (application/apply-patch+yaml) is not supported by the svcbot sandbox apiserver: use client-side apply (kubectl apply without --server-side) or a json, merge or strategic merge patch',
-            { causes: [{ reason: 'UnsupportedMediaType', message: type }] },
-          );
-        }
-        const patchType = PATCH_TYPES[type];
-        if (!patchType) throw unsupportedMediaType(type, [...Object.keys(PATCH_TYPES), 'application/apply-patch+yaml']);
+        const patchType = patchTypeOf(req);
         const patch = decodeJson(text, 'error decoding patch');
         const result = cluster.registry.patch(def, namespace ?? '', name, patchType, patch, { ...writeOpts, subresource: sub });
         sendJson(res, 200, result.object, warningHeaders(result.warnings));

@@ -11,6 +11,7 @@
  *
  * Pure: no I/O, nothing imported from svcbot.
  */
+import { formatLabelSelector } from './selectors.js';
 import type { KubeObject } from './types.js';
 
 interface TableColumnDefinition {
@@ -151,39 +152,6 @@ function since(ts: number | undefined, now: Date): string {
 function formatLabels(labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();
   return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels[k]}`).join(',');
-}
-
-/** metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key. */
-function formatLabelSelector(selector: Json | undefined): string {
-  if (selector === undefined) return '<none>';
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(stringMap(selector, 'matchLabels'))) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of list(selector, 'matchExpressions')) {
-    const key = str(e, 'key');
-    const values = list(e, 'values')
-      .filter((v): v is string => typeof v === 'string')
-      .sort();
-    switch (str(e, 'operator')) {
-      case 'In':
-        reqs.push({ key, text: `${key} in (${values.join(',')})` });
-        break;
-      case 'NotIn':
-        reqs.push({ key, text: `${key} notin (${values.join(',')})` });
-        break;
-      case 'Exists':
-        reqs.push({ key, text: key });
-        break;
-      case 'DoesNotExist':
-        reqs.push({ key, text: `!${key}` });
-        break;
-      default:
-        return '<invalid>';
-    }
-  }
-  return reqs
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((r) => r.text)
-    .join(',');
 }
 
 /** net.JoinHostPort. */
@@ -658,6 +626,16 @@ const eventPrinter: Printer = {
   },
 };
 
+/** The autoscaling/v1 Scale of a scale subresource (`kubectl get deployment NAME --subresource=scale`). */
+const scalePrinter: Printer = {
+  columns: [
+    nameCol(),
+    col('Desired', 'replicas is the desired number of instances for the scaled object.', { type: 'integer' }),
+    col('Available', 'replicas is the actual number of observed instances of the scaled object.', { type: 'integer' }),
+  ],
+  row: (s) => ({ cells: [s.metadata.name, num(s, 'spec', 'replicas'), num(s, 'status', 'replicas')] }),
+};
+
 /** The apiserver's default table convertor, for resources without a printer. */
 const defaultPrinter: Printer = {
   columns: [nameCol(), col('Created At', AGE_DESC, { type: 'date' })],
@@ -679,6 +657,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   endpoints: endpointsPrinter,
   endpointslices: endpointSlicePrinter,
   events: eventPrinter,
+  scale: scalePrinter,
 };
 
 function rowObject(obj: KubeObject, include: TableOptions['includeObject']): unknown {
@@ -689,7 +668,7 @@ function rowObject(obj: KubeObject, include: TableOptions['includeObject']): unk
 
 /**
  * A meta.k8s.io/v1 Table of `objects` for `resource` (the plural resource name: `services`, `pods`,
- * `nodes`, `namespaces`, `deployments`, `endpoints`, `events`, `endpointslices`; any other name gets
+ * `nodes`, `namespaces`, `deployments`, `endpoints`, `events`, `endpointslices`, or `scale` for a Scale; any other name gets
  * the generic NAME / CREATED AT columns). For a single-object GET pass that one object and its
  * `{ resourceVersion }` as `listMeta`.
  */
