@@ -54,12 +54,16 @@ test('nothing listening: refused; a reset: nothing behind it answers; a silent s
   expect(await consoleCurl(`curl 127.0.0.1:${closedPort}`, { dnsServers: [] })).toContain('refused the connection: nothing listens there');
 
   const resetting = net.createServer((socket) => socket.resetAndDestroy());
-  const silent = net.createServer(() => undefined);
+  // Accepts and never answers; its connections are destroyed at the end (closing a server leaves them
+  // open, and one nobody reads keeps the test process alive after the client has gone).
+  const accepted: net.Socket[] = [];
+  const silent = net.createServer((socket) => void accepted.push(socket));
   await Promise.all([resetting, silent].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
   try {
     expect(await consoleCurl(`curl 127.0.0.1:${(resetting.address() as AddressInfo).port}`, { dnsServers: [] })).toContain('reset the connection: nothing behind it answers');
     expect(await consoleCurl(`curl 127.0.0.1:${(silent.address() as AddressInfo).port}`, { dnsServers: [], timeoutMs: 200 })).toContain('did not answer within 0.2 s');
   } finally {
+    for (const socket of accepted) socket.destroy();
     for (const s of [resetting, silent]) s.close();
   }
 });

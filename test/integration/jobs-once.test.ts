@@ -43,8 +43,9 @@ test('a failed effect releases the claim, so a retry does it', async () => {
 });
 
 test('a claim left by a crashed attempt expires after its lease', async () => {
-  const guard = createRedisOnceGuard(redis, { prefix, leaseMs: 100 });
-  await redis.set(`${prefix}:once:job-c`, 'pending', 'PX', 100);
+  // Long enough that a loaded machine still runs the first attempt inside it.
+  const guard = createRedisOnceGuard(redis, { prefix, leaseMs: 1000 });
+  await redis.set(`${prefix}:once:job-c`, 'pending', 'PX', 1000);
   await expect(guard.run('job-c', () => Promise.resolve(1))).rejects.toBeInstanceOf(TransientJobError);
   await waitFor(async () => (await redis.exists(`${prefix}:once:job-c`)) === 0, { what: 'the lease to expire' });
   await expect(guard.run('job-c', () => Promise.resolve(2))).resolves.toBe(2);
