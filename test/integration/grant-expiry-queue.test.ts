@@ -2,12 +2,14 @@
  * The grants' expiry queue on the real Redis (a key prefix of its own, removed afterwards): a grant's
  * expiry is one delayed job whatever its id looks like (BullMQ refuses custom ids that read as
  * integers, and a random hex id is all digits now and then), scheduled twice it is still one job, and
- * cancelling removes it.
+ * cancelling removes it; its worker closes at once with Redis gone, leaving nothing to keep the process up.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createGrantExpiryQueue, expiryJobId } from '../../src/adapters/queue/grant-expiry.js';
+import { createGrantExpiryQueue, expiryJobId, startGrantExpiryWorker } from '../../src/adapters/queue/grant-expiry.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `svcbot-test-${Math.random().toString(36).slice(2, 10)}`;
@@ -35,4 +37,36 @@ test.each(['12345678', '0000ffff', '7e3a'])('grant %s: one delayed job at its ti
   expect((await inspect.getDelayed()).filter((j) => j.data.grantId === grantId)).toHaveLength(1);
   await expiry.cancel(grantId);
   expect(await inspect.getJob(expiryJobId(grantId))).toBeUndefined();
+});
+
+test('the expiry worker closes at once with Redis unreachable and leaves no timer or connection behind (the process can exit)', async () => {
+  // A "Redis" that drops every connection: BullMQ keeps reconnecting until the worker is closed.
+  let connections = 0;
+  const dropper = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+  const { port } = dropper.address() as AddressInfo;
+  const live = () => {
+    const info = process.getActiveResourcesInfo();
+    return { timers: info.filter((r) => r === 'Timeout').length, sockets: info.filter((r) => r.startsWith('TCP')).length };
+  };
+  const baseline = live();
+  const worker = startGrantExpiryWorker({
+    redis: { url: `redis://127.0.0.1:${port}` },
+    prefix,
+    logger: pino({ level: 'silent' }),
+    expire: () => Promise.resolve(),
+    stalled: { lockDurationMs: 5000, stalledIntervalMs: 5000 },
+    closeTimeoutMs: 500,
+  });
+  await waitFor(() => connections >= 4, { what: 'the worker to keep reconnecting' });
+  const t0 = Date.now();
+  await worker.close();
+  expect(Date.now() - t0).toBeLessThan(3000);
+  await new Promise<void>((resolve) => dropper.close(() => resolve()));
+  await waitFor(() => live().timers <= baseline.timers && live().sockets <= baseline.sockets - 1, {
+    what: `the worker's timers and sockets to be gone (baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(live())})`,
+  });
 });

@@ -83,20 +83,33 @@ export function createGrantExpiryQueue(options: GrantExpiryOptions): GrantExpiry
   };
 }
 
-/** Runs the grants' expiry jobs in this process with `expire` (the domain's close of a grant). */
+/**
+ * Runs the grants' expiry jobs in this process with `expire` (the domain's close of a grant).
+ *
+ * `close()`: stop taking jobs, let the running closes finish for `closeTimeoutMs`, then close BullMQ with
+ * force. Not BullMQ's graceful close: it waits for the worker's main loop, which never ends while Redis is
+ * unreachable, and keeps its lock-renewal timer and reconnecting connections alive (the process could
+ * not exit); a second close(true) then returns that same pending close. A close cut short is run again
+ * (closing a grant is idempotent): its job's lock lapses and another worker takes it.
+ */
 export function startGrantExpiryWorker(
   options: GrantExpiryOptions & { expire: (grantId: string) => Promise<void>; stalled: { lockDurationMs: number; stalledIntervalMs: number }; closeTimeoutMs: number },
 ): { close(): Promise<void> } {
   const log = options.logger.child({ component: 'grant-expiry' });
   const connection = bullmqConnection(options.redis, { disconnectTimeout: 500 });
+  const running = new Set<Promise<void>>();
   const worker = new Worker<ExpiryData>(
     bullmqQueueName(options.redis, GRANT_EXPIRY_QUEUE),
     async (job: Job<ExpiryData>) => {
+      const closing = options.expire(job.data.grantId);
+      running.add(closing);
       try {
-        await options.expire(job.data.grantId);
+        await closing;
       } catch (err) {
         log.error({ err, grant: job.data.grantId, attempt: job.attemptsMade + 1 }, 'could not close a grant at its time: the port stays open until a retry succeeds');
         throw err;
+      } finally {
+        running.delete(closing);
       }
     },
     {
@@ -109,11 +122,16 @@ export function startGrantExpiryWorker(
     },
   );
   worker.on('error', (err) => log.warn({ err: err.message }, 'grant expiry worker: Redis or processing error'));
+  let closed: Promise<void> | undefined;
   return {
-    async close() {
-      await withDeadline(worker.close().catch(() => undefined), options.closeTimeoutMs);
-      await withDeadline(worker.close(true).catch(() => undefined), 500);
-      connection.close();
+    close() {
+      closed ??= (async () => {
+        await withDeadline(worker.pause(true).catch(() => undefined), 250);
+        await withDeadline(Promise.allSettled([...running]), options.closeTimeoutMs);
+        await withDeadline(worker.close(true).catch(() => undefined), 1000);
+        connection.close();
+      })();
+      return closed;
     },
   };
 }
