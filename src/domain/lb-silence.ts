@@ -10,6 +10,7 @@
  * 4. otherwise what the connection said (refused, reset, timed out).
  */
 import type { Protocol } from './command.js';
+import { cidrHolds } from './grammar/cidr.js';
 import { ruleMatches, type SecurityGroupView } from './node-port-access.js';
 import type { LoadBalancerView, PodEndpointView } from './views.js';
 
@@ -58,29 +59,6 @@ function noInstanceInService(e: SilenceEvidence): string | undefined {
   return `no instance in service: 0 of ${instances.length} instances pass the load balancer's health check${said ? ` (${said.replace(/\.$/, '')})` : ''}`;
 }
 
-/** The 32-bit value of a dotted IPv4 address, or undefined. */
-function ipv4(address: string): number | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
-  }
-  return value;
-}
-
-/** Whether an IPv4 CIDR holds `address`; undefined when either is not IPv4. */
-function ipv4CidrHolds(cidr: string, address: string): boolean | undefined {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText ?? '32');
-  const net = ipv4(base ?? '');
-  const addr = ipv4(address.replace(/^::ffff:/, ''));
-  if (net === undefined || addr === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
-  const size = 2 ** (32 - bits);
-  return Math.floor(net / size) === Math.floor(addr / size);
-}
-
 function securityGroupClosed(e: SilenceEvidence): string | undefined {
   if (!e.groups || e.groups.length === 0) return undefined;
   const rules = e.groups.flatMap((g) => g.ingress.filter((r) => ruleMatches(r, e.port, e.protocol)).map((r) => ({ group: g, rule: r })));
@@ -92,7 +70,7 @@ function securityGroupClosed(e: SilenceEvidence): string | undefined {
   if (world) return undefined;
   const list = cidrs.join(', ');
   if (!e.localAddress) return `the load balancer's security ${plural} ${names} let${e.groups.length === 1 ? 's' : ''} port ${e.port} in only from ${list}, which may not hold svcbot's address`;
-  const verdicts = cidrs.map((c) => ipv4CidrHolds(c, e.localAddress ?? ''));
+  const verdicts = cidrs.map((c) => cidrHolds(c, e.localAddress ?? ''));
   if (verdicts.some((v) => v !== false)) return undefined; // some range holds svcbot (or cannot be told): not the cause
   return `security group closed: the load balancer's security ${plural} ${names} let${e.groups.length === 1 ? 's' : ''} port ${e.port} in only from ${list}, not from svcbot's address ${e.localAddress}`;
 }

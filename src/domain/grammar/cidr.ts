@@ -115,6 +115,22 @@ export function parseCidr(value: string): Cidr {
   return { text: `${text(net)}/${prefix}`, family, prefix };
 }
 
+/**
+ * Whether the range `cidr` (as EC2 writes it) holds `address` (an IPv4-mapped IPv6 address counts as its
+ * IPv4 one); undefined when either does not parse or they are of different families.
+ */
+export function cidrHolds(cidr: string, address: string): boolean | undefined {
+  const [base = '', prefixText = ''] = cidr.split('/');
+  const range = ipv4Bytes(base) ?? ipv6Bytes(base);
+  const plain = address.replace(/^::ffff:(?=\d+\.)/i, '');
+  const host = ipv4Bytes(plain) ?? ipv6Bytes(plain);
+  const prefix = Number(prefixText);
+  if (!range || !host || range.length !== host.length || !/^\d{1,3}$/.test(prefixText) || prefix > 8 * range.length) return undefined;
+  const a = network(range, prefix);
+  const b = network(host, prefix);
+  return a.every((byte, i) => byte === b[i]);
+}
+
 /** Whether a range lets every address in (`0.0.0.0/0`, `::/0`). */
 export function isWorldOpen(cidr: Pick<Cidr, 'prefix'>): boolean {
   return cidr.prefix === 0;

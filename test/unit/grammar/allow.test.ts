@@ -2,7 +2,7 @@
 import type { Command } from '../../../src/domain/command.js';
 import { UsageError } from '../../../src/domain/errors.js';
 import { parseCommand } from '../../../src/domain/grammar/index.js';
-import { isWorldOpen, parseCidr, parseGrantDuration } from '../../../src/domain/grammar/cidr.js';
+import { cidrHolds, isWorldOpen, parseCidr, parseGrantDuration } from '../../../src/domain/grammar/cidr.js';
 import { helpFor } from '../../../src/domain/help.js';
 
 function usageError(text: string): UsageError {
@@ -82,4 +82,18 @@ describe('CIDR values', () => {
     expect(parseGrantDuration('45s')).toBe(45_000);
     expect(parseGrantDuration('1d2h')).toBe(26 * 3_600_000);
   });
+});
+
+test.each<[string, string, boolean | undefined]>([
+  ['127.0.0.0/8', '127.0.0.1', true],
+  ['203.0.113.0/24', '127.0.0.1', false],
+  ['198.51.100.7/32', '198.51.100.7', true],
+  ['0.0.0.0/0', '10.1.2.3', true],
+  ['127.0.0.0/8', '::ffff:127.0.0.1', true],
+  ['2001:db8::/32', '2001:db8:1::5', true],
+  ['2001:db8::/32', '2001:db9::5', false],
+  ['2001:db8::/32', '127.0.0.1', undefined],
+  ['not-a-range', '127.0.0.1', undefined],
+])('%s holds %s: %s', (cidr, address, holds) => {
+  expect(cidrHolds(cidr, address)).toBe(holds);
 });
