@@ -6,9 +6,9 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createGrantExpiryQueue, expiryJobId, startGrantExpiryWorker } from '../../src/adapters/queue/grant-expiry.js';
+import { liveHandles, startDroppingRedis } from '../helpers/unreachable-redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,32 +41,22 @@ test.each(['12345678', '0000ffff', '7e3a'])('grant %s: one delayed job at its ti
 
 test('the expiry worker closes at once with Redis unreachable and leaves no timer or connection behind (the process can exit)', async () => {
   // A "Redis" that drops every connection: BullMQ keeps reconnecting until the worker is closed.
-  let connections = 0;
-  const dropper = createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
-  const { port } = dropper.address() as AddressInfo;
-  const live = () => {
-    const info = process.getActiveResourcesInfo();
-    return { timers: info.filter((r) => r === 'Timeout').length, sockets: info.filter((r) => r.startsWith('TCP')).length };
-  };
-  const baseline = live();
+  const dropper = await startDroppingRedis();
+  const baseline = liveHandles();
   const worker = startGrantExpiryWorker({
-    redis: { url: `redis://127.0.0.1:${port}` },
+    redis: { url: dropper.url },
     prefix,
     logger: pino({ level: 'silent' }),
     expire: () => Promise.resolve(),
     stalled: { lockDurationMs: 5000, stalledIntervalMs: 5000 },
     closeTimeoutMs: 500,
   });
-  await waitFor(() => connections >= 4, { what: 'the worker to keep reconnecting' });
+  await waitFor(() => dropper.connections() >= 4, { what: 'the worker to keep reconnecting' });
   const t0 = Date.now();
   await worker.close();
   expect(Date.now() - t0).toBeLessThan(3000);
-  await new Promise<void>((resolve) => dropper.close(() => resolve()));
-  await waitFor(() => live().timers <= baseline.timers && live().sockets <= baseline.sockets - 1, {
-    what: `the worker's timers and sockets to be gone (baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(live())})`,
+  await dropper.close();
+  await waitFor(() => liveHandles().timers <= baseline.timers && liveHandles().sockets <= baseline.sockets - 1, {
+    what: `the worker's timers and sockets to be gone (baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(liveHandles())})`,
   });
 });

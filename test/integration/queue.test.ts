@@ -5,7 +5,7 @@
  * cancel, supersede) is in test/contract/job-backend.contract.ts, which this adapter passes too.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { liveHandles, startDroppingRedis } from '../helpers/unreachable-redis.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -68,12 +68,6 @@ async function makeWorker(processor: Options['processor'], options: Partial<Opti
   toClose.push(w);
   await w.ready;
   return w;
-}
-
-/** Timers and TCP sockets/servers alive in this process now. */
-function liveHandles(): { timers: number; sockets: number } {
-  const info = process.getActiveResourcesInfo();
-  return { timers: info.filter((r) => r === 'Timeout').length, sockets: info.filter((r) => r.startsWith('TCP')).length };
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -244,20 +238,14 @@ describe('worker lifecycle', () => {
 
   test('close() with Redis unreachable returns at once and leaves no timer or connection behind (the process can exit)', async () => {
     // A "Redis" that drops every connection: the worker keeps reconnecting until it is closed.
-    let connections = 0;
-    const dropper = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
-    const { port } = dropper.address() as AddressInfo;
+    const dropper = await startDroppingRedis();
     const baseline = liveHandles();
-    const worker = startLbWorker({ connection: { url: `redis://127.0.0.1:${port}` }, queueName: QUEUE, prefix, logger, processor: () => Promise.resolve() });
-    await waitFor(() => connections >= 6, { what: 'the worker to keep reconnecting' });
+    const worker = startLbWorker({ connection: { url: dropper.url }, queueName: QUEUE, prefix, logger, processor: () => Promise.resolve() });
+    await waitFor(() => dropper.connections() >= 6, { what: 'the worker to keep reconnecting' });
     const t0 = Date.now();
     await worker.close();
     expect(Date.now() - t0).toBeLessThan(2000);
-    await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    await dropper.close();
     // Every timer and socket the worker made is gone (nothing left to reconnect with).
     await waitFor(() => liveHandles().timers <= baseline.timers && liveHandles().sockets <= baseline.sockets - 1, {
       what: `the worker's timers and sockets to be gone (baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(liveHandles())})`,
