@@ -1,6 +1,6 @@
 /**
  * What an AWS SDK error is, for every adapter that talks to AWS: its name, whether trying again can help
- * (throttling, 5xx and 429, network failures — never a bug), and whether AWS refused for rate.
+ * (throttling, 5xx and 429, network failures — never a bug), whether AWS refused for rate, and whether it refused for want of a permission.
  */
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 const TRANSIENT = new Set([...THROTTLED, 'ServiceUnavailable', 'InternalFailure']);
@@ -16,6 +16,11 @@ export function errorName(err: unknown): string {
 /** The classic ELB API says the load balancer does not exist (the SDK's name for it, or the API's code). */
 export function isClassicLoadBalancerNotFound(err: unknown): boolean {
   return ['AccessPointNotFoundException', 'LoadBalancerNotFound'].includes(errorName(err));
+}
+
+/** AWS refused for want of a permission (IAM): the caller's policy lacks the action. */
+export function isAwsAccessDenied(err: unknown): boolean {
+  return ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'].includes(errorName(err));
 }
 
 /** AWS refused for rate. */

@@ -7,9 +7,8 @@
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { BotError } from '../domain/errors.js';
 import type { IngressRuleRef, IngressRules } from '../ports/ingress-rules.js';
-import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
+import { errorName, isAwsAccessDenied, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
 
-const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 const GONE = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound']);
 
 function permission(rule: IngressRuleRef, description?: string): IpPermission {
@@ -22,7 +21,7 @@ function permission(rule: IngressRuleRef, description?: string): IpPermission {
 function toBotError(err: unknown, action: 'AuthorizeSecurityGroupIngress' | 'RevokeSecurityGroupIngress', rule: IngressRuleRef): BotError {
   const name = errorName(err);
   const what = `${rule.protocol}/${rule.port} from ${rule.cidr} in security group ${rule.groupId}`;
-  if (REFUSED.has(name)) {
+  if (isAwsAccessDenied(err)) {
     return new BotError('forbidden', `EC2 refused svcbot (${name}) ${action === 'AuthorizeSecurityGroupIngress' ? 'opening' : 'closing'} ${what}: its IAM policy needs ec2:${action} on that group.`, { cause: err });
   }
   if (GONE.has(name)) return new BotError('not_found', `Security group ${rule.groupId} no longer exists: nothing to ${action === 'AuthorizeSecurityGroupIngress' ? 'open' : 'close'} there.`, { cause: err });

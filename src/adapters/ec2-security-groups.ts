@@ -7,16 +7,15 @@ import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, type EC2Client
 import { BotError } from '../domain/errors.js';
 import type { IngressRuleView, InstanceSecurityGroups, SecurityGroupView } from '../domain/node-port-access.js';
 import type { NodeSecurityGroups } from '../ports/node-security-groups.js';
-import { errorName, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
+import { errorName, isAwsAccessDenied, isThrottledAwsError, isTransientAwsError } from './aws-errors.js';
 
 /** How long an answer is reused by default. */
 const SECURITY_GROUP_CACHE_MS = 30_000;
 
-const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
 function toBotError(err: unknown): BotError {
   const name = errorName(err);
-  if (REFUSED.has(name)) {
+  if (isAwsAccessDenied(err)) {
     return new BotError('forbidden', `EC2 refused svcbot (${name}): its IAM policy needs ec2:DescribeInstances and ec2:DescribeSecurityGroups.`, { cause: err });
   }
   return new BotError('aws_error', `Could not read the nodes' security groups: ${name || 'error'}: ${(err as Error).message}.`, {
