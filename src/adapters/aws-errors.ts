@@ -1,6 +1,7 @@
 /**
  * What an AWS SDK error is, for every adapter that talks to AWS: its name, whether trying again can help
- * (throttling, 5xx and 429, network failures — never a bug), whether AWS refused for rate, and whether it refused for want of a permission.
+ * (throttling, 5xx and 429, network failures — never a bug), whether AWS refused for rate, and whether it
+ * refused for want of a permission.
  */
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 const TRANSIENT = new Set([...THROTTLED, 'ServiceUnavailable', 'InternalFailure']);
